@@ -1,0 +1,52 @@
+"""The app factory: `create_app(settings)` builds the whole HTTP service."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import STATUS_BY_ERROR, register_error_handlers
+from api.routers import collections, common
+from twin import __version__
+from twin.settings import Settings
+from twin.store import migrate, open_store
+
+SUPPORTED_CRS = [
+    "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+    "http://www.opengis.net/def/crs/EPSG/0/4490",
+    "http://www.opengis.net/def/crs/EPSG/0/4326",
+    "http://www.opengis.net/def/crs/EPSG/0/3857",
+]
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the service for `settings` (read from TWIN_* variables when not given)."""
+    settings = settings or Settings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = open_store(settings.store)
+        migrate(engine)
+        app.state.engine = engine
+        yield
+        engine.dispose()
+
+    app = FastAPI(
+        title=settings.api.title,
+        description=settings.api.description,
+        version=__version__,
+        root_path=settings.api.root_path,
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url="/api.html",
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    app.state.supported_crs = list(SUPPORTED_CRS)
+    app.state.conformance = []
+    register_error_handlers(app, STATUS_BY_ERROR)
+    app.include_router(common.router)
+    app.include_router(collections.router)
+    return app

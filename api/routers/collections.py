@@ -1,0 +1,69 @@
+"""OGC API - Common Part 2: the collections (one per layer of the twin)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from api.dependencies import EngineDep, MediaType, MediaTypeDep
+from api.html import render
+from api.links import link, url_for
+from twin.catalog import LayerStats, layer_stats
+from twin.layers import LAYERS, Layer, get_layer
+
+router = APIRouter(tags=["Collections"])
+
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+STORAGE_CRS = "http://www.opengis.net/def/crs/EPSG/0/4490"
+
+
+def collection_document(request: Request, layer: Layer, stats: LayerStats) -> dict[str, Any]:
+    """The description of one collection, with its extent and links."""
+    path = f"/collections/{layer.name}"
+    doc: dict[str, Any] = {
+        "id": layer.name,
+        "title": layer.title,
+        "description": layer.description,
+        "itemType": "feature",
+        "numberOfFeatures": stats.count,
+        "storageCrs": STORAGE_CRS,
+        "crs": request.app.state.supported_crs,
+        "links": [
+            link(url_for(request, path), "self", MediaType.json.value, layer.title),
+            link(url_for(request, f"{path}/items"), "items", MediaType.geojson.value, "Features"),
+            link(url_for(request, f"{path}/items", f="html"), "items", "text/html", "Features"),
+        ],
+    }
+    if stats.bbox is not None:
+        doc["extent"] = {"spatial": {"bbox": [list(stats.bbox)], "crs": CRS84}}
+    return doc
+
+
+@router.get("/collections", operation_id="getCollections", summary="The layers of the twin")
+def collections(request: Request, engine: EngineDep, media: MediaTypeDep) -> object:
+    """Every layer, with its feature count and extent."""
+    body = {
+        "links": [link(url_for(request, "/collections"), "self", MediaType.json.value)],
+        "collections": [
+            collection_document(request, layer, layer_stats(engine, layer))
+            for layer in LAYERS.values()
+        ],
+    }
+    if media is MediaType.html:
+        return render(request, "collections.html", "Collections", body)
+    return body
+
+
+@router.get(
+    "/collections/{collectionId}", operation_id="describeCollection", summary="One layer"
+)
+def collection(
+    request: Request, collectionId: str, engine: EngineDep, media: MediaTypeDep  # noqa: N803
+) -> object:
+    """One layer's description."""
+    layer = get_layer(collectionId)
+    body = collection_document(request, layer, layer_stats(engine, layer))
+    if media is MediaType.html:
+        return render(request, "collection.html", layer.title, body)
+    return body

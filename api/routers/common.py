@@ -1,0 +1,59 @@
+"""OGC API - Common: landing page, conformance, the API definition, health."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from api.conformance import conformance_classes
+from api.dependencies import EngineDep, MediaType, MediaTypeDep, SettingsDep
+from api.html import render
+from api.links import link, url_for
+
+router = APIRouter(tags=["Common"])
+
+
+@router.get("/", operation_id="getLandingPage", summary="Landing page")
+def landing(request: Request, settings: SettingsDep, media: MediaTypeDep) -> object:
+    """Links to everything the service offers."""
+    json_type = MediaType.json.value
+    body = {
+        "title": settings.api.title,
+        "description": settings.api.description,
+        "links": [
+            link(url_for(request, "/"), "self", json_type, "This document"),
+            link(url_for(request, "/", f="html"), "alternate", "text/html", "This page as HTML"),
+            link(url_for(request, "/api"), "service-desc", MediaType.openapi.value, "OpenAPI 3.0"),
+            link(url_for(request, "/api.html"), "service-doc", "text/html", "API documentation"),
+            link(url_for(request, "/conformance"), "conformance", json_type, "Conformance"),
+            link(url_for(request, "/collections"), "data", json_type, "Collections"),
+            link(url_for(request, "/health"), "status", json_type, "Health"),
+        ],
+    }
+    if media is MediaType.html:
+        return render(request, "landing.html", body["title"], body)
+    return body
+
+
+@router.get("/conformance", operation_id="getConformance", summary="Conformance classes")
+def conformance(request: Request, media: MediaTypeDep) -> object:
+    """The OGC conformance classes this service implements."""
+    body = {"conformsTo": conformance_classes(request.app.state)}
+    if media is MediaType.html:
+        return render(request, "conformance.html", "Conformance", body)
+    return body
+
+
+@router.get("/api", operation_id="getApi", summary="OpenAPI 3.0 definition")
+def openapi_document(request: Request) -> JSONResponse:
+    """The OpenAPI document, served with the OGC media type."""
+    return JSONResponse(request.app.openapi(), media_type=MediaType.openapi.value)
+
+
+@router.get("/health", operation_id="getHealth", summary="Liveness and store check")
+def health(engine: EngineDep) -> dict[str, object]:
+    """Says whether the store answers."""
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))
+    return {"status": "ok", "store": engine.dialect.name}

@@ -1,0 +1,1 @@
+"""Codes (赋码): check characters, code schemes as data, BeiDou grid codes, the registry."""

@@ -1,0 +1,30 @@
+"""Check-character algorithms: ISO 7064 MOD 11-2 (GB 11643, GB/T building codes) and GB 32100."""
+
+from __future__ import annotations
+
+MOD11_2_WEIGHTS_18 = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+MOD11_2_CHARS = "10X98765432"  # remainder → check character, as printed in GB 11643
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # 31 characters: no I, O, S, V, Z
+USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def mod11_2(body: str) -> str:
+    """ISO 7064 MOD 11-2 check character of a string of digits (any length)."""
+    if not body.isdigit():
+        raise ValueError(f"MOD 11-2 needs digits only, got {body!r}")
+    total = 0
+    for ch in body:  # Horner form of Σ a_i · 2^(n-i+1) mod 11
+        total = ((total + int(ch)) * 2) % 11
+    return "0123456789X"[(12 - total) % 11]
+
+
+def uscc_check(body: str) -> str:
+    """GB 32100-2015 check character of the first 17 characters of a unified social credit code."""
+    if len(body) != 17:
+        raise ValueError(f"a unified social credit code body has 17 characters, got {len(body)}")
+    try:
+        total = sum(USCC_ALPHABET.index(ch) * w for ch, w in zip(body, USCC_WEIGHTS, strict=True))
+    except ValueError:
+        raise ValueError(f"{body!r} has a character outside GB 32100's alphabet") from None
+    return USCC_ALPHABET[(31 - total % 31) % 31]

@@ -1,0 +1,73 @@
+"""Errors of the spatial core. `api/errors.py` maps each class to an HTTP status."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class TwinError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    title = "Twin error"
+
+
+class NotFound(TwinError):
+    """The thing asked for does not exist."""
+
+    title = "Not found"
+
+
+class Conflict(TwinError):
+    """The request clashes with the stored state (a taken code, a stale version)."""
+
+    title = "Conflict"
+
+
+class PreconditionFailed(Conflict):
+    """An If-Match version no longer holds."""
+
+    title = "Precondition failed"
+
+
+class InvalidInput(TwinError):
+    """Input that cannot be accepted; says what, where and why."""
+
+    title = "Invalid input"
+
+    def __init__(self, message: str, *, field: str | None = None, value: object = None):
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+class StoreError(TwinError):
+    """The store is unreachable or not set up."""
+
+    title = "Store unavailable"
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One bad input row: where it is and what is wrong with it."""
+
+    row: int
+    field: str | None
+    value: object
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"row {self.row}" + (f", field {self.field!r}" if self.field else "")
+        shown = "" if self.value is None else f" (value {self.value!r})"
+        return f"{where}: {self.reason}{shown}"
+
+
+@dataclass
+class RowProblems(InvalidInput):
+    """A batch whose rows failed validation; raised only when nothing could be accepted."""
+
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        shown = "; ".join(str(p) for p in self.problems[:5])
+        more = f" … and {len(self.problems) - 5} more" if len(self.problems) > 5 else ""
+        InvalidInput.__init__(self, f"{len(self.problems)} bad rows: {shown}{more}")

@@ -1,0 +1,33 @@
+"""Alembic environment: runs on the connection `twin.store.migrate` hands over."""
+
+from alembic import context
+
+from twin.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run() -> None:
+    connection = config.attributes.get("connection")
+    if connection is None:  # plain `alembic` command line: open our own
+        from twin.store import open_store
+        from twin.settings import StoreSettings
+
+        engine = open_store(StoreSettings(database_url=config.get_main_option("sqlalchemy.url")))
+        with engine.begin() as connection:
+            _configure_and_run(connection)
+        return
+    _configure_and_run(connection)
+
+
+def _configure_and_run(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    context.run_migrations()
+
+
+run()

@@ -1,0 +1,92 @@
+"""Settings, one class per concern, all read from `TWIN_*` environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me"
+
+
+class StoreSettings(BaseSettings):
+    """Where the data lives: the embedded SpatiaLite file by default, or PostGIS."""
+
+    model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
+
+    database_url: str = Field(
+        default="sqlite:///twin.db",
+        description="SQLAlchemy URL: sqlite:///path.db (SpatiaLite) or "
+        "postgresql+psycopg://user@host/db (PostGIS)",
+    )
+    spatialite_library: str = Field(
+        default="mod_spatialite", description="SpatiaLite extension to load for sqlite URLs"
+    )
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for the embedded SpatiaLite store."""
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The file behind a sqlite URL, if any."""
+        if not self.is_sqlite:
+            return None
+        return Path(self.database_url.split("///", 1)[1])
+
+
+class SecuritySettings(BaseSettings):
+    """Keys, scopes and the secret that hashes ID numbers."""
+
+    model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
+
+    environment: str = Field(default="dev", description="dev, test or prod")
+    secret_key: SecretStr = Field(
+        default=SecretStr(DEV_SECRET), description="HMAC key for ID-number hashes and tokens"
+    )
+    api_keys: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description='JSON map of API key to scopes, e.g. {"k1": ["read", "write"]}',
+    )
+    anonymous_scopes: list[str] = Field(
+        default_factory=lambda: ["read"], description="scopes granted without a key"
+    )
+
+    @model_validator(mode="after")
+    def _refuse_dev_secret_in_prod(self) -> SecuritySettings:
+        if self.environment not in {"dev", "test"} and (
+            self.secret_key.get_secret_value() == DEV_SECRET
+        ):
+            raise ValueError("TWIN_SECRET_KEY must be set outside dev/test")
+        return self
+
+
+class ApiSettings(BaseSettings):
+    """How the HTTP service presents itself."""
+
+    model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
+
+    title: str = "cim-twin"
+    description: str = "CIM / digital-twin spatial data service: 一标三实, 落图, 赋码, OGC APIs"
+    root_path: str = Field(default="", description="path prefix when served behind a proxy")
+    default_limit: int = Field(default=10, ge=1)
+    max_limit: int = Field(default=10_000, ge=1)
+    max_geocode_batch: int = Field(default=1_000, ge=1)
+
+
+class Settings(BaseSettings):
+    """All settings of one running twin."""
+
+    model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
+
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+
+    @classmethod
+    def from_env(cls, **store_overrides: object) -> Settings:
+        """Read everything from the environment; `database_url=` etc. override the store."""
+        store = StoreSettings(**store_overrides)  # type: ignore[arg-type]
+        return cls(store=store, security=SecuritySettings(), api=ApiSettings())

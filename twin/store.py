@@ -1,0 +1,137 @@
+"""The store: one data model on SpatiaLite (embedded default) or PostGIS, through SQLAlchemy 2.
+
+`open_store(settings)` gives an engine with the spatial extension loaded; `migrate(engine)`
+brings the schema to the newest Alembic revision; `session(engine)` opens a unit of work.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from functools import partial
+from importlib import resources
+
+from alembic import command
+from alembic.config import Config
+from geoalchemy2.admin.dialects.sqlite import init_spatialite
+from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from twin.errors import StoreError
+from twin.models import STORAGE_SRID
+from twin.settings import StoreSettings
+
+# SRIDs the embedded store must know; EPSG:4490 is the storage CRS, the rest are for
+# SpatiaLite-side transforms that clients may ask of the SQL directly.
+SPATIALITE_SRIDS = (STORAGE_SRID, 4326, 3857)
+
+
+def _sqlite_module() -> object:
+    """A sqlite3 DB-API module that can load extensions.
+
+    Some Python builds (pyenv's default among them) leave extension loading out of the
+    standard `sqlite3`; `pysqlite3-binary` ships the same API with it compiled in.
+    """
+    if hasattr(sqlite3.Connection, "enable_load_extension"):
+        return sqlite3
+    try:
+        from pysqlite3 import dbapi2
+    except ImportError as exc:  # pragma: no cover - depends on the Python build
+        raise StoreError(
+            "this Python's sqlite3 cannot load SpatiaLite; pip install pysqlite3-binary"
+        ) from exc
+    return dbapi2
+
+
+def _on_sqlite_connect(dbapi_conn: object, _record: object, *, library: str) -> None:
+    dbapi_conn.enable_load_extension(True)  # type: ignore[attr-defined]
+    dbapi_conn.load_extension(library)  # type: ignore[attr-defined]
+    dbapi_conn.enable_load_extension(False)  # type: ignore[attr-defined]
+    cursor = dbapi_conn.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys = ON")
+    cursor.execute("PRAGMA journal_mode = WAL")
+    cursor.execute("PRAGMA synchronous = NORMAL")
+    cursor.execute("PRAGMA busy_timeout = 30000")
+    cursor.execute("PRAGMA cache_size = -65536")
+    cursor.close()
+    init_spatialite(dbapi_conn, transaction=True, init_mode="EMPTY")
+    for srid in SPATIALITE_SRIDS:
+        dbapi_conn.execute(  # type: ignore[attr-defined]
+            "SELECT InsertEpsgSrid(?) WHERE NOT EXISTS "
+            "(SELECT 1 FROM spatial_ref_sys WHERE srid = ?)",
+            (srid, srid),
+        )
+
+
+def open_store(settings: StoreSettings | None = None) -> Engine:
+    """An engine for the configured store, with SpatiaLite loaded for sqlite URLs."""
+    settings = settings or StoreSettings()
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        if path is not None and path.parent and not path.parent.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            settings.database_url, module=_sqlite_module(), connect_args={"timeout": 30}
+        )
+        event.listen(
+            engine, "connect", partial(_on_sqlite_connect, library=settings.spatialite_library)
+        )
+    else:
+        engine = create_engine(settings.database_url, pool_size=10, max_overflow=20,
+                               pool_pre_ping=True)
+    return engine
+
+
+def is_postgis(engine: Engine) -> bool:
+    """True for the PostGIS store."""
+    return engine.dialect.name == "postgresql"
+
+
+def _alembic_config(engine: Engine) -> Config:
+    config = Config()
+    config.set_main_option(
+        "script_location", str(resources.files("twin").joinpath("migrations"))
+    )
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def migrate(engine: Engine, revision: str = "head") -> None:
+    """Bring the schema to `revision` (newest by default); safe to run again."""
+    config = _alembic_config(engine)
+    try:
+        with engine.begin() as connection:
+            if is_postgis(engine):
+                connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
+    except OperationalError as exc:
+        raise StoreError(f"cannot reach the store at {engine.url!r}: {exc.orig}") from exc
+
+
+def schema_ready(engine: Engine) -> bool:
+    """True when the store has been initialised (`twin init`)."""
+    try:
+        return inspect(engine).has_table("address")
+    except OperationalError:
+        return False
+
+
+def make_sessions(engine: Engine) -> sessionmaker[Session]:
+    """A session factory bound to `engine`."""
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session(engine: Engine) -> Iterator[Session]:
+    """A unit of work: committed on success, rolled back on any error."""
+    with make_sessions(engine)() as s, s.begin():
+        yield s
+
+
+def database_url_from_env() -> str:
+    """The configured URL, for tools that print where they write."""
+    return os.environ.get("TWIN_DATABASE_URL", StoreSettings().database_url)
