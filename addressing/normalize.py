@@ -1,0 +1,267 @@
+"""Normalisation of typed Chinese addresses, keeping where each character came from.
+
+`normalize(text)` folds full-width forms (NFKC), traditional characters, Chinese numerals in
+front of address markers (十五号 → 15号), the synonyms of building/unit/room markers and
+common noise (phone numbers, a named recipient, 附近, brackets) into one form. Every output
+character remembers its span in the original text, so parsed elements can point back at
+what the user typed. The function is pure and idempotent.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+Span = tuple[int, int]
+
+NUMERAL_DIGITS = {
+    "零": 0, "〇": 0, "○": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
+    "五": 5, "六": 6, "七": 7, "八": 8, "九": 9,
+}
+NUMERAL_UNITS = {"十": 10, "百": 100, "千": 1000}
+NUMERAL_CHARS = "".join(NUMERAL_DIGITS) + "".join(NUMERAL_UNITS)
+# Markers after which a run of Chinese numerals is a number (三单元, 十二楼, 一二零一室).
+NUMBER_MARKERS = "号|栋|幢|座|单元|楼|层|室|户|弄|期|排|组|房|-"
+
+SEPARATORS = set(" \t\r\n\u3000,，。.、;；:：/\\|~_'\"“”‘’!！?？*…()（）[]【】{}<>《》〈〉「」『』")
+DASHES = set("－—–―‐‑一")  # 一 only between digits, see _DASH_BETWEEN_DIGITS
+
+NOISE_WORDS = (
+    "附近", "旁边", "对面", "周边", "一带", "隔壁", "楼下", "门口", "左右", "中华人民共和国",
+)
+RECIPIENT_LABELS = (
+    "收件人", "收货人", "联系人", "姓名", "户主", "住户", "业主",
+    "联系电话", "手机号", "手机", "电话", "TEL", "PHONE",
+)
+
+
+def _tsc_table() -> dict[str, str]:
+    """Traditional → simplified, one character to its first candidate (OpenCC's table)."""
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    table: dict[str, str] = {}
+    with path.open(encoding="utf-8") as f:
+        for line in f:
+            trad, _, simp = line.rstrip("\n").partition("\t")
+            first = simp.split(" ")[0]
+            if len(trad) == 1 and first and first != trad:
+                table[trad] = first
+    return table
+
+
+_T2S = _tsc_table()
+
+
+@cache
+def _fold_char(ch: str) -> str:
+    """One character's folded form: NFKC, simplified, upper-case ASCII, separators as space."""
+    out = []
+    for c in unicodedata.normalize("NFKC", ch):
+        c = _T2S.get(c, c)
+        if c in SEPARATORS or c.isspace():
+            c = " "
+        elif c in "－—–―‐‑":
+            c = "-"
+        elif "a" <= c <= "z":
+            c = c.upper()
+        out.append(c)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    """Normalised text and, for each of its characters, the span it came from."""
+
+    text: str
+    sources: tuple[Span, ...]
+    original: str
+
+    def span(self, start: int, end: int) -> Span:
+        """The span of the original text that normalised characters [start, end) came from."""
+        if start >= end:
+            at = self.sources[start][0] if start < len(self.sources) else len(self.original)
+            return (at, at)
+        return (self.sources[start][0], self.sources[end - 1][1])
+
+
+class _Buffer:
+    """Text under rewrite, with one source span per character."""
+
+    __slots__ = ("text", "sources")
+
+    def __init__(self, text: str, sources: list[Span]):
+        self.text = text
+        self.sources = sources
+
+    def rewrite(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> bool:
+        """Replace every match by repl(match); replaced characters span the whole match."""
+        parts: list[str] = []
+        sources: list[Span] = []
+        last = 0
+        changed = False
+        for m in pattern.finditer(self.text):
+            new = repl(m)
+            if new == m.group(0):
+                continue
+            changed = True
+            parts.append(self.text[last : m.start()])
+            sources.extend(self.sources[last : m.start()])
+            if m.end() > m.start():
+                whole = (self.sources[m.start()][0], self.sources[m.end() - 1][1])
+            else:
+                whole = self.sources[m.start()] if m.start() < len(self.sources) else (0, 0)
+            if len(new) == m.end() - m.start():
+                sources.extend(self.sources[m.start() : m.end()])
+            else:
+                sources.extend([whole] * len(new))
+            parts.append(new)
+            last = m.end()
+        if changed:
+            parts.append(self.text[last:])
+            sources.extend(self.sources[last:])
+            self.text = "".join(parts)
+            self.sources = sources
+        return changed
+
+
+def chinese_number(numerals: str) -> str:
+    """Digits for a run of Chinese numerals: 十五 → 15, 一百零一 → 101, 一二零一 → 1201."""
+    if not any(c in NUMERAL_UNITS for c in numerals):
+        return "".join(str(NUMERAL_DIGITS[c]) for c in numerals)
+    total = 0
+    digit: int | None = None
+    for c in numerals:
+        if c in NUMERAL_DIGITS:
+            digit = NUMERAL_DIGITS[c]
+        else:
+            total += (1 if digit is None else digit) * NUMERAL_UNITS[c]
+            digit = None
+    return str(total + (digit or 0))
+
+
+def _valid_numeral_run(run: str) -> bool:
+    # A positional run must read as a number (十五, 二十, 一百零一), not 十十 or 五百百.
+    units = [c for c in run if c in NUMERAL_UNITS]
+    if not units:
+        return True
+    values = [NUMERAL_UNITS[c] for c in units]
+    return len(set(values)) == len(values) and values == sorted(values, reverse=True)
+
+
+_PHONE = re.compile(
+    r"(?<![0-9])(?:\+?86-?)?1[3-9][0-9]{9}(?![0-9])"  # mobile
+    r"|(?<![0-9])0[1-9][0-9]{1,2}-?[0-9]{7,8}(?![0-9])"  # landline with area code
+)
+_RECIPIENT = re.compile(
+    "(?:" + "|".join(RECIPIENT_LABELS) + r")\s*(?:[\u4e00-\u9fff]{2,4}(?=\s|$)|(?=\s|$|[0-9]))"
+)
+_NOISE = re.compile("|".join(NOISE_WORDS) + r"|^ ?中国(?=.)")
+_SPACE_RUN = re.compile(r" {2,}")
+_INNER_SPACE = re.compile(r"(?<![0-9A-Z]) | (?![0-9A-Z])")
+_EDGE_SPACE = re.compile(r"^ +| +$")
+_HAS_NUMERAL = re.compile(f"[{NUMERAL_CHARS}]")
+_HASH = re.compile(r"([0-9A-Z]+)#楼?")
+_NUMERALS = re.compile(f"第?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
+_TRAILING_NUMERALS = re.compile(f"(?<=[栋元层楼\\-])([{NUMERAL_CHARS}]{{2,}})(?= |$)")
+_DASH_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[一](?=[0-9])")
+_LEADING_ORDINAL = re.compile(r"第([0-9]+)(?=" + NUMBER_MARKERS + ")")
+_BUILDING = re.compile(r"([0-9A-Z]+)(?:号楼|号栋|号幢|号座|栋楼|幢楼|座楼|栋|幢|座)")
+_UNIT = re.compile(r"([0-9A-Z]+)(?:单元|单)(?![元])")
+_ROOM = re.compile(r"([0-9]+)(?:号房|房间|房|户|室)")
+_FLOOR = re.compile(r"([0-9]+)层楼?")
+
+
+def _numerals(m: re.Match[str]) -> str:
+    run = m.group(1)
+    if not _valid_numeral_run(run):
+        return m.group(0)
+    return chinese_number(run)
+
+
+def _strip_noise(buf: _Buffer) -> None:
+    # Removal can bring the pieces of another noise word together (中中国国), so repeat.
+    for _ in range(8):
+        changed = buf.rewrite(_PHONE, lambda m: " ")
+        changed |= buf.rewrite(_RECIPIENT, lambda m: " ")
+        changed |= buf.rewrite(_NOISE, lambda m: "")
+        if not changed:
+            return
+
+
+def normalize(text: str) -> NormalizedText:
+    """Fold a typed address into the normal form, keeping each character's original span."""
+    chars: list[str] = []
+    sources: list[Span] = []
+    for i, ch in enumerate(text):
+        folded = _fold_char(ch)
+        chars.append(folded)
+        sources.extend([(i, i + 1)] * len(folded))
+    buf = _Buffer("".join(chars), sources)
+    buf.rewrite(_SPACE_RUN, lambda m: " ")
+    _strip_noise(buf)
+    if "#" in buf.text:
+        buf.rewrite(_HASH, lambda m: m.group(1) + "栋")
+    buf.rewrite(_SPACE_RUN, lambda m: " ")
+    buf.rewrite(_INNER_SPACE, lambda m: "")
+    buf.rewrite(_EDGE_SPACE, lambda m: "")
+    _fold_numbers(buf)
+    return NormalizedText(buf.text, tuple(buf.sources), text)
+
+
+def _fold_numbers(buf: _Buffer) -> None:
+    # Numerals first (so 三号楼 → 3号楼 → 3栋), then markers; repeat until nothing moves,
+    # because one rewrite can expose another (第十五号 → 15号).
+    for _ in range(4):
+        changed = False
+        if _HAS_NUMERAL.search(buf.text):
+            changed |= buf.rewrite(_NUMERALS, _numerals)
+            changed |= buf.rewrite(_TRAILING_NUMERALS, _numerals)
+            changed |= buf.rewrite(_DASH_BETWEEN_DIGITS, lambda m: "-")
+        if "第" in buf.text:
+            changed |= buf.rewrite(_LEADING_ORDINAL, lambda m: m.group(1))
+        changed |= buf.rewrite(_BUILDING, lambda m: m.group(1) + "栋")
+        changed |= buf.rewrite(_UNIT, lambda m: m.group(1) + "单元")
+        changed |= buf.rewrite(_ROOM, lambda m: m.group(1) + "室")
+        changed |= buf.rewrite(_FLOOR, lambda m: m.group(1) + "层")
+        if not changed:
+            return
+        _strip_again(buf)
+
+
+def _strip_again(buf: _Buffer) -> bool:
+    before = buf.text
+    _strip_noise(buf)
+    buf.rewrite(_SPACE_RUN, lambda m: " ")
+    buf.rewrite(_INNER_SPACE, lambda m: "")
+    buf.rewrite(_EDGE_SPACE, lambda m: "")
+    return buf.text != before
+
+
+def normal_text(text: str) -> str:
+    """Just the normalised string (for keys of the address index)."""
+    return normalize(text).text
+
+
+_ELEMENT_SUFFIX = {
+    "door": re.compile(r"号$"),
+    "building": re.compile(r"栋$"),
+    "unit": re.compile(r"单元$"),
+    "floor": re.compile(r"(?:层|楼)$"),
+    "room": re.compile(r"(?:室|号)$"),
+}
+
+
+def element_key(level: str, value: str | None) -> str:
+    """The comparable key of one element value: 3号楼 → 3, 第一单元 → 1, 1201室 → 1201."""
+    if value is None:
+        return ""
+    key = normalize(str(value)).text.replace(" ", "")
+    suffix = _ELEMENT_SUFFIX.get(level)
+    if suffix is not None and len(key) > 1:
+        key = suffix.sub("", key)
+    return key
