@@ -45,9 +45,7 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 def geometry(kind: str, nullable: bool = True) -> Mapped[Any]:
     """A CGCS2000 geometry column with a spatial index."""
-    return mapped_column(
-        Geometry(kind, srid=STORAGE_SRID, spatial_index=True), nullable=nullable
-    )
+    return mapped_column(Geometry(kind, srid=STORAGE_SRID, spatial_index=True), nullable=nullable)
 
 
 class Base(DeclarativeBase):
@@ -111,7 +109,7 @@ class Road(Versioned, Base):
 
 
 class Address(Versioned, Base):
-    """标准地址: one node of the address tree (road/compound → door → building → unit → floor → room).
+    """标准地址: a node of the address tree (road → door → building → unit → floor → room).
 
     The element columns repeat the path from the root, so a node reads as one row
     (and a file of finest addresses maps one row to one node).
@@ -146,7 +144,9 @@ class Address(Versioned, Base):
     room: Mapped[str | None] = mapped_column(String(16))
     aliases: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="active")
-    valid_from: Mapped[date] = mapped_column(Date, nullable=False, server_default=func.current_date())
+    valid_from: Mapped[date] = mapped_column(
+        Date, nullable=False, server_default=func.current_date()
+    )
     valid_to: Mapped[date | None] = mapped_column(Date)
     geom = geometry("POINT")
 
@@ -220,9 +220,7 @@ class Person(Versioned, Base):
     gender: Mapped[str | None] = mapped_column(String(1))
     birth_year: Mapped[int | None] = mapped_column(Integer)
     phone: Mapped[str | None] = mapped_column(String(20))
-    house_code: Mapped[str | None] = mapped_column(
-        String(40), ForeignKey("house.code"), index=True
-    )
+    house_code: Mapped[str | None] = mapped_column(String(40), ForeignKey("house.code"), index=True)
     address_code: Mapped[str | None] = mapped_column(String(40), ForeignKey("address.code"))
     residence_type: Mapped[str | None] = mapped_column(String(16))  # 户籍 / 流动 / 境外
     geom = geometry("POINT")

@@ -80,8 +80,9 @@ def open_store(settings: StoreSettings | None = None) -> Engine:
             engine, "connect", partial(_on_sqlite_connect, library=settings.spatialite_library)
         )
     else:
-        engine = create_engine(settings.database_url, pool_size=10, max_overflow=20,
-                               pool_pre_ping=True)
+        engine = create_engine(
+            settings.database_url, pool_size=10, max_overflow=20, pool_pre_ping=True
+        )
     return engine
 
 
@@ -92,9 +93,7 @@ def is_postgis(engine: Engine) -> bool:
 
 def _alembic_config(engine: Engine) -> Config:
     config = Config()
-    config.set_main_option(
-        "script_location", str(resources.files("twin").joinpath("migrations"))
-    )
+    config.set_main_option("script_location", str(resources.files("twin").joinpath("migrations")))
     config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return config
 

@@ -55,11 +55,12 @@ def collections(request: Request, engine: EngineDep, media: MediaTypeDep) -> obj
     return body
 
 
-@router.get(
-    "/collections/{collectionId}", operation_id="describeCollection", summary="One layer"
-)
+@router.get("/collections/{collectionId}", operation_id="describeCollection", summary="One layer")
 def collection(
-    request: Request, collectionId: str, engine: EngineDep, media: MediaTypeDep  # noqa: N803
+    request: Request,
+    collectionId: str,
+    engine: EngineDep,
+    media: MediaTypeDep,  # noqa: N803
 ) -> object:
     """One layer's description."""
     layer = get_layer(collectionId)

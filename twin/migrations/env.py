@@ -11,8 +11,8 @@ target_metadata = Base.metadata
 def run() -> None:
     connection = config.attributes.get("connection")
     if connection is None:  # plain `alembic` command line: open our own
-        from twin.store import open_store
         from twin.settings import StoreSettings
+        from twin.store import open_store
 
         engine = open_store(StoreSettings(database_url=config.get_main_option("sqlalchemy.url")))
         with engine.begin() as connection:

@@ -1,0 +1,52 @@
+"""Loading the shipped division table into `admin_area`, and giving areas boundaries."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Engine, bindparam, func, select, update
+
+from twin.bulk import promote, write_rows
+from twin.divisions import load_divisions
+from twin.models import STORAGE_SRID, AdminArea
+
+TABLE = AdminArea.__table__
+
+
+def install_divisions(engine: Engine) -> int:
+    """Insert the NBS 2023 areas not yet in the store; returns how many were added."""
+    with engine.begin() as conn:
+        present = set(conn.execute(select(TABLE.c.code)).scalars())
+        rows = [
+            {
+                "code": d.code,
+                "name": d.name,
+                "level": d.level.value,
+                "parent_code": d.parent_code,
+                "aliases": [],
+            }
+            for d in load_divisions()
+            if d.code not in present
+        ]
+        # Parents sort before children by code, which keeps foreign keys satisfied.
+        rows.sort(key=lambda r: r["code"])
+        write_rows(conn, TABLE, rows)  # type: ignore[arg-type]
+    return len(rows)
+
+
+def set_boundaries(engine: Engine, boundaries: Mapping[str, BaseGeometry]) -> None:
+    """Store the boundary of each area code given."""
+    stmt = (
+        update(TABLE)
+        .where(TABLE.c.code == bindparam("b_code"))
+        .values(geom=func.ST_GeomFromText(bindparam("b_wkt"), STORAGE_SRID))
+    )
+    with engine.begin() as conn:
+        conn.execute(
+            stmt,
+            [
+                {"b_code": code, "b_wkt": promote(g, "MULTIPOLYGON").wkt}
+                for code, g in boundaries.items()
+            ],
+        )
