@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 MOD11_2_WEIGHTS_18 = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 MOD11_2_CHARS = "10X98765432"  # remainder → check character, as printed in GB 11643
 
@@ -28,3 +30,48 @@ def uscc_check(body: str) -> str:
     except ValueError:
         raise ValueError(f"{body!r} has a character outside GB 32100's alphabet") from None
     return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def luhn(body: str) -> str:
+    """Luhn (ISO/IEC 7812) check digit of a string of digits, for schemes that use it."""
+    if not body.isdigit():
+        raise ValueError(f"Luhn needs digits only, got {body!r}")
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch)
+        if i % 2 == 0:  # every second digit from the right, starting with the rightmost
+            d = d * 2 - 9 if d > 4 else d * 2
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def mod97_10(body: str) -> str:
+    """ISO 7064 MOD 97-10 check characters (two digits) of a string of digits."""
+    if not body.isdigit():
+        raise ValueError(f"MOD 97-10 needs digits only, got {body!r}")
+    return f"{98 - (int(body) * 100) % 97:02d}"
+
+
+# name → (function from body to check characters, how many characters it yields)
+CHECK_ALGORITHMS: dict[str, tuple[Callable[[str], str], int]] = {
+    "mod11-2": (mod11_2, 1),
+    "gb32100": (uscc_check, 1),
+    "luhn": (luhn, 1),
+    "mod97-10": (mod97_10, 2),
+}
+
+
+def register_check_algorithm(name: str, function: Callable[[str], str], length: int = 1) -> None:
+    """Make a check algorithm available to code schemes under `name`."""
+    CHECK_ALGORITHMS[name] = (function, length)
+
+
+def check_characters(algorithm: str, body: str) -> str:
+    """The check characters `algorithm` gives for `body`; ValueError on an unknown name."""
+    try:
+        function, _ = CHECK_ALGORITHMS[algorithm]
+    except KeyError:
+        raise ValueError(
+            f"unknown check algorithm {algorithm!r}; known: {', '.join(CHECK_ALGORITHMS)}"
+        ) from None
+    return function(body)
