@@ -13,6 +13,14 @@ from contextlib import contextmanager
 from functools import partial
 from importlib import resources
 
+# shapely, pyproj and pyogrio bundle their own GEOS/PROJ/GDAL. SQLite loads SpatiaLite
+# with RTLD_GLOBAL, which puts Debian's GEOS/PROJ in the global symbol scope; a wheel
+# imported after that can bind to the wrong library and crash. Python binds extension
+# modules at import (RTLD_NOW), so importing them before any SpatiaLite load keeps each
+# library on its own copy.
+import pyogrio  # noqa: F401  (import order matters, see above)
+import pyproj  # noqa: F401
+import shapely  # noqa: F401
 from alembic import command
 from alembic.config import Config
 from geoalchemy2.admin.dialects.sqlite import init_spatialite

@@ -1,0 +1,490 @@
+"""Import and export of layers: CSV, Excel, GeoJSON, GeoPackage and Shapefile.
+
+Every value is read as text and coerced by the column's type, so codes keep their leading
+zeros and a bad value is reported with its row, field and reason. An import writes all its
+good rows in one transaction, or nothing: what the report says landed is what landed.
+Row numbers are as a person sees them: spreadsheet rows (the header is row 1) for CSV and
+Excel, feature numbers (from 1) for GIS files.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKey,
+    Integer,
+    bindparam,
+    func,
+    select,
+    update,
+)
+
+from twin.bulk import promote, write_rows
+from twin.errors import InvalidInput, RowProblem
+from twin.layers import Layer
+from twin.models import STORAGE_SRID
+
+TABULAR = {".csv", ".xlsx", ".xls"}
+GIS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile"}
+FORMATS = sorted(TABULAR | set(GIS))
+GEOMETRY_COLUMNS = ("wkt", "geometry", "geom")
+Progress = Callable[[int, int], None]  # (rows done, rows total)
+
+
+@dataclass
+class ImportReport:
+    """What an import read, wrote and refused."""
+
+    layer: str
+    path: str
+    read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        """Rows written (inserted or updated)."""
+        return self.inserted + self.updated
+
+    def summary(self) -> str:
+        """One line for people."""
+        return (
+            f"{self.layer}: read {self.read} rows from {self.path}; inserted {self.inserted}, "
+            f"updated {self.updated}, refused {len(self.problems)}"
+        )
+
+
+def _format_of(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in TABULAR and suffix not in GIS:
+        raise InvalidInput(
+            f"cannot read or write {path.name}: use one of {', '.join(FORMATS)}",
+            field="file",
+            value=str(path),
+        )
+    return suffix
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass
+class SourceTable:
+    """A file's rows as text, with geometry (if any) already in CGCS2000."""
+
+    records: list[dict[str, str | None]]
+    geometries: list[BaseGeometry | None]
+    first_row: int  # the row number people see for records[0]
+    problems: list[RowProblem] = field(default_factory=list)
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value).strip()
+    return text or None
+
+
+def read_source(path: Path, source_crs: str | None = None) -> SourceTable:
+    """Read a file into text records and CGCS2000 geometries."""
+    suffix = _format_of(path)
+    if not path.exists():
+        raise InvalidInput(f"no such file: {path}", field="file", value=str(path))
+    if suffix in TABULAR:
+        frame = _read_tabular(path, suffix)
+        records = [{k: _text(v) for k, v in row.items()} for row in frame.to_dict("records")]
+        table = SourceTable(records, [None] * len(records), first_row=2)
+        _geometry_from_columns(table, source_crs or "EPSG:4490")
+        return table
+    frame = gpd.read_file(path, engine="pyogrio")
+    crs = source_crs or (frame.crs.to_string() if frame.crs is not None else "EPSG:4490")
+    geoms = list(frame.geometry.values) if "geometry" in frame else [None] * len(frame)
+    attrs = frame.drop(columns="geometry", errors="ignore")
+    records = [{k: _text(v) for k, v in row.items()} for row in attrs.to_dict("records")]
+    table = SourceTable(records, geoms, first_row=1)
+    table.geometries = _to_storage_all(table, geoms, crs)
+    return table
+
+
+def _read_tabular(path: Path, suffix: str) -> pd.DataFrame:
+    if suffix == ".csv":
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+            except UnicodeDecodeError:
+                continue
+        raise InvalidInput(
+            f"{path.name} is neither UTF-8 nor GB18030 text", field="file", value=str(path)
+        )
+    return pd.read_excel(path, dtype=str, keep_default_na=False)
+
+
+def _geometry_from_columns(table: SourceTable, crs: str) -> None:
+    """Points from lon/lat columns or any geometry from a WKT column."""
+    if not table.records:
+        return
+    keys = set(table.records[0])
+    wkt_key = next((k for k in GEOMETRY_COLUMNS if k in keys), None)
+    geoms: list[BaseGeometry | None] = []
+    for i, rec in enumerate(table.records):
+        row = table.first_row + i
+        geom = None
+        try:
+            if wkt_key and rec.get(wkt_key):
+                geom = shapely.from_wkt(rec[wkt_key])
+            elif {"lon", "lat"} <= keys and rec.get("lon") and rec.get("lat"):
+                geom = shapely.Point(float(rec["lon"] or ""), float(rec["lat"] or ""))
+        except (ValueError, shapely.errors.GEOSException) as exc:
+            which = wkt_key if wkt_key and rec.get(wkt_key) else "lon/lat"
+            value = rec.get(wkt_key) if wkt_key else f"{rec.get('lon')},{rec.get('lat')}"
+            table.problems.append(RowProblem(row, which, value, f"unreadable geometry: {exc}"))
+        geoms.append(geom)
+    table.geometries = _to_storage_all(table, geoms, crs)
+
+
+@lru_cache(maxsize=32)
+def _file_transformer(crs: str) -> Transformer | None:
+    """Longitude/easting-first transform from a file's CRS to CGCS2000 (None if already it)."""
+    try:
+        source = CRS.from_user_input(crs)
+    except Exception as exc:  # pyproj raises its own CRSError for every unreadable name
+        raise InvalidInput(f"unknown CRS {crs!r}: {exc}", field="crs", value=crs) from exc
+    if source.equals(CRS.from_epsg(STORAGE_SRID), ignore_axis_order=True):
+        return None
+    return Transformer.from_crs(source, STORAGE_SRID, always_xy=True)
+
+
+def _to_storage_all(
+    table: SourceTable, geoms: list[BaseGeometry | None], crs: str
+) -> list[BaseGeometry | None]:
+    """GIS files and spreadsheets give x (lon/easting) first, whatever the CRS says."""
+    transformer = _file_transformer(crs)
+    if transformer is None:
+        return geoms
+    return [
+        None
+        if g is None
+        else shapely.transform(
+            g, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
+        )
+        for g in geoms
+    ]
+
+
+# -- coercion --------------------------------------------------------------------------------
+
+
+def _coerce(column: Column, text: str) -> Any:
+    kind = column.type
+    if isinstance(kind, Boolean):
+        if text.lower() in {"1", "true", "yes", "是"}:
+            return True
+        if text.lower() in {"0", "false", "no", "否"}:
+            return False
+        raise ValueError("expected true/false")
+    if isinstance(kind, Integer):
+        number = float(text)
+        if not number.is_integer():
+            raise ValueError("expected a whole number")
+        return int(number)
+    if isinstance(kind, Float):
+        return float(text)
+    if isinstance(kind, DateTime):
+        return datetime.fromisoformat(text)
+    if isinstance(kind, Date):
+        return date.fromisoformat(text[:10])
+    if isinstance(kind, JSON):
+        if text.startswith(("[", "{")):
+            return json.loads(text)
+        return [part.strip() for part in text.replace("；", ";").split(";") if part.strip()]
+    length = getattr(kind, "length", None)
+    if length and len(text) > length:
+        raise ValueError(f"longer than {length} characters")
+    return text
+
+
+def _allowed_values(column: Column) -> set[str] | None:
+    for constraint in column.table.constraints:
+        sql = str(getattr(constraint, "sqltext", ""))
+        if sql.startswith(f"{column.name} IN ("):
+            return {v.strip(" '") for v in sql[len(column.name) + 5 : -1].split(",")}
+    return None
+
+
+def _shapefile_names(layer: Layer, keys: set[str]) -> dict[str, str]:
+    """Map Shapefile's 10-character field names back to the layer's columns."""
+    mapping = {}
+    for column in layer.importable_columns():
+        if column.name not in keys and column.name[:10] in keys:
+            mapping[column.name[:10]] = column.name
+    return mapping
+
+
+def _rows(layer: Layer, table: SourceTable) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Coerced rows with their row numbers; bad ones go to table.problems."""
+    columns = {c.name: c for c in layer.importable_columns()}
+    required = [c.name for c in columns.values() if not c.nullable and c.default is None]
+    allowed = {name: _allowed_values(c) for name, c in columns.items()}
+    keys = set(table.records[0]) if table.records else set()
+    rename = _shapefile_names(layer, keys)
+    seen_codes: dict[str, int] = {}
+    geometry_required = not layer.geometry_column.nullable
+    for i, (record, geom) in enumerate(zip(table.records, table.geometries, strict=True)):
+        number = table.first_row + i
+        if any(p.row == number for p in table.problems):
+            continue
+        row: dict[str, Any] = {}
+        problem = None
+        for key, text in record.items():
+            name = rename.get(key, key)
+            if name not in columns or text is None:
+                continue
+            try:
+                row[name] = _coerce(columns[name], text)
+            except (ValueError, json.JSONDecodeError) as exc:
+                problem = RowProblem(number, name, text, str(exc))
+                break
+            if allowed[name] is not None and row[name] not in allowed[name]:
+                problem = RowProblem(
+                    number, name, text, f"must be one of {', '.join(sorted(allowed[name]))}"
+                )
+                break
+        if problem is None:
+            missing = [name for name in required if row.get(name) is None]
+            if missing:
+                problem = RowProblem(number, missing[0], None, "required value is missing")
+        if problem is None and geom is None and geometry_required:
+            problem = RowProblem(number, "geometry", None, "geometry is missing")
+        if problem is None and geom is not None:
+            problem = _geometry_problem(layer, number, geom)
+        if problem is None and layer.id_column in row:
+            code = str(row[layer.id_column])
+            if code in seen_codes:
+                problem = RowProblem(
+                    number, layer.id_column, code, f"same code as row {seen_codes[code]}"
+                )
+            seen_codes[code] = number
+        if problem is not None:
+            table.problems.append(problem)
+            continue
+        if geom is not None:
+            row["geom"] = promote(geom, layer.geometry_type)
+        yield number, row
+
+
+def _geometry_problem(layer: Layer, number: int, geom: BaseGeometry) -> RowProblem | None:
+    expected = layer.geometry_type.removeprefix("Multi")
+    if layer.geometry_type != "Geometry" and geom.geom_type.removeprefix("Multi") != expected:
+        return RowProblem(
+            number, "geometry", geom.geom_type, f"{layer.name} takes {layer.geometry_type}"
+        )
+    if geom.is_empty or not geom.is_valid:
+        reason = shapely.is_valid_reason(geom)
+        return RowProblem(number, "geometry", geom.wkt[:80], f"invalid geometry: {reason}")
+    return None
+
+
+# -- importing -------------------------------------------------------------------------------
+
+
+def _foreign_keys(layer: Layer) -> list[tuple[str, ForeignKey]]:
+    return [(c.name, fk) for c in layer.importable_columns() for fk in c.foreign_keys]
+
+
+def _check_references(
+    engine: Engine, layer: Layer, rows: list[tuple[int, dict[str, Any]]], problems: list[RowProblem]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Refuse rows that point at codes the store (or the file itself) does not have."""
+    own = {str(r[layer.id_column]) for _, r in rows if layer.id_column in r}
+    bad: set[int] = set()
+    with engine.connect() as conn:
+        for name, fk in _foreign_keys(layer):
+            wanted = {str(r[name]) for _, r in rows if r.get(name) is not None}
+            if not wanted:
+                continue
+            target = fk.column
+            self_ref = target.table is layer.table and target.name == layer.id_column
+            missing = wanted - (own if self_ref else set())
+            found: set[str] = set()
+            listed = sorted(missing)
+            for start in range(0, len(listed), 5_000):
+                part = listed[start : start + 5_000]
+                found |= set(conn.execute(select(target).where(target.in_(part))).scalars())
+            for number, row in rows:
+                value = row.get(name)
+                if value is not None and str(value) in missing - found and number not in bad:
+                    bad.add(number)
+                    problems.append(
+                        RowProblem(
+                            number,
+                            name,
+                            value,
+                            f"no {target.table.name} with {target.name} {value}",
+                        )
+                    )
+    return [(n, r) for n, r in rows if n not in bad]
+
+
+def _existing_codes(engine: Engine, layer: Layer, codes: list[str]) -> set[str]:
+    column = layer.table.c[layer.id_column]
+    found: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(codes), 5_000):
+            part = codes[start : start + 5_000]
+            found |= set(conn.execute(select(column).where(column.in_(part))).scalars())
+    return found
+
+
+def import_layer(
+    engine: Engine,
+    layer: Layer,
+    path: Path | str,
+    *,
+    source_crs: str | None = None,
+    update_existing: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import a file into a layer: good rows land together, bad rows are reported."""
+    path = Path(path)
+    table = read_source(path, source_crs)
+    report = ImportReport(layer.name, str(path), read=len(table.records))
+    rows = list(_rows(layer, table))
+    rows = _check_references(engine, layer, rows, table.problems)
+    existing = _existing_codes(
+        engine, layer, [str(r[layer.id_column]) for _, r in rows if layer.id_column in r]
+    )
+    inserts = [r for _, r in rows if str(r.get(layer.id_column)) not in existing]
+    updates = [(n, r) for n, r in rows if str(r.get(layer.id_column)) in existing]
+    if updates and not update_existing:
+        for number, row in updates:
+            table.problems.append(
+                RowProblem(
+                    number,
+                    layer.id_column,
+                    row[layer.id_column],
+                    "already in the store (import with --update to change existing rows)",
+                )
+            )
+        updates = []
+    with engine.begin() as conn:
+        for start in range(0, len(inserts), 20_000):
+            write_rows(conn, layer.table, inserts[start : start + 20_000])
+            if progress:
+                progress(start + len(inserts[start : start + 20_000]), len(rows))
+        for _, row in updates:
+            _update_row(conn, layer, row)
+    report.inserted, report.updated = len(inserts), len(updates)
+    report.problems = sorted(table.problems, key=lambda p: p.row)
+    if progress:
+        progress(len(rows), len(rows))
+    return report
+
+
+def _update_row(conn: Any, layer: Layer, row: dict[str, Any]) -> None:
+    table = layer.table
+    values: dict[str, Any] = {k: v for k, v in row.items() if k not in {"geom", layer.id_column}}
+    if "geom" in row:
+        values["geom"] = func.ST_GeomFromWKB(bindparam("g_wkb"), STORAGE_SRID)
+    values["version"] = table.c.version + 1
+    values["updated_at"] = func.current_timestamp()
+    stmt = update(table).where(table.c[layer.id_column] == row[layer.id_column]).values(values)
+    conn.execute(stmt, {"g_wkb": shapely.to_wkb(row["geom"])} if "geom" in row else {})
+
+
+# -- exporting -------------------------------------------------------------------------------
+
+
+def read_layer(
+    engine: Engine, layer: Layer, *, include_sensitive: bool = False
+) -> gpd.GeoDataFrame:
+    """A layer as a GeoDataFrame in CGCS2000 (sensitive fields left out unless asked for)."""
+    columns = layer.attribute_columns(include_sensitive=include_sensitive)
+    stmt = select(*columns, func.ST_AsBinary(layer.geometry_column).label("wkb")).order_by(
+        layer.table.c.id
+    )
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(stmt).mappings().all())
+    if frame.empty:
+        frame = pd.DataFrame(columns=[c.name for c in columns] + ["wkb"])
+    wkb = frame.pop("wkb")
+    geometry = shapely.from_wkb([bytes(b) if b is not None else None for b in wkb])
+    return gpd.GeoDataFrame(frame, geometry=geometry, crs=f"EPSG:{STORAGE_SRID}")
+
+
+def _json_columns_as_text(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
+    for column in layer.table.columns:
+        if isinstance(column.type, JSON) and column.name in frame:
+            frame[column.name] = [json.dumps(v, ensure_ascii=False) for v in frame[column.name]]
+    for name in frame.columns:
+        if frame[name].dtype == object and any(isinstance(v, date) for v in frame[name]):
+            frame[name] = [v.isoformat() if isinstance(v, date) else v for v in frame[name]]
+    return frame
+
+
+def export_layer(
+    engine: Engine,
+    layer: Layer,
+    path: Path | str,
+    *,
+    target_crs: str | None = None,
+    include_sensitive: bool = False,
+) -> int:
+    """Write a layer to a file; the format follows the file's suffix. Returns the row count."""
+    path = Path(path)
+    suffix = _format_of(path)
+    frame = _json_columns_as_text(
+        read_layer(engine, layer, include_sensitive=include_sensitive), layer
+    )
+    if target_crs:
+        frame = frame.to_crs(CRS.from_user_input(target_crs))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in TABULAR:
+        table = pd.DataFrame(frame.drop(columns="geometry"))
+        if layer.geometry_type == "Point":
+            table["lon"], table["lat"] = frame.geometry.x, frame.geometry.y
+        else:
+            table["wkt"] = frame.geometry.to_wkt()
+        if suffix == ".csv":
+            table.to_csv(path, index=False, encoding="utf-8-sig")
+        else:
+            table.to_excel(path, index=False)
+    else:
+        if path.exists():
+            path.unlink()
+        if suffix == ".shp":
+            # dBase field names hold 10 characters and no timestamps; import maps them back.
+            frame = frame.rename(columns={c: c[:10] for c in frame.columns if c != "geometry"})
+            for name in frame.columns:
+                if pd.api.types.is_datetime64_any_dtype(frame[name]):
+                    frame[name] = frame[name].astype(str)
+        frame.to_file(
+            path,
+            driver=GIS[suffix],
+            engine="pyogrio",
+            layer=layer.name if suffix == ".gpkg" else None,
+        )
+    return len(frame)
