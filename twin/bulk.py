@@ -69,7 +69,7 @@ def write_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
     columns = insert_columns(table, rows[0])
     defaults = {c.name: _default(c) for c in columns}
     names = [c.name for c in columns]
-    matrix = [[_plain(row[n]) if n in row else defaults[n] for n in names] for row in rows]
+    matrix = [[_plain(row[n] if n in row else defaults[n]) for n in names] for row in rows]
     if "geom" in names:
         _encode_geometry(
             matrix,

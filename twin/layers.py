@@ -6,12 +6,45 @@ described once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Column, Table
 
 from twin import models
-from twin.errors import NotFound
+from twin.codes.check import uscc_check
+from twin.divisions import level_of
+from twin.errors import InvalidInput, NotFound
+
+# A domain check on one coerced row: (field, reason) when the row is wrong.
+RowCheck = Callable[[dict[str, Any]], tuple[str, str] | None]
+
+
+def _check_division(row: dict[str, Any]) -> tuple[str, str] | None:
+    code = str(row.get("code", ""))
+    if len(code) != 12 or not code.isdigit():
+        return "code", "a division code has 12 digits (NBS 统计用区划代码)"
+    try:
+        level = level_of(code)
+    except InvalidInput as exc:
+        return "code", str(exc)
+    if row.get("level") and row["level"] != level.value:
+        return "level", f"code {code} names a {level.value}, not a {row['level']}"
+    return None
+
+
+def _check_uscc(row: dict[str, Any]) -> tuple[str, str] | None:
+    code = str(row.get("code", "")).upper()
+    if len(code) != 18:
+        return "code", "a unified social credit code has 18 characters (GB 32100)"
+    try:
+        expected = uscc_check(code[:17])
+    except ValueError as exc:
+        return "code", str(exc)
+    if code[17] != expected:
+        return "code", f"check character should be {expected} (GB 32100)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -32,6 +65,8 @@ class Layer:
     temporal: tuple[str, str | None] | None = None
     # Columns filled by the system, not by an importer (ids, versions, times).
     system_fields: tuple[str, ...] = field(default=("id", "version", "updated_at"))
+    # Domain rules an import applies to each row beyond types and constraints.
+    check: RowCheck | None = None
 
     @property
     def table(self) -> Table:
@@ -65,6 +100,7 @@ LAYERS: dict[str, Layer] = {
             "NBS 2023 divisions from province to village/community, 12-digit codes.",
             models.AdminArea,
             "MultiPolygon",
+            check=_check_division,
         ),
         Layer(
             "grids",
@@ -117,6 +153,7 @@ LAYERS: dict[str, Layer] = {
             "Organizations by unified social credit code.",
             models.Organization,
             "Point",
+            check=_check_uscc,
         ),
         Layer(
             "city_objects",

@@ -277,6 +277,10 @@ def _rows(layer: Layer, table: SourceTable) -> Iterator[tuple[int, dict[str, Any
             missing = [name for name in required if row.get(name) is None]
             if missing:
                 problem = RowProblem(number, missing[0], None, "required value is missing")
+        if problem is None and layer.check is not None:
+            failed = layer.check(row)
+            if failed is not None:
+                problem = RowProblem(number, failed[0], row.get(failed[0]), failed[1])
         if problem is None and geom is None and geometry_required:
             problem = RowProblem(number, "geometry", None, "geometry is missing")
         if problem is None and geom is not None:
