@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import STATUS_BY_ERROR, register_error_handlers
-from api.routers import collections, common
+from api.routers import collections, common, features
 from twin import __version__
 from twin.settings import Settings
 from twin.store import migrate, open_store
@@ -49,4 +49,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     register_error_handlers(app, STATUS_BY_ERROR)
     app.include_router(common.router)
     app.include_router(collections.router)
+    features.register(app)
     return app

@@ -16,8 +16,34 @@ from twin.errors import (
 
 PROBLEM_JSON = "application/problem+json"
 
+
+class ApiError(TwinError):
+    """Errors only the HTTP face raises: who may call, and which methods a resource takes."""
+
+
+class Unauthorized(ApiError):
+    """No valid API key or bearer token where one is needed."""
+
+    title = "Unauthorized"
+
+
+class Forbidden(ApiError):
+    """The caller's key lacks the scope the operation needs."""
+
+    title = "Forbidden"
+
+
+class MethodNotAllowed(ApiError):
+    """The resource exists but does not take this method (a read-only layer)."""
+
+    title = "Method not allowed"
+
+
 # Most specific first: the first class an exception is an instance of decides.
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (MethodNotAllowed, 405),
     (PreconditionFailed, 412),
     (Conflict, 409),
     (NotFound, 404),

@@ -1,0 +1,1 @@
+"""OGC API - Features machinery: query building, CQL2, serialization, editing, masking."""

@@ -1,0 +1,221 @@
+"""Reading features: one page of a layer, or one feature, as GeoJSON or HTML."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from fastapi import Request, Response
+from sqlalchemy import Connection, Engine, select
+
+from api.auth import Principal
+from api.dependencies import MediaType
+from api.errors import Forbidden
+from api.features.audit import record_read
+from api.features.cql import compile_filter
+from api.features.geojson import collection_bytes, geometry_texts, rows_to_features
+from api.features.masking import masker
+from api.features.params import (
+    COMMON,
+    ITEM_PARAMS,
+    ItemsParams,
+    crs_or_default,
+    parse_bbox,
+    parse_properties,
+    parse_sortby,
+    queryable_columns,
+    reject_unknown,
+)
+from api.features.query import (
+    Cursor,
+    FeatureQuery,
+    coerce,
+    fetch_page,
+    geometry_expression,
+    next_cursor,
+    output_columns,
+    prev_cursor,
+)
+from api.features.temporal import parse_datetime
+from api.html import render
+from api.links import base_url, link
+from twin.crs import CrsRef
+from twin.errors import InvalidInput, NotFound
+from twin.layers import Layer
+from twin.settings import Settings
+from twin.store import is_postgis
+
+GEOJSON = MediaType.geojson.value
+SKIP = frozenset({"id", "geometry"})
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def skipped(layer: Layer, q: FeatureQuery) -> frozenset[str]:
+    """Row keys that are not properties (the id column too when `properties` leaves it out)."""
+    skip = SKIP | {"_version"}
+    if q.properties is not None and layer.id_column not in q.properties:
+        skip |= {layer.id_column}
+    return skip
+
+
+def page_url(request: Request, replace: dict[str, str | None]) -> str:
+    """This request's URL (absolute, proxy-aware) with some parameters replaced or removed."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in replace]
+    kept += [(k, v) for k, v in replace.items() if v is not None]
+    query = f"?{urlencode(kept)}" if kept else ""
+    return f"{base_url(request)}{request.url.path}{query}"
+
+
+def _prepare(conn: Connection, engine: Engine) -> None:
+    if not is_postgis(engine):
+        # SQLite's LIKE ignores ASCII case by default; CQL2 LIKE is case-sensitive.
+        conn.exec_driver_sql("PRAGMA case_sensitive_like = ON")
+
+
+def build_query(request: Request, engine: Engine, settings: Settings, layer: Layer,
+                params: ItemsParams, filters: dict[str, str], principal: Principal
+                ) -> FeatureQuery:
+    """Check every parameter and turn them into a FeatureQuery."""
+    allowed = COMMON | {c.name for c in layer.attribute_columns()}
+    reject_unknown(list(request.query_params.keys()), allowed)
+    may_see = principal.can("sensitive")
+    queryables = queryable_columns(layer, may_see)
+    for name in filters:
+        if name not in queryables:
+            if name in layer.sensitive_fields:
+                raise Forbidden(f"filtering on {name!r} needs the 'sensitive' scope")
+            raise InvalidInput(f"cannot filter on {name!r} with a parameter", field=name)
+    limit = min(params.limit or settings.api.default_limit, settings.api.max_limit)
+    query = FeatureQuery(
+        layer=layer, limit=limit,
+        equals={name: coerce(queryables[name], v) for name, v in filters.items()},
+        cursor=Cursor.decode(params.cursor),
+    )
+    if params.bbox is not None:
+        query.bbox = parse_bbox(params.bbox, crs_or_default(params.bbox_crs, "bbox-crs"))
+    elif params.bbox_crs is not None:
+        crs_or_default(params.bbox_crs, "bbox-crs")
+    if params.datetime is not None:
+        query.interval = parse_datetime(params.datetime)
+    if params.filter is not None:
+        query.condition = compile_filter(
+            layer, queryables, params.filter, params.filter_lang,
+            crs_or_default(params.filter_crs, "filter-crs"), is_postgis(engine),
+        )
+    if params.sortby:
+        query.sortby = parse_sortby(params.sortby, queryables)
+    if not query.keyset and (query.cursor.after is not None or query.cursor.before is not None):
+        raise InvalidInput("this cursor belongs to an unsorted listing; follow the links of "
+                           "the sorted one", field="cursor", value=params.cursor)
+    if params.properties is not None:
+        query.properties = parse_properties(params.properties, layer.attribute_columns())
+    return query
+
+
+def _collection_links(request: Request, layer: Layer, q: FeatureQuery, page: Any,
+                      media: MediaType) -> list[dict[str, str]]:
+    links = [
+        link(page_url(request, {}), "self", GEOJSON if media is not MediaType.html
+             else "text/html", "This page"),
+        link(page_url(request, {"f": "html"}), "alternate", "text/html", "This page as HTML"),
+        link(page_url(request, {"f": "json"}), "alternate", GEOJSON, "This page as GeoJSON"),
+        link(f"{base_url(request)}/collections/{layer.name}", "collection",
+             MediaType.json.value, layer.title),
+    ]
+    after, before = next_cursor(q, page), prev_cursor(q, page)
+    if after is not None:
+        links.append(link(page_url(request, {"cursor": after.encode()}), "next", GEOJSON,
+                          "Next page"))
+    if before is not None:
+        links.append(link(page_url(request, {"cursor": before.encode()}), "prev", GEOJSON,
+                          "Previous page"))
+    return links
+
+
+def geojson_response(content: bytes, crs: CrsRef, headers: dict[str, str] | None = None
+                     ) -> Response:
+    """A GeoJSON response that says its CRS."""
+    return Response(content, media_type=GEOJSON,
+                    headers={"Content-Crs": f"<{crs.uri}>", **(headers or {})})
+
+
+def read_items(request: Request, engine: Engine, settings: Settings, layer: Layer,
+               params: ItemsParams, filters: dict[str, str], principal: Principal,
+               media: MediaType) -> Response:
+    """GET /collections/{id}/items."""
+    principal.require("read")
+    q = build_query(request, engine, settings, layer, params, filters, principal)
+    crs = crs_or_default(params.crs, "crs")
+    store_geojson = crs.is_storage_order
+    cols = output_columns(q, geometry_expression(engine, layer, store_geojson),
+                          layer.attribute_columns())
+    with engine.connect() as conn:
+        _prepare(conn, engine)
+        page = fetch_page(conn, engine, q, cols)
+    geometries = geometry_texts(page.rows, crs, store_geojson)
+    features = rows_to_features(page.rows, geometries, layer.id_column, skipped(layer, q),
+                                masker(layer, principal.can("sensitive")))
+    members = {
+        "numberMatched": page.matched, "numberReturned": len(features), "timeStamp": _now(),
+        "links": _collection_links(request, layer, q, page, media),
+    }
+    content = collection_bytes(features, members)
+    if layer.sensitive_fields and principal.can("sensitive"):
+        record_read(engine, principal, layer.name, None, {
+            "query": str(request.url.query), "returned": len(features)})
+    if media is MediaType.html:
+        body = orjson.loads(content)
+        body["title"] = layer.title
+        return render(request, "items.html", layer.title, body)
+    return geojson_response(content, crs)
+
+
+def read_item(request: Request, engine: Engine, layer: Layer, feature_id: str,
+              crs_text: str | None, properties: str | None, principal: Principal,
+              media: MediaType) -> Response:
+    """GET /collections/{id}/items/{featureId}."""
+    principal.require("read")
+    reject_unknown(list(request.query_params.keys()), ITEM_PARAMS)
+    crs = crs_or_default(crs_text, "crs")
+    q = FeatureQuery(layer=layer, limit=1)
+    if properties is not None:
+        q.properties = parse_properties(properties, layer.attribute_columns())
+    cols = output_columns(q, geometry_expression(engine, layer, crs.is_storage_order),
+                          layer.attribute_columns())
+    t = layer.table
+    cols.append(t.c.version.label("_version"))
+    with engine.connect() as conn:
+        row = conn.execute(select(*cols).where(t.c[layer.id_column] == feature_id)).first()
+    if row is None:
+        raise NotFound(f"no feature {feature_id!r} in {layer.name}")
+    geometry = geometry_texts([row], crs, crs.is_storage_order)[0]
+    here = f"{base_url(request)}/collections/{layer.name}/items/{feature_id}"
+    extra = {"links": [
+        link(page_url(request, {}), "self", GEOJSON, "This feature"),
+        link(page_url(request, {"f": "html"}), "alternate", "text/html", "This feature as HTML"),
+        link(f"{base_url(request)}/collections/{layer.name}", "collection",
+             MediaType.json.value, layer.title),
+    ]}
+    feature = rows_to_features([row], [geometry], layer.id_column, skipped(layer, q),
+                               masker(layer, principal.can("sensitive")))[0]
+    content = feature[:-1] + b"," + orjson.dumps(extra)[1:-1] + b"}"
+    if layer.sensitive_fields and principal.can("sensitive"):
+        record_read(engine, principal, layer.name, feature_id, {"url": here})
+    headers = {"ETag": etag(row._version)}
+    if media is MediaType.html:
+        body = orjson.loads(content)
+        body["title"] = f"{layer.title} · {feature_id}"
+        response = render(request, "item.html", body["title"], body)
+        response.headers.update(headers)
+        return response
+    return geojson_response(content, crs, headers)
+
+
+def etag(version: int) -> str:
+    """The entity tag of a feature at `version`."""
+    return f'"{version}"'

@@ -1,0 +1,139 @@
+"""Query parameters of the items routes, declared once and parsed into domain values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Query
+from sqlalchemy import Column
+
+from api.features.query import BBox, SortKey, filterable
+from twin.crs import CRS84_URI, CrsRef, bbox_to_storage, parse_crs
+from twin.errors import InvalidInput
+from twin.layers import Layer
+
+# Every parameter name an items request may carry besides the layer's property filters.
+COMMON = frozenset({
+    "f", "limit", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang",
+    "filter-crs", "sortby", "properties", "cursor",
+})
+ITEM_PARAMS = frozenset({"f", "crs", "properties"})
+
+
+@dataclass
+class ItemsParams:
+    """The standard parameters of GET /collections/{id}/items."""
+
+    limit: int | None
+    bbox: str | None
+    bbox_crs: str | None
+    datetime: str | None
+    crs: str | None
+    filter: str | None
+    filter_lang: str | None
+    filter_crs: str | None
+    sortby: str | None
+    properties: str | None
+    cursor: str | None
+
+
+def items_params(
+    limit: Annotated[int | None, Query(ge=1, description="Features per page (clamped to "
+                                       "the server maximum)")] = None,
+    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (6 numbers for 3D) in "
+                                      "bbox-crs (CRS84 by default)")] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox")] = None,
+    datetime: Annotated[str | None, Query(description="Instant or interval (a/b, ../b, a/..)"
+                                          )] = None,
+    crs: Annotated[str | None, Query(description="CRS of the response geometry")] = None,
+    filter: Annotated[str | None, Query(description="CQL2 filter")] = None,  # noqa: A002
+    filter_lang: Annotated[str | None, Query(alias="filter-lang",
+                                             description="cql2-text (default) or cql2-json"
+                                             )] = None,
+    filter_crs: Annotated[str | None, Query(alias="filter-crs",
+                                            description="CRS of geometry literals in filter"
+                                            )] = None,
+    sortby: Annotated[str | None, Query(description="Comma-separated properties, - for "
+                                        "descending: -height,code")] = None,
+    properties: Annotated[str | None, Query(description="Comma-separated properties to "
+                                            "return")] = None,
+    cursor: Annotated[str | None, Query(description="Opaque paging token from a next/prev "
+                                        "link")] = None,
+) -> ItemsParams:
+    """FastAPI dependency gathering the standard items parameters."""
+    return ItemsParams(limit, bbox, bbox_crs, datetime, crs, filter, filter_lang, filter_crs,
+                       sortby, properties, cursor)
+
+
+def reject_unknown(names: list[str], allowed: frozenset[str] | set[str]) -> None:
+    """A misspelt parameter is an error, not a silently ignored filter."""
+    unknown = sorted(set(names) - set(allowed))
+    if unknown:
+        raise InvalidInput(
+            f"unknown query parameter {unknown[0]!r}; this route takes: "
+            f"{', '.join(sorted(allowed))}",
+            field=unknown[0],
+        )
+
+
+def crs_or_default(text: str | None, field: str) -> CrsRef:
+    """The named CRS, CRS84 when not given."""
+    return parse_crs(text or CRS84_URI, field=field)
+
+
+def parse_bbox(text: str, crs: CrsRef) -> BBox:
+    """A bbox parameter as a CGCS2000 lon/lat box."""
+    try:
+        numbers = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise InvalidInput("bbox takes 4 or 6 comma-separated numbers", field="bbox",
+                           value=text) from None
+    if len(numbers) == 6:
+        numbers = [numbers[0], numbers[1], numbers[3], numbers[4]]
+    if len(numbers) != 4:
+        raise InvalidInput("bbox takes 4 or 6 comma-separated numbers", field="bbox",
+                           value=text)
+    a, b, c, d = numbers
+    if a > c or b > d:
+        raise InvalidInput("bbox lower corner must come before the upper corner "
+                           "(minx,miny,maxx,maxy in the axis order of bbox-crs)",
+                           field="bbox", value=text)
+    if crs.is_geographic:
+        lat = (a, c) if crs.northing_first else (b, d)
+        if min(lat) < -90 or max(lat) > 90:
+            raise InvalidInput("bbox latitude outside -90..90 (check the axis order of "
+                               "bbox-crs)", field="bbox", value=text)
+    return bbox_to_storage((a, b, c, d), crs)
+
+
+def queryable_columns(layer: Layer, may_see_sensitive: bool) -> dict[str, Column]:
+    """Columns a caller may filter and sort on (sensitive ones only with the scope)."""
+    cols = layer.attribute_columns(include_sensitive=may_see_sensitive)
+    return {c.name: c for c in cols if filterable(c)}
+
+
+def parse_sortby(text: str, sortable: dict[str, Column]) -> list[SortKey]:
+    """`-height,+code,name` into sort keys."""
+    keys = []
+    for raw in (t.strip() for t in text.split(",")):
+        if not raw:
+            continue
+        descending = raw.startswith("-")
+        name = raw.lstrip("+-").strip()
+        if name not in sortable:
+            raise InvalidInput(f"cannot sort by {name!r}; sortable: {', '.join(sortable)}",
+                               field="sortby", value=text)
+        keys.append(SortKey(name, descending))
+    return keys
+
+
+def parse_properties(text: str, visible: list[Column]) -> list[str]:
+    """`properties=a,b` checked against what the caller may see."""
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    known = {c.name for c in visible}
+    for name in names:
+        if name not in known:
+            raise InvalidInput(f"no property {name!r}; properties are: "
+                               f"{', '.join(sorted(known))}", field="properties", value=text)
+    return names

@@ -1,0 +1,287 @@
+"""SQL for feature pages: filters, index-friendly bbox, keyset paging, counts.
+
+Both stores get the same SQLAlchemy expressions except where the spatial index is
+reached differently: PostGIS uses `ST_Intersects` (which brings `&&` on the GiST index),
+SpatiaLite needs its R*Tree (`idx_<table>_geom`) asked explicitly through a rowid
+subquery.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, NamedTuple
+
+import orjson
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    Select,
+    and_,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+)
+
+from api.features.temporal import Interval, datetime_clause, parse_instant
+from twin.errors import InvalidInput
+from twin.layers import Layer
+from twin.models import STORAGE_SRID
+from twin.store import is_postgis
+
+BBox = tuple[float, float, float, float]
+
+# Below this many matches PostGIS is steered to the spatial/attribute index and a top-N
+# sort; above it, walking the primary key in order is the cheaper plan.
+SMALL_MATCH = 50_000
+GEOJSON_DIGITS = 9
+
+
+class SortKey(NamedTuple):
+    """One `sortby` term."""
+
+    name: str
+    descending: bool
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page starts: after/before a feature id (keyset) or at an offset (sorted)."""
+
+    after: int | None = None
+    before: int | None = None
+    offset: int | None = None
+
+    def encode(self) -> str:
+        """An opaque URL-safe token."""
+        raw = {k: v for k, v in (("a", self.after), ("b", self.before), ("o", self.offset))
+               if v is not None}
+        return base64.urlsafe_b64encode(orjson.dumps(raw)).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str | None) -> Cursor:
+        """The cursor in a token from a `next`/`prev` link."""
+        if not token:
+            return cls()
+        try:
+            raw = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+            cursor = cls(after=raw.get("a"), before=raw.get("b"), offset=raw.get("o"))
+            values = [v for v in (cursor.after, cursor.before, cursor.offset) if v is not None]
+            if len(values) != 1 or not all(isinstance(v, int) and v >= 0 for v in values):
+                raise ValueError(token)
+        except (ValueError, binascii.Error, orjson.JSONDecodeError, AttributeError):
+            raise InvalidInput(
+                "cursor is not a token this server issued; follow the next/prev links",
+                field="cursor", value=token,
+            ) from None
+        return cursor
+
+
+@dataclass
+class FeatureQuery:
+    """Everything that selects and orders the features of one layer."""
+
+    layer: Layer
+    limit: int
+    bbox: BBox | None = None
+    interval: Interval | None = None
+    equals: dict[str, Any] = field(default_factory=dict)
+    condition: ColumnElement[bool] | None = None
+    sortby: list[SortKey] = field(default_factory=list)
+    cursor: Cursor = field(default_factory=Cursor)
+    properties: list[str] | None = None
+
+    @property
+    def keyset(self) -> bool:
+        """True when pages follow the id order (keyset paging)."""
+        return not self.sortby
+
+
+class Page(NamedTuple):
+    """One page of rows plus what the links need."""
+
+    rows: list[Any]
+    matched: int
+    has_next: bool
+    has_prev: bool
+    offset: int
+
+
+def envelope(engine: Engine, bbox: BBox) -> ColumnElement[Any]:
+    """A CGCS2000 rectangle on either store."""
+    maker = func.ST_MakeEnvelope if is_postgis(engine) else func.BuildMbr
+    return maker(*bbox, STORAGE_SRID)
+
+
+def rtree_prefilter(layer: Layer, bbox: BBox) -> ColumnElement[bool]:
+    """SpatiaLite: the rows whose boxes overlap `bbox`, read from the layer's R*Tree."""
+    rtree = table(f"idx_{layer.table.name}_geom", column("pkid"), column("xmin"),
+                  column("xmax"), column("ymin"), column("ymax"))
+    minx, miny, maxx, maxy = bbox
+    hits = select(rtree.c.pkid).where(
+        rtree.c.xmin <= maxx, rtree.c.xmax >= minx, rtree.c.ymin <= maxy, rtree.c.ymax >= miny
+    )
+    return layer.table.c.id.in_(hits)
+
+
+def bbox_clause(engine: Engine, layer: Layer, bbox: BBox) -> ColumnElement[bool]:
+    """Features that intersect `bbox` (CGCS2000 lon/lat), through the spatial index."""
+    hit = func.ST_Intersects(layer.geometry_column, envelope(engine, bbox))
+    if is_postgis(engine):
+        return hit == True  # noqa: E712 - a boolean the planner can pair with the GiST index
+    return and_(rtree_prefilter(layer, bbox), hit == 1)
+
+
+def coerce(col: Column, text: str) -> Any:
+    """A query-parameter string as the value `col` holds, or InvalidInput naming both."""
+    try:
+        kind = col.type.python_type
+    except NotImplementedError:
+        kind = str
+    try:
+        if kind is bool:
+            if text.lower() not in ("true", "false", "1", "0"):
+                raise ValueError(text)
+            return text.lower() in ("true", "1")
+        if kind is int:
+            return int(text)
+        if kind is float:
+            return float(text)
+        if kind is date:
+            return date.fromisoformat(text)
+        if kind is datetime:
+            return parse_instant(text, field=col.name)
+    except ValueError:
+        raise InvalidInput(
+            f"{col.name} takes {kind.__name__} values, not {text!r}", field=col.name, value=text
+        ) from None
+    return text
+
+
+def filterable(col: Column) -> bool:
+    """Whether a column can be compared with a literal (JSON ones cannot)."""
+    return not isinstance(col.type, JSON)
+
+
+def numeric(col: Column) -> bool:
+    """Whether a column holds numbers."""
+    return isinstance(col.type, Integer | Float)
+
+
+def where_clauses(engine: Engine, q: FeatureQuery) -> list[ColumnElement[bool]]:
+    """The WHERE terms common to the count and the page."""
+    t = q.layer.table
+    clauses: list[ColumnElement[bool]] = []
+    if q.bbox is not None:
+        clauses.append(bbox_clause(engine, q.layer, q.bbox))
+    if q.interval is not None:
+        clauses.append(datetime_clause(q.layer, q.interval, sqlite=not is_postgis(engine)))
+    clauses.extend(t.c[name] == value for name, value in q.equals.items())
+    if q.condition is not None:
+        clauses.append(q.condition)
+    return clauses
+
+
+def count_matched(conn: Connection, engine: Engine, q: FeatureQuery) -> int:
+    """numberMatched: how many features the filters select (paging aside)."""
+    stmt = select(func.count()).select_from(q.layer.table).where(*where_clauses(engine, q))
+    return int(conn.execute(stmt).scalar_one())
+
+
+def output_columns(q: FeatureQuery, geometry: ColumnElement[Any] | None,
+                   visible: list[Column]) -> list[ColumnElement[Any]]:
+    """id, the visible (or selected) properties and the geometry expression."""
+    t = q.layer.table
+    chosen = visible if q.properties is None else [c for c in visible if c.name in q.properties]
+    names = {c.name for c in chosen}
+    cols: list[ColumnElement[Any]] = [t.c.id]
+    if q.layer.id_column not in names:
+        cols.append(t.c[q.layer.id_column])
+    cols.extend(chosen)
+    if geometry is not None:
+        cols.append(geometry.label("geometry"))
+    return cols
+
+
+def geometry_expression(engine: Engine, layer: Layer, as_geojson: bool) -> ColumnElement[Any]:
+    """GeoJSON text built by the store (stored order) or WKB for transforms in Python."""
+    geom = layer.geometry_column
+    if as_geojson:
+        return func.ST_AsGeoJSON(geom, GEOJSON_DIGITS)
+    return func.ST_AsBinary(geom)
+
+
+def _order(q: FeatureQuery, ordering_steer: bool, reverse: bool) -> list[ColumnElement[Any]]:
+    t = q.layer.table
+    # `id + 0` hides the primary key from the PostGIS planner so a selective filter's
+    # index is used with a top-N sort instead of walking every id in order.
+    id_expr: ColumnElement[Any] = t.c.id + literal_column("0") if ordering_steer else t.c.id
+    terms: list[ColumnElement[Any]] = []
+    for key in q.sortby:
+        col = t.c[key.name]
+        terms.append(col.desc() if key.descending else col.asc())
+    terms.append(id_expr.desc() if reverse else id_expr.asc())
+    return terms
+
+
+def page_statement(engine: Engine, q: FeatureQuery, cols: list[ColumnElement[Any]],
+                   matched: int) -> tuple[Select[Any], int, bool]:
+    """The page query, its offset and whether rows come back reversed (prev pages)."""
+    t = q.layer.table
+    clauses = where_clauses(engine, q)
+    steer = is_postgis(engine) and bool(clauses) and matched < SMALL_MATCH
+    reverse = False
+    offset = 0
+    if q.keyset and q.cursor.after is not None:
+        clauses.append(t.c.id > q.cursor.after)
+    elif q.keyset and q.cursor.before is not None:
+        clauses.append(t.c.id < q.cursor.before)
+        reverse = True
+    elif q.cursor.offset:
+        offset = q.cursor.offset
+    stmt = (select(*cols).where(*clauses).order_by(*_order(q, steer, reverse))
+            .limit(q.limit + 1).offset(offset or None))
+    return stmt, offset, reverse
+
+
+def fetch_page(conn: Connection, engine: Engine, q: FeatureQuery,
+               cols: list[ColumnElement[Any]], matched: int | None = None) -> Page:
+    """One page of rows (limit + 1 read to know whether a next page exists)."""
+    if matched is None:
+        matched = count_matched(conn, engine, q)
+    stmt, offset, reverse = page_statement(engine, q, cols, matched)
+    rows = list(conn.execute(stmt))
+    more = len(rows) > q.limit
+    rows = rows[: q.limit]
+    if reverse:
+        rows.reverse()
+        return Page(rows, matched, has_next=True, has_prev=more, offset=0)
+    has_prev = q.cursor.after is not None or offset > 0
+    return Page(rows, matched, has_next=more, has_prev=has_prev, offset=offset)
+
+
+def next_cursor(q: FeatureQuery, page: Page) -> Cursor | None:
+    """Token of the page after `page`."""
+    if not page.has_next or not page.rows:
+        return None
+    if q.keyset:
+        return Cursor(after=page.rows[-1].id)
+    return Cursor(offset=page.offset + q.limit)
+
+
+def prev_cursor(q: FeatureQuery, page: Page) -> Cursor | None:
+    """Token of the page before `page`."""
+    if not page.has_prev:
+        return None
+    if q.keyset:
+        return Cursor(before=page.rows[0].id) if page.rows else None
+    return Cursor(offset=max(page.offset - q.limit, 0))

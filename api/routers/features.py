@@ -1,0 +1,214 @@
+"""OGC API - Features Parts 1–4: items and item of every layer, queryables, editing.
+
+Each layer gets its own items route so its property filters are declared in the OpenAPI
+document; unknown collection names fall through to generic routes that answer 404.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import PrincipalDep
+from api.conformance import declare
+from api.dependencies import EngineDep, MediaType, MediaTypeDep, SettingsDep
+from api.features import edit
+from api.features.items import read_item, read_items
+from api.features.params import ItemsParams, crs_or_default, items_params
+from api.features.query import filterable
+from api.features.queryables import queryables_document
+from api.html import render
+from api.links import base_url
+from twin.crs import CrsRef, supported_crs_uris
+from twin.layers import LAYERS, Layer, get_layer
+
+router = APIRouter(tags=["Features"])
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/case-insensitive-comparison",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions-plus",
+    "http://www.opengis.net/spec/cql2/1.0/conf/spatial-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/temporal-functions",
+    "http://www.opengis.net/spec/cql2/1.0/conf/property-property",
+    "http://www.opengis.net/spec/cql2/1.0/conf/arithmetic",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update",
+    "http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/features",
+    "http://www.opengis.net/spec/ogcapi-features-5/1.0/conf/sortables",
+    "http://www.opengis.net/spec/ogcapi-features-8/1.0/conf/sorting",
+    "http://www.opengis.net/spec/ogcapi-features-6/1.0/conf/properties",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
+]
+
+ParamsDep = Annotated[ItemsParams, Depends(items_params)]
+FILTER_PREFIX = "p_"
+
+
+def _items_endpoint(layer: Layer) -> Callable[..., Response]:
+    """GET items of one layer, with a query parameter per filterable property."""
+    columns = [c for c in layer.attribute_columns() if filterable(c)]
+
+    def endpoint(request: Request, engine: EngineDep, settings: SettingsDep,
+                 media: MediaTypeDep, principal: PrincipalDep, params: ParamsDep,
+                 **filters: str | None) -> Response:
+        values = {k[len(FILTER_PREFIX):]: v for k, v in filters.items() if v is not None}
+        return read_items(request, engine, settings, layer, params, values, principal, media)
+
+    base = [p for p in inspect.signature(endpoint).parameters.values()
+            if p.kind is not inspect.Parameter.VAR_KEYWORD]
+    extra = [
+        inspect.Parameter(
+            FILTER_PREFIX + c.name, inspect.Parameter.KEYWORD_ONLY, default=None,
+            annotation=Annotated[str | None, Query(
+                alias=c.name, description=f"Features whose {c.name} equals this value"
+                + (" (needs the sensitive scope)" if c.name in layer.sensitive_fields else ""),
+            )],
+        )
+        for c in columns
+    ]
+    endpoint.__signature__ = inspect.Signature(base + extra)  # type: ignore[attr-defined]
+    endpoint.__name__ = f"items_{layer.name}"
+    return endpoint
+
+
+def _item_endpoint(layer: Layer) -> Callable[..., Response]:
+    def endpoint(
+        request: Request, featureId: str, engine: EngineDep,  # noqa: N803
+        media: MediaTypeDep, principal: PrincipalDep,
+        crs: Annotated[str | None, Query(description="CRS of the response geometry")] = None,
+        properties: Annotated[str | None, Query(description="Properties to return")] = None,
+    ) -> Response:
+        return read_item(request, engine, layer, featureId, crs, properties, principal, media)
+
+    endpoint.__name__ = f"item_{layer.name}"
+    return endpoint
+
+
+for _layer in LAYERS.values():
+    router.add_api_route(
+        f"/collections/{_layer.name}/items", _items_endpoint(_layer), methods=["GET"],
+        operation_id=f"getFeatures_{_layer.name}", summary=f"Features of {_layer.title}",
+        response_class=Response,
+        responses={200: {"content": {"application/geo+json": {}, "text/html": {}}}},
+    )
+    router.add_api_route(
+        f"/collections/{_layer.name}/items/{{featureId}}", _item_endpoint(_layer),
+        methods=["GET"], operation_id=f"getFeature_{_layer.name}",
+        summary=f"One feature of {_layer.title} by its code", response_class=Response,
+        responses={200: {"content": {"application/geo+json": {}, "text/html": {}}}},
+    )
+
+
+@router.get("/collections/{collectionId}/items", operation_id="getFeaturesUnknown",
+            include_in_schema=False)
+def unknown_items(collectionId: str) -> None:  # noqa: N803
+    """A collection that does not exist: say which do."""
+    get_layer(collectionId)
+
+
+@router.get("/collections/{collectionId}/queryables", operation_id="getQueryables",
+            summary="What a filter may name (JSON Schema)")
+def queryables(request: Request, collectionId: str, media: MediaTypeDep,  # noqa: N803
+               principal: PrincipalDep) -> Any:
+    """The queryable properties of a layer."""
+    principal.require("read")
+    layer = get_layer(collectionId)
+    url = f"{base_url(request)}/collections/{layer.name}/queryables"
+    body = queryables_document(layer, url, principal.can("sensitive"))
+    if media is MediaType.html:
+        return render(request, "queryables.html", f"{layer.title} · queryables", body)
+    return JSONResponse(body, media_type="application/schema+json")
+
+
+def _content_crs(request: Request) -> CrsRef:
+    """The CRS of a request body (Content-Crs header, CRS84 by default)."""
+    header = request.headers.get("content-crs")
+    return crs_or_default(header.strip().strip("<>") if header else None, "Content-Crs")
+
+
+def _item_url(request: Request, layer: Layer, code: str) -> str:
+    return f"{base_url(request)}/collections/{layer.name}/items/{code}"
+
+
+@router.post("/collections/{collectionId}/items", operation_id="createFeature",
+             summary="Add a feature (write scope)", status_code=201)
+async def create_feature(request: Request, collectionId: str, engine: EngineDep,  # noqa: N803
+                         principal: PrincipalDep) -> Response:
+    """Create a feature from a GeoJSON Feature; answers 201 with its Location and ETag."""
+    principal.require("write")
+    layer = get_layer(collectionId)
+    edit.writable(layer)
+    body = edit.parse_body(await request.body())
+    crs = _content_crs(request)
+    code = await run_in_threadpool(edit.create, engine, layer, body, crs, principal)
+    response = await run_in_threadpool(read_item, request, engine, layer, code, None, None,
+                                       principal, MediaType.geojson)
+    response.status_code = 201
+    response.headers["Location"] = _item_url(request, layer, code)
+    return response
+
+
+async def _change(request: Request, collection_id: str, feature_id: str, engine: Any,
+                  principal: Any, *, partial: bool) -> Response:
+    principal.require("write")
+    layer = get_layer(collection_id)
+    edit.writable(layer)
+    body = edit.parse_body(await request.body(), patch=partial)
+    crs = _content_crs(request)
+    await run_in_threadpool(edit.change, engine, layer, feature_id, body, crs,
+                            request.headers.get("if-match"), principal, partial=partial)
+    return await run_in_threadpool(read_item, request, engine, layer, feature_id, None, None,
+                                   principal, MediaType.geojson)
+
+
+@router.put("/collections/{collectionId}/items/{featureId}", operation_id="replaceFeature",
+            summary="Replace a feature (write scope, If-Match)")
+async def replace_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
+                          engine: EngineDep, principal: PrincipalDep) -> Response:
+    """Replace a feature's properties and geometry; its code stays."""
+    return await _change(request, collectionId, featureId, engine, principal, partial=False)
+
+
+@router.patch("/collections/{collectionId}/items/{featureId}", operation_id="updateFeature",
+              summary="Update part of a feature (write scope, If-Match)")
+async def update_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
+                         engine: EngineDep, principal: PrincipalDep) -> Response:
+    """Merge the given properties (and geometry, if any) into a feature."""
+    return await _change(request, collectionId, featureId, engine, principal, partial=True)
+
+
+@router.delete("/collections/{collectionId}/items/{featureId}", operation_id="deleteFeature",
+               summary="Retire a feature (write scope, If-Match)", status_code=204)
+def delete_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
+                   engine: EngineDep, principal: PrincipalDep) -> Response:
+    """Retire the feature (a building is demolished); it is never erased."""
+    principal.require("write")
+    layer = get_layer(collectionId)
+    edit.retire(engine, layer, featureId, request.headers.get("if-match"), principal)
+    return Response(status_code=204)
+
+
+def register(app: FastAPI) -> None:
+    """Mount the features routes, declare their conformance and every CRS they serve."""
+    app.include_router(router)
+    declare(app.state, CONFORMANCE)
+    app.state.supported_crs = supported_crs_uris()

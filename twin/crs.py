@@ -1,0 +1,168 @@
+"""Coordinate reference systems the twin speaks: CGCS2000, WGS84, Web Mercator, GK zones.
+
+Geometry is stored in CGCS2000 (EPSG:4490) with longitude first. A CRS named by its
+EPSG URI keeps the EPSG axis order on the wire: EPSG:4490 and EPSG:4326 are latitude
+first, the CGCS2000 3-degree Gauss-Krüger zones (EPSG:4534–4554) are northing first,
+EPSG:3857 and OGC CRS84 are easting/longitude first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+
+from twin.errors import InvalidInput
+from twin.models import STORAGE_SRID
+
+CRS84_URI = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+EPSG_URI = "http://www.opengis.net/def/crs/EPSG/0/{code}"
+GK_ZONES = range(4534, 4555)  # CGCS2000 / 3-degree Gauss-Kruger CM 75E … CM 135E
+SUPPORTED_EPSG = (STORAGE_SRID, 4326, 3857, *GK_ZONES)
+
+_EPSG_FORMS = (
+    re.compile(r"^https?://www\.opengis\.net/def/crs/EPSG/0/(\d+)$", re.IGNORECASE),
+    re.compile(r"^\[?EPSG:(\d+)\]?$", re.IGNORECASE),
+    re.compile(r"^urn:ogc:def:crs:EPSG:[\d.]*:(\d+)$", re.IGNORECASE),
+)
+_CRS84_FORMS = (
+    re.compile(r"^https?://www\.opengis\.net/def/crs/OGC/(1\.3|0)/CRS84$", re.IGNORECASE),
+    re.compile(r"^\[?OGC:CRS84\]?$", re.IGNORECASE),
+    re.compile(r"^urn:ogc:def:crs:OGC:[\d.]*:CRS84$", re.IGNORECASE),
+)
+
+
+@dataclass(frozen=True)
+class CrsRef:
+    """A CRS a client may name: its URI, EPSG code (None for CRS84) and axis order."""
+
+    uri: str
+    epsg: int | None
+    northing_first: bool
+
+    @property
+    def is_storage_order(self) -> bool:
+        """True when coordinates are exactly the stored CGCS2000 lon/lat (no work needed)."""
+        return self.epsg is None or (self.epsg == STORAGE_SRID and not self.northing_first)
+
+    @property
+    def is_geographic(self) -> bool:
+        """True for longitude/latitude systems."""
+        return self.epsg in (None, STORAGE_SRID, 4326)
+
+
+def supported_crs_uris() -> list[str]:
+    """URIs of every CRS the service can serve, CRS84 first."""
+    return [CRS84_URI, *(EPSG_URI.format(code=code) for code in SUPPORTED_EPSG)]
+
+
+@lru_cache(maxsize=64)
+def parse_crs(text: str, field: str = "crs") -> CrsRef:
+    """The CRS named by `text` (OGC URI, `EPSG:n`, safe CURIE or URN), or InvalidInput."""
+    value = text.strip()
+    if any(form.match(value) for form in _CRS84_FORMS):
+        return CrsRef(CRS84_URI, None, False)
+    for form in _EPSG_FORMS:
+        match = form.match(value)
+        if match:
+            code = int(match.group(1))
+            if code not in SUPPORTED_EPSG:
+                break
+            return CrsRef(EPSG_URI.format(code=code), code, _northing_first(code))
+    raise InvalidInput(
+        f"unsupported CRS {text!r}; use {CRS84_URI} or "
+        f"http://www.opengis.net/def/crs/EPSG/0/<n> with n in 4490, 4326, 3857, 4534–4554",
+        field=field,
+        value=text,
+    )
+
+
+@lru_cache(maxsize=64)
+def _northing_first(code: int) -> bool:
+    return CRS.from_epsg(code).axis_info[0].direction in ("north", "south")
+
+
+@lru_cache(maxsize=64)
+def _transformer(source: int | None, target: int | None) -> Transformer:
+    """Cached lon/lat-ordered (always_xy) transformer; None means CRS84."""
+    return Transformer.from_crs(
+        "OGC:CRS84" if source is None else source,
+        "OGC:CRS84" if target is None else target,
+        always_xy=True,
+    )
+
+
+def _same_datum_geographic(a: int | None, b: int | None) -> bool:
+    # CGCS2000 and WGS84 agree to a few centimetres; pyproj's "ballpark" step between
+    # them is the identity, so skip it rather than pay for a no-op.
+    return {a, b} <= {None, STORAGE_SRID, 4326}
+
+
+def _coords_from_storage(target: CrsRef):  # noqa: ANN202 - a vectorised coordinate function
+    def apply(xy: np.ndarray) -> np.ndarray:
+        if not _same_datum_geographic(STORAGE_SRID, target.epsg):
+            x, y = _transformer(STORAGE_SRID, target.epsg).transform(xy[:, 0], xy[:, 1])
+            xy = np.column_stack([x, y])
+        return xy[:, ::-1] if target.northing_first else xy
+
+    return apply
+
+
+def _coords_to_storage(source: CrsRef):  # noqa: ANN202
+    def apply(xy: np.ndarray) -> np.ndarray:
+        if source.northing_first:
+            xy = xy[:, ::-1]
+        if not _same_datum_geographic(source.epsg, STORAGE_SRID):
+            x, y = _transformer(source.epsg, STORAGE_SRID).transform(xy[:, 0], xy[:, 1])
+            xy = np.column_stack([x, y])
+        return np.ascontiguousarray(xy)
+
+    return apply
+
+
+def from_storage(geoms: np.ndarray, target: CrsRef) -> np.ndarray:
+    """Stored CGCS2000 lon/lat shapely geometries expressed in `target`, in its axis order."""
+    if target.is_storage_order:
+        return geoms
+    return shapely.transform(geoms, _coords_from_storage(target))
+
+
+def to_storage(geoms: np.ndarray, source: CrsRef) -> np.ndarray:
+    """Geometries given in `source` (its axis order) as CGCS2000 lon/lat."""
+    if source.is_storage_order:
+        return geoms
+    return shapely.transform(geoms, _coords_to_storage(source))
+
+
+def bbox_to_storage(
+    bbox: tuple[float, float, float, float], source: CrsRef
+) -> tuple[float, float, float, float]:
+    """A bounding box given in `source` (axis order of `source`) as a CGCS2000 lon/lat box.
+
+    Edges are densified before transforming, so a projected box keeps all it covers.
+    """
+    a, b, c, d = bbox
+    if source.northing_first:
+        a, b, c, d = b, a, d, c
+    if _same_datum_geographic(source.epsg, STORAGE_SRID):
+        return (a, b, c, d)
+    minx, miny, maxx, maxy = _transformer(source.epsg, STORAGE_SRID).transform_bounds(
+        a, b, c, d, densify_pts=21
+    )
+    return (minx, miny, maxx, maxy)
+
+
+def gk_zone_epsg(longitude: float) -> int:
+    """EPSG code of the CGCS2000 3-degree Gauss-Krüger zone (central meridian form) for a lon."""
+    central = 3 * round(longitude / 3)
+    if not 75 <= central <= 135:
+        raise InvalidInput(
+            f"longitude {longitude} lies outside China's GK zones (CM 75E–135E)",
+            field="longitude",
+            value=longitude,
+        )
+    return 4534 + (central - 75) // 3
