@@ -164,6 +164,11 @@ _NOISE = re.compile("|".join(NOISE_WORDS) + r"|^ ?中国(?=.)")
 _SPACE_RUN = re.compile(r" {2,}")
 _INNER_SPACE = re.compile(r"(?<![0-9A-Z]) | (?![0-9A-Z])")
 _EDGE_SPACE = re.compile(r"^ +| +$")
+_NOISE_TRIGGER = re.compile(
+    "|".join(NOISE_WORDS) + "|中国|" + "|".join(RECIPIENT_LABELS) + "|[0-9]{7}"
+)
+_BUILDING_TRIGGER = re.compile(r"[0-9A-Z](?:号楼|号栋|号幢|号座|栋楼|幢楼|座楼|幢|座)")
+_UNIT_TRIGGER = re.compile(r"单(?!元)")
 _HAS_NUMERAL = re.compile(f"[{NUMERAL_CHARS}]")
 _HASH = re.compile(r"([0-9A-Z]+)#楼?")
 _NUMERALS = re.compile(f"第?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
@@ -195,22 +200,38 @@ def _strip_noise(buf: _Buffer) -> None:
 
 def normalize(text: str) -> NormalizedText:
     """Fold a typed address into the normal form, keeping each character's original span."""
-    chars: list[str] = []
-    sources: list[Span] = []
-    for i, ch in enumerate(text):
-        folded = _fold_char(ch)
-        chars.append(folded)
-        sources.extend([(i, i + 1)] * len(folded))
-    buf = _Buffer("".join(chars), sources)
-    buf.rewrite(_SPACE_RUN, lambda m: " ")
-    _strip_noise(buf)
+    fold = _FOLDED
+    pieces = [fold.get(ch) or _fold_new(ch) for ch in text]
+    folded = "".join(pieces)
+    if len(folded) == len(text):
+        sources = [(i, i + 1) for i in range(len(text))]
+    else:
+        sources = []
+        for i, piece in enumerate(pieces):
+            sources.extend([(i, i + 1)] * len(piece))
+    buf = _Buffer(folded, sources)
+    if "  " in buf.text:
+        buf.rewrite(_SPACE_RUN, lambda m: " ")
+    if _NOISE_TRIGGER.search(buf.text):
+        _strip_noise(buf)
     if "#" in buf.text:
         buf.rewrite(_HASH, lambda m: m.group(1) + "栋")
-    buf.rewrite(_SPACE_RUN, lambda m: " ")
-    buf.rewrite(_INNER_SPACE, lambda m: "")
-    buf.rewrite(_EDGE_SPACE, lambda m: "")
+    if " " in buf.text:
+        buf.rewrite(_SPACE_RUN, lambda m: " ")
+        buf.rewrite(_INNER_SPACE, lambda m: "")
+        buf.rewrite(_EDGE_SPACE, lambda m: "")
     _fold_numbers(buf)
     return NormalizedText(buf.text, tuple(buf.sources), text)
+
+
+_FOLDED: dict[str, str] = {}
+
+
+def _fold_new(ch: str) -> str:
+    folded = _fold_char(ch)
+    if len(_FOLDED) < 100_000:
+        _FOLDED[ch] = folded
+    return folded
 
 
 def _fold_numbers(buf: _Buffer) -> None:
@@ -224,10 +245,15 @@ def _fold_numbers(buf: _Buffer) -> None:
             changed |= buf.rewrite(_DASH_BETWEEN_DIGITS, lambda m: "-")
         if "第" in buf.text:
             changed |= buf.rewrite(_LEADING_ORDINAL, lambda m: m.group(1))
-        changed |= buf.rewrite(_BUILDING, lambda m: m.group(1) + "栋")
-        changed |= buf.rewrite(_UNIT, lambda m: m.group(1) + "单元")
-        changed |= buf.rewrite(_ROOM, lambda m: m.group(1) + "室")
-        changed |= buf.rewrite(_FLOOR, lambda m: m.group(1) + "层")
+        text = buf.text
+        if _BUILDING_TRIGGER.search(text):
+            changed |= buf.rewrite(_BUILDING, lambda m: m.group(1) + "栋")
+        if _UNIT_TRIGGER.search(text):
+            changed |= buf.rewrite(_UNIT, lambda m: m.group(1) + "单元")
+        if "房" in text or "户" in text:
+            changed |= buf.rewrite(_ROOM, lambda m: m.group(1) + "室")
+        if "层楼" in text:
+            changed |= buf.rewrite(_FLOOR, lambda m: m.group(1) + "层")
         if not changed:
             return
         _strip_again(buf)

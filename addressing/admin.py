@@ -1,0 +1,304 @@
+"""Administrative levels of an address: names from the NBS table, short names and aliases.
+
+`AdminGazetteer.parse(text)` reads the admin prefix of a normalised address (广东省深圳市南山区
+粤海街道, 深圳南山, 南山区 …) and returns every chain of divisions consistent with it. Names
+that several areas share (南山区 in 深圳 and in 鹤岗) stay several chains until context —
+another level typed, or the address base — decides; nothing is guessed here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from addressing.lexicon import NameLexicon, sound_key
+from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_divisions
+
+LEVEL_ORDER = {level: i for i, level in enumerate(LEVEL_DIGITS)}
+_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,4}族)+自治[州县旗区]$")
+_SUFFIXES = {
+    Level.province: ("特别行政区", "自治区", "省", "市"),
+    Level.city: ("自治州", "地区", "盟", "市"),
+    Level.county: ("自治县", "自治旗", "新区", "区", "县", "市", "旗"),
+    Level.township: ("街道办事处", "街道", "镇", "乡"),
+    Level.village: ("社区居委会", "居委会", "村委会", "社区", "村"),
+}
+# After a short name, these start a road or place, not the rest of an area (南山大道).
+_ROAD_STARTS = set("路街道巷弄里大桥村园湾山河湖口门")
+NOT_AREAS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+
+
+@dataclass(frozen=True, slots=True)
+class AdminName:
+    """One way of naming a division."""
+
+    division: Division
+    kind: str  # full, short, alias
+    note: str | None = None
+    former_parent: str | None = None  # 12-digit code of the county it used to belong to
+
+
+@dataclass(frozen=True, slots=True)
+class AdminToken:
+    """An admin name found in the normalised text, with the divisions it may mean."""
+
+    start: int
+    end: int
+    text: str
+    names: tuple[AdminName, ...]
+
+
+@dataclass
+class AdminParse:
+    """The admin prefix of an address: tokens, the consistent chains, and what was odd."""
+
+    tokens: list[AdminToken]
+    chains: list[tuple[AdminName, ...]]
+    end: int
+    notes: list[str] = field(default_factory=list)
+    readings: list[tuple[str, str | None]] = field(default_factory=list)
+
+    def finest(self) -> list[Division]:
+        """The finest division of each chain (several when the names are ambiguous)."""
+        seen: dict[str, Division] = {}
+        for chain in self.chains:
+            d = chain[-1].division
+            seen.setdefault(d.code, d)
+        return list(seen.values())
+
+    def decided(self, level: Level, table: DivisionTable) -> Division | None:
+        """The division at `level` when every chain agrees on it, else None."""
+        found: set[str] = set()
+        for chain in self.chains:
+            d = chain[-1].division
+            if LEVEL_ORDER[d.level] < LEVEL_ORDER[level]:
+                return None
+            found.add(d.code[: LEVEL_DIGITS[level]])
+        if len(found) != 1:
+            return None
+        code = found.pop().ljust(12, "0")
+        return table.by_code.get(code)
+
+
+def short_names(d: Division) -> list[str]:
+    """Short forms of a division name: 广东省 → 广东, 延边朝鲜族自治州 → 延边, 南山区 → 南山."""
+    out: list[str] = []
+    m = _AUTONOMOUS.match(d.name)
+    if m:
+        out.append(m.group(1))
+    for suffix in _SUFFIXES[d.level]:
+        if d.name.endswith(suffix) and len(d.name) - len(suffix) >= 2:
+            out.append(d.name[: -len(suffix)])
+    if d.level is Level.village and d.name.endswith("居委会"):
+        out.append(d.name[: -len("居委会")])
+    if d.level is Level.village and d.name.endswith("村委会"):
+        out.append(d.name[: -len("委会")])
+    return [s for s in dict.fromkeys(out) if s != d.name]
+
+
+def _read_aliases(table: DivisionTable) -> list[tuple[str, AdminName]]:
+    data = resources.files("addressing.data").joinpath("division_aliases.tsv")
+    out = []
+    for line in data.read_text(encoding="utf-8").splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, code, kind, former, note = line.split("\t")
+        division = table.get(code)
+        former_parent = None if former == "-" else former.ljust(12, "0")
+        out.append((name, AdminName(division, kind, f"{kind}: {note}", former_parent)))
+    return out
+
+
+def is_within(child: AdminName, parent: Division) -> bool:
+    """True when `child` lies strictly inside `parent`, now or before a recorded move."""
+    d = child.division
+    if LEVEL_ORDER[d.level] <= LEVEL_ORDER[parent.level]:
+        return False
+    if d.code.startswith(parent.short_code):
+        return True
+    return child.former_parent is not None and child.former_parent.startswith(parent.short_code)
+
+
+class AdminGazetteer:
+    """Every name of every division, looked up by longest match at a position."""
+
+    def __init__(self, table: DivisionTable):
+        self.table = table
+        self.names: dict[str, list[AdminName]] = defaultdict(list)
+        for d in table:
+            if d.name in NOT_AREAS:
+                continue
+            self.names[d.name].append(AdminName(d, "full"))
+            for short in short_names(d):
+                self.names[short].append(AdminName(d, "short"))
+        for name, alias in _read_aliases(table):
+            self.names[name].append(alias)
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for name in self.names:
+            lengths[name[:2]].add(len(name))
+        self._lengths = {c: sorted(ls, reverse=True) for c, ls in lengths.items()}
+        self._sound_index: dict[str, list[AdminName]] | None = None
+        self._memo: dict[tuple[int, int, str], AdminParse] = {}
+
+    def names_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
+        """The longest admin name starting at `pos`: its end and the divisions it may mean."""
+        for length in self._lengths.get(text[pos : pos + 2], ()):
+            names = self.names.get(text[pos : pos + length])
+            if names is not None:
+                return pos + length, names
+        return None
+
+    def sounds_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
+        """A misspelt province/city/county name at `pos` that sounds like a real one (深证市)."""
+        for end in range(min(len(text), pos + 7), pos + 2, -1):
+            if text[end - 1] not in "省市区县":
+                continue
+            names = self._sounds().get(sound_key(text[pos:end]))
+            if names:
+                return end, names
+        return None
+
+    def _sounds(self) -> dict[str, list[AdminName]]:
+        if self._sound_index is None:
+            index: dict[str, list[AdminName]] = defaultdict(list)
+            for d in self.table:
+                if d.level in (Level.province, Level.city, Level.county) and (
+                    d.name not in NOT_AREAS
+                ):
+                    index[sound_key(d.name)].append(AdminName(d, "sound", f"read as {d.name}"))
+            self._sound_index = index
+        return self._sound_index
+
+    def parse(
+        self, text: str, start: int = 0, street_names: NameLexicon[Any] | None = None
+    ) -> AdminParse:
+        """Read admin names from `start` on; stop at the first text that is not one.
+
+        The reading depends only on the admin names and a few characters after them, so it
+        is memoised on that stretch: a batch of one city parses its prefixes once.
+        """
+        pos = start
+        while (found := self.names_at(text, pos)) is not None:
+            pos = found[0]
+        key = (id(street_names), start, text[start : pos + 8])
+        cached = self._memo.get(key)
+        if cached is None:
+            if len(self._memo) > 200_000:
+                self._memo.clear()
+            cached = self._parse(text[: pos + 8], start, street_names)
+            self._memo[key] = cached
+        return cached
+
+    def _parse(
+        self, text: str, start: int, street_names: NameLexicon[Any] | None
+    ) -> AdminParse:
+        tokens: list[AdminToken] = []
+        chains: list[tuple[AdminName, ...]] = [()]
+        notes: list[str] = []
+        pos = start
+        while pos < len(text):
+            found = self.names_at(text, pos)
+            if found is None and (street_names is None or street_names.longest_at(text, pos)
+                                  is None):
+                found = self.sounds_at(text, pos)
+            if found is None:
+                break
+            end, names = found
+            piece = text[pos:end]
+            street = street_names.longest_at(text, pos) if street_names is not None else None
+            if street is not None and street[0] > end:
+                break  # a road or compound name that starts like an area (南山大道)
+            usable = [n for n in names if n.kind != "short" or not _road_follows(text, end)]
+            extended = _extend(chains, usable)
+            if not usable:
+                break
+            if not extended:
+                if all(n.kind == "short" for n in usable):
+                    break  # a word that merely looks like a short area name (建国路)
+                notes.append(_conflict_note(piece, usable, chains))
+                pos = end
+                continue
+            tokens.append(AdminToken(pos, end, piece, tuple(usable)))
+            chains = _coarsest_reading(extended)
+            for n in {c[-1] for c in chains if c[-1].kind not in ("full", "short")}:
+                note = f"{piece}: {n.note}"
+                if n.note and note not in notes:
+                    notes.append(note)
+            pos = end
+        chains = [c for c in chains if c]
+        return AdminParse(tokens, chains, pos, notes, _readings(tokens, chains))
+
+
+def _readings(
+    tokens: list[AdminToken], chains: list[tuple[AdminName, ...]]
+) -> list[tuple[str, str | None]]:
+    # Per token: its level ("admin" when the readings differ) and its code when unique.
+    out = []
+    for i, _token in enumerate(tokens):
+        readings = {c[i].division.code: c[i].division for c in chains if len(c) > i}
+        levels = {str(d.level) for d in readings.values()}
+        level = next(iter(levels)) if len(levels) == 1 else "admin"
+        code = next(iter(readings)) if len(readings) == 1 else None
+        out.append((level, code))
+    return out
+
+
+def _coarsest_reading(chains: list[tuple[AdminName, ...]]) -> list[tuple[AdminName, ...]]:
+    # One name read as an area and as an area inside it (西丽: 西丽街道, 西丽社区): only the
+    # outer reading is certain.
+    lasts = {c[-1].division.code: c[-1].division for c in chains}
+    keep = []
+    for chain in chains:
+        d = chain[-1].division
+        if any(o.code != d.code and LEVEL_ORDER[o.level] < LEVEL_ORDER[d.level]
+               and d.code.startswith(o.short_code) for o in lasts.values()):
+            continue
+        keep.append(chain)
+    return keep
+
+
+def _road_follows(text: str, end: int) -> bool:
+    return end < len(text) and text[end] in _ROAD_STARTS
+
+
+def _extend(
+    chains: list[tuple[AdminName, ...]], names: list[AdminName]
+) -> list[tuple[AdminName, ...]]:
+    out = []
+    for chain in chains:
+        last = chain[-1].division if chain else None
+        for n in names:
+            if last is None:
+                # Township and village short names mean something only inside a county, and
+                # a misspelt name is taken only as the first of a chain when it is unique.
+                if n.kind == "short" and n.division.level in (Level.township, Level.village):
+                    continue
+                out.append((n,))
+            elif is_within(n, last):
+                # A short township name needs its county typed just before it (深圳南山 is
+                # the district, not 南山街道); a short village name its county or township.
+                if n.kind == "short" and n.division.level is Level.township and (
+                    last.level is not Level.county
+                ):
+                    continue
+                if n.kind == "short" and n.division.level is Level.village and (
+                    last.level not in (Level.county, Level.township)
+                ):
+                    continue
+                out.append((*chain, n))
+    return out
+
+
+def _conflict_note(piece: str, names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> str:
+    inside = {c[-1].division.name for c in chains if c}
+    return f"{piece} is not inside {'/'.join(sorted(inside))}; ignored"
+
+
+@cache
+def default_gazetteer() -> AdminGazetteer:
+    """The gazetteer over the shipped NBS 2023 table (built once per process)."""
+    return AdminGazetteer(load_divisions())

@@ -1,0 +1,84 @@
+"""A dictionary of names looked up by longest match at a position, and homophone keys.
+
+Used for road and compound names of the address base (so 南山大道 is read as a road before
+南山 is read as a district) and for the fuzzy readings of typed names (深证市, 科园路).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+# 模糊音: initials and finals that people (and input methods) confuse.
+_FUZZY_INITIALS = (("zh", "z"), ("ch", "c"), ("sh", "s"), ("l", "n"), ("h", "f"))
+_FUZZY_FINALS = (("ang", "an"), ("eng", "en"), ("ing", "in"), ("iang", "ian"), ("uang", "uan"))
+
+
+@lru_cache(maxsize=200_000)
+def sound_key(text: str) -> str:
+    """A homophone key: toneless pinyin with the usual fuzzy sounds folded (深证 = 深圳)."""
+    from pypinyin import Style, lazy_pinyin
+
+    out = []
+    for syllable in lazy_pinyin(text, style=Style.NORMAL, errors="default"):
+        for long, short in _FUZZY_INITIALS:
+            if syllable.startswith(long):
+                syllable = short + syllable[len(long) :]
+                break
+        for long, short in _FUZZY_FINALS:
+            if syllable.endswith(long):
+                syllable = syllable[: -len(long)] + short
+                break
+        out.append(syllable)
+    return " ".join(out)
+
+
+class NameLexicon(Generic[T]):
+    """Names → payloads, with longest-match lookup at a text position."""
+
+    def __init__(self) -> None:
+        self.entries: dict[str, list[T]] = defaultdict(list)
+        self._lengths: dict[str, list[int]] = {}
+        self._sounds: dict[str, set[str]] | None = None
+
+    def add(self, name: str, payload: T) -> None:
+        """Register `payload` under `name` (names of one character are ignored)."""
+        if len(name) < 2:
+            return
+        bucket = self.entries[name]
+        if payload not in bucket:
+            bucket.append(payload)
+        lengths = self._lengths.setdefault(name[:2], [])
+        if len(name) not in lengths:
+            lengths.append(len(name))
+            lengths.sort(reverse=True)
+        self._sounds = None
+
+    def get(self, name: str) -> list[T]:
+        """Payloads under exactly `name`."""
+        return self.entries.get(name, [])
+
+    def longest_at(self, text: str, pos: int) -> tuple[int, str] | None:
+        """The end and the name of the longest entry starting at `pos`, if any."""
+        for length in self._lengths.get(text[pos : pos + 2], ()):
+            name = text[pos : pos + length]
+            if name in self.entries:
+                return pos + length, name
+        return None
+
+    def names(self) -> Iterable[str]:
+        """Every registered name."""
+        return self.entries.keys()
+
+    def by_sound(self, name: str) -> list[str]:
+        """Registered names that sound like `name` (homophones and fuzzy sounds)."""
+        if self._sounds is None:
+            sounds: dict[str, set[str]] = defaultdict(set)
+            for known in self.entries:
+                sounds[sound_key(known)].add(known)
+            self._sounds = sounds
+        return sorted(self._sounds.get(sound_key(name), ()))

@@ -1,0 +1,230 @@
+"""Parsing a normalised address into its elements, each with its span in the original text.
+
+Admin levels come first (`addressing.admin`), then the street part: road, door number,
+compound or POI name, building, unit, floor and room. Known road and compound names (from
+the address base) are read by longest match; unknown ones by their suffixes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
+from addressing.lexicon import NameLexicon
+from addressing.normalize import NormalizedText, Span, normalize
+
+STREET_LEVELS = ("road", "compound", "door", "building", "unit", "floor", "room")
+ROAD_SUFFIX = re.compile(r"(?:大道|大街|公路|环路|胡同|路|街|道|巷|弄|里)$")
+COMPOUND_SUFFIX = re.compile(
+    r"(?:小区|花园|家园|新村|公寓|大厦|广场|科技园|科学园|产业园|工业园|生态园|中心|大楼|山庄|公馆|"
+    r"城|苑|园|村|阁|府|庭|居|湾|坊)$"
+)
+
+_DOOR = re.compile(r"([0-9]+(?:-[0-9]+)?)号(?:之([0-9]+))?(?:院)?")
+_BUILDING = re.compile(r"([0-9A-Z]+)栋")
+_UNIT = re.compile(r"([0-9A-Z]+)单元")
+_FLOOR = re.compile(r"(-?[0-9]+)(层|楼)")
+_ROOM = re.compile(r"([0-9]+)(?:室|号)")
+_TRIPLE = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)(?:室|号)?")
+_PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
+_LETTER_ROOM = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号)?(?![0-9])")
+_NUMBER = re.compile(r"([0-9]+)")
+
+
+@dataclass(frozen=True, slots=True)
+class Element:
+    """One parsed element: its level, its value as normalised, its key and original span."""
+
+    level: str
+    value: str
+    key: str
+    span: Span
+    code: str | None = None  # admin levels: the division code, when decided
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        out: dict[str, Any] = {
+            "level": self.level, "value": self.value, "start": self.span[0], "end": self.span[1]
+        }
+        if self.code:
+            out["code"] = self.code
+        return out
+
+
+@dataclass
+class ParsedAddress:
+    """A parsed address: admin readings, street elements, leftovers and notes."""
+
+    text: NormalizedText
+    admin: AdminParse
+    elements: list[Element] = field(default_factory=list)
+    leftovers: list[Element] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def get(self, level: str) -> Element | None:
+        """The element of `level`, if parsed."""
+        for e in self.elements:
+            if e.level == level:
+                return e
+        return None
+
+    def finest_street_level(self) -> str | None:
+        """The finest street level typed (road … room)."""
+        typed = {e.level for e in self.elements}
+        for level in reversed(STREET_LEVELS):
+            if level in typed:
+                return level
+        return None
+
+
+class _Reader:
+    """Walks the street part of a normalised text, collecting elements."""
+
+    def __init__(self, text: NormalizedText, streets: NameLexicon[Any] | None):
+        self.n = text
+        self.t = text.text
+        self.streets = streets
+        self.found: dict[str, Element] = {}
+        self.leftovers: list[Element] = []
+        self.unknown_start: int | None = None
+
+    def add(self, level: str, value: str, key: str, start: int, end: int) -> None:
+        if level in self.found:
+            self.leftovers.append(Element("extra", value, key, self.n.span(start, end)))
+            return
+        self.found[level] = Element(level, value, key, self.n.span(start, end))
+
+    def flush_unknown(self, end: int, before: str | None) -> None:
+        """Classify an unknown run ending at `end` by its suffix and what follows it."""
+        if self.unknown_start is None:
+            return
+        start, self.unknown_start = self.unknown_start, None
+        run = self.t[start:end]
+        if not run.strip():
+            return
+        if "road" not in self.found and "compound" not in self.found and (
+            ROAD_SUFFIX.search(run) and (before in (None, "door") or len(run) >= 2)
+        ):
+            self.add("road", run, run, start, end)
+        elif "compound" not in self.found and COMPOUND_SUFFIX.search(run) and len(run) >= 2:
+            self.add("compound", run, run, start, end)
+        else:
+            self.leftovers.append(Element("unknown", run, run, self.n.span(start, end)))
+
+    def read(self, pos: int) -> None:
+        t = self.t
+        while pos < len(t):
+            if t[pos] == " ":
+                self.flush_unknown(pos, None)
+                pos += 1
+                continue
+            hit = self.streets.longest_at(t, pos) if self.streets is not None else None
+            if hit is not None and self.unknown_start is None:
+                end, name = hit
+                level = "road" if "road" not in self.found else "compound"
+                self.add(level, name, name, pos, end)
+                pos = end
+                continue
+            step = self.numbers_at(pos)
+            if step is not None:
+                pos = step
+                continue
+            if self.unknown_start is None:
+                self.unknown_start = pos
+            pos += 1
+        self.flush_unknown(len(t), None)
+
+    def numbers_at(self, pos: int) -> int | None:
+        """Read door/building/unit/floor/room numbers at `pos`; the new position or None."""
+        t, found = self.t, self.found
+        if not ("0" <= t[pos] <= "9" or "A" <= t[pos] <= "Z" or t[pos] == "-"):
+            return None
+        m = _DOOR.match(t, pos)
+        if m and "door" not in found and "building" not in found:
+            self.flush_unknown(pos, "door")
+            self.add("door", m.group(0), m.group(1), pos, m.end())
+            return m.end()
+        m = _TRIPLE.match(t, pos)
+        if m and "building" not in found:
+            self.flush_unknown(pos, "building")
+            self.add("building", m.group(1) + "栋", m.group(1), pos, m.start(2) - 1)
+            self.add("unit", m.group(2) + "单元", m.group(2), m.start(2), m.end(2))
+            self.add("room", m.group(3), m.group(3), m.start(3), m.end())
+            return m.end()
+        m = _BUILDING.match(t, pos)
+        if m:
+            self.flush_unknown(pos, "building")
+            self.add("building", m.group(0), m.group(1), pos, m.end())
+            return m.end()
+        m = _UNIT.match(t, pos)
+        if m:
+            self.flush_unknown(pos, "unit")
+            self.add("unit", m.group(0), m.group(1), pos, m.end())
+            return m.end()
+        m = _FLOOR.match(t, pos)
+        if m and not (m.group(2) == "楼" and "building" not in found and _UNIT.match(t, m.end())):
+            self.flush_unknown(pos, "floor")
+            self.add("floor", m.group(0), m.group(1), pos, m.end())
+            return m.end()
+        if m:  # 3楼1单元: 楼 after a number and before a unit names the building
+            self.flush_unknown(pos, "building")
+            self.add("building", m.group(0), m.group(1), pos, m.end())
+            return m.end()
+        m = _PAIR.match(t, pos)
+        if m:
+            self.flush_unknown(pos, "building")
+            if "building" in found:
+                self.add("unit", m.group(1) + "单元", m.group(1), pos, m.end(1))
+            else:
+                self.add("building", m.group(1) + "栋", m.group(1), pos, m.end(1))
+            self.add("room", m.group(2), m.group(2), m.start(2), m.end())
+            return m.end()
+        m = _ROOM.match(t, pos)
+        if m and ("building" in found or "floor" in found or "unit" in found):
+            self.flush_unknown(pos, "room")
+            self.add("room", m.group(0), m.group(1), pos, m.end())
+            return m.end()
+        m = _LETTER_ROOM.match(t, pos)
+        if m and "building" not in found:
+            self.flush_unknown(pos, "building")
+            self.add("building", m.group(1) + "栋", m.group(1), pos, pos + 1)
+            self.add("room", m.group(2), m.group(2), pos + 1, m.end())
+            return m.end()
+        m = _NUMBER.match(t, pos)
+        if m:
+            self.flush_unknown(pos, "number")
+            if "building" in found or "unit" in found or "floor" in found:
+                self.add("room", m.group(0), m.group(1), pos, m.end())
+            elif "door" not in found and ("road" in found or self.unknown_start is not None):
+                self.add("door", m.group(0), m.group(1), pos, m.end())
+            else:
+                self.leftovers.append(Element("unknown", m.group(0), m.group(0),
+                                              self.n.span(pos, m.end())))
+            return m.end()
+        return None
+
+
+def parse(
+    text: str | NormalizedText,
+    *,
+    streets: NameLexicon[Any] | None = None,
+    gazetteer: AdminGazetteer | None = None,
+) -> ParsedAddress:
+    """Parse an address: admin chains, then road, door, compound, building, unit, floor, room."""
+    normalized = text if isinstance(text, NormalizedText) else normalize(text)
+    gazetteer = gazetteer or default_gazetteer()
+    admin = gazetteer.parse(normalized.text, 0, streets)
+    reader = _Reader(normalized, streets)
+    reader.read(admin.end)
+    elements = _admin_elements(normalized, admin)
+    elements.extend(sorted(reader.found.values(), key=lambda e: STREET_LEVELS.index(e.level)))
+    return ParsedAddress(normalized, admin, elements, reader.leftovers, list(admin.notes))
+
+
+def _admin_elements(normalized: NormalizedText, admin: AdminParse) -> list[Element]:
+    return [
+        Element(level, token.text, token.text, normalized.span(token.start, token.end), code)
+        for token, (level, code) in zip(admin.tokens, admin.readings, strict=True)
+    ]
