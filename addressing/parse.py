@@ -123,7 +123,8 @@ class _Reader:
             hit = self.streets.longest_at(t, pos) if self.streets is not None else None
             if hit is not None and self.unknown_start is None:
                 end, name = hit
-                level = "road" if "road" not in self.found else "compound"
+                kinds = self.streets.get(name) if self.streets is not None else []
+                level = "road" if "road" in kinds and "road" not in self.found else "compound"
                 self.add(level, name, name, pos, end)
                 pos = end
                 continue

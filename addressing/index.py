@@ -1,0 +1,374 @@
+"""The in-memory index of the standard address base, built once from the `address` table.
+
+Matching never runs SQL per query: roads and compounds are found in name lexicons, and a
+node's children in sorted integer arrays (parent index and element key packed into one
+64-bit number), so a city of 10M room addresses fits in a few hundred megabytes. Rooms are
+also filed under their building, so "A栋1201" finds the room without unit and floor.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, func, select
+
+from addressing.errors import AddressBaseEmpty, AddressInputError
+from addressing.lexicon import NameLexicon
+from addressing.normalize import element_key, normal_text
+from twin.models import ADDRESS_LEVELS, Address
+
+LEVEL_CODE = {level: i for i, level in enumerate(ADDRESS_LEVELS)}
+KEY_PREFIX = {"door": "d", "building": "b", "unit": "u", "floor": "f", "room": "r", "compound": "c"}
+_VALUE_COLUMN = {"door": "door_no", "building": "building", "unit": "unit", "floor": "floor",
+                 "room": "room", "road": "road", "compound": "compound"}
+NO_PARENT = -1
+
+
+@lru_cache(maxsize=500_000)
+def _key(level: str, value: str) -> str:
+    return element_key(level, value)
+
+
+@lru_cache(maxsize=100_000)
+def name_key(name: str) -> str:
+    """The lexicon key of a road or compound name (normalised, no spaces)."""
+    return normal_text(name).replace(" ", "")
+
+
+@dataclass(frozen=True, slots=True)
+class AdminCodes:
+    """The division codes an address node lies in."""
+
+    county: str
+    township: str | None
+    community: str | None
+
+    @property
+    def finest(self) -> str:
+        """The finest code known."""
+        return self.community or self.township or self.county
+
+
+class AddressIndex:
+    """A frozen index over the address tree; see `IndexBuilder` and `build_index`."""
+
+    def __init__(self, builder: IndexBuilder):
+        b = builder
+        self.size = len(b.parent)
+        self._code_blob = bytes(b.code_blob)
+        self._code_offsets = np.frombuffer(b.code_offsets, dtype=np.int64)
+        self.level = np.frombuffer(bytes(b.level), dtype=np.int8)
+        self.parent = np.frombuffer(b.parent, dtype=np.int32)
+        self.lon = np.frombuffer(b.lon, dtype=np.float64)
+        self.lat = np.frombuffer(b.lat, dtype=np.float64)
+        self._admin_id = np.frombuffer(b.admin_id, dtype=np.int32)
+        self._admins = b.admins
+        self._text_base = np.frombuffer(b.text_base, dtype=np.int32)
+        self._text_suffix = np.frombuffer(b.text_suffix, dtype=np.int32)
+        self._suffixes = b.suffixes
+        self._value_id = np.frombuffer(b.value_id, dtype=np.int32)
+        self._values = b.values
+        self._keys = b.keys
+        self.child_keys, self.child_nodes = _sorted_pairs(b.child_keys, b.child_nodes)
+        self.room_keys, self.room_nodes = _sorted_pairs(b.room_keys, b.room_nodes)
+        self.roads: NameLexicon[int] = b.roads
+        self.compounds: NameLexicon[int] = b.compounds
+        self.streets: NameLexicon[str] = b.streets
+        self.compound_of: dict[int, str] = b.compound_of
+        b.release()
+
+    def __len__(self) -> int:
+        return self.size
+
+    # -- nodes ----------------------------------------------------------------------------
+    def code(self, node: int) -> str:
+        """The address code of a node."""
+        start, end = self._code_offsets[node], self._code_offsets[node + 1]
+        return self._code_blob[start:end].decode()
+
+    def level_of(self, node: int) -> str:
+        """The level of a node (road … room)."""
+        return ADDRESS_LEVELS[self.level[node]]
+
+    def value(self, node: int) -> str:
+        """The element value of a node as stored (A座, 1单元, 1201室)."""
+        return self._values[self._value_id[node]]
+
+    def full_text(self, node: int) -> str:
+        """The canonical full text of a node."""
+        parts = []
+        while node != NO_PARENT:
+            parts.append(self._suffixes[self._text_suffix[node]])
+            node = int(self._text_base[node])
+        return "".join(reversed(parts))
+
+    def admin(self, node: int) -> AdminCodes:
+        """The county, township and community codes of a node."""
+        return self._admins[self._admin_id[node]]
+
+    def point(self, node: int) -> tuple[float, float] | None:
+        """Longitude and latitude (CGCS2000), or None when the node has no point."""
+        lon, lat = float(self.lon[node]), float(self.lat[node])
+        return None if np.isnan(lon) else (lon, lat)
+
+    def ancestors(self, node: int) -> Iterator[int]:
+        """The node's ancestors, nearest first."""
+        node = int(self.parent[node])
+        while node != NO_PARENT:
+            yield node
+            node = int(self.parent[node])
+
+    def ancestor_at(self, node: int, level: str) -> int | None:
+        """The node itself or its ancestor at `level`, if any."""
+        want = LEVEL_CODE[level]
+        current = node
+        while current != NO_PARENT:
+            if self.level[current] == want:
+                return current
+            current = int(self.parent[current])
+        return None
+
+    # -- lookups --------------------------------------------------------------------------
+    def _key_id(self, level: str, key: str) -> int | None:
+        return self._keys.get(KEY_PREFIX[level] + key)
+
+    def child(self, parent: int, level: str, key: str) -> list[int]:
+        """Children of `parent` at `level` whose key is `key` (3, A, 1201 …)."""
+        key_id = self._key_id(level, key)
+        if key_id is None:
+            return []
+        return _lookup(self.child_keys, self.child_nodes, (parent << 32) | key_id)
+
+    def children(self, parent: int, level: str | None = None) -> list[int]:
+        """All children of `parent`, optionally only those at `level`."""
+        lo = int(np.searchsorted(self.child_keys, parent << 32, side="left"))
+        hi = int(np.searchsorted(self.child_keys, (parent + 1) << 32, side="left"))
+        nodes = [int(n) for n in self.child_nodes[lo:hi]]
+        if level is None:
+            return nodes
+        want = LEVEL_CODE[level]
+        return [n for n in nodes if self.level[n] == want]
+
+    def rooms_in(self, building: int, key: str) -> list[int]:
+        """Rooms with key `key` anywhere in `building` (any unit, any floor)."""
+        key_id = self._key_id("room", key)
+        if key_id is None:
+            return []
+        return _lookup(self.room_keys, self.room_nodes, (building << 32) | key_id)
+
+    def node_key(self, node: int) -> str:
+        """The comparable key of a node's value."""
+        return _key(self.level_of(node), self.value(node))
+
+    def memory_bytes(self) -> int:
+        """Bytes held by the index arrays (not counting the small name lexicons)."""
+        arrays = (self.level, self.parent, self.lon, self.lat, self._admin_id, self._text_base,
+                  self._text_suffix, self._value_id, self.child_keys, self.child_nodes,
+                  self.room_keys, self.room_nodes, self._code_offsets)
+        return len(self._code_blob) + sum(a.nbytes for a in arrays)
+
+
+def _sorted_pairs(keys: array, nodes: array) -> tuple[np.ndarray, np.ndarray]:
+    k = np.frombuffer(keys, dtype=np.int64)
+    n = np.frombuffer(nodes, dtype=np.int32)
+    order = np.argsort(k, kind="stable")
+    return k[order], n[order]
+
+
+def _lookup(keys: np.ndarray, nodes: np.ndarray, key: int) -> list[int]:
+    lo = int(np.searchsorted(keys, key, side="left"))
+    out = []
+    while lo < len(keys) and keys[lo] == key:
+        out.append(int(nodes[lo]))
+        lo += 1
+    return out
+
+
+class IndexBuilder:
+    """Collects address rows (parents before children) into compact arrays."""
+
+    def __init__(self) -> None:
+        self.code_blob = bytearray()
+        self.code_offsets = array("q", [0])
+        self.level = bytearray()
+        self.parent = array("i")
+        self.lon = array("d")
+        self.lat = array("d")
+        self.admin_id = array("i")
+        self.admins: list[AdminCodes] = []
+        self._admin_ids: dict[AdminCodes, int] = {}
+        self.text_base = array("i")
+        self.text_suffix = array("i")
+        self.suffixes: list[str] = []
+        self._suffix_ids: dict[str, int] = {}
+        self.value_id = array("i")
+        self.values: list[str] = []
+        self._value_ids: dict[str, int] = {}
+        self.keys: dict[str, int] = {}
+        self.child_keys = array("q")
+        self.child_nodes = array("i")
+        self.room_keys = array("q")
+        self.room_nodes = array("i")
+        # Only nodes that can have children are looked up by code while building.
+        self._node_of: dict[str, int] = {}
+        self._texts: dict[int, str] = {}
+        self.roads: NameLexicon[int] = NameLexicon()
+        self.compounds: NameLexicon[int] = NameLexicon()
+        self.streets: NameLexicon[str] = NameLexicon()
+        self.compound_of: dict[int, str] = {}
+
+    def _intern(self, table: dict[str, int], items: list[str], text: str) -> int:
+        found = table.get(text)
+        if found is None:
+            found = table[text] = len(items)
+            items.append(text)
+        return found
+
+    def add(self, row: Mapping[str, Any], number: int = 0) -> int:
+        """Add one address row (a mapping with the `address` table's columns and lon/lat)."""
+        level = row.get("level")
+        if level not in LEVEL_CODE:
+            raise AddressInputError(
+                f"row {number}: level must be one of {', '.join(ADDRESS_LEVELS)}",
+                field="level", value=level,
+            )
+        code = str(row["code"])
+        node = len(self.parent)
+        parent_code = row.get("parent_code")
+        parent = NO_PARENT
+        if parent_code:
+            parent = self._node_of.get(str(parent_code), NO_PARENT)
+            if parent == NO_PARENT:
+                raise AddressInputError(
+                    f"row {number}: parent {parent_code} of {code} is not in the base "
+                    "(parents must come before children)", field="parent_code", value=parent_code,
+                )
+        encoded = code.encode()
+        self.code_blob += encoded
+        self.code_offsets.append(len(self.code_blob))
+        self.level.append(LEVEL_CODE[level])
+        self.parent.append(parent)
+        lon, lat = row.get("lon"), row.get("lat")
+        self.lon.append(float("nan") if lon is None else float(lon))
+        self.lat.append(float("nan") if lat is None else float(lat))
+        admin = AdminCodes(str(row["county_code"]), row.get("township_code"),
+                           row.get("community_code"))
+        admin_id = self._admin_ids.get(admin)
+        if admin_id is None:
+            admin_id = self._admin_ids[admin] = len(self.admins)
+            self.admins.append(admin)
+        self.admin_id.append(admin_id)
+        value = str(row["value"])
+        self.value_id.append(self._intern(self._value_ids, self.values, value))
+        self._add_text(node, parent, str(row["full_text"]), level)
+        if level != "room":
+            self._node_of[code] = node
+        self._file(node, parent, level, value, row)
+        return node
+
+    def _add_text(self, node: int, parent: int, text: str, level: str) -> None:
+        # Store each text as a suffix of its nearest ancestor's text when it extends it.
+        base, current = NO_PARENT, parent
+        for _ in range(3):
+            if current == NO_PARENT:
+                break
+            prefix = self._texts.get(current)
+            if prefix is not None and text.startswith(prefix):
+                base = current
+                text = text[len(prefix) :]
+                break
+            current = int(self.parent[current])
+        self.text_base.append(base)
+        self.text_suffix.append(self._intern(self._suffix_ids, self.suffixes, text))
+        if level != "room":
+            self._texts[node] = (self._texts[base] if base != NO_PARENT else "") + text
+
+    def _file(self, node: int, parent: int, level: str, value: str, row: Mapping[str, Any]) -> None:
+        if level in ("road", "compound") or parent == NO_PARENT:
+            names = [value, *(row.get("aliases") or [])]
+            lexicon = self.roads if level == "road" else self.compounds
+            for name in names:
+                key = name_key(str(name))
+                lexicon.add(key, node)
+                self.streets.add(key, "road" if level == "road" else "compound")
+        if level == "door":
+            compound = row.get("compound")
+            for name in {compound, *(row.get("aliases") or [])} - {None, ""}:
+                key = name_key(str(name))
+                self.compounds.add(key, node)
+                self.streets.add(key, "compound")
+            if compound:
+                self.compound_of[node] = name_key(str(compound))
+        if parent == NO_PARENT or level not in KEY_PREFIX:
+            return
+        key_id = self._intern_key(KEY_PREFIX[level] + _key(level, value))
+        self.child_keys.append((parent << 32) | key_id)
+        self.child_nodes.append(node)
+        if level == "room":
+            building = parent
+            while building != NO_PARENT and self.level[building] != LEVEL_CODE["building"]:
+                building = self.parent[building]
+            if building != NO_PARENT:
+                self.room_keys.append((building << 32) | key_id)
+                self.room_nodes.append(node)
+
+    def _intern_key(self, key: str) -> int:
+        found = self.keys.get(key)
+        if found is None:
+            found = self.keys[key] = len(self.keys)
+        return found
+
+    def release(self) -> None:
+        """Drop what only building needed."""
+        self._node_of = {}
+        self._texts = {}
+
+    def build(self) -> AddressIndex:
+        """Freeze into an `AddressIndex`."""
+        if not self.parent:
+            raise AddressBaseEmpty(
+                "the standard address base is empty: import one with `twin import addresses "
+                "FILE` or load the sample city (`twin load-sample`)"
+            )
+        return AddressIndex(self)
+
+
+def index_from_rows(rows: Iterable[Mapping[str, Any]]) -> AddressIndex:
+    """An index from address rows given parents before children."""
+    builder = IndexBuilder()
+    for number, row in enumerate(rows, start=1):
+        builder.add(row, number)
+    return builder.build()
+
+
+INDEX_COLUMNS = ("code", "parent_code", "level", "value", "full_text", "county_code",
+                 "township_code", "community_code", "road", "door_no", "compound", "building",
+                 "unit", "floor", "room", "aliases")
+
+
+def address_rows(engine: Engine, batch: int = 50_000) -> Iterator[dict[str, Any]]:
+    """Current (not retired) address rows of the store, level by level, with lon/lat."""
+    table = Address.__table__
+    columns = [table.c[name] for name in INDEX_COLUMNS]
+    lon = func.ST_X(table.c.geom).label("lon")
+    lat = func.ST_Y(table.c.geom).label("lat")
+    with engine.connect() as conn:
+        for level in ADDRESS_LEVELS:
+            query = (
+                select(*columns, lon, lat)
+                .where(table.c.level == level, table.c.status != "retired")
+                .order_by(table.c.code)
+                .execution_options(yield_per=batch)
+            )
+            for row in conn.execute(query).mappings():
+                yield dict(row)
+
+
+def build_index(engine: Engine) -> AddressIndex:
+    """The index of the store's current standard addresses."""
+    return index_from_rows(address_rows(engine))

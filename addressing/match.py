@@ -1,0 +1,407 @@
+"""Geocoding: match a typed address against the standard address base, top down.
+
+Roads and compounds are found exactly, then by alias, then by sound (homophones) and edit
+distance; doors, buildings, units, floors and rooms by their keys under what was found.
+The result says `matched` (every typed element found, one answer), `partial` (found down
+to a coarser level), `tie` (several answers fit equally) or `unmatched` — with the reason.
+A doubtful answer is never given as `matched`: a false match costs more than none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
+from addressing.display_crs import crs_name, from_cgcs2000
+from addressing.index import AddressIndex, name_key
+from addressing.parse import Element, ParsedAddress, parse
+from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
+
+MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
+CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
+FUZZY_CUTOFF = 80  # rapidfuzz ratio a misspelt road or compound name must reach
+MAX_CANDIDATES = 10
+
+
+@dataclass
+class Candidate:
+    """One possible answer (on a tie, or a doubtful fuzzy match)."""
+
+    code: str
+    level: str
+    full_text: str
+    lon: float | None
+    lat: float | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {"code": self.code, "level": self.level, "full_text": self.full_text,
+                "lon": self.lon, "lat": self.lat}
+
+
+@dataclass
+class GeocodeResult:
+    """What matching one address gave, and why."""
+
+    query: str
+    status: str
+    level: str | None = None
+    code: str | None = None
+    full_text: str | None = None
+    score: int = 0
+    reason: str = ""
+    lon: float | None = None
+    lat: float | None = None
+    crs: str = "CGCS2000"
+    admin: list[dict[str, str]] = field(default_factory=list)
+    elements: list[Element] = field(default_factory=list)
+    candidates: list[Candidate] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form."""
+        return {
+            "query": self.query, "status": self.status, "level": self.level, "code": self.code,
+            "full_text": self.full_text, "score": self.score, "reason": self.reason,
+            "lon": self.lon, "lat": self.lat, "crs": self.crs, "admin": self.admin,
+            "elements": [e.as_dict() for e in self.elements],
+            "candidates": [c.as_dict() for c in self.candidates],
+        }
+
+
+@dataclass
+class _Found:
+    """A node reached while descending, with what it cost and what was noted."""
+
+    node: int
+    penalty: int
+    notes: list[str]
+    complete: bool  # every typed element below the anchor was found
+    ties: tuple[int, ...] = ()  # several nodes fit equally (node is the first of them)
+
+
+class Geocoder:
+    """Matches addresses against one `AddressIndex` (thread-safe, read-only)."""
+
+    def __init__(self, index: AddressIndex, gazetteer: AdminGazetteer | None = None):
+        self.index = index
+        self.gazetteer = gazetteer or default_gazetteer()
+        self.divisions = load_divisions()
+
+    # -- entry points ---------------------------------------------------------------------
+    def geocode(self, query: str, crs: str | None = None) -> GeocodeResult:
+        """Match one typed address; coordinates in `crs` (CGCS2000 by default)."""
+        crs = crs_name(crs)
+        if not isinstance(query, str) or not query.strip():
+            return GeocodeResult(str(query or ""), UNMATCHED, reason="empty address", crs=crs)
+        parsed = parse(query, streets=self.index.streets, gazetteer=self.gazetteer)
+        result = self._match(parsed)
+        result.crs = crs
+        if result.lon is not None and result.lat is not None:
+            result.lon, result.lat = _rounded(from_cgcs2000(result.lon, result.lat, crs))
+        for c in result.candidates:
+            if c.lon is not None and c.lat is not None:
+                c.lon, c.lat = _rounded(from_cgcs2000(c.lon, c.lat, crs))
+        return result
+
+    def geocode_many(self, queries: Iterable[str], crs: str | None = None) -> list[GeocodeResult]:
+        """Match a batch, in order."""
+        return [self.geocode(q, crs) for q in queries]
+
+    # -- matching -------------------------------------------------------------------------
+    def _match(self, parsed: ParsedAddress) -> GeocodeResult:
+        query = parsed.text.original
+        notes = list(parsed.notes)
+        penalty = 3 * sum(1 for n in notes if "read as" in n) + 10 * sum(
+            1 for n in notes if "not inside" in n)
+        areas = _areas(parsed.admin)
+        road_el, compound_el = parsed.get("road"), parsed.get("compound")
+        result = GeocodeResult(query, UNMATCHED, elements=parsed.elements)
+        if road_el is None and compound_el is None:
+            return self._admin_only(result, parsed, areas, notes, penalty)
+        anchors, anchor_penalty, anchor_notes = self._anchors(parsed, areas)
+        notes += anchor_notes
+        penalty += anchor_penalty
+        if not anchors:
+            return self._admin_only(result, parsed, areas, notes, penalty, missing=True)
+        found = [self._descend(a, parsed) for a in anchors]
+        best_depth = max(self._depth(f) for f in found)
+        deepest = [f for f in found if self._depth(f) == best_depth]
+        complete = [f for f in deepest if f.complete]
+        pool = complete or deepest
+        unique = {f.node: f for f in pool}
+        pool = list(unique.values())
+        leftovers = [e for e in parsed.leftovers if e.level == "unknown"]
+        penalty += min(20, 5 * len(leftovers))
+        if leftovers:
+            notes.append("ignored: " + ", ".join(e.value for e in leftovers))
+        if len(pool) > 1 or pool[0].ties:
+            return self._tie(result, pool, notes, penalty)
+        best = pool[0]
+        score = max(0, 100 - penalty - best.penalty)
+        self._fill(result, best.node)
+        result.score = score
+        notes = notes + best.notes
+        if not best.complete:
+            result.status = PARTIAL
+        elif score < CONFIDENT:
+            result.status = UNMATCHED
+            result.candidates = [self._candidate(best.node)]
+            result.code = result.full_text = result.level = None
+            result.lon = result.lat = None
+            notes.append(f"best guess scored {score} < {CONFIDENT}; offered as a candidate")
+        else:
+            result.status = MATCHED
+        result.reason = "; ".join(notes) or "every typed element found"
+        return result
+
+    def _depth(self, found: _Found) -> int:
+        return int(self.index.level[found.node])
+
+    def _anchors(
+        self, parsed: ParsedAddress, areas: list[Division]
+    ) -> tuple[list[int], int, list[str]]:
+        """Road or compound nodes that the typed road/compound may mean, within the areas."""
+        index = self.index
+        road_el, compound_el = parsed.get("road"), parsed.get("compound")
+        notes: list[str] = []
+        penalty = 0
+        roads: list[int] = []
+        if road_el is not None:
+            roads, p, n = self._find_name(index.roads, road_el.value, areas, "road")
+            penalty += p
+            notes += n
+        doors: list[int] = []
+        if compound_el is not None:
+            doors, p, n = self._find_name(index.compounds, compound_el.value, areas, "compound")
+            if doors:
+                penalty += p
+                notes += n
+        if roads and doors:
+            door_el = parsed.get("door")
+            on_road = [d for d in doors if int(index.parent[d]) in set(roads)]
+            if on_road and door_el is not None:
+                # Both typed: the door number decides, the compound confirms.
+                by_number = [d for r in roads for d in index.child(r, "door", door_el.key)]
+                agree = [d for d in by_number if d in set(on_road)]
+                if agree:
+                    return agree, penalty, notes
+                if by_number:
+                    notes.append(f"{compound_el.value} is not at {road_el.value}{door_el.value}")
+                    return by_number, penalty + 15, notes
+            return on_road or roads, penalty, notes
+        if roads:
+            return roads, penalty, notes
+        if doors:
+            if road_el is not None:
+                notes.append(f"road {road_el.value} not found; located by {compound_el.value}")
+                penalty += 10
+            return doors, penalty, notes
+        missing = [e.value for e in (road_el, compound_el) if e is not None]
+        notes.append(f"{' / '.join(missing)} not found in the address base")
+        return [], penalty, notes
+
+    def _find_name(
+        self, lexicon: Any, typed: str, areas: list[Division], what: str
+    ) -> tuple[list[int], int, list[str]]:
+        key = name_key(typed)
+        nodes = self._within(lexicon.get(key), areas)
+        if nodes:
+            return nodes, 0, []
+        if lexicon.get(key):
+            names = "/".join(sorted({d.name for d in areas}))
+            return [], 0, [f"{what} {typed} exists, but not in {names}"]
+        for name in lexicon.by_sound(key):
+            nodes = self._within(lexicon.get(name), areas)
+            if nodes:
+                return nodes, 8, [f"{what} {typed} read as {name} (same sound)"]
+        names = [n for n in lexicon.names() if self._within(lexicon.get(n), areas)]
+        best = process.extract(key, names, scorer=fuzz.ratio, limit=2, score_cutoff=FUZZY_CUTOFF)
+        if best and (len(best) == 1 or best[0][1] - best[1][1] >= 5):
+            name, ratio = best[0][0], best[0][1]
+            return self._within(lexicon.get(name), areas), int(10 + (100 - ratio) / 2), [
+                f"{what} {typed} read as {name} (edit distance, {ratio:.0f}% similar)"
+            ]
+        if best:
+            return [], 0, [f"{what} {typed} is as close to {best[0][0]} as to {best[1][0]}"]
+        return [], 0, []
+
+    def _within(self, nodes: list[int], areas: list[Division]) -> list[int]:
+        if not areas:
+            return list(nodes)
+        out = []
+        for node in nodes:
+            admin = self.index.admin(node)
+            codes = (admin.community or admin.township or admin.county, admin.county)
+            for area in areas:
+                prefix = area.short_code
+                if area.level is Level.village:
+                    prefix = area.code[: LEVEL_DIGITS[Level.township]]  # roads cross communities
+                if codes[0].startswith(prefix) or (
+                    area.level is not Level.village and codes[1].startswith(prefix)
+                    and LEVEL_DIGITS[area.level] <= 6
+                ):
+                    out.append(node)
+                    break
+        return out
+
+    def _descend(self, anchor: int, parsed: ParsedAddress) -> _Found:
+        """Walk from a road/compound/door node down the typed door, building, unit, floor, room."""
+        index = self.index
+        node = anchor
+        notes: list[str] = []
+        penalty = 0
+        level = index.level_of(node)
+        door_el = parsed.get("door")
+        if level in ("road", "compound") and door_el is not None:
+            doors = index.child(node, "door", door_el.key)
+            if len(doors) != 1:
+                notes.append(f"door {door_el.value} not found on {index.value(node)}")
+                return _Found(node, penalty, notes, False)
+            node = doors[0]
+        elif level == "door" and door_el is not None and index.node_key(node) != door_el.key:
+            notes.append(f"door number {door_el.value} differs from {index.value(node)}")
+            penalty += 15
+        building_el = parsed.get("building")
+        unit_el, floor_el, room_el = parsed.get("unit"), parsed.get("floor"), parsed.get("room")
+        if building_el is None and unit_el is None and floor_el is None and room_el is None:
+            return _Found(node, penalty, notes, True)
+        if index.level_of(node) in ("road", "compound"):
+            notes.append("no door number typed; cannot go below the road")
+            return _Found(node, penalty, notes, False)
+        if building_el is not None:
+            buildings = index.child(node, "building", building_el.key)
+            if not buildings:
+                notes.append(f"building {building_el.value} not found at {index.full_text(node)}")
+                return _Found(node, penalty, notes, False)
+        else:
+            buildings = index.children(node, "building")
+            if len(buildings) > 1 and room_el is None:
+                notes.append("no building typed and the door has several")
+                return _Found(node, penalty, notes, False)
+        return self._inside_buildings(buildings, unit_el, floor_el, room_el, node, notes, penalty)
+
+    def _inside_buildings(
+        self, buildings: list[int], unit_el: Element | None, floor_el: Element | None,
+        room_el: Element | None, door: int, notes: list[str], penalty: int,
+    ) -> _Found:
+        index = self.index
+        if room_el is not None:
+            rooms = [r for b in buildings for r in index.rooms_in(b, room_el.key)]
+            rooms = [r for r in rooms if self._fits(r, unit_el, floor_el)]
+            if len(rooms) == 1:
+                if len(buildings) > 1:
+                    notes.append("building inferred from the room number (unique)")
+                return _Found(rooms[0], penalty, notes, True)
+            if len(rooms) > 1:
+                return _Found(rooms[0], penalty, notes, True, tuple(rooms))
+        if len(buildings) != 1:
+            notes.append("room not found and the building is not known")
+            return _Found(door, penalty, notes, False)
+        node = buildings[0]
+        for el, level in ((unit_el, "unit"), (floor_el, "floor")):
+            if el is None:
+                continue
+            below = self._below(node, level, el.key)
+            if len(below) != 1:
+                notes.append(f"{level} {el.value} not found in {index.full_text(node)}")
+                return _Found(node, penalty, notes, False)
+            node = below[0]
+        if room_el is not None:
+            notes.append(f"room {room_el.value} not found in {index.full_text(node)}")
+            return _Found(node, penalty, notes, False)
+        return _Found(node, penalty, notes, True)
+
+    def _below(self, node: int, level: str, key: str) -> list[int]:
+        direct = self.index.child(node, level, key)
+        if direct or level != "floor":
+            return direct
+        units = self.index.children(node, "unit")
+        return [f for u in units for f in self.index.child(u, level, key)]
+
+    def _fits(self, room: int, unit_el: Element | None, floor_el: Element | None) -> bool:
+        index = self.index
+        for el, level in ((unit_el, "unit"), (floor_el, "floor")):
+            if el is None:
+                continue
+            above = index.ancestor_at(room, level)
+            if above is None or index.node_key(above) != el.key:
+                return False
+        return True
+
+    # -- results --------------------------------------------------------------------------
+    def _fill(self, result: GeocodeResult, node: int) -> None:
+        index = self.index
+        result.code = index.code(node)
+        result.level = index.level_of(node)
+        result.full_text = index.full_text(node)
+        point = index.point(node)
+        if point is not None:
+            result.lon, result.lat = point
+        result.admin = self._admin_chain(index.admin(node).finest)
+
+    def _admin_chain(self, code: str) -> list[dict[str, str]]:
+        return [{"code": d.code, "name": d.name, "level": str(d.level)}
+                for d in self.divisions.chain(code)]
+
+    def _candidate(self, node: int) -> Candidate:
+        point = self.index.point(node)
+        return Candidate(self.index.code(node), self.index.level_of(node),
+                         self.index.full_text(node), *(point or (None, None)))
+
+    def _tie(self, result: GeocodeResult, pool: list[_Found], notes: list[str],
+             penalty: int) -> GeocodeResult:
+        nodes = list(dict.fromkeys(n for f in pool for n in (f.ties or (f.node,))))
+        result.status = TIE
+        result.candidates = [self._candidate(n) for n in nodes[:MAX_CANDIDATES]]
+        result.score = max(0, 100 - penalty - 30)
+        result.reason = "; ".join([*notes, f"{len(nodes)} addresses fit equally"])
+        return result
+
+    def _admin_only(self, result: GeocodeResult, parsed: ParsedAddress, areas: list[Division],
+                    notes: list[str], penalty: int, missing: bool = False) -> GeocodeResult:
+        decided = _decided_area(parsed.admin, self.divisions)
+        if decided is None:
+            if len(areas) > 1:
+                result.status = TIE
+                shown = ", ".join(f"{d.name} ({d.short_code})" for d in areas[:MAX_CANDIDATES])
+                result.reason = "; ".join([*notes, f"the area name is ambiguous: {shown}"])
+                result.candidates = [Candidate(d.code, str(d.level), _area_text(self.divisions, d),
+                                               None, None) for d in areas[:MAX_CANDIDATES]]
+                return result
+            result.reason = "; ".join([*notes, "no area, road or compound recognised"])
+            return result
+        result.status = PARTIAL if missing or parsed.finest_street_level() else MATCHED
+        result.level = str(decided.level)
+        result.code = decided.code
+        result.full_text = _area_text(self.divisions, decided)
+        result.admin = self._admin_chain(decided.code)
+        result.score = max(0, 100 - penalty - (30 if result.status == PARTIAL else 0))
+        result.reason = "; ".join(notes) or "only administrative areas typed"
+        return result
+
+
+def _areas(admin: AdminParse) -> list[Division]:
+    return admin.finest()
+
+
+def _decided_area(admin: AdminParse, table: Any) -> Division | None:
+    finest = admin.finest()
+    if len(finest) == 1:
+        return finest[0]
+    for level in reversed(list(LEVEL_DIGITS)):
+        d = admin.decided(level, table)
+        if d is not None:
+            return d
+    return None
+
+
+def _area_text(table: Any, d: Division) -> str:
+    return "".join(x.name for x in table.chain(d.code) if x.name not in ("市辖区",))
+
+
+def _rounded(point: tuple[float, float]) -> tuple[float, float]:
+    return round(point[0], 7), round(point[1], 7)
