@@ -102,11 +102,13 @@ def build_query(request: Request, engine: Engine, settings: Settings, layer: Lay
         crs_or_default(params.bbox_crs, "bbox-crs")
     if params.datetime is not None:
         query.interval = parse_datetime(params.datetime)
+    filter_crs = crs_or_default(params.filter_crs, "filter-crs")
     if params.filter is not None:
-        query.condition = compile_filter(
-            layer, queryables, params.filter, params.filter_lang,
-            crs_or_default(params.filter_crs, "filter-crs"), is_postgis(engine),
-        )
+        query.condition = compile_filter(layer, queryables, params.filter, params.filter_lang,
+                                         filter_crs, is_postgis(engine))
+    elif params.filter_lang is not None:
+        raise InvalidInput("filter-lang given without a filter", field="filter-lang",
+                           value=params.filter_lang)
     if params.sortby:
         query.sortby = parse_sortby(params.sortby, queryables)
     if not query.keyset and (query.cursor.after is not None or query.cursor.before is not None):
