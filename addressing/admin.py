@@ -29,6 +29,7 @@ _SUFFIXES = {
 }
 # After a short name, these start a road or place, not the rest of an area (南山大道).
 _ROAD_STARTS = set("路街道巷弄里大桥村园湾山河湖口门")
+_AREA_ENDINGS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省", "旗", "盟", "州")
 NOT_AREAS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 
 
@@ -182,14 +183,19 @@ class AdminGazetteer:
         is memoised on that stretch: a batch of one city parses its prefixes once.
         """
         pos = start
-        while (found := self.names_at(text, pos)) is not None:
+        while True:
+            found = self.names_at(text, pos) or self.sounds_at(text, pos)
+            if found is None:
+                break
             pos = found[0]
-        key = (id(street_names), start, text[start : pos + 8])
+        # The parse never reads past the last name the walk found, save for a street name
+        # starting before it; 16 characters cover the longest of those.
+        key = (id(street_names), start, text[start : pos + 16])
         cached = self._memo.get(key)
         if cached is None:
             if len(self._memo) > 200_000:
                 self._memo.clear()
-            cached = self._parse(text[: pos + 8], start, street_names)
+            cached = self._parse(text[: pos + 16], start, street_names)
             self._memo[key] = cached
         return cached
 
@@ -210,9 +216,13 @@ class AdminGazetteer:
             end, names = found
             piece = text[pos:end]
             street = street_names.longest_at(text, pos) if street_names is not None else None
-            if street is not None and street[0] > end:
-                break  # a road or compound name that starts like an area (南山大道)
-            usable = [n for n in names if n.kind != "short" or not _road_follows(text, end)]
+            if street is not None and (
+                street[0] > end or (street[0] == end and all(n.kind == "short" for n in names))
+            ):
+                break  # a road or compound name that starts like an area (南山大道, 创业路)
+            bare = not piece.endswith(_AREA_ENDINGS)
+            usable = [n for n in names
+                      if n.kind != "short" or not (bare and _road_follows(text, end))]
             extended = _extend(chains, usable)
             if not usable:
                 break

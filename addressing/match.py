@@ -90,6 +90,7 @@ class Geocoder:
         self.index = index
         self.gazetteer = gazetteer or default_gazetteer()
         self.divisions = load_divisions()
+        self._chains: dict[str, list[dict[str, str]]] = {}
 
     # -- entry points ---------------------------------------------------------------------
     def geocode(self, query: str, crs: str | None = None) -> GeocodeResult:
@@ -192,7 +193,11 @@ class Geocoder:
                 if by_number:
                     notes.append(f"{compound_el.value} is not at {road_el.value}{door_el.value}")
                     return by_number, penalty + 15, notes
-            return on_road or roads, penalty, notes
+            if on_road:
+                return on_road, penalty, notes
+            # The typed road and compound disagree: follow both; a tie says so.
+            notes.append(f"{compound_el.value} is not on {road_el.value}")
+            return roads + doors, penalty + 15, notes
         if roads:
             return roads, penalty, notes
         if doors:
@@ -219,7 +224,7 @@ class Geocoder:
             if nodes:
                 return nodes, 8, [f"{what} {typed} read as {name} (same sound)"]
         names = [n for n in lexicon.names() if self._within(lexicon.get(n), areas)]
-        best = process.extract(key, names, scorer=fuzz.ratio, limit=2, score_cutoff=FUZZY_CUTOFF)
+        best = process.extract(key, names, scorer=_similarity, limit=2, score_cutoff=FUZZY_CUTOFF)
         if best and (len(best) == 1 or best[0][1] - best[1][1] >= 5):
             name, ratio = best[0][0], best[0][1]
             return self._within(lexicon.get(name), areas), int(10 + (100 - ratio) / 2), [
@@ -344,8 +349,13 @@ class Geocoder:
         result.admin = self._admin_chain(index.admin(node).finest)
 
     def _admin_chain(self, code: str) -> list[dict[str, str]]:
-        return [{"code": d.code, "name": d.name, "level": str(d.level)}
-                for d in self.divisions.chain(code)]
+        chain = self._chains.get(code)
+        if chain is None:
+            chain = self._chains[code] = [
+                {"code": d.code, "name": d.name, "level": str(d.level)}
+                for d in self.divisions.chain(code)
+            ]
+        return [dict(link) for link in chain]
 
     def _candidate(self, node: int) -> Candidate:
         point = self.index.point(node)
@@ -382,6 +392,14 @@ class Geocoder:
         result.score = max(0, 100 - penalty - (30 if result.status == PARTIAL else 0))
         result.reason = "; ".join(notes) or "only administrative areas typed"
         return result
+
+
+def _similarity(typed: str, known: str, **_: Any) -> float:
+    """Edit similarity, counting two swapped characters (河沙西路 for 沙河西路) as one typo."""
+    ratio = fuzz.ratio(typed, known)
+    if len(typed) == len(known) and sorted(typed) == sorted(known):
+        ratio = max(ratio, 90.0)
+    return ratio
 
 
 def _areas(admin: AdminParse) -> list[Division]:

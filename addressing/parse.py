@@ -62,13 +62,13 @@ class ParsedAddress:
     elements: list[Element] = field(default_factory=list)
     leftovers: list[Element] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    _by_level: dict[str, Element] | None = field(default=None, repr=False)
 
     def get(self, level: str) -> Element | None:
         """The element of `level`, if parsed."""
-        for e in self.elements:
-            if e.level == level:
-                return e
-        return None
+        if self._by_level is None:
+            self._by_level = {e.level: e for e in reversed(self.elements)}
+        return self._by_level.get(level)
 
     def finest_street_level(self) -> str | None:
         """The finest street level typed (road … room)."""
@@ -105,7 +105,7 @@ class _Reader:
         if not run.strip():
             return
         if "road" not in self.found and "compound" not in self.found and (
-            ROAD_SUFFIX.search(run) and (before in (None, "door") or len(run) >= 2)
+            ROAD_SUFFIX.search(run) or (before == "door" and len(run) >= 2)
         ):
             self.add("road", run, run, start, end)
         elif "compound" not in self.found and COMPOUND_SUFFIX.search(run) and len(run) >= 2:

@@ -1,0 +1,297 @@
+"""A messy address set with known truth, made from the sample city's true addresses.
+
+Each row is what a clerk might type for a real address of the base, in one difficulty class
+(full-width digits, traditional characters, Chinese numerals, marker synonyms, 3-1-1201
+forms, compound names instead of roads, road aliases, homophones, typos, noise …), with the
+code it should match and the status expected. Negative classes (a room or road that does
+not exist) measure false matches. Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+PROVINCE_CITY = "广东省深圳市"
+COUNTY = "南山区"
+
+# Characters that sound alike (same toneless pinyin) for the homophone class; typed by an
+# input method that picked the wrong candidate.
+HOMOPHONES = {
+    "苑": "园", "园": "苑", "海": "还", "深": "申", "南": "男", "山": "删", "科": "可", "新": "心",
+    "大": "达", "道": "到", "路": "陆", "华": "化", "兴": "星", "光": "广", "明": "名", "湾": "弯",
+    "桃": "陶", "源": "元", "学": "雪", "府": "付", "后": "候", "前": "钱", "沙": "纱", "河": "和",
+    "北": "背", "环": "还", "滨": "彬", "望": "旺", "留": "流", "仙": "先", "白": "百", "石": "时",
+    "侨": "桥", "香": "乡", "创": "窗", "业": "叶", "登": "灯", "良": "梁", "东": "冬", "龙": "隆",
+    "珠": "朱", "丽": "力", "茶": "查", "同": "童", "发": "法", "文": "闻", "心": "新", "五": "午",
+    "月": "越", "亮": "量", "蛇": "舌", "口": "扣", "街": "接", "招": "昭", "商": "伤", "工": "公",
+    "中": "钟", "德": "得", "三": "叁", "高": "糕", "一": "壹", "八": "吧", "林": "琳", "安": "按",
+    "平": "苹", "和": "河", "建": "见", "设": "社", "民": "敏", "长": "常", "青": "清", "明珠": "",
+    "云": "芸", "峰": "锋", "清": "青", "风": "丰", "朝": "潮", "阳": "杨", "夏": "下", "方": "芳",
+    "宝": "保", "景": "井", "技": "记", "智": "志", "慧": "惠", "星": "兴", "蓝": "兰", "金": "今",
+    "银": "银", "湖": "胡", "碧": "必", "波": "播", "桂": "贵", "花": "化", "紫": "子", "荆": "京",
+    "梧": "吴", "桐": "同", "荔": "利", "枝": "知", "井": "景", "凤": "奉", "凰": "黄", "锦": "紧",
+    "绣": "秀", "翠": "脆", "竹": "珠", "松": "送", "坪": "平", "玉": "预", "泉": "全", "怡": "宜",
+    "观": "关", "澜": "兰", "岭": "领", "斗": "豆", "永": "勇", "昌": "常", "桥": "侨", "沙河": "",
+}
+TRADITIONAL = str.maketrans({
+    "广": "廣", "东": "東", "圳": "圳", "区": "區", "街": "街", "道": "道", "号": "號", "栋": "棟",
+    "单": "單", "层": "層", "门": "門", "华": "華", "兴": "興", "学": "學", "园": "園", "湾": "灣",
+    "丽": "麗", "龙": "龍", "后": "後", "环": "環", "侨": "僑", "业": "業", "发": "發", "亲": "親",
+    "苏": "蘇", "乐": "樂", "头": "頭", "汉": "漢", "联": "聯", "厦": "廈", "场": "場", "寓": "寓",
+    "阳": "陽", "凤": "鳳", "锦": "錦", "绣": "繡", "荔": "荔", "云": "雲", "风": "風", "叶": "葉",
+    "银": "銀", "紫": "紫", "观": "觀", "岭": "嶺", "长": "長", "青": "青", "宝": "寶", "湖": "湖",
+})
+CHINESE_DIGITS = "零一二三四五六七八九"
+CLASSES = (
+    "clean", "no_province_city", "short_admin", "no_admin", "full_width", "traditional",
+    "chinese_numerals", "marker_synonyms", "dash_form", "compound_for_road", "road_alias",
+    "homophone", "typo", "noise", "skipped_levels", "mixed",
+    "absent_room", "absent_road", "ambiguous_room",
+)
+NEGATIVE = {"absent_room": "partial", "absent_road": "partial", "ambiguous_room": "tie"}
+
+
+@dataclass(frozen=True)
+class MessyAddress:
+    """One messy row: what was typed, what it means, and what a matcher should say."""
+
+    text: str
+    truth_code: str | None  # the code the finest typed level should match (None: no street)
+    truth_level: str | None
+    expected: str  # matched, partial or tie
+    difficulty: str
+
+
+def number_in_chinese(n: int) -> str:
+    """15 → 十五, 20 → 二十, 101 → 一百零一 (as people write door numbers)."""
+    if n < 10:
+        return CHINESE_DIGITS[n]
+    if n < 20:
+        return "十" + (CHINESE_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return CHINESE_DIGITS[n // 10] + "十" + (CHINESE_DIGITS[n % 10] if n % 10 else "")
+    if n < 1000:
+        rest = n % 100
+        tail = "" if rest == 0 else ("零" + CHINESE_DIGITS[rest] if rest < 10 else
+                                     number_in_chinese(rest) if rest >= 20 else "一" +
+                                     number_in_chinese(rest))
+        return CHINESE_DIGITS[n // 100] + "百" + tail
+    return "".join(CHINESE_DIGITS[int(c)] for c in str(n))
+
+
+def digits_in_chinese(text: str) -> str:
+    """1201 → 一二零一 (how room numbers are read out)."""
+    return "".join(CHINESE_DIGITS[int(c)] for c in text)
+
+
+def full_width(text: str) -> str:
+    """ASCII letters, digits and dashes in their full-width forms."""
+    return "".join(chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text)
+
+
+class _Tree:
+    """The true address rows, with the lookups the generator needs."""
+
+    def __init__(self, rows: Iterable[Mapping[str, Any]]):
+        self.rows: dict[str, Mapping[str, Any]] = {}
+        self.children: dict[str, list[str]] = defaultdict(list)
+        for row in rows:
+            self.rows[row["code"]] = row
+            if row.get("parent_code"):
+                self.children[row["parent_code"]].append(row["code"])
+        self.compound_count: dict[str, int] = defaultdict(int)
+        for row in self.rows.values():
+            if row["level"] == "door" and row.get("compound"):
+                self.compound_count[row["compound"]] += 1
+        self.room_count: dict[tuple[str, str], int] = defaultdict(int)
+        for code, row in self.rows.items():
+            if row["level"] == "room":
+                self.room_count[(self.building_of(code), row["room"])] += 1
+
+    def building_of(self, code: str) -> str:
+        row = self.rows[code]
+        while row["level"] != "building":
+            row = self.rows[row["parent_code"]]
+        return row["code"]
+
+    def door_of(self, code: str) -> Mapping[str, Any]:
+        row = self.rows[code]
+        while row["level"] != "door":
+            row = self.rows[row["parent_code"]]
+        return row
+
+    def community_name(self, door: Mapping[str, Any]) -> str:
+        text = door["full_text"]
+        start = text.index("街道") + 2 if "街道" in text else text.index("合作区") + 3
+        return text[start : text.index(door["road"])]
+
+
+class _Writer:
+    """Writes one messy form of a room address."""
+
+    def __init__(self, tree: _Tree, rng: random.Random):
+        self.tree, self.rng = tree, rng
+
+    def parts(self, row: Mapping[str, Any]) -> dict[str, str]:
+        door = self.tree.door_of(row["code"])
+        text = door["full_text"]
+        township_end = text.index(door["road"]) - len(self.tree.community_name(door))
+        return {
+            "admin": text[:township_end],
+            "community": self.tree.community_name(door),
+            "road": door["road"],
+            "door": door["door_no"],
+            "compound": door.get("compound") or "",
+            "building": row.get("building") or "",
+            "unit": row.get("unit") or "",
+            "floor": row.get("floor") or "",
+            "room": row.get("room") or "",
+        }
+
+    @staticmethod
+    def join(p: dict[str, str], *, floor: bool = False) -> str:
+        tail = p["building"] + p["unit"] + (p["floor"] if floor or not p["room"] else "")
+        return (p["admin"] + p["community"] + p["road"] + p["door"] + p["compound"] + tail
+                + p["room"])
+
+    def write(self, row: Mapping[str, Any], klass: str) -> str | None:  # noqa: C901
+        rng = self.rng
+        p = self.parts(row)
+        if klass == "clean":
+            return str(row["full_text"])
+        if klass == "no_province_city":
+            p["admin"] = p["admin"].replace(PROVINCE_CITY, "")
+        elif klass == "short_admin":
+            p["admin"] = rng.choice(["深圳南山", "深圳市南山", "广东深圳南山区", "南山区"])
+            p["community"] = ""
+        elif klass == "no_admin":
+            p["admin"] = p["community"] = ""
+        elif klass == "full_width":
+            return full_width(self.join(p))
+        elif klass == "traditional":
+            return self.join(p).translate(TRADITIONAL)
+        elif klass == "chinese_numerals":
+            p["door"] = number_in_chinese(int(p["door"][:-1])) + "号"
+            if p["unit"]:
+                p["unit"] = number_in_chinese(int(p["unit"][:-2])) + "单元"
+            if p["room"]:
+                p["room"] = digits_in_chinese(p["room"][:-1]) + rng.choice(["室", ""])
+        elif klass == "marker_synonyms":
+            b = p["building"]
+            if b.endswith("栋"):
+                p["building"] = b[:-1] + rng.choice(["幢", "号楼", "#", "#楼"])
+            else:
+                p["building"] = b[:-1] + rng.choice(["栋", "幢"])
+            if p["room"]:
+                p["room"] = p["room"][:-1] + rng.choice(["户", "房", "号", ""])
+            if p["floor"] and rng.random() < 0.5:
+                p["floor"] = p["floor"][:-1] + "楼"
+                return self.join(p, floor=True)
+        elif klass == "dash_form":
+            if not (p["unit"] and p["room"]):
+                return None
+            p["building"], p["unit"] = p["building"][:-1] + "-", p["unit"][:-2] + "-"
+            p["room"] = p["room"][:-1]
+        elif klass == "compound_for_road":
+            if not p["compound"]:
+                return None
+            if self.tree.compound_count[p["compound"]] == 1:
+                p["admin"] = rng.choice(["", "南山区", "深圳市南山区"])
+            else:  # the name recurs in other townships: the township makes it unique
+                p["admin"] = p["admin"].replace(PROVINCE_CITY, "")
+            p["community"] = p["road"] = p["door"] = ""
+        elif klass == "road_alias":
+            if not p["road"].endswith("大道"):
+                return None
+            p["road"] = p["road"][:-2] + "路"
+        elif klass == "homophone":
+            if rng.random() < 0.3:
+                p["admin"] = p["admin"].replace("深圳", "深证")
+            else:
+                spots = [i for i, c in enumerate(p["road"][:-1]) if HOMOPHONES.get(c)]
+                if not spots:
+                    return None
+                i = rng.choice(spots)
+                p["road"] = p["road"][:i] + HOMOPHONES[p["road"][i]] + p["road"][i + 1 :]
+        elif klass == "typo":
+            road = p["road"]
+            if len(road) < 4:
+                return None
+            i = rng.randrange(len(road) - 1)
+            p["road"] = road[:i] + road[i + 1 :] if rng.random() < 0.5 else (
+                road[:i] + road[i + 1] + road[i] + road[i + 2 :])
+        elif klass == "noise":
+            person = rng.choice("王李张刘陈杨黄赵") + rng.choice(["伟", "芳", "娜", "敏", "静"])
+            phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
+            text = self.join(p)
+            return rng.choice([
+                f"收件人：{person}，{phone}，{text}",
+                f"{text}（{rng.choice(['地铁站', '公交站', '超市'])}附近）",
+                f"{text} 联系人:{person} 电话:{phone}",
+                f"【{text}】",
+            ])
+        elif klass == "skipped_levels":
+            if not p["room"] or self.tree.room_count[(self.tree.building_of(row["code"]),
+                                                      row["room"])] != 1:
+                return None
+            p["admin"], p["community"], p["unit"] = "南山区", "", ""
+        elif klass == "mixed":
+            return self.mixed(row)
+        return self.join(p)
+
+    def mixed(self, row: Mapping[str, Any]) -> str | None:
+        text = self.write(row, self.rng.choice(["chinese_numerals", "marker_synonyms",
+                                                "no_province_city", "homophone"]))
+        if text is None:
+            return None
+        return full_width(text) if self.rng.random() < 0.5 else text.translate(TRADITIONAL)
+
+
+def messy_addresses(
+    rows: Iterable[Mapping[str, Any]], *, per_class: int = 200, seed: int = 7
+) -> list[MessyAddress]:
+    """`per_class` messy rows of each difficulty class, from true address rows."""
+    tree = _Tree(rows)
+    rng = random.Random(seed)
+    writer = _Writer(tree, rng)
+    rooms = sorted(c for c, r in tree.rows.items() if r["level"] == "room")
+    out: list[MessyAddress] = []
+    for klass in CLASSES:
+        made, tries = 0, 0
+        while made < per_class and tries < per_class * 50:
+            tries += 1
+            code = rng.choice(rooms)
+            row = tree.rows[code]
+            item = _negative(tree, row, klass, writer) if klass in NEGATIVE else None
+            if klass not in NEGATIVE:
+                text = writer.write(row, klass)
+                item = None if text is None else MessyAddress(text, code, "room", "matched", klass)
+            if item is not None:
+                out.append(item)
+                made += 1
+    return out
+
+
+def _negative(tree: _Tree, row: Mapping[str, Any], klass: str, writer: _Writer
+              ) -> MessyAddress | None:
+    p = writer.parts(row)
+    if klass == "absent_room":
+        # A floor the building does not have: the answer is the unit (or the building).
+        p["room"] = "99" + p["room"][-3:]
+        parent = tree.rows[row["parent_code"]]
+        above = tree.rows[parent["parent_code"]]  # unit, or the building when there are none
+        return MessyAddress(writer.join(p), above["code"], above["level"], "partial", klass)
+    if klass == "absent_road":
+        p["road"], p["compound"] = "不存在" + p["road"][-1], ""
+        return MessyAddress(writer.join(p), None, None, "partial", klass)
+    if klass == "ambiguous_room":
+        building = tree.building_of(row["code"])
+        if not p["unit"] or tree.room_count[(building, row["room"])] < 2:
+            return None
+        p["unit"] = ""
+        return MessyAddress(writer.join(p), row["code"], "room", "tie", klass)
+    return None
