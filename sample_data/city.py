@@ -250,15 +250,18 @@ class TownshipBuilder:
         )
         count = rng.randint(*spec.buildings_per_door)
         jitter = [rng.random() for _ in range(7)]
+        after_door = f"{road_name}{door_no}{compound or ''}"
         for b, fp in enumerate(layout.footprints(parcel.plot, count, jitter), start=1):
-            self.door_seq[key] += 1
-            seq = self.door_seq[key]
+            # A plot can reach into the next community: a building belongs where it stands.
+            home = self._community_at((fp[0] + fp[2]) / 2, (fp[1] + fp[3]) / 2)
+            home_key = (home.code, road_no)
+            self.door_seq[home_key] += 1
             building_label = f"{chr(64 + b)}座" if label == "座" and b <= 26 else f"{b}栋"
             self._building(
-                community,
+                home,
                 door_code,
-                f"{community.code}{road_no:04d}{seq:04d}",
-                prefix + (compound or ""),
+                f"{home.code}{road_no:04d}{self.door_seq[home_key]:04d}",
+                f"{self.town_prefix}{short_name(home)}{after_door}",
                 {"road": road_name, "door_no": door_no, "compound": compound},
                 building_label,
                 label,

@@ -42,6 +42,14 @@ def clear(engine: Engine) -> None:
             conn.execute(delete(LAYERS[name].table))
 
 
+def _object_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return sum(
+            conn.execute(select(func.count()).select_from(LAYERS[name].table)).scalar() or 0
+            for name in ["grids", *LOAD_ORDER]
+        )
+
+
 def load(
     engine: Engine,
     size: str = "small",
@@ -54,13 +62,10 @@ def load(
     """Load the sample city of `size` into an initialised store."""
     if size not in SIZES:
         raise ValueError(f"unknown sample size {size!r}; sizes are {', '.join(SIZES)}")
-    with engine.connect() as conn:
-        existing = conn.execute(
-            select(func.count()).select_from(LAYERS["buildings"].table)
-        ).scalar()
+    existing = _object_count(engine)
     if existing and not replace:
         raise Conflict(
-            f"the store already holds {existing} buildings; load with replace=True "
+            f"the store already holds {existing} objects; load with replace=True "
             "(`twin load-sample --replace`) to start over"
         )
     if existing:

@@ -15,6 +15,7 @@ from typing import Any
 import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Column, Connection, Table
+from sqlalchemy.exc import IntegrityError
 
 from twin.models import STORAGE_SRID
 
@@ -77,10 +78,14 @@ def write_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
             _geometry_type(table) or "GEOMETRY",
             postgis=conn.dialect.name == "postgresql",
         )
-    if conn.dialect.name == "postgresql":
-        _copy(conn, table.name, names, matrix)
-    else:
-        _insert_sqlite(conn, table.name, names, matrix)
+    try:
+        if conn.dialect.name == "postgresql":
+            _copy(conn, table.name, names, matrix)
+        else:
+            _insert_sqlite(conn, table.name, names, matrix)
+    except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
+        # The raw driver bypasses SQLAlchemy's wrapping; give callers the usual exception.
+        raise IntegrityError(f"bulk insert into {table.name}", None, exc) from exc
     return len(rows)
 
 

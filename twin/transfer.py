@@ -39,6 +39,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 
 from twin.bulk import promote, write_rows
 from twin.errors import InvalidInput, RowProblem
@@ -394,18 +395,60 @@ def import_layer(
                 )
             )
         updates = []
-    with engine.begin() as conn:
-        for start in range(0, len(inserts), 20_000):
-            write_rows(conn, layer.table, inserts[start : start + 20_000])
-            if progress:
-                progress(start + len(inserts[start : start + 20_000]), len(rows))
-        for _, row in updates:
-            _update_row(conn, layer, row)
+    try:
+        with engine.begin() as conn:
+            _write(conn, layer, inserts, updates, progress, len(rows))
+    except IntegrityError:
+        # A rule only the store knows (a CHECK, a race on a code): find the rows it refuses
+        # one by one, each in a savepoint, and land the rest.
+        with engine.begin() as conn:
+            inserts = _rows_the_store_takes(conn, layer, inserts, rows, table.problems)
+            updates = [(n, r) for n, r in updates if not any(p.row == n for p in table.problems)]
+            _write(conn, layer, [], updates, progress, len(rows))
     report.inserted, report.updated = len(inserts), len(updates)
     report.problems = sorted(table.problems, key=lambda p: p.row)
     if progress:
         progress(len(rows), len(rows))
     return report
+
+
+def _write(
+    conn: Any,
+    layer: Layer,
+    inserts: list[dict[str, Any]],
+    updates: list[tuple[int, dict[str, Any]]],
+    progress: Progress | None,
+    total: int,
+) -> None:
+    for start in range(0, len(inserts), 20_000):
+        batch = inserts[start : start + 20_000]
+        write_rows(conn, layer.table, batch)
+        if progress:
+            progress(start + len(batch), total)
+    for _, row in updates:
+        _update_row(conn, layer, row)
+
+
+def _rows_the_store_takes(
+    conn: Any,
+    layer: Layer,
+    inserts: list[dict[str, Any]],
+    numbered: list[tuple[int, dict[str, Any]]],
+    problems: list[RowProblem],
+) -> list[dict[str, Any]]:
+    number_of = {id(r): n for n, r in numbered}
+    taken = []
+    for row in inserts:
+        try:
+            with conn.begin_nested():
+                write_rows(conn, layer.table, [row])
+            taken.append(row)
+        except IntegrityError as exc:
+            reason = str(exc.orig).splitlines()[0]
+            problems.append(
+                RowProblem(number_of[id(row)], None, None, f"refused by the store: {reason}")
+            )
+    return taken
 
 
 def _update_row(conn: Any, layer: Layer, row: dict[str, Any]) -> None:
@@ -439,12 +482,17 @@ def read_layer(
     return gpd.GeoDataFrame(frame, geometry=geometry, crs=f"EPSG:{STORAGE_SRID}")
 
 
-def _json_columns_as_text(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
+def _as_file_values(frame: pd.DataFrame, layer: Layer) -> pd.DataFrame:
+    """JSON as text, dates and times as ISO 8601 text: what every file format can hold."""
     for column in layer.table.columns:
         if isinstance(column.type, JSON) and column.name in frame:
             frame[column.name] = [json.dumps(v, ensure_ascii=False) for v in frame[column.name]]
     for name in frame.columns:
-        if frame[name].dtype == object and any(isinstance(v, date) for v in frame[name]):
+        if name == "geometry":
+            continue
+        if pd.api.types.is_datetime64_any_dtype(frame[name]) or any(
+            isinstance(v, date) for v in frame[name].head(50)
+        ):
             frame[name] = [v.isoformat() if isinstance(v, date) else v for v in frame[name]]
     return frame
 
@@ -460,9 +508,7 @@ def export_layer(
     """Write a layer to a file; the format follows the file's suffix. Returns the row count."""
     path = Path(path)
     suffix = _format_of(path)
-    frame = _json_columns_as_text(
-        read_layer(engine, layer, include_sensitive=include_sensitive), layer
-    )
+    frame = _as_file_values(read_layer(engine, layer, include_sensitive=include_sensitive), layer)
     if target_crs:
         frame = frame.to_crs(CRS.from_user_input(target_crs))
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -471,7 +517,7 @@ def export_layer(
         if layer.geometry_type == "Point":
             table["lon"], table["lat"] = frame.geometry.x, frame.geometry.y
         else:
-            table["wkt"] = frame.geometry.to_wkt()
+            table["wkt"] = shapely.to_wkt(frame.geometry.values, rounding_precision=-1)
         if suffix == ".csv":
             table.to_csv(path, index=False, encoding="utf-8-sig")
         else:
@@ -480,11 +526,8 @@ def export_layer(
         if path.exists():
             path.unlink()
         if suffix == ".shp":
-            # dBase field names hold 10 characters and no timestamps; import maps them back.
+            # dBase field names hold 10 characters; import maps them back.
             frame = frame.rename(columns={c: c[:10] for c in frame.columns if c != "geometry"})
-            for name in frame.columns:
-                if pd.api.types.is_datetime64_any_dtype(frame[name]):
-                    frame[name] = frame[name].astype(str)
         frame.to_file(
             path,
             driver=GIS[suffix],

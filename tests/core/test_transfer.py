@@ -1,0 +1,125 @@
+import pandas as pd
+import shapely
+import pytest
+from sqlalchemy import delete, func, select
+
+from twin import models
+from twin.errors import InvalidInput
+from twin.layers import LAYERS
+from twin.transfer import export_layer, import_layer, read_layer
+
+from ..stores import STORES, ready_store
+import sample_data
+
+FORMATS = ["csv", "xlsx", "geojson", "gpkg", "shp"]
+
+
+@pytest.fixture(scope="module", params=STORES)
+def store(request, tmp_path_factory):
+    with ready_store(request.param, tmp_path_factory.mktemp("transfer")) as engine:
+        sample_data.load(engine, "small")
+        yield engine
+
+
+def count(engine, model):
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(model)).scalar()
+
+
+def wipe_buildings(engine):
+    with engine.begin() as conn:
+        for model in (models.Person, models.House, models.Building):
+            conn.execute(delete(model))
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_buildings_round_trip_through_every_format(store, tmp_path, fmt):
+    before = read_layer(store, LAYERS["buildings"]).sort_values("code").reset_index(drop=True)
+    path = tmp_path / f"buildings.{fmt}"
+    assert export_layer(store, LAYERS["buildings"], path) == len(before)
+    wipe_buildings(store)
+    try:
+        report = import_layer(store, LAYERS["buildings"], path)
+        assert report.problems == [] and report.inserted == len(before)
+        after = read_layer(store, LAYERS["buildings"]).sort_values("code").reset_index(drop=True)
+        assert list(after["code"]) == list(before["code"])
+        assert list(after["floors"]) == list(before["floors"])
+        # Same vertices to 1e-9° (Shapefile may reorder rings, so compare normalised forms).
+        assert shapely.equals_exact(
+            shapely.normalize(after.geometry.values), shapely.normalize(before.geometry.values), 1e-9
+        ).all()
+    finally:
+        wipe_buildings(store)
+        sample_data.load(store, "small", replace=True)
+
+
+def test_bad_rows_are_reported_and_good_rows_land(store, tmp_path):
+    export_layer(store, LAYERS["roads"], tmp_path / "roads.csv")
+    frame = pd.read_csv(tmp_path / "roads.csv", dtype=str).head(5)
+    frame["code"] = ["N1", "N2", "N3", "N4", "N1"]
+    frame["name"] = ["新一路", "新二路", "新三路", "新四路", "新五路"]
+    frame.loc[1, "county_code"] = "999999000000"
+    frame.loc[2, "wkt"] = "LINESTRING (oops)"
+    frame.loc[3, "wkt"] = "POINT (113.9 22.5)"
+    frame.to_csv(tmp_path / "bad.csv", index=False)
+    before = count(store, models.Road)
+    report = import_layer(store, LAYERS["roads"], tmp_path / "bad.csv")
+    problems = {p.row: p for p in report.problems}
+    assert report.inserted == 1 and count(store, models.Road) == before + 1
+    assert problems[3].field == "county_code" and "no admin_area" in problems[3].reason
+    assert problems[4].field == "wkt" and "unreadable geometry" in problems[4].reason
+    assert problems[5].field == "geometry" and "MultiLineString" in problems[5].reason
+    assert problems[6].field == "code" and "same code as row 2" in problems[6].reason
+    with store.begin() as conn:
+        conn.execute(delete(models.Road).where(models.Road.code == "N1"))
+
+
+def test_rows_refused_by_store_rules_are_reported(store, tmp_path):
+    export_layer(store, LAYERS["buildings"], tmp_path / "b.csv")
+    frame = pd.read_csv(tmp_path / "b.csv", dtype=str).head(3)
+    frame["code"] = ["T1", "T2", "T3"]
+    frame.loc[1, "floors"] = "0"  # violates ck_building_floors, which only the store checks
+    frame.to_csv(tmp_path / "b3.csv", index=False)
+    report = import_layer(store, LAYERS["buildings"], tmp_path / "b3.csv")
+    assert report.inserted == 2
+    assert [p.row for p in report.problems] == [3]
+    assert "ck_building_floors" in report.problems[0].reason
+    with store.begin() as conn:
+        conn.execute(delete(models.Building).where(models.Building.code.in_(["T1", "T3"])))
+
+
+def test_existing_codes_are_refused_unless_updating(store, tmp_path):
+    path = tmp_path / "orgs.gpkg"
+    export_layer(store, LAYERS["organizations"], path)
+    refused = import_layer(store, LAYERS["organizations"], path)
+    assert refused.inserted == 0 and len(refused.problems) == refused.read
+    updated = import_layer(store, LAYERS["organizations"], path, update_existing=True)
+    assert updated.updated == updated.read and not updated.problems
+    with store.connect() as conn:
+        assert set(conn.execute(select(models.Organization.version)).scalars()) == {2}
+
+
+def test_domain_rules_name_the_field(store, tmp_path):
+    path = tmp_path / "areas.csv"
+    path.write_text("code,name,level\n12,短码,province\n440305001000,错层,county\n", "utf-8")
+    report = import_layer(store, LAYERS["admin_areas"], path)
+    assert [(p.row, p.field) for p in report.problems] == [(2, "code"), (3, "level")]
+
+
+def test_gauss_kruger_file_is_reprojected_to_cgcs2000(store, tmp_path):
+    frame = read_layer(store, LAYERS["city_objects"]).to_crs("EPSG:4547")  # GK zone CM 114E
+    frame["code"] = [f"GK{i}" for i in range(len(frame))]
+    frame["attributes"] = "{}"
+    frame.to_file(tmp_path / "gk.gpkg", engine="pyogrio")
+    report = import_layer(store, LAYERS["city_objects"], tmp_path / "gk.gpkg")
+    assert report.problems == []
+    back = read_layer(store, LAYERS["city_objects"])
+    moved = back[back["code"].str.startswith("GK")].sort_values("code")
+    assert moved.geometry.x.between(113.8, 114.1).all()
+    with store.begin() as conn:
+        conn.execute(delete(models.CityObject).where(models.CityObject.code.like("GK%")))
+
+
+def test_unknown_format_is_a_clear_error(store, tmp_path):
+    with pytest.raises(InvalidInput, match="use one of"):
+        import_layer(store, LAYERS["roads"], tmp_path / "roads.txt")
