@@ -197,9 +197,12 @@ def read_item(request: Request, engine: Engine, layer: Layer, feature_id: str,
         raise NotFound(f"no feature {feature_id!r} in {layer.name}")
     geometry = geometry_texts([row], crs, crs.is_storage_order)[0]
     here = f"{base_url(request)}/collections/{layer.name}/items/{feature_id}"
+    # After a write the request URL is the collection's or carries no query; link the item.
+    reading = request.method == "GET"
     extra = {"links": [
-        link(page_url(request, {}), "self", GEOJSON, "This feature"),
-        link(page_url(request, {"f": "html"}), "alternate", "text/html", "This feature as HTML"),
+        link(page_url(request, {}) if reading else here, "self", GEOJSON, "This feature"),
+        link(page_url(request, {"f": "html"}) if reading else f"{here}?f=html", "alternate",
+             "text/html", "This feature as HTML"),
         link(f"{base_url(request)}/collections/{layer.name}", "collection",
              MediaType.json.value, layer.title),
     ]}

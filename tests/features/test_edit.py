@@ -1,0 +1,196 @@
+"""OGC API - Features Part 4 on both stores: auth, create/replace/update/delete, ETags."""
+
+from __future__ import annotations
+
+import pytest
+from pyproj import Transformer
+from sqlalchemy import select
+
+from twin.codes.check import mod11_2
+from twin.models import AuditEntry, CodeRecord
+
+from .conftest import SENSITIVE, WRITER
+
+SQUARE = [[[113.9301, 22.5201], [113.9303, 22.5201], [113.9303, 22.5203], [113.9301, 22.5203],
+           [113.9301, 22.5201]]]
+
+
+def building_code(sequence: int) -> str:
+    body = f"4403050012024{sequence:04d}00000"
+    return body + mod11_2(body)
+
+
+def new_building(code: str, **props) -> dict:
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": SQUARE},
+            "properties": {"code": code, "name": "测试楼", "floors": 6, "height": 19.5,
+                           "use": "办公", "year_built": 2024, "township_code": "440305001000",
+                           **props}}
+
+
+def audit(client, object_id):
+    with client.engine.connect() as conn:
+        rows = conn.execute(select(AuditEntry.__table__).where(
+            AuditEntry.__table__.c.object_id == object_id).order_by(AuditEntry.__table__.c.id))
+        return [(r.action, r.actor, r.layer) for r in rows]
+
+
+def test_writes_need_a_key_with_the_write_scope(edit_client):
+    body = new_building(building_code(9001))
+    anonymous = edit_client.post("/collections/buildings/items", json=body)
+    assert anonymous.status_code == 401
+    assert anonymous.headers["content-type"] == "application/problem+json"
+    wrong_scope = edit_client.post("/collections/buildings/items", json=body, headers=SENSITIVE)
+    assert wrong_scope.status_code == 403
+    bad_key = edit_client.post("/collections/buildings/items", json=body,
+                               headers={"X-API-Key": "guess"})
+    assert bad_key.status_code == 401
+    assert edit_client.get(f"/collections/buildings/items/{body['properties']['code']}"
+                           ).status_code == 404
+
+
+def test_create_then_read_back_with_location_and_etag(edit_client):
+    code = building_code(9002)
+    response = edit_client.post("/collections/buildings/items", json=new_building(code),
+                                headers=WRITER)
+    assert response.status_code == 201, response.text
+    assert response.headers["location"].endswith(f"/collections/buildings/items/{code}")
+    assert response.headers["etag"] == '"1"'
+    assert response.json()["links"][0]["href"] == response.headers["location"]
+    feature = edit_client.get(response.headers["location"].split("testserver")[1]).json()
+    assert feature["properties"]["status"] == "active"
+    assert feature["geometry"]["type"] == "MultiPolygon"  # promoted to the layer's type
+    assert feature["geometry"]["coordinates"][0] == SQUARE
+    with edit_client.engine.connect() as conn:
+        record = conn.execute(select(CodeRecord.__table__).where(
+            CodeRecord.__table__.c.code == code)).one()
+    assert record.status == "active" and record.object_type == "building"
+    assert audit(edit_client, code)[0][0] == "create"
+    again = edit_client.post("/collections/buildings/items", json=new_building(code),
+                             headers=WRITER)
+    assert again.status_code == 409
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"properties": {"code": building_code(9003)[:-1] + ("0" if building_code(9003)[-1] != "0"
+                                                        else "1")}}, "check"),
+    ({"properties": {"floors": "six"}}, "floors"),
+    ({"properties": {"colour": "red"}}, "colour"),
+    ({"properties": {"status": "gone"}}, "status"),
+    ({"geometry": {"type": "Point", "coordinates": [113.93, 22.52]}}, "geometry"),
+    ({"geometry": {"type": "Polygon", "coordinates": [[[113.93, 22.52], [113.94, 22.53],
+                                                      [113.94, 22.52], [113.93, 22.53],
+                                                      [113.93, 22.52]]]}}, "geometry"),
+    ({"geometry": {"type": "Polygon", "coordinates": [[[22.52, 113.93], [22.52, 113.94],
+                                                      [22.53, 113.94], [22.52, 113.93]]]}},
+     "geometry"),
+    ({"type": "FeatureCollection"}, "type"),
+])
+def test_create_refuses_bad_features_naming_the_field(edit_client, change, field):
+    body = new_building(building_code(9003))
+    for key, value in change.items():
+        if key == "properties":
+            body["properties"].update(value)
+        else:
+            body[key] = value
+    response = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
+    assert response.status_code == 400, response.text
+    assert response.json()["field"] == field, response.json()
+
+
+def test_broken_store_rule_is_400_not_500(edit_client):
+    body = new_building(building_code(9004), floors=-2)
+    response = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
+    assert response.status_code == 400
+    assert building_code(9004) in response.json()["detail"]
+
+
+def test_content_crs_reads_the_body_in_a_gk_zone(edit_client):
+    to_gk = Transformer.from_crs(4490, 4547, always_xy=True)
+    ring = [list(reversed(to_gk.transform(x, y))) for x, y in SQUARE[0]]  # northing first
+    code = building_code(9005)
+    body = new_building(code)
+    body["geometry"] = {"type": "Polygon", "coordinates": [ring]}
+    response = edit_client.post("/collections/buildings/items", json=body, headers={
+        **WRITER, "Content-Crs": "<http://www.opengis.net/def/crs/EPSG/0/4547>"})
+    assert response.status_code == 201, response.text
+    stored = response.json()["geometry"]["coordinates"][0][0]
+    for got, want in zip(stored, SQUARE[0], strict=True):
+        assert got == pytest.approx(want, abs=1e-8)
+
+
+def test_replace_and_update_keep_the_code_and_lock_optimistically(edit_client):
+    code = building_code(9006)
+    created = edit_client.post("/collections/buildings/items", json=new_building(code),
+                               headers=WRITER)
+    url = f"/collections/buildings/items/{code}"
+    etag = created.headers["etag"]
+    replaced = edit_client.put(url, json=new_building(code, floors=9, name="改建楼"),
+                               headers={**WRITER, "If-Match": etag})
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.headers["etag"] == '"2"'
+    assert replaced.json()["properties"]["floors"] == 9
+    stale = edit_client.patch(url, json={"properties": {"floors": 10}},
+                              headers={**WRITER, "If-Match": etag})
+    assert stale.status_code == 412
+    patched = edit_client.patch(url, json={"properties": {"height": 31.0}},
+                                headers={**WRITER, "If-Match": '"2"',
+                                         "Content-Type": "application/merge-patch+json"})
+    assert patched.status_code == 200, patched.text
+    props = patched.json()["properties"]
+    assert (props["height"], props["floors"], props["name"], props["code"]) == (
+        31.0, 9, "改建楼", code)
+    assert edit_client.get(url).headers["etag"] == '"3"'
+    recoded = edit_client.patch(url, json={"properties": {"code": building_code(9007)}},
+                                headers=WRITER)
+    assert recoded.status_code == 400 and "keeps its code" in recoded.json()["detail"]
+    assert [a[0] for a in audit(edit_client, code)] == ["create", "replace", "update"]
+
+
+def test_delete_retires_and_never_erases(edit_client):
+    code = building_code(9008)
+    edit_client.post("/collections/buildings/items", json=new_building(code), headers=WRITER)
+    url = f"/collections/buildings/items/{code}"
+    assert edit_client.delete(url, headers={**WRITER, "If-Match": '"7"'}).status_code == 412
+    gone = edit_client.delete(url, headers={**WRITER, "If-Match": '"1"'})
+    assert gone.status_code == 204
+    kept = edit_client.get(url)
+    assert kept.status_code == 200 and kept.json()["properties"]["status"] == "demolished"
+    with edit_client.engine.connect() as conn:
+        record = conn.execute(select(CodeRecord.__table__).where(
+            CodeRecord.__table__.c.code == code)).one()
+    assert record.status == "retired" and record.retired_at is not None
+    assert edit_client.delete(url, headers=WRITER).status_code == 409
+    assert edit_client.patch(url, json={"properties": {"floors": 2}},
+                             headers=WRITER).status_code == 409
+    reused = edit_client.post("/collections/buildings/items", json=new_building(code),
+                              headers=WRITER)
+    assert reused.status_code == 409
+
+
+def test_deleting_a_sample_address_ends_its_validity(edit_client):
+    feature = edit_client.get("/collections/addresses/items",
+                              params={"level": "room", "limit": 1}).json()["features"][0]
+    code = feature["id"]
+    assert edit_client.delete(f"/collections/addresses/items/{code}",
+                              headers=WRITER).status_code == 204
+    after = edit_client.get(f"/collections/addresses/items/{code}").json()["properties"]
+    assert after["status"] == "retired" and after["valid_to"] is not None
+    later = edit_client.get("/collections/addresses/items", params={
+        "datetime": "2999-01-01/..", "level": "room", "limit": 10000}).json()
+    assert code not in {f["id"] for f in later["features"]}
+    assert later["numberMatched"] > 0
+
+
+def test_read_only_layers_refuse_writes(edit_client):
+    code = edit_client.get("/collections/roads/items?limit=1").json()["features"][0]["id"]
+    response = edit_client.delete(f"/collections/roads/items/{code}", headers=WRITER)
+    assert response.status_code == 405
+    person = edit_client.post("/collections/people/items", headers=WRITER,
+                              json={"type": "Feature", "geometry": None, "properties": {}})
+    assert person.status_code == 405
+
+
+def test_missing_feature_edits_are_404(edit_client):
+    response = edit_client.patch("/collections/buildings/items/NOPE",
+                                 json={"properties": {"floors": 2}}, headers=WRITER)
+    assert response.status_code == 404
