@@ -63,3 +63,47 @@ def store(code_store: Engine) -> Iterator[Engine]:
     with code_store.begin() as conn:
         for name in WRITTEN:
             conn.execute(delete(models.Base.metadata.tables[name]))
+
+
+def _load_sample(engine: Engine) -> None:
+    from sample_data.load import load
+
+    load(engine, "small")
+
+
+@pytest.fixture(scope="session", params=["spatialite", "postgis"])
+def sample_code_store(request, tmp_path_factory) -> Iterator[Engine]:
+    """A store of each kind with the small sample city loaded (shared by the session)."""
+    if request.param == "spatialite":
+        path = tmp_path_factory.mktemp("codes-sample") / "twin.db"
+        engine = open_store(StoreSettings(database_url=f"sqlite:///{path}"))
+        migrate(engine)
+        _load_sample(engine)
+        yield engine
+        engine.dispose()
+        return
+    url, admin = make_postgis_db()
+    engine = open_store(StoreSettings(database_url=url))
+    migrate(engine)
+    _load_sample(engine)
+    yield engine
+    engine.dispose()
+    drop_postgis_db(url, admin)
+
+
+@pytest.fixture
+def city(sample_code_store: Engine) -> Iterator[Engine]:
+    """The sample store; buildings and codes a test issued are removed afterwards."""
+    yield sample_code_store
+    registry = models.CodeRecord.__table__
+    building = models.Building.__table__
+    with sample_code_store.begin() as conn:
+        issued = select_codes = conn.execute(
+            text("SELECT code FROM code_registry")).scalars().all()
+        del select_codes
+        for start in range(0, len(issued), 5000):
+            conn.execute(delete(building).where(building.c.code.in_(issued[start:start + 5000])))
+        for table in (registry, models.CodeSequence.__table__, models.AuditEntry.__table__):
+            conn.execute(delete(table))
+        conn.execute(building.update().where(building.c.status == "demolished")
+                     .values(status="active"))

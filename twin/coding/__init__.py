@@ -1,0 +1,36 @@
+"""Batch coding (赋码) of building registries: match, keep or issue codes, write back.
+
+`code_file(engine, source, out)` is the whole job (the CLI's `twin code` and, later, the
+batch-code process call it); `code_registry` codes an already-read file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from twin.coding.batch import CodingOptions, CodingReport, Progress, code_registry
+from twin.coding.output import write_coded, write_report
+from twin.coding.source import read_registry
+
+__all__ = ["CodingOptions", "CodingReport", "code_file", "code_registry", "report_path"]
+
+
+def report_path(out: Path) -> Path:
+    """Where the JSON report of a run writing `out` goes."""
+    out = Path(out)
+    return out.with_name(out.stem + ".report.json")
+
+
+def code_file(engine: Engine, source: Path, out: Path, options: CodingOptions | None = None,
+              progress: Progress | None = None) -> CodingReport:
+    """Read `source`, code every row against the store, write `out` and its report."""
+    options = options or CodingOptions()
+    reg = read_registry(Path(source), crs=options.crs, address_column=options.address_column,
+                        year_column=options.year_column,
+                        geometry_column=options.geometry_column)
+    result, report = code_registry(engine, reg, options, progress)
+    write_coded(reg, result, Path(out))
+    write_report(report, report_path(Path(out)))
+    return report

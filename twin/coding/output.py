@@ -1,0 +1,82 @@
+"""Writing the coded registry: every input column and row, plus code/status/method/reason.
+
+Output is deterministic, so a rerun on the same input gives the same bytes: CSV is plain
+text; an Excel file's zip entries and document times are pinned; a GeoPackage is written
+with GDAL's `OGR_CURRENT_DATE` pinned.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+
+from twin.coding.batch import RESULT_COLUMNS, CodingReport
+from twin.coding.source import RegistryFile, kind_of
+
+PINNED_TIME = "2000-01-01T00:00:00Z"
+SHAPEFILE_NAMES = {"match_method": "match_meth"}
+
+
+def result_names(reg: RegistryFile) -> dict[str, str]:
+    """Names of the added columns: code, status … or twin_code … if the input has them."""
+    taken = set(map(str, reg.frame.columns))
+    return {c: (f"twin_{c}" if c in taken else c) for c in RESULT_COLUMNS}
+
+
+def _pin_xlsx(path: Path) -> None:
+    """Rewrite an .xlsx with fixed zip entry times and document times."""
+    with zipfile.ZipFile(path) as src:
+        entries = [(info.filename, src.read(info.filename)) for info in src.infolist()]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as dst:
+        for name, data in entries:
+            if name == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:(created|modified)[^>]*>)[^<]*",
+                              rb"\g<1>" + PINNED_TIME.encode(), data)
+            info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            dst.writestr(info, data)
+    path.write_bytes(buffer.getvalue())
+
+
+def write_coded(reg: RegistryFile, result: pd.DataFrame, out: Path) -> None:
+    """Write input columns + results to `out` (format from its suffix)."""
+    out = Path(out)
+    names = result_names(reg)
+    frame = reg.frame.copy()
+    for column in RESULT_COLUMNS:
+        frame[names[column]] = result[column].to_numpy()
+    kind = kind_of(out)
+    if kind == "csv":
+        frame.to_csv(out, index=False, encoding=reg.encoding, lineterminator="\n")
+    elif kind == "excel":
+        frame.to_excel(out, index=False, engine="openpyxl")
+        _pin_xlsx(out)
+    else:
+        geometry = reg.frame.attrs.get("source_geometry")
+        if geometry is None:  # tabular input written as GIS: geometry in CGCS2000
+            geometry = gpd.GeoSeries(reg.geoms, crs="EPSG:4490")
+        if kind == "shp":
+            frame = frame.rename(columns=SHAPEFILE_NAMES)
+        gdf = gpd.GeoDataFrame(frame, geometry=geometry.values, crs=geometry.crs)
+        if out.exists():
+            out.unlink()
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": PINNED_TIME})
+        # The layer keeps the input's name, not the output file's, so the same input
+        # coded twice gives the same bytes whatever the outputs are called.
+        layer = {"layer": reg.path.stem} if kind == "gpkg" else {}
+        gdf.to_file(out, engine="pyogrio", **layer)
+
+
+def write_report(report: CodingReport, path: Path) -> None:
+    """The run's summary as JSON (no timings, so reruns give the same file)."""
+    Path(path).write_text(
+        json.dumps(report.as_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+    )
