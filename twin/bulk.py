@@ -67,7 +67,8 @@ def write_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
     """Insert `rows` into `table` on the connection's transaction; returns the count."""
     if not rows:
         return 0
-    columns = insert_columns(table, rows[0])
+    # Rows of one batch may carry different keys (a road row has no door_no): take them all.
+    columns = insert_columns(table, {key: None for row in rows for key in row})
     defaults = {c.name: _default(c) for c in columns}
     names = [c.name for c in columns]
     matrix = [[_plain(row[n] if n in row else defaults[n]) for n in names] for row in rows]
