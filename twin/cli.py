@@ -222,5 +222,9 @@ def _load_sample_if_empty(engine: Engine, database_url: str | None) -> None:
                          progress=lambda _town, done, total: update(done, total))
 
 
+from twin.coding.cli import code_command  # noqa: E402 - issue 4's command lives with its package
+
+app.command("code")(code_command)
+
 if __name__ == "__main__":
     app()

@@ -10,7 +10,6 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from twin.coding import CodingOptions, code_file, report_path
 from twin.errors import TwinError
 from twin.settings import StoreSettings
 
@@ -30,6 +29,7 @@ def code_command(
         "--database-url", envvar="TWIN_DATABASE_URL", help="store URL")] = None,
 ) -> None:
     """Code a building registry: keep the codes of known buildings, issue codes for new ones."""
+    from twin.coding import CodingOptions, code_file, report_path  # heavy: only when used
     from twin.store import migrate, open_store
 
     store = StoreSettings(**({"database_url": database_url} if database_url else {}))
