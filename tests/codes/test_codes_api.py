@@ -1,0 +1,98 @@
+import subprocess
+import sys
+
+import pandas as pd
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from api.app import create_app
+from sample_data.messy_buildings import messy_registry
+from twin import models
+from twin.codes import registry
+from twin.codes.registry import CodeRequest
+from twin.settings import Settings
+
+
+@pytest.fixture
+def client(city):
+    url = city.url.render_as_string(hide_password=False)
+    with TestClient(create_app(Settings.from_env(database_url=url))) as c:
+        yield c
+
+
+def sample_building(engine) -> str:
+    with engine.connect() as conn:
+        return conn.execute(select(models.Building.code).order_by(models.Building.code)).scalar()
+
+
+def test_a_sample_building_code(client, city):
+    code = sample_building(city)
+    body = client.get(f"/codes/{code}").json()
+    reading = body["readings"][0]
+    assert reading["scheme"] == "building"
+    assert [s["name"] for s in reading["segments"]] == ["township", "year", "building",
+                                                        "household", "check"]
+    assert reading["segments"][0]["meaning"].startswith("广东省 深圳市 南山区")
+    assert body["issued"] is False  # loaded with the sample, not issued by the registry
+    assert body["names"][0]["layer"] == "buildings"
+    assert body["names"][0]["href"].endswith(f"/collections/buildings/items/{code}")
+
+
+def test_history_of_a_split_building(client, city):
+    request = CodeRequest("building", "api-old", {"township": "440305001", "year": 2001,
+                                                  "household": 0})
+    with city.begin() as conn:
+        old = registry.issue(conn, request).code
+        parts = registry.split(conn, old, [
+            CodeRequest("building", f"api-old/{i}", dict(request.values)) for i in (1, 2)])
+    body = client.get(f"/codes/{parts[1].code}").json()
+    assert body["issued"] and body["record"]["predecessors"] == [old]
+    assert [h["code"] for h in body["history"]][0] == old
+    old_body = client.get(f"/codes/{old}").json()
+    assert old_body["record"]["status"] == "retired"
+    assert old_body["record"]["events"][0]["action"] == "split"
+    assert old_body["record"]["successors"] == [p.code for p in parts]
+
+
+@pytest.mark.parametrize(
+    ("code", "scheme"),
+    [("N50J47539B825534", "beidou-2d"), ("N051H0016000480E7010366734331434", "beidou-3d"),
+     ("91350100M000100Y43", "uscc"), ("440305001001", "division"),
+     ("44030500100100030015000000", "address"), ("4403050102000007", "component")],
+)
+def test_other_kinds_of_code(client, code, scheme):
+    response = client.get(f"/codes/{code}")
+    assert response.status_code == 200, response.text
+    assert scheme in [r["scheme"] for r in response.json()["readings"]]
+
+
+def test_a_division_code_names_its_area(client):
+    body = client.get("/codes/440305001001").json()
+    assert body["names"][0]["layer"] == "admin_areas"
+
+
+@pytest.mark.parametrize(
+    ("code", "says"),
+    [("hello", "no scheme has codes of 5 characters"),
+     ("44030500120010001000001", "check character")],
+)
+def test_unreadable_codes_are_a_400_that_says_why(client, code, says):
+    response = client.get(f"/codes/{code}")
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert says in response.json()["detail"]
+
+
+def test_the_cli_codes_a_file(city, tmp_path):
+    reg = messy_registry(city, rows=60, seed=3)
+    source, out = tmp_path / "in.csv", tmp_path / "out.csv"
+    reg.write_csv(source)
+    url = city.url.render_as_string(hide_password=False)
+    run = subprocess.run([sys.executable, "-m", "twin.cli", "code", str(source), "-o", str(out),
+                          "--database-url", url], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "codes issued" in run.stderr
+    coded = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(coded.status) == reg.expected_status
+    assert (tmp_path / "out.report.json").exists()

@@ -1,0 +1,131 @@
+"""What a code means: which schemes it fits, its segments, what it names now, its history.
+
+`explain_code` answers for any code the twin knows how to read — its own schemes, a
+city's configured ones, BeiDou grid codes, unified social credit codes and division codes.
+ID numbers are never looked up here: they are personal data and travel only hashed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from twin.codes import beidou
+from twin.codes.outside import check_division_code, check_uscc
+from twin.codes.registry import history, lookup
+from twin.codes.scheme import CodeScheme
+from twin.codes.schemes import all_schemes
+from twin.errors import InvalidInput
+from twin.layers import LAYERS
+
+# Layers whose `code` column holds codes worth naming, most specific first.
+NAMED_LAYERS = ("buildings", "houses", "addresses", "city_objects", "organizations", "roads",
+                "grids", "admin_areas")
+TITLE_COLUMNS = ("name", "full_text", "object_type", "value")
+
+
+def _scheme_reading(scheme: CodeScheme, code: str) -> dict[str, Any]:
+    parsed = scheme.parse(code)
+    return {"scheme": scheme.name, "title": scheme.title, "object_type": scheme.object_type,
+            "segments": [s.as_dict() for s in parsed.segments]}
+
+
+def _beidou_reading(code: str) -> dict[str, Any] | None:
+    if code[:1] not in ("N", "S"):
+        return None
+    try:
+        if beidou.looks_like_3d(code):
+            cell = beidou.decode_3d(code)
+            scheme = "beidou-3d"
+        else:
+            cell = beidou.decode(code)
+            scheme = "beidou-2d"
+    except InvalidInput:
+        return None
+    reading: dict[str, Any] = {
+        "scheme": scheme, "title": "北斗网格位置码 BeiDou grid location code (GB/T 39409-2020)",
+        "object_type": "grid cell", "level": cell.level, "bbox": list(cell.bounds),
+    }
+    if cell.bottom is not None:
+        reading["height_range_m"] = [cell.bottom, cell.top]
+    return reading
+
+
+def readings(code: str, schemes: dict[str, CodeScheme] | None = None
+             ) -> tuple[list[dict[str, Any]], list[str]]:
+    """Every scheme `code` validly reads as, and why the schemes of its length refused it."""
+    schemes = schemes or all_schemes()
+    found: list[dict[str, Any]] = []
+    refusals: list[str] = []
+    for scheme in schemes.values():
+        if scheme.length != len(code):
+            continue
+        try:
+            found.append(_scheme_reading(scheme, code))
+        except InvalidInput as exc:
+            refusals.append(f"{scheme.name}: {exc}")
+    cell = _beidou_reading(code)
+    if cell is not None:
+        found.append(cell)
+    if len(code) == 18:
+        uscc = check_uscc(code)
+        if uscc.valid:
+            found.append({"scheme": "uscc", "title": "统一社会信用代码 (GB 32100-2015)",
+                          "object_type": "organization", **uscc.as_dict()})
+        else:
+            refusals.append("uscc: " + "; ".join(uscc.reasons))
+    if len(code) == 12 and code.isdigit():
+        division = check_division_code(code)
+        if division.valid:
+            found.append({"scheme": "division", "title": "统计用区划代码 (NBS 2023)",
+                          "object_type": "admin_area", **division.as_dict()})
+        else:
+            refusals.append("division: " + "; ".join(division.reasons))
+    return found, refusals
+
+
+def named_objects(engine: Engine, code: str) -> list[dict[str, Any]]:
+    """Objects of the twin that carry `code` now (layer, title, status)."""
+    out = []
+    with engine.connect() as conn:
+        for name in NAMED_LAYERS:
+            layer = LAYERS[name]
+            table = layer.table
+            columns = [table.c.code] + [table.c[c] for c in (*TITLE_COLUMNS, "status", "level")
+                                        if c in table.c]
+            row = conn.execute(select(*columns).where(table.c.code == code)).first()
+            if row is None:
+                continue
+            data = row._asdict()
+            title = next((data[c] for c in TITLE_COLUMNS if data.get(c)), None)
+            out.append({"layer": name, "title": title, "status": data.get("status"),
+                        **({"level": data["level"]} if "level" in data else {})})
+    return out
+
+
+def explain_code(engine: Engine, code: str, schemes: dict[str, CodeScheme] | None = None
+                 ) -> dict[str, Any]:
+    """Everything the twin can say about `code`; InvalidInput if it can say nothing."""
+    code = str(code).strip().upper()
+    if not code or len(code) > 64:
+        raise InvalidInput("a code has 1–64 characters", field="code", value=code[:64])
+    found, refusals = readings(code, schemes)
+    with engine.connect() as conn:
+        record = lookup(conn, code)
+        chain = history(conn, code) if record is not None else []
+    names = named_objects(engine, code)
+    if not found and record is None and not names:
+        why = "; ".join(refusals) if refusals else f"no scheme has codes of {len(code)} characters"
+        raise InvalidInput(f"{code!r} is not a code the twin can read: {why}", field="code",
+                           value=code)
+    return {
+        "code": code,
+        "readings": found,
+        "issued": record is not None,
+        "record": record.as_dict() if record else None,
+        "history": [v.as_dict() for v in chain],
+        "names": names,
+        "problems": refusals if not found else [],
+    }
+
