@@ -147,7 +147,10 @@ class AdminGazetteer:
 
     def names_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
         """The longest admin name starting at `pos`: its end and the divisions it may mean."""
+        room = len(text) - pos
         for length in self._lengths.get(text[pos : pos + 2], ()):
+            if length > room:
+                continue
             names = self.names.get(text[pos : pos + length])
             if names is not None:
                 return pos + length, names

@@ -28,9 +28,8 @@ def crs_name(text: str | None) -> str:
     if text is None or text == "":
         return "CGCS2000"
     key = text.strip().lower()
-    key = key.rsplit("/", 1)[-1] if key.startswith("http") else key
     if key.startswith("http"):
-        key = key.rsplit("/", 1)[-1]
+        key = key.rsplit("/", 1)[-1]  # an OGC CRS URI ends in the EPSG code or CRS84
     name = CRS_NAMES.get(key) or CRS_NAMES.get(f"epsg:{key}")
     if name is None:
         raise AddressInputError(

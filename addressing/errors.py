@@ -30,3 +30,9 @@ class AddressBaseEmpty(AddressError):
     """The standard address base holds no addresses yet, so nothing can be matched."""
 
     title = "Standard address base is empty"
+
+
+class BatchTooLarge(AddressInputError):
+    """More addresses in one request than the configured limit."""
+
+    title = "Too many addresses in one request"

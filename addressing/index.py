@@ -165,6 +165,11 @@ class AddressIndex:
         """The comparable key of a node's value."""
         return _key(self.level_of(node), self.value(node))
 
+    def nodes_at(self, *levels: str) -> np.ndarray:
+        """Indexes of every node at one of `levels`."""
+        wanted = np.isin(self.level, [LEVEL_CODE[level] for level in levels])
+        return np.flatnonzero(wanted)
+
     def memory_bytes(self) -> int:
         """Bytes held by the index arrays (not counting the small name lexicons)."""
         arrays = (self.level, self.parent, self.lon, self.lat, self._admin_id, self._text_base,

@@ -64,7 +64,10 @@ class NameLexicon(Generic[T]):
 
     def longest_at(self, text: str, pos: int) -> tuple[int, str] | None:
         """The end and the name of the longest entry starting at `pos`, if any."""
+        room = len(text) - pos
         for length in self._lengths.get(text[pos : pos + 2], ()):
+            if length > room:
+                continue
             name = text[pos : pos + length]
             if name in self.entries:
                 return pos + length, name

@@ -274,7 +274,7 @@ class Geocoder:
         unit_el, floor_el, room_el = parsed.get("unit"), parsed.get("floor"), parsed.get("room")
         if building_el is None and unit_el is None and floor_el is None and room_el is None:
             return _Found(node, penalty, notes, True)
-        if index.level_of(node) in ("road", "compound"):
+        if index.level_of(node) == "road":
             notes.append("no door number typed; cannot go below the road")
             return _Found(node, penalty, notes, False)
         if building_el is not None:

@@ -214,12 +214,12 @@ def normalize(text: str) -> NormalizedText:
         buf.rewrite(_SPACE_RUN, lambda m: " ")
     if _NOISE_TRIGGER.search(buf.text):
         _strip_noise(buf)
-    if "#" in buf.text:
-        buf.rewrite(_HASH, lambda m: m.group(1) + "栋")
     if " " in buf.text:
         buf.rewrite(_SPACE_RUN, lambda m: " ")
         buf.rewrite(_INNER_SPACE, lambda m: "")
         buf.rewrite(_EDGE_SPACE, lambda m: "")
+    if "#" in buf.text:
+        buf.rewrite(_HASH, lambda m: m.group(1) + "栋")
     _fold_numbers(buf)
     return NormalizedText(buf.text, tuple(buf.sources), text)
 

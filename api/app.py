@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import STATUS_BY_ERROR, register_error_handlers
-from api.routers import codes, collections, common, features
+from api.routers import codes, collections, common, features, geocoding
 from twin import __version__
 from twin.settings import Settings
 from twin.store import migrate, open_store
@@ -50,5 +50,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(common.router)
     app.include_router(collections.router)
     features.register(app)
+    app.include_router(geocoding.router)
     app.include_router(codes.router)
     return app

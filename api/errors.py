@@ -5,6 +5,13 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from addressing.errors import (
+    AddressBaseEmpty,
+    AddressError,
+    AddressInputError,
+    BatchTooLarge,
+    UnknownAddress,
+)
 from twin.errors import (
     Conflict,
     InvalidInput,
@@ -50,6 +57,11 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (InvalidInput, 400),
     (StoreError, 503),
     (TwinError, 500),
+    (BatchTooLarge, 413),
+    (UnknownAddress, 404),
+    (AddressBaseEmpty, 409),
+    (AddressInputError, 400),
+    (AddressError, 500),
 ]
 
 

@@ -1,0 +1,353 @@
+"""Importing a standard address base: one row per finest address, the tree built from it.
+
+Columns: `county_code` (6 or 12 digits), `township`, `community` (name or code), `road`,
+`door_no`, `compound`, `building`, `unit`, `floor`, `room`, `lon`, `lat` (CGCS2000) and
+optionally `address_code` and `aliases` (separated by ; or |). Trailing levels may be empty.
+Every node on a row's path (road → door → building → unit → floor → room) is created once;
+a code given in the file is kept, a missing one is issued in the layout the sample city
+uses (12-digit area + 4-digit road + 4-digit door/building + 6-digit unit/floor/room).
+Importing the same file again changes nothing: nodes are found by their natural key.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import Point
+from sqlalchemy import Engine, select
+
+from addressing.admin import short_names
+from addressing.index import name_key
+from addressing.normalize import element_key
+from twin.bulk import write_rows
+from twin.divisions import Division, DivisionTable, Level, load_divisions
+from twin.errors import RowProblem
+from twin.models import Address
+from twin.transfer import read_source
+
+Progress = Callable[[int, int], None]
+ELEMENTS = ("road", "door_no", "compound", "building", "unit", "floor", "room")
+CODE_PATTERN = re.compile(r"^[0-9A-Za-z]{1,40}$")
+BATCH = 20_000
+
+
+@dataclass
+class AddressBaseReport:
+    """What an address-base import read, created and refused."""
+
+    path: str
+    read: int = 0
+    created: int = 0
+    existing: int = 0
+    issued_codes: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line for people."""
+        return (f"addresses: read {self.read} rows from {self.path}; created {self.created} "
+                f"nodes ({self.issued_codes} codes issued), {self.existing} already there, "
+                f"refused {len(self.problems)} rows")
+
+
+@dataclass
+class _Node:
+    code: str
+    level: str
+    row: dict[str, Any]
+    points: list[tuple[float, float]] = field(default_factory=list)
+    new: bool = True
+
+
+class _Admin:
+    """Resolves county, township and community cells against the NBS table."""
+
+    def __init__(self, table: DivisionTable):
+        self.table = table
+
+    def county(self, value: str | None) -> Division:
+        text = (value or "").strip()
+        if not re.fullmatch(r"\d{6}(\d{6})?", text):
+            raise ValueError("county_code must be 6 or 12 digits")
+        d = self.table.by_code.get(text.ljust(12, "0"))
+        if d is None or d.level is not Level.county:
+            raise ValueError("no county with this code in the NBS 2023 table")
+        return d
+
+    def below(self, parent: Division, value: str | None, what: str) -> Division | None:
+        text = (value or "").strip()
+        if not text:
+            return None
+        if text.isdigit():
+            d = self.table.by_code.get(text.ljust(12, "0"))
+            if d is None or d.parent_code != parent.code:
+                raise ValueError(f"{what} code is not under {parent.name} ({parent.code})")
+            return d
+        for child in self.table.children(parent.code):
+            if text == child.name or text in short_names(child):
+                return child
+        raise ValueError(f"no {what} of this name under {parent.name}")
+
+
+def _cell(record: dict[str, str | None], name: str) -> str | None:
+    value = record.get(name)
+    if value is None:
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+def _full_prefix(table: DivisionTable, d: Division) -> str:
+    return "".join(x.name for x in table.chain(d.code) if x.name != "市辖区")
+
+
+class _TreeWriter:
+    """Builds nodes for rows, reusing stored ones, issuing codes where none is given."""
+
+    def __init__(self, engine: Engine, table: DivisionTable):
+        self.table = table
+        self.by_key: dict[tuple[str, ...], _Node] = {}
+        self.used: set[str] = set()
+        self.sequences: dict[str, int] = defaultdict(int)
+        self.issued = 0
+        self._load_existing(engine)
+
+    def _load_existing(self, engine: Engine) -> None:
+        t = Address.__table__
+        cols = [t.c.code, t.c.level, t.c.county_code, t.c.township_code, t.c.community_code,
+                *(t.c[c] for c in ELEMENTS)]
+        with engine.connect() as conn:
+            for row in conn.execute(select(*cols)).mappings():
+                self.used.add(row["code"])
+                key = self._key(row["county_code"], row["township_code"], dict(row), row["level"])
+                self.by_key[key] = _Node(row["code"], row["level"], dict(row), new=False)
+
+    @staticmethod
+    def _key(county: str, township: str | None, row: dict[str, Any], level: str
+             ) -> tuple[str, ...]:
+        # Roads are named within a township; below that the path of element keys.
+        parts = [county, township or "" if row.get("road") else "", level,
+                 name_key(row["road"]) if row.get("road") else "",
+                 name_key(row["compound"]) if row.get("compound") and not row.get("door_no")
+                 else ""]
+        for column, lvl in (("door_no", "door"), ("building", "building"), ("unit", "unit"),
+                            ("floor", "floor"), ("room", "room")):
+            parts.append(element_key(lvl, row.get(column)) if row.get(column) else "")
+        return tuple(parts)
+
+    def issue(self, prefix: str, width: int, suffix_width: int) -> str:
+        while True:
+            self.sequences[prefix] += 1
+            code = f"{prefix}{self.sequences[prefix]:0{width}d}" + "0" * suffix_width
+            if code not in self.used:
+                self.used.add(code)
+                self.issued += 1
+                return code
+
+
+def import_address_base(
+    engine: Engine, path: Path | str, progress: Progress | None = None
+) -> AddressBaseReport:
+    """Import a standard address base file into the store's address tree."""
+    path = Path(path)
+    source = read_source(path)
+    report = AddressBaseReport(str(path), read=len(source.records))
+    report.problems.extend(source.problems)
+    bad_rows = {p.row for p in source.problems}
+    table = load_divisions()
+    admin = _Admin(table)
+    writer = _TreeWriter(engine, table)
+    given = _given_codes(source.records, source.first_row, report, writer.used)
+    total = len(source.records)
+    for i, record in enumerate(source.records):
+        number = source.first_row + i
+        if number in bad_rows:
+            continue
+        try:
+            _add_row(writer, admin, record, source.geometries[i], given.get(number))
+        except ValueError as exc:
+            field_name, value = getattr(exc, "field", None), getattr(exc, "value", None)
+            report.problems.append(RowProblem(number, field_name, value, str(exc)))
+        if progress and (i % 1000 == 0 or i + 1 == total):
+            progress(i + 1, total)
+    new = [n for n in writer.by_key.values() if n.new]
+    report.created, report.issued_codes = len(new), writer.issued
+    report.existing = len(writer.by_key) - len(new)
+    _write(engine, new)
+    report.problems.sort(key=lambda p: p.row)
+    return report
+
+
+class _RowError(ValueError):
+    def __init__(self, message: str, field: str, value: object):
+        super().__init__(message)
+        self.field = field
+        self.value = value
+
+
+def _given_codes(records: list[dict[str, str | None]], first_row: int,
+                 report: AddressBaseReport, used: set[str]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for i, record in enumerate(records):
+        code = _cell(record, "address_code")
+        if code is None:
+            continue
+        number = first_row + i
+        if not CODE_PATTERN.match(code):
+            report.problems.append(RowProblem(number, "address_code", code,
+                                              "a code is 1–40 letters or digits"))
+        elif code in seen:
+            report.problems.append(RowProblem(number, "address_code", code,
+                                              f"the same code is on row {seen[code]}"))
+        else:
+            seen[code] = number
+            out[number] = code
+    used.update(out.values())
+    return out
+
+
+def _add_row(writer: _TreeWriter, admin: _Admin, record: dict[str, str | None],
+             geom: Any, given_code: str | None) -> None:
+    try:
+        county = admin.county(_cell(record, "county_code"))
+    except ValueError as exc:
+        raise _RowError(str(exc), "county_code", record.get("county_code")) from None
+    try:
+        township = admin.below(county, _cell(record, "township"), "township")
+    except ValueError as exc:
+        raise _RowError(str(exc), "township", record.get("township")) from None
+    community = None
+    if township is not None:
+        try:
+            community = admin.below(township, _cell(record, "community"), "community")
+        except ValueError as exc:
+            raise _RowError(str(exc), "community", record.get("community")) from None
+    values = {c: _cell(record, c) for c in ELEMENTS}
+    path = _path_levels(values)
+    if not path:
+        raise _RowError("a row needs at least a road or a compound", "road", None)
+    if values["road"] is None and township is None:
+        raise _RowError("a compound without a road needs its township", "township", None)
+    point = None
+    if isinstance(geom, Point):
+        point = (geom.x, geom.y)
+    elif geom is not None:
+        raise _RowError("lon/lat must give a point", "lon", None)
+    aliases = [a.strip() for a in re.split(r"[;|；]", _cell(record, "aliases") or "") if a.strip()]
+    _place(writer, county, township, community, values, path, point, given_code, aliases)
+
+
+def _path_levels(values: dict[str, str | None]) -> list[str]:
+    levels = []
+    if values["road"]:
+        levels.append("road")
+    elif values["compound"]:
+        levels.append("compound")
+    if values["door_no"]:
+        levels.append("door")
+    for column in ("building", "unit", "floor", "room"):
+        if values[column]:
+            levels.append(column)
+    # Trailing levels may be empty, inner ones may not (a room needs its building).
+    if (values["room"] or values["floor"] or values["unit"]) and not values["building"]:
+        raise _RowError("a unit, floor or room needs its building", "building", None)
+    if values["building"] and values["road"] and not values["door_no"]:
+        raise _RowError("a building on a road needs its door number", "door_no", None)
+    return levels
+
+
+def _place(writer: _TreeWriter, county: Division, township: Division | None,
+           community: Division | None, values: dict[str, str | None], path: list[str],
+           point: tuple[float, float] | None, given_code: str | None,
+           aliases: list[str]) -> None:
+    table = writer.table
+    area_text = _full_prefix(table, township or county)
+    community_text = ""
+    if community is not None:
+        community_text = next(iter(s for s in short_names(community) if s.endswith("社区")),
+                              community.name)
+    row: dict[str, Any] = dict.fromkeys(ELEMENTS)
+    parent: _Node | None = None
+    text = area_text
+    unit_text = ""
+    for depth, level in enumerate(path):
+        column = {"door": "door_no"}.get(level, level)
+        value = values[column]
+        assert value is not None
+        row = {**row, column: value}
+        if level == "compound":
+            row["compound"] = value
+        if level in ("road", "compound"):
+            text = area_text + value
+        elif level == "door":
+            text = (area_text + community_text + (values["road"] or "") + value
+                    + (values["compound"] or "") if values["road"] else text + value)
+            row["compound"] = values["compound"]
+        elif level == "room":
+            text = (unit_text or text) + value
+        else:
+            text = text + value
+        if level in ("building", "unit"):
+            unit_text = text
+        finest = depth == len(path) - 1
+        key = writer._key(county.code, township.code if township else None, row, level)
+        node = writer.by_key.get(key)
+        if node is None:
+            code = given_code if finest and given_code else _issue(writer, parent, level,
+                                                                   county, township, community)
+            node = _Node(code, level, {
+                "code": code, "parent_code": parent.code if parent else None, "level": level,
+                "value": value, "full_text": text, "county_code": county.code,
+                "township_code": township.code if township else None,
+                "community_code": community.code if community and level not in (
+                    "road", "compound") else None,
+                **row, "aliases": list(aliases) if finest else [], "status": "active",
+            })
+            writer.by_key[key] = node
+        elif finest and aliases and node.new:
+            node.row["aliases"] = sorted(set(node.row["aliases"]) | set(aliases))
+        if point is not None and node.new:
+            node.points.append(point)
+        parent = node
+
+
+def _issue(writer: _TreeWriter, parent: _Node | None, level: str, county: Division,
+           township: Division | None, community: Division | None) -> str:
+    if level in ("road", "compound"):
+        area = (township or county).code
+        return writer.issue(area, 4, 10)
+    assert parent is not None
+    if level in ("door", "building"):
+        area = (community or township or county).code
+        road_seq = parent.code[12:16] if len(parent.code) >= 16 else "0000"
+        if level == "building":
+            return writer.issue(parent.code[:16] if len(parent.code) >= 16 else area + road_seq,
+                                4, 6)
+        return writer.issue(area + road_seq, 4, 6)
+    building = parent.code[:20] if len(parent.code) >= 20 else parent.code
+    return writer.issue(building, 6, 0)
+
+
+def _write(engine: Engine, nodes: list[_Node]) -> None:
+    order = {level: i for i, level in enumerate(
+        ("road", "compound", "door", "building", "unit", "floor", "room"))}
+    nodes.sort(key=lambda n: order[n.level])
+    rows = []
+    for node in nodes:
+        row = dict(node.row)
+        if node.points:
+            lon = sum(p[0] for p in node.points) / len(node.points)
+            lat = sum(p[1] for p in node.points) / len(node.points)
+            row["geom"] = Point(lon, lat)
+        else:
+            row["geom"] = None
+        rows.append(row)
+    table = Address.__table__
+    with engine.begin() as conn:
+        for start in range(0, len(rows), BATCH):
+            write_rows(conn, table, rows[start : start + BATCH])

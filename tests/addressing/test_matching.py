@@ -1,0 +1,118 @@
+import pytest
+
+from sample_data.messy_addresses import NEGATIVE, messy_addresses
+
+
+def rooms(rows, n=5):
+    return [r for r in rows if r["level"] == "room"][:n]
+
+
+def test_index_holds_every_current_address(sample_index, sample_rows):
+    assert len(sample_index) == len(sample_rows)
+    codes = {sample_index.code(i) for i in range(len(sample_index))}
+    assert codes == {r["code"] for r in sample_rows}
+
+
+def test_canonical_texts_and_points_round_trip(sample_index, sample_rows):
+    by_code = {r["code"]: r for r in sample_rows}
+    for i in range(0, len(sample_index), 97):
+        row = by_code[sample_index.code(i)]
+        assert sample_index.full_text(i) == row["full_text"]
+        assert sample_index.point(i) == pytest.approx((row["lon"], row["lat"]))
+
+
+def test_clean_full_text_matches_its_room(geocoder, sample_rows):
+    for row in rooms(sample_rows, 20):
+        r = geocoder.geocode(row["full_text"])
+        assert (r.status, r.code, r.level) == ("matched", row["code"], "room")
+        assert r.full_text == row["full_text"]
+        assert r.score == 100
+        assert r.lon == pytest.approx(row["lon"]) and r.lat == pytest.approx(row["lat"])
+        assert [a["level"] for a in r.admin] == ["province", "city", "county", "township",
+                                                 "village"]
+
+
+def test_elements_carry_spans(geocoder, sample_rows):
+    row = rooms(sample_rows, 1)[0]
+    text = "  " + row["full_text"].replace("广东省深圳市", "深圳")
+    r = geocoder.geocode(text)
+    for e in r.elements:
+        assert text[e.span[0]:e.span[1]]
+    assert {e.level for e in r.elements} >= {"city", "county", "road", "door", "room"}
+
+
+def test_coordinates_in_display_crs(geocoder, sample_rows):
+    row = rooms(sample_rows, 1)[0]
+    plain = geocoder.geocode(row["full_text"])
+    gcj = geocoder.geocode(row["full_text"], crs="GCJ-02")
+    bd = geocoder.geocode(row["full_text"], crs="BD-09")
+    assert gcj.crs == "GCJ-02" and bd.crs == "BD-09"
+    assert 0.001 < abs(gcj.lon - plain.lon) < 0.01
+    assert 0.005 < abs(bd.lon - plain.lon) < 0.03
+
+
+def test_missing_room_is_partial_at_the_unit(geocoder, sample_rows):
+    row = next(r for r in sample_rows if r["level"] == "room" and r["unit"])
+    text = row["full_text"].replace(row["room"], "9999室")
+    r = geocoder.geocode(text)
+    assert r.status == "partial" and r.level == "unit"
+    assert r.code == row["code"][:20] + r.code[20:] and r.code != row["code"]
+    assert "9999" in r.reason
+
+
+def test_unknown_road_is_never_a_street_match(geocoder):
+    r = geocoder.geocode("深圳市南山区不存在路15号1栋1单元101室")
+    assert r.status in ("partial", "unmatched")
+    assert r.code is None or len(r.code) == 12  # at most the area
+    assert "不存在路" in r.reason
+
+
+def test_duplicate_county_decided_by_the_base(geocoder, sample_rows):
+    row = rooms(sample_rows, 1)[0]
+    text = "南山区" + row["full_text"].split("南山区", 1)[1]
+    r = geocoder.geocode(text)
+    assert r.status == "matched" and r.code == row["code"]
+
+
+def test_admin_only_and_ambiguous_admin(geocoder):
+    r = geocoder.geocode("广东省深圳市南山区")
+    assert (r.status, r.level, r.code) == ("matched", "county", "440305000000")
+    r = geocoder.geocode("朝阳区")
+    assert r.status == "tie"
+    assert {c.code for c in r.candidates} == {"110105000000", "220104000000"}
+
+
+def test_empty_and_garbage(geocoder):
+    assert geocoder.geocode("").status == "unmatched"
+    r = geocoder.geocode("!!!???")
+    assert r.status == "unmatched" and r.reason
+
+
+def test_messy_set_accuracy(geocoder, sample_rows):
+    """The accuracy bench in small: ≥98% right at the finest level, ≤0.5% false matches."""
+    parents = {r["code"]: r["parent_code"] for r in sample_rows}
+
+    def path(code):
+        out = set()
+        while code:
+            out.add(code)
+            code = parents.get(code)
+        return out
+
+    items = messy_addresses(sample_rows, per_class=25, seed=11)
+    right = false = 0
+    for item in items:
+        r = geocoder.geocode(item.text)
+        if item.expected == "tie":
+            right += r.status == "tie" and item.truth_code in {c.code for c in r.candidates}
+        elif item.truth_code is None:
+            right += r.code is None or len(r.code) == 12
+        else:
+            right += r.status == item.expected and r.code == item.truth_code
+        street_code = r.code is not None and len(r.code) > 12
+        if street_code and (item.truth_code is None or r.code not in path(item.truth_code)):
+            false += 1
+    assert len({i.difficulty for i in items}) >= 15
+    assert right / len(items) >= 0.98
+    assert false / len(items) <= 0.005
+    assert set(NEGATIVE) <= {i.difficulty for i in items}

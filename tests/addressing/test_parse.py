@@ -1,0 +1,111 @@
+from addressing.admin import default_gazetteer
+from addressing.lexicon import NameLexicon, sound_key
+from addressing.parse import parse
+
+
+def chains(text):
+    return [[n.division.code for n in chain] for chain in default_gazetteer().parse(text).chains]
+
+
+def test_full_chain_is_read_with_codes_and_spans():
+    text = "广东省深圳市南山区粤海街道科苑路15号科兴科学园A座1201室"
+    p = parse(text)
+    got = {e.level: (e.value, text[e.span[0]:e.span[1]], e.code) for e in p.elements}
+    assert got["province"] == ("广东省", "广东省", "440000000000")
+    assert got["county"][2] == "440305000000"
+    assert got["township"][2] == "440305007000"
+    assert got["road"][:2] == ("科苑路", "科苑路")
+    assert got["door"][:2] == ("15号", "15号")
+    assert got["compound"][:2] == ("科兴科学园", "科兴科学园")
+    assert got["building"][:2] == ("A栋", "A座")
+    assert got["room"][:2] == ("1201室", "1201室")
+
+
+def test_spans_point_into_messy_original():
+    text = "收件人：张三 13800138000 深圳南山科苑路十五號３棟一单元12楼1201"
+    p = parse(text)
+    spans = {e.level: text[e.span[0]:e.span[1]] for e in p.elements}
+    assert spans["door"] == "十五號"
+    assert spans["building"] == "３棟"
+    assert spans["unit"] == "一单元"
+    assert spans["floor"] == "12楼"
+    assert spans["room"] == "1201"
+    assert spans["city"] == "深圳"
+
+
+def test_duplicate_county_names_stay_a_tie_without_context():
+    assert sorted(c[-1] for c in chains("南山区")) == ["230404000000", "440305000000"]
+    assert sorted(c[-1] for c in chains("朝阳区")) == ["110105000000", "220104000000"]
+    assert len(chains("鼓楼区")) == 4
+
+
+def test_context_decides_duplicates():
+    assert chains("深圳南山区")[0][-1] == "440305000000"
+    assert chains("广东南山区") == [["440000000000", "440305000000"]]
+    assert chains("北京朝阳区") == [["110000000000", "110105000000"]]
+    assert chains("福州市鼓楼区")[0][-1] == "350102000000"
+
+
+def test_short_names_and_autonomous_areas():
+    assert chains("深圳南山") == [["440300000000", "440305000000"]]
+    assert chains("吉林省延边")[0][-1] == "222400000000"
+    assert chains("广西南宁市")[0] == ["450000000000", "450100000000"]
+
+
+def test_renamed_and_merged_areas():
+    assert chains("襄樊市") == [["420600000000"]]
+    assert chains("北京市崇文区") == [["110000000000", "110101000000"]]
+    # 龙华街道 moved from 宝安区 to 龙华区 in 2017: the old nesting is still understood.
+    p = default_gazetteer().parse("深圳市宝安区龙华街道")
+    assert p.chains[0][-1].division.code == "440309003000"
+    assert any("宝安区" in n for n in p.notes)
+
+
+def test_homophone_city():
+    p = default_gazetteer().parse("广东省深证市南山区")
+    assert p.chains[0][-1].division.code == "440305000000"
+    assert any("深圳市" in n for n in p.notes)
+
+
+def test_nesting_conflict_is_noted_not_guessed():
+    p = default_gazetteer().parse("深圳市福田区粤海街道")
+    assert p.chains[0][-1].division.code == "440304000000"
+    assert any("粤海街道" in n and "not inside" in n for n in p.notes)
+
+
+def test_road_names_that_start_like_areas():
+    streets = NameLexicon()
+    streets.add("南山大道", "road")
+    streets.add("创业路", "road")
+    p = parse("南山大道100号", streets=streets)
+    assert p.get("road").value == "南山大道"
+    assert not p.admin.chains
+    p = parse("深圳市南山区创业路1号", streets=streets)
+    assert p.get("road").value == "创业路"
+
+
+def test_number_forms():
+    p = parse("南山区科苑路15号3-1-1201")
+    assert (p.get("building").key, p.get("unit").key, p.get("room").key) == ("3", "1", "1201")
+    p = parse("科苑路15号A1201")
+    assert (p.get("building").key, p.get("room").key) == ("A", "1201")
+    p = parse("科苑路15号3栋2-1201")
+    assert (p.get("building").key, p.get("unit").key, p.get("room").key) == ("3", "2", "1201")
+    p = parse("科苑路15号3楼1单元")
+    assert p.get("building").key == "3"
+    p = parse("科苑路15号3栋12楼")
+    assert p.get("floor").key == "12"
+
+
+def test_sound_key_folds_fuzzy_sounds():
+    assert sound_key("深证") == sound_key("深圳")
+    assert sound_key("科园路") == sound_key("科苑路")
+    assert sound_key("科园路") != sound_key("科技路")
+
+
+def test_names_at_the_very_end_have_their_own_length():
+    p = parse("朝阳区")
+    assert [(e.value, e.span) for e in p.elements] == [("朝阳区", (0, 3))]
+    lexicon = NameLexicon()
+    lexicon.add("科苑路", "road")
+    assert lexicon.longest_at("科苑路", 0) == (3, "科苑路")
