@@ -52,9 +52,9 @@ def layer_resource(database_url: str, layer: str, bbox: list[float] | None = Non
     }
 
 
-def geocode_resource() -> dict:
-    """The pygeoapi resource block for the geocoding process."""
-    return {"type": "process", "processor": {"name": GEOCODE_PROCESSOR}}
+def geocode_resource(database_url: str) -> dict:
+    """The pygeoapi resource block for the geocoding process over one store."""
+    return {"type": "process", "processor": {"name": GEOCODE_PROCESSOR, "data": database_url}}
 
 
 def pygeoapi_config(
@@ -70,7 +70,7 @@ def pygeoapi_config(
     """A whole pygeoapi configuration serving `layers` (and the geocoder) of one store."""
     resources: dict[str, Any] = {name: layer_resource(database_url, name) for name in layers}
     if with_geocoder:
-        resources["geocode"] = geocode_resource()
+        resources["geocode"] = geocode_resource(database_url)
     resources.update(extra_resources or {})
     return {
         "server": {

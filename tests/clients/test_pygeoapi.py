@@ -32,11 +32,11 @@ SHARED_PROPERTIES = ("name", "floors", "height", "use", "year_built", "status",
 @pytest.fixture(scope="session")
 def pygeoapi_server(twin_server: TwinServer, tmp_path_factory: pytest.TempPathFactory
                     ) -> Iterator[RunningServer]:
-    """pygeoapi with the twin's plugins (and, on PostGIS, its own provider) over the store."""
+    """pygeoapi with the twin's plugins (layers and geocoder) over the store, and on PostGIS
+    its own PostgreSQL provider over the same building table."""
     url = twin_server.engine.url.render_as_string(hide_password=False)
     extra = {"pg_buildings": postgresql_resource(url)} if twin_server.store == "postgis" else {}
-    server = start_pygeoapi(url, tmp_path_factory.mktemp("pygeoapi"), extra=extra,
-                            with_geocoder=False)
+    server = start_pygeoapi(url, tmp_path_factory.mktemp("pygeoapi"), extra=extra)
     try:
         yield server
     finally:
@@ -129,6 +129,40 @@ def test_plugin_keeps_people_out_and_hashes_hidden(pygeoapi_server: RunningServe
     collections = {c["id"] for c in get(pygeoapi_server.url, "/collections")["collections"]}
     assert "buildings" in collections and "addresses" in collections
     assert "people" not in collections
+
+
+# -- the twin's geocoding process inside pygeoapi -----------------------------------------
+
+def execute(server: RunningServer, inputs: dict) -> httpx.Response:
+    return httpx.post(f"{server.url}/processes/geocode/execution", json={"inputs": inputs},
+                      timeout=120)
+
+
+def test_geocode_process_finds_rooms(twin_server: TwinServer,
+                                     pygeoapi_server: RunningServer) -> None:
+    addresses = LAYERS["addresses"].table
+    with twin_server.engine.connect() as conn:
+        rooms = conn.execute(select(addresses.c.code, addresses.c.full_text)
+                             .where(addresses.c.level == "room")
+                             .order_by(addresses.c.id).offset(40).limit(3)).all()
+    # Full-width digits, as typed on a phone: the geocoder normalises them.
+    typed = [text.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+             for _, text in rooms]
+    response = execute(pygeoapi_server, {"addresses": typed})
+    assert response.status_code == 200, response.text
+    results = response.json()["value"]
+    assert [r["code"] for r in results] == [code for code, _ in rooms]
+    assert all(r["status"] == "matched" and r["level"] == "room" for r in results)
+    one = execute(pygeoapi_server, {"address": typed[0], "crs": "WGS84"}).json()["value"]
+    assert one["code"] == rooms[0][0] and one["crs"] == "WGS84"
+
+
+def test_geocode_process_says_what_is_wrong(pygeoapi_server: RunningServer) -> None:
+    response = execute(pygeoapi_server, {"addresses": "not a list"})
+    assert response.status_code == 400, response.text
+    assert "list of strings" in response.text
+    assert execute(pygeoapi_server, {"address": "火星市奥林匹斯山1号"}).json()["value"][
+        "status"] in ("unmatched", "partial")
 
 
 # -- differential: pygeoapi's PostgreSQL provider and the twin, same PostGIS table ---------
