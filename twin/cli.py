@@ -222,6 +222,39 @@ def _load_sample_if_empty(engine: Engine, database_url: str | None) -> None:
                          progress=lambda _town, done, total: update(done, total))
 
 
+@app.command()
+def geocode(
+    file: Annotated[Path, typer.Argument(help="CSV (UTF-8 or GBK) or Excel file of addresses")],
+    column: Annotated[str, typer.Option("--column", "-c", help="the column holding addresses")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="result file, .csv or .xlsx")],
+    crs: Annotated[str | None, typer.Option(help="coordinates: CGCS2000 (default), WGS84, "
+                                            "GCJ-02 or BD-09")] = None,
+    workers: Annotated[int, typer.Option(help="processes sharing the index")] = 1,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Geocode a spreadsheet column: every row and column kept, geo_* result columns added."""
+    # The CLI is the composition point: addressing is imported here, never by the core.
+    from addressing.batch import geocode_file
+    from addressing.errors import AddressError
+    from addressing.index import build_index
+    from addressing.match import Geocoder
+
+    engine = ready_engine(database_url)
+    try:
+        console.print("building the address index …")
+        geocoder = Geocoder(build_index(engine))
+        with progress_bar(f"geocoding {file.name}") as update:
+            report = geocode_file(geocoder, file, column, output, crs=crs, workers=workers,
+                                  progress=update)
+    except (AddressError, TwinError) as exc:
+        raise fail(str(exc)) from exc
+    console.print(f"{report.summary()}; written to {output}")
+    for row, reason in report.unreadable[:20]:
+        console.print(f"  [yellow]row {row}: {reason}[/yellow]")
+    if len(report.unreadable) > 20:
+        console.print(f"  … {len(report.unreadable) - 20} more unreadable rows (geo_status)")
+
+
 from twin.coding.cli import code_command  # noqa: E402 - issue 4's command lives with its package
 
 app.command("code")(code_command)

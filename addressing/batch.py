@@ -1,0 +1,171 @@
+"""Batch geocoding of a spreadsheet: every input row and column kept, result columns added.
+
+`geocode_table(geocoder, frame, column)` matches one column of a table; `geocode_file`
+reads CSV (UTF-8 or GB18030) or Excel, writes CSV or Excel. A row whose cell cannot be read
+as an address gets status `unreadable` and the reason — rows are never dropped or reordered.
+With `workers > 1` the rows are split across forked processes that share the index.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from addressing.errors import AddressInputError
+from addressing.match import Geocoder
+
+Progress = Callable[[int, int], None]
+RESULT_COLUMNS = ("geo_status", "geo_level", "geo_code", "geo_full_text", "geo_score",
+                  "geo_reason", "geo_lon", "geo_lat", "geo_crs", "geo_candidates")
+CHUNK = 2_000
+READABLE = {".csv", ".xlsx", ".xls"}
+
+
+@dataclass
+class BatchReport:
+    """How a batch went: rows per status, and the unreadable ones."""
+
+    rows: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    unreadable: list[tuple[int, str]] = field(default_factory=list)  # (row number, reason)
+
+    def summary(self) -> str:
+        """One line for people."""
+        counts = ", ".join(f"{k} {v}" for k, v in sorted(self.by_status.items()))
+        return f"{self.rows} rows: {counts}"
+
+
+def _cell_text(value: Any) -> str | None:
+    """The address in a cell, or None when the cell holds none."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _result_row(geocoder: Geocoder, value: Any, crs: str | None) -> tuple[Any, ...]:
+    text = _cell_text(value)
+    if text is None:
+        return ("unreadable", None, None, None, 0, "empty cell: no address to match",
+                None, None, None, None)
+    if "\ufffd" in text:
+        return ("unreadable", None, None, None, 0,
+                "the cell holds undecodable characters (wrong file encoding?)",
+                None, None, None, None)
+    r = geocoder.geocode(text, crs)
+    candidates = "; ".join(f"{c.code} {c.full_text}" for c in r.candidates) or None
+    return (r.status, r.level, r.code, r.full_text, r.score, r.reason, r.lon, r.lat, r.crs,
+            candidates)
+
+
+_WORKER_GEOCODER: Geocoder | None = None
+
+
+def _work(args: tuple[Sequence[Any], str | None]) -> list[tuple[Any, ...]]:
+    values, crs = args
+    assert _WORKER_GEOCODER is not None
+    return [_result_row(_WORKER_GEOCODER, v, crs) for v in values]
+
+
+def geocode_values(
+    geocoder: Geocoder, values: Sequence[Any], *, crs: str | None = None, workers: int = 1,
+    progress: Progress | None = None,
+) -> list[tuple[Any, ...]]:
+    """Result tuples (in RESULT_COLUMNS order) for each value, in order."""
+    total = len(values)
+    chunks = [values[i : i + CHUNK] for i in range(0, total, CHUNK)]
+    out: list[tuple[Any, ...]] = []
+    if workers <= 1 or total < 2 * CHUNK or "fork" not in multiprocessing.get_all_start_methods():
+        for chunk in chunks:
+            out.extend(_result_row(geocoder, v, crs) for v in chunk)
+            if progress:
+                progress(len(out), total)
+        return out
+    global _WORKER_GEOCODER
+    _WORKER_GEOCODER = geocoder  # forked workers inherit the index without copying it
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for rows in pool.imap(_work, [(c, crs) for c in chunks]):
+                out.extend(rows)
+                if progress:
+                    progress(len(out), total)
+    finally:
+        _WORKER_GEOCODER = None
+    return out
+
+
+def geocode_table(
+    geocoder: Geocoder, frame: pd.DataFrame, column: str, *, crs: str | None = None,
+    workers: int = 1, progress: Progress | None = None, first_row: int = 2,
+) -> tuple[pd.DataFrame, BatchReport]:
+    """The table with the result columns appended (input columns and order untouched)."""
+    if column not in frame.columns:
+        raise AddressInputError(
+            f"no column {column!r}; the columns are: {', '.join(map(str, frame.columns))}",
+            field="column", value=column,
+        )
+    clash = [c for c in RESULT_COLUMNS if c in frame.columns]
+    if clash:
+        raise AddressInputError(f"the file already has result columns {clash}; "
+                                "remove them or geocode the original file",
+                                field="column", value=clash[0])
+    rows = geocode_values(geocoder, list(frame[column]), crs=crs, workers=workers,
+                          progress=progress)
+    results = pd.DataFrame(rows, columns=list(RESULT_COLUMNS), index=frame.index)
+    out = pd.concat([frame, results], axis=1)
+    report = BatchReport(rows=len(out))
+    for i, status in enumerate(results["geo_status"]):
+        report.by_status[status] = report.by_status.get(status, 0) + 1
+        if status == "unreadable":
+            report.unreadable.append((first_row + i, str(results["geo_reason"].iloc[i])))
+    return out, report
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV (UTF-8, else GB18030) or Excel file, every cell as text."""
+    suffix = path.suffix.lower()
+    if suffix not in READABLE:
+        raise AddressInputError(f"cannot read {path.name}: use .csv, .xlsx or .xls",
+                                field="file", value=str(path))
+    if not path.exists():
+        raise AddressInputError(f"no such file: {path}", field="file", value=str(path))
+    if suffix != ".csv":
+        return pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])
+    try:
+        return pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False,
+                           na_values=[""])
+    except UnicodeDecodeError:
+        # Spreadsheets saved by Chinese Excel are GBK; GB18030 reads them (and a bad byte
+        # becomes U+FFFD, which the row's result then reports).
+        return pd.read_csv(path, dtype=str, encoding="gb18030", encoding_errors="replace",
+                           keep_default_na=False, na_values=[""])
+
+
+def write_table(frame: pd.DataFrame, path: Path) -> None:
+    """Write CSV (UTF-8 with BOM, so Excel opens it right) or Excel by the file suffix."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        frame.to_csv(path, index=False, encoding="utf-8-sig")
+    elif suffix in (".xlsx", ".xls"):
+        frame.to_excel(path.with_suffix(".xlsx") if suffix == ".xls" else path, index=False)
+    else:
+        raise AddressInputError(f"cannot write {path.name}: use .csv or .xlsx",
+                                field="output", value=str(path))
+
+
+def geocode_file(
+    geocoder: Geocoder, source: Path, column: str, output: Path, *, crs: str | None = None,
+    workers: int = 1, progress: Progress | None = None,
+) -> BatchReport:
+    """Geocode one column of a CSV/Excel file into `output` (CSV or Excel)."""
+    frame = read_table(source)
+    result, report = geocode_table(geocoder, frame, column, crs=crs, workers=workers,
+                                   progress=progress)
+    write_table(result, output)
+    return report
