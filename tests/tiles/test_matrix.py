@@ -15,7 +15,9 @@ def test_web_mercator_zoom_0_is_the_world():
     assert lat1 == pytest.approx(85.0511, abs=1e-4) and lat0 == pytest.approx(-85.0511, abs=1e-4)
 
 
-@pytest.mark.parametrize("lon, lat, zoom", [(113.95, 22.52, 14), (116.39, 39.9, 10), (-74.0, 40.7, 7)])
+@pytest.mark.parametrize(
+    "lon, lat, zoom", [(113.95, 22.52, 14), (116.39, 39.9, 10), (-74.0, 40.7, 7)]
+)
 def test_web_mercator_tiles_agree_with_the_slippy_map_formula(lon, lat, zoom):
     n = 2**zoom
     col = int((lon + 180) / 360 * n)
