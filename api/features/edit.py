@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from api.auth import Principal
 from api.errors import MethodNotAllowed
 from api.features.audit import record
+from api.features.query import forget_total
 from twin import models
 from twin.codes import registry
 from twin.codes.outside import check_uscc
@@ -215,6 +216,7 @@ def create(engine: Engine, layer: Layer, body: dict[str, Any], crs: CrsRef,
         _write(conn, t.insert().values(**values, version=1), code)
         _register(conn, layer, code, "issue")
         record(conn, principal, "create", layer.name, code, {"properties": _jsonable(props)})
+    forget_total(engine, layer)
     return code
 
 

@@ -58,10 +58,17 @@ def collection_bytes(features: Iterable[bytes], members: Props) -> bytes:
 def rows_to_features(rows: list[Any], geometries: list[bytes], id_column: str,
                      skip: frozenset[str], mask: Callable[[Props], Props] | None) -> list[bytes]:
     """Feature bytes for a page of rows."""
+    if not rows:
+        return []
+    fields = rows[0]._fields
+    picks = [(i, name) for i, name in enumerate(fields) if name not in skip]
+    id_at = fields.index(id_column)
+    dumps, options = orjson.dumps, TIME_OPTIONS
     out = []
     for row, geometry in zip(rows, geometries, strict=True):
-        props = properties_of(row, skip)
+        props = {name: row[i] for i, name in picks}
         if mask is not None:
             props = mask(props)
-        out.append(feature_bytes(row._mapping[id_column], geometry, props))
+        out.append(b'{"type":"Feature","id":' + dumps(row[id_at]) + b',"geometry":' + geometry
+                   + b',"properties":' + dumps(props, option=options) + b"}")
     return out

@@ -48,7 +48,7 @@ from twin.settings import Settings
 from twin.store import is_postgis
 
 GEOJSON = MediaType.geojson.value
-SKIP = frozenset({"id", "geometry"})
+SKIP = frozenset({"id", "geometry", "_matched"})
 
 
 def _now() -> str:
@@ -71,10 +71,20 @@ def page_url(request: Request, replace: dict[str, str | None]) -> str:
     return f"{base_url(request)}{request.url.path}{query}"
 
 
-def _prepare(conn: Connection, engine: Engine) -> None:
-    if not is_postgis(engine):
+def prepare(conn: Connection, engine: Engine) -> None:
+    """Session settings the feature queries rely on, set once per pooled connection."""
+    if conn.info.get("features_ready"):
+        return
+    if is_postgis(engine):
+        # Page queries are short: JIT compilation and parallel workers cost more than
+        # they save (tens of ms of start-up on a 2-core box) and starve other requests.
+        conn.exec_driver_sql("SET jit = off")
+        conn.exec_driver_sql("SET max_parallel_workers_per_gather = 0")
+    else:
         # SQLite's LIKE ignores ASCII case by default; CQL2 LIKE is case-sensitive.
         conn.exec_driver_sql("PRAGMA case_sensitive_like = ON")
+    conn.commit()
+    conn.info["features_ready"] = True
 
 
 def build_query(request: Request, engine: Engine, settings: Settings, layer: Layer,
@@ -157,7 +167,7 @@ def read_items(request: Request, engine: Engine, settings: Settings, layer: Laye
     cols = output_columns(q, geometry_expression(engine, layer, store_geojson),
                           layer.attribute_columns())
     with engine.connect() as conn:
-        _prepare(conn, engine)
+        prepare(conn, engine)
         page = fetch_page(conn, engine, q, cols)
     geometries = geometry_texts(page.rows, crs, store_geojson)
     features = rows_to_features(page.rows, geometries, layer.id_column, skipped(layer, q),
@@ -192,6 +202,7 @@ def read_item(request: Request, engine: Engine, layer: Layer, feature_id: str,
     t = layer.table
     cols.append(t.c.version.label("_version"))
     with engine.connect() as conn:
+        prepare(conn, engine)
         row = conn.execute(select(*cols).where(t.c[layer.id_column] == feature_id)).first()
     if row is None:
         raise NotFound(f"no feature {feature_id!r} in {layer.name}")
