@@ -32,7 +32,7 @@ from twin.transfer import read_source
 
 Progress = Callable[[int, int], None]
 ELEMENTS = ("road", "door_no", "compound", "building", "unit", "floor", "room")
-CODE_PATTERN = re.compile(r"^[0-9A-Za-z]{1,40}$")
+CODE_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,40}$")
 BATCH = 20_000
 
 
@@ -162,6 +162,7 @@ def import_address_base(
     admin = _Admin(table)
     writer = _TreeWriter(engine, table)
     given = _given_codes(source.records, source.first_row, report, writer.used)
+    bad_rows |= {p.row for p in report.problems}
     total = len(source.records)
     for i, record in enumerate(source.records):
         number = source.first_row + i
@@ -200,7 +201,7 @@ def _given_codes(records: list[dict[str, str | None]], first_row: int,
         number = first_row + i
         if not CODE_PATTERN.match(code):
             report.problems.append(RowProblem(number, "address_code", code,
-                                              "a code is 1–40 letters or digits"))
+                                              "a code is 1–40 letters, digits, _ or -"))
         elif code in seen:
             report.problems.append(RowProblem(number, "address_code", code,
                                               f"the same code is on row {seen[code]}"))

@@ -1,0 +1,107 @@
+import csv
+
+import pytest
+from sqlalchemy import func, select
+
+from addressing.base_import import import_address_base
+from addressing.index import build_index
+from addressing.match import Geocoder
+from tests.stores import STORES
+from twin.models import Address
+
+HEADER = ["county_code", "township", "community", "road", "door_no", "compound", "building",
+          "unit", "floor", "room", "lon", "lat", "address_code", "aliases"]
+GOOD = [
+    ["440305", "粤海街道", "", "科苑路", "15号", "科兴科学园", "A座", "", "12层", "1201室",
+     "113.9432", "22.5431", "", ""],
+    ["440305", "粤海街道", "", "科苑路", "15号", "科兴科学园", "A座", "", "12层", "1202室",
+     "113.9434", "22.5431", "", ""],
+    ["440305000000", "440305007", "", "深南大道", "9988号", "", "1栋", "1单元", "5层", "501室",
+     "113.95", "22.54", "KEEP-ME-1", ""],
+    ["440305", "粤海街道", "", "深南大道", "9988号", "", "1栋", "2单元", "5层", "501室",
+     "113.9502", "22.54", "", ""],
+    ["440305", "桃源街道", "", "", "", "桃源村", "3栋", "1单元", "", "",
+     "113.96", "22.56", "", "桃源村三栋"],
+    ["440305", "粤海街道", "", "科苑路", "", "", "", "", "", "", "113.94", "22.54", "", "科苑南路"],
+]
+BAD = [
+    ["440305", "不存在街道", "", "科苑路", "1号", "", "", "", "", "", "113.9", "22.5", "", ""],
+    ["123", "粤海街道", "", "科苑路", "1号", "", "", "", "", "", "113.9", "22.5", "", ""],
+    ["440305", "粤海街道", "", "科苑路", "", "", "", "", "", "101室", "113.9", "22.5", "", ""],
+    ["440305", "粤海街道", "", "科苑路", "20号", "", "", "", "", "", "abc", "22.5", "", ""],
+    ["440305", "粤海街道", "", "", "", "", "", "", "", "", "113.9", "22.5", "", ""],
+    ["440305", "粤海街道", "", "科苑路", "21号", "", "", "", "", "", "113.9", "22.5",
+     "KEEP-ME-1", ""],
+]
+
+
+def write(path, rows):
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        w.writerows(rows)
+    return path
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_import_builds_the_tree_keeps_codes_and_reports_rows(empty_engine, tmp_path, store_kind):
+    path = write(tmp_path / "base.csv", GOOD + BAD)
+    report = import_address_base(empty_engine, path)
+    assert report.read == len(GOOD) + len(BAD)
+    bad = {(p.row, p.field) for p in report.problems}
+    first_bad = len(GOOD) + 2
+    assert bad == {(first_bad, "township"), (first_bad + 1, "county_code"),
+                   (first_bad + 2, "building"), (first_bad + 3, "lon/lat"),
+                   (first_bad + 4, "road"), (first_bad + 5, "address_code")}
+    assert all(p.reason for p in report.problems)
+    with empty_engine.connect() as conn:
+        t = Address.__table__
+        levels = dict(conn.execute(select(t.c.level, func.count()).group_by(t.c.level)).all())
+        kept = conn.execute(select(t.c.full_text, t.c.parent_code).where(
+            t.c.code == "KEEP-ME-1")).one()
+    # 2 roads + 1 compound; 2 doors; 3 buildings; 3 units; 3 floors; 4 rooms
+    assert levels == {"road": 2, "compound": 1, "door": 2, "building": 3, "unit": 3,
+                      "floor": 3, "room": 4}
+    assert kept.full_text == "广东省深圳市南山区粤海街道深南大道9988号1栋1单元501室"
+    assert report.created == sum(levels.values())
+    assert report.issued_codes == report.created - 1
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_import_again_changes_nothing_and_geocodes(empty_engine, tmp_path, store_kind):
+    path = write(tmp_path / "base.csv", GOOD)
+    first = import_address_base(empty_engine, path)
+    again = import_address_base(empty_engine, path)
+    assert again.created == 0 and again.existing == first.created and not again.problems
+    geocoder = Geocoder(build_index(empty_engine))
+    r = geocoder.geocode("深圳市南山区科苑路15号科兴科学园A座1201")
+    assert r.status == "matched" and r.level == "room"
+    assert r.lon == pytest.approx(113.9432)
+    r = geocoder.geocode("深南大道9988号1栋1单元501")
+    assert (r.status, r.code) == ("matched", "KEEP-ME-1")
+    r = geocoder.geocode("深南大道9988号1栋501室")  # two units have a 501
+    assert r.status == "tie" and len(r.candidates) == 2
+    r = geocoder.geocode("南山区桃源村3栋1单元")
+    assert r.status == "matched" and r.level == "unit"
+    r = geocoder.geocode("科苑南路")  # a road alias given in the file
+    assert r.status == "matched" and r.level == "road"
+    # a node without its own row sits at the mean of the rows below it
+    r = geocoder.geocode("科苑路15号科兴科学园A座")
+    assert r.lon == pytest.approx(113.9433)
+
+
+def test_excel_input(empty_engine_spatialite, tmp_path):
+    import pandas as pd
+
+    path = tmp_path / "base.xlsx"
+    pd.DataFrame(GOOD, columns=HEADER).to_excel(path, index=False)
+    report = import_address_base(empty_engine_spatialite, path)
+    assert not report.problems and report.created == 18
+
+
+@pytest.fixture
+def empty_engine_spatialite(tmp_path):
+    from tests.stores import ready_store
+
+    with ready_store("spatialite", tmp_path) as engine:
+        yield engine
