@@ -6,9 +6,11 @@ import json
 
 import httpx
 import pytest
+from owslib import ogcapi as owslib_ogcapi
 from owslib.ogcapi.features import Features
 from sqlalchemy import func, select
 
+from twin.codes.check import mod11_2
 from twin.layers import LAYERS
 
 from .servers import READ_ONLY_KEY, WRITE_KEY, TwinServer
@@ -19,9 +21,16 @@ BUILDINGS = LAYERS["buildings"].table
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 
-def client(server: TwinServer, key: str | None = None) -> Features:
-    """A fresh OWSLib client (its headers are per instance, so one per key)."""
-    return Features(server.url, headers={"X-API-Key": key} if key else {})
+# OWSLib 0.35 keeps every instance's headers in one module-level dict (`headers=` updates
+# it for all instances); keep a pristine copy and give each client its own.
+PRISTINE_HEADERS = dict(owslib_ogcapi.REQUEST_HEADERS)
+
+
+def client(server: TwinServer, key: str | None = None, **headers: str) -> Features:
+    """A fresh OWSLib client with its own headers (an API key, If-Match …)."""
+    w = Features(server.url)
+    w.headers = {**PRISTINE_HEADERS, **({"X-API-Key": key} if key else {}), **headers}
+    return w
 
 
 def store_row(server: TwinServer, code: str) -> dict | None:
@@ -92,14 +101,21 @@ def test_unknown_item_is_a_404_not_a_crash(twin_server: TwinServer) -> None:
         client(twin_server).collection_item("buildings", "44030500119999999000000")
 
 
-def new_building(floors: int) -> dict:
-    """A building footprint in 南山街道 (440305002) as a client would send it."""
+def new_code(sequence: int) -> str:
+    """A whole-building code in 南山街道 (440305002), built 2024, MOD 11-2 checked."""
+    body = f"4403050022024{sequence:04d}00000"
+    return body + mod11_2(body)
+
+
+def new_building(floors: int, sequence: int = 9001) -> dict:
+    """A building footprint in 南山街道 as a registry office would send it, code included."""
     x, y = 113.9385, 22.5291
     ring = [[x, y], [x + 0.0004, y], [x + 0.0004, y + 0.0003], [x, y + 0.0003], [x, y]]
     return {
         "type": "Feature",
         "geometry": {"type": "MultiPolygon", "coordinates": [[ring]]},
         "properties": {
+            "code": new_code(sequence),
             "name": "OWSLib 测试楼", "floors": floors, "height": floors * 3.0,
             "use": "办公", "year_built": 2024, "status": "active",
             "township_code": "440305002000",
@@ -109,15 +125,17 @@ def new_building(floors: int) -> dict:
 
 def test_create_replace_delete_through_owslib(twin_server: TwinServer) -> None:
     writer = client(twin_server, WRITE_KEY)
-    writer.collection_item_create("buildings", new_building(floors=5))
+    sent = new_building(floors=5, sequence=9001 if twin_server.store == "postgis" else 9002)
+    writer.collection_item_create("buildings", sent)
     location = writer.response_headers["Location"]
     code = location.rstrip("/").rsplit("/", 1)[-1]
+    assert code == sent["properties"]["code"]
     created = store_row(twin_server, code)
     assert created is not None and created["floors"] == 5
     assert created["name"] == "OWSLib 测试楼"
 
     replaced = new_building(floors=9)
-    replaced["id"] = code
+    replaced["properties"]["code"] = replaced["id"] = code
     writer.collection_item_update("buildings", code, json.dumps(replaced))
     after = store_row(twin_server, code)
     assert after is not None
@@ -140,7 +158,7 @@ def test_writes_need_the_write_scope(twin_server: TwinServer) -> None:
         before = conn.scalar(select(func.count()).select_from(BUILDINGS))
     for key in (None, READ_ONLY_KEY):
         with pytest.raises(RuntimeError):
-            client(twin_server, key).collection_item_create("buildings", new_building(3))
+            client(twin_server, key).collection_item_create("buildings", new_building(3, 9003))
     with twin_server.engine.connect() as conn:
         assert conn.scalar(select(func.count()).select_from(BUILDINGS)) == before
 
@@ -149,7 +167,7 @@ def test_stale_if_match_is_refused(twin_server: TwinServer) -> None:
     code = client(twin_server).collection_items("buildings", limit=1)["features"][0]["id"]
     url = f"{twin_server.url}/collections/buildings/items/{code}"
     etag = httpx.get(url).headers["ETag"]
-    stale = Features(twin_server.url, headers={"X-API-Key": WRITE_KEY, "If-Match": '"stale"'})
+    stale = client(twin_server, WRITE_KEY, **{"If-Match": '"stale"'})
     body = httpx.get(url).json()
     with pytest.raises(RuntimeError):
         stale.collection_item_update("buildings", code, json.dumps(body))
