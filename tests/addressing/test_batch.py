@@ -1,0 +1,27 @@
+import pandas as pd
+
+from addressing.batch import RESULT_COLUMNS, geocode_table, geocode_values
+
+
+def test_forked_workers_give_the_same_results_in_order(geocoder, sample_rows):
+    texts = [r["full_text"] for r in sample_rows if r["level"] in ("room", "floor")][:4500]
+    texts[100] = None
+    texts[4000] = "不存在路1号"
+    single = geocode_values(geocoder, texts)
+    double = geocode_values(geocoder, texts, workers=2)
+    assert single == double
+    assert single[100][0] == "unreadable"
+    assert [s[2] for s in single[:50]] == [r["code"] for r in sample_rows
+                                           if r["level"] in ("room", "floor")][:50]
+
+
+def test_table_keeps_index_and_reports_unreadable(geocoder, sample_rows):
+    frame = pd.DataFrame({"n": [3, 1, 2], "addr": [sample_rows[-1]["full_text"], None, "  "]},
+                         index=[10, 11, 12])
+    seen = []
+    out, report = geocode_table(geocoder, frame, "addr", progress=lambda d, t: seen.append(d))
+    assert list(out.index) == [10, 11, 12]
+    assert list(out.columns) == ["n", "addr", *RESULT_COLUMNS]
+    assert report.by_status == {"matched": 1, "unreadable": 2}
+    assert [row for row, _ in report.unreadable] == [3, 4]
+    assert seen[-1] == 3

@@ -1,0 +1,75 @@
+import csv
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from tests.addressing.test_base_import import GOOD, HEADER
+from tests.stores import ready_store
+from twin.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def store_url(tmp_path):
+    with ready_store("spatialite", tmp_path) as engine:
+        url = engine.url.render_as_string(hide_password=False)
+    base = tmp_path / "base.csv"
+    with base.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(HEADER)
+        w.writerows(GOOD)
+    result = runner.invoke(app, ["import", "addresses", str(base), "--database-url", url])
+    assert result.exit_code == 0, result.output
+    return url
+
+
+ROWS = [
+    ("7", "深圳市南山区科苑路十五号科兴科学园Ａ座1201", "x"),
+    ("3", "", "empty"),
+    ("9", "深南大道9988号1栋501室", "tie"),
+    ("1", "不存在路1号", "none"),
+    ("5", "科兴科学园A座12楼1202", "y"),
+]
+
+
+def test_geocode_gbk_csv_keeps_rows_and_columns(store_url, tmp_path):
+    source = tmp_path / "in.csv"
+    with source.open("w", newline="", encoding="gbk") as f:
+        w = csv.writer(f)
+        w.writerow(["编号", "地址", "备注"])
+        w.writerows(ROWS)
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["geocode", str(source), "--column", "地址", "-o", str(out),
+                                 "--database-url", store_url])
+    assert result.exit_code == 0, result.output
+    assert "row 3: empty cell" in result.output
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(frame.columns[:3]) == ["编号", "地址", "备注"]
+    assert list(frame["编号"]) == [r[0] for r in ROWS]
+    assert list(frame["geo_status"]) == ["matched", "unreadable", "tie", "unmatched", "matched"]
+    assert frame["geo_full_text"][0].endswith("科兴科学园A座1201室")
+    assert frame["geo_candidates"][2].count(";") == 1
+
+
+def test_geocode_excel_in_bd09(store_url, tmp_path):
+    source = tmp_path / "in.xlsx"
+    pd.DataFrame(ROWS, columns=["id", "addr", "note"]).to_excel(source, index=False)
+    out = tmp_path / "out.xlsx"
+    result = runner.invoke(app, ["geocode", str(source), "-c", "addr", "-o", str(out),
+                                 "--crs", "BD-09", "--database-url", store_url])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_excel(out, dtype=str)
+    assert len(frame) == len(ROWS)
+    assert frame["geo_crs"][0] == "BD-09"
+    assert float(frame["geo_lon"][0]) == pytest.approx(113.9432 + 0.0115, abs=0.003)
+
+
+def test_geocode_unknown_column_fails_clearly(store_url, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("a,b\n1,2\n", encoding="utf-8")
+    result = runner.invoke(app, ["geocode", str(source), "-c", "地址", "-o",
+                                 str(tmp_path / "o.csv"), "--database-url", store_url])
+    assert result.exit_code != 0
+    assert "no column '地址'" in result.output
