@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from api.auth import Principal
 from api.errors import MethodNotAllowed
 from api.features.audit import record
-from api.features.query import forget_total
+from api.features.query import forget_counts
 from twin import models
 from twin.codes import registry
 from twin.codes.outside import check_uscc
@@ -216,7 +216,7 @@ def create(engine: Engine, layer: Layer, body: dict[str, Any], crs: CrsRef,
         _write(conn, t.insert().values(**values, version=1), code)
         _register(conn, layer, code, "issue")
         record(conn, principal, "create", layer.name, code, {"properties": _jsonable(props)})
-    forget_total(engine, layer)
+    forget_counts(engine, layer)
     return code
 
 
@@ -276,6 +276,7 @@ def change(engine: Engine, layer: Layer, code: str, body: dict[str, Any], crs: C
                 {k: v for k, v in values.items() if k != "geom"}),
             "geometry_changed": "geom" in values, "version": row.version + 1,
         })
+    forget_counts(engine, layer)
     return row.version + 1
 
 
@@ -303,3 +304,4 @@ def retire(engine: Engine, layer: Layer, code: str, if_match: str | None,
         registry.retire(conn, code, reason="demolish" if status == "demolished" else "retire",
                         actor=principal.actor)
         record(conn, principal, "delete", layer.name, code, {"status": status})
+    forget_counts(engine, layer)

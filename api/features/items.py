@@ -172,10 +172,10 @@ def read_items(request: Request, engine: Engine, settings: Settings, layer: Laye
     geometries = geometry_texts(page.rows, crs, store_geojson)
     features = rows_to_features(page.rows, geometries, layer.id_column, skipped(layer, q),
                                 masker(layer, principal.can("sensitive")))
-    members = {
-        "numberMatched": page.matched, "numberReturned": len(features), "timeStamp": _now(),
-        "links": _collection_links(request, layer, q, page, media),
-    }
+    members: dict[str, Any] = {"numberReturned": len(features), "timeStamp": _now(),
+                               "links": _collection_links(request, layer, q, page, media)}
+    if page.matched is not None:
+        members = {"numberMatched": page.matched, **members}
     content = collection_bytes(features, members)
     if layer.sensitive_fields and principal.can("sensitive"):
         record_read(engine, principal, layer.name, None, {

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -33,6 +35,7 @@ from sqlalchemy import (
     select,
     table,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.functions import Function
 
 from api.features.temporal import Interval, datetime_clause, parse_instant
@@ -46,6 +49,8 @@ BBox = tuple[float, float, float, float]
 # Below this many matches PostGIS is steered to the spatial/attribute index and a top-N
 # sort; above it, walking the primary key in order is the cheaper plan.
 SMALL_MATCH = 50_000
+# How long PostGIS may spend counting numberMatched before the page goes without it.
+COUNT_BUDGET_MS = 150
 GEOJSON_DIGITS = 9
 
 
@@ -113,7 +118,7 @@ class Page(NamedTuple):
     """One page of rows plus what the links need."""
 
     rows: list[Any]
-    matched: int
+    matched: int | None  # None: too costly to count within COUNT_BUDGET_MS
     has_next: bool
     has_prev: bool
     offset: int
@@ -200,31 +205,100 @@ def where_clauses(engine: Engine, q: FeatureQuery) -> list[ColumnElement[bool]]:
     return clauses
 
 
-# Exact size of a whole layer, kept briefly: counting a million rows costs ~85 ms, more than
-# the page itself. Writes through the API forget it at once; a bulk load made behind the
-# server's back shows after TOTAL_TTL seconds at most.
-TOTAL_TTL = 10.0
-_totals: dict[tuple[str, str], tuple[float, int]] = {}
+# Costly counts kept briefly, by store, layer and the exact WHERE: paging through one
+# query counts it once, and a count found too costly is not tried again on every page.
+# Writes through the API forget a layer's counts at once; rows written behind the
+# server's back show after COUNT_TTL seconds at most (cheap counts are never kept).
+COUNT_TTL = 10.0
+COUNT_MEMO_SIZE = 2048
+COUNT_MEMO_MIN_MS = 20.0
+_counts: OrderedDict[tuple[str, str, str], tuple[float, int | None]] = OrderedDict()
+_counts_lock = threading.Lock()
 
 
-def forget_total(engine: Engine, layer: Layer) -> None:
-    """Drop the kept size of `layer` (after a write)."""
-    _totals.pop((str(engine.url), layer.name), None)
+def forget_counts(engine: Engine, layer: Layer) -> None:
+    """Drop the kept counts of `layer` (after a write)."""
+    url = str(engine.url)
+    with _counts_lock:
+        for key in [k for k in _counts if k[0] == url and k[1] == layer.name]:
+            _counts.pop(key, None)
+
+
+def _literal_sql(engine: Engine, stmt: Select[Any]) -> str | None:
+    try:
+        return str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+    except Exception:  # noqa: BLE001 - a value SQLAlchemy cannot inline: no memo, no estimate
+        return None
+
+
+def _count_statement(engine: Engine, q: FeatureQuery) -> Select[Any]:
+    return select(func.count()).select_from(q.layer.table).where(*where_clauses(engine, q))
+
+
+def _remember(key: tuple[str, str, str] | None, count: int | None) -> int | None:
+    if key is not None:
+        with _counts_lock:
+            _counts[key] = (time.monotonic(), count)
+            _counts.move_to_end(key)
+            while len(_counts) > COUNT_MEMO_SIZE:
+                _counts.popitem(last=False)
+    return count
+
+
+def _recall(key: tuple[str, str, str] | None) -> tuple[bool, int | None]:
+    kept = _counts.get(key) if key is not None else None
+    if kept is not None and time.monotonic() - kept[0] < COUNT_TTL:
+        return True, kept[1]
+    return False, None
+
+
+def budgeted_count(conn: Connection, engine: Engine, q: FeatureQuery) -> int | None:
+    """numberMatched if the store can count it within COUNT_BUDGET_MS, else None.
+
+    A filter no index serves (say `use = 'office'` over a million buildings) costs a scan
+    of the whole table to count; the page itself needs only its first rows. The standard
+    lets a server leave numberMatched out, which beats making every page wait.
+    """
+    stmt = _count_statement(engine, q)
+    sql = _literal_sql(engine, stmt)
+    key = (str(engine.url), q.layer.name, sql) if sql is not None else None
+    known, count = _recall(key)
+    if known:
+        return count
+    started = time.perf_counter()
+    if not is_postgis(engine):
+        count = int(conn.execute(stmt).scalar_one())
+    else:
+        savepoint = conn.begin_nested()
+        try:
+            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {COUNT_BUDGET_MS}")
+            count = int(conn.execute(stmt).scalar_one())
+        except OperationalError as exc:
+            savepoint.rollback()
+            if "statement timeout" not in str(exc.orig):
+                raise
+            return _remember(key, None)
+        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        savepoint.commit()
+    # Only costly counts are kept: a cheap one is simply counted again, always fresh.
+    if (time.perf_counter() - started) * 1000 >= COUNT_MEMO_MIN_MS:
+        _remember(key, count)
+    return count
+
+
+def estimated_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float:
+    """The PostGIS planner's guess of how many rows the filters select (no rows read)."""
+    sql = _literal_sql(engine, select(literal_column("1")).select_from(q.layer.table)
+                       .where(*where_clauses(engine, q)))
+    if sql is None:
+        return float("inf")
+    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar_one()
+    return float((plan if isinstance(plan, list) else orjson.loads(plan))[0]["Plan"]["Plan Rows"])
 
 
 def count_matched(conn: Connection, engine: Engine, q: FeatureQuery) -> int:
-    """numberMatched: how many features the filters select (paging aside)."""
-    clauses = where_clauses(engine, q)
-    key = (str(engine.url), q.layer.name)
-    if not clauses:
-        kept = _totals.get(key)
-        if kept is not None and time.monotonic() - kept[0] < TOTAL_TTL:
-            return kept[1]
-    stmt = select(func.count()).select_from(q.layer.table).where(*clauses)
-    count = int(conn.execute(stmt).scalar_one())
-    if not clauses:
-        _totals[key] = (time.monotonic(), count)
-    return count
+    """numberMatched, exact and unbudgeted."""
+    return int(conn.execute(_count_statement(engine, q)).scalar_one())
 
 
 def output_columns(q: FeatureQuery, geometry: ColumnElement[Any] | None,
@@ -264,11 +338,12 @@ def _order(q: FeatureQuery, ordering_steer: bool, reverse: bool) -> list[ColumnE
 
 
 def page_statement(engine: Engine, q: FeatureQuery, cols: list[ColumnElement[Any]],
-                   matched: int) -> tuple[Select[Any], int, bool]:
+                   matched: int | None) -> tuple[Select[Any], int, bool]:
     """The page query, its offset and whether rows come back reversed (prev pages)."""
     t = q.layer.table
     clauses = where_clauses(engine, q)
-    steer = is_postgis(engine) and bool(clauses) and matched < SMALL_MATCH
+    steer = (is_postgis(engine) and bool(clauses) and matched is not None
+             and matched < SMALL_MATCH)
     reverse = False
     offset = 0
     if q.keyset and q.cursor.after is not None:
@@ -323,12 +398,14 @@ def fetch_page(conn: Connection, engine: Engine, q: FeatureQuery,
     A bbox query counts and pages in one pass over the spatial index; other queries
     count first, and the count picks the plan of the page on PostGIS.
     """
-    if q.bbox is not None:
+    single = q.bbox is not None and (
+        not is_postgis(engine) or estimated_rows(conn, engine, q) <= SMALL_MATCH)
+    if single:
         stmt, offset, reverse = single_scan_statement(engine, q, cols)
         rows = conn.execute(stmt).all()
         matched = rows[0]._matched if rows else count_matched(conn, engine, q)
     else:
-        matched = count_matched(conn, engine, q)
+        matched = budgeted_count(conn, engine, q)
         stmt, offset, reverse = page_statement(engine, q, cols, matched)
         rows = conn.execute(stmt).all()
     more = len(rows) > q.limit
