@@ -138,23 +138,24 @@ class AdminGazetteer:
                 self.names[short].append(AdminName(d, "short"))
         for name, alias in _read_aliases(table):
             self.names[name].append(alias)
-        lengths: dict[str, set[int]] = defaultdict(set)
-        for name in self.names:
-            lengths[name[:2]].add(len(name))
-        self._lengths = {c: sorted(ls, reverse=True) for c, ls in lengths.items()}
+        # Every prefix of every name: a lookup walks forward while the text is still a prefix.
+        self._prefixes = {name[:k] for name in self.names for k in range(2, len(name) + 1)}
         self._sound_index: dict[str, list[AdminName]] | None = None
         self._memo: dict[tuple[int, int, str], AdminParse] = {}
 
     def names_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
         """The longest admin name starting at `pos`: its end and the divisions it may mean."""
-        room = len(text) - pos
-        for length in self._lengths.get(text[pos : pos + 2], ()):
-            if length > room:
-                continue
-            names = self.names.get(text[pos : pos + length])
-            if names is not None:
-                return pos + length, names
-        return None
+        best = None
+        end = pos + 2
+        prefixes, names = self._prefixes, self.names
+        while end <= len(text):
+            piece = text[pos:end]
+            if piece not in prefixes:
+                break
+            if piece in names:
+                best = end
+            end += 1
+        return None if best is None else (best, names[text[pos:best]])
 
     def sounds_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
         """A misspelt province/city/county name at `pos` that sounds like a real one (深证市)."""

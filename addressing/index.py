@@ -9,6 +9,7 @@ also filed under their building, so "A栋1201" finds the room without unit and f
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -61,17 +62,22 @@ class AddressIndex:
         b = builder
         self.size = len(b.parent)
         self._code_blob = bytes(b.code_blob)
-        self._code_offsets = np.frombuffer(b.code_offsets, dtype=np.int64)
-        self.level = np.frombuffer(bytes(b.level), dtype=np.int8)
+        # Scalar lookups go through the `array`/`bytes` objects (fast item access); the
+        # numpy views over the same memory serve vector work (reverse geocoding).
+        self._code_offsets = b.code_offsets
+        self._level = bytes(b.level)
+        self.level = np.frombuffer(self._level, dtype=np.int8)
+        self._parent = b.parent
         self.parent = np.frombuffer(b.parent, dtype=np.int32)
+        self._lon, self._lat = b.lon, b.lat
         self.lon = np.frombuffer(b.lon, dtype=np.float64)
         self.lat = np.frombuffer(b.lat, dtype=np.float64)
-        self._admin_id = np.frombuffer(b.admin_id, dtype=np.int32)
+        self._admin_id = b.admin_id
         self._admins = b.admins
-        self._text_base = np.frombuffer(b.text_base, dtype=np.int32)
-        self._text_suffix = np.frombuffer(b.text_suffix, dtype=np.int32)
+        self._text_base = b.text_base
+        self._text_suffix = b.text_suffix
         self._suffixes = b.suffixes
-        self._value_id = np.frombuffer(b.value_id, dtype=np.int32)
+        self._value_id = b.value_id
         self._values = b.values
         self._keys = b.keys
         self.child_keys, self.child_nodes = _sorted_pairs(b.child_keys, b.child_nodes)
@@ -93,7 +99,7 @@ class AddressIndex:
 
     def level_of(self, node: int) -> str:
         """The level of a node (road … room)."""
-        return ADDRESS_LEVELS[self.level[node]]
+        return ADDRESS_LEVELS[self._level[node]]
 
     def value(self, node: int) -> str:
         """The element value of a node as stored (A座, 1单元, 1201室)."""
@@ -104,7 +110,7 @@ class AddressIndex:
         parts = []
         while node != NO_PARENT:
             parts.append(self._suffixes[self._text_suffix[node]])
-            node = int(self._text_base[node])
+            node = self._text_base[node]
         return "".join(reversed(parts))
 
     def admin(self, node: int) -> AdminCodes:
@@ -113,24 +119,28 @@ class AddressIndex:
 
     def point(self, node: int) -> tuple[float, float] | None:
         """Longitude and latitude (CGCS2000), or None when the node has no point."""
-        lon, lat = float(self.lon[node]), float(self.lat[node])
-        return None if np.isnan(lon) else (lon, lat)
+        lon, lat = self._lon[node], self._lat[node]
+        return None if lon != lon else (lon, lat)  # NaN: no point
+
+    def parent_of(self, node: int) -> int:
+        """The parent node, or NO_PARENT (-1) for a root."""
+        return self._parent[node]
 
     def ancestors(self, node: int) -> Iterator[int]:
         """The node's ancestors, nearest first."""
-        node = int(self.parent[node])
+        node = self._parent[node]
         while node != NO_PARENT:
             yield node
-            node = int(self.parent[node])
+            node = self._parent[node]
 
     def ancestor_at(self, node: int, level: str) -> int | None:
         """The node itself or its ancestor at `level`, if any."""
         want = LEVEL_CODE[level]
         current = node
         while current != NO_PARENT:
-            if self.level[current] == want:
+            if self._level[current] == want:
                 return current
-            current = int(self.parent[current])
+            current = self._parent[current]
         return None
 
     # -- lookups --------------------------------------------------------------------------
@@ -146,13 +156,13 @@ class AddressIndex:
 
     def children(self, parent: int, level: str | None = None) -> list[int]:
         """All children of `parent`, optionally only those at `level`."""
-        lo = int(np.searchsorted(self.child_keys, parent << 32, side="left"))
-        hi = int(np.searchsorted(self.child_keys, (parent + 1) << 32, side="left"))
-        nodes = [int(n) for n in self.child_nodes[lo:hi]]
+        lo = bisect_left(self.child_keys, parent << 32)
+        hi = bisect_left(self.child_keys, (parent + 1) << 32, lo)
+        nodes = list(self.child_nodes[lo:hi])
         if level is None:
             return nodes
         want = LEVEL_CODE[level]
-        return [n for n in nodes if self.level[n] == want]
+        return [n for n in nodes if self._level[n] == want]
 
     def rooms_in(self, building: int, key: str) -> list[int]:
         """Rooms with key `key` anywhere in `building` (any unit, any floor)."""
@@ -172,24 +182,28 @@ class AddressIndex:
 
     def memory_bytes(self) -> int:
         """Bytes held by the index arrays (not counting the small name lexicons)."""
-        arrays = (self.level, self.parent, self.lon, self.lat, self._admin_id, self._text_base,
+        arrays = (self._parent, self._lon, self._lat, self._admin_id, self._text_base,
                   self._text_suffix, self._value_id, self.child_keys, self.child_nodes,
                   self.room_keys, self.room_nodes, self._code_offsets)
-        return len(self._code_blob) + sum(a.nbytes for a in arrays)
+        return len(self._code_blob) + len(self._level) + sum(
+            a.itemsize * len(a) for a in arrays)
 
 
-def _sorted_pairs(keys: array, nodes: array) -> tuple[np.ndarray, np.ndarray]:
+def _sorted_pairs(keys: array, nodes: array) -> tuple[array, array]:
     k = np.frombuffer(keys, dtype=np.int64)
-    n = np.frombuffer(nodes, dtype=np.int32)
     order = np.argsort(k, kind="stable")
-    return k[order], n[order]
+    sorted_keys, sorted_nodes = array("q"), array("i")
+    sorted_keys.frombytes(k[order].tobytes())
+    del k
+    sorted_nodes.frombytes(np.frombuffer(nodes, dtype=np.int32)[order].tobytes())
+    return sorted_keys, sorted_nodes
 
 
-def _lookup(keys: np.ndarray, nodes: np.ndarray, key: int) -> list[int]:
-    lo = int(np.searchsorted(keys, key, side="left"))
+def _lookup(keys: array, nodes: array, key: int) -> list[int]:
+    lo = bisect_left(keys, key)
     out = []
     while lo < len(keys) and keys[lo] == key:
-        out.append(int(nodes[lo]))
+        out.append(nodes[lo])
         lo += 1
     return out
 

@@ -42,7 +42,7 @@ class NameLexicon(Generic[T]):
 
     def __init__(self) -> None:
         self.entries: dict[str, list[T]] = defaultdict(list)
-        self._lengths: dict[str, list[int]] = {}
+        self._prefixes: set[str] = set()
         self._sounds: dict[str, set[str]] | None = None
 
     def add(self, name: str, payload: T) -> None:
@@ -52,10 +52,7 @@ class NameLexicon(Generic[T]):
         bucket = self.entries[name]
         if payload not in bucket:
             bucket.append(payload)
-        lengths = self._lengths.setdefault(name[:2], [])
-        if len(name) not in lengths:
-            lengths.append(len(name))
-            lengths.sort(reverse=True)
+        self._prefixes.update(name[:k] for k in range(2, len(name) + 1))
         self._sounds = None
 
     def get(self, name: str) -> list[T]:
@@ -64,14 +61,16 @@ class NameLexicon(Generic[T]):
 
     def longest_at(self, text: str, pos: int) -> tuple[int, str] | None:
         """The end and the name of the longest entry starting at `pos`, if any."""
-        room = len(text) - pos
-        for length in self._lengths.get(text[pos : pos + 2], ()):
-            if length > room:
-                continue
-            name = text[pos : pos + length]
-            if name in self.entries:
-                return pos + length, name
-        return None
+        best = None
+        end = pos + 2
+        while end <= len(text):
+            piece = text[pos:end]
+            if piece not in self._prefixes:
+                break
+            if piece in self.entries:
+                best = piece
+            end += 1
+        return None if best is None else (pos + len(best), best)
 
     def names(self) -> Iterable[str]:
         """Every registered name."""

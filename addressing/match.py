@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.display_crs import crs_name, from_cgcs2000
-from addressing.index import AddressIndex, name_key
+from addressing.index import LEVEL_CODE, AddressIndex, name_key
 from addressing.parse import Element, ParsedAddress, parse
 from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
 
@@ -160,7 +160,7 @@ class Geocoder:
         return result
 
     def _depth(self, found: _Found) -> int:
-        return int(self.index.level[found.node])
+        return LEVEL_CODE[self.index.level_of(found.node)]
 
     def _anchors(
         self, parsed: ParsedAddress, areas: list[Division]
@@ -183,7 +183,8 @@ class Geocoder:
                 notes += n
         if roads and doors:
             door_el = parsed.get("door")
-            on_road = [d for d in doors if int(index.parent[d]) in set(roads)]
+            road_set = set(roads)
+            on_road = [d for d in doors if index.parent_of(d) in road_set]
             if on_road and door_el is not None:
                 # Both typed: the door number decides, the compound confirms.
                 by_number = [d for r in roads for d in index.child(r, "door", door_el.key)]

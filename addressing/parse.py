@@ -31,6 +31,7 @@ _TRIPLE = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)(?:室|号)?")
 _PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
 _LETTER_ROOM = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号)?(?![0-9])")
 _NUMBER = re.compile(r"([0-9]+)")
+_TOKEN = re.compile(r"([0-9A-Z]+)(号|栋|单元|层|楼|室|-)?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,29 +143,33 @@ class _Reader:
         t, found = self.t, self.found
         if not ("0" <= t[pos] <= "9" or "A" <= t[pos] <= "Z" or t[pos] == "-"):
             return None
-        m = _DOOR.match(t, pos)
+        # The marker after the number decides which forms can apply (one regex, not ten).
+        token = _TOKEN.match(t, pos)
+        marker = token.group(2) if token else "?"
+        any_form = marker == "?"
+        m = _DOOR.match(t, pos) if any_form or marker in ("号", "-") else None
         if m and "door" not in found and "building" not in found:
             self.flush_unknown(pos, "door")
             self.add("door", m.group(0), m.group(1), pos, m.end())
             return m.end()
-        m = _TRIPLE.match(t, pos)
+        m = _TRIPLE.match(t, pos) if any_form or marker == "-" else None
         if m and "building" not in found:
             self.flush_unknown(pos, "building")
             self.add("building", m.group(1) + "栋", m.group(1), pos, m.start(2) - 1)
             self.add("unit", m.group(2) + "单元", m.group(2), m.start(2), m.end(2))
             self.add("room", m.group(3), m.group(3), m.start(3), m.end())
             return m.end()
-        m = _BUILDING.match(t, pos)
+        m = _BUILDING.match(t, pos) if any_form or marker == "栋" else None
         if m:
             self.flush_unknown(pos, "building")
             self.add("building", m.group(0), m.group(1), pos, m.end())
             return m.end()
-        m = _UNIT.match(t, pos)
+        m = _UNIT.match(t, pos) if any_form or marker == "单元" else None
         if m:
             self.flush_unknown(pos, "unit")
             self.add("unit", m.group(0), m.group(1), pos, m.end())
             return m.end()
-        m = _FLOOR.match(t, pos)
+        m = _FLOOR.match(t, pos) if any_form or marker in ("层", "楼") else None
         if m and not (m.group(2) == "楼" and "building" not in found and _UNIT.match(t, m.end())):
             self.flush_unknown(pos, "floor")
             self.add("floor", m.group(0), m.group(1), pos, m.end())
@@ -173,7 +178,7 @@ class _Reader:
             self.flush_unknown(pos, "building")
             self.add("building", m.group(0), m.group(1), pos, m.end())
             return m.end()
-        m = _PAIR.match(t, pos)
+        m = _PAIR.match(t, pos) if any_form or marker == "-" else None
         if m:
             self.flush_unknown(pos, "building")
             if "building" in found:
@@ -182,12 +187,12 @@ class _Reader:
                 self.add("building", m.group(1) + "栋", m.group(1), pos, m.end(1))
             self.add("room", m.group(2), m.group(2), m.start(2), m.end())
             return m.end()
-        m = _ROOM.match(t, pos)
+        m = _ROOM.match(t, pos) if any_form or marker in ("室", "号") else None
         if m and ("building" in found or "floor" in found or "unit" in found):
             self.flush_unknown(pos, "room")
             self.add("room", m.group(0), m.group(1), pos, m.end())
             return m.end()
-        m = _LETTER_ROOM.match(t, pos)
+        m = _LETTER_ROOM.match(t, pos) if "A" <= t[pos] <= "Z" else None
         if m and "building" not in found:
             self.flush_unknown(pos, "building")
             self.add("building", m.group(1) + "栋", m.group(1), pos, pos + 1)
