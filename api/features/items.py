@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -71,6 +73,19 @@ def page_url(request: Request, replace: dict[str, str | None]) -> str:
     return f"{base_url(request)}{request.url.path}{query}"
 
 
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads: no BEGIN/ROLLBACK round trips on PostGIS, settings applied."""
+    conn = engine.connect()
+    try:
+        if is_postgis(engine):
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        prepare(conn, engine)
+        yield conn
+    finally:
+        conn.close()
+
+
 def prepare(conn: Connection, engine: Engine) -> None:
     """Session settings the feature queries rely on, set once per pooled connection."""
     if conn.info.get("features_ready"):
@@ -83,7 +98,8 @@ def prepare(conn: Connection, engine: Engine) -> None:
     else:
         # SQLite's LIKE ignores ASCII case by default; CQL2 LIKE is case-sensitive.
         conn.exec_driver_sql("PRAGMA case_sensitive_like = ON")
-    conn.commit()
+    if conn.in_transaction():
+        conn.commit()
     conn.info["features_ready"] = True
 
 
@@ -166,8 +182,7 @@ def read_items(request: Request, engine: Engine, settings: Settings, layer: Laye
     store_geojson = crs.is_storage_order
     cols = output_columns(q, geometry_expression(engine, layer, store_geojson),
                           layer.attribute_columns())
-    with engine.connect() as conn:
-        prepare(conn, engine)
+    with reading(engine) as conn:
         page = fetch_page(conn, engine, q, cols)
     geometries = geometry_texts(page.rows, crs, store_geojson)
     features = rows_to_features(page.rows, geometries, layer.id_column, skipped(layer, q),
@@ -201,18 +216,17 @@ def read_item(request: Request, engine: Engine, layer: Layer, feature_id: str,
                           layer.attribute_columns())
     t = layer.table
     cols.append(t.c.version.label("_version"))
-    with engine.connect() as conn:
-        prepare(conn, engine)
+    with reading(engine) as conn:
         row = conn.execute(select(*cols).where(t.c[layer.id_column] == feature_id)).first()
     if row is None:
         raise NotFound(f"no feature {feature_id!r} in {layer.name}")
     geometry = geometry_texts([row], crs, crs.is_storage_order)[0]
     here = f"{base_url(request)}/collections/{layer.name}/items/{feature_id}"
     # After a write the request URL is the collection's or carries no query; link the item.
-    reading = request.method == "GET"
+    is_get = request.method == "GET"
     extra = {"links": [
-        link(page_url(request, {}) if reading else here, "self", GEOJSON, "This feature"),
-        link(page_url(request, {"f": "html"}) if reading else f"{here}?f=html", "alternate",
+        link(page_url(request, {}) if is_get else here, "self", GEOJSON, "This feature"),
+        link(page_url(request, {"f": "html"}) if is_get else f"{here}?f=html", "alternate",
              "text/html", "This feature as HTML"),
         link(f"{base_url(request)}/collections/{layer.name}", "collection",
              MediaType.json.value, layer.title),

@@ -269,17 +269,17 @@ def budgeted_count(conn: Connection, engine: Engine, q: FeatureQuery) -> int | N
     if not is_postgis(engine):
         count = int(conn.execute(stmt).scalar_one())
     else:
-        savepoint = conn.begin_nested()
+        # Reads run in autocommit (see api.features.items.reading): a cancelled count
+        # leaves no transaction to roll back, and the session timeout is put back after.
+        conn.exec_driver_sql(f"SET statement_timeout = {COUNT_BUDGET_MS}")
         try:
-            conn.exec_driver_sql(f"SET LOCAL statement_timeout = {COUNT_BUDGET_MS}")
             count = int(conn.execute(stmt).scalar_one())
         except OperationalError as exc:
-            savepoint.rollback()
             if "statement timeout" not in str(exc.orig):
                 raise
             return _remember(key, None)
-        conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
-        savepoint.commit()
+        finally:
+            conn.exec_driver_sql("SET statement_timeout = 0")
     # Only costly counts are kept: a cheap one is simply counted again, always fresh.
     if (time.perf_counter() - started) * 1000 >= COUNT_MEMO_MIN_MS:
         _remember(key, count)

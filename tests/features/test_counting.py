@@ -1,0 +1,54 @@
+"""numberMatched: exact when affordable, left out (not guessed) when a count is too costly."""
+
+from __future__ import annotations
+
+import time
+
+from sqlalchemy import func, literal_column, select
+
+from api.features import query
+from api.features.items import reading
+from api.features.query import FeatureQuery, budgeted_count, fetch_page, forget_counts
+from twin.layers import LAYERS
+from twin.store import is_postgis
+
+HOUSES = LAYERS["houses"]
+
+
+def columns(engine, q):
+    return query.output_columns(q, query.geometry_expression(engine, HOUSES, True),
+                                HOUSES.attribute_columns())
+
+
+def test_cheap_counts_are_exact_and_not_kept(sample_engine):
+    q = FeatureQuery(layer=HOUSES, limit=5, equals={"floor": "3层"})
+    with reading(sample_engine) as conn:
+        expected = conn.execute(select(func.count()).select_from(HOUSES.table).where(
+            HOUSES.table.c.floor == "3层")).scalar()
+        assert budgeted_count(conn, sample_engine, q) == expected > 0
+    assert not [k for k in query._counts if k[0] == str(sample_engine.url)]
+
+
+def test_a_count_over_budget_is_left_out_and_remembered(sample_engine):
+    if is_postgis(sample_engine):
+        slow = literal_column("pg_sleep(0.001) IS NOT NULL")  # ~5 s to count every house
+    else:
+        slow = literal_column("1 = 1")  # SpatiaLite has no budget: it always counts
+    q = FeatureQuery(layer=HOUSES, limit=5, condition=slow)
+    with reading(sample_engine) as conn:
+        started = time.perf_counter()
+        first = budgeted_count(conn, sample_engine, q)
+        spent = time.perf_counter() - started
+        if not is_postgis(sample_engine):
+            assert first == conn.execute(select(func.count()).select_from(HOUSES.table)).scalar()
+            return
+        assert first is None
+        assert spent < 1.0  # cancelled at COUNT_BUDGET_MS, not after the whole scan
+        assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
+        started = time.perf_counter()
+        assert budgeted_count(conn, sample_engine, q) is None
+        assert time.perf_counter() - started < query.COUNT_BUDGET_MS / 1000
+        page = fetch_page(conn, sample_engine, q, columns(sample_engine, q))
+        assert page.matched is None and len(page.rows) == 5 and page.has_next
+    forget_counts(sample_engine, HOUSES)
+    assert not [k for k in query._counts if k[0] == str(sample_engine.url)]
