@@ -44,6 +44,7 @@ class NameLexicon(Generic[T]):
         self.entries: dict[str, list[T]] = defaultdict(list)
         self._prefixes: set[str] = set()
         self._sounds: dict[str, set[str]] | None = None
+        self._edits: dict[str, set[str]] | None = None
 
     def add(self, name: str, payload: T) -> None:
         """Register `payload` under `name` (names of one character are ignored)."""
@@ -53,7 +54,7 @@ class NameLexicon(Generic[T]):
         if payload not in bucket:
             bucket.append(payload)
         self._prefixes.update(name[:k] for k in range(2, len(name) + 1))
-        self._sounds = None
+        self._sounds = self._edits = None
 
     def get(self, name: str) -> list[T]:
         """Payloads under exactly `name`."""
@@ -84,3 +85,29 @@ class NameLexicon(Generic[T]):
                 sounds[sound_key(known)].add(known)
             self._sounds = sounds
         return sorted(self._sounds.get(sound_key(name), ()))
+
+    def near(self, name: str) -> list[str]:
+        """Registered names one typo away: a character dropped, added, changed or two swapped.
+
+        A symmetric-deletion index (each name with one character deleted) makes this a few
+        dictionary lookups, however many names there are.
+        """
+        if self._edits is None:
+            edits: dict[str, set[str]] = defaultdict(set)
+            for known in self.entries:
+                edits["\0" + "".join(sorted(known))].add(known)
+                if len(known) >= 3:
+                    for i in range(len(known)):
+                        edits[known[:i] + known[i + 1 :]].add(known)
+            self._edits = edits
+        found: set[str] = set()
+        found |= self._edits.get("\0" + "".join(sorted(name)), set())  # swapped characters
+        found |= self._edits.get(name, set())  # a character dropped from the name
+        if len(name) >= 3:
+            for i in range(len(name)):
+                shorter = name[:i] + name[i + 1 :]
+                if shorter in self.entries:  # a character added
+                    found.add(shorter)
+                found |= self._edits.get(shorter, set())  # a character changed
+        found.discard(name)
+        return sorted(found)

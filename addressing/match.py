@@ -25,6 +25,7 @@ MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
 FUZZY_CUTOFF = 80  # rapidfuzz ratio a misspelt road or compound name must reach
 MAX_CANDIDATES = 10
+FUZZY_SCAN_LIMIT = 5_000  # names in the areas beyond which no linear edit-distance scan runs
 
 
 @dataclass
@@ -91,6 +92,8 @@ class Geocoder:
         self.gazetteer = gazetteer or default_gazetteer()
         self.divisions = load_divisions()
         self._chains: dict[str, list[dict[str, str]]] = {}
+        self._names_memo: dict[tuple[int, tuple[str, ...]], list[str]] = {}
+        self._within_memo: dict[tuple[tuple[int, ...], tuple[str, ...]], list[int]] = {}
 
     # -- entry points ---------------------------------------------------------------------
     def geocode(self, query: str, crs: str | None = None) -> GeocodeResult:
@@ -224,7 +227,22 @@ class Geocoder:
             nodes = self._within(lexicon.get(name), areas)
             if nodes:
                 return nodes, 8, [f"{what} {typed} read as {name} (same sound)"]
-        names = [n for n in lexicon.names() if self._within(lexicon.get(n), areas)]
+        near = [n for n in lexicon.near(key) if self._within(lexicon.get(n), areas)]
+        # A road and its alias (后海大道, 后海路) are one candidate, not two.
+        by_nodes = {tuple(sorted(self._within(lexicon.get(n), areas))): n for n in near}
+        if len(by_nodes) == 1:
+            near = list(by_nodes.values())
+        if len(near) == 1:
+            name = near[0]
+            ratio = _similarity(key, name)
+            return self._within(lexicon.get(name), areas), int(10 + (100 - ratio) / 2), [
+                f"{what} {typed} read as {name} (one typo, {ratio:.0f}% similar)"
+            ]
+        if len(near) > 1:
+            return [], 0, [f"{what} {typed} is one typo away from each of {', '.join(near[:5])}"]
+        names = self._names_within(lexicon, areas)
+        if len(names) > FUZZY_SCAN_LIMIT:
+            return [], 0, []
         best = process.extract(key, names, scorer=_similarity, limit=2, score_cutoff=FUZZY_CUTOFF)
         if best and (len(best) == 1 or best[0][1] - best[1][1] >= 5):
             name, ratio = best[0][0], best[0][1]
@@ -235,9 +253,30 @@ class Geocoder:
             return [], 0, [f"{what} {typed} is as close to {best[0][0]} as to {best[1][0]}"]
         return [], 0, []
 
+    def _names_within(self, lexicon: Any, areas: list[Division]) -> list[str]:
+        key = (id(lexicon), tuple(sorted(a.code for a in areas)))
+        names = self._names_memo.get(key)
+        if names is None:
+            names = [n for n in lexicon.names() if self._within(lexicon.get(n), areas)]
+            if len(self._names_memo) > 1000:
+                self._names_memo.clear()
+            self._names_memo[key] = names
+        return names
+
     def _within(self, nodes: list[int], areas: list[Division]) -> list[int]:
         if not areas:
             return list(nodes)
+        if len(nodes) > 8:
+            key = (tuple(nodes), tuple(a.code for a in areas))
+            hit = self._within_memo.get(key)
+            if hit is None:
+                if len(self._within_memo) > 10_000:
+                    self._within_memo.clear()
+                hit = self._within_memo[key] = self._filter_within(nodes, areas)
+            return list(hit)
+        return self._filter_within(nodes, areas)
+
+    def _filter_within(self, nodes: list[int], areas: list[Division]) -> list[int]:
         out = []
         for node in nodes:
             admin = self.index.admin(node)

@@ -21,38 +21,190 @@ COUNTY = "南山区"
 # Characters that sound alike (same toneless pinyin) for the homophone class; typed by an
 # input method that picked the wrong candidate.
 HOMOPHONES = {
-    "苑": "园", "园": "苑", "海": "还", "深": "申", "南": "男", "山": "删", "科": "可", "新": "心",
-    "大": "达", "道": "到", "路": "陆", "华": "化", "兴": "星", "光": "广", "明": "名", "湾": "弯",
-    "桃": "陶", "源": "元", "学": "雪", "府": "付", "后": "候", "前": "钱", "沙": "纱", "河": "和",
-    "北": "背", "环": "还", "滨": "彬", "望": "旺", "留": "流", "仙": "先", "白": "百", "石": "时",
-    "侨": "桥", "香": "乡", "创": "窗", "业": "叶", "登": "灯", "良": "梁", "东": "冬", "龙": "隆",
-    "珠": "朱", "丽": "力", "茶": "查", "同": "童", "发": "法", "文": "闻", "心": "新", "五": "午",
-    "月": "越", "亮": "量", "蛇": "舌", "口": "扣", "街": "接", "招": "昭", "商": "伤", "工": "公",
-    "中": "钟", "德": "得", "三": "叁", "高": "糕", "一": "壹", "八": "吧", "林": "琳", "安": "按",
-    "平": "苹", "和": "河", "建": "见", "设": "社", "民": "敏", "长": "常", "青": "清", "明珠": "",
-    "云": "芸", "峰": "锋", "清": "青", "风": "丰", "朝": "潮", "阳": "杨", "夏": "下", "方": "芳",
-    "宝": "保", "景": "井", "技": "记", "智": "志", "慧": "惠", "星": "兴", "蓝": "兰", "金": "今",
-    "银": "银", "湖": "胡", "碧": "必", "波": "播", "桂": "贵", "花": "化", "紫": "子", "荆": "京",
-    "梧": "吴", "桐": "同", "荔": "利", "枝": "知", "井": "景", "凤": "奉", "凰": "黄", "锦": "紧",
-    "绣": "秀", "翠": "脆", "竹": "珠", "松": "送", "坪": "平", "玉": "预", "泉": "全", "怡": "宜",
-    "观": "关", "澜": "兰", "岭": "领", "斗": "豆", "永": "勇", "昌": "常", "桥": "侨", "沙河": "",
+    "苑": "园",
+    "园": "苑",
+    "海": "还",
+    "深": "申",
+    "南": "男",
+    "山": "删",
+    "科": "可",
+    "新": "心",
+    "大": "达",
+    "道": "到",
+    "路": "陆",
+    "华": "化",
+    "兴": "星",
+    "光": "广",
+    "明": "名",
+    "湾": "弯",
+    "桃": "陶",
+    "源": "元",
+    "学": "雪",
+    "府": "付",
+    "后": "候",
+    "前": "钱",
+    "沙": "纱",
+    "河": "和",
+    "北": "背",
+    "环": "还",
+    "滨": "彬",
+    "望": "旺",
+    "留": "流",
+    "仙": "先",
+    "白": "百",
+    "石": "时",
+    "侨": "桥",
+    "香": "乡",
+    "创": "窗",
+    "业": "叶",
+    "登": "灯",
+    "良": "梁",
+    "东": "冬",
+    "龙": "隆",
+    "珠": "朱",
+    "丽": "力",
+    "茶": "查",
+    "同": "童",
+    "发": "法",
+    "文": "闻",
+    "心": "新",
+    "五": "午",
+    "月": "越",
+    "亮": "量",
+    "蛇": "舌",
+    "口": "扣",
+    "街": "接",
+    "招": "昭",
+    "商": "伤",
+    "工": "公",
+    "中": "钟",
+    "德": "得",
+    "三": "叁",
+    "高": "糕",
+    "一": "壹",
+    "八": "吧",
+    "林": "琳",
+    "安": "按",
+    "平": "苹",
+    "和": "河",
+    "建": "见",
+    "设": "社",
+    "民": "敏",
+    "长": "常",
+    "青": "清",
+    "明珠": "",
+    "云": "芸",
+    "峰": "锋",
+    "清": "青",
+    "风": "丰",
+    "朝": "潮",
+    "阳": "杨",
+    "夏": "下",
+    "方": "芳",
+    "宝": "保",
+    "景": "井",
+    "技": "记",
+    "智": "志",
+    "慧": "惠",
+    "星": "兴",
+    "蓝": "兰",
+    "金": "今",
+    "银": "银",
+    "湖": "胡",
+    "碧": "必",
+    "波": "播",
+    "桂": "贵",
+    "花": "化",
+    "紫": "子",
+    "荆": "京",
+    "梧": "吴",
+    "桐": "同",
+    "荔": "利",
+    "枝": "知",
+    "井": "景",
+    "凤": "奉",
+    "凰": "黄",
+    "锦": "紧",
+    "绣": "秀",
+    "翠": "脆",
+    "竹": "珠",
+    "松": "送",
+    "坪": "平",
+    "玉": "预",
+    "泉": "全",
+    "怡": "宜",
+    "观": "关",
+    "澜": "兰",
+    "岭": "领",
+    "斗": "豆",
+    "永": "勇",
+    "昌": "常",
+    "桥": "侨",
+    "沙河": "",
 }
-TRADITIONAL = str.maketrans({
-    "广": "廣", "东": "東", "圳": "圳", "区": "區", "街": "街", "道": "道", "号": "號", "栋": "棟",
-    "单": "單", "层": "層", "门": "門", "华": "華", "兴": "興", "学": "學", "园": "園", "湾": "灣",
-    "丽": "麗", "龙": "龍", "后": "後", "环": "環", "侨": "僑", "业": "業", "发": "發", "亲": "親",
-    "苏": "蘇", "乐": "樂", "头": "頭", "汉": "漢", "联": "聯", "厦": "廈", "场": "場", "寓": "寓",
-    "阳": "陽", "凤": "鳳", "锦": "錦", "绣": "繡", "荔": "荔", "云": "雲", "风": "風", "叶": "葉",
-    "银": "銀", "紫": "紫", "观": "觀", "岭": "嶺", "长": "長", "青": "青", "宝": "寶", "湖": "湖",
-})
+TRADITIONAL = str.maketrans(
+    {
+        "广": "廣",
+        "东": "東",
+        "圳": "圳",
+        "区": "區",
+        "街": "街",
+        "道": "道",
+        "号": "號",
+        "栋": "棟",
+        "单": "單",
+        "层": "層",
+        "门": "門",
+        "华": "華",
+        "兴": "興",
+        "学": "學",
+        "园": "園",
+        "湾": "灣",
+        "丽": "麗",
+        "龙": "龍",
+        "后": "後",
+        "环": "環",
+        "侨": "僑",
+        "业": "業",
+        "发": "發",
+        "亲": "親",
+        "苏": "蘇",
+        "乐": "樂",
+        "头": "頭",
+        "汉": "漢",
+        "联": "聯",
+        "厦": "廈",
+        "场": "場",
+        "寓": "寓",
+        "阳": "陽",
+        "凤": "鳳",
+        "锦": "錦",
+        "绣": "繡",
+        "荔": "荔",
+        "云": "雲",
+        "风": "風",
+        "叶": "葉",
+        "银": "銀",
+        "紫": "紫",
+        "观": "觀",
+        "岭": "嶺",
+        "长": "長",
+        "青": "青",
+        "宝": "寶",
+        "湖": "湖",
+    }
+)
 CHINESE_DIGITS = "零一二三四五六七八九"
 CLASSES = (
     "clean", "no_province_city", "short_admin", "no_admin", "full_width", "traditional",
     "chinese_numerals", "marker_synonyms", "dash_form", "compound_for_road", "road_alias",
-    "homophone", "typo", "noise", "skipped_levels", "mixed",
-    "absent_room", "absent_road", "ambiguous_room",
+    "homophone", "typo", "random_typo", "noise", "spaces_punctuation", "skipped_levels",
+    "mixed", "absent_room", "absent_road", "wrong_district", "ambiguous_room",
 )
-NEGATIVE = {"absent_room": "partial", "absent_road": "partial", "ambiguous_room": "tie"}
+NEGATIVE = {"absent_room": "partial", "absent_road": "partial", "wrong_district": "partial",
+            "ambiguous_room": "tie"}
+# Common characters a slip of the keyboard may put in a name.
+RANDOM_CHARS = "的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会"
 
 
 @dataclass(frozen=True)
@@ -76,9 +228,17 @@ def number_in_chinese(n: int) -> str:
         return CHINESE_DIGITS[n // 10] + "十" + (CHINESE_DIGITS[n % 10] if n % 10 else "")
     if n < 1000:
         rest = n % 100
-        tail = "" if rest == 0 else ("零" + CHINESE_DIGITS[rest] if rest < 10 else
-                                     number_in_chinese(rest) if rest >= 20 else "一" +
-                                     number_in_chinese(rest))
+        tail = (
+            ""
+            if rest == 0
+            else (
+                "零" + CHINESE_DIGITS[rest]
+                if rest < 10
+                else number_in_chinese(rest)
+                if rest >= 20
+                else "一" + number_in_chinese(rest)
+            )
+        )
         return CHINESE_DIGITS[n // 100] + "百" + tail
     return "".join(CHINESE_DIGITS[int(c)] for c in str(n))
 
@@ -107,10 +267,17 @@ class _Tree:
         for row in self.rows.values():
             if row["level"] == "door" and row.get("compound"):
                 self.compound_count[row["compound"]] += 1
+        self.road_names = {r["road"] for r in self.rows.values() if r.get("road")}
         self.room_count: dict[tuple[str, str], int] = defaultdict(int)
         for code, row in self.rows.items():
             if row["level"] == "room":
                 self.room_count[(self.building_of(code), row["room"])] += 1
+
+    def one_typo_from_one_road(self, typo: str) -> bool:
+        """True when exactly one road name is one substitution away from `typo`."""
+        close = [n for n in self.road_names if len(n) == len(typo)
+                 and sum(a != b for a, b in zip(n, typo, strict=True)) == 1]
+        return len(close) == 1
 
     def building_of(self, code: str) -> str:
         row = self.rows[code]
@@ -155,8 +322,9 @@ class _Writer:
     @staticmethod
     def join(p: dict[str, str], *, floor: bool = False) -> str:
         tail = p["building"] + p["unit"] + (p["floor"] if floor or not p["room"] else "")
-        return (p["admin"] + p["community"] + p["road"] + p["door"] + p["compound"] + tail
-                + p["room"])
+        return (
+            p["admin"] + p["community"] + p["road"] + p["door"] + p["compound"] + tail + p["room"]
+        )
 
     def write(self, row: Mapping[str, Any], klass: str) -> str | None:  # noqa: C901
         rng = self.rng
@@ -222,21 +390,46 @@ class _Writer:
             if len(road) < 4:
                 return None
             i = rng.randrange(len(road) - 1)
-            p["road"] = road[:i] + road[i + 1 :] if rng.random() < 0.5 else (
-                road[:i] + road[i + 1] + road[i] + road[i + 2 :])
+            p["road"] = (
+                road[:i] + road[i + 1 :]
+                if rng.random() < 0.5
+                else (road[:i] + road[i + 1] + road[i] + road[i + 2 :])
+            )
+        elif klass == "random_typo":
+            road = p["road"]
+            if len(road) < 3:
+                return None
+            i = rng.randrange(len(road) - 1)
+            typo = road[:i] + rng.choice(RANDOM_CHARS) + road[i + 1 :]
+            if typo in self.tree.road_names or not self.tree.one_typo_from_one_road(typo):
+                return None  # a slip that makes another real name, or that fits two, has no truth
+            p["road"] = typo
+        elif klass == "spaces_punctuation":
+            text = self.join(p)
+            spots = [i for i in range(1, len(text))
+                     if not (text[i - 1].isalnum() and text[i].isascii() and text[i].isalnum())]
+            cut = sorted(rng.sample(spots, 3))
+            seps = [rng.choice([" ", ",", "，", "、", "  ", "/"]) for _ in cut]
+            starts = [0, *cut[:-1]]
+            return "".join(text[a:b] + sep for a, b, sep in
+                           zip(starts, cut, seps, strict=True)) + text[cut[-1]:]
         elif klass == "noise":
             person = rng.choice("王李张刘陈杨黄赵") + rng.choice(["伟", "芳", "娜", "敏", "静"])
             phone = f"1{rng.choice('3578')}{rng.randrange(10**9):09d}"
             text = self.join(p)
-            return rng.choice([
-                f"收件人：{person}，{phone}，{text}",
-                f"{text}（{rng.choice(['地铁站', '公交站', '超市'])}附近）",
-                f"{text} 联系人:{person} 电话:{phone}",
-                f"【{text}】",
-            ])
+            return rng.choice(
+                [
+                    f"收件人：{person}，{phone}，{text}",
+                    f"{text}（{rng.choice(['地铁站', '公交站', '超市'])}附近）",
+                    f"{text} 联系人:{person} 电话:{phone}",
+                    f"【{text}】",
+                ]
+            )
         elif klass == "skipped_levels":
-            if not p["room"] or self.tree.room_count[(self.tree.building_of(row["code"]),
-                                                      row["room"])] != 1:
+            if (
+                not p["room"]
+                or self.tree.room_count[(self.tree.building_of(row["code"]), row["room"])] != 1
+            ):
                 return None
             p["admin"], p["community"], p["unit"] = "南山区", "", ""
         elif klass == "mixed":
@@ -244,8 +437,12 @@ class _Writer:
         return self.join(p)
 
     def mixed(self, row: Mapping[str, Any]) -> str | None:
-        text = self.write(row, self.rng.choice(["chinese_numerals", "marker_synonyms",
-                                                "no_province_city", "homophone"]))
+        text = self.write(
+            row,
+            self.rng.choice(
+                ["chinese_numerals", "marker_synonyms", "no_province_city", "homophone"]
+            ),
+        )
         if text is None:
             return None
         return full_width(text) if self.rng.random() < 0.5 else text.translate(TRADITIONAL)
@@ -276,8 +473,9 @@ def messy_addresses(
     return out
 
 
-def _negative(tree: _Tree, row: Mapping[str, Any], klass: str, writer: _Writer
-              ) -> MessyAddress | None:
+def _negative(
+    tree: _Tree, row: Mapping[str, Any], klass: str, writer: _Writer
+) -> MessyAddress | None:
     p = writer.parts(row)
     if klass == "absent_room":
         # A floor the building does not have: the answer is the unit (or the building).
@@ -287,6 +485,11 @@ def _negative(tree: _Tree, row: Mapping[str, Any], klass: str, writer: _Writer
         return MessyAddress(writer.join(p), above["code"], above["level"], "partial", klass)
     if klass == "absent_road":
         p["road"], p["compound"] = "不存在" + p["road"][-1], ""
+        return MessyAddress(writer.join(p), None, None, "partial", klass)
+    if klass == "wrong_district":
+        # A real district of 深圳 that is not where the address is: nothing below it fits.
+        p["admin"] = PROVINCE_CITY + writer.rng.choice(["福田区", "罗湖区", "宝安区", "龙岗区"])
+        p["community"] = ""
         return MessyAddress(writer.join(p), None, None, "partial", klass)
     if klass == "ambiguous_room":
         building = tree.building_of(row["code"])
