@@ -50,7 +50,7 @@ from twin.settings import Settings
 from twin.store import is_postgis
 
 GEOJSON = MediaType.geojson.value
-SKIP = frozenset({"id", "geometry", "_matched"})
+SKIP = frozenset({"_key", "geometry", "_matched", "_version"})
 
 
 def _now() -> str:
@@ -59,7 +59,7 @@ def _now() -> str:
 
 def skipped(layer: Layer, q: FeatureQuery) -> frozenset[str]:
     """Row keys that are not properties (the id column too when `properties` leaves it out)."""
-    skip = SKIP | {"_version"}
+    skip = SKIP
     if q.properties is not None and layer.id_column not in q.properties:
         skip |= {layer.id_column}
     return skip
@@ -215,7 +215,8 @@ def read_item(request: Request, engine: Engine, layer: Layer, feature_id: str,
     cols = output_columns(q, geometry_expression(engine, layer, crs.is_storage_order),
                           layer.attribute_columns())
     t = layer.table
-    cols.append(t.c.version.label("_version"))
+    if "version" in t.c:
+        cols.append(t.c.version.label("_version"))
     with reading(engine) as conn:
         row = conn.execute(select(*cols).where(t.c[layer.id_column] == feature_id)).first()
     if row is None:
@@ -236,7 +237,7 @@ def read_item(request: Request, engine: Engine, layer: Layer, feature_id: str,
     content = feature[:-1] + b"," + orjson.dumps(extra)[1:-1] + b"}"
     if layer.sensitive_fields and principal.can("sensitive"):
         record_read(engine, principal, layer.name, feature_id, {"url": here})
-    headers = {"ETag": etag(row._version)}
+    headers = {"ETag": etag(row._version)} if "version" in t.c else {}
     if media is MediaType.html:
         body = orjson.loads(content)
         body["title"] = f"{layer.title} · {feature_id}"

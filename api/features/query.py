@@ -65,8 +65,8 @@ class SortKey(NamedTuple):
 class Cursor:
     """Where a page starts: after/before a feature id (keyset) or at an offset (sorted)."""
 
-    after: int | None = None
-    before: int | None = None
+    after: int | str | None = None
+    before: int | str | None = None
     offset: int | None = None
 
     def encode(self) -> str:
@@ -84,7 +84,9 @@ class Cursor:
             raw = orjson.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
             cursor = cls(after=raw.get("a"), before=raw.get("b"), offset=raw.get("o"))
             values = [v for v in (cursor.after, cursor.before, cursor.offset) if v is not None]
-            if len(values) != 1 or not all(isinstance(v, int) and v >= 0 for v in values):
+            if len(values) != 1 or not all(
+                isinstance(v, str) or (isinstance(v, int) and v >= 0) for v in values
+            ) or isinstance(cursor.offset, str):
                 raise ValueError(token)
         except (ValueError, binascii.Error, orjson.JSONDecodeError, AttributeError):
             raise InvalidInput(
@@ -124,6 +126,12 @@ class Page(NamedTuple):
     offset: int
 
 
+def row_key(layer: Layer) -> Column:
+    """The column pages are keyed on: the integer id, or the code where a table has no id."""
+    t = layer.table
+    return t.c.id if "id" in t.c else t.c[layer.id_column]
+
+
 def envelope(engine: Engine, bbox: BBox) -> ColumnElement[Any]:
     """A CGCS2000 rectangle on either store."""
     maker = func.ST_MakeEnvelope if is_postgis(engine) else func.BuildMbr
@@ -138,7 +146,9 @@ def rtree_prefilter(layer: Layer, bbox: BBox) -> ColumnElement[bool]:
     hits = select(rtree.c.pkid).where(
         rtree.c.xmin <= maxx, rtree.c.xmax >= minx, rtree.c.ymin <= maxy, rtree.c.ymax >= miny
     )
-    return layer.table.c.id.in_(hits)
+    t = layer.table
+    rowid = t.c.id if "id" in t.c else literal_column(f"{t.name}.rowid")
+    return rowid.in_(hits)
 
 
 def bbox_clause(engine: Engine, layer: Layer, bbox: BBox) -> ColumnElement[bool]:
@@ -307,7 +317,7 @@ def output_columns(q: FeatureQuery, geometry: ColumnElement[Any] | None,
     t = q.layer.table
     chosen = visible if q.properties is None else [c for c in visible if c.name in q.properties]
     names = {c.name for c in chosen}
-    cols: list[ColumnElement[Any]] = [t.c.id]
+    cols: list[ColumnElement[Any]] = [row_key(q.layer).label("_key")]
     if q.layer.id_column not in names:
         cols.append(t.c[q.layer.id_column])
     cols.extend(chosen)
@@ -328,7 +338,8 @@ def _order(q: FeatureQuery, ordering_steer: bool, reverse: bool) -> list[ColumnE
     t = q.layer.table
     # `id + 0` hides the primary key from the PostGIS planner so a selective filter's
     # index is used with a top-N sort instead of walking every id in order.
-    id_expr: ColumnElement[Any] = t.c.id + literal_column("0") if ordering_steer else t.c.id
+    key = row_key(q.layer)
+    id_expr: ColumnElement[Any] = key + literal_column("0") if ordering_steer else key
     terms: list[ColumnElement[Any]] = []
     for key in q.sortby:
         col = t.c[key.name]
@@ -340,16 +351,15 @@ def _order(q: FeatureQuery, ordering_steer: bool, reverse: bool) -> list[ColumnE
 def page_statement(engine: Engine, q: FeatureQuery, cols: list[ColumnElement[Any]],
                    matched: int | None) -> tuple[Select[Any], int, bool]:
     """The page query, its offset and whether rows come back reversed (prev pages)."""
-    t = q.layer.table
     clauses = where_clauses(engine, q)
     steer = (is_postgis(engine) and bool(clauses) and matched is not None
-             and matched < SMALL_MATCH)
+             and matched < SMALL_MATCH and "id" in q.layer.table.c)
     reverse = False
     offset = 0
     if q.keyset and q.cursor.after is not None:
-        clauses.append(t.c.id > q.cursor.after)
+        clauses.append(row_key(q.layer) > q.cursor.after)
     elif q.keyset and q.cursor.before is not None:
-        clauses.append(t.c.id < q.cursor.before)
+        clauses.append(row_key(q.layer) < q.cursor.before)
         reverse = True
     elif q.cursor.offset:
         offset = q.cursor.offset
@@ -367,27 +377,28 @@ def single_scan_statement(engine: Engine, q: FeatureQuery, cols: list[ColumnElem
     """
     t = q.layer.table
     sort_cols = [t.c[k.name] for k in q.sortby]
-    hits = (select(t.c.id, *sort_cols).where(*where_clauses(engine, q))
+    key = row_key(q.layer)
+    hits = (select(key.label("_key"), *sort_cols).where(*where_clauses(engine, q))
             .cte("hits").prefix_with("MATERIALIZED"))
     h = hits.c
     reverse = q.keyset and q.cursor.before is not None
     offset = 0 if q.keyset else (q.cursor.offset or 0)
-    inner = select(h.id)
+    inner = select(h._key)
     if q.keyset and q.cursor.after is not None:
-        inner = inner.where(h.id > q.cursor.after)
+        inner = inner.where(h._key > q.cursor.after)
     elif reverse:
-        inner = inner.where(h.id < q.cursor.before)
+        inner = inner.where(h._key < q.cursor.before)
 
-    def ordering(source: Any) -> list[ColumnElement[Any]]:
+    def ordering(source: Any, last: Any) -> list[ColumnElement[Any]]:
         terms = [source[k.name].desc() if k.descending else source[k.name].asc()
                  for k in q.sortby]
-        return [*terms, source.id.desc() if reverse else source.id.asc()]
+        return [*terms, last.desc() if reverse else last.asc()]
 
-    page = (inner.order_by(*ordering(h)).limit(q.limit + 1).offset(offset or None)
+    page = (inner.order_by(*ordering(h, h._key)).limit(q.limit + 1).offset(offset or None)
             .subquery("page"))
     matched = select(func.count()).select_from(hits).scalar_subquery().label("_matched")
-    stmt = (select(matched, *cols).select_from(t.join(page, t.c.id == page.c.id))
-            .order_by(*ordering(t.c)))
+    stmt = (select(matched, *cols).select_from(t.join(page, key == page.c._key))
+            .order_by(*ordering(t.c, key)))
     return stmt, offset, reverse
 
 
@@ -422,7 +433,7 @@ def next_cursor(q: FeatureQuery, page: Page) -> Cursor | None:
     if not page.has_next or not page.rows:
         return None
     if q.keyset:
-        return Cursor(after=page.rows[-1].id)
+        return Cursor(after=page.rows[-1]._key)
     return Cursor(offset=page.offset + q.limit)
 
 
@@ -431,5 +442,5 @@ def prev_cursor(q: FeatureQuery, page: Page) -> Cursor | None:
     if not page.has_prev:
         return None
     if q.keyset:
-        return Cursor(before=page.rows[0].id) if page.rows else None
+        return Cursor(before=page.rows[0]._key) if page.rows else None
     return Cursor(offset=max(page.offset - q.limit, 0))

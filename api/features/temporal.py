@@ -82,6 +82,9 @@ def datetime_clause(layer: Layer, interval: Interval, *, sqlite: bool) -> Column
     """
     table = layer.table
     start_name, end_name = layer.temporal or ("updated_at", None)
+    if start_name not in table.c:
+        raise InvalidInput(f"{layer.name} features carry no time; datetime does not apply",
+                           field="datetime")
     start_col = table.c[start_name]
     end_col = table.c[end_name] if end_name else start_col
     clauses: list[ColumnElement[bool]] = []

@@ -239,3 +239,25 @@ def test_conformance_declares_the_features_classes(client):
 def test_collection_lists_the_gk_zones(client):
     crs = client.get("/collections/buildings").json()["crs"]
     assert "http://www.opengis.net/def/crs/EPSG/0/4547" in crs and CRS84 in crs
+
+
+def test_every_layer_serves_items_item_and_pages(client):
+    for layer in LAYERS:
+        body = client.get(f"/collections/{layer}/items", params={"limit": 3}).json()
+        assert body["numberReturned"] == 3, layer
+        second = client.get(next(link["href"] for link in body["links"]
+                                 if link["rel"] == "next")).json()
+        assert not {f["id"] for f in body["features"]} & {f["id"] for f in second["features"]}
+        code = body["features"][0]["id"]
+        item = client.get(f"/collections/{layer}/items/{code}")
+        assert item.status_code == 200 and item.json()["id"] == code, layer
+
+
+def test_admin_areas_filter_by_bbox_and_refuse_datetime(client):
+    body = client.get("/collections/admin_areas/items", params={
+        "bbox": "113.9,22.5,113.95,22.55", "limit": 100, "filter": "level = 'township'"}).json()
+    assert body["numberMatched"] >= 1
+    assert all(f["properties"]["level"] == "township" for f in body["features"])
+    assert all(f["id"].startswith("440305") for f in body["features"])
+    refused = client.get("/collections/admin_areas/items", params={"datetime": "2020-01-01"})
+    assert refused.status_code == 400 and refused.json()["field"] == "datetime"
