@@ -128,6 +128,8 @@ def standard_json(node: Any) -> Any:
 def parse_filter(text: str, lang: str | None) -> ast.Node:
     """The AST of a cql2-text or cql2-json filter, or InvalidInput saying what is wrong."""
     lang = (lang or "cql2-text").lower()
+    # GDAL 3.6 and other clients of the drafts still say cql-text for the same basic text.
+    lang = {"cql-text": "cql2-text"}.get(lang, lang)
     try:
         if lang == "cql2-text":
             return parse_text(standard_text(text))

@@ -185,3 +185,9 @@ def test_next_link_keeps_the_filter(client):
     page = client.get(following).json()
     assert page["numberMatched"] == body["numberMatched"]
     assert all(f["properties"]["floor"] == "3层" for f in page["features"])
+
+
+def test_draft_name_cql_text_is_read_as_cql2_text(client):
+    """GDAL 3.6 asks with filter-lang=cql-text."""
+    assert matched(client, "buildings", "floors >= 7", "cql-text") == matched(
+        client, "buildings", "floors >= 7", "cql2-text")
