@@ -1,8 +1,9 @@
-"""The deterministic sample city on 深圳市南山区: every layer, township by township.
+"""The deterministic sample city on 深圳市南山区: every layer, road by road.
 
-`generate(size, seed)` yields one `Chunk` per township (rows per layer, parents before
-children), so the `city` size (about 1M buildings and 10M room addresses) streams through
-bounded memory. The same size and seed always give the same rows.
+`generate(size, seed)` yields one `Chunk` per road (the road and every door, building,
+room, person, organization and component along it, parents before children), so the
+`city` size (about 1M buildings and 10M room addresses) streams through bounded memory.
+The same size and seed always give the same rows.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ COMPONENT_TYPES = [
 
 @dataclass
 class Chunk:
-    """Rows of one township, per layer name, in an order that satisfies foreign keys."""
+    """Rows along one road of a township, per layer, in an order that satisfies foreign keys."""
 
     township: str
     rows: dict[str, list[Row]] = field(default_factory=lambda: defaultdict(list))
@@ -128,6 +129,8 @@ class TownshipBuilder:
         self.door_seq: dict[tuple[str, int], int] = defaultdict(int)
         self.compounds_used: set[str] = set()
         self.person_seq = 0
+        self.born_on: dict[str, int] = defaultdict(int)
+        self.fake_county = f"{names.FAKE_COUNTY_PREFIX}{townships().index(town) + 1:02d}"
         self.org_seq = 0
         self.component_seq = 0
         self.town_prefix = f"{PROVINCE}{CITY}{COUNTY_NAME}{town.name}"
@@ -162,10 +165,11 @@ class TownshipBuilder:
         return name, label
 
     # -- the township ----------------------------------------------------------------------
-    def build(self) -> Chunk:
-        """All of the township, road by road."""
+    def build(self) -> Iterator[Chunk]:
+        """The township, one chunk per road (the road and everything along it)."""
         spec = self.spec
         for r, road_name in enumerate(self.road_names, start=1):
+            self.chunk = Chunk(self.town.code)
             y, (x0, x1) = layout.road_line(self.tbox, r - 1, spec.roads_per_township)
             road_code = f"{self.town.code}{r:04d}{0:04d}{0:06d}"
             line = LineString([(x0, y), (x1, y)])
@@ -199,7 +203,7 @@ class TownshipBuilder:
                 start=1,
             ):
                 self._door(r, road_code, road_name, door_no * 2 - 1, parcel)
-        return self.chunk
+            yield self.chunk
 
     def _components(self, road_name: str, line: LineString) -> None:
         for k in range(self.spec.components_per_road):
@@ -405,7 +409,8 @@ class TownshipBuilder:
             self.person_seq += 1
             rng = self.rng
             birth = f"{rng.randint(1940, 2020)}{rng.randint(1, 12):02d}{rng.randint(1, 28):02d}"
-            body = f"{names.FAKE_COUNTY}{birth}{rng.randint(0, 999):03d}"
+            self.born_on[birth] += 1  # sequence within county and birth date: unique numbers
+            body = f"{self.fake_county}{birth}{self.born_on[birth]:03d}"
             id_number = body + mod11_2(body)
             self.chunk.add(
                 "people",
@@ -445,10 +450,10 @@ class TownshipBuilder:
 
 
 def generate(size: str = "small", seed: int = 2023, secret: bytes = b"sample") -> Iterator[Chunk]:
-    """The sample city, one township chunk at a time (deterministic for size and seed)."""
+    """The sample city, one road at a time, township by township (same size+seed, same city)."""
     spec = SIZES[size]
     towns = townships()
     all_roads = names.road_names(random.Random(seed), spec.roads_per_township * len(towns))
     for i, town in enumerate(towns):
         roads = all_roads[i * spec.roads_per_township : (i + 1) * spec.roads_per_township]
-        yield TownshipBuilder(town, spec, seed, roads, secret).build()
+        yield from TownshipBuilder(town, spec, seed, roads, secret).build()

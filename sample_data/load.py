@@ -1,4 +1,4 @@
-"""Writing the sample city into a store, township by township, each in one transaction."""
+"""Writing the sample city into a store, road by road, each road in one transaction."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ LOAD_ORDER = [
     "organizations",
     "city_objects",
 ]
-Progress = Callable[[str, int, int], None]  # (what, done, total)
+Progress = Callable[[str, int, int], None]  # (township code, roads done, roads in all)
 
 
 @dataclass
@@ -76,7 +76,7 @@ def load(
     report = LoadReport(size, seed, {"grids": len(grids)})
     with engine.begin() as conn:
         write_rows(conn, LAYERS["grids"].table, grids)
-    total = len(townships())
+    total = SIZES[size].roads_per_township * len(townships())  # one chunk per road
     for done, chunk in enumerate(generate(size, seed, secret), start=1):
         with engine.begin() as conn:
             for name in LOAD_ORDER:

@@ -62,17 +62,28 @@ def _existing(engine: Engine) -> tuple[list[str], np.ndarray, list[str | None]]:
         rows = conn.execute(
             select(b.c.code, func.ST_AsBinary(b.c.geom), a.c.full_text)
             .select_from(b.outerjoin(a, a.c.code == b.c.address_code))
-            .where(b.c.status == "active").order_by(b.c.code)
+            .where(b.c.status == "active")
+            .order_by(b.c.code)
         ).all()
-    return ([r[0] for r in rows], np.asarray(shapely.from_wkb([bytes(r[1]) for r in rows]),
-            dtype=object), [r[2] for r in rows])
+    return (
+        [r[0] for r in rows],
+        np.asarray(shapely.from_wkb([bytes(r[1]) for r in rows]), dtype=object),
+        [r[2] for r in rows],
+    )
 
 
 def _township_extent(engine: Engine) -> tuple[float, float, float, float]:
     area = models.AdminArea.__table__
     with engine.connect() as conn:
-        rows = conn.execute(select(func.ST_AsBinary(area.c.geom)).where(
-            area.c.level == "township", area.c.geom.is_not(None))).scalars().all()
+        rows = (
+            conn.execute(
+                select(func.ST_AsBinary(area.c.geom)).where(
+                    area.c.level == "township", area.c.geom.is_not(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
     if not rows:
         raise ValueError("the store has no township boundaries; load the sample city first")
     return tuple(shapely.total_bounds(shapely.from_wkb([bytes(r) for r in rows])))  # type: ignore[return-value]
@@ -95,8 +106,12 @@ def _messy_text(text: str, rng: random.Random) -> str:
     return unicodedata.normalize("NFC", out)
 
 
-def _new_footprints(count: int, extent: tuple[float, float, float, float],
-                    existing: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _new_footprints(
+    count: int,
+    extent: tuple[float, float, float, float],
+    existing: np.ndarray,
+    rng: np.random.Generator,
+) -> np.ndarray:
     """`count` 7 m squares on a 10 m lattice, clear of every existing footprint."""
     x0, y0, x1, y1 = extent
     nx = int((x1 - x0) / (10 * METRE_LON)) - 1
@@ -117,16 +132,18 @@ def _new_footprints(count: int, extent: tuple[float, float, float, float],
         cy = y0 + (take // nx + 0.5) * 10 * METRE_LAT
         boxes = shapely.box(cx, cy, cx + 7 * METRE_LON, cy + 7 * METRE_LAT)
         if tree is not None:
-            hit = np.unique(tree.query(shapely.buffer(boxes, 2 * METRE_LAT),
-                                       predicate="intersects")[0])
+            hit = np.unique(
+                tree.query(shapely.buffer(boxes, 2 * METRE_LAT), predicate="intersects")[0]
+            )
             boxes = np.delete(boxes, hit)
         picked.append(boxes[:need])
         need -= len(picked[-1])
     return np.concatenate(picked)
 
 
-def messy_registry(engine: Engine, rows: int = 200, seed: int = 7,
-                   shares: dict[str, float] | None = None) -> MessyRegistry:
+def messy_registry(
+    engine: Engine, rows: int = 200, seed: int = 7, shares: dict[str, float] | None = None
+) -> MessyRegistry:
     """A messy registry of about `rows` rows against the store's buildings."""
     rng, nrng = random.Random(seed), np.random.default_rng(seed)
     codes, footprints, addresses = _existing(engine)
@@ -143,10 +160,25 @@ def messy_registry(engine: Engine, rows: int = 200, seed: int = 7,
     records: list[dict[str, str]] = []
     truth: list[tuple[str, str, str | None, int | None]] = []
 
-    def add(kind: str, wkt: str = "", address: str = "", year: str = "", code: str | None = None,
-            same: int | None = None, floors: str = "") -> None:
-        records.append({"序号": "", "名称": f"楼{len(records) + 1}", "address": address,
-                        "year_built": year, "floors": floors, "wkt": wkt})
+    def add(
+        kind: str,
+        wkt: str = "",
+        address: str = "",
+        year: str = "",
+        code: str | None = None,
+        same: int | None = None,
+        floors: str = "",
+    ) -> None:
+        records.append(
+            {
+                "序号": "",
+                "名称": f"楼{len(records) + 1}",
+                "address": address,
+                "year_built": year,
+                "floors": floors,
+                "wkt": wkt,
+            }
+        )
         truth.append((kind, KINDS[kind][0], code, same))
 
     def shifted(i: int) -> object:
@@ -156,8 +188,13 @@ def messy_registry(engine: Engine, rows: int = 200, seed: int = 7,
     for _ in range(counts["existing_shifted"]):
         i = rng.randrange(len(codes))
         addr = _messy_text(addresses[i], rng) if addresses[i] and rng.random() < 0.5 else ""
-        add("existing_shifted", shapely.to_wkt(shifted(i), rounding_precision=8), addr,
-            str(rng.randint(1985, 2022)), codes[i])
+        add(
+            "existing_shifted",
+            shapely.to_wkt(shifted(i), rounding_precision=8),
+            addr,
+            str(rng.randint(1985, 2022)),
+            codes[i],
+        )
     for _ in range(counts["existing_address"]):
         i = rng.choice(with_address)
         add("existing_address", "", _messy_text(addresses[i], rng), "", codes[i])
@@ -166,17 +203,22 @@ def messy_registry(engine: Engine, rows: int = 200, seed: int = 7,
         p = shapely.point_on_surface(footprints[i])
         add("existing_point", shapely.to_wkt(p, rounding_precision=9), "", "", codes[i])
     new_rows: list[int] = []
-    for k, g in enumerate(fresh):
+    fresh_wkt = shapely.to_wkt(fresh, rounding_precision=8) if len(fresh) else []
+    for k, wkt in enumerate(fresh_wkt):
         new_rows.append(len(records))
         year = str(rng.randint(1990, 2024)) if rng.random() < 0.9 else ""
-        add("new", shapely.to_wkt(g, rounding_precision=8), f"新建路{k + 1}号", year,
-            floors=str(rng.randint(2, 30)))
+        add("new", wkt, f"新建路{k + 1}号", year, floors=str(rng.randint(2, 30)))
     for _ in range(counts["new_duplicate"]):
         j = rng.choice(new_rows)
         g = shapely.from_wkt(records[j]["wkt"])
         g = shapely.affinity.translate(g, 0.3 * METRE_LON, -0.3 * METRE_LAT)
-        add("new_duplicate", shapely.to_wkt(g, rounding_precision=8), "", records[j]["year_built"],
-            same=j)
+        add(
+            "new_duplicate",
+            shapely.to_wkt(g, rounding_precision=8),
+            "",
+            records[j]["year_built"],
+            same=j,
+        )
     pairs = _neighbour_pairs(footprints, tree)
     for _ in range(counts["conflict_two_buildings"]):
         i, j = pairs[rng.randrange(len(pairs))]
@@ -185,16 +227,26 @@ def messy_registry(engine: Engine, rows: int = 200, seed: int = 7,
     for _ in range(counts["conflict_address"]):
         i = rng.randrange(len(codes))
         j = rng.choice([k for k in with_address if k != i])
-        add("conflict_address", shapely.to_wkt(footprints[i], rounding_precision=8),
-            _messy_text(addresses[j], rng))
+        add(
+            "conflict_address",
+            shapely.to_wkt(footprints[i], rounding_precision=8),
+            _messy_text(addresses[j], rng),
+        )
     for n in range(counts["bad_geometry"]):
-        bad = ["POLYGON((113.9 22.5, 113.91 22.5", "POLYGON((113.90 22.50, 113.91 22.51, "
-               "113.91 22.50, 113.90 22.51, 113.90 22.50))", "LINESTRING(113.9 22.5, 114 22.6)"]
+        bad = [
+            "POLYGON((113.9 22.5, 113.91 22.5",
+            "POLYGON((113.90 22.50, 113.91 22.51, 113.91 22.50, 113.90 22.51, 113.90 22.50))",
+            "LINESTRING(113.9 22.5, 114 22.6)",
+        ]
         add("bad_geometry", bad[n % 3], f"坏几何路{n}号")
     for n in range(counts["bad_year"]):
         g = fresh[n % len(fresh)] if len(fresh) else footprints[0]
-        add("bad_year", shapely.to_wkt(shapely.affinity.translate(g, 0, 0), rounding_precision=8),
-            "", rng.choice(["一九九八", "19980", "abc", "3021"]))
+        add(
+            "bad_year",
+            shapely.to_wkt(shapely.affinity.translate(g, 0, 0), rounding_precision=8),
+            "",
+            rng.choice(["一九九八", "19980", "abc", "3021"]),
+        )
     for n in range(counts["unknown_address"]):
         add("unknown_address", "", f"广东省深圳市南山区不存在路{n + 900}号{n}栋")
 
@@ -205,7 +257,8 @@ def messy_registry(engine: Engine, rows: int = 200, seed: int = 7,
     frame["序号"] = [str(k + 1) for k in range(len(frame))]
     kinds = [truth[i][0] for i in order]
     return MessyRegistry(
-        frame=frame, kinds=kinds,
+        frame=frame,
+        kinds=kinds,
         expected_status=[truth[i][1] for i in order],
         expected_code=[truth[i][2] for i in order],
         same_as=[None if truth[i][3] is None else position[truth[i][3]] for i in order],

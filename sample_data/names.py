@@ -2,7 +2,7 @@
 
 Roads and compounds start from real public names of 南山区 and go on with synthetic ones.
 People are clearly synthetic: every name carries a digit and every ID number uses the
-county code 449999, which does not exist, so no real person's name or ID can result.
+county code 4499xx, which does not exist, so no real person's name or ID can result.
 """
 
 from __future__ import annotations
@@ -127,7 +127,9 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "甲乙丙丁戊己庚辛壬癸"
 ORG_WORDS = ["科技", "信息", "贸易", "物流", "餐饮", "咨询", "电子", "医疗", "教育", "文化"]
 ORG_FORMS = ["有限公司", "股份有限公司", "服务中心", "工作室"]
-FAKE_COUNTY = "449999"  # no such county: sample ID numbers can never be a real person's
+# Guangdong's cities end at 4453, so no county 4499xx exists: a sample ID number can
+# never be a real person's. Each township gets its own (449901 …) to keep numbers unique.
+FAKE_COUNTY_PREFIX = "4499"
 
 
 def road_names(rng: random.Random, count: int) -> list[str]:

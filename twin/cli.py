@@ -95,7 +95,7 @@ def load_sample(
 
     engine = ready_engine(database_url)
     secret = settings_for(database_url).security.secret_key.get_secret_value().encode()
-    with progress_bar(f"loading the {size} sample city (townships)") as update:
+    with progress_bar(f"loading the {size} sample city (roads)") as update:
         try:
             report = sample_data.load(engine, size, seed, secret=secret, replace=replace,
                                       progress=lambda _town, done, total: update(done, total))
@@ -217,7 +217,7 @@ def _load_sample_if_empty(engine: Engine, database_url: str | None) -> None:
     if count:
         return
     secret = settings_for(database_url).security.secret_key.get_secret_value().encode()
-    with progress_bar("loading the small sample city (townships)") as update:
+    with progress_bar("loading the small sample city (roads)") as update:
         sample_data.load(engine, "small", secret=secret,
                          progress=lambda _town, done, total: update(done, total))
 

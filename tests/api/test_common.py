@@ -43,8 +43,11 @@ def test_html_by_f_and_by_accept(client):
 
 
 def test_links_follow_the_proxy(client):
-    headers = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "twin.example.cn",
-               "X-Forwarded-Prefix": "/gis"}
+    headers = {
+        "X-Forwarded-Proto": "https",
+        "X-Forwarded-Host": "twin.example.cn",
+        "X-Forwarded-Prefix": "/gis",
+    }
     body = client.get("/", headers=headers).json()
     assert all(link["href"].startswith("https://twin.example.cn/gis/") for link in body["links"])
 

@@ -9,8 +9,13 @@ import pandas as pd
 
 def twin(*args, db, check=True):
     env = {**os.environ, "TWIN_DATABASE_URL": f"sqlite:///{db}"}
-    result = subprocess.run([sys.executable, "-m", "twin.cli", *args], env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-m", "twin.cli", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if check:
         assert result.returncode == 0, result.stderr
     return result
@@ -30,11 +35,11 @@ def test_import_reports_bad_rows_and_exits_1(tmp_path):
     db = tmp_path / "twin.db"
     twin("init", db=db)
     path = tmp_path / "areas.xlsx"
-    pd.DataFrame({"code": ["12", "440305001000"], "name": ["短码", "错层"],
-                  "level": ["province", "county"]}).to_excel(path, index=False)
+    pd.DataFrame(
+        {"code": ["12", "440305001000"], "name": ["短码", "错层"], "level": ["province", "county"]}
+    ).to_excel(path, index=False)
     report = tmp_path / "refused.csv"
-    result = twin("import", "admin_areas", str(path), "--report", str(report), db=db,
-                  check=False)
+    result = twin("import", "admin_areas", str(path), "--report", str(report), db=db, check=False)
     assert result.returncode == 1
     refused = pd.read_csv(report, dtype=str)
     assert list(refused["row"]) == ["2", "3"] and list(refused["field"]) == ["code", "level"]

@@ -6,7 +6,7 @@ from twin.errors import InvalidInput, NotFound
 
 def test_table_covers_the_country_to_township_and_shenzhen_to_community():
     table = load_divisions()
-    levels = {level: 0 for level in Level}
+    levels = dict.fromkeys(Level, 0)
     for d in table:
         levels[d.level] += 1
     assert levels[Level.province] == 31

@@ -54,7 +54,7 @@ def test_people_are_clearly_synthetic(sample_engine):
     with sample_engine.connect() as conn:
         people = conn.execute(select(models.Person.name, models.Person.id_masked)).all()
     assert all(re.search(r"\d", name) for name, _ in people)
-    assert all(masked.startswith("449999") for _, masked in people)  # a county that does not exist
+    assert all(masked.startswith("4499") for _, masked in people)  # counties that do not exist
 
 
 def test_geometry_is_valid_and_inside_the_district(sample_engine):
@@ -76,13 +76,21 @@ def test_every_building_lies_in_its_community(sample_engine):
 
 def test_address_tree_is_linked_and_complete(sample_engine):
     with sample_engine.connect() as conn:
-        orphans = conn.execute(text(
-            "SELECT count(*) FROM address c LEFT JOIN address p ON p.code = c.parent_code "
-            "WHERE c.parent_code IS NOT NULL AND p.code IS NULL")).scalar()
-        levels = dict(conn.execute(text("SELECT level, count(*) FROM address GROUP BY level")).all())
-        rooms_without_house = conn.execute(text(
-            "SELECT count(*) FROM address a LEFT JOIN house h ON h.address_code = a.code "
-            "WHERE a.level = 'room' AND h.code IS NULL")).scalar()
+        orphans = conn.execute(
+            text(
+                "SELECT count(*) FROM address c LEFT JOIN address p ON p.code = c.parent_code "
+                "WHERE c.parent_code IS NOT NULL AND p.code IS NULL"
+            )
+        ).scalar()
+        levels = dict(
+            conn.execute(text("SELECT level, count(*) FROM address GROUP BY level")).all()
+        )
+        rooms_without_house = conn.execute(
+            text(
+                "SELECT count(*) FROM address a LEFT JOIN house h ON h.address_code = a.code "
+                "WHERE a.level = 'room' AND h.code IS NULL"
+            )
+        ).scalar()
     assert orphans == 0
     assert set(levels) == {"road", "door", "building", "unit", "floor", "room"}
     assert rooms_without_house == 0

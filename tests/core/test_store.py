@@ -8,8 +8,17 @@ from twin.store import is_postgis, migrate
 
 from ..stores import STORES, ready_store
 
-GEOMETRY_TABLES = {"admin_area", "grid", "road", "address", "building", "house", "person",
-                   "organization", "city_object"}
+GEOMETRY_TABLES = {
+    "admin_area",
+    "grid",
+    "road",
+    "address",
+    "building",
+    "house",
+    "person",
+    "organization",
+    "city_object",
+}
 
 
 @pytest.fixture(params=STORES)
@@ -21,11 +30,13 @@ def store(request, tmp_path):
 def spatially_indexed(engine) -> set[str]:
     with engine.connect() as conn:
         if is_postgis(engine):
-            rows = conn.execute(text(
-                "SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist (geom)%'"))
+            rows = conn.execute(
+                text("SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist (geom)%'")
+            )
         else:
-            rows = conn.execute(text(
-                "SELECT f_table_name FROM geometry_columns WHERE spatial_index_enabled = 1"))
+            rows = conn.execute(
+                text("SELECT f_table_name FROM geometry_columns WHERE spatial_index_enabled = 1")
+            )
         return {r[0] for r in rows}
 
 
@@ -49,25 +60,40 @@ def test_migrate_twice_changes_nothing(store):
 
 def test_divisions_are_installed(store):
     with store.connect() as conn:
-        n = conn.execute(select(models.AdminArea.code).where(
-            models.AdminArea.parent_code == "440305000000")).all()
+        n = conn.execute(
+            select(models.AdminArea.code).where(models.AdminArea.parent_code == "440305000000")
+        ).all()
     assert len(n) == 9
 
 
 def road(code="R1", name="测试路"):
     from shapely.geometry import LineString
-    return {"code": code, "name": name, "county_code": "440305000000",
-            "geom": LineString([(113.9, 22.5), (113.91, 22.5)])}
+
+    return {
+        "code": code,
+        "name": name,
+        "county_code": "440305000000",
+        "geom": LineString([(113.9, 22.5), (113.91, 22.5)]),
+    }
 
 
-@pytest.mark.parametrize("bad, constraint", [
-    ({"code": "A2", "parent_code": "NO-SUCH", "level": "door"}, "parent link"),
-    ({"code": "A3", "level": "street"}, "level check"),
-    ({"code": "A1", "level": "road"}, "unique code"),
-])
+@pytest.mark.parametrize(
+    "bad, constraint",
+    [
+        ({"code": "A2", "parent_code": "NO-SUCH", "level": "door"}, "parent link"),
+        ({"code": "A3", "level": "street"}, "level check"),
+        ({"code": "A1", "level": "road"}, "unique code"),
+    ],
+)
 def test_constraints_keep_the_address_tree_consistent(store, bad, constraint):
     from shapely.geometry import Point
-    base = {"value": "x", "full_text": "x", "county_code": "440305000000", "geom": Point(113.9, 22.5)}
+
+    base = {
+        "value": "x",
+        "full_text": "x",
+        "county_code": "440305000000",
+        "geom": Point(113.9, 22.5),
+    }
     with store.begin() as conn:
         write_rows(conn, models.Address.__table__, [{**base, "code": "A1", "level": "road"}])
     with pytest.raises(IntegrityError), store.begin() as conn:

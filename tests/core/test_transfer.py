@@ -1,15 +1,15 @@
 import pandas as pd
-import shapely
 import pytest
+import shapely
 from sqlalchemy import delete, func, select
 
+import sample_data
 from twin import models
 from twin.errors import InvalidInput
 from twin.layers import LAYERS
 from twin.transfer import export_layer, import_layer, read_layer
 
 from ..stores import STORES, ready_store
-import sample_data
 
 FORMATS = ["csv", "xlsx", "geojson", "gpkg", "shp"]
 
@@ -46,7 +46,9 @@ def test_buildings_round_trip_through_every_format(store, tmp_path, fmt):
         assert list(after["floors"]) == list(before["floors"])
         # Same vertices to 1e-9° (Shapefile may reorder rings, so compare normalised forms).
         assert shapely.equals_exact(
-            shapely.normalize(after.geometry.values), shapely.normalize(before.geometry.values), 1e-9
+            shapely.normalize(after.geometry.values),
+            shapely.normalize(before.geometry.values),
+            1e-9,
         ).all()
     finally:
         wipe_buildings(store)
