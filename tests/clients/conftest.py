@@ -6,8 +6,8 @@ database (dropped afterwards); the client tests run against each.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 
 import pytest
 
@@ -15,7 +15,8 @@ import sample_data
 from twin.settings import StoreSettings
 from twin.store import migrate, open_store
 
-from .servers import TwinServer, create_database, drop_database, start_twin, stop
+from ..stores import postgis_database
+from .servers import TwinServer, start_twin, stop
 
 
 @pytest.fixture(scope="session", params=["spatialite", "postgis"])
@@ -24,22 +25,17 @@ def twin_server(
 ) -> Iterator[TwinServer]:
     """The twin served by uvicorn over a store holding the small sample city."""
     workdir = tmp_path_factory.mktemp(f"twin-{request.param}")
-    db_name = None
-    if request.param == "spatialite":
-        url = f"sqlite:///{workdir / 'twin.db'}"
-    else:
-        db_name = f"twin_clients_{uuid.uuid4().hex[:8]}"
-        url = create_database(db_name)
-    engine = open_store(StoreSettings(database_url=url))
-    try:
-        migrate(engine)
-        sample_data.load(engine, "small")
-        server = start_twin(url, workdir)
+    fresh = (nullcontext(f"sqlite:///{workdir / 'twin.db'}") if request.param == "spatialite"
+             else postgis_database("twin_clients"))
+    with fresh as url:
+        engine = open_store(StoreSettings(database_url=url))
         try:
-            yield TwinServer(server.url, server.log, server.process, request.param, engine)
+            migrate(engine)
+            sample_data.load(engine, "small")
+            server = start_twin(url, workdir)
+            try:
+                yield TwinServer(server.url, server.log, server.process, request.param, engine)
+            finally:
+                stop(server.process)
         finally:
-            stop(server.process)
-    finally:
-        engine.dispose()
-        if db_name:
-            drop_database(db_name)
+            engine.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ def pygeoapi_bin() -> Path:
     """The bin/ of pygeoapi's own virtualenv, installing it first if it is not there."""
     venv = PEERS_DIR / "pygeoapi"
     if not (venv / "bin" / "gunicorn").exists():
-        env = {**os.environ, "TWIN_PEERS_DIR": str(PEERS_DIR)}
+        env = {**os.environ, "TWIN_PEERS_DIR": str(PEERS_DIR), "PYTHON": sys.executable}
         subprocess.run(["bash", str(REPO / "bench/peers/install.sh"), "pygeoapi"],
                        check=True, timeout=600, env=env)
     return venv / "bin"

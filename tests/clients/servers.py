@@ -17,18 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-from sqlalchemy import Engine, text
-
-from twin.settings import StoreSettings
-from twin.store import open_store
+from sqlalchemy import Engine
 
 REPO = Path(__file__).resolve().parents[2]
 WRITE_KEY = "clients-writer-key"
 READ_ONLY_KEY = "clients-reader-key"
 API_KEYS = {WRITE_KEY: ["read", "write"], READ_ONLY_KEY: ["read"]}
-POSTGIS_ADMIN_URL = os.environ.get(
-    "TWIN_TEST_POSTGIS_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
 
 
 def free_port() -> int:
@@ -119,23 +113,6 @@ def start_twin(database_url: str, workdir: Path) -> RunningServer:
     cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
            "--host", "127.0.0.1", "--port", str(port), "--log-level", "info"]
     return launch(cmd, env=env, log=workdir / "twin.log", ready_path="/", port=port)
-
-
-def create_database(name: str) -> str:
-    """A new empty PostGIS database on the test server; its SQLAlchemy URL."""
-    admin = open_store(StoreSettings(database_url=POSTGIS_ADMIN_URL))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return POSTGIS_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-
-def drop_database(name: str) -> None:
-    """Drop a database `create_database` made."""
-    admin = open_store(StoreSettings(database_url=POSTGIS_ADMIN_URL))
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def tool(name: str) -> str:
