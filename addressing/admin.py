@@ -91,6 +91,7 @@ def short_names(d: Division) -> list[str]:
     m = _AUTONOMOUS.match(d.name)
     if m:
         out.append(m.group(1))
+        out.append(m.group(1) + d.name[-1])  # 延边州, 长阳县 as people write them
     for suffix in _SUFFIXES[d.level]:
         if d.name.endswith(suffix) and len(d.name) - len(suffix) >= 2:
             out.append(d.name[: -len(suffix)])

@@ -296,16 +296,27 @@ class IndexBuilder:
         for _ in range(3):
             if current == NO_PARENT:
                 break
-            prefix = self._texts.get(current)
-            if prefix is not None and text.startswith(prefix):
+            prefix = self._text_of(current)
+            if text.startswith(prefix):
                 base = current
                 text = text[len(prefix) :]
                 break
-            current = int(self.parent[current])
+            current = self.parent[current]
         self.text_base.append(base)
         self.text_suffix.append(self._intern(self._suffix_ids, self.suffixes, text))
-        if level != "room":
-            self._texts[node] = (self._texts[base] if base != NO_PARENT else "") + text
+
+    def _text_of(self, node: int) -> str:
+        """A stored node's full text, rebuilt from its suffix chain (recent ones cached)."""
+        cached = self._texts.get(node)
+        if cached is not None:
+            return cached
+        base = self.text_base[node]
+        text = (self._text_of(base) if base != NO_PARENT else "") + self.suffixes[
+            self.text_suffix[node]]
+        if len(self._texts) > 50_000:  # siblings arrive together: a small cache suffices
+            self._texts.clear()
+        self._texts[node] = text
+        return text
 
     def _file(self, node: int, parent: int, level: str, value: str, row: Mapping[str, Any]) -> None:
         if level in ("road", "compound") or parent == NO_PARENT:

@@ -49,6 +49,7 @@ def test_context_decides_duplicates():
 def test_short_names_and_autonomous_areas():
     assert chains("深圳南山") == [["440300000000", "440305000000"]]
     assert chains("吉林省延边")[0][-1] == "222400000000"
+    assert chains("延边州延吉市")[0][-1] == "222401000000"
     assert chains("广西南宁市")[0] == ["450000000000", "450100000000"]
 
 
