@@ -13,12 +13,12 @@ from twin.settings import Settings
 
 def get_engine(request: Request) -> Engine:
     """The store's engine, made in the app lifespan."""
-    return request.app.state.engine  # type: ignore[no-any-return]
+    return request.app.state.engine
 
 
 def get_settings(request: Request) -> Settings:
     """The settings the app was built with."""
-    return request.app.state.settings  # type: ignore[no-any-return]
+    return request.app.state.settings
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]

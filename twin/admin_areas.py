@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Engine, bindparam, func, select, update
+from sqlalchemy import Engine, Table, bindparam, func, select, update
 
 from twin.bulk import promote, write_rows
 from twin.divisions import load_divisions
 from twin.models import STORAGE_SRID, AdminArea
 
-TABLE = AdminArea.__table__
+TABLE: Table = AdminArea.__table__  # type: ignore[assignment]
 
 
 def install_divisions(engine: Engine) -> int:
     """Insert the NBS 2023 areas not yet in the store; returns how many were added."""
     with engine.begin() as conn:
         present = set(conn.execute(select(TABLE.c.code)).scalars())
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "code": d.code,
                 "name": d.name,
@@ -30,8 +31,8 @@ def install_divisions(engine: Engine) -> int:
             if d.code not in present
         ]
         # Parents sort before children by code, which keeps foreign keys satisfied.
-        rows.sort(key=lambda r: r["code"])
-        write_rows(conn, TABLE, rows)  # type: ignore[arg-type]
+        rows.sort(key=lambda r: str(r["code"]))
+        write_rows(conn, TABLE, rows)
     return len(rows)
 
 

@@ -10,14 +10,14 @@ import csv
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Protocol
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
-from twin.errors import TwinError
+from twin.errors import RowProblem, TwinError
 from twin.settings import Settings
 
 app = typer.Typer(help="cim-twin: standard addresses, unified codes and one map of a city.",
@@ -29,6 +29,16 @@ DatabaseUrl = Annotated[
     typer.Option("--database-url", envvar="TWIN_DATABASE_URL",
                  help="store URL (default: the embedded SpatiaLite file twin.db)"),
 ]
+
+
+class ImportOutcome(Protocol):
+    """What any import reports: the refused rows and a line for people."""
+
+    problems: list[RowProblem]
+
+    def summary(self) -> str:
+        """One line for people."""
+        ...
 
 
 def settings_for(database_url: str | None) -> Settings:
@@ -104,7 +114,7 @@ def load_sample(
     console.print(", ".join(f"{k} {v}" for k, v in report.counts.items()))
 
 
-def _write_problems(path: Path, problems: list) -> None:  # type: ignore[type-arg]
+def _write_problems(path: Path, problems: list[RowProblem]) -> None:
     with path.open("w", newline="", encoding="utf-8-sig") as f:
         writer = csv.writer(f)
         writer.writerow(["row", "field", "value", "reason"])
@@ -127,6 +137,7 @@ def import_file(
     from twin.transfer import import_layer
 
     engine = ready_engine(database_url)
+    result: ImportOutcome
     try:
         target = get_layer(layer)
         if layer == "addresses" and _is_address_base(file):

@@ -269,9 +269,10 @@ def _rows(layer: Layer, table: SourceTable) -> Iterator[tuple[int, dict[str, Any
             except (ValueError, json.JSONDecodeError) as exc:
                 problem = RowProblem(number, name, text, str(exc))
                 break
-            if allowed[name] is not None and row[name] not in allowed[name]:
+            choices = allowed[name]
+            if choices is not None and row[name] not in choices:
                 problem = RowProblem(
-                    number, name, text, f"must be one of {', '.join(sorted(allowed[name]))}"
+                    number, name, text, f"must be one of {', '.join(sorted(choices))}"
                 )
                 break
         if problem is None:

@@ -18,8 +18,9 @@ router = APIRouter(tags=["Common"])
 def landing(request: Request, settings: SettingsDep, media: MediaTypeDep) -> object:
     """Links to everything the service offers."""
     json_type = MediaType.json.value
+    title = settings.api.title
     body = {
-        "title": settings.api.title,
+        "title": title,
         "description": settings.api.description,
         "links": [
             link(url_for(request, "/"), "self", json_type, "This document"),
@@ -32,7 +33,7 @@ def landing(request: Request, settings: SettingsDep, media: MediaTypeDep) -> obj
         ],
     }
     if media is MediaType.html:
-        return render(request, "landing.html", body["title"], body)
+        return render(request, "landing.html", title, body)
     return body
 
 

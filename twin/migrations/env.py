@@ -14,7 +14,8 @@ def run() -> None:
         from twin.settings import StoreSettings
         from twin.store import open_store
 
-        engine = open_store(StoreSettings(database_url=config.get_main_option("sqlalchemy.url")))
+        url = config.get_main_option("sqlalchemy.url") or ""
+        engine = open_store(StoreSettings(database_url=url))
         with engine.begin() as connection:
             _configure_and_run(connection)
         return
