@@ -122,7 +122,7 @@ class TwinProvider(BaseProvider):
             self.layer: Layer = get_layer(provider_def.get("layer") or self.name)
         except TwinError as exc:
             raise ProviderConnectionError(str(exc)) from exc
-        self.id_field = self.id_field or self.layer.id_column
+        self.id_field: str = provider_def.get("id_field") or self.layer.id_column
         self.storage_crs = provider_def.get("storage_crs")
         self._lat_first = _lat_first(self.storage_crs)
         include_sensitive = bool(provider_def.get("include_sensitive", False))
@@ -237,7 +237,7 @@ class TwinProvider(BaseProvider):
         return names
 
     def _select(self, names: list[str], skip_geometry: bool) -> Any:
-        columns = [self._columns[n] for n in names]
+        columns: list[Any] = [self._columns[n] for n in names]
         if not skip_geometry:
             columns.append(func.ST_AsBinary(self.layer.geometry_column).label("__wkb"))
         return select(*columns)
@@ -256,7 +256,7 @@ class TwinProvider(BaseProvider):
             x0, y0, x1, y1 = y0, x0, y1, x1
         geom = self.layer.geometry_column
         env = _envelope(x0, y0, x1, y1)
-        clauses = [func.ST_Intersects(geom, env)]
+        clauses: list[Any] = [func.ST_Intersects(geom, env)]
         if not self._postgis:
             # SpatiaLite does not use its R*Tree by itself: ask the index for candidate rows.
             index = f"idx_{self.layer.table.name}_geom"
