@@ -35,7 +35,7 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql.functions import Function
 
 from api.features.temporal import Interval, datetime_clause, parse_instant
@@ -50,7 +50,7 @@ BBox = tuple[float, float, float, float]
 # sort; above it, walking the primary key in order is the cheaper plan.
 SMALL_MATCH = 50_000
 # How long PostGIS may spend counting numberMatched before the page goes without it.
-COUNT_BUDGET_MS = 150
+COUNT_BUDGET_MS = 300
 GEOJSON_DIGITS = 9
 
 
@@ -279,21 +279,58 @@ def budgeted_count(conn: Connection, engine: Engine, q: FeatureQuery) -> int | N
     if not is_postgis(engine):
         count = int(conn.execute(stmt).scalar_one())
     else:
-        # Reads run in autocommit (see api.features.items.reading): a cancelled count
-        # leaves no transaction to roll back, and the session timeout is put back after.
-        conn.exec_driver_sql(f"SET statement_timeout = {COUNT_BUDGET_MS}")
-        try:
-            count = int(conn.execute(stmt).scalar_one())
-        except OperationalError as exc:
-            if "statement timeout" not in str(exc.orig):
-                raise
+        count = _count_within_budget(conn, stmt)
+        if count is None:
             return _remember(key, None)
-        finally:
-            conn.exec_driver_sql("SET statement_timeout = 0")
     # Only costly counts are kept: a cheap one is simply counted again, always fresh.
     if (time.perf_counter() - started) * 1000 >= COUNT_MEMO_MIN_MS:
         _remember(key, count)
     return count
+
+
+def _count_within_budget(conn: Connection, stmt: Select[Any]) -> int | None:
+    """Run a PostGIS count under a statement timeout; None when it runs out."""
+    autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    # In autocommit (api.features.items.reading) a cancelled count leaves no transaction
+    # to roll back; inside a transaction a savepoint keeps the transaction usable.
+    savepoint = None if autocommit else conn.begin_nested()
+    scope = "" if autocommit else "LOCAL "
+    conn.exec_driver_sql(f"SET {scope}statement_timeout = {COUNT_BUDGET_MS}")
+    try:
+        count: int | None = int(conn.execute(stmt).scalar_one())
+    except OperationalError as exc:
+        if "statement timeout" not in str(exc.orig):
+            raise
+        count = None
+        if savepoint is not None:
+            savepoint.rollback()
+            return None
+    conn.exec_driver_sql(f"SET {scope}statement_timeout = 0")
+    if savepoint is not None:
+        savepoint.commit()
+    return count
+
+
+def estimated_bbox_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float:
+    """PostGIS's guess of how many rows the bbox holds, from the column's statistics.
+
+    Cheaper and closer than the plan of the whole query; before the table's first ANALYZE
+    there are no statistics, and the plan's guess is used instead.
+    """
+    if q.bbox is None:
+        return estimated_rows(conn, engine, q)
+    name = q.layer.table.name
+    try:
+        guess = conn.execute(
+            select(func._postgis_selectivity(func.to_regclass(name), "geom",
+                                             envelope(engine, q.bbox))
+                   * literal_column("reltuples"))
+            .select_from(table("pg_class", column("oid"), column("reltuples")))
+            .where(literal_column("oid") == func.to_regclass(name))
+        ).scalar()
+    except DBAPIError:
+        return estimated_rows(conn, engine, q)
+    return float("inf") if guess is None else max(float(guess), 0.0)
 
 
 def estimated_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float:
@@ -410,7 +447,7 @@ def fetch_page(conn: Connection, engine: Engine, q: FeatureQuery,
     count first, and the count picks the plan of the page on PostGIS.
     """
     single = q.bbox is not None and (
-        not is_postgis(engine) or estimated_rows(conn, engine, q) <= SMALL_MATCH)
+        not is_postgis(engine) or estimated_bbox_rows(conn, engine, q) <= SMALL_MATCH)
     if single:
         stmt, offset, reverse = single_scan_statement(engine, q, cols)
         rows = conn.execute(stmt).all()
