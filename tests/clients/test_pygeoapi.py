@@ -118,6 +118,22 @@ def test_plugin_cql2_filter_and_sort(twin_server: TwinServer,
     assert heights == sorted(heights, reverse=True)
 
 
+def test_plugin_datetime_on_the_address_tree(twin_server: TwinServer,
+                                             pygeoapi_server: RunningServer) -> None:
+    addresses = LAYERS["addresses"].table
+    with twin_server.engine.connect() as conn:
+        total = conn.scalar(select(func.count()).select_from(addresses))
+    current = get(pygeoapi_server.url, "/collections/addresses/items", limit=1,
+                  datetime="2000-01-01/..")
+    assert current["numberMatched"] == total  # every address is valid now
+    before = get(pygeoapi_server.url, "/collections/addresses/items", limit=1,
+                 datetime="../1900-01-01")
+    assert before["numberMatched"] == 0
+    response = httpx.get(f"{pygeoapi_server.url}/collections/buildings/items",
+                         params={"f": "json", "datetime": "2020-01-01"})
+    assert response.status_code == 400 and "no time" in response.text
+
+
 def test_plugin_refuses_an_unknown_property_clearly(pygeoapi_server: RunningServer) -> None:
     response = httpx.get(f"{pygeoapi_server.url}/collections/buildings/items",
                          params={"f": "json", "filter": "storeys > 3"})
