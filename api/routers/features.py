@@ -60,6 +60,15 @@ CONFORMANCE = [
 ]
 
 ParamsDep = Annotated[ItemsParams, Depends(items_params)]
+FEATURE_BODY = {"requestBody": {"required": True, "content": {
+    media: {"schema": {"$ref": "https://geojson.org/schema/Feature.json"}}
+    for media in ("application/geo+json", "application/json")}}}
+PATCH_BODY = {"requestBody": {"required": True, "content": {
+    media: {"schema": {"type": "object", "description": "A partial Feature: the properties "
+                       "to change and, if it changes, the geometry"}}
+    for media in ("application/merge-patch+json", "application/geo+json", "application/json")}}}
+WRITE_HEADERS = ("Send X-API-Key (or Authorization: Bearer) with the write scope; If-Match "
+                 "with the ETag of the last read; Content-Crs when the geometry is not CRS84.")
 FILTER_PREFIX = "p_"
 
 
@@ -150,7 +159,8 @@ def _item_url(request: Request, layer: Layer, code: str) -> str:
 
 
 @router.post("/collections/{collectionId}/items", operation_id="createFeature",
-             summary="Add a feature (write scope)", status_code=201)
+             summary="Add a feature (write scope)", status_code=201,
+             description=WRITE_HEADERS, openapi_extra=FEATURE_BODY)
 async def create_feature(request: Request, collectionId: str, engine: EngineDep,  # noqa: N803
                          principal: PrincipalDep) -> Response:
     """Create a feature from a GeoJSON Feature; answers 201 with its Location and ETag."""
@@ -181,7 +191,8 @@ async def _change(request: Request, collection_id: str, feature_id: str, engine:
 
 
 @router.put("/collections/{collectionId}/items/{featureId}", operation_id="replaceFeature",
-            summary="Replace a feature (write scope, If-Match)")
+            summary="Replace a feature (write scope, If-Match)", description=WRITE_HEADERS,
+            openapi_extra=FEATURE_BODY)
 async def replace_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
                           engine: EngineDep, principal: PrincipalDep) -> Response:
     """Replace a feature's properties and geometry; its code stays."""
@@ -189,7 +200,8 @@ async def replace_feature(request: Request, collectionId: str, featureId: str,  
 
 
 @router.patch("/collections/{collectionId}/items/{featureId}", operation_id="updateFeature",
-              summary="Update part of a feature (write scope, If-Match)")
+              summary="Update part of a feature (write scope, If-Match)",
+              description=WRITE_HEADERS, openapi_extra=PATCH_BODY)
 async def update_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
                          engine: EngineDep, principal: PrincipalDep) -> Response:
     """Merge the given properties (and geometry, if any) into a feature."""
@@ -197,7 +209,8 @@ async def update_feature(request: Request, collectionId: str, featureId: str,  #
 
 
 @router.delete("/collections/{collectionId}/items/{featureId}", operation_id="deleteFeature",
-               summary="Retire a feature (write scope, If-Match)", status_code=204)
+               summary="Retire a feature (write scope, If-Match)", status_code=204,
+               description=WRITE_HEADERS)
 def delete_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
                    engine: EngineDep, principal: PrincipalDep) -> Response:
     """Retire the feature (a building is demolished); it is never erased."""

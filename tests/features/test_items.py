@@ -261,3 +261,17 @@ def test_admin_areas_filter_by_bbox_and_refuse_datetime(client):
     assert all(f["id"].startswith("440305") for f in body["features"])
     refused = client.get("/collections/admin_areas/items", params={"datetime": "2020-01-01"})
     assert refused.status_code == 400 and refused.json()["field"] == "datetime"
+
+
+def test_openapi_declares_reads_writes_and_queryables(client):
+    response = client.get("/api")
+    assert response.headers["content-type"] == "application/vnd.oai.openapi+json;version=3.0"
+    paths = response.json()["paths"]
+    for layer in LAYERS:
+        assert "get" in paths[f"/collections/{layer}/items"]
+        assert "get" in paths[f"/collections/{layer}/items/{{featureId}}"]
+    writes = paths["/collections/{collectionId}/items/{featureId}"]
+    assert {"put", "patch", "delete"} <= set(writes)
+    assert "application/geo+json" in writes["put"]["requestBody"]["content"]
+    assert "post" in paths["/collections/{collectionId}/items"]
+    assert "get" in paths["/collections/{collectionId}/queryables"]
