@@ -283,7 +283,7 @@ def _road_follows(text: str, end: int) -> bool:
 def _extend(
     chains: list[tuple[AdminName, ...]], names: list[AdminName]
 ) -> list[tuple[AdminName, ...]]:
-    out = []
+    out: list[tuple[AdminName, ...]] = []
     for chain in chains:
         last = chain[-1].division if chain else None
         for n in names:

@@ -16,10 +16,10 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from shapely.geometry import Point
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Table, select
 
 from addressing.admin import short_names
 from addressing.index import name_key
@@ -348,7 +348,7 @@ def _write(engine: Engine, nodes: list[_Node]) -> None:
         else:
             row["geom"] = None
         rows.append(row)
-    table = Address.__table__
+    table = cast(Table, Address.__table__)
     with engine.begin() as conn:
         for start in range(0, len(rows), BATCH):
             write_rows(conn, table, rows[start : start + BATCH])

@@ -25,6 +25,7 @@ MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
 FUZZY_CUTOFF = 80  # rapidfuzz ratio a misspelt road or compound name must reach
 MAX_CANDIDATES = 10
+CONFLICT = -1  # separates anchors found by road+door from those found by compound name
 FUZZY_SCAN_LIMIT = 5_000  # names in the areas beyond which no linear edit-distance scan runs
 
 
@@ -131,13 +132,17 @@ class Geocoder:
         penalty += anchor_penalty
         if not anchors:
             return self._admin_only(result, parsed, areas, notes, penalty, missing=True)
-        found = [self._descend(a, parsed) for a in anchors]
-        best_depth = max(self._depth(f) for f in found)
-        deepest = [f for f in found if self._depth(f) == best_depth]
-        complete = [f for f in deepest if f.complete]
-        pool = complete or deepest
-        unique = {f.node: f for f in pool}
-        pool = list(unique.values())
+        conflict = anchors[-1] == CONFLICT
+        if conflict:
+            # Road+door and compound name two real places: the best of each side is kept,
+            # and if they differ the answer is a tie, never one side silently.
+            split = anchors.index(CONFLICT)
+            sides = [anchors[:split], anchors[split + 1 : -1]]
+            pool = [p for side in sides if side for p in self._best([self._descend(a, parsed)
+                                                                     for a in side])[:1]]
+            pool = list({f.node: f for f in pool}.values())
+        else:
+            pool = self._best([self._descend(a, parsed) for a in anchors])
         leftovers = [e for e in parsed.leftovers if e.level == "unknown"]
         penalty += min(20, 5 * len(leftovers))
         if leftovers:
@@ -162,6 +167,13 @@ class Geocoder:
         result.reason = "; ".join(notes) or "every typed element found"
         return result
 
+    def _best(self, found: list[_Found]) -> list[_Found]:
+        """The deepest results, complete ones first, one per node."""
+        best_depth = max(self._depth(f) for f in found)
+        deepest = [f for f in found if self._depth(f) == best_depth]
+        pool = [f for f in deepest if f.complete] or deepest
+        return list({f.node: f for f in pool}.values())
+
     def _depth(self, found: _Found) -> int:
         return LEVEL_CODE[self.index.level_of(found.node)]
 
@@ -185,6 +197,7 @@ class Geocoder:
                 penalty += p
                 notes += n
         if roads and doors:
+            assert compound_el is not None and road_el is not None
             door_el = parsed.get("door")
             road_set = set(roads)
             on_road = [d for d in doors if index.parent_of(d) in road_set]
@@ -195,16 +208,19 @@ class Geocoder:
                 if agree:
                     return agree, penalty, notes
                 if by_number:
+                    # Door and compound point at different places: follow both, so that
+                    # only what fits the rest of the address wins (or a tie is reported).
                     notes.append(f"{compound_el.value} is not at {road_el.value}{door_el.value}")
-                    return by_number, penalty + 15, notes
+                    return [*by_number, CONFLICT, *doors, CONFLICT], penalty + 15, notes
             if on_road:
                 return on_road, penalty, notes
             # The typed road and compound disagree: follow both; a tie says so.
             notes.append(f"{compound_el.value} is not on {road_el.value}")
-            return roads + doors, penalty + 15, notes
+            return [*roads, CONFLICT, *doors, CONFLICT], penalty + 15, notes
         if roads:
             return roads, penalty, notes
         if doors:
+            assert compound_el is not None
             if road_el is not None:
                 notes.append(f"road {road_el.value} not found; located by {compound_el.value}")
                 penalty += 10
@@ -221,8 +237,8 @@ class Geocoder:
         if nodes:
             return nodes, 0, []
         if lexicon.get(key):
-            names = "/".join(sorted({d.name for d in areas}))
-            return [], 0, [f"{what} {typed} exists, but not in {names}"]
+            where = "/".join(sorted({d.name for d in areas}))
+            return [], 0, [f"{what} {typed} exists, but not in {where}"]
         for name in lexicon.by_sound(key):
             nodes = self._within(lexicon.get(name), areas)
             if nodes:

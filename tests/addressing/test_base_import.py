@@ -105,3 +105,17 @@ def empty_engine_spatialite(tmp_path):
 
     with ready_store("spatialite", tmp_path) as engine:
         yield engine
+
+
+def test_road_and_compound_that_disagree_give_a_tie(empty_engine_spatialite, tmp_path):
+    rows = GOOD + [["440305", "粤海街道", "", "深南大道", "9988号", "", "A座", "", "12层",
+                    "1201室", "113.951", "22.541", "", ""]]
+    import_address_base(empty_engine_spatialite, write(tmp_path / "b.csv", rows))
+    geocoder = Geocoder(build_index(empty_engine_spatialite))
+    # 深南大道9988号 has an A座1201 and so has 科兴科学园 (at 科苑路15号): two real places.
+    r = geocoder.geocode("深南大道9988号科兴科学园A座1201")
+    assert r.status == "tie" and len(r.candidates) == 2
+    assert "科兴科学园 is not on 深南大道" in r.reason
+    # Only the compound side has a B座: the address is found there, with the doubt noted.
+    r = geocoder.geocode("深南大道9988号科兴科学园A座1202")
+    assert r.status == "matched" and "科苑路15号" in r.full_text and r.score < 100
