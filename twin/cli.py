@@ -270,5 +270,14 @@ from twin.coding.cli import code_command  # noqa: E402 - issue 4's command lives
 
 app.command("code")(code_command)
 
+def main() -> None:
+    """The `twin` console script: every core error ends as a message and exit code 2."""
+    try:
+        app()
+    except TwinError as exc:
+        console.print(f"[red]error:[/red] {exc}")
+        raise SystemExit(2) from None
+
+
 if __name__ == "__main__":
-    app()
+    main()

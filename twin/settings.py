@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"
@@ -23,6 +23,11 @@ class StoreSettings(BaseSettings):
     spatialite_library: str = Field(
         default="mod_spatialite", description="SpatiaLite extension to load for sqlite URLs"
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _blank_means_default(cls, value: str) -> str:
+        return value.strip() or "sqlite:///twin.db"
 
     @property
     def is_sqlite(self) -> bool:

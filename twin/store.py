@@ -25,7 +25,8 @@ from alembic import command
 from alembic.config import Config
 from geoalchemy2.admin.dialects.sqlite import init_spatialite
 from sqlalchemy import Engine, create_engine, event, inspect, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from twin.errors import StoreError
@@ -77,6 +78,13 @@ def _on_sqlite_connect(dbapi_conn: object, _record: object, *, library: str) -> 
 def open_store(settings: StoreSettings | None = None) -> Engine:
     """An engine for the configured store, with SpatiaLite loaded for sqlite URLs."""
     settings = settings or StoreSettings()
+    try:
+        make_url(settings.database_url)
+    except ArgumentError:
+        raise StoreError(
+            f"cannot read the store URL {settings.database_url!r} (TWIN_DATABASE_URL); use "
+            "sqlite:///path/twin.db or postgresql+psycopg://user@host:5432/db"
+        ) from None
     if settings.is_sqlite:
         path = settings.sqlite_path
         if path is not None and path.parent and not path.parent.exists():
