@@ -131,3 +131,26 @@ def test_other_formats_and_a_projected_crs(city, messy, tmp_path):
     assert digest(out_x) == digest(out_x2)
     assert list(pd.read_excel(out_x, dtype=str).columns)[-4:] == ["code", "status",
                                                                  "match_method", "reason"]
+
+
+def test_a_building_listed_again_with_a_twin_keeps_one_code(city, tmp_path):
+    """File 1 lists a new building once; file 2 lists it again next to a slightly shifted
+    copy of itself. The copy joins the building file 1 created: one building, one code."""
+    reg = messy_registry(city, rows=60, seed=21, shares={"new": 1.0, "existing_shifted": 0.0,
+                         "existing_address": 0.0, "existing_point": 0.0, "new_duplicate": 0.0,
+                         "conflict_two_buildings": 0.0, "conflict_address": 0.0,
+                         "bad_geometry": 0.0, "bad_year": 0.0, "unknown_address": 0.0})
+    one = reg.frame.head(1)
+    import shapely
+
+    shifted = shapely.affinity.translate(shapely.from_wkt(one.wkt.iat[0]), 2e-6, 2e-6)
+    two = pd.concat([one.assign(wkt=shapely.to_wkt(shifted)), one], ignore_index=True)
+    (tmp_path / "1.csv").write_text(one.to_csv(index=False), encoding="utf-8")
+    (tmp_path / "2.csv").write_text(two.to_csv(index=False), encoding="utf-8")
+    code_file(city, tmp_path / "1.csv", tmp_path / "o1.csv")
+    report = code_file(city, tmp_path / "2.csv", tmp_path / "o2.csv")
+    first = pd.read_csv(tmp_path / "o1.csv", dtype=str)
+    second = pd.read_csv(tmp_path / "o2.csv", dtype=str)
+    assert report.codes_issued == 0
+    assert set(second.code) == {first.code.iat[0]}
+    assert "same building as row 3" in second.reason.iat[0]

@@ -19,13 +19,26 @@ code's history says what happened, when and why.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, and_, func, select, update
+from sqlalchemy import (
+    ARRAY,
+    Connection,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    func,
+    select,
+    text,
+    update,
+)
 
 from twin import models
 from twin.codes.scheme import CodeScheme, SequenceSegment
@@ -119,11 +132,15 @@ def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence
 def find_by_natural_keys(conn: Connection, scheme: str, keys: Sequence[str]) -> dict[str, str]:
     """natural key → code for the keys of `scheme` already in the registry."""
     found: dict[str, str] = {}
-    for part in _chunks(list(keys)):
+    postgis = conn.dialect.name == "postgresql"
+    for part in _chunks(list(keys), 50_000 if postgis else LOOKUP_CHUNK):
+        # PostGIS takes the keys as one array parameter; SQLite as a bounded IN list.
+        match = (REGISTRY.c.natural_key == any_(bindparam("keys", list(part),
+                                                           type_=ARRAY(String)))
+                 if postgis else REGISTRY.c.natural_key.in_(part))
         rows = conn.execute(
             select(REGISTRY.c.natural_key, REGISTRY.c.code).where(
-                REGISTRY.c.scheme == scheme, REGISTRY.c.natural_key.in_(part)
-            )
+                REGISTRY.c.scheme == scheme, match)
         )
         found.update((k, c) for k, c in rows)
     return found
@@ -141,25 +158,33 @@ def _sequence_segment(scheme: CodeScheme, request: CodeRequest) -> SequenceSegme
     )
 
 
-def _seed(conn: Connection, scheme: CodeScheme, segment: SequenceSegment, prefix: str) -> int:
-    """First free value under a new prefix: past every code already stored anywhere."""
-    start = len(prefix)
-    # Bounds on the code column let the unique index serve the lookup; the exact prefix
-    # test below decides. Codes are digits and capitals, which sort between 0 and Z.
-    lo, hi = prefix.ljust(scheme.length, "0"), prefix.ljust(scheme.length, "Z")
-    tables = (REGISTRY, *OBJECT_TABLES.get(scheme.object_type, ()))
-    highest = segment.start - 1
-    for table in tables:
+def _seed(conn: Connection, scheme: CodeScheme, segments: dict[str, SequenceSegment],
+          prefixes: list[str]) -> dict[str, int]:
+    """First free value under each new prefix: past every code already stored anywhere
+    (the registry, and tables loaded before the registry knew their codes)."""
+    by_length: dict[int, list[str]] = defaultdict(list)
+    for p in prefixes:
+        by_length[len(p)].append(p)
+    highest = {p: segments[p].start - 1 for p in prefixes}
+    postgis = conn.dialect.name == "postgresql"
+    for table in (REGISTRY, *OBJECT_TABLES.get(scheme.object_type, ())):
         code = table.c.code
-        top = conn.execute(
-            select(func.max(func.substr(code, start + 1, segment.length))).where(
-                code >= lo, code <= hi, func.length(code) == scheme.length,
-                func.substr(code, 1, start) == prefix,
-            )
-        ).scalar()
-        if top and all(ch in segment.alphabet for ch in top):
-            highest = max(highest, segment.read(top))
-    return highest + 1
+        for length, group in by_length.items():
+            width = segments[group[0]].length
+            head = func.substr(code, 1, length)
+            for part in _chunks(group, 50_000 if postgis else LOOKUP_CHUNK):
+                match = (head == any_(bindparam("prefixes", list(part), type_=ARRAY(String)))
+                         if postgis else head.in_(part))
+                rows = conn.execute(
+                    select(head, func.max(func.substr(code, length + 1, width)))
+                    .where(func.length(code) == scheme.length, match)
+                    .group_by(head)
+                )
+                for prefix, top in rows:
+                    segment = segments[prefix]
+                    if top and all(ch in segment.alphabet for ch in top):
+                        highest[prefix] = max(highest[prefix], segment.read(top))
+    return {p: v + 1 for p, v in highest.items()}
 
 
 def _lock_counters(conn: Connection, scheme: CodeScheme, wanted: dict[str, SequenceSegment]
@@ -181,8 +206,9 @@ def _lock_counters(conn: Connection, scheme: CodeScheme, wanted: dict[str, Seque
             .with_for_update()
         )
         nexts.update((p, v) for p, v in conn.execute(query))
-    for p in sorted(created):
-        nexts[p] = max(nexts[p], _seed(conn, scheme, wanted[p], p))
+    if created:
+        for p, first in _seed(conn, scheme, wanted, sorted(created)).items():
+            nexts[p] = max(nexts[p], first)
     return nexts
 
 
@@ -223,9 +249,13 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
     pending = [r for k, r in unique.items() if k not in known]
     plan: dict[str, list[CodeRequest]] = defaultdict(list)
     segments: dict[str, SequenceSegment] = {}
+    prefixes: dict[tuple[Any, ...], str] = {}  # a batch repeats few parents: validate once
     for r in pending:
         segment = _sequence_segment(scheme, r)
-        prefix = scheme.prefix(r.values, segment.name)
+        parent = (segment.name, *(r.values.get(s.name) for s in scheme.segments))
+        prefix = prefixes.get(parent)
+        if prefix is None:
+            prefix = prefixes[parent] = scheme.prefix(r.values, segment.name)
         plan[prefix].append(r)
         segments[prefix] = segment
     if plan:
@@ -243,27 +273,27 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
                         f"sequence {segment.name!r} of scheme {scheme.name!r} is exhausted "
                         f"under prefix {prefix!r}"
                     )
-                code = scheme.generate({**r.values, segment.name: value})
+                body = scheme.compose_body(prefix, segment.name, value, r.values)
                 value += 1
                 rows.append({
-                    "code": code, "scheme": scheme.name,
+                    "code": body, "scheme": scheme.name,
                     "object_type": r.object_type or scheme.object_type,
                     "object_id": r.object_id, "natural_key": r.natural_key, "status": "active",
                     "reason": reason, "predecessors": list(r.predecessors), "successors": [],
                 })
             if value != nexts[prefix]:
                 counters.append({"p": prefix, "v": value})
-        for part in _chunks(counters, 1000):
-            for c in part:
-                conn.execute(
-                    update(SEQUENCES)
-                    .where(SEQUENCES.c.scheme == scheme.name, SEQUENCES.c.prefix == c["p"])
-                    .values(next_value=c["v"])
-                )
-        inserted: set[str] = set()
-        for part in _chunks(rows, 2000):
-            stmt = _insert(conn, REGISTRY).values(list(part)).on_conflict_do_nothing()
-            inserted.update(conn.execute(stmt.returning(REGISTRY.c.natural_key)).scalars())
+        for row, code in zip(rows, scheme.finish([row["code"] for row in rows]), strict=True):
+            row["code"] = code
+        if counters:
+            conn.execute(
+                update(SEQUENCES)
+                .where(SEQUENCES.c.scheme == scheme.name,
+                       SEQUENCES.c.prefix == bindparam("p"))
+                .values(next_value=bindparam("v")),
+                counters,
+            )
+        inserted = _insert_records(conn, rows)
         lost = [row for row in rows if row["natural_key"] not in inserted]
         if lost:
             winners = find_by_natural_keys(conn, scheme.name, [row["natural_key"] for row in lost])
@@ -281,6 +311,44 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
     for k, code in known.items():
         out.setdefault((scheme.name, k), IssuedCode(code, k, False))
     return out
+
+
+# Columns a new registry row sets; the rest take their defaults (issued_at: now).
+RECORD_COLUMNS = ("code", "scheme", "object_type", "object_id", "natural_key", "status",
+                  "reason", "predecessors", "successors")
+INCOMING = "code_registry_incoming"
+
+
+def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
+    """Insert new registry rows, skipping any that clash; natural keys of those that went in.
+
+    PostGIS: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO NOTHING
+    (a batch of 50 000 codes is one round trip, not thousands). SpatiaLite: one INSERT
+    with many parameter sets.
+    """
+    if not rows:
+        return set()
+    if conn.dialect.name != "postgresql":
+        stmt = _insert(conn, REGISTRY).on_conflict_do_nothing()
+        return set(conn.execute(stmt.returning(REGISTRY.c.natural_key), rows).scalars())
+    names = ", ".join(RECORD_COLUMNS)  # fixed identifiers, never input
+    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING} "
+                      "(LIKE code_registry INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"))
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        with cur.copy(f"COPY {INCOMING} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([
+                    (json.dumps(row[c]) if row[c] else "[]")
+                    if c in ("predecessors", "successors") else row[c]
+                    for c in RECORD_COLUMNS
+                ])
+    inserted = conn.execute(text(
+        f"INSERT INTO code_registry ({names}) SELECT {names} FROM {INCOMING} "
+        "ON CONFLICT DO NOTHING RETURNING natural_key"
+    )).scalars().all()
+    conn.execute(text(f"TRUNCATE {INCOMING}"))
+    return set(inserted)
 
 
 def issue(conn: Connection, request: CodeRequest, *, reason: str = "issue") -> IssuedCode:

@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from twin.codes import beidou
-from twin.codes.check import CHECK_ALGORITHMS, check_characters
+from twin.codes.check import CHECK_ALGORITHMS, check_characters, check_characters_many
 from twin.divisions import Level, load_divisions
 from twin.errors import InvalidInput, NotFound
 
@@ -97,6 +98,8 @@ class SequenceSegment(_Segment):
                 f"sequence {self.name!r} must be {self.start}–{self.capacity - 1}, got {value}",
                 field=self.name, value=value,
             )
+        if self.alphabet == DIGITS:
+            return f"{value:0{self.length}d}"
         base, out = len(self.alphabet), ""
         for _ in range(self.length):
             out = self.alphabet[value % base] + out
@@ -212,6 +215,24 @@ class ParsedCode:
         return {s.name: s.value for s in self.segments if s.kind != "check"}
 
 
+@lru_cache(maxsize=65_536)
+def _admin_reading(text: str, must_exist: bool, level: Level | None
+                   ) -> tuple[str | None, str | None]:
+    """(error, meaning) of an admin segment's text; cached, as batches repeat a few codes."""
+    if not text.isdigit():
+        return f"must be digits, got {text!r}", None
+    if not must_exist:
+        return None, None
+    full = text.ljust(12, "0")
+    table = load_divisions()
+    if full not in table.by_code:
+        return f"{text!r} is not a division in the NBS 2023 table", None
+    division = table.by_code[full]
+    if level is not None and division.level != level:
+        return f"{text!r} is a {division.level}, not a {level}", None
+    return None, " ".join(d.name for d in table.chain(full))
+
+
 class CodeScheme(BaseModel):
     """A code scheme: ordered segments, generic generate/validate/parse."""
 
@@ -288,6 +309,27 @@ class CodeScheme(BaseModel):
             out.append(self.render_segment(s, values.get(s.name)))
         raise NotFound(f"scheme {self.name!r} has no segment {upto!r}")
 
+    def compose_body(self, prefix: str, sequence: str, value: int,
+                     values: Mapping[str, Any]) -> str:
+        """A code without its check characters, from an already validated `prefix` (see
+        `prefix()`), the value of the sequence after it, and `values` for what follows."""
+        parts, after = [prefix], False
+        for s in self.segments:
+            if s.name == sequence:
+                parts.append(s.render(value))  # type: ignore[union-attr]
+                after = True
+            elif after and not isinstance(s, CheckSegment):
+                parts.append(self.render_segment(s, values.get(s.name)))
+        return "".join(parts)
+
+    def finish(self, bodies: list[str]) -> list[str]:
+        """Append the check characters to many code bodies at once."""
+        check = self.check
+        if check is None:
+            return bodies
+        return [b + c for b, c in zip(bodies, check_characters_many(check.algorithm, bodies),
+                                      strict=True)]
+
     def generate(self, values: Mapping[str, Any] | None = None, **kw: Any) -> str:
         """A full code from segment values (check characters computed)."""
         merged = {**(values or {}), **kw}
@@ -311,18 +353,10 @@ class CodeScheme(BaseModel):
         if len(text) != segment.width:
             raise bad(f"must have {segment.width} characters, got {len(text)} ({text!r})")
         if isinstance(segment, AdminSegment):
-            if not text.isdigit():
-                raise bad(f"must be digits, got {text!r}")
-            full = text.ljust(12, "0")
-            table = load_divisions()
-            if segment.must_exist:
-                if full not in table.by_code:
-                    raise bad(f"{text!r} is not a division in the NBS 2023 table")
-                division = table.by_code[full]
-                if segment.level is not None and division.level != segment.level:
-                    raise bad(f"{text!r} is a {division.level}, not a {segment.level}")
-                return " ".join(d.name for d in table.chain(full))
-            return None
+            error, meaning = _admin_reading(text, segment.must_exist, segment.level)
+            if error:
+                raise bad(error)
+            return meaning
         if isinstance(segment, YearSegment):
             if not text.isdigit():
                 raise bad(f"must be a 4-digit year, got {text!r}")

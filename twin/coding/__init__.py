@@ -6,6 +6,7 @@ batch-code process call it); `code_registry` codes an already-read file.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -27,10 +28,14 @@ def code_file(engine: Engine, source: Path, out: Path, options: CodingOptions | 
               progress: Progress | None = None) -> CodingReport:
     """Read `source`, code every row against the store, write `out` and its report."""
     options = options or CodingOptions()
+    started = time.perf_counter()
     reg = read_registry(Path(source), crs=options.crs, address_column=options.address_column,
                         year_column=options.year_column,
                         geometry_column=options.geometry_column)
+    read = time.perf_counter() - started
     result, report = code_registry(engine, reg, options, progress)
+    started = time.perf_counter()
     write_coded(reg, result, Path(out))
     write_report(report, report_path(Path(out)))
+    report.stages = {"read": read, **report.stages, "write": time.perf_counter() - started}
     return report

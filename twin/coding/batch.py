@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Engine
+from sqlalchemy import ARRAY, Connection, Engine, String, all_, bindparam, func, select, text
 
 from twin import models
 from twin.bulk import write_rows
@@ -46,6 +46,7 @@ from twin.coding.matching import (
 )
 from twin.coding.source import RegistryFile
 from twin.errors import RowProblem
+from twin.models import STORAGE_SRID
 from twin.placement import DEFAULT_BEIDOU_LEVEL, PlacementIndex
 
 STATUSES = ("existing", "new", "conflict", "unmatched")
@@ -81,6 +82,7 @@ class CodingReport:
     problems: list[RowProblem] = field(default_factory=list)
     conflicts: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
+    stages: dict[str, float] = field(default_factory=dict)  # wall seconds per step
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (without timings, so reruns compare equal)."""
@@ -98,10 +100,12 @@ class ChunkFailure(RuntimeError):
     """Raised by the `fail_after_chunks` test hook."""
 
 
-def footprint_key(geom: object) -> str:
-    """The natural key of a new building: a hash of its normalised footprint (~1 cm)."""
-    g = shapely.normalize(shapely.set_precision(geom, 1e-7))
-    return "fp:" + hashlib.sha1(shapely.to_wkb(g), usedforsecurity=False).hexdigest()
+def footprint_keys(geoms: np.ndarray) -> list[str]:
+    """Natural keys of new buildings: hashes of their normalised footprints, coordinates
+    rounded to 1e-7° (about 1 cm), so a footprint read back from any format keys alike."""
+    rounded = shapely.normalize(shapely.transform(geoms, lambda xy: np.round(xy, 7)))
+    return ["fp:" + hashlib.sha1(wkb, usedforsecurity=False).hexdigest()
+            for wkb in shapely.to_wkb(rounded)]
 
 
 def _year(text: object) -> tuple[int | None, str | None]:
@@ -207,6 +211,14 @@ def code_registry(engine: Engine, reg: RegistryFile, options: CodingOptions | No
     """Code every row of `reg`: (result columns code/status/match_method/reason, report)."""
     options = options or CodingOptions()
     started = time.perf_counter()
+    stages: dict[str, float] = {}
+    clock = [started]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        stages[name] = stages.get(name, 0.0) + now - clock[0]
+        clock[0] = now
+
     scheme = get_scheme(options.scheme)
     n = len(reg.frame)
     good = _validate(reg)
@@ -225,13 +237,18 @@ def code_registry(engine: Engine, reg: RegistryFile, options: CodingOptions | No
     types[present] = shapely.get_type_id(geoms[present])
     polys = np.flatnonzero(np.isin(types, (3, 6)))
     keys = np.full(n, None, dtype=object)
-    keys[polys] = [footprint_key(g) for g in geoms[polys]]
+    if len(polys):
+        keys[polys] = footprint_keys(geoms[polys])
+    lap("validate+keys")
 
     # Buildings this input created on an earlier run stay out of matching, so each row is
     # decided exactly as it was then.
+    building = models.Building.__table__
     with engine.connect() as conn:
-        own = set(find_by_natural_keys(conn, scheme.name, sorted(set(keys[polys]))).values())
-    index = BuildingIndex.from_store(engine, exclude=own)
+        snapshot = conn.execute(select(func.max(building.c.id))).scalar() or 0
+        own = find_by_natural_keys(conn, scheme.name, sorted(set(keys[polys])))
+    index = BuildingIndex.from_store(engine, exclude=set(own.values()))
+    lap("load buildings")
     hits = match_geometries(index, geoms).hits
     addresses = (reg.frame[reg.address_column].to_numpy(dtype=object)
                  if reg.address_column else np.full(n, "", dtype=object))
@@ -245,6 +262,7 @@ def code_registry(engine: Engine, reg: RegistryFile, options: CodingOptions | No
         addr_hits = [index.codes[j] for j in index.by_address.get(akey, [])] if akey else []
         decisions.append(_decide(i, int(types[i]), hits[i], addr_hits, bool(akey)))
 
+    lap("match")
     candidates = np.array([i for i in polys if decisions[i].status == "unmatched"
                            and i not in reg.problems], dtype=np.int64)
     for i in np.flatnonzero(types == 0):
@@ -255,7 +273,8 @@ def code_registry(engine: Engine, reg: RegistryFile, options: CodingOptions | No
             decisions[i].reason = "no footprint to create a building from, and the address " \
                                   "is not known"
     issued, created = _issue_new(engine, reg, options, scheme.name, candidates, geoms, keys,
-                                 years, decisions, progress)
+                                 years, decisions, progress, own=own, snapshot=snapshot)
+    lap("place+issue+persist")
     result = pd.DataFrame({
         "code": [d.code or "" for d in decisions],
         "status": [d.status for d in decisions],
@@ -271,74 +290,184 @@ def code_registry(engine: Engine, reg: RegistryFile, options: CodingOptions | No
         conflicts=[(reg.first_row + i, d.reason) for i, d in enumerate(decisions)
                    if d.status == "conflict"],
         seconds=time.perf_counter() - started,
+        stages=stages,
     )
     return result, report
 
 
 def _issue_new(engine: Engine, reg: RegistryFile, options: CodingOptions, scheme: str,
                candidates: np.ndarray, geoms: np.ndarray, keys: np.ndarray, years: np.ndarray,
-               decisions: list[_Decision], progress: Progress | None) -> tuple[int, int]:
-    """Place and code the new buildings, chunk by chunk; returns (codes issued, created)."""
+               decisions: list[_Decision], progress: Progress | None, *,
+               own: dict[str, str], snapshot: int) -> tuple[int, int]:
+    """Place and code the new buildings, chunk by chunk; returns (codes issued, created).
+
+    Rows whose footprints overlap form one building. If any of them was coded before
+    (its footprint key is in the registry), the building keeps that code; otherwise the
+    first row's footprint is the key. Before issuing, each chunk looks again — under a
+    per-township lock on PostGIS — for buildings another run stored since this one read
+    the store, so concurrent runs never store one building twice.
+    """
     if len(candidates) == 0:
         if progress:
             progress(0, 0)
         return 0, 0
     first_of = group_same_footprints(geoms, candidates)
-    heads = np.array(sorted({first_of[int(i)] for i in candidates}), dtype=np.int64)
-    places = PlacementIndex.from_store(engine).assign(geoms[heads],
+    members: dict[int, list[int]] = {}
+    for i in sorted(int(c) for c in candidates):
+        members.setdefault(first_of[i], []).append(i)
+    heads: list[int] = []
+    for head, rows in members.items():
+        anchor = next((r for r in rows if keys[r] in own), None)
+        if anchor is None:
+            heads.append(head)
+            continue
+        _settle(decisions, reg, rows, anchor, own[keys[anchor]], years)
+    if not heads:
+        if progress:
+            progress(0, 0)
+        return 0, 0
+    head_array = np.array(sorted(heads), dtype=np.int64)
+    places = PlacementIndex.from_store(engine).assign(geoms[head_array],
                                                       beidou_level=options.beidou_level)
-    place_of = {int(h): k for k, h in enumerate(heads)}
-    placed = [int(h) for h in heads if places["township_code"].iat[place_of[int(h)]]]
-    for h in heads:
-        if not places["township_code"].iat[place_of[int(h)]]:
-            decisions[h].reason = "footprint lies outside every township of the twin"
+    # Footprints are stored as multipolygons; promote them all at once.
+    single = np.flatnonzero(shapely.get_type_id(geoms[head_array]) == 3)
+    if len(single):
+        geoms = geoms.copy()
+        geoms[head_array[single]] = shapely.multipolygons(geoms[head_array[single]],
+                                                          indices=np.arange(len(single)))
+    place_of = {int(h): k for k, h in enumerate(head_array)}
+    place_columns = {c: places[c].to_numpy(dtype=object) for c in places.columns}
+    townships = place_columns["township_code"]
+    inside = np.array([bool(t) for t in townships], dtype=bool)
+    placed = [int(h) for h in head_array[inside]]
+    for h in head_array[~inside]:
+        for r in members[int(h)]:
+            decisions[r].reason = "footprint lies outside every township of the twin"
     issued = created = 0
+    ours: list[str] = []
     size = max(1, options.chunk_size)
     optional = {k: reg.frame[c].to_numpy(dtype=object) for k, c in reg.optional.items()}
     for done, start in enumerate(range(0, len(placed), size), start=1):
         chunk = placed[start : start + size]
-        requests = [
-            CodeRequest(scheme, keys[h], {
-                "township": places["township_code"].iat[place_of[h]][:9],
-                "year": int(years[h]), "household": 0,
-            }) for h in chunk
-        ]
         with engine.begin() as conn:
+            _lock_townships(conn, sorted({townships[place_of[h]] for h in chunk}))
+            taken = _stored_meanwhile(conn, chunk, geoms, snapshot, ours)
+            fresh = [h for h in chunk if h not in taken]
+            requests = [
+                CodeRequest(scheme, keys[h], {
+                    "township": townships[place_of[h]][:9], "year": int(years[h]),
+                    "household": 0,
+                }) for h in fresh
+            ]
             answers = issue_many(conn, requests)
-            rows = [_building_row(h, a.code, geoms, years, places.iloc[place_of[h]], optional)
-                    for h, a in zip(chunk, answers, strict=True) if a.created]
-            write_rows(conn, models.Building.__table__, rows)  # type: ignore[arg-type]
+            rows = [_building_row(h, a.code, geoms, years, place_columns, place_of[h], optional)
+                    for h, a in zip(fresh, answers, strict=True) if a.created]
+            store_buildings(conn, rows)
         issued += sum(a.created for a in answers)
         created += len(rows)
-        for h, a in zip(chunk, answers, strict=True):
-            # The same words whether this run or an earlier one issued the code, so a
-            # rerun writes the same bytes.
-            year_note = "; year built not known (0000)" if not years[h] else ""
-            decisions[h] = _Decision("new", a.code, "new", f"new building{year_note}")
+        ours += [row["code"] for row in rows]
+        for h, a in zip(fresh, answers, strict=True):
+            _settle(decisions, reg, members[h], h, a.code, years)
+        for h, decision in taken.items():
+            for r in members[h]:
+                decisions[r] = decision if r == h else _Decision(
+                    decision.status, decision.code, decision.method,
+                    f"same building as row {reg.first_row + h}")
         if progress:
             progress(min(start + size, len(placed)), len(placed))
         if options.fail_after_chunks is not None and done >= options.fail_after_chunks:
             raise ChunkFailure(f"stopped on purpose after {done} chunks")
-    for i in candidates:
-        head = first_of[int(i)]
-        if head != i and decisions[head].status == "new":
-            decisions[i] = _Decision("new", decisions[head].code, "new",
-                                     f"same building as row {reg.first_row + head}")
-        elif head != i:
-            decisions[i].reason = decisions[head].reason
     return issued, created
 
 
-def _building_row(i: int, code: str, geoms: np.ndarray, years: np.ndarray, place: pd.Series,
-                  optional: dict[str, np.ndarray]) -> dict[str, Any]:
-    geom = geoms[i]
-    if shapely.get_type_id(geom) == 3:
-        geom = shapely.multipolygons([geom])
+def _settle(decisions: list[_Decision], reg: RegistryFile, rows: list[int], anchor: int,
+            code: str, years: np.ndarray) -> None:
+    """Every row of one new building gets its code; the anchor row is where it came from."""
+    for r in rows:
+        if r == anchor:
+            # The same words whether this run or an earlier one issued the code, so a
+            # rerun writes the same bytes.
+            note = "; year built not known (0000)" if not years[r] else ""
+            decisions[r] = _Decision("new", code, "new", f"new building{note}")
+        else:
+            decisions[r] = _Decision("new", code, "new",
+                                     f"same building as row {reg.first_row + anchor}")
+
+
+def _lock_townships(conn: Connection, townships: list[str]) -> None:
+    """PostGIS: one transaction-scoped advisory lock per township, in sorted order, so runs
+    creating buildings in the same township take turns. SpatiaLite: take the file's write
+    lock now (a no-op write), so the look below sees every committed building."""
+    if conn.dialect.name == "postgresql":
+        for t in townships:
+            conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"twin:building:{t}"))))
+    else:
+        conn.execute(text("UPDATE code_sequence SET next_value = next_value WHERE 0"))
+
+
+def _stored_meanwhile(conn: Connection, heads: list[int], geoms: np.ndarray, snapshot: int,
+                      ours: list[str]) -> dict[int, _Decision]:
+    """Decisions for heads that overlap a building stored by another run since `snapshot`."""
+    b = models.Building.__table__
+    query = (select(b.c.code, func.ST_AsBinary(b.c.geom))
+             .where(b.c.id > snapshot, b.c.status == "active"))
+    if ours and conn.dialect.name == "postgresql":
+        query = query.where(b.c.code != all_(bindparam("ours", ours, type_=ARRAY(String))))
+    mine = set(ours)
+    rows = [r for r in conn.execute(query) if r[0] not in mine]
+    if not rows:
+        return {}
+    index = BuildingIndex.of([r[0] for r in rows], shapely.from_wkb([bytes(r[1]) for r in rows]),
+                             [None] * len(rows))
+    found = match_geometries(index, geoms[np.asarray(heads, dtype=np.int64)]).hits
+    out: dict[int, _Decision] = {}
+    for h, hits in zip(heads, found, strict=True):
+        if hits:
+            d = _decide(h, 6, hits, [], False)
+            if d.status == "existing":
+                d.reason += " (stored by another run while this one ran)"
+            out[h] = d
+    return out
+
+
+BUILDING_COLUMNS = ("code", "geom", "status", "version", "year_built", "township_code",
+                    "community_code", "grid_code", "beidou_code", "name", "floors", "height",
+                    "use")
+
+
+def store_buildings(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert new building rows in the caller's transaction.
+
+    PostGIS: one COPY with the footprints as hex EWKB made in one vectorised call (the
+    general `write_rows` converts value by value, too slow for a million buildings).
+    """
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        write_rows(conn, models.Building.__table__, rows)  # type: ignore[arg-type]
+        return
+    ewkb = shapely.to_wkb(shapely.set_srid(np.array([r["geom"] for r in rows], dtype=object),
+                                           STORAGE_SRID), hex=True, include_srid=True)
+    names = ", ".join(BUILDING_COLUMNS)  # fixed identifiers
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        with cur.copy(f"COPY building ({names}) FROM STDIN") as copy:
+            for row, geom in zip(rows, ewkb, strict=True):
+                copy.write_row((row["code"], geom, "active", 1, row["year_built"],
+                                row["township_code"], row["community_code"], row["grid_code"],
+                                row["beidou_code"], row.get("name"), row.get("floors"),
+                                row.get("height"), row.get("use")))
+
+
+def _building_row(i: int, code: str, geoms: np.ndarray, years: np.ndarray,
+                  places: dict[str, np.ndarray], k: int, optional: dict[str, np.ndarray]
+                  ) -> dict[str, Any]:
     row: dict[str, Any] = {
-        "code": code, "geom": geom, "status": "active",
+        "code": code, "geom": geoms[i], "status": "active",
         "year_built": int(years[i]) or None,
-        "township_code": place["township_code"], "community_code": place["community_code"],
-        "grid_code": place["grid_code"], "beidou_code": place["beidou_code"],
+        "township_code": places["township_code"][k],
+        "community_code": places["community_code"][k],
+        "grid_code": places["grid_code"][k], "beidou_code": places["beidou_code"][k],
     }
     if "name" in optional:
         row["name"] = (str(optional["name"][i]).strip() or None)

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import numpy as np
 import shapely
-from sqlalchemy import Engine, func, select
+from sqlalchemy import ARRAY, Engine, String, all_, bindparam, func, select
 
 from twin import models
 from twin.divisions import Level, load_divisions
@@ -30,8 +30,9 @@ _SYNONYMS = (("号楼", "栋"), ("幢", "栋"), ("座", "栋"), ("單元", "单�
 
 
 @lru_cache(maxsize=1)
-def _admin_prefix() -> re.Pattern[str]:
-    """Names (full and short) of provinces, cities and counties, longest first.
+def _admin_names() -> tuple[frozenset[str], tuple[int, ...]]:
+    """Names (full and short) of provinces, cities and counties, and their lengths,
+    longest first.
 
     Township and community names stay in the key: road names and door numbers repeat
     across townships, so they are what tells two buildings apart.
@@ -44,8 +45,14 @@ def _admin_prefix() -> re.Pattern[str]:
         for suffix in ("省", "市", "特别行政区", "自治区"):
             if d.name.endswith(suffix) and len(d.name) > len(suffix) + 1:
                 names.add(d.name[: -len(suffix)])
-    ordered = sorted((n for n in names if len(n) >= 2), key=len, reverse=True)
-    return re.compile("^(?:" + "|".join(map(re.escape, ordered)) + ")")
+    names = {n for n in names if len(n) >= 2}
+    return frozenset(names), tuple(sorted({len(n) for n in names}, reverse=True))
+
+
+@lru_cache(maxsize=1)
+def _admin_starts() -> frozenset[str]:
+    """The first two characters of every name `_admin_names` holds: a quick reject."""
+    return frozenset(n[:2] for n in _admin_names()[0])
 
 
 def address_key(text: object) -> str:
@@ -56,12 +63,16 @@ def address_key(text: object) -> str:
     key = _SPACE.sub("", unicodedata.normalize("NFKC", text)).upper()
     for old, new in _SYNONYMS:
         key = key.replace(old, new)
-    prefix = _admin_prefix()
-    while True:
-        m = prefix.match(key)
-        if not m or m.end() == len(key):
-            return key
-        key = key[m.end() :]
+    names, lengths = _admin_names()
+    starts = _admin_starts()
+    stripped = True
+    while stripped and key[:2] in starts:
+        stripped = False
+        for n in lengths:
+            if n < len(key) and key[:n] in names:
+                key, stripped = key[n:], True
+                break
+    return key
 
 
 @dataclass(frozen=True)
@@ -77,13 +88,18 @@ class BuildingIndex:
     def from_store(cls, engine: Engine, *, exclude: set[str] = frozenset()) -> BuildingIndex:  # type: ignore[assignment]
         """Every active building, except the codes in `exclude`."""
         b, a = models.Building.__table__, models.Address.__table__
+        query = (
+            select(b.c.code, func.ST_AsBinary(b.c.geom), a.c.full_text)
+            .select_from(b.outerjoin(a, a.c.code == b.c.address_code))
+            .where(b.c.status == "active")
+            .order_by(b.c.code)
+        )
+        if exclude and engine.dialect.name == "postgresql":
+            # Leave them in the database: a rerun need not fetch the buildings it made.
+            query = query.where(b.c.code != all_(bindparam("own", sorted(exclude),
+                                                           type_=ARRAY(String))))
         with engine.connect() as conn:
-            rows = conn.execute(
-                select(b.c.code, func.ST_AsBinary(b.c.geom), a.c.full_text)
-                .select_from(b.outerjoin(a, a.c.code == b.c.address_code))
-                .where(b.c.status == "active")
-                .order_by(b.c.code)
-            ).all()
+            rows = conn.execute(query).all()
         rows = [r for r in rows if r[0] not in exclude]
         return cls.of([r[0] for r in rows],
                       shapely.from_wkb([bytes(r[1]) for r in rows]) if rows else [],
