@@ -140,6 +140,7 @@ class Geocoder:
             sides = [anchors[:split], anchors[split + 1 : -1]]
             pool = [p for side in sides if side for p in self._best([self._descend(a, parsed)
                                                                      for a in side])[:1]]
+            pool = [f for f in pool if f.complete] or pool  # what explains every element
             pool = list({f.node: f for f in pool}.values())
         else:
             pool = self._best([self._descend(a, parsed) for a in anchors])
