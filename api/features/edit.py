@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from api.auth import Principal
 from api.errors import MethodNotAllowed
 from api.features.audit import record
-from api.features.query import forget_counts
+from api.features.counting import forget_counts
 from twin import models
 from twin.codes import registry
 from twin.codes.outside import check_uscc

@@ -19,6 +19,7 @@ from api.features.audit import record_read
 from api.features.cql import compile_filter
 from api.features.geojson import collection_bytes, geometry_texts, rows_to_features
 from api.features.masking import masker
+from api.features.paging import fetch_page, next_cursor, prev_cursor
 from api.features.params import (
     COMMON,
     ITEM_PARAMS,
@@ -34,11 +35,8 @@ from api.features.query import (
     Cursor,
     FeatureQuery,
     coerce,
-    fetch_page,
     geometry_expression,
-    next_cursor,
     output_columns,
-    prev_cursor,
 )
 from api.features.temporal import parse_datetime
 from api.html import render

@@ -1,18 +1,14 @@
-"""SQL for feature pages: filters, index-friendly bbox, keyset paging, counts.
+"""What selects features: the query of one items request and its WHERE terms.
 
 Both stores get the same SQLAlchemy expressions except where the spatial index is
-reached differently: PostGIS uses `ST_Intersects` (which brings `&&` on the GiST index),
-SpatiaLite needs its R*Tree (`idx_<table>_geom`) asked explicitly through a rowid
-subquery.
+reached differently: PostGIS uses `&&` on the GiST index, SpatiaLite needs its R*Tree
+(`idx_<table>_geom`) asked explicitly through a rowid subquery.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import threading
-import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -22,11 +18,9 @@ from sqlalchemy import (
     JSON,
     Column,
     ColumnElement,
-    Connection,
     Engine,
     Float,
     Integer,
-    Select,
     and_,
     column,
     func,
@@ -35,7 +29,6 @@ from sqlalchemy import (
     select,
     table,
 )
-from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.sql.functions import Function
 
 from api.features.temporal import Interval, datetime_clause, parse_instant
@@ -46,11 +39,6 @@ from twin.store import is_postgis
 
 BBox = tuple[float, float, float, float]
 
-# Below this many matches PostGIS is steered to the spatial/attribute index and a top-N
-# sort; above it, walking the primary key in order is the cheaper plan.
-SMALL_MATCH = 50_000
-# How long PostGIS may spend counting numberMatched before the page goes without it.
-COUNT_BUDGET_MS = 300
 GEOJSON_DIGITS = 9
 
 
@@ -215,139 +203,6 @@ def where_clauses(engine: Engine, q: FeatureQuery) -> list[ColumnElement[bool]]:
     return clauses
 
 
-# Costly counts kept briefly, by store, layer and the exact WHERE: paging through one
-# query counts it once, and a count found too costly is not tried again on every page.
-# Writes through the API forget a layer's counts at once; rows written behind the
-# server's back show after COUNT_TTL seconds at most (cheap counts are never kept).
-COUNT_TTL = 10.0
-COUNT_MEMO_SIZE = 2048
-COUNT_MEMO_MIN_MS = 20.0
-_counts: OrderedDict[tuple[str, str, str], tuple[float, int | None]] = OrderedDict()
-_counts_lock = threading.Lock()
-
-
-def forget_counts(engine: Engine, layer: Layer) -> None:
-    """Drop the kept counts of `layer` (after a write)."""
-    url = str(engine.url)
-    with _counts_lock:
-        for key in [k for k in _counts if k[0] == url and k[1] == layer.name]:
-            _counts.pop(key, None)
-
-
-def _literal_sql(engine: Engine, stmt: Select[Any]) -> str | None:
-    try:
-        return str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
-    except Exception:  # noqa: BLE001 - a value SQLAlchemy cannot inline: no memo, no estimate
-        return None
-
-
-def _count_statement(engine: Engine, q: FeatureQuery) -> Select[Any]:
-    return select(func.count()).select_from(q.layer.table).where(*where_clauses(engine, q))
-
-
-def _remember(key: tuple[str, str, str] | None, count: int | None) -> int | None:
-    if key is not None:
-        with _counts_lock:
-            _counts[key] = (time.monotonic(), count)
-            _counts.move_to_end(key)
-            while len(_counts) > COUNT_MEMO_SIZE:
-                _counts.popitem(last=False)
-    return count
-
-
-def _recall(key: tuple[str, str, str] | None) -> tuple[bool, int | None]:
-    kept = _counts.get(key) if key is not None else None
-    if kept is not None and time.monotonic() - kept[0] < COUNT_TTL:
-        return True, kept[1]
-    return False, None
-
-
-def budgeted_count(conn: Connection, engine: Engine, q: FeatureQuery) -> int | None:
-    """numberMatched if the store can count it within COUNT_BUDGET_MS, else None.
-
-    A filter no index serves (say `use = 'office'` over a million buildings) costs a scan
-    of the whole table to count; the page itself needs only its first rows. The standard
-    lets a server leave numberMatched out, which beats making every page wait.
-    """
-    stmt = _count_statement(engine, q)
-    sql = _literal_sql(engine, stmt)
-    key = (str(engine.url), q.layer.name, sql) if sql is not None else None
-    known, count = _recall(key)
-    if known:
-        return count
-    started = time.perf_counter()
-    if not is_postgis(engine):
-        count = int(conn.execute(stmt).scalar_one())
-    else:
-        count = _count_within_budget(conn, stmt)
-        if count is None:
-            return _remember(key, None)
-    # Only costly counts are kept: a cheap one is simply counted again, always fresh.
-    if (time.perf_counter() - started) * 1000 >= COUNT_MEMO_MIN_MS:
-        _remember(key, count)
-    return count
-
-
-def _count_within_budget(conn: Connection, stmt: Select[Any]) -> int | None:
-    """Run a PostGIS count under a statement timeout; None when it runs out."""
-    autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-    # In autocommit (api.features.items.reading) a cancelled count leaves no transaction
-    # to roll back; inside a transaction a savepoint keeps the transaction usable.
-    savepoint = None if autocommit else conn.begin_nested()
-    scope = "" if autocommit else "LOCAL "
-    conn.exec_driver_sql(f"SET {scope}statement_timeout = {COUNT_BUDGET_MS}")
-    try:
-        count: int | None = int(conn.execute(stmt).scalar_one())
-    except OperationalError as exc:
-        if "statement timeout" not in str(exc.orig):
-            raise
-        count = None
-        if savepoint is not None:
-            savepoint.rollback()
-            return None
-    conn.exec_driver_sql(f"SET {scope}statement_timeout = 0")
-    if savepoint is not None:
-        savepoint.commit()
-    return count
-
-
-def estimated_bbox_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float:
-    """PostGIS's guess of how many rows the bbox holds, from the column's statistics.
-
-    Cheaper and closer than the plan of the whole query; before the table's first ANALYZE
-    there are no statistics, and the plan's guess is used instead.
-    """
-    if q.bbox is None:
-        return estimated_rows(conn, engine, q)
-    name = q.layer.table.name
-    try:
-        guess = conn.execute(
-            select(func._postgis_selectivity(func.to_regclass(name), "geom",
-                                             envelope(engine, q.bbox))
-                   * literal_column("reltuples"))
-            .select_from(table("pg_class", column("oid"), column("reltuples")))
-            .where(literal_column("oid") == func.to_regclass(name))
-        ).scalar()
-    except DBAPIError:
-        return estimated_rows(conn, engine, q)
-    return float("inf") if guess is None else max(float(guess), 0.0)
-
-
-def estimated_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float:
-    """The PostGIS planner's guess of how many rows the filters select (no rows read)."""
-    sql = _literal_sql(engine, select(literal_column("1")).select_from(q.layer.table)
-                       .where(*where_clauses(engine, q)))
-    if sql is None:
-        return float("inf")
-    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar_one()
-    return float((plan if isinstance(plan, list) else orjson.loads(plan))[0]["Plan"]["Plan Rows"])
-
-
-def count_matched(conn: Connection, engine: Engine, q: FeatureQuery) -> int:
-    """numberMatched, exact and unbudgeted."""
-    return int(conn.execute(_count_statement(engine, q)).scalar_one())
-
-
 def output_columns(q: FeatureQuery, geometry: ColumnElement[Any] | None,
                    visible: list[Column]) -> list[ColumnElement[Any]]:
     """id, the visible (or selected) properties and the geometry expression."""
@@ -369,115 +224,3 @@ def geometry_expression(engine: Engine, layer: Layer, as_geojson: bool) -> Colum
     if as_geojson:
         return func.ST_AsGeoJSON(geom, GEOJSON_DIGITS)
     return func.ST_AsBinary(geom)
-
-
-def _order(q: FeatureQuery, ordering_steer: bool, reverse: bool) -> list[ColumnElement[Any]]:
-    t = q.layer.table
-    # `id + 0` hides the primary key from the PostGIS planner so a selective filter's
-    # index is used with a top-N sort instead of walking every id in order.
-    key = row_key(q.layer)
-    id_expr: ColumnElement[Any] = key + literal_column("0") if ordering_steer else key
-    terms: list[ColumnElement[Any]] = []
-    for key in q.sortby:
-        col = t.c[key.name]
-        terms.append(col.desc() if key.descending else col.asc())
-    terms.append(id_expr.desc() if reverse else id_expr.asc())
-    return terms
-
-
-def page_statement(engine: Engine, q: FeatureQuery, cols: list[ColumnElement[Any]],
-                   matched: int | None) -> tuple[Select[Any], int, bool]:
-    """The page query, its offset and whether rows come back reversed (prev pages)."""
-    clauses = where_clauses(engine, q)
-    steer = (is_postgis(engine) and bool(clauses) and matched is not None
-             and matched < SMALL_MATCH and "id" in q.layer.table.c)
-    reverse = False
-    offset = 0
-    if q.keyset and q.cursor.after is not None:
-        clauses.append(row_key(q.layer) > q.cursor.after)
-    elif q.keyset and q.cursor.before is not None:
-        clauses.append(row_key(q.layer) < q.cursor.before)
-        reverse = True
-    elif q.cursor.offset:
-        offset = q.cursor.offset
-    stmt = (select(*cols).where(*clauses).order_by(*_order(q, steer, reverse))
-            .limit(q.limit + 1).offset(offset or None))
-    return stmt, offset, reverse
-
-
-def single_scan_statement(engine: Engine, q: FeatureQuery, cols: list[ColumnElement[Any]]
-                          ) -> tuple[Select[Any], int, bool]:
-    """Count and page from one pass over the spatial index.
-
-    The matching ids (and sort keys) are gathered once; the count reads them, the page
-    takes its top N from them, and only the page's rows are read whole, by primary key.
-    """
-    t = q.layer.table
-    sort_cols = [t.c[k.name] for k in q.sortby]
-    key = row_key(q.layer)
-    hits = (select(key.label("_key"), *sort_cols).where(*where_clauses(engine, q))
-            .cte("hits").prefix_with("MATERIALIZED"))
-    h = hits.c
-    reverse = q.keyset and q.cursor.before is not None
-    offset = 0 if q.keyset else (q.cursor.offset or 0)
-    inner = select(h._key)
-    if q.keyset and q.cursor.after is not None:
-        inner = inner.where(h._key > q.cursor.after)
-    elif reverse:
-        inner = inner.where(h._key < q.cursor.before)
-
-    def ordering(source: Any, last: Any) -> list[ColumnElement[Any]]:
-        terms = [source[k.name].desc() if k.descending else source[k.name].asc()
-                 for k in q.sortby]
-        return [*terms, last.desc() if reverse else last.asc()]
-
-    page = (inner.order_by(*ordering(h, h._key)).limit(q.limit + 1).offset(offset or None)
-            .subquery("page"))
-    matched = select(func.count()).select_from(hits).scalar_subquery().label("_matched")
-    stmt = (select(matched, *cols).select_from(t.join(page, key == page.c._key))
-            .order_by(*ordering(t.c, key)))
-    return stmt, offset, reverse
-
-
-def fetch_page(conn: Connection, engine: Engine, q: FeatureQuery,
-               cols: list[ColumnElement[Any]]) -> Page:
-    """One page of rows (limit + 1 read to know whether a next page exists).
-
-    A bbox query counts and pages in one pass over the spatial index; other queries
-    count first, and the count picks the plan of the page on PostGIS.
-    """
-    single = q.bbox is not None and (
-        not is_postgis(engine) or estimated_bbox_rows(conn, engine, q) <= SMALL_MATCH)
-    if single:
-        stmt, offset, reverse = single_scan_statement(engine, q, cols)
-        rows = conn.execute(stmt).all()
-        matched = rows[0]._matched if rows else count_matched(conn, engine, q)
-    else:
-        matched = budgeted_count(conn, engine, q)
-        stmt, offset, reverse = page_statement(engine, q, cols, matched)
-        rows = conn.execute(stmt).all()
-    more = len(rows) > q.limit
-    rows = rows[: q.limit]
-    if reverse:
-        rows.reverse()
-        return Page(rows, matched, has_next=True, has_prev=more, offset=0)
-    has_prev = q.cursor.after is not None or offset > 0
-    return Page(rows, matched, has_next=more, has_prev=has_prev, offset=offset)
-
-
-def next_cursor(q: FeatureQuery, page: Page) -> Cursor | None:
-    """Token of the page after `page`."""
-    if not page.has_next or not page.rows:
-        return None
-    if q.keyset:
-        return Cursor(after=page.rows[-1]._key)
-    return Cursor(offset=page.offset + q.limit)
-
-
-def prev_cursor(q: FeatureQuery, page: Page) -> Cursor | None:
-    """Token of the page before `page`."""
-    if not page.has_prev:
-        return None
-    if q.keyset:
-        return Cursor(before=page.rows[0]._key) if page.rows else None
-    return Cursor(offset=max(page.offset - q.limit, 0))

@@ -6,9 +6,11 @@ import time
 
 from sqlalchemy import func, literal_column, select
 
-from api.features import query
+from api.features import counting, query
+from api.features.counting import budgeted_count, forget_counts
 from api.features.items import reading
-from api.features.query import FeatureQuery, budgeted_count, fetch_page, forget_counts
+from api.features.paging import fetch_page
+from api.features.query import FeatureQuery
 from twin.layers import LAYERS
 from twin.store import is_postgis
 
@@ -26,7 +28,7 @@ def test_cheap_counts_are_exact_and_not_kept(sample_engine):
         expected = conn.execute(select(func.count()).select_from(HOUSES.table).where(
             HOUSES.table.c.floor == "3层")).scalar()
         assert budgeted_count(conn, sample_engine, q) == expected > 0
-    assert not [k for k in query._counts if k[0] == str(sample_engine.url)]
+    assert not [k for k in counting._counts if k[0] == str(sample_engine.url)]
 
 
 def test_a_count_over_budget_is_left_out_and_remembered(sample_engine):
@@ -47,8 +49,8 @@ def test_a_count_over_budget_is_left_out_and_remembered(sample_engine):
         assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
         started = time.perf_counter()
         assert budgeted_count(conn, sample_engine, q) is None
-        assert time.perf_counter() - started < query.COUNT_BUDGET_MS / 1000
+        assert time.perf_counter() - started < counting.COUNT_BUDGET_MS / 1000
         page = fetch_page(conn, sample_engine, q, columns(sample_engine, q))
         assert page.matched is None and len(page.rows) == 5 and page.has_next
     forget_counts(sample_engine, HOUSES)
-    assert not [k for k in query._counts if k[0] == str(sample_engine.url)]
+    assert not [k for k in counting._counts if k[0] == str(sample_engine.url)]

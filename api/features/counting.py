@@ -1,0 +1,153 @@
+"""numberMatched: exact when affordable, left out (never guessed) when too costly.
+
+Costly counts are kept briefly, and the planner's guesses pick the page plan on PostGIS.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Engine, Select, column, func, literal_column, select, table
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from api.features.query import FeatureQuery, envelope, where_clauses
+from twin.layers import Layer
+from twin.store import is_postgis
+
+# How long PostGIS may spend counting numberMatched before the page goes without it.
+COUNT_BUDGET_MS = 300
+# Costly counts kept briefly, by store, layer and the exact WHERE: paging through one
+# query counts it once, and a count found too costly is not tried again on every page.
+# Writes through the API forget a layer's counts at once; rows written behind the
+# server's back show after COUNT_TTL seconds at most (cheap counts are never kept).
+COUNT_TTL = 10.0
+COUNT_MEMO_SIZE = 2048
+COUNT_MEMO_MIN_MS = 20.0
+_counts: OrderedDict[tuple[str, str, str], tuple[float, int | None]] = OrderedDict()
+_counts_lock = threading.Lock()
+
+
+def forget_counts(engine: Engine, layer: Layer) -> None:
+    """Drop the kept counts of `layer` (after a write)."""
+    url = str(engine.url)
+    with _counts_lock:
+        for key in [k for k in _counts if k[0] == url and k[1] == layer.name]:
+            _counts.pop(key, None)
+
+
+def _literal_sql(engine: Engine, stmt: Select[Any]) -> str | None:
+    try:
+        return str(stmt.compile(engine, compile_kwargs={"literal_binds": True}))
+    except Exception:  # noqa: BLE001 - a value SQLAlchemy cannot inline: no memo, no estimate
+        return None
+
+
+def _count_statement(engine: Engine, q: FeatureQuery) -> Select[Any]:
+    return select(func.count()).select_from(q.layer.table).where(*where_clauses(engine, q))
+
+
+def _remember(key: tuple[str, str, str] | None, count: int | None) -> int | None:
+    if key is not None:
+        with _counts_lock:
+            _counts[key] = (time.monotonic(), count)
+            _counts.move_to_end(key)
+            while len(_counts) > COUNT_MEMO_SIZE:
+                _counts.popitem(last=False)
+    return count
+
+
+def _recall(key: tuple[str, str, str] | None) -> tuple[bool, int | None]:
+    kept = _counts.get(key) if key is not None else None
+    if kept is not None and time.monotonic() - kept[0] < COUNT_TTL:
+        return True, kept[1]
+    return False, None
+
+
+def budgeted_count(conn: Connection, engine: Engine, q: FeatureQuery) -> int | None:
+    """numberMatched if the store can count it within COUNT_BUDGET_MS, else None.
+
+    A filter no index serves (say `use = 'office'` over a million buildings) costs a scan
+    of the whole table to count; the page itself needs only its first rows. The standard
+    lets a server leave numberMatched out, which beats making every page wait.
+    """
+    stmt = _count_statement(engine, q)
+    sql = _literal_sql(engine, stmt)
+    key = (str(engine.url), q.layer.name, sql) if sql is not None else None
+    known, count = _recall(key)
+    if known:
+        return count
+    started = time.perf_counter()
+    if not is_postgis(engine):
+        count = int(conn.execute(stmt).scalar_one())
+    else:
+        count = _count_within_budget(conn, stmt)
+        if count is None:
+            return _remember(key, None)
+    # Only costly counts are kept: a cheap one is simply counted again, always fresh.
+    if (time.perf_counter() - started) * 1000 >= COUNT_MEMO_MIN_MS:
+        _remember(key, count)
+    return count
+
+
+def _count_within_budget(conn: Connection, stmt: Select[Any]) -> int | None:
+    """Run a PostGIS count under a statement timeout; None when it runs out."""
+    autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+    # In autocommit (api.features.items.reading) a cancelled count leaves no transaction
+    # to roll back; inside a transaction a savepoint keeps the transaction usable.
+    savepoint = None if autocommit else conn.begin_nested()
+    scope = "" if autocommit else "LOCAL "
+    conn.exec_driver_sql(f"SET {scope}statement_timeout = {COUNT_BUDGET_MS}")
+    try:
+        count: int | None = int(conn.execute(stmt).scalar_one())
+    except OperationalError as exc:
+        if "statement timeout" not in str(exc.orig):
+            raise
+        count = None
+        if savepoint is not None:
+            savepoint.rollback()
+            return None
+    conn.exec_driver_sql(f"SET {scope}statement_timeout = 0")
+    if savepoint is not None:
+        savepoint.commit()
+    return count
+
+
+def estimated_bbox_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float:
+    """PostGIS's guess of how many rows the bbox holds, from the column's statistics.
+
+    Cheaper and closer than the plan of the whole query; before the table's first ANALYZE
+    there are no statistics, and the plan's guess is used instead.
+    """
+    if q.bbox is None:
+        return estimated_rows(conn, engine, q)
+    name = q.layer.table.name
+    try:
+        guess = conn.execute(
+            select(func._postgis_selectivity(func.to_regclass(name), "geom",
+                                             envelope(engine, q.bbox))
+                   * literal_column("reltuples"))
+            .select_from(table("pg_class", column("oid"), column("reltuples")))
+            .where(literal_column("oid") == func.to_regclass(name))
+        ).scalar()
+    except DBAPIError:
+        return estimated_rows(conn, engine, q)
+    return float("inf") if guess is None else max(float(guess), 0.0)
+
+
+def estimated_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float:
+    """The PostGIS planner's guess of how many rows the filters select (no rows read)."""
+    sql = _literal_sql(engine, select(literal_column("1")).select_from(q.layer.table)
+                       .where(*where_clauses(engine, q)))
+    if sql is None:
+        return float("inf")
+    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar_one()
+    return float((plan if isinstance(plan, list) else orjson.loads(plan))[0]["Plan"]["Plan Rows"])
+
+
+def count_matched(conn: Connection, engine: Engine, q: FeatureQuery) -> int:
+    """numberMatched, exact and unbudgeted."""
+    return int(conn.execute(_count_statement(engine, q)).scalar_one())
