@@ -259,6 +259,9 @@ def change(engine: Engine, layer: Layer, code: str, body: dict[str, Any], crs: C
     values.pop(layer.id_column, None)
     if "status" in values:
         _check_status(layer, values["status"])
+        if values["status"] in ("retired", "demolished"):
+            raise _bad(f"retire {code} with DELETE, so its code is retired in the registry "
+                       "too", "status", values["status"])
     t = layer.table
     with engine.begin() as conn:
         row = _current(conn, layer, code)

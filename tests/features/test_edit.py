@@ -140,6 +140,9 @@ def test_replace_and_update_keep_the_code_and_lock_optimistically(edit_client):
     assert (props["height"], props["floors"], props["name"], props["code"]) == (
         31.0, 9, "改建楼", code)
     assert edit_client.get(url).headers["etag"] == '"3"'
+    retiring = edit_client.patch(url, json={"properties": {"status": "demolished"}},
+                                 headers=WRITER)
+    assert retiring.status_code == 400 and "DELETE" in retiring.json()["detail"]
     recoded = edit_client.patch(url, json={"properties": {"code": building_code(9007)}},
                                 headers=WRITER)
     assert recoded.status_code == 400 and "keeps its code" in recoded.json()["detail"]
