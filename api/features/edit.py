@@ -226,6 +226,9 @@ def _write(conn: Connection, statement: Any, code: str) -> Any:
         return conn.execute(statement)
     except IntegrityError as exc:
         reason = str(exc.orig).strip().splitlines()[0]
+        if "unique" in type(exc.orig).__name__.lower() or "UNIQUE constraint" in reason:
+            # Two writers raced for the same code: the loser is told, not given a 500.
+            raise Conflict(f"{code} was taken meanwhile: {reason}") from None
         raise _bad(f"{code} breaks a rule of the store: {reason}", None) from None
 
 
@@ -236,10 +239,10 @@ def _check_status(layer: Layer, status: Any) -> None:
 
 
 def _register(conn: Connection, layer: Layer, code: str, reason: str) -> None:
-    conn.execute(registry.REGISTRY.insert().values(
+    _write(conn, registry.REGISTRY.insert().values(
         code=code, scheme=SCHEMES[layer.name] or "uscc", object_type=OBJECT_TYPES[layer.name],
         object_id=code, status="active", reason=reason, predecessors=[], successors=[],
-    ))
+    ), code)
 
 
 def _jsonable(values: dict[str, Any]) -> dict[str, Any]:

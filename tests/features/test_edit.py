@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from pyproj import Transformer
 from sqlalchemy import select
@@ -197,3 +199,15 @@ def test_missing_feature_edits_are_404(edit_client):
     response = edit_client.patch("/collections/buildings/items/NOPE",
                                  json={"properties": {"floors": 2}}, headers=WRITER)
     assert response.status_code == 404
+
+
+def test_racing_creates_of_one_code_give_one_201_and_409s(edit_client):
+    code = building_code(9010)
+
+    def create(_):
+        return edit_client.post("/collections/buildings/items", json=new_building(code),
+                                headers=WRITER).status_code
+
+    with ThreadPoolExecutor(4) as pool:
+        statuses = sorted(pool.map(create, range(4)))
+    assert statuses == [201, 409, 409, 409]
