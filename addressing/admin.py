@@ -143,20 +143,59 @@ class AdminGazetteer:
         self._prefixes = {name[:k] for name in self.names for k in range(2, len(name) + 1)}
         self._sound_index: dict[str, list[AdminName]] | None = None
         self._memo: dict[tuple[int, int, str], AdminParse] = {}
+        self._walks: dict[str, int] = {}  # admin prefix → start of its last name
+        self._walk_lengths: list[int] = []
 
     def names_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
         """The longest admin name starting at `pos`: its end and the divisions it may mean."""
+        best = self._scan(text, pos)[0]
+        return None if best is None else (best, self.names[text[pos:best]])
+
+    def _scan(self, text: str, pos: int) -> tuple[int | None, int]:
+        # The end of the longest name at `pos`, and how far the scan had to read.
         best = None
         end = pos + 2
+        stop = len(text)
         prefixes, names = self._prefixes, self.names
-        while end <= len(text):
+        while end <= stop:
             piece = text[pos:end]
             if piece not in prefixes:
                 break
             if piece in names:
                 best = end
             end += 1
-        return None if best is None else (best, names[text[pos:best]])
+        return best, end
+
+    def _walk(self, text: str, start: int) -> int:
+        """Where the run of admin names from `start` ends (memoised on known prefixes)."""
+        pos = start
+        if start == 0:
+            for length in self._walk_lengths:
+                last = self._walks.get(text[:length])
+                # A recorded walk ended here; only its last name can read on differently.
+                if last is not None and self._scan(text, last)[0] == length:
+                    pos = length
+                    break
+        first, last_start, plain = pos, pos, True
+        probes: list[int] = []
+        while True:
+            best, probe = self._scan(text, pos)
+            if best is None:
+                found = self.sounds_at(text, pos)
+                if found is None:
+                    break
+                best, plain = found[0], False
+            probes.append(probe)
+            last_start, pos = pos, best
+        # Recorded only when every name but the last was decided inside the prefix.
+        if first == 0 and plain and probes and max(probes[:-1], default=0) <= pos:
+            if len(self._walks) > 100_000:
+                self._walks.clear()
+                self._walk_lengths = []
+            self._walks[text[:pos]] = last_start
+            if pos not in self._walk_lengths:
+                self._walk_lengths = sorted({*self._walk_lengths, pos}, reverse=True)
+        return pos
 
     def sounds_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
         """A misspelt province/city/county name at `pos` that sounds like a real one (深证市)."""
@@ -187,12 +226,7 @@ class AdminGazetteer:
         The reading depends only on the admin names and a few characters after them, so it
         is memoised on that stretch: a batch of one city parses its prefixes once.
         """
-        pos = start
-        while True:
-            found = self.names_at(text, pos) or self.sounds_at(text, pos)
-            if found is None:
-                break
-            pos = found[0]
+        pos = self._walk(text, start)
         # The parse never reads past the last name the walk found, save for a street name
         # starting before it; 16 characters cover the longest of those.
         key = (id(street_names), start, text[start : pos + 16])
