@@ -126,31 +126,50 @@ def envelope(engine: Engine, bbox: BBox) -> ColumnElement[Any]:
     return maker(*bbox, STORAGE_SRID)
 
 
+def _rtree(layer: Layer) -> Any:
+    return table(f"idx_{layer.table.name}_geom", column("pkid"), column("xmin"),
+                 column("xmax"), column("ymin"), column("ymax"))
+
+
+def _rowid(layer: Layer) -> ColumnElement[Any]:
+    t = layer.table
+    return t.c.id if "id" in t.c else literal_column(f"{t.name}.rowid")
+
+
 def rtree_prefilter(layer: Layer, bbox: BBox) -> ColumnElement[bool]:
     """SpatiaLite: the rows whose boxes overlap `bbox`, read from the layer's R*Tree."""
-    rtree = table(f"idx_{layer.table.name}_geom", column("pkid"), column("xmin"),
-                  column("xmax"), column("ymin"), column("ymax"))
+    rtree = _rtree(layer)
     minx, miny, maxx, maxy = bbox
     hits = select(rtree.c.pkid).where(
         rtree.c.xmin <= maxx, rtree.c.xmax >= minx, rtree.c.ymin <= maxy, rtree.c.ymax >= miny
     )
-    t = layer.table
-    rowid = t.c.id if "id" in t.c else literal_column(f"{t.name}.rowid")
-    return rowid.in_(hits)
+    return _rowid(layer).in_(hits)
+
+
+def rtree_inside(layer: Layer, bbox: BBox) -> ColumnElement[bool]:
+    """SpatiaLite: the rows whose boxes lie inside `bbox` (so they surely intersect it)."""
+    rtree = _rtree(layer)
+    minx, miny, maxx, maxy = bbox
+    inside = select(rtree.c.pkid).where(
+        rtree.c.xmin >= minx, rtree.c.xmax <= maxx, rtree.c.ymin >= miny, rtree.c.ymax <= maxy
+    )
+    return _rowid(layer).in_(inside)
 
 
 def bbox_clause(engine: Engine, layer: Layer, bbox: BBox) -> ColumnElement[bool]:
     """Features that intersect `bbox` (CGCS2000 lon/lat), through the spatial index.
 
-    On PostGIS a feature whose own box lies inside the rectangle intersects it for sure:
-    `@` reads that from the geometry's header, and only the features on the edge pay for
-    the exact test (half the time of ST_Intersects on every candidate).
+    A feature whose own box lies inside the rectangle intersects it for sure, so only the
+    features on the edge pay for the exact test: PostGIS reads the box from the geometry's
+    header (`@`), SpatiaLite from its R*Tree (whose single-precision boxes are rounded
+    outwards, so "inside" stays true). Either halves the time of testing every candidate.
     """
     geom, box = layer.geometry_column, envelope(engine, bbox)
     if is_postgis(engine):
         return and_(geom.op("&&")(box),
                     or_(geom.op("@")(box), Function("_ST_Intersects", geom, box)))
-    return and_(rtree_prefilter(layer, bbox), func.ST_Intersects(geom, box) == 1)
+    return and_(rtree_prefilter(layer, bbox),
+                or_(rtree_inside(layer, bbox), func.ST_Intersects(geom, box) == 1))
 
 
 def coerce(col: Column, text: str) -> Any:
