@@ -31,6 +31,7 @@ _TRIPLE = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)(?:室|号)?")
 _PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
 _LETTER_ROOM = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号)?(?![0-9])")
 _NUMBER = re.compile(r"([0-9]+)")
+_AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省")
 _TOKEN = re.compile(r"([0-9A-Z]+)(号|栋|单元|层|楼|室|-)?")
 
 
@@ -121,18 +122,25 @@ class _Reader:
                 self.flush_unknown(pos, None)
                 pos += 1
                 continue
-            hit = self.streets.longest_at(t, pos) if self.streets is not None else None
-            if hit is not None and self.unknown_start is None:
+            hit = None
+            if self.streets is not None and (
+                self.unknown_start is None or t.endswith(_AREA_WORDS, self.unknown_start, pos)
+            ):
+                hit = self.streets.longest_at(t, pos)
+            if hit is not None:
+                # An unknown run that ends like an area (旧名社区) stops before a known street.
+                self.flush_unknown(pos, None)
                 end, name = hit
                 kinds = self.streets.get(name) if self.streets is not None else []
                 level = "road" if "road" in kinds and "road" not in self.found else "compound"
                 self.add(level, name, name, pos, end)
                 pos = end
                 continue
-            step = self.numbers_at(pos)
-            if step is not None:
-                pos = step
-                continue
+            if t[pos] < "\u2e80":  # digits, letters, dashes: a number may start here
+                step = self.numbers_at(pos)
+                if step is not None:
+                    pos = step
+                    continue
             if self.unknown_start is None:
                 self.unknown_start = pos
             pos += 1

@@ -110,3 +110,11 @@ def test_names_at_the_very_end_have_their_own_length():
     lexicon = NameLexicon()
     lexicon.add("科苑路", "road")
     assert lexicon.longest_at("科苑路", 0) == (3, "科苑路")
+
+
+def test_unknown_area_before_a_known_street():
+    streets = NameLexicon()
+    streets.add("科苑路", "road")
+    p = parse("粤海街道老围社区科苑路15号", streets=streets)
+    assert p.get("road").value == "科苑路"
+    assert [e.value for e in p.leftovers] == ["老围社区"]
