@@ -11,6 +11,7 @@ polygon with the smallest code, so the answer never depends on row order.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -74,11 +75,11 @@ class PlacementIndex:
                 .where(area.c.level.in_(("township", "village")), area.c.geom.is_not(None))
                 .order_by(area.c.code)
             ).all()
-            grids = conn.execute(
+            grids = list(conn.execute(
                 select(grid.c.code, func.ST_AsBinary(grid.c.geom)).order_by(grid.c.code)
-            ).all()
+            ).all())
 
-        def layer(rows: list) -> PolygonLayer:  # type: ignore[type-arg]
+        def layer(rows: list[Any]) -> PolygonLayer:
             geoms = shapely.from_wkb([bytes(r[-1]) for r in rows]) if rows else []
             return PolygonLayer.of([r[0] for r in rows], list(geoms))
 

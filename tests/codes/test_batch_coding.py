@@ -49,7 +49,7 @@ def test_every_row_gets_the_status_and_code_the_truth_says(city, messy, tmp_path
         if same is not None:
             assert coded.code[i] == coded.code[same] != ""
     new = coded[coded.status == "new"]
-    assert all(BUILDING.validate(c) for c in new.code)
+    assert all(BUILDING.is_valid(c) for c in new.code)
     assert report.codes_issued == new.code.nunique() == report.buildings_created
     assert len(report.problems) == Counter(reg.kinds)["bad_geometry"] + Counter(
         reg.kinds)["bad_year"]

@@ -6,6 +6,7 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+import numpy as np
 import pytest
 from sqlalchemy import select
 
@@ -16,7 +17,7 @@ from twin.settings import StoreSettings
 from twin.store import migrate, open_store
 
 WORKER = Path(__file__).with_name("issuing_worker.py")
-PROCESSES, KEYS, CHUNK = 6, 600, 40
+PROCESSES, KEYS, CHUNK = 4, 400, 40
 
 pytestmark = pytest.mark.postgis
 
@@ -54,6 +55,52 @@ def test_concurrent_processes_never_duplicate_or_split_codes(tmp_path):
             per_prefix[(v["township"], v["year"])].append(v["building"])
         for numbers in per_prefix.values():
             assert sorted(numbers) == list(range(1, len(numbers) + 1))
+        engine.dispose()
+    finally:
+        drop_postgis_db(url, admin)
+
+
+def test_concurrent_batch_runs_store_each_building_once(tmp_path):
+    """Three `twin code` runs on overlapping files at once: one building, one code each."""
+    import pandas as pd
+    import shapely
+
+    from sample_data.load import load
+    from sample_data.messy_buildings import messy_registry
+    from twin.coding.matching import group_same_footprints
+
+    url, admin = make_postgis_db()
+    try:
+        engine = open_store(StoreSettings(database_url=url))
+        migrate(engine)
+        load(engine, "small")
+        reg = messy_registry(engine, rows=90, seed=9)
+        parts = []
+        for p, keep in enumerate((slice(0, 66), slice(24, 90), slice(0, 90, 2))):
+            path = tmp_path / f"in{p}.csv"
+            reg.frame.iloc[keep].to_csv(path, index=False)
+            parts.append(path)
+        procs = [subprocess.Popen([sys.executable, "-m", "twin.cli", "code", str(path), "-o",
+                                   str(tmp_path / f"out{p}.csv"), "--chunk-size", "10",
+                                   "--database-url", url], stderr=subprocess.PIPE, text=True)
+                 for p, path in enumerate(parts)]
+        for proc in procs:
+            _, err = proc.communicate(timeout=240)
+            assert proc.returncode == 0, err[-2000:]
+        codes: dict[str, set[str]] = {}
+        for p in range(3):
+            out = pd.read_csv(tmp_path / f"out{p}.csv", dtype=str, keep_default_na=False)
+            for row_id, code in zip(out["序号"], out["code"], strict=True):
+                if code:
+                    codes.setdefault(row_id, set()).add(code)
+        assert all(len(c) == 1 for c in codes.values())
+        with engine.connect() as conn:
+            issued = list(conn.execute(select(models.CodeRecord.code)).scalars())
+            made = conn.execute(select(models.Building.geom.ST_AsBinary()).where(
+                models.Building.code.in_(issued))).scalars().all()
+        footprints = shapely.from_wkb([bytes(g) for g in made])
+        groups = group_same_footprints(footprints, np.arange(len(made)))
+        assert len(set(groups.values())) == len(made) == len(issued)
         engine.dispose()
     finally:
         drop_postgis_db(url, admin)

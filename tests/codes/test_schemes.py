@@ -48,7 +48,7 @@ def test_generate_parse_round_trip(township, year, building, household):
     values = {"township": township, "year": year, "building": building, "household": household}
     code = BUILDING.generate(values)
     assert BUILDING.parse(code).values() == values
-    assert BUILDING.validate(code)
+    assert BUILDING.is_valid(code)
 
 
 def test_validation_names_the_wrong_segment():
@@ -105,7 +105,7 @@ def test_a_city_scheme_from_configuration(tmp_path, monkeypatch):
     code = scheme.generate(community="440305001001", year=2015, building=42, floor=0)
     assert len(code) == 25 and code[:12] == "440305001001" and code[-2] == "1"
     assert scheme.parse(code).values()["building"] == 42
-    assert not scheme.validate(code[:-1] + ("0" if code[-1] != "0" else "1"))
+    assert not scheme.is_valid(code[:-1] + ("0" if code[-1] != "0" else "1"))
     assert set(all_schemes(CodeSettings())) >= {"building", "address", "component",
                                                 "sz-building"}
 

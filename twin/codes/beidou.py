@@ -230,7 +230,8 @@ def _decode_plane(code: str, level: int, *, step: int = 0) -> tuple[int, int, in
     return x, y, level, east, north
 
 
-def _bounds(x: int, y: int, level: int, east: bool, north: bool) -> tuple[float, ...]:
+def _bounds(x: int, y: int, level: int, east: bool, north: bool
+            ) -> tuple[float, float, float, float]:
     w, h = CELL_UNITS[level]
     lo_x, hi_x = x / UNITS_PER_DEGREE, (x + w) / UNITS_PER_DEGREE
     lo_y, hi_y = y / UNITS_PER_DEGREE, (y + h) / UNITS_PER_DEGREE
@@ -345,7 +346,8 @@ def decode_3d(code: str) -> BeidouCell:
         bottom, top = height_of_index(low), height_of_index(low + span)
     else:  # n = −|n|, and index n covers [H(n), H(n + 1))
         bottom, top = height_of_index(-(low + span) + 1), height_of_index(-low + 1)
-    return BeidouCell(code, level, *_bounds(x, y, level, east, north), bottom=bottom, top=top)
+    west, south, east_, north_ = _bounds(x, y, level, east, north)
+    return BeidouCell(code, level, west, south, east_, north_, bottom=bottom, top=top)
 
 
 def looks_like_3d(code: str) -> bool:

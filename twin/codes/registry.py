@@ -118,10 +118,12 @@ class CodeRecordView:
 
 def _insert(conn: Connection, table: Table) -> Any:
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
 
 
 def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
@@ -262,7 +264,8 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
         nexts = _lock_counters(conn, scheme, segments)
         # Looked up again under the locks: a racing transaction has committed by now.
         known.update(find_by_natural_keys(conn, scheme.name, [r.natural_key for r in pending]))
-        rows, counters = [], []
+        rows: list[dict[str, Any]] = []
+        counters: list[dict[str, Any]] = []
         for prefix in sorted(plan):
             segment, value = segments[prefix], nexts[prefix]
             for r in sorted(plan[prefix], key=lambda r: r.natural_key):

@@ -86,6 +86,15 @@ class SequenceSegment(_Segment):
         """Characters this segment takes."""
         return self.length
 
+    @model_validator(mode="after")
+    def _ordered_alphabet(self) -> SequenceSegment:
+        # Counters are seeded from the largest code text in the store: that needs text
+        # order and number order to agree.
+        if list(self.alphabet) != sorted(set(self.alphabet)):
+            raise ValueError(f"sequence {self.name!r}: alphabet must be distinct characters "
+                             f"in ascending order, got {self.alphabet!r}")
+        return self
+
     @property
     def capacity(self) -> int:
         """The first value that no longer fits."""
@@ -267,7 +276,8 @@ class CodeScheme(BaseModel):
 
     def offsets(self) -> list[tuple[Any, int]]:
         """(segment, start position) pairs."""
-        out, pos = [], 0
+        out: list[tuple[Any, int]] = []
+        pos = 0
         for s in self.segments:
             out.append((s, pos))
             pos += s.width
@@ -302,7 +312,7 @@ class CodeScheme(BaseModel):
 
     def prefix(self, values: Mapping[str, Any], upto: str) -> str:
         """The code text before segment `upto`: the parent a sequence counts within."""
-        out = []
+        out: list[str] = []
         for s in self.segments:
             if s.name == upto:
                 return "".join(out)
@@ -415,7 +425,7 @@ class CodeScheme(BaseModel):
             parts.append(ParsedSegment(segment.name, segment.kind, text, start, meaning, value))
         return ParsedCode(self.name, code, parts)
 
-    def validate(self, code: str) -> bool:
+    def is_valid(self, code: str) -> bool:
         """True when `code` is a well-formed code of this scheme (no exception)."""
         try:
             self.parse(code)

@@ -230,8 +230,9 @@ def code_registry(engine: Engine, reg: RegistryFile, options: CodingOptions | No
                 reg.problem(i, reg.year_column, text, problem)
                 good[i] = False
             else:
-                years[i] = year
-    geoms = np.where(good, reg.geoms, None)
+                years[i] = year or 0
+    geoms = reg.geoms.copy()
+    geoms[~good] = None
     types = np.full(n, -1)
     present = ~shapely.is_missing(geoms)
     types[present] = shapely.get_type_id(geoms[present])
@@ -265,12 +266,12 @@ def code_registry(engine: Engine, reg: RegistryFile, options: CodingOptions | No
     lap("match")
     candidates = np.array([i for i in polys if decisions[i].status == "unmatched"
                            and i not in reg.problems], dtype=np.int64)
-    for i in np.flatnonzero(types == 0):
-        if decisions[i].status == "unmatched":
-            decisions[i].reason = "point lies in no building and the address is not known"
-    for i in np.flatnonzero(types == -1):
-        if decisions[i].status == "unmatched" and i not in reg.problems:
-            decisions[i].reason = "no footprint to create a building from, and the address " \
+    for k in np.flatnonzero(types == 0):
+        if decisions[k].status == "unmatched":
+            decisions[k].reason = "point lies in no building and the address is not known"
+    for k in np.flatnonzero(types == -1):
+        if decisions[k].status == "unmatched" and k not in reg.problems:
+            decisions[k].reason = "no footprint to create a building from, and the address " \
                                   "is not known"
     issued, created = _issue_new(engine, reg, options, scheme.name, candidates, geoms, keys,
                                  years, decisions, progress, own=own, snapshot=snapshot)
@@ -316,12 +317,12 @@ def _issue_new(engine: Engine, reg: RegistryFile, options: CodingOptions, scheme
     for i in sorted(int(c) for c in candidates):
         members.setdefault(first_of[i], []).append(i)
     heads: list[int] = []
-    for head, rows in members.items():
-        anchor = next((r for r in rows if keys[r] in own), None)
+    for head, group in members.items():
+        anchor = next((r for r in group if keys[r] in own), None)
         if anchor is None:
             heads.append(head)
             continue
-        _settle(decisions, reg, rows, anchor, own[keys[anchor]], years)
+        _settle(decisions, reg, group, anchor, own[keys[anchor]], years)
     if not heads:
         if progress:
             progress(0, 0)
