@@ -60,6 +60,7 @@ class AddressIndex:
 
     def __init__(self, builder: IndexBuilder):
         b = builder
+        b.release()  # free the build-time lookups before sorting needs memory
         self.size = len(b.parent)
         self._code_blob = bytes(b.code_blob)
         # Scalar lookups go through the `array`/`bytes` objects (fast item access); the
@@ -86,7 +87,6 @@ class AddressIndex:
         self.compounds: NameLexicon[int] = b.compounds
         self.streets: NameLexicon[str] = b.streets
         self.compound_of: dict[int, str] = b.compound_of
-        b.release()
 
     def __len__(self) -> int:
         return self.size
@@ -208,6 +208,12 @@ def _lookup(keys: array, nodes: array, key: int) -> list[int]:
     return out
 
 
+def _code_key(code: str) -> int | str:
+    # Digit codes as ints take half the memory of strings in the build-time lookup; the
+    # leading 1 keeps 0012 and 12 apart.
+    return int("1" + code) if code.isdigit() else code
+
+
 class IndexBuilder:
     """Collects address rows (parents before children) into compact arrays."""
 
@@ -234,7 +240,7 @@ class IndexBuilder:
         self.room_keys = array("q")
         self.room_nodes = array("i")
         # Only nodes that can have children are looked up by code while building.
-        self._node_of: dict[str, int] = {}
+        self._node_of: dict[int | str, int] = {}
         self._texts: dict[int, str] = {}
         self.roads: NameLexicon[int] = NameLexicon()
         self.compounds: NameLexicon[int] = NameLexicon()
@@ -261,7 +267,7 @@ class IndexBuilder:
         parent_code = row.get("parent_code")
         parent = NO_PARENT
         if parent_code:
-            parent = self._node_of.get(str(parent_code), NO_PARENT)
+            parent = self._node_of.get(_code_key(str(parent_code)), NO_PARENT)
             if parent == NO_PARENT:
                 raise AddressInputError(
                     f"row {number}: parent {parent_code} of {code} is not in the base "
@@ -286,7 +292,7 @@ class IndexBuilder:
         self.value_id.append(self._intern(self._value_ids, self.values, value))
         self._add_text(node, parent, str(row["full_text"]), level)
         if level != "room":
-            self._node_of[code] = node
+            self._node_of[_code_key(code)] = node
         self._file(node, parent, level, value, row)
         return node
 

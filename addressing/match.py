@@ -95,6 +95,10 @@ class Geocoder:
         self._chains: dict[str, list[dict[str, str]]] = {}
         self._names_memo: dict[tuple[int, tuple[str, ...]], list[str]] = {}
         self._within_memo: dict[tuple[tuple[int, ...], tuple[str, ...]], list[int]] = {}
+        # Build the typo and homophone tables now, not inside the first unlucky query.
+        for lexicon in (index.roads, index.compounds):
+            lexicon.near("")
+            lexicon.by_sound("")
 
     # -- entry points ---------------------------------------------------------------------
     def geocode(self, query: str, crs: str | None = None) -> GeocodeResult:
