@@ -119,3 +119,19 @@ def test_road_and_compound_that_disagree_give_a_tie(empty_engine_spatialite, tmp
     # Only the compound side has a B座: the address is found there, with the doubt noted.
     r = geocoder.geocode("深南大道9988号科兴科学园A座1202")
     assert r.status == "matched" and "科苑路15号" in r.full_text and r.score < 100
+
+
+def test_geopackage_input_takes_points_from_geometry(empty_engine_spatialite, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    columns = [c for c in HEADER if c not in ("lon", "lat")]
+    records = [{c: v for c, v in zip(HEADER, row, strict=True) if c in columns} for row in GOOD]
+    points = [Point(float(row[10]), float(row[11])) for row in GOOD]
+    frame = gpd.GeoDataFrame(records, geometry=points, crs="EPSG:4490")
+    path = tmp_path / "base.gpkg"
+    frame.to_file(path, driver="GPKG")
+    report = import_address_base(empty_engine_spatialite, path)
+    assert not report.problems and report.created == 18
+    r = Geocoder(build_index(empty_engine_spatialite)).geocode("科兴科学园A座1202")
+    assert r.status == "matched" and r.lon == pytest.approx(113.9434)
