@@ -13,13 +13,6 @@ from twin import __version__
 from twin.settings import Settings
 from twin.store import migrate, open_store
 
-SUPPORTED_CRS = [
-    "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
-    "http://www.opengis.net/def/crs/EPSG/0/4490",
-    "http://www.opengis.net/def/crs/EPSG/0/4326",
-    "http://www.opengis.net/def/crs/EPSG/0/3857",
-]
-
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the service for `settings` (read from TWIN_* variables when not given)."""
@@ -44,7 +37,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.settings = settings
-    app.state.supported_crs = list(SUPPORTED_CRS)
     app.state.conformance = []
     register_error_handlers(app, STATUS_BY_ERROR)
     app.include_router(common.router)

@@ -10,12 +10,12 @@ from api.dependencies import EngineDep, MediaType, MediaTypeDep
 from api.html import render
 from api.links import link, url_for
 from twin.catalog import LayerStats, layer_stats
+from twin.crs import CRS84_URI, EPSG_URI, supported_crs_uris
 from twin.layers import LAYERS, Layer, get_layer
+from twin.models import STORAGE_SRID
 
 router = APIRouter(tags=["Collections"])
 
-CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
-STORAGE_CRS = "http://www.opengis.net/def/crs/EPSG/0/4490"
 
 
 def collection_document(request: Request, layer: Layer, stats: LayerStats) -> dict[str, Any]:
@@ -27,8 +27,8 @@ def collection_document(request: Request, layer: Layer, stats: LayerStats) -> di
         "description": layer.description,
         "itemType": "feature",
         "numberOfFeatures": stats.count,
-        "storageCrs": STORAGE_CRS,
-        "crs": request.app.state.supported_crs,
+        "storageCrs": EPSG_URI.format(code=STORAGE_SRID),
+        "crs": supported_crs_uris(),
         "links": [
             link(url_for(request, path), "self", MediaType.json.value, layer.title),
             link(url_for(request, f"{path}/items"), "items", MediaType.geojson.value, "Features"),
@@ -36,7 +36,7 @@ def collection_document(request: Request, layer: Layer, stats: LayerStats) -> di
         ],
     }
     if stats.bbox is not None:
-        doc["extent"] = {"spatial": {"bbox": [list(stats.bbox)], "crs": CRS84}}
+        doc["extent"] = {"spatial": {"bbox": [list(stats.bbox)], "crs": CRS84_URI}}
     return doc
 
 
