@@ -135,3 +135,19 @@ def test_geopackage_input_takes_points_from_geometry(empty_engine_spatialite, tm
     assert not report.problems and report.created == 18
     r = Geocoder(build_index(empty_engine_spatialite)).geocode("科兴科学园A座1202")
     assert r.status == "matched" and r.lon == pytest.approx(113.9434)
+
+
+def test_same_road_in_two_townships_is_decided_by_context(empty_engine_spatialite, tmp_path):
+    rows = [
+        ["440305", "粤海街道", "", "学府路", "1号", "", "", "", "", "", "113.94", "22.53", "", ""],
+        ["440305", "桃源街道", "", "学府路", "1号", "", "", "", "", "", "113.97", "22.57", "", ""],
+        ["440305", "桃源街道", "", "学府路", "3号", "", "", "", "", "", "113.97", "22.57", "", ""],
+    ]
+    import_address_base(empty_engine_spatialite, write(tmp_path / "b.csv", rows))
+    geocoder = Geocoder(build_index(empty_engine_spatialite))
+    r = geocoder.geocode("南山区学府路1号")
+    assert r.status == "tie" and len(r.candidates) == 2
+    r = geocoder.geocode("桃源街道学府路1号")
+    assert r.status == "matched" and "桃源街道" in r.full_text
+    r = geocoder.geocode("学府路3号")  # only one 学府路 has a 3号: inferred, being unique
+    assert r.status == "matched" and "桃源街道" in r.full_text
