@@ -18,10 +18,12 @@ def mask_id_number(id_number: str) -> str:
 
 
 def mask_name(name: str) -> str:
-    """Keep the surname only: 李甲3 → 李**."""
-    return name[:1] + "*" * (len(name) - 1) if name else name
+    """Keep the surname character only: 李甲3 → 李**, 李 → 李*."""
+    return name[:1] + "*" * max(len(name) - 1, 1) if name else name
 
 
 def mask_phone(phone: str) -> str:
-    """Keep the first three and last four digits: 138****5678."""
-    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:] if len(phone) > 7 else "*" * len(phone)
+    """13812345678 → 138****5678; short numbers keep only their last two digits."""
+    if len(phone) >= 7:
+        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+    return "*" * max(len(phone) - 2, 0) + phone[-2:]

@@ -5,18 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from twin.layers import Layer
-
-
-def mask_name(name: str) -> str:
-    """张三丰 → 张**: keep the surname character, star the rest."""
-    return name[:1] + "*" * max(len(name) - 1, 1) if name else name
-
-
-def mask_phone(phone: str) -> str:
-    """13812345678 → 138****5678; short numbers keep only their last two digits."""
-    if len(phone) >= 7:
-        return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
-    return "*" * max(len(phone) - 2, 0) + phone[-2:]
+from twin.people import mask_name, mask_phone
 
 
 def mask_value(field: str, value: Any) -> Any:
