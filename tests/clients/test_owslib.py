@@ -93,7 +93,8 @@ def test_queryables_and_cql2_filter(twin_server: TwinServer) -> None:
             BUILDINGS.c.floors >= 7, BUILDINGS.c.use == "住宅")))
     assert expected
     assert {f["id"] for f in page["features"]} == expected
-    assert page["numberMatched"] == len(expected)
+    # The twin may leave numberMatched out when counting would outrun its time budget.
+    assert page.get("numberMatched", len(expected)) == len(expected)
 
 
 def test_unknown_item_is_a_404_not_a_crash(twin_server: TwinServer) -> None:

@@ -242,8 +242,10 @@ def test_differential_cql2_filter_agrees(postgis_pair: tuple[TwinServer, Running
     ours = get(twin.url, "/collections/buildings/items", limit=1000, filter=cql,
                **{"filter-lang": "cql2-text"})
     theirs = get(peer.url, "/collections/pg_buildings/items", limit=1000, filter=cql)
-    assert ours["numberMatched"] == theirs["numberMatched"] > 0
     assert {f["id"] for f in ours["features"]} == {f["id"] for f in theirs["features"]}
+    assert theirs["numberMatched"] == len(theirs["features"]) > 0
+    # The twin may leave numberMatched out when counting would outrun its time budget.
+    assert ours.get("numberMatched", theirs["numberMatched"]) == theirs["numberMatched"]
 
 
 @on_postgis
