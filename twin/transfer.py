@@ -335,11 +335,7 @@ def _check_references(
             target = fk.column
             self_ref = target.table is layer.table and target.name == layer.id_column
             missing = wanted - (own if self_ref else set())
-            found: set[str] = set()
-            listed = sorted(missing)
-            for start in range(0, len(listed), 5_000):
-                part = listed[start : start + 5_000]
-                found |= set(conn.execute(select(target).where(target.in_(part))).scalars())
+            found = _present(conn, target, sorted(missing))
             for number, row in rows:
                 value = row.get(name)
                 if value is not None and str(value) in missing - found and number not in bad:
@@ -355,14 +351,18 @@ def _check_references(
     return [(n, r) for n, r in rows if n not in bad]
 
 
-def _existing_codes(engine: Engine, layer: Layer, codes: list[str]) -> set[str]:
-    column = layer.table.c[layer.id_column]
+def _present(conn: Any, column: Column, values: list[str]) -> set[str]:
+    """Which of `values` the column holds (asked 5,000 at a time: IN lists have limits)."""
     found: set[str] = set()
-    with engine.connect() as conn:
-        for start in range(0, len(codes), 5_000):
-            part = codes[start : start + 5_000]
-            found |= set(conn.execute(select(column).where(column.in_(part))).scalars())
+    for start in range(0, len(values), 5_000):
+        part = values[start : start + 5_000]
+        found |= set(conn.execute(select(column).where(column.in_(part))).scalars())
     return found
+
+
+def _existing_codes(engine: Engine, layer: Layer, codes: list[str]) -> set[str]:
+    with engine.connect() as conn:
+        return _present(conn, layer.table.c[layer.id_column], codes)
 
 
 def import_layer(
