@@ -142,9 +142,11 @@ def _new_footprints(
 
 
 def messy_registry(
-    engine: Engine, rows: int = 200, seed: int = 7, shares: dict[str, float] | None = None
+    engine: Engine, rows: int = 200, seed: int = 7, shares: dict[str, float] | None = None,
+    unknown_year: float = 0.1,
 ) -> MessyRegistry:
-    """A messy registry of about `rows` rows against the store's buildings."""
+    """A messy registry of about `rows` rows against the store's buildings; a share
+    `unknown_year` of new buildings comes without a year built."""
     rng, nrng = random.Random(seed), np.random.default_rng(seed)
     codes, footprints, addresses = _existing(engine)
     if len(codes) < 4:
@@ -206,7 +208,7 @@ def messy_registry(
     fresh_wkt = shapely.to_wkt(fresh, rounding_precision=8) if len(fresh) else []
     for k, wkt in enumerate(fresh_wkt):
         new_rows.append(len(records))
-        year = str(rng.randint(1990, 2024)) if rng.random() < 0.9 else ""
+        year = str(rng.randint(1990, 2024)) if rng.random() >= unknown_year else ""
         add("new", wkt, f"新建路{k + 1}号", year, floors=str(rng.randint(2, 30)))
     for _ in range(counts["new_duplicate"]):
         j = rng.choice(new_rows)

@@ -96,3 +96,20 @@ def test_demolish_marks_the_building(store):
         status = conn.execute(select(models.Building.status).where(
             models.Building.code == code)).scalar()
     assert status == "demolished"
+
+
+def test_a_full_sequence_is_a_conflict_or_an_empty_answer(store):
+    from twin.codes.scheme import CodeScheme
+
+    tiny = CodeScheme.model_validate({
+        "name": "tiny", "title": "two per community", "object_type": "building",
+        "segments": [{"kind": "admin", "name": "community", "length": 12},
+                     {"kind": "sequence", "name": "n", "length": 1, "alphabet": "012"}]})
+    requests = [CodeRequest("tiny", f"t{i}", {"community": "440305001001"}) for i in range(3)]
+    with store.begin() as conn:
+        answers = registry.issue_many(conn, requests, schemes={"tiny": tiny}, full="skip")
+    assert [a.code for a in answers] == ["4403050010011", "4403050010012", ""]
+    assert answers[2].full == "440305001001"
+    with pytest.raises(Conflict, match="exhausted"), store.begin() as conn:
+        registry.issue_many(conn, [CodeRequest("tiny", "t9", {"community": "440305001001"})],
+                            schemes={"tiny": tiny})

@@ -84,11 +84,16 @@ class CodeRequest:
 
 @dataclass(frozen=True)
 class IssuedCode:
-    """The answer to a CodeRequest: the code, and whether this call created it."""
+    """The answer to a CodeRequest: the code, and whether this call created it.
+
+    With `full="skip"`, a request whose sequence has no value left gets `code` "" and
+    `full` set to the prefix that is full.
+    """
 
     code: str
     natural_key: str
     created: bool
+    full: str | None = None
 
 
 @dataclass
@@ -220,11 +225,14 @@ def issue_many(
     *,
     reason: str = "issue",
     schemes: Mapping[str, CodeScheme] | None = None,
+    full: str = "raise",
 ) -> list[IssuedCode]:
     """Codes for many requests in the caller's transaction, one answer per request.
 
     Requests with a natural key already in the registry get its code back (`created`
     False); the rest get fresh codes. Commit or roll back the transaction as a whole.
+    When a sequence has no value left under a prefix: `full="raise"` raises Conflict,
+    `full="skip"` answers those requests without a code (see IssuedCode.full).
     """
     schemes = schemes or all_schemes()
     by_scheme: dict[str, list[CodeRequest]] = defaultdict(list)
@@ -237,12 +245,12 @@ def issue_many(
     for name in sorted(by_scheme):
         if name not in schemes:
             raise NotFound(f"no code scheme {name!r}; schemes are: {', '.join(schemes)}")
-        answers.update(_issue_scheme(conn, schemes[name], by_scheme[name], reason))
+        answers.update(_issue_scheme(conn, schemes[name], by_scheme[name], reason, full))
     return [answers[(r.scheme, r.natural_key)] for r in requests]
 
 
 def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeRequest],
-                  reason: str) -> dict[tuple[str, str], IssuedCode]:
+                  reason: str, full: str = "raise") -> dict[tuple[str, str], IssuedCode]:
     unique: dict[str, CodeRequest] = {}
     for r in requests:
         unique.setdefault(r.natural_key, r)
@@ -272,6 +280,10 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
                 if r.natural_key in known:
                     continue
                 if value >= segment.capacity:
+                    if full == "skip":
+                        out[(scheme.name, r.natural_key)] = IssuedCode("", r.natural_key,
+                                                                       False, prefix)
+                        continue
                     raise Conflict(
                         f"sequence {segment.name!r} of scheme {scheme.name!r} is exhausted "
                         f"under prefix {prefix!r}"

@@ -360,7 +360,7 @@ def _issue_new(engine: Engine, reg: RegistryFile, options: CodingOptions, scheme
                     "household": 0,
                 }) for h in fresh
             ]
-            answers = issue_many(conn, requests)
+            answers = issue_many(conn, requests, full="skip")
             rows = [_building_row(h, a.code, geoms, years, place_columns, place_of[h], optional)
                     for h, a in zip(fresh, answers, strict=True) if a.created]
             store_buildings(conn, rows)
@@ -368,6 +368,12 @@ def _issue_new(engine: Engine, reg: RegistryFile, options: CodingOptions, scheme
         created += len(rows)
         ours += [row["code"] for row in rows]
         for h, a in zip(fresh, answers, strict=True):
+            if a.full is not None:
+                for r in members[h]:
+                    decisions[r] = _Decision(reason=f"no building number left for township "
+                                             f"{a.full[:9]}, year {a.full[9:13]}: the code "
+                                             "layout holds 9999 per township and year")
+                continue
             _settle(decisions, reg, members[h], h, a.code, years)
         for h, decision in taken.items():
             for r in members[h]:
