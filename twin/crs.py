@@ -166,3 +166,69 @@ def gk_zone_epsg(longitude: float) -> int:
             value=longitude,
         )
     return 4534 + (central - 75) // 3
+
+
+# GCJ-02 ("Mars coordinates") and BD-09 are the obfuscated systems Chinese web maps
+# (AMap/Tencent, Baidu) draw in. They are for putting twin features over those base maps
+# only: nothing in the twin is ever stored in them.
+_KRASOVSKY_A = 6378245.0
+_KRASOVSKY_EE = 0.00669342162296594323
+_BD_X_PI = np.pi * 3000.0 / 180.0
+
+
+def _outside_china(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
+    return (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
+
+
+def _gcj_offset(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    x, y = lon - 105.0, lat - 35.0
+    common = (20.0 * np.sin(6.0 * x * np.pi) + 20.0 * np.sin(2.0 * x * np.pi)) * 2.0 / 3.0
+    dlat = (-100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * np.sqrt(np.abs(x))
+            + common
+            + (20.0 * np.sin(y * np.pi) + 40.0 * np.sin(y / 3.0 * np.pi)) * 2.0 / 3.0
+            + (160.0 * np.sin(y / 12.0 * np.pi) + 320.0 * np.sin(y * np.pi / 30.0)) * 2.0 / 3.0)
+    dlon = (300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * np.sqrt(np.abs(x))
+            + common
+            + (20.0 * np.sin(x * np.pi) + 40.0 * np.sin(x / 3.0 * np.pi)) * 2.0 / 3.0
+            + (150.0 * np.sin(x / 12.0 * np.pi) + 300.0 * np.sin(x / 30.0 * np.pi)) * 2.0 / 3.0)
+    rad = lat / 180.0 * np.pi
+    magic = 1 - _KRASOVSKY_EE * np.sin(rad) ** 2
+    dlat = dlat * 180.0 / ((_KRASOVSKY_A * (1 - _KRASOVSKY_EE)) / (magic * np.sqrt(magic))
+                           * np.pi)
+    dlon = dlon * 180.0 / (_KRASOVSKY_A / np.sqrt(magic) * np.cos(rad) * np.pi)
+    outside = _outside_china(lon, lat)
+    return np.where(outside, 0.0, dlon), np.where(outside, 0.0, dlat)
+
+
+def to_gcj02(lon: object, lat: object) -> tuple[np.ndarray, np.ndarray]:
+    """CGCS2000/WGS84 lon/lat → GCJ-02 (for display on AMap/Tencent base maps only)."""
+    lon_a, lat_a = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    dlon, dlat = _gcj_offset(lon_a, lat_a)
+    return lon_a + dlon, lat_a + dlat
+
+
+def from_gcj02(lon: object, lat: object, iterations: int = 6) -> tuple[np.ndarray, np.ndarray]:
+    """GCJ-02 → CGCS2000/WGS84 lon/lat, by fixed-point iteration (well under a millimetre)."""
+    g_lon, g_lat = np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+    w_lon, w_lat = g_lon.copy(), g_lat.copy()
+    for _ in range(iterations):
+        f_lon, f_lat = to_gcj02(w_lon, w_lat)
+        w_lon, w_lat = w_lon - (f_lon - g_lon), w_lat - (f_lat - g_lat)
+    return w_lon, w_lat
+
+
+def to_bd09(lon: object, lat: object) -> tuple[np.ndarray, np.ndarray]:
+    """CGCS2000/WGS84 lon/lat → BD-09 (for display on Baidu base maps only)."""
+    x, y = to_gcj02(lon, lat)
+    z = np.sqrt(x * x + y * y) + 0.00002 * np.sin(y * _BD_X_PI)
+    theta = np.arctan2(y, x) + 0.000003 * np.cos(x * _BD_X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def from_bd09(lon: object, lat: object) -> tuple[np.ndarray, np.ndarray]:
+    """BD-09 → CGCS2000/WGS84 lon/lat (within a few centimetres)."""
+    x = np.asarray(lon, dtype=float) - 0.0065
+    y = np.asarray(lat, dtype=float) - 0.006
+    z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _BD_X_PI)
+    theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _BD_X_PI)
+    return from_gcj02(z * np.cos(theta), z * np.sin(theta))

@@ -10,10 +10,14 @@ from pyproj import Transformer
 from twin.crs import (
     CRS84_URI,
     bbox_to_storage,
+    from_bd09,
+    from_gcj02,
     from_storage,
     gk_zone_epsg,
     parse_crs,
     supported_crs_uris,
+    to_bd09,
+    to_gcj02,
     to_storage,
 )
 from twin.errors import InvalidInput
@@ -101,3 +105,21 @@ def test_gk_zone_of_a_longitude(lon, code):
 def test_gk_zone_outside_china_is_refused():
     with pytest.raises(InvalidInput):
         gk_zone_epsg(10.0)
+
+
+def test_gcj02_matches_the_reference_implementation():
+    # wandergis/coordtransform's published example: wgs84togcj02(116.404, 39.915)
+    assert to_gcj02(116.404, 39.915) == pytest.approx((116.41024449916938, 39.91640428150164),
+                                                      abs=1e-12)
+
+
+def test_gcj02_and_bd09_round_trip_in_china_and_leave_the_world_alone():
+    lon = np.array([113.93, 116.404, 87.6, 126.6])
+    lat = np.array([22.52, 39.915, 43.8, 45.75])
+    g_lon, g_lat = to_gcj02(lon, lat)
+    shift = np.hypot(g_lon - lon, g_lat - lat) * 111_000
+    assert ((shift > 50) & (shift < 1_000)).all()  # a few hundred metres, as the maps show
+    back = from_gcj02(g_lon, g_lat)
+    assert np.allclose(back, (lon, lat), atol=1e-8)  # ~1 mm
+    assert np.allclose(from_bd09(*to_bd09(lon, lat)), (lon, lat), atol=1e-6)  # ~10 cm
+    assert to_gcj02(2.35, 48.85) == (2.35, 48.85)  # Paris is not offset
