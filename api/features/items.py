@@ -219,6 +219,8 @@ def read_item(request: Request, engine: Engine, layer: Layer, feature_id: str,
         row = conn.execute(select(*cols).where(t.c[layer.id_column] == feature_id)).first()
     if row is None:
         raise NotFound(f"no feature {feature_id!r} in {layer.name}")
+    if "version" in t.c and request.headers.get("if-none-match") == etag(row._version):
+        return Response(status_code=304, headers={"ETag": etag(row._version)})
     geometry = geometry_texts([row], crs, crs.is_storage_order)[0]
     here = f"{base_url(request)}/collections/{layer.name}/items/{feature_id}"
     # After a write the request URL is the collection's or carries no query; link the item.

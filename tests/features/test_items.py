@@ -170,6 +170,9 @@ def test_item_by_code_with_etag(client):
     assert response.headers["etag"] == f'"{feature["properties"]["version"]}"'
     body = response.json()
     assert body["id"] == feature["id"] and body["geometry"] == feature["geometry"]
+    unchanged = client.get(f"/collections/organizations/items/{feature['id']}",
+                           headers={"If-None-Match": response.headers["etag"]})
+    assert unchanged.status_code == 304 and unchanged.content == b""
     assert {link["rel"] for link in body["links"]} >= {"self", "collection", "alternate"}
 
 
