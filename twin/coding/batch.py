@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import ARRAY, Connection, Engine, String, all_, bindparam, func, select, text
+from sqlalchemy import Connection, Engine, func, select, text
 
 from twin import models
 from twin.bulk import write_rows
@@ -345,7 +345,7 @@ def _issue_new(engine: Engine, reg: RegistryFile, options: CodingOptions, scheme
         for r in members[int(h)]:
             decisions[r].reason = "footprint lies outside every township of the twin"
     issued = created = 0
-    ours: list[str] = []
+    ours: set[str] = set()
     size = max(1, options.chunk_size)
     optional = {k: reg.frame[c].to_numpy(dtype=object) for k, c in reg.optional.items()}
     for done, start in enumerate(range(0, len(placed), size), start=1):
@@ -366,7 +366,7 @@ def _issue_new(engine: Engine, reg: RegistryFile, options: CodingOptions, scheme
             store_buildings(conn, rows)
         issued += sum(a.created for a in answers)
         created += len(rows)
-        ours += [row["code"] for row in rows]
+        ours.update(row["code"] for row in rows)
         for h, a in zip(fresh, answers, strict=True):
             if a.full is not None:
                 for r in members[h]:
@@ -413,15 +413,22 @@ def _lock_townships(conn: Connection, townships: list[str]) -> None:
 
 
 def _stored_meanwhile(conn: Connection, heads: list[int], geoms: np.ndarray, snapshot: int,
-                      ours: list[str]) -> dict[int, _Decision]:
-    """Decisions for heads that overlap a building stored by another run since `snapshot`."""
+                      ours: set[str]) -> dict[int, _Decision]:
+    """Decisions for heads that overlap a building stored by another run since `snapshot`.
+
+    Counting first keeps the usual case cheap: when every building stored since the
+    snapshot is one of ours, nobody else has been writing and there is nothing to look at.
+    """
     b = models.Building.__table__
-    query = (select(b.c.code, func.ST_AsBinary(b.c.geom))
-             .where(b.c.id > snapshot, b.c.status == "active"))
-    if ours and conn.dialect.name == "postgresql":
-        query = query.where(b.c.code != all_(bindparam("ours", ours, type_=ARRAY(String))))
-    mine = set(ours)
-    rows = [r for r in conn.execute(query) if r[0] not in mine]
+    since = conn.execute(select(func.count()).select_from(b).where(b.c.id > snapshot)).scalar()
+    if not since or since == len(ours):
+        return {}
+    others = [i for i, code in conn.execute(select(b.c.id, b.c.code).where(b.c.id > snapshot))
+              if code not in ours]
+    rows: list[Any] = []
+    for start in range(0, len(others), 5000):
+        rows += conn.execute(select(b.c.code, func.ST_AsBinary(b.c.geom)).where(
+            b.c.id.in_(others[start : start + 5000]), b.c.status == "active")).all()
     if not rows:
         return {}
     index = BuildingIndex.of([r[0] for r in rows], shapely.from_wkb([bytes(r[1]) for r in rows]),
