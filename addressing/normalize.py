@@ -73,16 +73,24 @@ def _fold_char(ch: str) -> str:
     return "".join(out)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: frozen init is slow, and one is made per element
 class NormalizedText:
     """Normalised text and, for each of its characters, the span it came from."""
 
     text: str
-    sources: tuple[Span, ...]
+    sources: tuple[Span, ...] | None  # None: character i came from character i
     original: str
+
+    def source_spans(self) -> tuple[Span, ...]:
+        """One original span per normalised character."""
+        if self.sources is None:
+            return tuple((i, i + 1) for i in range(len(self.text)))
+        return self.sources
 
     def span(self, start: int, end: int) -> Span:
         """The span of the original text that normalised characters [start, end) came from."""
+        if self.sources is None:
+            return (start, end) if start < end else (min(start, len(self.original)),) * 2
         if start >= end:
             at = self.sources[start][0] if start < len(self.sources) else len(self.original)
             return (at, at)
@@ -94,9 +102,9 @@ class _Buffer:
 
     __slots__ = ("text", "sources")
 
-    def __init__(self, text: str, sources: list[Span]):
+    def __init__(self, text: str, sources: list[Span] | None):
         self.text = text
-        self.sources = sources
+        self.sources = sources  # None until a rewrite changes a length (identity mapping)
 
     def rewrite(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> bool:
         """Replace every match by repl(match); replaced characters span the whole match."""
@@ -108,6 +116,8 @@ class _Buffer:
             new = repl(m)
             if new == m.group(0):
                 continue
+            if self.sources is None:
+                self.sources = [(i, i + 1) for i in range(len(self.text))]
             changed = True
             parts.append(self.text[last : m.start()])
             sources.extend(self.sources[last : m.start()])
@@ -122,6 +132,7 @@ class _Buffer:
             parts.append(new)
             last = m.end()
         if changed:
+            assert self.sources is not None
             parts.append(self.text[last:])
             sources.extend(self.sources[last:])
             self.text = "".join(parts)
@@ -203,9 +214,8 @@ def normalize(text: str) -> NormalizedText:
     fold = _FOLDED
     pieces = [fold.get(ch) or _fold_new(ch) for ch in text]
     folded = "".join(pieces)
-    if len(folded) == len(text):
-        sources = [(i, i + 1) for i in range(len(text))]
-    else:
+    sources: list[Span] | None = None
+    if len(folded) != len(text):
         sources = []
         for i, piece in enumerate(pieces):
             sources.extend([(i, i + 1)] * len(piece))
@@ -221,7 +231,7 @@ def normalize(text: str) -> NormalizedText:
     if "#" in buf.text:
         buf.rewrite(_HASH, lambda m: m.group(1) + "栋")
     _fold_numbers(buf)
-    return NormalizedText(buf.text, tuple(buf.sources), text)
+    return NormalizedText(buf.text, None if buf.sources is None else tuple(buf.sources), text)
 
 
 _FOLDED: dict[str, str] = {}

@@ -35,7 +35,7 @@ _AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "�
 _TOKEN = re.compile(r"([0-9A-Z]+)(号|栋|单元|层|楼|室|-)?")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: frozen init is slow, and one is made per element
 class Element:
     """One parsed element: its level, its value as normalised, its key and original span."""
 

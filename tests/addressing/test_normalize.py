@@ -27,10 +27,12 @@ def test_normalize_is_idempotent_on_any_text(text):
 @settings(max_examples=300, deadline=None)
 def test_every_character_points_into_the_original(text):
     n = normalize(text)
-    assert len(n.sources) == len(n.text)
-    for start, end in n.sources:
+    spans = n.source_spans()
+    assert len(spans) == len(n.text)
+    for start, end in spans:
         assert 0 <= start < end <= len(text)
-    starts = [s for s, _ in n.sources]
+    starts = [s for s, _ in spans]
+    assert all(n.span(i, i + 1) == spans[i] for i in range(len(spans)))
     assert starts == sorted(starts)
 
 
