@@ -161,7 +161,7 @@ def row_values(layer: Layer, body: dict[str, Any], crs: CrsRef, *, partial: bool
     return values
 
 
-def check_code(layer: Layer, code: str) -> str:
+def check_code(layer: Layer, code: object) -> str:
     """A new feature's code, checked against its scheme (check character included)."""
     if not isinstance(code, str) or not code.strip():
         raise _bad(f"a new {layer.name} feature needs its code in properties.{layer.id_column}"

@@ -22,9 +22,9 @@ def _order(q: FeatureQuery, ordering_steer: bool, reverse: bool) -> list[ColumnE
     key = row_key(q.layer)
     id_expr: ColumnElement[Any] = key + literal_column("0") if ordering_steer else key
     terms: list[ColumnElement[Any]] = []
-    for key in q.sortby:
-        col = t.c[key.name]
-        terms.append(col.desc() if key.descending else col.asc())
+    for sort in q.sortby:
+        col = t.c[sort.name]
+        terms.append(col.desc() if sort.descending else col.asc())
     terms.append(id_expr.desc() if reverse else id_expr.asc())
     return terms
 
@@ -94,12 +94,12 @@ def fetch_page(conn: Connection, engine: Engine, q: FeatureQuery,
         not is_postgis(engine) or estimated_bbox_rows(conn, engine, q) <= SMALL_MATCH)
     if single:
         stmt, offset, reverse = single_scan_statement(engine, q, cols)
-        rows = conn.execute(stmt).all()
+        rows = list(conn.execute(stmt).all())
         matched = rows[0]._matched if rows else count_matched(conn, engine, q)
     else:
         matched = budgeted_count(conn, engine, q)
         stmt, offset, reverse = page_statement(engine, q, cols, matched)
-        rows = conn.execute(stmt).all()
+        rows = list(conn.execute(stmt).all())
     more = len(rows) > q.limit
     rows = rows[: q.limit]
     if reverse:
