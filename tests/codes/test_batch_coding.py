@@ -61,6 +61,17 @@ def test_every_row_gets_the_status_and_code_the_truth_says(city, messy, tmp_path
                               .where(models.Building.code.in_(list(new.code)))).all()
     assert len(placed) == new.code.nunique()
     assert all(t and t[:9] == c[:9] and b and len(b) == 16 for c, t, b in placed)
+    # and their footprints are the ones the file gave
+    import shapely
+
+    firsts = new[~new.reason.str.startswith("same building")]
+    with city.connect() as conn:
+        stored = dict(conn.execute(select(models.Building.code,
+                                          func.ST_AsBinary(models.Building.geom))
+                                   .where(models.Building.code.in_(list(firsts.code)))).all())
+    for code, wkt in zip(firsts.code, firsts.wkt, strict=True):
+        assert shapely.equals_exact(shapely.from_wkb(bytes(stored[code])).geoms[0],
+                                    shapely.from_wkt(wkt), 1e-9)
     assert json.loads(report_path(out).read_text())["rows"] == len(coded)
 
 

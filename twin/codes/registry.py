@@ -347,23 +347,36 @@ def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
         stmt = _insert(conn, REGISTRY).on_conflict_do_nothing()
         return set(conn.execute(stmt.returning(REGISTRY.c.natural_key), rows).scalars())
     names = ", ".join(RECORD_COLUMNS)  # fixed identifiers, never input
+    from psycopg.errors import UniqueViolation
+
+    try:  # the usual case: no clash, so COPY straight in (inside a savepoint)
+        with conn.begin_nested():
+            _copy_records(conn, "code_registry", rows)
+        return {row["natural_key"] for row in rows}
+    except UniqueViolation:
+        pass  # a racing run took a key: sort it out row by row below
     conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING} "
                       "(LIKE code_registry INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"))
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:  # type: ignore[union-attr]
-        with cur.copy(f"COPY {INCOMING} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([
-                    (json.dumps(row[c]) if row[c] else "[]")
-                    if c in ("predecessors", "successors") else row[c]
-                    for c in RECORD_COLUMNS
-                ])
+    _copy_records(conn, INCOMING, rows)
     inserted = conn.execute(text(
         f"INSERT INTO code_registry ({names}) SELECT {names} FROM {INCOMING} "
         "ON CONFLICT DO NOTHING RETURNING natural_key"
     )).scalars().all()
     conn.execute(text(f"TRUNCATE {INCOMING}"))
     return set(inserted)
+
+
+def _copy_records(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
+    names = ", ".join(RECORD_COLUMNS)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur:  # type: ignore[union-attr]
+        with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row([
+                    (json.dumps(row[c]) if row[c] else "[]")
+                    if c in ("predecessors", "successors") else row[c]
+                    for c in RECORD_COLUMNS
+                ])
 
 
 def issue(conn: Connection, request: CodeRequest, *, reason: str = "issue") -> IssuedCode:

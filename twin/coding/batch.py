@@ -447,6 +447,8 @@ def _stored_meanwhile(conn: Connection, heads: list[int], geoms: np.ndarray, sna
 BUILDING_COLUMNS = ("code", "geom", "status", "version", "year_built", "township_code",
                     "community_code", "grid_code", "beidou_code", "name", "floors", "height",
                     "use")
+BUILDING_TYPES = ("text", "bytea", "text", "int4", "int4", "text", "text", "text", "text",
+                  "text", "int4", "float8", "text")
 
 
 def store_buildings(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -461,11 +463,13 @@ def store_buildings(conn: Connection, rows: list[dict[str, Any]]) -> None:
         write_rows(conn, models.Building.__table__, rows)  # type: ignore[arg-type]
         return
     ewkb = shapely.to_wkb(shapely.set_srid(np.array([r["geom"] for r in rows], dtype=object),
-                                           STORAGE_SRID), hex=True, include_srid=True)
+                                           STORAGE_SRID), include_srid=True)
     names = ", ".join(BUILDING_COLUMNS)  # fixed identifiers
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:  # type: ignore[union-attr]
-        with cur.copy(f"COPY building ({names}) FROM STDIN") as copy:
+        # Binary COPY: PostGIS reads the EWKB bytes as they are, no hex on either side.
+        with cur.copy(f"COPY building ({names}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(BUILDING_TYPES)
             for row, geom in zip(rows, ewkb, strict=True):
                 copy.write_row((row["code"], geom, "active", 1, row["year_built"],
                                 row["township_code"], row["community_code"], row["grid_code"],
