@@ -222,12 +222,17 @@ def normalize(text: str) -> NormalizedText:
     buf = _Buffer(folded, sources)
     if "  " in buf.text:
         buf.rewrite(_SPACE_RUN, lambda m: " ")
-    if _NOISE_TRIGGER.search(buf.text):
-        _strip_noise(buf)
-    if " " in buf.text:
-        buf.rewrite(_SPACE_RUN, lambda m: " ")
-        buf.rewrite(_INNER_SPACE, lambda m: "")
-        buf.rewrite(_EDGE_SPACE, lambda m: "")
+    # Closing up spaces can join the pieces of a noise word (电,话 → 电话): repeat to rest.
+    for _ in range(4):
+        before = buf.text
+        if _NOISE_TRIGGER.search(buf.text):
+            _strip_noise(buf)
+        if " " in buf.text:
+            buf.rewrite(_SPACE_RUN, lambda m: " ")
+            buf.rewrite(_INNER_SPACE, lambda m: "")
+            buf.rewrite(_EDGE_SPACE, lambda m: "")
+        if buf.text == before:
+            break
     if "#" in buf.text:
         buf.rewrite(_HASH, lambda m: m.group(1) + "栋")
     _fold_numbers(buf)

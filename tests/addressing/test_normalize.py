@@ -115,3 +115,7 @@ def test_element_keys():
     assert element_key("room", "1201室") == "1201"
     assert element_key("door", "十五号") == "15"
     assert element_key("door", None) == ""
+
+
+def test_noise_split_by_separators():
+    assert normalize("电,话").text == normalize(normalize("电,话").text).text == ""
