@@ -2,58 +2,43 @@
 
 from __future__ import annotations
 
-import os
-import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, delete, text
+from sqlalchemy import Engine, delete, select
 
+from sample_data.load import load
+from tests.stores import STORES, store_url
 from twin import models
 from twin.settings import StoreSettings
 from twin.store import migrate, open_store
 
-POSTGIS_SERVER = os.environ.get(
-    "TWIN_TEST_POSTGIS_SERVER", "postgresql+psycopg://postgres@127.0.0.1:5432"
-)
 # Tables the code tests write, children first.
 WRITTEN = ("house", "building", "grid", "address", "code_registry", "code_sequence",
            "audit_log", "admin_area")
 
 
-def make_postgis_db() -> tuple[str, Engine]:
-    """A new, empty PostGIS database: (url, admin engine to drop it with)."""
-    name = f"twin_codes_t_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(f"{POSTGIS_SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    return f"{POSTGIS_SERVER}/{name}", admin
+@contextmanager
+def migrated_store(kind: str, workdir: Path, *, sample: bool = False) -> Iterator[Engine]:
+    """A fresh migrated store of `kind` (no division table), with the small sample if asked."""
+    with store_url(kind, workdir) as url:
+        engine = open_store(StoreSettings(database_url=url))
+        try:
+            migrate(engine)
+            if sample:
+                load(engine, "small")
+            yield engine
+        finally:
+            engine.dispose()
 
 
-def drop_postgis_db(url: str, admin: Engine) -> None:
-    """Drop a database made by make_postgis_db."""
-    name = url.rsplit("/", 1)[1]
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture(scope="session", params=["spatialite", "postgis"])
+@pytest.fixture(scope="session", params=STORES)
 def code_store(request, tmp_path_factory) -> Iterator[Engine]:
     """A migrated, empty store of each kind (shared by the session; tests clean up)."""
-    if request.param == "spatialite":
-        path = tmp_path_factory.mktemp("codes") / "twin.db"
-        engine = open_store(StoreSettings(database_url=f"sqlite:///{path}"))
-        migrate(engine)
+    with migrated_store(request.param, tmp_path_factory.mktemp("codes")) as engine:
         yield engine
-        engine.dispose()
-        return
-    url, admin = make_postgis_db()
-    engine = open_store(StoreSettings(database_url=url))
-    migrate(engine)
-    yield engine
-    engine.dispose()
-    drop_postgis_db(url, admin)
 
 
 @pytest.fixture
@@ -65,30 +50,12 @@ def store(code_store: Engine) -> Iterator[Engine]:
             conn.execute(delete(models.Base.metadata.tables[name]))
 
 
-def _load_sample(engine: Engine) -> None:
-    from sample_data.load import load
-
-    load(engine, "small")
-
-
-@pytest.fixture(scope="session", params=["spatialite", "postgis"])
+@pytest.fixture(scope="session", params=STORES)
 def sample_code_store(request, tmp_path_factory) -> Iterator[Engine]:
     """A store of each kind with the small sample city loaded (shared by the session)."""
-    if request.param == "spatialite":
-        path = tmp_path_factory.mktemp("codes-sample") / "twin.db"
-        engine = open_store(StoreSettings(database_url=f"sqlite:///{path}"))
-        migrate(engine)
-        _load_sample(engine)
+    with migrated_store(request.param, tmp_path_factory.mktemp("codes-sample"),
+                        sample=True) as engine:
         yield engine
-        engine.dispose()
-        return
-    url, admin = make_postgis_db()
-    engine = open_store(StoreSettings(database_url=url))
-    migrate(engine)
-    _load_sample(engine)
-    yield engine
-    engine.dispose()
-    drop_postgis_db(url, admin)
 
 
 @pytest.fixture
@@ -98,9 +65,7 @@ def city(sample_code_store: Engine) -> Iterator[Engine]:
     registry = models.CodeRecord.__table__
     building = models.Building.__table__
     with sample_code_store.begin() as conn:
-        issued = select_codes = conn.execute(
-            text("SELECT code FROM code_registry")).scalars().all()
-        del select_codes
+        issued = conn.execute(select(registry.c.code)).scalars().all()
         for start in range(0, len(issued), 5000):
             conn.execute(delete(building).where(building.c.code.in_(issued[start:start + 5000])))
         for table in (registry, models.CodeSequence.__table__, models.AuditEntry.__table__):

@@ -10,11 +10,9 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
-from tests.codes.conftest import drop_postgis_db, make_postgis_db
+from tests.codes.conftest import migrated_store
 from twin import models
 from twin.codes.schemes import BUILDING
-from twin.settings import StoreSettings
-from twin.store import migrate, open_store
 
 WORKER = Path(__file__).with_name("issuing_worker.py")
 PROCESSES, KEYS, CHUNK = 4, 400, 40
@@ -23,10 +21,8 @@ pytestmark = pytest.mark.postgis
 
 
 def test_concurrent_processes_never_duplicate_or_split_codes(tmp_path):
-    url, admin = make_postgis_db()
-    try:
-        engine = open_store(StoreSettings(database_url=url))
-        migrate(engine)
+    with migrated_store("postgis", tmp_path) as engine:
+        url = engine.url.render_as_string(hide_password=False)
         outs = [tmp_path / f"w{i}.json" for i in range(PROCESSES)]
         procs = [
             subprocess.Popen([sys.executable, str(WORKER), url, str(i), str(KEYS), str(CHUNK),
@@ -55,9 +51,6 @@ def test_concurrent_processes_never_duplicate_or_split_codes(tmp_path):
             per_prefix[(v["township"], v["year"])].append(v["building"])
         for numbers in per_prefix.values():
             assert sorted(numbers) == list(range(1, len(numbers) + 1))
-        engine.dispose()
-    finally:
-        drop_postgis_db(url, admin)
 
 
 def test_concurrent_batch_runs_store_each_building_once(tmp_path):
@@ -65,15 +58,11 @@ def test_concurrent_batch_runs_store_each_building_once(tmp_path):
     import pandas as pd
     import shapely
 
-    from sample_data.load import load
     from sample_data.messy_buildings import messy_registry
     from twin.coding.matching import group_same_footprints
 
-    url, admin = make_postgis_db()
-    try:
-        engine = open_store(StoreSettings(database_url=url))
-        migrate(engine)
-        load(engine, "small")
+    with migrated_store("postgis", tmp_path, sample=True) as engine:
+        url = engine.url.render_as_string(hide_password=False)
         reg = messy_registry(engine, rows=90, seed=9)
         parts = []
         for p, keep in enumerate((slice(0, 66), slice(24, 90), slice(0, 90, 2))):
@@ -101,6 +90,3 @@ def test_concurrent_batch_runs_store_each_building_once(tmp_path):
         footprints = shapely.from_wkb([bytes(g) for g in made])
         groups = group_same_footprints(footprints, np.arange(len(made)))
         assert len(set(groups.values())) == len(made) == len(issued)
-        engine.dispose()
-    finally:
-        drop_postgis_db(url, admin)
