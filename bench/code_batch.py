@@ -36,11 +36,13 @@ SHARES = {
 }
 
 
-def fresh_database(name: str) -> str:
+def fresh_database(name: str, create: bool = True) -> str:
+    """Drop the bench database `name` and (unless create=False) make it anew; its URL."""
     admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return f"{SERVER}/{name}"
 

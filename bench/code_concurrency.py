@@ -23,9 +23,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from code_batch import fresh_database  # noqa: E402  (a sibling script in bench/)
 
 from sample_data.load import load  # noqa: E402
 from sample_data.messy_buildings import messy_registry  # noqa: E402
@@ -33,18 +35,6 @@ from twin import models  # noqa: E402
 from twin.coding.matching import group_same_footprints  # noqa: E402
 from twin.settings import StoreSettings  # noqa: E402
 from twin.store import migrate, open_store  # noqa: E402
-
-SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
-
-
-def recreate(name: str, drop_only: bool = False) -> str:
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if not drop_only:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return f"{SERVER}/{name}"
 
 
 def main() -> None:
@@ -56,7 +46,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"command: python bench/code_concurrency.py --rows {args.rows} "
           f"--processes {args.processes} --chunk {args.chunk}")
-    url = recreate(args.db)
+    url = fresh_database(args.db)
     engine = open_store(StoreSettings(database_url=url))
     migrate(engine)
     load(engine, "small")
@@ -122,7 +112,7 @@ def main() -> None:
           f"codes in the outputs: {len(new_codes)}")
     engine.dispose()
     if os.environ.get("KEEP_DB") != "1":
-        recreate(args.db, drop_only=True)
+        fresh_database(args.db, create=False)
 
 
 if __name__ == "__main__":
