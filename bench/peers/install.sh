@@ -35,6 +35,15 @@ install_tipg() {
     echo "tipg: $venv"
 }
 
+install_load_tools() {
+    # wrk drives the HTTP load and pgbench the SQL-only figure (postgresql-client).
+    command -v wrk >/dev/null && command -v pgbench >/dev/null && return
+    local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk postgresql-client >/dev/null
+}
+
+install_load_tools
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(pygeoapi tipg)
 for t in "${targets[@]}"; do
