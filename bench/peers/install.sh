@@ -15,6 +15,9 @@ PYTHON="${PYTHON:-python3}"
 PYGEOAPI_VERSION="${PYGEOAPI_VERSION:-0.21.0}"
 TIPG_VERSION="${TIPG_VERSION:-1.6.1}"
 mkdir -p "$PEERS_DIR"
+# One install at a time: a test fixture and a benchmark may both ask for the same venv.
+exec 9>"$PEERS_DIR/.install.lock"
+flock 9
 
 install_pygeoapi() {
     local venv="$PEERS_DIR/pygeoapi"
