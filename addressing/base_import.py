@@ -7,10 +7,14 @@ Every node on a row's path (road → door → building → unit → floor → ro
 a code given in the file is kept, a missing one is issued in the layout the sample city
 uses (12-digit area + 4-digit road + 4-digit door/building + 6-digit unit/floor/room).
 Importing the same file again changes nothing: nodes are found by their natural key.
+Every new node's code is entered in the code registry, a given code that another address
+holds (or the registry ever issued) is refused with its row, and each new road name gets a
+row in the `road` table (addressing.roads). One transaction writes it all.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Callable
@@ -24,7 +28,9 @@ from sqlalchemy import Engine, Table, select
 from addressing.admin import short_names
 from addressing.index import name_key
 from addressing.normalize import element_key
+from addressing.roads import write_roads
 from twin.bulk import write_rows
+from twin.codes.registry import REGISTRY, record_issued, registered
 from twin.divisions import Division, DivisionTable, Level, load_divisions
 from twin.errors import RowProblem
 from twin.models import Address
@@ -34,6 +40,8 @@ Progress = Callable[[int, int], None]
 ELEMENTS = ("road", "door_no", "compound", "building", "unit", "floor", "room")
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,40}$")
 BATCH = 20_000
+REGISTERED = ("registry",)
+NATURAL_KEY_LENGTH = 256  # code_registry.natural_key
 
 
 @dataclass
@@ -45,12 +53,14 @@ class AddressBaseReport:
     created: int = 0
     existing: int = 0
     issued_codes: int = 0
+    roads_created: int = 0
     problems: list[RowProblem] = field(default_factory=list)
 
     def summary(self) -> str:
         """One line for people."""
         return (f"addresses: read {self.read} rows from {self.path}; created {self.created} "
-                f"nodes ({self.issued_codes} codes issued), {self.existing} already there, "
+                f"nodes ({self.issued_codes} codes issued, {self.roads_created} new roads), "
+                f"{self.existing} already there, "
                 f"refused {len(self.problems)} rows")
 
 
@@ -61,6 +71,7 @@ class _Node:
     row: dict[str, Any]
     points: list[tuple[float, float]] = field(default_factory=list)
     new: bool = True
+    key: tuple[str, ...] = ()
 
 
 class _Admin:
@@ -112,6 +123,9 @@ class _TreeWriter:
         self.table = table
         self.by_key: dict[tuple[str, ...], _Node] = {}
         self.used: set[str] = set()
+        # Who holds a code given in the file (or made in this import): an address's key, or
+        # REGISTERED for a code the registry issued to something that is not here.
+        self.code_owner: dict[str, tuple[str, ...]] = {}
         self.sequences: dict[str, int] = defaultdict(int)
         self.issued = 0
         self._load_existing(engine)
@@ -124,7 +138,20 @@ class _TreeWriter:
             for row in conn.execute(select(*cols)).mappings():
                 self.used.add(row["code"])
                 key = self._key(row["county_code"], row["township_code"], dict(row), row["level"])
-                self.by_key[key] = _Node(row["code"], row["level"], dict(row), new=False)
+                self.by_key[key] = _Node(row["code"], row["level"], dict(row), new=False,
+                                         key=key)
+            # Codes the registry ever issued for addresses are never issued again.
+            self.used.update(conn.execute(select(REGISTRY.c.code).where(
+                REGISTRY.c.object_type == "address")).scalars())
+
+    def claim(self, engine: Engine, given: set[str]) -> None:
+        """Note who holds each code given in the file: a stored address, or the registry."""
+        for key, node in self.by_key.items():
+            if node.code in given:
+                self.code_owner[node.code] = key
+        with engine.connect() as conn:
+            for code in registered(conn, sorted(given - self.code_owner.keys())):
+                self.code_owner[code] = REGISTERED
 
     @staticmethod
     def _key(county: str, township: str | None, row: dict[str, Any], level: str
@@ -162,6 +189,7 @@ def import_address_base(
     admin = _Admin(table)
     writer = _TreeWriter(engine, table)
     given = _given_codes(source.records, source.first_row, report, writer.used)
+    writer.claim(engine, set(given.values()))
     bad_rows |= {p.row for p in report.problems}
     total = len(source.records)
     for i, record in enumerate(source.records):
@@ -178,7 +206,7 @@ def import_address_base(
     new = [n for n in writer.by_key.values() if n.new]
     report.created, report.issued_codes = len(new), writer.issued
     report.existing = len(writer.by_key) - len(new)
-    _write(engine, new)
+    _write(engine, new, report)
     report.problems.sort(key=lambda p: p.row)
     return report
 
@@ -262,27 +290,35 @@ def _path_levels(values: dict[str, str | None]) -> list[str]:
     return levels
 
 
-def _place(writer: _TreeWriter, county: Division, township: Division | None,
-           community: Division | None, values: dict[str, str | None], path: list[str],
-           point: tuple[float, float] | None, given_code: str | None,
-           aliases: list[str]) -> None:
-    table = writer.table
-    area_text = _full_prefix(table, township or county)
+@dataclass
+class _Step:
+    """One node on a row's path, before it is found or created."""
+
+    level: str
+    value: str
+    row: dict[str, Any]
+    text: str
+    key: tuple[str, ...]
+
+
+def _steps(writer: _TreeWriter, county: Division, township: Division | None,
+           community: Division | None, values: dict[str, str | None], path: list[str]
+           ) -> list[_Step]:
+    """The nodes of a row's path, root first, with their texts and natural keys."""
+    area_text = _full_prefix(writer.table, township or county)
     community_text = ""
     if community is not None:
         community_text = next(iter(s for s in short_names(community) if s.endswith("社区")),
                               community.name)
     row: dict[str, Any] = dict.fromkeys(ELEMENTS)
-    parent: _Node | None = None
     text = area_text
     unit_text = ""
-    for depth, level in enumerate(path):
+    steps = []
+    for level in path:
         column = {"door": "door_no"}.get(level, level)
         value = values[column]
         assert value is not None
         row = {**row, column: value}
-        if level == "compound":
-            row["compound"] = value
         if level in ("road", "compound"):
             text = area_text + value
         elif level == "door":
@@ -295,21 +331,48 @@ def _place(writer: _TreeWriter, county: Division, township: Division | None,
             text = text + value
         if level in ("building", "unit"):
             unit_text = text
-        finest = depth == len(path) - 1
         key = writer._key(county.code, township.code if township else None, row, level)
-        node = writer.by_key.get(key)
+        steps.append(_Step(level, value, row, text, key))
+    return steps
+
+
+def _check_given(writer: _TreeWriter, finest: _Step, given_code: str) -> None:
+    """Refuse a given code that another address holds, or an address that has another code."""
+    node = writer.by_key.get(finest.key)
+    if node is not None and node.code != given_code:
+        raise _RowError(f"this address already has the code {node.code}", "address_code",
+                        given_code)
+    owner = writer.code_owner.get(given_code)
+    if owner is not None and owner != finest.key:
+        raise _RowError("another address holds this code (codes are never reused)",
+                        "address_code", given_code)
+
+
+def _place(writer: _TreeWriter, county: Division, township: Division | None,
+           community: Division | None, values: dict[str, str | None], path: list[str],
+           point: tuple[float, float] | None, given_code: str | None,
+           aliases: list[str]) -> None:
+    steps = _steps(writer, county, township, community, values, path)
+    if given_code:
+        _check_given(writer, steps[-1], given_code)
+    parent: _Node | None = None
+    for depth, step in enumerate(steps):
+        finest = depth == len(steps) - 1
+        node = writer.by_key.get(step.key)
         if node is None:
-            code = given_code if finest and given_code else _issue(writer, parent, level,
-                                                                   county, township, community)
-            node = _Node(code, level, {
-                "code": code, "parent_code": parent.code if parent else None, "level": level,
-                "value": value, "full_text": text, "county_code": county.code,
+            code = given_code if finest and given_code else _issue(
+                writer, parent, step.level, county, township, community)
+            node = _Node(code, step.level, {
+                "code": code, "parent_code": parent.code if parent else None,
+                "level": step.level, "value": step.value, "full_text": step.text,
+                "county_code": county.code,
                 "township_code": township.code if township else None,
-                "community_code": community.code if community and level not in (
+                "community_code": community.code if community and step.level not in (
                     "road", "compound") else None,
-                **row, "aliases": list(aliases) if finest else [], "status": "active",
-            })
-            writer.by_key[key] = node
+                **step.row, "aliases": list(aliases) if finest else [], "status": "active",
+            }, key=step.key)
+            writer.by_key[step.key] = node
+            writer.code_owner[code] = step.key
         elif finest and aliases and node.new:
             node.row["aliases"] = sorted(set(node.row["aliases"]) | set(aliases))
         if point is not None and node.new:
@@ -334,7 +397,16 @@ def _issue(writer: _TreeWriter, parent: _Node | None, level: str, county: Divisi
     return writer.issue(building, 6, 0)
 
 
-def _write(engine: Engine, nodes: list[_Node]) -> None:
+def _natural_key(key: tuple[str, ...]) -> str:
+    """The registry's natural key of an address node: its path key, hashed if too long."""
+    text = "|".join(key)
+    if len(text) <= NATURAL_KEY_LENGTH:
+        return text
+    return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def _write(engine: Engine, nodes: list[_Node], report: AddressBaseReport) -> None:
+    """Store the new nodes, their roads and their codes in one transaction."""
     order = {level: i for i, level in enumerate(
         ("road", "compound", "door", "building", "unit", "floor", "room"))}
     nodes.sort(key=lambda n: order[n.level])
@@ -352,3 +424,8 @@ def _write(engine: Engine, nodes: list[_Node]) -> None:
     with engine.begin() as conn:
         for start in range(0, len(rows), BATCH):
             write_rows(conn, table, rows[start : start + BATCH])
+        report.roads_created = write_roads(conn, [n.row for n in nodes if n.level == "road"])
+        records = [{"code": n.code, "scheme": "address", "object_type": "address",
+                    "natural_key": _natural_key(n.key), "reason": "import"} for n in nodes]
+        for start in range(0, len(records), BATCH):
+            record_issued(conn, records[start : start + BATCH])

@@ -151,3 +151,89 @@ def test_same_road_in_two_townships_is_decided_by_context(empty_engine_spatialit
     assert r.status == "matched" and "桃源街道" in r.full_text
     r = geocoder.geocode("学府路3号")  # only one 学府路 has a 3号: inferred, being unique
     assert r.status == "matched" and "桃源街道" in r.full_text
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_import_writes_roads_and_registers_every_code(empty_engine, tmp_path, store_kind):
+    from twin.codes.registry import REGISTRY
+    from twin.models import Road
+
+    path = write(tmp_path / "base.csv", GOOD)
+    first = import_address_base(empty_engine, path)
+    assert first.roads_created == 2
+    roads, t = Road.__table__, Address.__table__
+    with empty_engine.connect() as conn:
+        stored = {r.name: r for r in conn.execute(select(roads))}
+        codes = set(conn.execute(select(t.c.code)).scalars())
+        records = conn.execute(select(REGISTRY)).all()
+    assert set(stored) == {"科苑路", "深南大道"}
+    assert stored["科苑路"].aliases == ["科苑南路"]
+    assert stored["科苑路"].township_code == "440305007000"
+    assert stored["科苑路"].code.startswith("440305007R")
+    address_records = {r.code: r for r in records if r.scheme == "address"}
+    assert set(address_records) == codes
+    assert all(r.status == "active" for r in records)
+    assert all(r.object_type == "address" for r in address_records.values())
+    assert {r.code for r in records if r.scheme == "road"} == {r.code for r in stored.values()}
+    again = import_address_base(empty_engine, path)
+    assert again.created == 0 and again.roads_created == 0
+    with empty_engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(REGISTRY)).scalar() == len(records)
+        assert conn.execute(select(func.count()).select_from(roads)).scalar() == 2
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_given_codes_that_clash_are_refused_and_the_row_writes_nothing(
+        empty_engine, tmp_path, store_kind):
+    from twin.codes.registry import REGISTRY
+
+    import_address_base(empty_engine, write(tmp_path / "base.csv", GOOD))
+    with empty_engine.begin() as conn:
+        conn.execute(REGISTRY.insert().values(
+            code="OLD-RETIRED-1", scheme="address", object_type="address", object_id="x",
+            status="retired", reason="retire", predecessors=[], successors=[]))
+        held = conn.execute(select(Address.__table__.c.code).where(
+            Address.__table__.c.full_text.endswith("科苑路15号科兴科学园A座1202室"))).scalar()
+    assert held
+    rows = [
+        # this room was stored with KEEP-ME-1: a second code for it is refused
+        ["440305", "粤海街道", "", "深南大道", "9988号", "", "1栋", "1单元", "5层", "501室",
+         "113.95", "22.54", "OTHER-1", ""],
+        # a new room under a new floor, with a code another address holds
+        ["440305", "粤海街道", "", "科苑路", "15号", "科兴科学园", "A座", "", "30层", "3001室",
+         "113.9432", "22.5431", held, ""],
+        # a code the registry retired is never given out again
+        ["440305", "粤海街道", "", "科苑路", "15号", "科兴科学园", "A座", "", "31层", "3101室",
+         "113.9432", "22.5431", "OLD-RETIRED-1", ""],
+        # the same room with its own code: fine
+        ["440305", "粤海街道", "", "深南大道", "9988号", "", "1栋", "1单元", "5层", "501室",
+         "113.95", "22.54", "KEEP-ME-1", ""],
+    ]
+    report = import_address_base(empty_engine, write(tmp_path / "more.csv", rows))
+    problems = {p.row: p for p in report.problems}
+    assert set(problems) == {2, 3, 4}
+    assert all(p.field == "address_code" for p in problems.values())
+    assert "already has the code KEEP-ME-1" in problems[2].reason
+    assert "never reused" in problems[3].reason and "never reused" in problems[4].reason
+    assert report.created == 0  # neither the 30层 nor the 31层 floor was written
+    with empty_engine.connect() as conn:
+        floors = conn.execute(select(Address.__table__.c.value).where(
+            Address.__table__.c.level == "floor")).scalars().all()
+    assert "30层" not in floors and "31层" not in floors
+
+
+def test_issued_codes_skip_codes_the_registry_holds(empty_engine_spatialite, tmp_path):
+    from twin.codes.registry import REGISTRY
+
+    one = [["440305", "粤海街道", "", "科苑路", "", "", "", "", "", "", "113.94", "22.54", "",
+            ""]]
+    with empty_engine_spatialite.begin() as conn:
+        # what the first road of 粤海街道 would be issued, retired long ago
+        conn.execute(REGISTRY.insert().values(
+            code="440305007000" + "0001" + "0" * 10, scheme="address", object_type="address",
+            object_id="gone", status="retired", reason="retire", predecessors=[],
+            successors=[]))
+    import_address_base(empty_engine_spatialite, write(tmp_path / "one.csv", one))
+    with empty_engine_spatialite.connect() as conn:
+        code = conn.execute(select(Address.__table__.c.code)).scalar_one()
+    assert code == "440305007000" + "0002" + "0" * 10

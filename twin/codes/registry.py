@@ -136,21 +136,44 @@ def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence
         yield items[i : i + size]
 
 
+def _in_chunks(conn: Connection, column: Any, values: Sequence[str]) -> Iterable[Any]:
+    """`column IN values`, in chunks the store takes in one statement."""
+    postgis = conn.dialect.name == "postgresql"
+    for part in _chunks(list(values), 50_000 if postgis else LOOKUP_CHUNK):
+        # PostGIS takes the values as one array parameter; SQLite as a bounded IN list.
+        yield (column == any_(bindparam("keys", list(part), type_=ARRAY(String)))
+               if postgis else column.in_(part))
+
+
 def find_by_natural_keys(conn: Connection, scheme: str, keys: Sequence[str]) -> dict[str, str]:
     """natural key → code for the keys of `scheme` already in the registry."""
     found: dict[str, str] = {}
-    postgis = conn.dialect.name == "postgresql"
-    for part in _chunks(list(keys), 50_000 if postgis else LOOKUP_CHUNK):
-        # PostGIS takes the keys as one array parameter; SQLite as a bounded IN list.
-        match = (REGISTRY.c.natural_key == any_(bindparam("keys", list(part),
-                                                           type_=ARRAY(String)))
-                 if postgis else REGISTRY.c.natural_key.in_(part))
+    for match in _in_chunks(conn, REGISTRY.c.natural_key, keys):
         rows = conn.execute(
             select(REGISTRY.c.natural_key, REGISTRY.c.code).where(
                 REGISTRY.c.scheme == scheme, match)
         )
         found.update((k, c) for k, c in rows)
     return found
+
+
+def registered(conn: Connection, codes: Sequence[str]) -> set[str]:
+    """The codes among `codes` that the registry has issued (active or retired)."""
+    found: set[str] = set()
+    for match in _in_chunks(conn, REGISTRY.c.code, codes):
+        found.update(conn.execute(select(REGISTRY.c.code).where(match)).scalars())
+    return found
+
+
+def record_issued(conn: Connection, records: Sequence[Mapping[str, Any]]) -> int:
+    """Enter codes issued outside `issue_many` (an import's own layout) in the registry.
+
+    Each record gives code, scheme, object_type, natural_key and reason; the code is
+    active and names its object by the code itself. Returns how many went in.
+    """
+    rows = [{"object_id": r["code"], "status": "active", "predecessors": [],
+             "successors": [], **r} for r in records]
+    return len(_insert_records(conn, rows))
 
 
 def _sequence_segment(scheme: CodeScheme, request: CodeRequest) -> SequenceSegment:
