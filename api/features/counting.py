@@ -14,7 +14,7 @@ import orjson
 from sqlalchemy import Connection, Engine, Select, column, func, literal_column, select, table
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from api.features.query import FeatureQuery, envelope, where_clauses
+from api.features.query import BBox, FeatureQuery, envelope, where_clauses
 from twin.layers import Layer
 from twin.store import is_postgis
 
@@ -114,6 +114,50 @@ def _count_within_budget(conn: Connection, stmt: Select[Any]) -> int | None:
     if savepoint is not None:
         savepoint.commit()
     return count
+
+
+# How long a layer's row count and extent are trusted for bbox guesses made in-process.
+SHAPE_TTL = 60.0
+_shapes: dict[tuple[str, str], tuple[float, float, BBox | None]] = {}
+
+
+def _layer_shape(conn: Connection, engine: Engine, layer: Layer) -> tuple[float, BBox | None]:
+    """The layer's row count and extent as PostGIS's statistics know them (kept a while)."""
+    key = (str(engine.url), layer.name)
+    kept = _shapes.get(key)
+    if kept is not None and time.monotonic() - kept[0] < SHAPE_TTL:
+        return kept[1], kept[2]
+    name, column_name = layer.table.name, layer.geometry_column.name
+    row = conn.execute(
+        select(literal_column("reltuples"),
+               func.ST_XMin(func.ST_EstimatedExtent(name, column_name)),
+               func.ST_YMin(func.ST_EstimatedExtent(name, column_name)),
+               func.ST_XMax(func.ST_EstimatedExtent(name, column_name)),
+               func.ST_YMax(func.ST_EstimatedExtent(name, column_name)))
+        .select_from(table("pg_class", column("oid"), column("reltuples")))
+        .where(literal_column("oid") == func.to_regclass(name))
+    ).first()
+    rows = float(row[0]) if row is not None else -1.0
+    extent = (None if row is None or row[1] is None
+              else (float(row[1]), float(row[2]), float(row[3]), float(row[4])))
+    _shapes[key] = (time.monotonic(), rows, extent)
+    return rows, extent
+
+
+def guessed_bbox_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float | None:
+    """Rows in the bbox if the layer's rows were spread evenly over its extent; None
+    before the table's first ANALYZE. No round trip while the layer's shape is kept."""
+    assert q.bbox is not None
+    rows, extent = _layer_shape(conn, engine, q.layer)
+    if rows < 0 or extent is None:
+        return None
+    x0, y0, x1, y1 = extent
+    a, b, c, d = q.bbox
+    area = (x1 - x0) * (y1 - y0)
+    if area <= 0:
+        return rows
+    overlap = max(0.0, min(c, x1) - max(a, x0)) * max(0.0, min(d, y1) - max(b, y0))
+    return rows * overlap / area
 
 
 def estimated_bbox_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float:

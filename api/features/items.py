@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 from urllib.parse import urlencode
 
 import orjson
 from fastapi import Request, Response
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, Select, bindparam, select
 
 from api.auth import Principal
 from api.dependencies import MediaType
@@ -35,15 +36,14 @@ from api.features.query import (
     Cursor,
     FeatureQuery,
     coerce,
-    geometry_expression,
-    output_columns,
+    page_columns,
 )
 from api.features.temporal import parse_datetime
 from api.html import render
 from api.links import base_url, link
 from twin.crs import CrsRef
 from twin.errors import InvalidInput, NotFound
-from twin.layers import Layer
+from twin.layers import LAYERS, Layer
 from twin.settings import Settings
 from twin.store import is_postgis
 
@@ -63,12 +63,15 @@ def skipped(layer: Layer, q: FeatureQuery) -> frozenset[str]:
     return skip
 
 
-def page_url(request: Request, replace: dict[str, str | None]) -> str:
-    """This request's URL (absolute, proxy-aware) with some parameters replaced or removed."""
+def page_url(request: Request, replace: dict[str, str | None], base: str | None = None) -> str:
+    """This request's URL (absolute, proxy-aware) with some parameters replaced or removed.
+
+    `base` is the request's `base_url` when the caller has it already.
+    """
     kept = [(k, v) for k, v in request.query_params.multi_items() if k not in replace]
     kept += [(k, v) for k, v in replace.items() if v is not None]
     query = f"?{urlencode(kept)}" if kept else ""
-    return f"{base_url(request)}{request.url.path}{query}"
+    return f"{base_url(request) if base is None else base}{request.url.path}{query}"
 
 
 @contextmanager
@@ -145,21 +148,24 @@ def build_query(request: Request, engine: Engine, settings: Settings, layer: Lay
 
 def _collection_links(request: Request, layer: Layer, q: FeatureQuery, page: Any,
                       media: MediaType) -> list[dict[str, str]]:
+    base = base_url(request)
     links = [
-        link(page_url(request, {}), "self", GEOJSON if media is not MediaType.html
+        link(page_url(request, {}, base), "self", GEOJSON if media is not MediaType.html
              else "text/html", "This page"),
-        link(page_url(request, {"f": "html"}), "alternate", "text/html", "This page as HTML"),
-        link(page_url(request, {"f": "json"}), "alternate", GEOJSON, "This page as GeoJSON"),
-        link(f"{base_url(request)}/collections/{layer.name}", "collection",
+        link(page_url(request, {"f": "html"}, base), "alternate", "text/html",
+             "This page as HTML"),
+        link(page_url(request, {"f": "json"}, base), "alternate", GEOJSON,
+             "This page as GeoJSON"),
+        link(f"{base}/collections/{layer.name}", "collection",
              MediaType.json.value, layer.title),
     ]
     after, before = next_cursor(q, page), prev_cursor(q, page)
     if after is not None:
-        links.append(link(page_url(request, {"cursor": after.encode()}), "next", GEOJSON,
+        links.append(link(page_url(request, {"cursor": after.encode()}, base), "next", GEOJSON,
                           "Next page"))
     if before is not None:
-        links.append(link(page_url(request, {"cursor": before.encode()}), "prev", GEOJSON,
-                          "Previous page"))
+        links.append(link(page_url(request, {"cursor": before.encode()}, base), "prev",
+                          GEOJSON, "Previous page"))
     return links
 
 
@@ -178,8 +184,8 @@ def read_items(request: Request, engine: Engine, settings: Settings, layer: Laye
     q = build_query(request, engine, settings, layer, params, filters, principal)
     crs = crs_or_default(params.crs, "crs")
     store_geojson = crs.is_storage_order
-    cols = output_columns(q, geometry_expression(engine, layer, store_geojson),
-                          layer.attribute_columns())
+    cols = page_columns(layer.name, store_geojson,
+                        None if q.properties is None else tuple(q.properties))
     with reading(engine) as conn:
         page = fetch_page(conn, engine, q, cols)
     geometries = geometry_texts(page.rows, crs, store_geojson)
@@ -200,44 +206,78 @@ def read_items(request: Request, engine: Engine, settings: Settings, layer: Laye
     return geojson_response(content, crs)
 
 
+class ItemShape(NamedTuple):
+    """What one item request asks for, checked: its layer, CRS and chosen properties."""
+
+    layer: Layer
+    crs: CrsRef
+    properties: tuple[str, ...] | None
+
+    @property
+    def statement(self) -> Select[Any]:
+        """The lookup that answers this shape (kept per shape)."""
+        return item_statement(self.layer.name, self.crs.is_storage_order, self.properties)
+
+
+def item_shape(request: Request, layer: Layer, crs_text: str | None, properties: str | None,
+               principal: Principal) -> ItemShape:
+    """Check an item request's caller and parameters."""
+    principal.require("read")
+    reject_unknown(list(request.query_params.keys()), ITEM_PARAMS)
+    crs = crs_or_default(crs_text, "crs")
+    chosen = None if properties is None else tuple(
+        parse_properties(properties, layer.attribute_columns()))
+    return ItemShape(layer, crs, chosen)
+
+
+def audits_reads(layer: Layer, principal: Principal) -> bool:
+    """Whether reading `layer` as `principal` goes into the audit log (unmasked fields)."""
+    return bool(layer.sensitive_fields) and principal.can("sensitive")
+
+
 def read_item(request: Request, engine: Engine, layer: Layer, feature_id: str,
               crs_text: str | None, properties: str | None, principal: Principal,
               media: MediaType) -> Response:
     """GET /collections/{id}/items/{featureId}."""
-    principal.require("read")
-    reject_unknown(list(request.query_params.keys()), ITEM_PARAMS)
-    crs = crs_or_default(crs_text, "crs")
-    q = FeatureQuery(layer=layer, limit=1)
-    if properties is not None:
-        q.properties = parse_properties(properties, layer.attribute_columns())
-    cols = output_columns(q, geometry_expression(engine, layer, crs.is_storage_order),
-                          layer.attribute_columns())
-    t = layer.table
-    if "version" in t.c:
-        cols.append(t.c.version.label("_version"))
+    shape = item_shape(request, layer, crs_text, properties, principal)
     with reading(engine) as conn:
-        row = conn.execute(select(*cols).where(t.c[layer.id_column] == feature_id)).first()
+        row = conn.execute(shape.statement, {"feature_id": feature_id}).first()
+    return item_answer(request, engine, shape, feature_id, row, principal, media)
+
+
+def item_answer(request: Request, engine: Engine, shape: ItemShape, feature_id: str,
+                row: Any, principal: Principal, media: MediaType) -> Response:
+    """The answer to an item request once its row is read (None: no such feature).
+
+    Blocks on the store only to write the audit log, when `audits_reads`.
+    """
+    layer, crs = shape.layer, shape.crs
     if row is None:
         raise NotFound(f"no feature {feature_id!r} in {layer.name}")
-    if "version" in t.c and request.headers.get("if-none-match") == etag(row._version):
+    versioned = "version" in layer.table.c
+    if versioned and request.headers.get("if-none-match") == etag(row._version):
         return Response(status_code=304, headers={"ETag": etag(row._version)})
     geometry = geometry_texts([row], crs, crs.is_storage_order)[0]
-    here = f"{base_url(request)}/collections/{layer.name}/items/{feature_id}"
+    base = base_url(request)
+    here = f"{base}/collections/{layer.name}/items/{feature_id}"
     # After a write the request URL is the collection's or carries no query; link the item.
     is_get = request.method == "GET"
     extra = {"links": [
-        link(page_url(request, {}) if is_get else here, "self", GEOJSON, "This feature"),
-        link(page_url(request, {"f": "html"}) if is_get else f"{here}?f=html", "alternate",
+        link(page_url(request, {}, base) if is_get else here, "self", GEOJSON, "This feature"),
+        link(page_url(request, {"f": "html"}, base) if is_get else f"{here}?f=html",
+             "alternate",
              "text/html", "This feature as HTML"),
-        link(f"{base_url(request)}/collections/{layer.name}", "collection",
-             MediaType.json.value, layer.title),
+        link(f"{base}/collections/{layer.name}", "collection", MediaType.json.value,
+             layer.title),
     ]}
+    q = FeatureQuery(layer=layer, limit=1, properties=None if shape.properties is None
+                     else list(shape.properties))
     feature = rows_to_features([row], [geometry], layer.id_column, skipped(layer, q),
                                masker(layer, principal.can("sensitive")))[0]
     content = feature[:-1] + b"," + orjson.dumps(extra)[1:-1] + b"}"
-    if layer.sensitive_fields and principal.can("sensitive"):
+    if audits_reads(layer, principal):
         record_read(engine, principal, layer.name, feature_id, {"url": here})
-    headers = {"ETag": etag(row._version)} if "version" in t.c else {}
+    headers = {"ETag": etag(row._version)} if versioned else {}
     if media is MediaType.html:
         body = orjson.loads(content)
         body["title"] = f"{layer.title} · {feature_id}"
@@ -245,6 +285,19 @@ def read_item(request: Request, engine: Engine, layer: Layer, feature_id: str,
         response.headers.update(headers)
         return response
     return geojson_response(content, crs, headers)
+
+
+@lru_cache(maxsize=256)
+def item_statement(layer_name: str, store_geojson: bool,
+                   properties: tuple[str, ...] | None) -> Select[Any]:
+    """The one-feature query of a layer, built once: building it per request costs more
+    than the store's primary-key lookup."""
+    layer = LAYERS[layer_name]
+    cols = list(page_columns(layer_name, store_geojson, properties))
+    t = layer.table
+    if "version" in t.c:
+        cols.append(t.c.version.label("_version"))
+    return select(*cols).where(t.c[layer.id_column] == bindparam("feature_id"))
 
 
 def etag(version: int) -> str:

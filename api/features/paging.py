@@ -2,17 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Engine, Select, func, literal_column, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    Select,
+    bindparam,
+    func,
+    literal_column,
+    select,
+)
 
-from api.features.counting import budgeted_count, count_matched, estimated_bbox_rows
+from api.features.counting import (
+    budgeted_count,
+    count_matched,
+    estimated_bbox_rows,
+    guessed_bbox_rows,
+)
 from api.features.query import Cursor, FeatureQuery, Page, row_key, where_clauses
 from twin.store import is_postgis
 
 # Below this many matches PostGIS is steered to the spatial/attribute index and a top-N
 # sort; above it, walking the primary key in order is the cheaper plan.
 SMALL_MATCH = 50_000
+# A guess from the layer's extent within this factor of SMALL_MATCH asks the statistics.
+# Rows crowd unevenly (a city centre against its hills), but a wrong pick costs time, not
+# answers: the single scan reads every match, the other plan counts under its budget.
+SKEW = 2
 
 
 def _order(q: FeatureQuery, ordering_steer: bool, reverse: bool) -> list[ColumnElement[Any]]:
@@ -29,7 +50,7 @@ def _order(q: FeatureQuery, ordering_steer: bool, reverse: bool) -> list[ColumnE
     return terms
 
 
-def page_statement(engine: Engine, q: FeatureQuery, cols: list[ColumnElement[Any]],
+def page_statement(engine: Engine, q: FeatureQuery, cols: Sequence[ColumnElement[Any]],
                    matched: int | None) -> tuple[Select[Any], int, bool]:
     """The page query, its offset and whether rows come back reversed (prev pages)."""
     clauses = where_clauses(engine, q)
@@ -49,8 +70,8 @@ def page_statement(engine: Engine, q: FeatureQuery, cols: list[ColumnElement[Any
     return stmt, offset, reverse
 
 
-def single_scan_statement(engine: Engine, q: FeatureQuery, cols: list[ColumnElement[Any]]
-                          ) -> tuple[Select[Any], int, bool]:
+def single_scan_statement(engine: Engine, q: FeatureQuery, cols: Sequence[ColumnElement[Any]],
+                          limit: Any = None) -> tuple[Select[Any], int, bool]:
     """Count and page from one pass over the spatial index.
 
     The matching ids (and sort keys) are gathered once; the count reads them, the page
@@ -75,7 +96,8 @@ def single_scan_statement(engine: Engine, q: FeatureQuery, cols: list[ColumnElem
                  for k in q.sortby]
         return [*terms, last.desc() if reverse else last.asc()]
 
-    page = (inner.order_by(*ordering(h, h._key)).limit(q.limit + 1).offset(offset or None)
+    page = (inner.order_by(*ordering(h, h._key))
+            .limit(q.limit + 1 if limit is None else limit).offset(offset or None)
             .subquery("page"))
     matched = select(func.count()).select_from(hits).scalar_subquery().label("_matched")
     stmt = (select(matched, *cols).select_from(t.join(page, key == page.c._key))
@@ -83,18 +105,76 @@ def single_scan_statement(engine: Engine, q: FeatureQuery, cols: list[ColumnElem
     return stmt, offset, reverse
 
 
+def _few_in_bbox(conn: Connection, engine: Engine, q: FeatureQuery) -> bool:
+    """Whether the bbox holds few enough rows for the single scan (PostGIS).
+
+    The in-process guess from the layer's extent settles clear cases; rows are rarely
+    spread evenly, so only a guess far from SMALL_MATCH is trusted without asking the
+    store's statistics (a round trip).
+    """
+    guess = guessed_bbox_rows(conn, engine, q)
+    if guess is not None and guess <= SMALL_MATCH / SKEW:
+        return True
+    if guess is not None and guess >= SMALL_MATCH * SKEW:
+        return False
+    return estimated_bbox_rows(conn, engine, q) <= SMALL_MATCH
+
+
+# The bbox single scan of a bare bbox query (what map clients send), built once per layer,
+# columns and cursor direction with its values bound at run time: building the statement
+# costs more Python time than everything else in such a request.
+BBOX_VALUES = ("bbox_minx", "bbox_miny", "bbox_maxx", "bbox_maxy")
+_bbox_scans: dict[tuple[Any, ...], tuple[Select[Any], bool]] = {}
+
+
+def _bare_bbox(q: FeatureQuery) -> bool:
+    return (q.bbox is not None and q.interval is None and not q.equals
+            and q.condition is None and q.keyset)
+
+
+def _bbox_scan(engine: Engine, q: FeatureQuery, cols: Sequence[ColumnElement[Any]]
+               ) -> tuple[Select[Any], dict[str, Any], int, bool]:
+    """single_scan_statement of a bare bbox query, from the kept statements."""
+    assert q.bbox is not None
+    direction = ("after" if q.cursor.after is not None
+                 else "before" if q.cursor.before is not None else "")
+    key = (engine.dialect.name, q.layer.name, tuple(cols), direction)
+    kept = _bbox_scans.get(key)
+    if kept is None:
+        # Bound parameters stand where the values go, so one statement serves every bbox.
+        box: Any = tuple(bindparam(n, type_=Float) for n in BBOX_VALUES)
+        key_value: Any = bindparam("cursor_key")
+        shape = FeatureQuery(
+            layer=q.layer, limit=0, properties=q.properties, bbox=box,
+            cursor=Cursor(after=key_value if direction == "after" else None,
+                          before=key_value if direction == "before" else None),
+        )
+        stmt, _, reverse = single_scan_statement(engine, shape, cols,
+                                                 limit=bindparam("page_limit", type_=Integer))
+        kept = _bbox_scans.setdefault(key, (stmt, reverse))
+    values: dict[str, Any] = dict(zip(BBOX_VALUES, q.bbox, strict=True))
+    values["page_limit"] = q.limit + 1
+    if direction:
+        values["cursor_key"] = q.cursor.after if direction == "after" else q.cursor.before
+    return kept[0], values, 0, kept[1]
+
+
 def fetch_page(conn: Connection, engine: Engine, q: FeatureQuery,
-               cols: list[ColumnElement[Any]]) -> Page:
+               cols: Sequence[ColumnElement[Any]]) -> Page:
     """One page of rows (limit + 1 read to know whether a next page exists).
 
     A bbox query counts and pages in one pass over the spatial index; other queries
     count first, and the count picks the plan of the page on PostGIS.
     """
     single = q.bbox is not None and (
-        not is_postgis(engine) or estimated_bbox_rows(conn, engine, q) <= SMALL_MATCH)
+        not is_postgis(engine) or _few_in_bbox(conn, engine, q))
     if single:
-        stmt, offset, reverse = single_scan_statement(engine, q, cols)
-        rows = list(conn.execute(stmt).all())
+        values: dict[str, Any] = {}
+        if _bare_bbox(q):
+            stmt, values, offset, reverse = _bbox_scan(engine, q, cols)
+        else:
+            stmt, offset, reverse = single_scan_statement(engine, q, cols)
+        rows = list(conn.execute(stmt, values).all())
         matched = rows[0]._matched if rows else count_matched(conn, engine, q)
     else:
         matched = budgeted_count(conn, engine, q)

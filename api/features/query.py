@@ -11,6 +11,7 @@ import base64
 import binascii
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import orjson
@@ -33,7 +34,7 @@ from sqlalchemy.sql.functions import Function
 
 from api.features.temporal import Interval, datetime_clause, parse_instant
 from twin.errors import InvalidInput
-from twin.layers import Layer
+from twin.layers import LAYERS, Layer
 from twin.models import STORAGE_SRID
 from twin.store import is_postgis
 
@@ -237,9 +238,22 @@ def output_columns(q: FeatureQuery, geometry: ColumnElement[Any] | None,
     return cols
 
 
-def geometry_expression(engine: Engine, layer: Layer, as_geojson: bool) -> ColumnElement[Any]:
+@lru_cache(maxsize=512)
+def page_columns(layer_name: str, store_geojson: bool, properties: tuple[str, ...] | None
+                 ) -> tuple[ColumnElement[Any], ...]:
+    """The output columns of a layer's pages, built once per shape of answer."""
+    layer = LAYERS[layer_name]
+    q = FeatureQuery(layer=layer, limit=1,
+                     properties=None if properties is None else list(properties))
+    return tuple(output_columns(q, geometry_expression(layer, store_geojson),
+                                layer.attribute_columns()))
+
+
+def geometry_expression(layer: Layer, as_geojson: bool) -> ColumnElement[Any]:
     """GeoJSON text built by the store (stored order) or WKB for transforms in Python."""
     geom = layer.geometry_column
     if as_geojson:
-        return func.ST_AsGeoJSON(geom, GEOJSON_DIGITS)
+        # Options 0: no "crs" member in the geometry (PostGIS adds one for SRIDs other than
+        # 4326 by default); RFC 7946 dropped it and the response says its CRS in Content-Crs.
+        return func.ST_AsGeoJSON(geom, GEOJSON_DIGITS, 0)
     return func.ST_AsBinary(geom)

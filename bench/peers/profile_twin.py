@@ -61,7 +61,7 @@ def main() -> None:
     try:
         subprocess.run([*wrk, "-d3s"], capture_output=True, check=True)  # warm up
         spy = subprocess.Popen(
-            ["py-spy", "record", "-f", "raw", "-r", "250", "-d", str(args.seconds + 2),
+            ["py-spy", "record", "--gil", "-f", "raw", "-r", "250", "-d", str(args.seconds + 2),
              "-o", str(work / "samples.txt"), "-p", str(server.process.pid)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(0.5)

@@ -18,7 +18,7 @@ HOUSES = LAYERS["houses"]
 
 
 def columns(engine, q):
-    return query.output_columns(q, query.geometry_expression(engine, HOUSES, True),
+    return query.output_columns(q, query.geometry_expression(HOUSES, True),
                                 HOUSES.attribute_columns())
 
 
