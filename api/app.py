@@ -8,10 +8,12 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import STATUS_BY_ERROR, register_error_handlers
+from api.fast_reads import FastReads
+from api.features.lookup import FeatureLookup
 from api.routers import codes, collections, common, features, geocoding
 from twin import __version__
 from twin.settings import Settings
-from twin.store import migrate, open_store
+from twin.store import is_postgis, migrate, open_store
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,8 +25,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = open_store(settings.store)
         migrate(engine)
         app.state.engine = engine
-        yield
-        engine.dispose()
+        # Item reads on the event loop (api.features.lookup): PostGIS has an async driver.
+        lookup = (await FeatureLookup.open(engine)
+                  if settings.api.fast_reads and is_postgis(engine) else None)
+        app.state.lookup = lookup
+        try:
+            yield
+        finally:
+            if lookup is not None:
+                await lookup.close()
+            engine.dispose()
 
     app = FastAPI(
         title=settings.api.title,
@@ -44,4 +54,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     features.register(app)
     app.include_router(geocoding.router)
     app.include_router(codes.router)
+    if settings.api.fast_reads:
+        app.add_middleware(FastReads)
     return app

@@ -65,26 +65,33 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
 ]
 
 
+def problem_response(request: Request, exc: Exception, status: int) -> JSONResponse:
+    """The problem+json answer for a known error."""
+    body: dict[str, object] = {
+        "type": "about:blank",
+        "title": getattr(exc, "title", type(exc).__name__),
+        "status": status,
+        "detail": str(exc),
+        "instance": str(request.url.path),
+    }
+    for extra in ("field", "value"):
+        if getattr(exc, extra, None) is not None:
+            body[extra] = str(getattr(exc, extra))
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def status_of(exc: Exception, table: list[tuple[type[Exception], int]] = STATUS_BY_ERROR
+              ) -> int | None:
+    """The status `table` gives `exc` (None: not an error the API knows)."""
+    return next((status for cls, status in table if isinstance(exc, cls)), None)
+
+
 def register_error_handlers(app: FastAPI, table: list[tuple[type[Exception], int]]) -> None:
     """Register a problem+json handler per class; packages add their classes to `table`."""
     ordered = list(table)
 
-    def status_of(exc: Exception) -> int:
-        return next(status for cls, status in ordered if isinstance(exc, cls))
-
     async def handle(request: Request, exc: Exception) -> JSONResponse:
-        status = status_of(exc)
-        body: dict[str, object] = {
-            "type": "about:blank",
-            "title": getattr(exc, "title", type(exc).__name__),
-            "status": status,
-            "detail": str(exc),
-            "instance": str(request.url.path),
-        }
-        for extra in ("field", "value"):
-            if getattr(exc, extra, None) is not None:
-                body[extra] = str(getattr(exc, extra))
-        return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+        return problem_response(request, exc, status_of(exc, ordered) or 500)
 
     for cls, _ in ordered:
         app.add_exception_handler(cls, handle)

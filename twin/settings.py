@@ -79,6 +79,8 @@ class ApiSettings(BaseSettings):
     default_limit: int = Field(default=10, ge=1)
     max_limit: int = Field(default=10_000, ge=1)
     max_geocode_batch: int = Field(default=1_000, ge=1)
+    fast_reads: bool = Field(default=True, description="answer GeoJSON items/item GETs "
+                             "without FastAPI's routing (api/fast_reads.py); same answers")
 
 
 class Settings(BaseSettings):
