@@ -1,8 +1,8 @@
 """The address base as a service: the index, geocoder and reverse geocoder of one store.
 
-Built on first use and rebuilt when the store's address table has grown or changed its
-newest row (checked at most every `check_every` seconds), so one process serves many
-requests without SQL per query.
+Built on first use and rebuilt when the store's address table has grown or any of its rows
+changed (checked at most every `check_every` seconds, at once after `forget`), so one
+process serves many requests without SQL per query.
 """
 
 from __future__ import annotations
@@ -33,9 +33,19 @@ class AddressBase:
 
 
 def _stamp(engine: Engine) -> tuple[Any, ...]:
+    """What moves when addresses are added, edited or retired, read from indexes.
+
+    New rows raise max(id). Every write sets updated_at and bumps the version, so an edit
+    raises max(updated_at) or, within the same tick of the clock (SQLite counts seconds),
+    the count or the version sum of the rows at that time.
+    """
     t = Address.__table__
+    newest = select(func.max(t.c.updated_at)).scalar_subquery()
+    stmt = select(select(func.max(t.c.id)).scalar_subquery(), func.max(t.c.updated_at),
+                  func.count(), func.coalesce(func.sum(t.c.version), 0)
+                  ).where(t.c.updated_at == newest)
     with engine.connect() as conn:
-        return tuple(conn.execute(select(func.max(t.c.id), func.max(t.c.version))).one())
+        return tuple(conn.execute(stmt).one())
 
 
 class AddressBaseCache:
@@ -45,7 +55,11 @@ class AddressBaseCache:
         self.check_every = check_every
         self._lock = threading.Lock()
         self._base: AddressBase | None = None
-        self._checked = 0.0
+        self._checked = float("-inf")
+
+    def forget(self) -> None:
+        """Check the store again on the next `get` (after a write through this process)."""
+        self._checked = float("-inf")
 
     def get(self, engine: Engine) -> AddressBase:
         """The current address base of `engine` (built on first use)."""

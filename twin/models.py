@@ -122,6 +122,8 @@ class Address(Versioned, Base):
         CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="ck_address_validity"),
         Index("ix_address_parent", "parent_code"),
         Index("ix_address_community", "community_code"),
+        # How the geocoder's index sees edits without a table scan (addressing.service).
+        Index("ix_address_updated", "updated_at", "version"),
     )
 
     id: Mapped[int] = mapped_column(Key, primary_key=True, autoincrement=True)

@@ -106,3 +106,14 @@ def test_bulk_write_is_all_or_nothing(store):
         write_rows(conn, models.Road.__table__, [road("R1", "重复路")])
     with store.connect() as conn:
         assert conn.execute(select(models.Road.code)).all() == []
+
+
+def test_a_store_made_at_0001_gains_the_address_edit_index(store):
+    # A store made before 0002 lacks the index: drop it, step back, upgrade again.
+    with store.begin() as conn:
+        conn.execute(text("DROP INDEX ix_address_updated"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
+    migrate(store)
+    indexes = {ix["name"]: ix["column_names"] for ix in inspect(store).get_indexes("address")}
+    assert indexes["ix_address_updated"] == ["updated_at", "version"]
+    migrate(store)  # again: nothing to do
