@@ -10,8 +10,10 @@ polygon with the smallest code, so the answer never depends on row order.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -63,6 +65,26 @@ class PlacementIndex:
     townships: PolygonLayer
     communities: PolygonLayer
     grids: PolygonLayer
+
+    # Areas and grids change seldom and never through the API; one read serves a while.
+    KEEP_SECONDS: ClassVar[float] = 300.0
+    _kept: ClassVar[dict[str, tuple[float, PlacementIndex]]] = {}
+    _kept_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @classmethod
+    def kept(cls, engine: Engine) -> PlacementIndex:
+        """The store's index, read again when older than KEEP_SECONDS (single edits)."""
+        key = str(engine.url)
+        with cls._kept_lock:
+            held = cls._kept.get(key)
+            if held is None or time.monotonic() - held[0] > cls.KEEP_SECONDS:
+                held = cls._kept[key] = (time.monotonic(), cls.from_store(engine))
+            return held[1]
+
+    def place(self, geom: object) -> dict[str, str | None]:
+        """township_code, community_code, grid_code and beidou_code of one geometry."""
+        row = self.assign([geom]).iloc[0]
+        return {k: (None if v is None or v != v else str(v)) for k, v in row.items()}
 
     @classmethod
     def from_store(cls, engine: Engine) -> PlacementIndex:

@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import orjson
 import shapely
-from geoalchemy2.shape import from_shape
+from geoalchemy2.shape import from_shape, to_shape
 from sqlalchemy import JSON, Column, Connection, Engine, Float, Integer, func, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -23,10 +24,12 @@ from twin import models
 from twin.codes import registry
 from twin.codes.outside import check_uscc
 from twin.codes.schemes import get_scheme
+from twin.coding.batch import footprint_keys
 from twin.crs import CrsRef, to_storage
 from twin.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from twin.layers import Layer
 from twin.models import STORAGE_SRID
+from twin.placement import PlacementIndex
 
 # Code scheme that issues the codes of a layer (None: the code is checked another way).
 SCHEMES = {"buildings": "building", "houses": "building", "addresses": "address",
@@ -34,6 +37,11 @@ SCHEMES = {"buildings": "building", "houses": "building", "addresses": "address"
 OBJECT_TYPES = {"buildings": "building", "houses": "house", "addresses": "address",
                 "city_objects": "city_object", "organizations": "organization"}
 GONE_STATUS = {"buildings": "demolished"}
+# Layers whose features are put on the map by their geometry (落图), and the columns.
+PLACED_LAYERS = frozenset({"buildings", "city_objects"})
+PLACED_COLUMNS = ("township_code", "community_code", "grid_code", "beidou_code")
+# Layers that issue a new feature's code when the body gives none.
+ISSUED_ON_CREATE = frozenset({"buildings"})
 # CGCS2000 lon/lat box around China and its seas: coordinates outside are a CRS mistake.
 CHINA = (70.0, 0.0, 140.0, 56.0)
 GEOMETRY_FAMILY = {"MultiPolygon": ("Polygon", "MultiPolygon"),
@@ -202,22 +210,70 @@ def create(engine: Engine, layer: Layer, body: dict[str, Any], crs: CrsRef,
     """Insert a new feature; its code must be new to the table and the registry."""
     writable(layer)
     props = body.get("properties") or {}
-    code = check_code(layer, props.get(layer.id_column, body.get("id")))
+    given = props.get(layer.id_column, body.get("id"))
+    issued = given is None and layer.name in ISSUED_ON_CREATE
     values = row_values(layer, body, crs, partial=False)
-    values[layer.id_column] = code
+    values.update(placed(engine, layer, values, props, None))
     values["status"] = props.get("status", "active")
     _check_status(layer, values["status"])
     t = layer.table
     with engine.begin() as conn:
+        code = new_building_code(conn, values) if issued else check_code(layer, given)
+        values[layer.id_column] = code
         if conn.execute(select(t.c.id).where(t.c[layer.id_column] == code)).first():
             raise Conflict(f"{layer.name} already holds {code}")
-        if registry.lookup(conn, code) is not None:
+        if not issued and registry.lookup(conn, code) is not None:
             raise Conflict(f"code {code} was issued before; a code is never reused")
         _write(conn, t.insert().values(**values, version=1), code)
-        _register(conn, layer, code, "issue")
+        if not issued:
+            _register(conn, layer, code, "issue")
         record(conn, principal, "create", layer.name, code, {"properties": _jsonable(props)})
     forget_counts(engine, layer)
     return code
+
+
+def placed(engine: Engine, layer: Layer, values: dict[str, Any], props: dict[str, Any],
+           before: Any) -> dict[str, Any]:
+    """落图 of a new or moved geometry: the township, community, grid and BeiDou code it
+    lies in, for the layer's columns of those.
+
+    A value the body leaves out, or echoes from the stored feature (a client that moved
+    the geometry and sent the rest back), takes the placed one; a value the body sets
+    that the geometry contradicts is refused. Outside every area the body's value stays.
+    """
+    columns = [c for c in PLACED_COLUMNS if c in layer.table.c]
+    if layer.name not in PLACED_LAYERS or not columns or values.get("geom") is None:
+        return {}
+    place = PlacementIndex.kept(engine).place(to_shape(values["geom"]))
+    out: dict[str, Any] = {}
+    for name in columns:
+        found, wanted = place[name], props.get(name)
+        echoed = before is not None and wanted == getattr(before, name)
+        if found is None:
+            continue
+        if wanted is not None and wanted != found and not echoed:
+            raise _bad(f"{name} {wanted} does not hold the geometry, which lies in {found}; "
+                       f"leave {name} out and the twin places it", name, wanted)
+        out[name] = found
+    return out
+
+
+def new_building_code(conn: Connection, values: dict[str, Any]) -> str:
+    """Issue the code of a building posted without one: its township, year built and the
+    next building number; the same footprint posted again asks for the same code."""
+    township = values.get("township_code")
+    if not township:
+        raise _bad("a new building needs its code in properties.code, or a footprint inside "
+                   "a township of the twin so one can be issued", "code")
+    key = footprint_keys(np.array([to_shape(values["geom"])], dtype=object))[0]
+    year = values.get("year_built") or 0
+    answer = registry.issue_many(conn, [registry.CodeRequest(
+        "building", key, {"township": township[:9], "year": int(year), "household": 0},
+        object_type="building")], full="skip")[0]
+    if answer.full is not None:
+        raise Conflict(f"no building number left for township {township[:9]}, year "
+                       f"{year:04d}: the code layout holds 9999 per township and year")
+    return answer.code
 
 
 def _write(conn: Connection, statement: Any, code: str) -> Any:
@@ -271,6 +327,7 @@ def change(engine: Engine, layer: Layer, code: str, body: dict[str, Any], crs: C
         _check_match(if_match, row.version, code)
         if row.status in ("retired", "demolished"):
             raise Conflict(f"{code} is {row.status}; a retired feature is history, not edited")
+        values.update(placed(engine, layer, values, props, row))
         done = _write(conn, update(t).where(t.c.id == row.id, t.c.version == row.version)
                       .values(**values, version=row.version + 1,
                               updated_at=func.current_timestamp()), code)

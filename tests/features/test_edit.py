@@ -25,7 +25,7 @@ def building_code(sequence: int) -> str:
 def new_building(code: str, **props) -> dict:
     return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": SQUARE},
             "properties": {"code": code, "name": "测试楼", "floors": 6, "height": 19.5,
-                           "use": "办公", "year_built": 2024, "township_code": "440305001000",
+                           "use": "办公", "year_built": 2024, "township_code": "440305002000",
                            **props}}
 
 
@@ -211,3 +211,73 @@ def test_racing_creates_of_one_code_give_one_201_and_409s(edit_client):
     with ThreadPoolExecutor(4) as pool:
         statuses = sorted(pool.map(create, range(4)))
     assert statuses == [201, 409, 409, 409]
+
+
+def _placed(client, code):
+    props = client.get(f"/collections/buildings/items/{code}").json()["properties"]
+    return {k: props[k] for k in ("township_code", "community_code", "grid_code",
+                                  "beidou_code")}
+
+
+def test_a_posted_building_is_placed_and_gets_a_code(edit_client):
+    from twin.codes.schemes import get_scheme
+
+    body = new_building(None)
+    del body["properties"]["code"]
+    del body["properties"]["township_code"]
+    response = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
+    assert response.status_code == 201, response.text
+    code = response.headers["location"].rsplit("/", 1)[1]
+    parsed = get_scheme("building").parse(code)
+    assert parsed["township"].text == "440305002" and parsed["year"].text == "2024"
+    placed = _placed(edit_client, code)
+    assert placed["township_code"] == "440305002000"
+    assert placed["community_code"].startswith("440305002")
+    assert placed["grid_code"].startswith(placed["community_code"])
+    assert placed["beidou_code"].startswith("N49")
+    with edit_client.engine.connect() as conn:
+        record = conn.execute(select(CodeRecord.__table__).where(
+            CodeRecord.__table__.c.code == code)).one()
+    assert record.status == "active" and record.natural_key.startswith("fp:")
+    # The same footprint again is the same building: its code, and a conflict.
+    again = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
+    assert again.status_code == 409 and code in again.json()["detail"]
+
+
+def test_a_place_the_geometry_contradicts_is_refused(edit_client):
+    body = new_building(building_code(9101), township_code="440305001000")
+    response = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
+    assert response.status_code == 400
+    problem = response.json()
+    assert problem["field"] == "township_code" and "440305002000" in problem["detail"]
+
+
+def test_a_building_outside_every_township_needs_its_code(edit_client):
+    body = new_building(None)
+    del body["properties"]["code"]
+    del body["properties"]["township_code"]
+    body["geometry"]["coordinates"] = [[[x + 3, y] for x, y in ring] for ring in SQUARE]
+    response = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
+    assert response.status_code == 400 and response.json()["field"] == "code"
+
+
+def test_moving_a_building_places_it_again(edit_client):
+    code = building_code(9102)
+    created = edit_client.post("/collections/buildings/items", json=new_building(code),
+                               headers=WRITER)
+    assert created.status_code == 201, created.text
+    before = _placed(edit_client, code)
+    # What a desktop client does: move the geometry, send every property back as it was.
+    feature = edit_client.get(f"/collections/buildings/items/{code}").json()
+    moved = [[[x - 0.03, y + 0.01] for x, y in ring] for ring in SQUARE]
+    feature["geometry"] = {"type": "Polygon", "coordinates": moved}
+    props = {k: v for k, v in feature["properties"].items()
+             if k not in ("status", "version", "updated_at", "id")}
+    response = edit_client.put(f"/collections/buildings/items/{code}", headers={
+        **WRITER, "If-Match": created.headers["etag"]},
+        json={"type": "Feature", "geometry": feature["geometry"], "properties": props})
+    assert response.status_code == 200, response.text
+    after = _placed(edit_client, code)
+    assert after["beidou_code"] != before["beidou_code"]
+    assert after["grid_code"] != before["grid_code"]
+    assert response.json()["id"] == code  # the code stays
