@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -24,6 +25,25 @@ from twin import models
 from twin.codes import beidou
 
 DEFAULT_BEIDOU_LEVEL = 8  # 1/32″ ≈ 1 m cells: finer than any footprint's point
+TOUCH_DEGREES = 1e-7  # about 1 cm: what a reprojection round trip may move a vertex
+PLACE_COLUMNS = ("township_code", "community_code", "grid_code", "beidou_code")
+# Layers whose objects are put on the map by their geometry when written.
+PLACED_LAYERS = frozenset({"buildings", "city_objects"})
+
+
+@dataclass(frozen=True)
+class Misplaced:
+    """A place a writer gave that the geometry contradicts."""
+
+    field: str
+    value: str
+    found: str
+
+    @property
+    def reason(self) -> str:
+        """What to tell the writer."""
+        return (f"{self.field} {self.value} does not touch the geometry, which lies in "
+                f"{self.found}; leave {self.field} out and the twin places it")
 
 
 @dataclass(frozen=True)
@@ -39,6 +59,11 @@ class PolygonLayer:
         """A layer from parallel lists (polygons in CGCS2000 lon/lat)."""
         polys = np.asarray(polygons, dtype=object)
         return cls(np.asarray(codes, dtype=object), polys, shapely.STRtree(polys))
+
+    def polygon(self, code: str) -> Any:
+        """The polygon of `code`, or None."""
+        at = np.flatnonzero(self.codes == code)
+        return self.polygons[at[0]] if len(at) else None
 
     def locate(self, points: np.ndarray) -> np.ndarray:
         """Code of the polygon each point lies in (None where none does)."""
@@ -85,6 +110,33 @@ class PlacementIndex:
         """township_code, community_code, grid_code and beidou_code of one geometry."""
         row = self.assign([geom]).iloc[0]
         return {k: (None if v is None or v != v else str(v)) for k, v in row.items()}
+
+    def reconcile(self, found: dict[str, Any], geom: Any, given: dict[str, Any],
+                  columns: Iterable[str]) -> tuple[dict[str, str], list[Misplaced]]:
+        """The place to store for `columns`, and the given values the map disproves.
+
+        The found place fills a value left out. A given area that differs but still
+        touches the geometry (a footprint across a boundary, a point on an edge moved a
+        nanodegree by reprojection) stands; one that does not is Misplaced. Outside every
+        area of the twin the given value stands. The BeiDou code is always the geometry's.
+        """
+        layers = {"township_code": self.townships, "community_code": self.communities,
+                  "grid_code": self.grids}
+        values: dict[str, str] = {}
+        wrong: list[Misplaced] = []
+        for name in columns:
+            place, wanted = found.get(name), given.get(name)
+            if place is None or place != place:  # NaN: nothing found
+                continue
+            if wanted is None or str(wanted) == place or name not in layers:
+                values[name] = str(place)
+                continue
+            polygon = layers[name].polygon(str(wanted))
+            if polygon is not None and polygon.distance(geom) <= TOUCH_DEGREES:
+                values[name] = str(wanted)
+            else:
+                wrong.append(Misplaced(name, str(wanted), str(place)))
+        return values, wrong
 
     @classmethod
     def from_store(cls, engine: Engine) -> PlacementIndex:

@@ -45,6 +45,7 @@ from twin.bulk import promote, write_rows
 from twin.errors import InvalidInput, RowProblem
 from twin.layers import Layer
 from twin.models import STORAGE_SRID
+from twin.placement import PLACE_COLUMNS, PLACED_LAYERS, PlacementIndex
 
 TABULAR = {".csv", ".xlsx", ".xls"}
 GIS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile"}
@@ -317,6 +318,28 @@ def _geometry_problem(layer: Layer, number: int, geom: BaseGeometry) -> RowProbl
 # -- importing -------------------------------------------------------------------------------
 
 
+def _place_rows(
+    engine: Engine, layer: Layer, rows: list[tuple[int, dict[str, Any]]],
+    problems: list[RowProblem],
+) -> list[tuple[int, dict[str, Any]]]:
+    """落图 of every row with a geometry; rows whose given place it contradicts are refused."""
+    columns = [c for c in PLACE_COLUMNS if c in layer.table.c]
+    index = PlacementIndex.from_store(engine)
+    places = index.assign([r.get("geom") for _, r in rows])
+    kept = []
+    for (number, row), found in zip(rows, places.to_dict("records"), strict=True):
+        if row.get("geom") is None:
+            kept.append((number, row))
+            continue
+        values, wrong = index.reconcile(found, row["geom"], row, columns)
+        if wrong:
+            problems.extend(RowProblem(number, w.field, w.value, w.reason) for w in wrong)
+            continue
+        row.update(values)
+        kept.append((number, row))
+    return kept
+
+
 def _foreign_keys(layer: Layer) -> list[tuple[str, ForeignKey]]:
     return [(c.name, fk) for c in layer.importable_columns() for fk in c.foreign_keys]
 
@@ -379,6 +402,8 @@ def import_layer(
     table = read_source(path, source_crs)
     report = ImportReport(layer.name, str(path), read=len(table.records))
     rows = list(_rows(layer, table))
+    if layer.name in PLACED_LAYERS:
+        rows = _place_rows(engine, layer, rows, table.problems)
     rows = _check_references(engine, layer, rows, table.problems)
     existing = _existing_codes(
         engine, layer, [str(r[layer.id_column]) for _, r in rows if layer.id_column in r]

@@ -29,7 +29,7 @@ from twin.crs import CrsRef, to_storage
 from twin.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from twin.layers import Layer
 from twin.models import STORAGE_SRID
-from twin.placement import PlacementIndex
+from twin.placement import PLACE_COLUMNS, PLACED_LAYERS, PlacementIndex
 
 # Code scheme that issues the codes of a layer (None: the code is checked another way).
 SCHEMES = {"buildings": "building", "houses": "building", "addresses": "address",
@@ -37,9 +37,6 @@ SCHEMES = {"buildings": "building", "houses": "building", "addresses": "address"
 OBJECT_TYPES = {"buildings": "building", "houses": "house", "addresses": "address",
                 "city_objects": "city_object", "organizations": "organization"}
 GONE_STATUS = {"buildings": "demolished"}
-# Layers whose features are put on the map by their geometry (落图), and the columns.
-PLACED_LAYERS = frozenset({"buildings", "city_objects"})
-PLACED_COLUMNS = ("township_code", "community_code", "grid_code", "beidou_code")
 # Layers that issue a new feature's code when the body gives none.
 ISSUED_ON_CREATE = frozenset({"buildings"})
 # CGCS2000 lon/lat box around China and its seas: coordinates outside are a CRS mistake.
@@ -234,27 +231,19 @@ def create(engine: Engine, layer: Layer, body: dict[str, Any], crs: CrsRef,
 
 def placed(engine: Engine, layer: Layer, values: dict[str, Any], props: dict[str, Any],
            before: Any) -> dict[str, Any]:
-    """落图 of a new or moved geometry: the township, community, grid and BeiDou code it
-    lies in, for the layer's columns of those.
-
-    A value the body leaves out, or echoes from the stored feature (a client that moved
-    the geometry and sent the rest back), takes the placed one; a value the body sets
-    that the geometry contradicts is refused. Outside every area the body's value stays.
-    """
-    columns = [c for c in PLACED_COLUMNS if c in layer.table.c]
+    """落图 of a new or moved geometry (PlacementIndex.reconcile): the place fills what
+    the body leaves out or echoes from the stored feature (a client that moved the
+    geometry and sent the rest back); a place the body sets that the geometry
+    contradicts is refused."""
+    columns = [c for c in PLACE_COLUMNS if c in layer.table.c]
     if layer.name not in PLACED_LAYERS or not columns or values.get("geom") is None:
         return {}
-    place = PlacementIndex.kept(engine).place(to_shape(values["geom"]))
-    out: dict[str, Any] = {}
-    for name in columns:
-        found, wanted = place[name], props.get(name)
-        echoed = before is not None and wanted == getattr(before, name)
-        if found is None:
-            continue
-        if wanted is not None and wanted != found and not echoed:
-            raise _bad(f"{name} {wanted} does not hold the geometry, which lies in {found}; "
-                       f"leave {name} out and the twin places it", name, wanted)
-        out[name] = found
+    index, geom = PlacementIndex.kept(engine), to_shape(values["geom"])
+    given = {k: v for k, v in props.items()
+             if k in columns and not (before is not None and v == getattr(before, k))}
+    out, wrong = index.reconcile(index.place(geom), geom, given, columns)
+    if wrong:
+        raise _bad(wrong[0].reason, wrong[0].field, wrong[0].value)
     return out
 
 

@@ -125,3 +125,36 @@ def test_gauss_kruger_file_is_reprojected_to_cgcs2000(store, tmp_path):
 def test_unknown_format_is_a_clear_error(store, tmp_path):
     with pytest.raises(InvalidInput, match="use one of"):
         import_layer(store, LAYERS["roads"], tmp_path / "roads.txt")
+
+
+def test_imported_buildings_are_placed_and_a_contradicted_place_is_refused(store, tmp_path):
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    codes = ["44030500220240901000002", "44030500220240902000009", "44030500220240903000003"]
+    frame = gpd.GeoDataFrame({
+        "code": codes,
+        "township_code": [None, "440305001000", "440305002000"],
+        "floors": ["3", "3", "3"],
+    }, geometry=[box(113.9301, 22.5201, 113.9303, 22.5203),   # 南山街道, place left out
+                 box(113.9311, 22.5201, 113.9313, 22.5203),   # 南山街道, said 南头街道
+                 box(116.9301, 22.5201, 116.9303, 22.5203)],  # outside the twin
+        crs="EPSG:4490")
+    path = tmp_path / "placed.geojson"
+    frame.to_file(path, driver="GeoJSON")
+    try:
+        report = import_layer(store, LAYERS["buildings"], path)
+        assert [(p.row, p.field, p.value) for p in report.problems] == [
+            (2, "township_code", "440305001000")]
+        assert "lies in 440305002000" in report.problems[0].reason
+        stored = read_layer(store, LAYERS["buildings"]).set_index("code")
+        first = stored.loc[codes[0]]
+        assert first["township_code"] == "440305002000"
+        assert first["community_code"].startswith("440305002")
+        assert first["grid_code"].startswith(first["community_code"])
+        assert first["beidou_code"].startswith("N49")
+        assert codes[1] not in stored.index
+        assert stored.loc[codes[2]]["township_code"] == "440305002000"  # nothing to contradict
+    finally:
+        wipe_buildings(store)
+        sample_data.load(store, "small", replace=True)
