@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from addressing.lexicon import NameLexicon, sound_key
 from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_divisions
@@ -31,6 +32,7 @@ _SUFFIXES = {
 _ROAD_STARTS = set("路街道巷弄里大桥村园湾山河湖口门")
 _AREA_ENDINGS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省", "旗", "盟", "州")
 NOT_AREAS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+SOUND_READ = 7  # characters from its position that `sounds_at` reads (a 7-character name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +127,10 @@ def is_within(child: AdminName, parent: Division) -> bool:
     return child.former_parent is not None and child.former_parent.startswith(parent.short_code)
 
 
+# (start, admin prefix) → [(characters read past the prefix, what they were, the parse)]
+_ParseMemo = dict[tuple[int, str], list[tuple[int, str, "AdminParse"]]]
+
+
 class AdminGazetteer:
     """Every name of every division, looked up by longest match at a position."""
 
@@ -142,9 +148,19 @@ class AdminGazetteer:
         # Every prefix of every name: a lookup walks forward while the text is still a prefix.
         self._prefixes = {name[:k] for name in self.names for k in range(2, len(name) + 1)}
         self._sound_index: dict[str, list[AdminName]] | None = None
-        self._memo: dict[tuple[int, int, str], AdminParse] = {}
+        # Parses per street lexicon (dropped with it: a rebuilt address base never sees the
+        # old one's readings), keyed by start and admin prefix; see `parse`.
+        self._memo: WeakKeyDictionary[NameLexicon[Any], _ParseMemo] = WeakKeyDictionary()
+        self._plain_memo: _ParseMemo = {}
         self._walks: dict[str, int] = {}  # admin prefix → start of its last name
         self._walk_lengths: list[int] = []
+
+    def clear_memos(self) -> None:
+        """Forget memoised walks and parses (they never change a result; tests check that)."""
+        self._memo = WeakKeyDictionary()
+        self._plain_memo = {}
+        self._walks = {}
+        self._walk_lengths = []
 
     def names_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
         """The longest admin name starting at `pos`: its end and the divisions it may mean."""
@@ -199,7 +215,7 @@ class AdminGazetteer:
 
     def sounds_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
         """A misspelt province/city/county name at `pos` that sounds like a real one (深证市)."""
-        for end in range(min(len(text), pos + 7), pos + 2, -1):
+        for end in range(min(len(text), pos + SOUND_READ), pos + 2, -1):
             if text[end - 1] not in "省市区县":
                 continue
             names = self._sounds().get(sound_key(text[pos:end]))
@@ -223,43 +239,68 @@ class AdminGazetteer:
     ) -> AdminParse:
         """Read admin names from `start` on; stop at the first text that is not one.
 
-        The reading depends only on the admin names and a few characters after them, so it
-        is memoised on that stretch: a batch of one city parses its prefixes once.
+        The reading depends only on the admin names and the few characters after them that
+        its lookups read, so it is memoised on exactly that stretch: a batch of one city
+        parses each admin prefix (and the character after it) once.
         """
         pos = self._walk(text, start)
-        # The parse never reads past the last name the walk found, save for a street name
-        # starting before it; 16 characters cover the longest of those.
-        key = (id(street_names), start, text[start : pos + 16])
-        cached = self._memo.get(key)
-        if cached is None:
-            if len(self._memo) > 200_000:
-                self._memo.clear()
-            cached = self._parse(text[: pos + 16], start, street_names)
-            self._memo[key] = cached
-        return cached
+        if street_names is None:
+            memo = self._plain_memo
+        else:
+            memo = self._memo.get(street_names)  # type: ignore[assignment]
+            if memo is None:
+                memo = self._memo[street_names] = {}
+        key = (start, text[start:pos])
+        readings = memo.get(key)
+        if readings is not None:
+            for needed, tail, cached in readings:
+                if text[pos : pos + needed] == tail:
+                    return cached
+        parsed, reach = self._parse(text, start, pos, street_names)
+        if readings is None:
+            if len(memo) > 200_000:
+                memo.clear()
+            readings = memo[key] = []
+        if len(readings) < 16:
+            readings.append((reach - pos, text[pos:reach], parsed))
+        return parsed
 
     def _parse(
-        self, text: str, start: int, street_names: NameLexicon[Any] | None
-    ) -> AdminParse:
+        self, text: str, start: int, stop: int, street_names: NameLexicon[Any] | None
+    ) -> tuple[AdminParse, int]:
+        """The parse of text[start:stop] (`stop` where the walk ended), and how far it read.
+
+        Every lookup reports the end of what it read, so the parse is a function of
+        text[:reach] (past the end of the text counts as read: a shorter text differs).
+        At `stop` the walk found neither a name nor a misspelt one, so the loop ends there
+        without reading on.
+        """
         tokens: list[AdminToken] = []
         chains: list[tuple[AdminName, ...]] = [()]
         notes: list[str] = []
-        pos = start
-        while pos < len(text):
-            found = self.names_at(text, pos)
-            if found is None and (street_names is None or street_names.longest_at(text, pos)
-                                  is None):
+        pos = reach = start
+        while pos < stop:
+            best, probe = self._scan(text, pos)
+            reach = max(reach, probe)
+            street: tuple[int, str] | None = None
+            if street_names is not None:
+                street, probe = street_names.longest_reach(text, pos)
+                reach = max(reach, probe)
+            found = None if best is None else (best, self.names[text[pos:best]])
+            if found is None and street is None:
+                reach = max(reach, pos + SOUND_READ)
                 found = self.sounds_at(text, pos)
             if found is None:
                 break
             end, names = found
             piece = text[pos:end]
-            street = street_names.longest_at(text, pos) if street_names is not None else None
             if street is not None and (
                 street[0] > end or (street[0] == end and all(n.kind == "short" for n in names))
             ):
                 break  # a road or compound name that starts like an area (南山大道, 创业路)
             bare = not piece.endswith(_AREA_ENDINGS)
+            if bare:
+                reach = max(reach, end + 1)  # _road_follows reads the character after
             usable = [n for n in names
                       if n.kind != "short" or not (bare and _road_follows(text, end))]
             extended = _extend(chains, usable)
@@ -279,7 +320,7 @@ class AdminGazetteer:
                     notes.append(note)
             pos = end
         chains = [c for c in chains if c]
-        return AdminParse(tokens, chains, pos, notes, _readings(tokens, chains))
+        return AdminParse(tokens, chains, pos, notes, _readings(tokens, chains)), reach
 
 
 def _readings(
