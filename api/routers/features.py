@@ -154,6 +154,13 @@ def _content_crs(request: Request) -> CrsRef:
     return crs_or_default(header.strip().strip("<>") if header else None, "Content-Crs")
 
 
+def _edited(request: Request, layer: Layer) -> None:
+    """After a write: the geocoder looks at the address base again on its next query."""
+    base = getattr(request.app.state, "address_base", None)
+    if layer.name == "addresses" and base is not None:
+        base.forget()
+
+
 def _item_url(request: Request, layer: Layer, code: str) -> str:
     return f"{base_url(request)}/collections/{layer.name}/items/{code}"
 
@@ -170,6 +177,7 @@ async def create_feature(request: Request, collectionId: str, engine: EngineDep,
     body = edit.parse_body(await request.body())
     crs = _content_crs(request)
     code = await run_in_threadpool(edit.create, engine, layer, body, crs, principal)
+    _edited(request, layer)
     response = await run_in_threadpool(read_item, request, engine, layer, code, None, None,
                                        principal, MediaType.geojson)
     response.status_code = 201
@@ -186,6 +194,7 @@ async def _change(request: Request, collection_id: str, feature_id: str, engine:
     crs = _content_crs(request)
     await run_in_threadpool(edit.change, engine, layer, feature_id, body, crs,
                             request.headers.get("if-match"), principal, partial=partial)
+    _edited(request, layer)
     return await run_in_threadpool(read_item, request, engine, layer, feature_id, None, None,
                                    principal, MediaType.geojson)
 
@@ -217,6 +226,7 @@ def delete_feature(request: Request, collectionId: str, featureId: str,  # noqa:
     principal.require("write")
     layer = get_layer(collectionId)
     edit.retire(engine, layer, featureId, request.headers.get("if-match"), principal)
+    _edited(request, layer)
     return Response(status_code=204)
 
 

@@ -281,3 +281,16 @@ def test_moving_a_building_places_it_again(edit_client):
     assert after["beidou_code"] != before["beidou_code"]
     assert after["grid_code"] != before["grid_code"]
     assert response.json()["id"] == code  # the code stays
+
+
+def test_an_address_edit_reaches_the_geocoder_at_once(edit_client):
+    road = edit_client.get("/collections/addresses/items", params={
+        "level": "road", "limit": 1}).json()["features"][0]
+    assert edit_client.get("/geocode", params={"q": "南山区甲乙丙路"}).json()[
+        "status"] != "matched"  # the geocoder's index is built now
+    etag = edit_client.get(f"/collections/addresses/items/{road['id']}").headers["etag"]
+    patched = edit_client.patch(f"/collections/addresses/items/{road['id']}", headers={
+        **WRITER, "If-Match": etag}, json={"properties": {"aliases": ["甲乙丙路"]}})
+    assert patched.status_code == 200, patched.text
+    found = edit_client.get("/geocode", params={"q": "南山区甲乙丙路"}).json()
+    assert found["status"] == "matched" and found["code"] == road["id"]
