@@ -69,6 +69,10 @@ PATCH_BODY = {"requestBody": {"required": True, "content": {
     for media in ("application/merge-patch+json", "application/geo+json", "application/json")}}}
 WRITE_HEADERS = ("Send X-API-Key (or Authorization: Bearer) with the write scope; If-Match "
                  "with the ETag of the last read; Content-Crs when the geometry is not CRS84.")
+CREATE_NOTES = (" A building posted without properties.code gets a code issued (township, "
+                "year built, next building number). Buildings and city objects are placed "
+                "by their geometry: township, community, grid and BeiDou code are filled in, "
+                "and a given one the geometry does not touch is refused.")
 FILTER_PREFIX = "p_"
 
 
@@ -167,7 +171,7 @@ def _item_url(request: Request, layer: Layer, code: str) -> str:
 
 @router.post("/collections/{collectionId}/items", operation_id="createFeature",
              summary="Add a feature (write scope)", status_code=201,
-             description=WRITE_HEADERS, openapi_extra=FEATURE_BODY)
+             description=WRITE_HEADERS + CREATE_NOTES, openapi_extra=FEATURE_BODY)
 async def create_feature(request: Request, collectionId: str, engine: EngineDep,  # noqa: N803
                          principal: PrincipalDep) -> Response:
     """Create a feature from a GeoJSON Feature; answers 201 with its Location and ETag."""
