@@ -180,10 +180,11 @@ SHAPES = [(CRS84_URI, None), (CRS84_URI, ("name",)),
           ("http://www.opengis.net/def/crs/EPSG/0/3857", ("code",))]
 
 
+@pytest.mark.parametrize("sample_engine", ["postgis"], indirect=True)
 def test_lookup_rows_equal_the_engine_rows(client, sample_engine):
-    """Row by row, every layer and shape: the lookup reads what SQLAlchemy reads."""
-    if not is_postgis(sample_engine):
-        pytest.skip("the lookup is PostGIS-only; SpatiaLite reads through the engine")
+    """Row by row, every layer and shape: the lookup reads what SQLAlchemy reads (the
+    lookup is PostGIS-only; SpatiaLite reads through the engine)."""
+    assert is_postgis(sample_engine)
 
     async def lookup_rows(asks: list[tuple[ItemShape, str]]) -> list[Any]:
         lookup = await FeatureLookup.open(sample_engine)
