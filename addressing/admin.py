@@ -64,14 +64,17 @@ class AdminParse:
     end: int
     notes: list[str] = field(default_factory=list)
     readings: list[tuple[str, str | None]] = field(default_factory=list)
+    _finest: list[Division] | None = field(default=None, repr=False, compare=False)
 
     def finest(self) -> list[Division]:
         """The finest division of each chain (several when the names are ambiguous)."""
-        seen: dict[str, Division] = {}
-        for chain in self.chains:
-            d = chain[-1].division
-            seen.setdefault(d.code, d)
-        return list(seen.values())
+        if self._finest is None:  # a memoised parse serves many queries
+            seen: dict[str, Division] = {}
+            for chain in self.chains:
+                d = chain[-1].division
+                seen.setdefault(d.code, d)
+            self._finest = list(seen.values())
+        return list(self._finest)
 
     def decided(self, level: Level, table: DivisionTable) -> Division | None:
         """The division at `level` when every chain agrees on it, else None."""

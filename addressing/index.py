@@ -81,6 +81,11 @@ class AddressIndex:
         self._value_id = b.value_id
         self._values = b.values
         self._keys = b.keys
+        # One key table per level: a lookup needs no prefixed string built per query.
+        self._level_keys: dict[str, dict[str, int]] = {level: {} for level in KEY_PREFIX}
+        level_of_prefix = {prefix: level for level, prefix in KEY_PREFIX.items()}
+        for prefixed, key_id in b.keys.items():
+            self._level_keys[level_of_prefix[prefixed[0]]][prefixed[1:]] = key_id
         self.child_keys, self.child_nodes = _sorted_pairs(b.child_keys, b.child_nodes)
         self.room_keys, self.room_nodes = _sorted_pairs(b.room_keys, b.room_nodes)
         self.roads: NameLexicon[int] = b.roads
@@ -145,11 +150,11 @@ class AddressIndex:
 
     # -- lookups --------------------------------------------------------------------------
     def _key_id(self, level: str, key: str) -> int | None:
-        return self._keys.get(KEY_PREFIX[level] + key)
+        return self._level_keys[level].get(key)
 
     def child(self, parent: int, level: str, key: str) -> list[int]:
         """Children of `parent` at `level` whose key is `key` (3, A, 1201 …)."""
-        key_id = self._key_id(level, key)
+        key_id = self._level_keys[level].get(key)
         if key_id is None:
             return []
         return _lookup(self.child_keys, self.child_nodes, (parent << 32) | key_id)
@@ -166,7 +171,7 @@ class AddressIndex:
 
     def rooms_in(self, building: int, key: str) -> list[int]:
         """Rooms with key `key` anywhere in `building` (any unit, any floor)."""
-        key_id = self._key_id("room", key)
+        key_id = self._level_keys["room"].get(key)
         if key_id is None:
             return []
         return _lookup(self.room_keys, self.room_nodes, (building << 32) | key_id)
@@ -201,11 +206,13 @@ def _sorted_pairs(keys: array, nodes: array) -> tuple[array, array]:
 
 def _lookup(keys: array, nodes: array, key: int) -> list[int]:
     lo = bisect_left(keys, key)
-    out = []
-    while lo < len(keys) and keys[lo] == key:
-        out.append(nodes[lo])
-        lo += 1
-    return out
+    size = len(keys)
+    if lo == size or keys[lo] != key:
+        return []
+    hi = lo + 1
+    while hi < size and keys[hi] == key:
+        hi += 1
+    return [nodes[lo]] if hi == lo + 1 else nodes[lo:hi].tolist()
 
 
 def _code_key(code: str) -> int | str:

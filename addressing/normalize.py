@@ -211,14 +211,18 @@ def _strip_noise(buf: _Buffer) -> None:
 
 def normalize(text: str) -> NormalizedText:
     """Fold a typed address into the normal form, keeping each character's original span."""
-    fold = _FOLDED
-    pieces = [fold.get(ch) or _fold_new(ch) for ch in text]
-    folded = "".join(pieces)
     sources: list[Span] | None = None
-    if len(folded) != len(text):
-        sources = []
-        for i, piece in enumerate(pieces):
-            sources.extend([(i, i + 1)] * len(piece))
+    if unicodedata.is_normalized("NFKC", text):
+        # Each character is its own NFKC form, so folding maps one character to one.
+        folded = text.translate(_ONE_TO_ONE)
+    else:
+        fold = _FOLDED
+        pieces = [fold.get(ch) or _fold_new(ch) for ch in text]
+        folded = "".join(pieces)
+        if len(folded) != len(text):
+            sources = []
+            for i, piece in enumerate(pieces):
+                sources.extend([(i, i + 1)] * len(piece))
     buf = _Buffer(folded, sources)
     if "  " in buf.text:
         buf.rewrite(_SPACE_RUN, lambda m: " ")
@@ -240,6 +244,24 @@ def normalize(text: str) -> NormalizedText:
 
 
 _FOLDED: dict[str, str] = {}
+
+
+def _one_to_one_table() -> dict[int, str]:
+    """`_fold_char` for the characters that are their own NFKC form and still fold.
+
+    Such a character folds only by the simplified table, separators, dashes or case, each one
+    character to one; every other NFKC-stable character folds to itself.
+    """
+    candidates = {*_T2S, *SEPARATORS, *"－—–―‐‑", *(chr(c) for c in range(ord("a"), ord("z") + 1))}
+    candidates.update(chr(c) for c in range(0x3001) if chr(c).isspace())
+    table = {}
+    for ch in candidates:
+        if unicodedata.normalize("NFKC", ch) == ch and _fold_char(ch) != ch:
+            table[ord(ch)] = _fold_char(ch)
+    return table
+
+
+_ONE_TO_ONE = _one_to_one_table()
 
 
 def _fold_new(ch: str) -> str:

@@ -32,6 +32,9 @@ _PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
 _LETTER_ROOM = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号)?(?![0-9])")
 _NUMBER = re.compile(r"([0-9]+)")
 _AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省")
+# Where `_Reader.read` may act inside an unknown run: a character below U+2E80 (space,
+# digits, letters, dashes) or just after an area word (a superset; `read` checks exactly).
+_RUN_STOP = re.compile(r"[\x00-\u2e7f]|(?<=社区|街道)|(?<=[村镇乡区县市省])")
 _TOKEN = re.compile(r"([0-9A-Z]+)(号|栋|单元|层|楼|室|-)?")
 
 
@@ -93,10 +96,11 @@ class _Reader:
         self.unknown_start: int | None = None
 
     def add(self, level: str, value: str, key: str, start: int, end: int) -> None:
+        span = (start, end) if self.n.sources is None and start < end else self.n.span(start, end)
         if level in self.found:
-            self.leftovers.append(Element("extra", value, key, self.n.span(start, end)))
+            self.leftovers.append(Element("extra", value, key, span))
             return
-        self.found[level] = Element(level, value, key, self.n.span(start, end))
+        self.found[level] = Element(level, value, key, span)
 
     def flush_unknown(self, end: int, before: str | None) -> None:
         """Classify an unknown run ending at `end` by its suffix and what follows it."""
@@ -117,34 +121,39 @@ class _Reader:
 
     def read(self, pos: int) -> None:
         t = self.t
-        while pos < len(t):
-            if t[pos] == " ":
+        size = len(t)
+        streets = self.streets
+        while pos < size:
+            ch = t[pos]
+            if ch == " ":
                 self.flush_unknown(pos, None)
                 pos += 1
                 continue
-            hit = None
-            if self.streets is not None and (
+            if streets is not None and (
                 self.unknown_start is None or t.endswith(_AREA_WORDS, self.unknown_start, pos)
             ):
-                hit = self.streets.longest_at(t, pos)
-            if hit is not None:
-                # An unknown run that ends like an area (旧名社区) stops before a known street.
-                self.flush_unknown(pos, None)
-                end, name = hit
-                kinds = self.streets.get(name) if self.streets is not None else []
-                level = "road" if "road" in kinds and "road" not in self.found else "compound"
-                self.add(level, name, name, pos, end)
-                pos = end
-                continue
-            if t[pos] < "\u2e80":  # digits, letters, dashes: a number may start here
+                hit = streets.longest_at(t, pos)
+                if hit is not None:
+                    # An unknown run that ends like an area (旧名社区) stops before a known street.
+                    self.flush_unknown(pos, None)
+                    end, name = hit
+                    kinds = streets.get(name)
+                    level = "road" if "road" in kinds and "road" not in self.found else "compound"
+                    self.add(level, name, name, pos, end)
+                    pos = end
+                    continue
+            if ch < "\u2e80":  # digits, letters, dashes: a number may start here
                 step = self.numbers_at(pos)
                 if step is not None:
                     pos = step
                     continue
             if self.unknown_start is None:
                 self.unknown_start = pos
-            pos += 1
-        self.flush_unknown(len(t), None)
+            # Inside an unknown run nothing happens until a space, a digit or letter, or the
+            # end of an area word: skip to the next such place.
+            m = _RUN_STOP.search(t, pos + 1)
+            pos = size if m is None else m.start()
+        self.flush_unknown(size, None)
 
     def numbers_at(self, pos: int) -> int | None:
         """Read door/building/unit/floor/room numbers at `pos`; the new position or None."""
@@ -233,7 +242,8 @@ def parse(
     reader = _Reader(normalized, streets)
     reader.read(admin.end)
     elements = _admin_elements(normalized, admin)
-    elements.extend(sorted(reader.found.values(), key=lambda e: STREET_LEVELS.index(e.level)))
+    found = reader.found
+    elements.extend([found[level] for level in STREET_LEVELS if level in found])
     return ParsedAddress(normalized, admin, elements, reader.leftovers, list(admin.notes))
 
 
@@ -241,4 +251,4 @@ def _admin_elements(normalized: NormalizedText, admin: AdminParse) -> list[Eleme
     return [
         Element(level, token.text, token.text, normalized.span(token.start, token.end), code)
         for token, (level, code) in zip(admin.tokens, admin.readings, strict=True)
-    ]
+    ] if admin.tokens else []
