@@ -19,6 +19,7 @@ import pandas as pd
 
 from addressing.errors import AddressInputError
 from addressing.match import Geocoder
+from addressing.normalize import NormalizedText, normalize
 
 Progress = Callable[[int, int], None]
 RESULT_COLUMNS = ("geo_status", "geo_level", "geo_code", "geo_full_text", "geo_score",
@@ -49,8 +50,7 @@ def _cell_text(value: Any) -> str | None:
     return text or None
 
 
-def _result_row(geocoder: Geocoder, value: Any, crs: str | None) -> tuple[Any, ...]:
-    text = _cell_text(value)
+def _unreadable(text: str | None) -> tuple[Any, ...] | None:
     if text is None:
         return ("unreadable", None, None, None, 0, "empty cell: no address to match",
                 None, None, None, None)
@@ -58,32 +58,90 @@ def _result_row(geocoder: Geocoder, value: Any, crs: str | None) -> tuple[Any, .
         return ("unreadable", None, None, None, 0,
                 "the cell holds undecodable characters (wrong file encoding?)",
                 None, None, None, None)
-    r = geocoder.geocode(text, crs)
+    return None
+
+
+def _geocoded_row(geocoder: Geocoder, query: str | NormalizedText,
+                  crs: str | None) -> tuple[Any, ...]:
+    r = geocoder.geocode(query, crs)
     candidates = "; ".join(f"{c.code} {c.full_text}" for c in r.candidates) or None
     return (r.status, r.level, r.code, r.full_text, r.score, r.reason, r.lon, r.lat, r.crs,
             candidates)
 
 
+def _result_row(geocoder: Geocoder, value: Any, crs: str | None) -> tuple[Any, ...]:
+    text = _cell_text(value)
+    return _unreadable(text) or _geocoded_row(geocoder, text, crs)  # type: ignore[arg-type]
+
+
+class _BatchMemo:
+    """Rows already made in this batch, by cell text and by normalised text.
+
+    A result row depends on the address only through its normalised text (the row holds
+    no spans of the original), so a repeated address, typed alike or not, is matched once.
+    """
+
+    LIMIT = 100_000  # rows held; beyond that the memo starts again (bounded memory)
+
+    def __init__(self, geocoder: Geocoder, crs: str | None):
+        self.geocoder, self.crs = geocoder, crs
+        self.by_text: dict[str, tuple[Any, ...]] = {}
+        self.by_normal: dict[str, tuple[Any, ...]] = {}
+
+    def row(self, value: Any) -> tuple[Any, ...]:
+        text = _cell_text(value)
+        unreadable = _unreadable(text)
+        if unreadable is not None:
+            return unreadable
+        assert text is not None
+        row = self.by_text.get(text)
+        if row is None:
+            normalized = normalize(text)
+            row = self.by_normal.get(normalized.text)
+            if row is None:
+                if len(self.by_normal) >= self.LIMIT:
+                    self.by_text.clear()
+                    self.by_normal.clear()
+                row = _geocoded_row(self.geocoder, normalized, self.crs)
+                self.by_normal[normalized.text] = row
+            self.by_text[text] = row
+        return row
+
+
 _WORKER_GEOCODER: Geocoder | None = None
+_WORKER_MEMO: _BatchMemo | None = None  # one per forked worker, for the batch it serves
 
 
-def _work(args: tuple[Sequence[Any], str | None]) -> list[tuple[Any, ...]]:
-    values, crs = args
+def _work(args: tuple[Sequence[Any], str | None, bool]) -> list[tuple[Any, ...]]:
+    global _WORKER_MEMO
+    values, crs, dedupe = args
     assert _WORKER_GEOCODER is not None
-    return [_result_row(_WORKER_GEOCODER, v, crs) for v in values]
+    if not dedupe:
+        return [_result_row(_WORKER_GEOCODER, v, crs) for v in values]
+    if _WORKER_MEMO is None:
+        _WORKER_MEMO = _BatchMemo(_WORKER_GEOCODER, crs)
+    return [_WORKER_MEMO.row(v) for v in values]
 
 
 def geocode_values(
     geocoder: Geocoder, values: Sequence[Any], *, crs: str | None = None, workers: int = 1,
-    progress: Progress | None = None,
+    progress: Progress | None = None, dedupe: bool = True,
 ) -> list[tuple[Any, ...]]:
-    """Result tuples (in RESULT_COLUMNS order) for each value, in order."""
+    """Result tuples (in RESULT_COLUMNS order) for each value, in order.
+
+    With `dedupe`, addresses repeated in the batch (alike once normalised) are matched once;
+    the rows are the same either way.
+    """
     total = len(values)
     chunks = [values[i : i + CHUNK] for i in range(0, total, CHUNK)]
     out: list[tuple[Any, ...]] = []
     if workers <= 1 or total < 2 * CHUNK or "fork" not in multiprocessing.get_all_start_methods():
+        memo = _BatchMemo(geocoder, crs) if dedupe else None
         for chunk in chunks:
-            out.extend(_result_row(geocoder, v, crs) for v in chunk)
+            if memo is not None:
+                out.extend(memo.row(v) for v in chunk)
+            else:
+                out.extend(_result_row(geocoder, v, crs) for v in chunk)
             if progress:
                 progress(len(out), total)
         return out
@@ -91,7 +149,7 @@ def geocode_values(
     _WORKER_GEOCODER = geocoder  # forked workers inherit the index without copying it
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for rows in pool.imap(_work, [(c, crs) for c in chunks]):
+            for rows in pool.imap(_work, [(c, crs, dedupe) for c in chunks]):
                 out.extend(rows)
                 if progress:
                     progress(len(out), total)

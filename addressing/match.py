@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.display_crs import crs_name, from_cgcs2000
 from addressing.index import LEVEL_CODE, AddressIndex, name_key
+from addressing.normalize import NormalizedText
 from addressing.parse import Element, ParsedAddress, parse
 from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
 
@@ -95,17 +96,19 @@ class Geocoder:
         self._chains: dict[str, list[dict[str, str]]] = {}
         self._names_memo: dict[tuple[int, tuple[str, ...]], list[str]] = {}
         self._within_memo: dict[tuple[tuple[int, ...], tuple[str, ...]], list[int]] = {}
+        self._named_memo: dict[tuple[int, str, tuple[str, ...]], list[int]] = {}
         # Build the typo and homophone tables now, not inside the first unlucky query.
         for lexicon in (index.roads, index.compounds):
             lexicon.near("")
             lexicon.by_sound("")
 
     # -- entry points ---------------------------------------------------------------------
-    def geocode(self, query: str, crs: str | None = None) -> GeocodeResult:
-        """Match one typed address; coordinates in `crs` (CGCS2000 by default)."""
+    def geocode(self, query: str | NormalizedText, crs: str | None = None) -> GeocodeResult:
+        """Match one typed address (or its `normalize` form); coordinates in `crs` (CGCS2000)."""
         crs = crs_name(crs)
-        if not isinstance(query, str) or not query.strip():
-            return GeocodeResult(str(query or ""), UNMATCHED, reason="empty address", crs=crs)
+        typed = query.original if isinstance(query, NormalizedText) else query
+        if not isinstance(typed, str) or not typed.strip():
+            return GeocodeResult(str(typed or ""), UNMATCHED, reason="empty address", crs=crs)
         parsed = parse(query, streets=self.index.streets, gazetteer=self.gazetteer)
         result = self._match(parsed)
         result.crs = crs
@@ -124,8 +127,10 @@ class Geocoder:
     def _match(self, parsed: ParsedAddress) -> GeocodeResult:
         query = parsed.text.original
         notes = list(parsed.notes)
-        penalty = 3 * sum(1 for n in notes if "read as" in n) + 10 * sum(
-            1 for n in notes if "not inside" in n)
+        penalty = 0
+        if notes:
+            penalty = 3 * sum(1 for n in notes if "read as" in n) + 10 * sum(
+                1 for n in notes if "not inside" in n)
         areas = _areas(parsed.admin)
         road_el, compound_el = parsed.get("road"), parsed.get("compound")
         result = GeocodeResult(query, UNMATCHED, elements=parsed.elements)
@@ -238,25 +243,30 @@ class Geocoder:
         self, lexicon: Any, typed: str, areas: list[Division], what: str
     ) -> tuple[list[int], int, list[str]]:
         key = name_key(typed)
-        nodes = self._within(lexicon.get(key), areas)
+        area_key = tuple(a.code for a in areas)
+
+        def within(name: str) -> list[int]:
+            return self._named_within(lexicon, name, areas, area_key)
+
+        nodes = within(key)
         if nodes:
             return nodes, 0, []
         if lexicon.get(key):
             where = "/".join(sorted({d.name for d in areas}))
             return [], 0, [f"{what} {typed} exists, but not in {where}"]
         for name in lexicon.by_sound(key):
-            nodes = self._within(lexicon.get(name), areas)
+            nodes = within(name)
             if nodes:
                 return nodes, 8, [f"{what} {typed} read as {name} (same sound)"]
-        near = [n for n in lexicon.near(key) if self._within(lexicon.get(n), areas)]
+        near = [n for n in lexicon.near(key) if within(n)]
         # A road and its alias (后海大道, 后海路) are one candidate, not two.
-        by_nodes = {tuple(sorted(self._within(lexicon.get(n), areas))): n for n in near}
+        by_nodes = {tuple(sorted(within(n))): n for n in near}
         if len(by_nodes) == 1:
             near = list(by_nodes.values())
         if len(near) == 1:
             name = near[0]
             ratio = _similarity(key, name)
-            return self._within(lexicon.get(name), areas), int(10 + (100 - ratio) / 2), [
+            return within(name), int(10 + (100 - ratio) / 2), [
                 f"{what} {typed} read as {name} (one typo, {ratio:.0f}% similar)"
             ]
         if len(near) > 1:
@@ -267,7 +277,7 @@ class Geocoder:
         best = process.extract(key, names, scorer=_similarity, limit=2, score_cutoff=FUZZY_CUTOFF)
         if best and (len(best) == 1 or best[0][1] - best[1][1] >= 5):
             name, ratio = best[0][0], best[0][1]
-            return self._within(lexicon.get(name), areas), int(10 + (100 - ratio) / 2), [
+            return within(name), int(10 + (100 - ratio) / 2), [
                 f"{what} {typed} read as {name} (edit distance, {ratio:.0f}% similar)"
             ]
         if best:
@@ -283,6 +293,20 @@ class Geocoder:
                 self._names_memo.clear()
             self._names_memo[key] = names
         return names
+
+    def _named_within(
+        self, lexicon: Any, name: str, areas: list[Division], area_key: tuple[str, ...]
+    ) -> list[int]:
+        """The nodes filed under `name` in `lexicon` (one of the index's) within the areas."""
+        if not areas:
+            return list(lexicon.get(name))
+        key = (id(lexicon), name, area_key)  # the index, and so its lexicons, outlive the memo
+        hit = self._named_memo.get(key)
+        if hit is None:
+            if len(self._named_memo) > 200_000:
+                self._named_memo.clear()
+            hit = self._named_memo[key] = self._filter_within(lexicon.get(name), areas)
+        return list(hit)
 
     def _within(self, nodes: list[int], areas: list[Division]) -> list[int]:
         if not areas:

@@ -1,8 +1,15 @@
 """Memos and fast paths of the geocoder never change a result."""
 
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from addressing.admin import AdminGazetteer
+from addressing.batch import geocode_values
 from addressing.lexicon import NameLexicon
-from addressing.normalize import normal_text
+from addressing.match import Geocoder
+from addressing.normalize import _ONE_TO_ONE, _fold_char, normal_text
 from sample_data.messy_addresses import messy_addresses
 from twin.divisions import load_divisions
 
@@ -35,3 +42,42 @@ def test_admin_parse_memo_matches_a_fresh_parse(sample_index, sample_rows):
             fresh.clear_memos()
             got = memoised.parse(text, 0, streets)
             assert _admin_reading(got) == _admin_reading(fresh.parse(text, 0, streets)), text
+
+
+def test_geocoder_memos_never_change_a_result(sample_index, sample_rows):
+    texts = [i.text for i in messy_addresses(sample_rows, per_class=12, seed=7)]
+    warm = Geocoder(sample_index, AdminGazetteer(load_divisions()))
+    for text in texts:  # fill every memo first
+        warm.geocode(text)
+    fresh_gazetteer = AdminGazetteer(load_divisions())
+    for text in texts:
+        fresh_gazetteer.clear_memos()
+        cold = Geocoder(sample_index, fresh_gazetteer)
+        assert warm.geocode(text).as_dict() == cold.geocode(text).as_dict(), text
+
+
+def test_batch_dedupe_gives_the_rows_of_matching_each_cell(geocoder, sample_rows):
+    items = messy_addresses(sample_rows, per_class=160, seed=9)
+    texts = [i.text for i in items]
+    # Repeats typed alike and typed differently (full-width, spaces), blanks, bad bytes.
+    values = texts + texts[:500] + [t.replace("1", "１") for t in texts[:300]]
+    values += [None, "  ", "南山区\ufffd路", texts[0] + " ", float("nan")]
+    assert len(values) >= 4000  # enough rows for the forked workers to run
+    plain = geocode_values(geocoder, values, dedupe=False)
+    assert geocode_values(geocoder, values) == plain
+    assert geocode_values(geocoder, values, workers=2) == plain
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=30))
+def test_one_to_one_fold_is_the_character_fold(text):
+    if unicodedata.is_normalized("NFKC", text):
+        assert text.translate(_ONE_TO_ONE) == "".join(_fold_char(c) for c in text)
+
+
+def test_fast_fold_matches_for_every_nfkc_stable_character():
+    for code in range(0x30000):
+        ch = chr(code)
+        if 0xD800 <= code <= 0xDFFF or not unicodedata.is_normalized("NFKC", ch):
+            continue
+        assert ch.translate(_ONE_TO_ONE) == _fold_char(ch), hex(code)
