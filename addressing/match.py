@@ -94,7 +94,8 @@ class Geocoder:
         self.gazetteer = gazetteer or default_gazetteer()
         self.divisions = load_divisions()
         self._chains: dict[str, list[dict[str, str]]] = {}
-        self._names_memo: dict[tuple[int, tuple[str, ...]], list[str]] = {}
+        self._names_memo: dict[
+            tuple[int, tuple[str, ...]], tuple[list[str], dict[str, list[int]]]] = {}
         self._within_memo: dict[tuple[tuple[int, ...], tuple[str, ...]], list[int]] = {}
         self._named_memo: dict[tuple[int, str, tuple[str, ...]], list[int]] = {}
         # Build the typo and homophone tables now, not inside the first unlucky query.
@@ -271,10 +272,10 @@ class Geocoder:
             ]
         if len(near) > 1:
             return [], 0, [f"{what} {typed} is one typo away from each of {', '.join(near[:5])}"]
-        names = self._names_within(lexicon, areas)
+        names, anagrams = self._names_within(lexicon, areas)
         if len(names) > FUZZY_SCAN_LIMIT:
             return [], 0, []
-        best = process.extract(key, names, scorer=_similarity, limit=2, score_cutoff=FUZZY_CUTOFF)
+        best = _closest_two(key, names, anagrams)
         if best and (len(best) == 1 or best[0][1] - best[1][1] >= 5):
             name, ratio = best[0][0], best[0][1]
             return within(name), int(10 + (100 - ratio) / 2), [
@@ -284,15 +285,21 @@ class Geocoder:
             return [], 0, [f"{what} {typed} is as close to {best[0][0]} as to {best[1][0]}"]
         return [], 0, []
 
-    def _names_within(self, lexicon: Any, areas: list[Division]) -> list[str]:
+    def _names_within(
+        self, lexicon: Any, areas: list[Division]
+    ) -> tuple[list[str], dict[str, list[int]]]:
+        """Names in `lexicon` with a node in the areas, and their positions by sorted letters."""
         key = (id(lexicon), tuple(sorted(a.code for a in areas)))
-        names = self._names_memo.get(key)
-        if names is None:
+        found = self._names_memo.get(key)
+        if found is None:
             names = [n for n in lexicon.names() if self._within(lexicon.get(n), areas)]
+            anagrams: dict[str, list[int]] = {}
+            for i, name in enumerate(names):
+                anagrams.setdefault("".join(sorted(name)), []).append(i)
             if len(self._names_memo) > 1000:
                 self._names_memo.clear()
-            self._names_memo[key] = names
-        return names
+            found = self._names_memo[key] = (names, anagrams)
+        return found
 
     def _named_within(
         self, lexicon: Any, name: str, areas: list[Division], area_key: tuple[str, ...]
@@ -485,6 +492,23 @@ def _similarity(typed: str, known: str, **_: Any) -> float:
     if len(typed) == len(known) and sorted(typed) == sorted(known):
         ratio = max(ratio, 90.0)
     return ratio
+
+
+def _closest_two(
+    key: str, names: list[str], anagrams: dict[str, list[int]]
+) -> list[tuple[str, float, int]]:
+    """The two names most like `key` by `_similarity`, at least FUZZY_CUTOFF, best first.
+
+    What `process.extract(key, names, scorer=_similarity, limit=2, score_cutoff=...)` gives
+    (ties in list order), with the edit ratio scored natively: only the anagrams of `key`,
+    which the swap rule may lift, are scored in Python.
+    """
+    found = {i: (name, score) for name, score, i in process.extract(
+        key, names, scorer=fuzz.ratio, limit=None, score_cutoff=FUZZY_CUTOFF)}
+    for i in anagrams.get("".join(sorted(key)), ()):
+        found[i] = (names[i], _similarity(key, names[i]))
+    ranked = sorted(found.items(), key=lambda item: (-item[1][1], item[0]))
+    return [(name, score, i) for i, (name, score) in ranked[:2] if score >= FUZZY_CUTOFF]
 
 
 def _areas(admin: AdminParse) -> list[Division]:

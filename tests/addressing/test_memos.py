@@ -4,11 +4,12 @@ import unicodedata
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rapidfuzz import process
 
 from addressing.admin import AdminGazetteer
 from addressing.batch import geocode_values
 from addressing.lexicon import NameLexicon
-from addressing.match import Geocoder
+from addressing.match import FUZZY_CUTOFF, Geocoder, _closest_two, _similarity
 from addressing.normalize import _ONE_TO_ONE, _fold_char, normal_text
 from sample_data.messy_addresses import messy_addresses
 from twin.divisions import load_divisions
@@ -81,3 +82,16 @@ def test_fast_fold_matches_for_every_nfkc_stable_character():
         if 0xD800 <= code <= 0xDFFF or not unicodedata.is_normalized("NFKC", ch):
             continue
         assert ch.translate(_ONE_TO_ONE) == _fold_char(ch), hex(code)
+
+
+def test_closest_two_is_the_python_scorer_extract(sample_index):
+    names = list(sample_index.roads.names()) + list(sample_index.compounds.names())
+    anagrams: dict[str, list[int]] = {}
+    for i, name in enumerate(names):
+        anagrams.setdefault("".join(sorted(name)), []).append(i)
+    typed = [n[1] + n[0] + n[2:] for n in names] + [n[:-1] for n in names if len(n) > 3]
+    typed += [n + "路" for n in names] + [n.replace("花", "华") for n in names] + ["不存在路"]
+    for key in typed:
+        want = process.extract(key, names, scorer=_similarity, limit=2,
+                               score_cutoff=FUZZY_CUTOFF)
+        assert [tuple(w) for w in want] == _closest_two(key, names, anagrams), key
