@@ -130,8 +130,36 @@ def is_within(child: AdminName, parent: Division) -> bool:
     return child.former_parent is not None and child.former_parent.startswith(parent.short_code)
 
 
-# (start, admin prefix) → [(characters read past the prefix, what they were, the parse)]
-_ParseMemo = dict[tuple[int, str], list[tuple[int, str, "AdminParse"]]]
+# (kind, start, admin prefix) → characters read past the prefix → what they were → the
+# parse (kind _DONE) or the state of a parse about to read its next name (kind _STATE)
+_ParseMemo = dict[tuple[int, int, str], dict[int, dict[str, Any]]]
+_DONE, _STATE = 0, 1
+
+
+def _recall(memo: _ParseMemo, text: str, start: int, pos: int, kind: int = _DONE) -> Any:
+    """What was memoised for text[start:pos] and the same characters read past it, if any."""
+    readings = memo.get((kind, start, text[start:pos]))
+    if readings is not None:
+        # Keyed by how many characters past the prefix were read (few distinct counts),
+        # then by those characters: one dict lookup per count.
+        for needed, by_tail in readings.items():
+            found = by_tail.get(text[pos : pos + needed])
+            if found is not None:
+                return found
+    return None
+
+
+def _remember(memo: _ParseMemo, text: str, start: int, pos: int, reach: int, value: Any,
+              kind: int = _DONE) -> None:
+    key = (kind, start, text[start:pos])
+    readings = memo.get(key)
+    if readings is None:
+        if len(memo) > 400_000:
+            memo.clear()
+        readings = memo[key] = {}
+    by_tail = readings.setdefault(max(0, reach - pos), {})
+    if len(by_tail) < 4096:
+        by_tail[text[pos:max(pos, reach)]] = value
 
 
 class AdminGazetteer:
@@ -185,15 +213,18 @@ class AdminGazetteer:
             end += 1
         return best, end
 
-    def _walk(self, text: str, start: int) -> int:
-        """Where the run of admin names from `start` ends (memoised on known prefixes)."""
+    def _walk(self, text: str, start: int) -> tuple[int, list[int]]:
+        """Where the run of admin names from `start` ends (memoised on known prefixes), and
+        where some of its names start (the places a memoised parse may resume from)."""
         pos = start
+        starts = [start]
         if start == 0:
             for length in self._walk_lengths:
                 last = self._walks.get(text[:length])
                 # A recorded walk ended here; only its last name can read on differently.
                 if last is not None and self._scan(text, last)[0] == length:
                     pos = length
+                    starts.append(last)
                     break
         first, last_start, plain = pos, pos, True
         probes: list[int] = []
@@ -205,6 +236,7 @@ class AdminGazetteer:
                     break
                 best, plain = found[0], False
             probes.append(probe)
+            starts.append(pos)
             last_start, pos = pos, best
         # Recorded only when every name but the last was decided inside the prefix.
         if first == 0 and plain and probes and max(probes[:-1], default=0) <= pos:
@@ -214,7 +246,7 @@ class AdminGazetteer:
             self._walks[text[:pos]] = last_start
             if pos not in self._walk_lengths:
                 self._walk_lengths = sorted({*self._walk_lengths, pos}, reverse=True)
-        return pos
+        return pos, starts
 
     def sounds_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
         """A misspelt province/city/county name at `pos` that sounds like a real one (深证市)."""
@@ -246,43 +278,47 @@ class AdminGazetteer:
         its lookups read, so it is memoised on exactly that stretch: a batch of one city
         parses each admin prefix (and the character after it) once.
         """
-        pos = self._walk(text, start)
+        pos, starts = self._walk(text, start)
         if street_names is None:
             memo = self._plain_memo
         else:
             memo = self._memo.get(street_names)  # type: ignore[assignment]
             if memo is None:
                 memo = self._memo[street_names] = {}
-        key = (start, text[start:pos])
-        readings = memo.get(key)
-        if readings is not None:
-            for needed, tail, cached in readings:
-                if text[pos : pos + needed] == tail:
-                    return cached
-        parsed, reach = self._parse(text, start, pos, street_names)
-        if readings is None:
-            if len(memo) > 200_000:
-                memo.clear()
-            readings = memo[key] = []
-        if len(readings) < 16:
-            readings.append((reach - pos, text[pos:reach], parsed))
+        cached = _recall(memo, text, start, pos)
+        if cached is not None:
+            return cached
+        parsed, reach = self._parse(text, start, pos, street_names, memo, starts)
+        _remember(memo, text, start, pos, reach, parsed)
         return parsed
 
     def _parse(
-        self, text: str, start: int, stop: int, street_names: NameLexicon[Any] | None
+        self, text: str, start: int, stop: int, street_names: NameLexicon[Any] | None,
+        memo: _ParseMemo, starts: list[int],
     ) -> tuple[AdminParse, int]:
         """The parse of text[start:stop] (`stop` where the walk ended), and how far it read.
 
         Every lookup reports the end of what it read, so the parse is a function of
         text[:reach] (past the end of the text counts as read: a shorter text differs).
         At `stop` the walk found neither a name nor a misspelt one, so the loop ends there
-        without reading on.
+        without reading on. The state at the start of each name is memoised the same way,
+        and a parse resumes from the latest one recalled at a place the walk passed.
         """
         tokens: list[AdminToken] = []
         chains: list[tuple[AdminName, ...]] = [()]
         notes: list[str] = []
         pos = reach = start
+        for at in reversed(starts):
+            if start < at < stop:
+                state = _recall(memo, text, start, at, _STATE)
+                if state is not None:
+                    saved_tokens, chains, saved_notes, reach = state
+                    tokens, notes, pos = list(saved_tokens), list(saved_notes), at
+                    break
         while pos < stop:
+            if pos > start:
+                _remember(memo, text, start, pos, reach,
+                          (tuple(tokens), chains, tuple(notes), reach), _STATE)
             best, probe = self._scan(text, pos)
             reach = max(reach, probe)
             street: tuple[int, str] | None = None

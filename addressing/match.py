@@ -329,18 +329,21 @@ class Geocoder:
         return self._filter_within(nodes, areas)
 
     def _filter_within(self, nodes: list[int], areas: list[Division]) -> list[int]:
+        # Per area: the code prefix a node's finest code must have, and whether its county
+        # code may have it instead (areas of county level and above).
+        tests = []
+        for area in areas:
+            if area.level is Level.village:
+                tests.append((area.code[: LEVEL_DIGITS[Level.township]], False))  # roads cross
+            else:                                                                  # communities
+                tests.append((area.short_code, LEVEL_DIGITS[area.level] <= 6))
+        admin_of = self.index.admin
         out = []
         for node in nodes:
-            admin = self.index.admin(node)
-            codes = (admin.community or admin.township or admin.county, admin.county)
-            for area in areas:
-                prefix = area.short_code
-                if area.level is Level.village:
-                    prefix = area.code[: LEVEL_DIGITS[Level.township]]  # roads cross communities
-                if codes[0].startswith(prefix) or (
-                    area.level is not Level.village and codes[1].startswith(prefix)
-                    and LEVEL_DIGITS[area.level] <= 6
-                ):
+            admin = admin_of(node)
+            finest, county = admin.community or admin.township or admin.county, admin.county
+            for prefix, county_too in tests:
+                if finest.startswith(prefix) or (county_too and county.startswith(prefix)):
                     out.append(node)
                     break
         return out
