@@ -62,18 +62,7 @@ class NameLexicon(Generic[T]):
 
     def longest_at(self, text: str, pos: int) -> tuple[int, str] | None:
         """The end and the name of the longest entry starting at `pos`, if any."""
-        best = None
-        end = pos + 2
-        stop = len(text)
-        prefixes, entries = self._prefixes, self.entries
-        while end <= stop:
-            piece = text[pos:end]
-            if piece not in prefixes:
-                break
-            if piece in entries:
-                best = piece
-            end += 1
-        return None if best is None else (pos + len(best), best)
+        return self.longest_reach(text, pos)[0]
 
     def longest_reach(self, text: str, pos: int) -> tuple[tuple[int, str] | None, int]:
         """`longest_at`, and the end of what it read (len(text) + 1 when it read to the end)."""

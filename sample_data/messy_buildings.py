@@ -86,7 +86,8 @@ def _township_extent(engine: Engine) -> tuple[float, float, float, float]:
         )
     if not rows:
         raise ValueError("the store has no township boundaries; load the sample city first")
-    return tuple(shapely.total_bounds(shapely.from_wkb([bytes(r) for r in rows])))  # type: ignore[return-value]
+    x0, y0, x1, y1 = shapely.total_bounds(shapely.from_wkb([bytes(r) for r in rows]))
+    return float(x0), float(y0), float(x1), float(y1)
 
 
 def _messy_text(text: str, rng: random.Random) -> str:
@@ -189,7 +190,8 @@ def messy_registry(
 
     for _ in range(counts["existing_shifted"]):
         i = rng.randrange(len(codes))
-        addr = _messy_text(addresses[i], rng) if addresses[i] and rng.random() < 0.5 else ""
+        known = addresses[i]
+        addr = _messy_text(known, rng) if known and rng.random() < 0.5 else ""
         add(
             "existing_shifted",
             shapely.to_wkt(shifted(i), rounding_precision=8),
@@ -199,7 +201,7 @@ def messy_registry(
         )
     for _ in range(counts["existing_address"]):
         i = rng.choice(with_address)
-        add("existing_address", "", _messy_text(addresses[i], rng), "", codes[i])
+        add("existing_address", "", _messy_text(addresses[i] or "", rng), "", codes[i])
     for _ in range(counts["existing_point"]):
         i = rng.randrange(len(codes))
         p = shapely.point_on_surface(footprints[i])
@@ -232,7 +234,7 @@ def messy_registry(
         add(
             "conflict_address",
             shapely.to_wkt(footprints[i], rounding_precision=8),
-            _messy_text(addresses[j], rng),
+            _messy_text(addresses[j] or "", rng),
         )
     for n in range(counts["bad_geometry"]):
         bad = [
@@ -263,7 +265,7 @@ def messy_registry(
         kinds=kinds,
         expected_status=[truth[i][1] for i in order],
         expected_code=[truth[i][2] for i in order],
-        same_as=[None if truth[i][3] is None else position[truth[i][3]] for i in order],
+        same_as=[None if (twin := truth[i][3]) is None else position[twin] for i in order],
     )
 
 
