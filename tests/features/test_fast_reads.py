@@ -38,6 +38,10 @@ def slow(sample_engine) -> Iterator[TestClient]:
         yield client
 
 
+PROXY = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "twin.example.cn",
+         "X-Forwarded-Prefix": "/gis"}
+
+
 def _first_code(client: TestClient, layer: str) -> str:
     body = client.get(f"/collections/{layer}/items", params={"limit": 1}).json()
     return str(body["features"][0]["id"])
@@ -56,9 +60,7 @@ def _requests(client: TestClient) -> list[tuple[str, dict[str, str]]]:
         (f"{items}/{building}?properties=nosuch", {}),
         (f"{items}/{building}", {"If-None-Match": '"1"'}),
         (f"{items}/{building}", {"If-None-Match": '"999"'}),
-        (f"{items}/{building}", {"X-Forwarded-Proto": "https",
-                                 "X-Forwarded-Host": "twin.example.cn",
-                                 "X-Forwarded-Prefix": "/gis"}),
+        (f"{items}/{building}", PROXY),
         (f"{items}/{building}", {"Accept": "text/html"}),
         (f"{items}/{building}", {"X-API-Key": "wrong"}),
         (f"{items}/{building}", {"Accept": "application/geo+json"}),
@@ -71,9 +73,7 @@ def _requests(client: TestClient) -> list[tuple[str, dict[str, str]]]:
          {}),
         (f"/collections/people/items/{person}", {"X-API-Key": "writer-key"}),
         (f"{items}?limit=5&bbox={BBOX}", {}),
-        (f"{items}?limit=5&bbox={BBOX}", {"X-Forwarded-Proto": "https",
-                                          "X-Forwarded-Host": "twin.example.cn",
-                                          "X-Forwarded-Prefix": "/gis"}),
+        (f"{items}?limit=5&bbox={BBOX}", PROXY),
         (f"{items}?limit=7&bbox=22.50,113.90,22.56,113.96"
          "&bbox-crs=http://www.opengis.net/def/crs/EPSG/0/4326", {}),
         (f"{items}?limit=5&use=residential&floors=6", {}),
