@@ -81,6 +81,9 @@ class ApiSettings(BaseSettings):
     max_geocode_batch: int = Field(default=1_000, ge=1)
     fast_reads: bool = Field(default=True, description="answer GeoJSON items/item GETs "
                              "without FastAPI's routing (api/fast_reads.py); same answers")
+    boxes_min_rows: int = Field(default=20_000, ge=1, description="on PostGIS, layers of at "
+                                "least this many features keep their boxes in memory for "
+                                "bbox pages and counts (twin/boxes.py); off with fast_reads")
 
 
 class Settings(BaseSettings):

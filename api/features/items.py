@@ -41,6 +41,7 @@ from api.features.query import (
 from api.features.temporal import parse_datetime
 from api.html import render
 from api.links import base_url, link
+from twin.boxes import keeper
 from twin.crs import CrsRef
 from twin.errors import InvalidInput, NotFound
 from twin.layers import LAYERS, Layer
@@ -48,7 +49,7 @@ from twin.settings import Settings
 from twin.store import is_postgis
 
 GEOJSON = MediaType.geojson.value
-SKIP = frozenset({"_key", "geometry", "_matched", "_version"})
+SKIP = frozenset({"_key", "geometry", "_matched", "_version", "_stamp", "_edge"})
 
 
 def _now() -> str:
@@ -186,8 +187,9 @@ def read_items(request: Request, engine: Engine, settings: Settings, layer: Laye
     store_geojson = crs.is_storage_order
     cols = page_columns(layer.name, store_geojson,
                         None if q.properties is None else tuple(q.properties))
+    kept = keeper(engine, settings.api.boxes_min_rows) if settings.api.fast_reads else None
     with reading(engine) as conn:
-        page = fetch_page(conn, engine, q, cols)
+        page = fetch_page(conn, engine, q, cols, kept)
     geometries = geometry_texts(page.rows, crs, store_geojson)
     features = rows_to_features(page.rows, geometries, layer.id_column, skipped(layer, q),
                                 masker(layer, principal.can("sensitive")))

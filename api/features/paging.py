@@ -18,6 +18,7 @@ from sqlalchemy import (
     select,
 )
 
+from api.features.box_pages import box_page, served
 from api.features.counting import (
     budgeted_count,
     count_matched,
@@ -25,6 +26,7 @@ from api.features.counting import (
     guessed_bbox_rows,
 )
 from api.features.query import Cursor, FeatureQuery, Page, row_key, where_clauses
+from twin.boxes import BoxKeeper
 from twin.store import is_postgis
 
 # Below this many matches PostGIS is steered to the spatial/attribute index and a top-N
@@ -160,12 +162,18 @@ def _bbox_scan(engine: Engine, q: FeatureQuery, cols: Sequence[ColumnElement[Any
 
 
 def fetch_page(conn: Connection, engine: Engine, q: FeatureQuery,
-               cols: Sequence[ColumnElement[Any]]) -> Page:
+               cols: Sequence[ColumnElement[Any]], keeper: BoxKeeper | None = None) -> Page:
     """One page of rows (limit + 1 read to know whether a next page exists).
 
-    A bbox query counts and pages in one pass over the spatial index; other queries
-    count first, and the count picks the plan of the page on PostGIS.
+    With the layer's boxes kept in memory, a bare bbox or whole-layer listing is read
+    from them (`api.features.box_pages`). Otherwise a bbox query counts and pages in one
+    pass over the spatial index; other queries count first, and the count picks the
+    plan of the page on PostGIS.
     """
+    if keeper is not None and served(q):
+        kept = box_page(conn, keeper, q, cols)
+        if kept is not None:
+            return kept
     single = q.bbox is not None and (
         not is_postgis(engine) or _few_in_bbox(conn, engine, q))
     if single:
