@@ -10,7 +10,8 @@ rows and the edge features, not every match.
 
 The boxes are a copy of the store at one change version (`twin.changes`): a reader that
 finds the store at another version must not use them. `BoxKeeper` builds them in the
-background and builds them again when a reader reports a newer version. PostGIS only.
+background and, when a reader reports a newer version, reads again only the features
+written since (or all of them, when the store no longer lists those). PostGIS only.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
-from twin.changes import VERSION_SQL
+from twin.changes import VERSION_SQL, changed_ids
 from twin.store import is_postgis
 
 log = logging.getLogger(__name__)
@@ -39,12 +40,6 @@ RECHECK_SECONDS = 60.0
 # Boxes wider than this share of all boxes are kept apart and tested one by one, so one
 # long road does not widen the slice every rectangle has to look at.
 NARROW_SHARE = 0.99
-
-# Binary COPY rows of (int8, float8 × 4): a field count, then a length and a value each.
-ROW = np.dtype([("n", ">i2"), ("l0", ">i4"), ("id", ">i8"),
-                ("l1", ">i4"), ("xmin", ">f8"), ("l2", ">i4"), ("ymin", ">f8"),
-                ("l3", ">i4"), ("xmax", ">f8"), ("l4", ">i4"), ("ymax", ">f8")])
-COPY_SIGNATURE = b"PGCOPY\n\xff\r\n\x00"
 
 BBox = tuple[float, float, float, float]
 
@@ -81,7 +76,7 @@ class Hits(NamedTuple):
 
 @dataclass(frozen=True)
 class _Part:
-    """Boxes sorted by xmin; `reach` is the widest, so a slice of xmin holds every hit."""
+    """Boxes sorted by xmin; `reach` bounds their widths, so a slice of xmin holds every hit."""
 
     ids: np.ndarray
     xmin: np.ndarray
@@ -98,6 +93,23 @@ class _Part:
         xmin, ymin, xmax, ymax = (np.ascontiguousarray(b[:, i]) for i in range(4))
         return cls(np.ascontiguousarray(ids[order]), xmin, ymin, xmax, ymax, reach)
 
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def without(self, ids: np.ndarray) -> _Part:
+        """This part less the boxes of `ids`."""
+        keep = ~np.isin(self.ids, ids)
+        return _Part(self.ids[keep], self.xmin[keep], self.ymin[keep], self.xmax[keep],
+                     self.ymax[keep], self.reach)
+
+    def plus(self, ids: np.ndarray, boxes: np.ndarray) -> _Part:
+        """This part with more boxes, each put in its place by xmin."""
+        at = np.searchsorted(self.xmin, boxes[:, 0])
+        reach = max(self.reach, float((boxes[:, 2] - boxes[:, 0]).max(initial=0.0)))
+        xmin, ymin, xmax, ymax = (np.insert(column, at, boxes[:, i]) for i, column in
+                                  enumerate((self.xmin, self.ymin, self.xmax, self.ymax)))
+        return _Part(np.insert(self.ids, at, ids), xmin, ymin, xmax, ymax, reach)
+
     def hits(self, bbox: BBox) -> Hits:
         a, b, c, d = bbox
         lo = int(np.searchsorted(self.xmin, a - self.reach, side="left"))
@@ -112,26 +124,62 @@ class _Part:
 
 @dataclass(frozen=True)
 class LayerBoxes:
-    """Every feature box of one table at one change version, and its row count."""
+    """Every feature box of one table at one change version.
+
+    `parts` hold the boxes, narrow ones apart from the few wide ones; `bare` the ids of
+    features without a geometry (in no bbox, but in the layer's count).
+    """
 
     table: str
     version: int
-    rows: int
     parts: tuple[_Part, ...]
+    bare: np.ndarray
+
+    @property
+    def rows(self) -> int:
+        """How many features the layer has."""
+        return sum(len(p) for p in self.parts) + len(self.bare)
 
     @classmethod
-    def of(cls, table: str, version: int, rows: int, ids: np.ndarray, boxes: np.ndarray
-           ) -> LayerBoxes:
-        """Boxes from ids and an (n, 4) array of xmin, ymin, xmax, ymax."""
+    def of(cls, table: str, version: int, ids: np.ndarray, boxes: np.ndarray) -> LayerBoxes:
+        """Boxes from ids and an (n, 4) array of xmin, ymin, xmax, ymax (NaN: no geometry)."""
+        shaped = ~np.isnan(boxes).any(axis=1)
+        bare = np.sort(ids[~shaped])
+        ids, boxes = ids[shaped], boxes[shaped]
         if len(ids) == 0:
-            return cls(table, version, rows, ())
+            return cls(table, version, (), bare)
         widths = boxes[:, 2] - boxes[:, 0]
-        cut = float(np.quantile(widths, NARROW_SHARE))
-        wide = widths > cut
+        wide = widths > float(np.quantile(widths, NARROW_SHARE))
         parts = [_Part.of(ids[~wide], boxes[~wide])]
         if wide.any():
             parts.append(_Part.of(ids[wide], boxes[wide]))
-        return cls(table, version, rows, tuple(parts))
+        return cls(table, version, tuple(parts), bare)
+
+    def changed(self, version: int, written: np.ndarray, ids: np.ndarray, boxes: np.ndarray
+                ) -> LayerBoxes:
+        """These boxes at `version`: the `written` ids replaced by what they are now.
+
+        `ids` and `boxes` are the written features still there (NaN boxes: no geometry);
+        a written id not among them was deleted.
+        """
+        if not self.parts:
+            return LayerBoxes.of(self.table, version,
+                                 np.concatenate([np.setdiff1d(self.bare, written), ids]),
+                                 np.vstack([np.full((len(self.bare), 4), np.nan)[
+                                     ~np.isin(self.bare, written)], boxes]))
+        shaped = ~np.isnan(boxes).any(axis=1)
+        bare = np.union1d(np.setdiff1d(self.bare, written), ids[~shaped])
+        ids, boxes = ids[shaped], boxes[shaped]
+        parts = [p.without(written) for p in self.parts]
+        # A box wider than the narrow part's widest goes with the wide ones.
+        wide = (boxes[:, 2] - boxes[:, 0]) > parts[0].reach
+        if wide.any() and len(parts) == 1:
+            parts.append(_Part.of(ids[wide], boxes[wide]))
+        elif wide.any():
+            parts[1] = parts[1].plus(ids[wide], boxes[wide])
+        if (~wide).any():
+            parts[0] = parts[0].plus(ids[~wide], boxes[~wide])
+        return LayerBoxes(self.table, version, tuple(parts), bare)
 
     def hits(self, bbox: BBox) -> Hits:
         """The features whose boxes meet `bbox` (closed rectangles, CGCS2000)."""
@@ -145,48 +193,63 @@ class LayerBoxes:
                     np.concatenate([h.edge for h in found]))
 
 
-def _parse_copy(data: bytes) -> np.ndarray:
-    """Rows of a binary COPY of (int8, float8 × 4) without NULLs."""
-    if not data.startswith(COPY_SIGNATURE):
-        raise ValueError("not a PostgreSQL binary COPY")
-    extension = int.from_bytes(data[15:19], "big")
-    start = 19 + extension
-    count = (len(data) - start - 2) // ROW.itemsize
-    rows = np.frombuffer(data, dtype=ROW, count=count, offset=start)
-    if count and not ((rows["n"] == 5).all() and (rows["l0"] == 8).all()):
-        raise ValueError("unexpected row layout in the box COPY")
-    return rows
+# Ids and boxes as five binary arrays built by the store: no Python work per row.
+BOXES_SQL = """
+SELECT array_send(coalesce(array_agg(id::int8), '{{}}')),
+       array_send(coalesce(array_agg(coalesce(ST_XMin(b), 'NaN')), '{{}}')),
+       array_send(coalesce(array_agg(coalesce(ST_YMin(b), 'NaN')), '{{}}')),
+       array_send(coalesce(array_agg(coalesce(ST_XMax(b), 'NaN')), '{{}}')),
+       array_send(coalesce(array_agg(coalesce(ST_YMax(b), 'NaN')), '{{}}'))
+FROM (SELECT id, CASE WHEN ST_IsEmpty({g}) THEN NULL ELSE box2d({g}) END AS b
+      FROM {table} {where}) AS s
+"""
 
 
-def read_boxes(engine: Engine, table: str, geometry_column: str = "geom") -> LayerBoxes:
-    """The boxes of `table` at the version one snapshot of the store sees."""
+def _array(data: bytes, kind: str) -> np.ndarray:
+    """A one-dimensional PostgreSQL array without NULLs, from its binary form (array_send)."""
+    out = np.float64 if kind == "f8" else np.int64
+    if int.from_bytes(data[:4], "big") == 0:  # no dimensions: empty
+        return np.empty(0, dtype=out)
+    count = int.from_bytes(data[12:16], "big")
+    items = np.frombuffer(data, dtype=np.dtype([("length", ">i4"), ("value", f">{kind}")]),
+                          count=count, offset=20)
+    return items["value"].astype(out)
+
+
+def _read(conn: Connection, table: str, geometry_column: str, ids: list[int] | None
+          ) -> tuple[np.ndarray, np.ndarray]:
+    where = "" if ids is None else "WHERE id = ANY(:ids)"
+    row = conn.execute(text(BOXES_SQL.format(g=geometry_column, table=table, where=where)),
+                       {} if ids is None else {"ids": ids}).one()
+    found = _array(bytes(row[0]), "i8")
+    boxes = np.column_stack([_array(bytes(row[i]), "f8") for i in range(1, 5)])
+    return found, boxes.reshape(len(found), 4)
+
+
+def read_boxes(engine: Engine, table: str, since: LayerBoxes | None = None,
+               geometry_column: str = "geom") -> LayerBoxes:
+    """The boxes of `table` at the version one snapshot of the store sees.
+
+    Given the boxes of an earlier version, only the features written since are read.
+    """
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         version = conn.execute(text(VERSION_SQL), {"layer": table}).scalar()
         if version is None:
             raise LookupError(f"the store keeps no change version of {table}")
-        rows = int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
-        g = geometry_column
-        sql = (f"COPY (SELECT id::int8, ST_XMin({g})::float8, ST_YMin({g})::float8, "
-               f"ST_XMax({g})::float8, ST_YMax({g})::float8 FROM {table} "
-               f"WHERE {g} IS NOT NULL AND NOT ST_IsEmpty({g})) TO STDOUT (FORMAT binary)")
-        buffer = bytearray()
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(sql) as copy:
-            for chunk in copy:
-                buffer += chunk
+        written = None if since is None else changed_ids(conn, table, since.version)
+        ids, boxes = _read(conn, table, geometry_column, written)
         conn.rollback()
-    parsed = _parse_copy(bytes(buffer))
-    boxes = np.column_stack([parsed[k].astype(np.float64)
-                             for k in ("xmin", "ymin", "xmax", "ymax")])
-    return LayerBoxes.of(table, int(version), rows, parsed["id"].astype(np.int64), boxes)
+    if since is None or written is None:
+        return LayerBoxes.of(table, int(version), ids, boxes)
+    return since.changed(int(version), np.array(written, dtype=np.int64), ids, boxes)
 
 
 class BoxKeeper:
     """The boxes of one store's large layers, built in the background and kept current.
 
     `boxes` answers at once: the kept boxes, or None while they are being built (the
-    caller asks the store instead). A reader that finds the store at a newer version
-    calls `outdated`, which drops the boxes and builds them again.
+    caller asks the store instead). A reader that finds the store at another version
+    calls `outdated`, which sets the boxes aside and brings them up to date.
     """
 
     def __init__(self, engine: Engine, min_rows: int = MIN_ROWS) -> None:
@@ -194,6 +257,7 @@ class BoxKeeper:
         self.min_rows = min_rows
         self._lock = threading.Lock()
         self._kept: dict[str, LayerBoxes] = {}
+        self._behind: dict[str, LayerBoxes] = {}  # set aside, to be brought up to date
         self._building: set[str] = set()
         self._skip_until: dict[str, float] = {}
 
@@ -215,19 +279,20 @@ class BoxKeeper:
         with self._lock:
             kept = self._kept.get(table)
             if kept is not None and kept.version != version:
-                del self._kept[table]
+                self._behind[table] = self._kept.pop(table)
         self.boxes(table)
 
     def _build(self, table: str) -> None:
         try:
             if self._worth_keeping(table):
                 started = time.perf_counter()
-                built = read_boxes(self.engine, table)
+                built = read_boxes(self.engine, table, self._behind.pop(table, None))
                 with self._lock:
                     self._kept[table] = built
-                log.info("kept %d boxes of %s at version %d in %.1f s", built.rows, table,
+                log.info("kept %d boxes of %s at version %d in %.2f s", built.rows, table,
                          built.version, time.perf_counter() - started)
             else:
+                self._behind.pop(table, None)
                 self._skip_until[table] = time.monotonic() + RECHECK_SECONDS
         except Exception:  # noqa: BLE001 - a failed build leaves the store to answer
             log.exception("could not keep the boxes of %s", table)

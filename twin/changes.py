@@ -21,3 +21,23 @@ def layer_version(conn: Connection, table_name: str) -> int | None:
         return None
     value = conn.execute(text(VERSION_SQL), {"layer": table_name}).scalar()
     return None if value is None else int(value)
+
+
+CHANGED_SQL = """
+SELECT bool_or(c.feature_id IS NULL) AS whole, array_agg(DISTINCT c.feature_id) AS ids,
+       (SELECT min(version) FROM layer_touch WHERE layer = :layer) AS oldest
+FROM layer_touch t JOIN layer_change c ON c.touch_id = t.id
+WHERE t.layer = :layer AND t.version > :since
+"""
+
+
+def changed_ids(conn: Connection, table_name: str, since: int) -> list[int] | None:
+    """Ids of `table_name` written after version `since` (as `conn`'s snapshot sees it).
+
+    None when they are not all known: a statement wrote too many rows to list, the table
+    was truncated or has no ids, or touches that old are forgotten. Read it whole then.
+    """
+    row = conn.execute(text(CHANGED_SQL), {"layer": table_name, "since": since}).one()
+    if row.whole or (row.oldest is not None and row.oldest > since + 1):
+        return None
+    return [i for i in (row.ids or []) if i is not None]

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine, text
 
 from tests.stores import ready_store
-from twin.changes import layer_version
+from twin.changes import changed_ids, layer_version
 
 TOUCH = {"building": "UPDATE building SET version = version WHERE false",
          "grid": "UPDATE grid SET version = version WHERE false"}
@@ -40,7 +40,7 @@ def test_a_commit_counts_once_and_a_rollback_not_at_all(store):
         conn.rollback()
     assert versions(store) == (building + 1, grid)
     with store.begin() as conn:
-        conn.execute(text("TRUNCATE layer_touch"))  # not a layer: no step
+        conn.execute(text("SELECT count(*) FROM building"))  # a read: no step
         conn.execute(text(TOUCH["grid"]))
     assert versions(store) == (building + 1, grid + 1)
 
@@ -107,3 +107,44 @@ def test_a_reader_that_sees_a_version_sees_its_write(store):
     # Each committed update raises both by one, so within one snapshot they move together.
     assert {v - base_version - (r - base_rows) for v, r in seen} == {0}
     assert seen[-1][0] > base_version
+
+
+def test_the_ids_written_since_a_version_are_known(store):
+    with store.begin() as conn:
+        conn.execute(text("INSERT INTO grid (code, name, community_code, geom, version) "
+                          "SELECT 'G-' || n, 'test', a.code, "
+                          "ST_Multi(ST_MakeEnvelope(113.9, 22.5, 113.91, 22.51, 4490)), 1 "
+                          "FROM generate_series(1, 3) n, (SELECT code FROM admin_area "
+                          "WHERE level = 'village' LIMIT 1) a"))
+    since = versions(store)[1]
+    with store.begin() as conn:
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM grid ORDER BY id LIMIT 3"))]
+        conn.execute(text("UPDATE grid SET name = 'moved' WHERE id = :i"), {"i": ids[0]})
+        conn.execute(text("DELETE FROM grid WHERE id = :i"), {"i": ids[1]})
+    with store.begin() as conn:
+        conn.execute(text("UPDATE grid SET name = 'again' WHERE id = :i"), {"i": ids[0]})
+    with store.connect() as conn:
+        assert sorted(changed_ids(conn, "grid", since)) == sorted(ids[:2])
+        assert changed_ids(conn, "grid", versions(store)[1]) == []
+    with store.connect() as conn:
+        divisions = layer_version(conn, "admin_area")
+    with store.begin() as conn:  # divisions have no ids to list: read them whole
+        conn.execute(text("UPDATE admin_area SET name = name WHERE code = '440305000000'"))
+    with store.connect() as conn:
+        assert changed_ids(conn, "admin_area", divisions) is None
+
+
+def test_a_statement_too_large_to_list_says_read_it_whole(store):
+    since = versions(store)[1]
+    with store.begin() as conn:
+        conn.execute(text("INSERT INTO grid (code, name, community_code, geom, version) "
+                          "SELECT 'BULK-' || n, 'bulk', a.code, "
+                          "ST_Multi(ST_MakeEnvelope(113.9, 22.5, 113.91, 22.51, 4490)), 1 "
+                          "FROM generate_series(1, 10001) n, (SELECT code FROM admin_area "
+                          "WHERE level = 'village' LIMIT 1) a"))
+    with store.connect() as conn:
+        assert changed_ids(conn, "grid", since) is None
+        assert conn.execute(text("SELECT count(*) FROM layer_change WHERE feature_id IS NULL "
+                                 "AND touch_id = (SELECT max(id) FROM layer_touch)")).scalar() == 1
+    with store.begin() as conn:
+        conn.execute(text("DELETE FROM grid WHERE code LIKE 'BULK-%'"))

@@ -24,7 +24,7 @@ from api import create_app
 from tests.conftest import SECRET, settings_for
 from tests.features.conftest import WRITER
 from tests.stores import ready_store
-from twin.boxes import Hits, LayerBoxes, keeper
+from twin.boxes import Hits, LayerBoxes, keeper, read_boxes
 
 LAYER = "buildings"
 
@@ -135,6 +135,44 @@ def test_a_write_shows_at_once(twins):
                                                     params=bbox).json()])
     rebuilt = _boxes_ready(kept)
     assert rebuilt.version >= boxes.version + 2
+    _assert_same(rebuilt, read_boxes(kept.engine, "building"))  # type: ignore[attr-defined]
+
+
+def _contents(boxes: LayerBoxes) -> dict[int, tuple[float, ...]]:
+    found = {}
+    for part in boxes.parts:
+        for i, x0, y0, x1, y1 in zip(part.ids.tolist(), part.xmin, part.ymin, part.xmax,
+                                     part.ymax, strict=True):
+            found[i] = (x0, y0, x1, y1)
+    return found
+
+
+def _assert_same(ours: LayerBoxes, fresh: LayerBoxes) -> None:
+    assert ours.version == fresh.version and ours.rows == fresh.rows
+    assert _contents(ours) == _contents(fresh)
+    assert ours.bare.tolist() == fresh.bare.tolist()
+    for part in ours.parts:
+        assert (np.diff(part.xmin) >= 0).all()
+        assert ((part.xmax - part.xmin) <= part.reach).all()
+
+
+def test_boxes_brought_up_to_date_equal_boxes_read_whole(twins):
+    kept, _ = twins
+    engine = kept.engine  # type: ignore[attr-defined]
+    before = read_boxes(engine, "building")
+    with engine.begin() as conn:
+        ids = [r[0] for r in conn.execute(text("SELECT id FROM building ORDER BY id LIMIT 4"))]
+        conn.execute(text("UPDATE building SET geom = ST_Multi(ST_Scale(geom, 1.001, 1.0)) "
+                          "WHERE id = :i"), {"i": ids[0]})
+        conn.execute(text("UPDATE building SET geom = ST_GeomFromText('MULTIPOLYGON EMPTY', "
+                          "4490) WHERE id = :i"), {"i": ids[1]})
+        conn.execute(text("DELETE FROM building WHERE id = (SELECT min(id) FROM building b "
+                          "WHERE NOT EXISTS (SELECT FROM house h "
+                          "WHERE h.building_code = b.code))"))
+        conn.execute(text("INSERT INTO building (code, name, status, geom, version) SELECT "
+                          "code || 'W', name, status, ST_Multi(ST_Scale(geom, 1.01, 1.0)), 1 "
+                          "FROM building WHERE id = :i"), {"i": ids[3]})
+    _assert_same(read_boxes(engine, "building", since=before), read_boxes(engine, "building"))
 
 
 def _brute_force(ids: np.ndarray, boxes: np.ndarray, bbox: tuple[float, ...]) -> tuple[set, set]:
@@ -153,7 +191,7 @@ def test_hits_are_every_box_that_meets_the_rectangle():
     size[:50] *= 200  # a few long roads
     boxes = np.column_stack([lo, lo + size])
     ids = rng.permutation(n * 3)[:n].astype(np.int64)
-    kept = LayerBoxes.of("t", 1, n, ids, boxes)
+    kept = LayerBoxes.of("t", 1, ids, boxes)
     assert len(kept.parts) == 2
     for _ in range(40):
         a, b = rng.uniform(-5, 100, size=2)
@@ -161,6 +199,35 @@ def test_hits_are_every_box_that_meets_the_rectangle():
         hits = kept.hits(bbox)
         assert (set(hits.inside.tolist()), set(hits.edge.tolist())) == _brute_force(
             ids, boxes, bbox)
+
+
+def test_changed_boxes_equal_boxes_built_again():
+    rng = np.random.default_rng(5)
+    n = 5_000
+    lo = rng.uniform(0, 10, size=(n, 2))
+    boxes = np.column_stack([lo, lo + rng.exponential(0.05, size=(n, 2))])
+    boxes[:10] = np.nan  # features without a geometry
+    ids = np.arange(n, dtype=np.int64)
+    kept = LayerBoxes.of("t", 1, ids, boxes)
+    written = rng.choice(n, 300, replace=False)
+    now = boxes.copy()
+    now[written[:100]] += 0.5  # moved
+    now[written[100:110]] = np.nan  # lost their geometry
+    wide = np.array([[2.0, 2.0, 9.0, 2.5]])  # wider than any: goes with the wide ones
+    still = np.sort(written[:200])  # the rest of `written` were deleted
+    new_ids = np.concatenate([still, [n, n + 1]])
+    new_boxes = np.vstack([now[still], wide, [[1.0, 1.0, 1.01, 1.01]]])
+    changed = kept.changed(2, written, new_ids, new_boxes)
+    left = np.setdiff1d(ids, written)
+    fresh = LayerBoxes.of("t", 2, np.concatenate([left, new_ids]),
+                          np.vstack([boxes[left], new_boxes]))
+    assert changed.rows == fresh.rows == n - 100 + 2
+    for _ in range(30):
+        a, b = rng.uniform(0, 10, size=2)
+        bbox = (a, b, a + rng.uniform(0, 3), b + rng.uniform(0, 3))
+        ours, theirs = changed.hits(bbox), fresh.hits(bbox)
+        assert sorted(ours.inside.tolist()) == sorted(theirs.inside.tolist())
+        assert sorted(ours.edge.tolist()) == sorted(theirs.edge.tolist())
 
 
 def test_page_candidates_hold_the_first_matches():
