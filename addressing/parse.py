@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.lexicon import NameLexicon
@@ -84,23 +85,31 @@ class ParsedAddress:
         return None
 
 
-class _Reader:
-    """Walks the street part of a normalised text, collecting elements."""
+# One street element as read: level, value, key, and its span in the street text.
+_Piece = tuple[str, str, str, int, int]
+# The street part's reading: elements in STREET_LEVELS order, then the leftovers.
+StreetReading = tuple[tuple[_Piece, ...], tuple[_Piece, ...]]
 
-    def __init__(self, text: NormalizedText, streets: NameLexicon[Any] | None):
-        self.n = text
-        self.t = text.text
+
+class _Reader:
+    """Walks the street part of a normalised text, collecting elements.
+
+    It reads only the street text (what follows the admin prefix), so the reading is a
+    function of that text and the street lexicon, and `read_street` memoises it on them.
+    """
+
+    def __init__(self, text: str, streets: NameLexicon[Any] | None):
+        self.t = text
         self.streets = streets
-        self.found: dict[str, Element] = {}
-        self.leftovers: list[Element] = []
+        self.found: dict[str, _Piece] = {}
+        self.leftovers: list[_Piece] = []
         self.unknown_start: int | None = None
 
     def add(self, level: str, value: str, key: str, start: int, end: int) -> None:
-        span = (start, end) if self.n.sources is None and start < end else self.n.span(start, end)
         if level in self.found:
-            self.leftovers.append(Element("extra", value, key, span))
+            self.leftovers.append(("extra", value, key, start, end))
             return
-        self.found[level] = Element(level, value, key, span)
+        self.found[level] = (level, value, key, start, end)
 
     def flush_unknown(self, end: int, before: str | None) -> None:
         """Classify an unknown run ending at `end` by its suffix and what follows it."""
@@ -117,7 +126,7 @@ class _Reader:
         elif "compound" not in self.found and COMPOUND_SUFFIX.search(run) and len(run) >= 2:
             self.add("compound", run, run, start, end)
         else:
-            self.leftovers.append(Element("unknown", run, run, self.n.span(start, end)))
+            self.leftovers.append(("unknown", run, run, start, end))
 
     def read(self, pos: int) -> None:
         t = self.t
@@ -223,10 +232,50 @@ class _Reader:
             elif "door" not in found and ("road" in found or self.unknown_start is not None):
                 self.add("door", m.group(0), m.group(1), pos, m.end())
             else:
-                self.leftovers.append(Element("unknown", m.group(0), m.group(0),
-                                              self.n.span(pos, m.end())))
+                self.leftovers.append(("unknown", m.group(0), m.group(0), pos, m.end()))
             return m.end()
         return None
+
+
+STREET_MEMO_LIMIT = 100_000  # street readings held per street lexicon; then it starts again
+
+# Street readings per street lexicon (dropped with it: a rebuilt address base never sees
+# the old one's readings), keyed by the street text; see `read_street`.
+_street_memos: WeakKeyDictionary[NameLexicon[Any], dict[str, StreetReading]] = (
+    WeakKeyDictionary())
+_plain_street_memo: dict[str, StreetReading] = {}
+
+
+def clear_street_memos() -> None:
+    """Forget memoised street readings (they never change a result; tests check that)."""
+    global _street_memos
+    _street_memos = WeakKeyDictionary()
+    _plain_street_memo.clear()
+
+
+def read_street(street: str, streets: NameLexicon[Any] | None) -> StreetReading:
+    """The elements and leftovers of a street text (spans within it), memoised.
+
+    Most addresses of a batch differ from one another only in how their admin prefix is
+    typed (or not at all), so their street texts repeat far more often than whole texts.
+    """
+    if streets is None:
+        memo = _plain_street_memo
+    else:
+        memo = _street_memos.get(streets)  # type: ignore[assignment]
+        if memo is None:
+            memo = _street_memos[streets] = {}
+    reading = memo.get(street)
+    if reading is None:
+        reader = _Reader(street, streets)
+        reader.read(0)
+        found = reader.found
+        reading = (tuple([found[level] for level in STREET_LEVELS if level in found]),
+                   tuple(reader.leftovers))
+        if len(memo) >= STREET_MEMO_LIMIT:
+            memo.clear()
+        memo[street] = reading
+    return reading
 
 
 def parse(
@@ -238,13 +287,25 @@ def parse(
     """Parse an address: admin chains, then road, door, compound, building, unit, floor, room."""
     normalized = text if isinstance(text, NormalizedText) else normalize(text)
     gazetteer = gazetteer or default_gazetteer()
-    admin = gazetteer.parse(normalized.text, 0, streets)
-    reader = _Reader(normalized, streets)
-    reader.read(admin.end)
+    t = normalized.text
+    admin = gazetteer.parse(t, 0, streets)
+    at = admin.end
+    found, left = read_street(t[at:], streets)
     elements = _admin_elements(normalized, admin)
-    found = reader.found
-    elements.extend([found[level] for level in STREET_LEVELS if level in found])
-    return ParsedAddress(normalized, admin, elements, reader.leftovers, list(admin.notes))
+    if normalized.sources is None:
+        # Character i came from character i: a span is its positions (an empty one too,
+        # since read elements are never empty and never end past the text).
+        elements.extend([Element(level, value, key, (at + s, at + e))
+                         for level, value, key, s, e in found])
+        leftovers = [Element(level, value, key, (at + s, at + e))
+                     for level, value, key, s, e in left]
+    else:
+        span = normalized.span
+        elements.extend([Element(level, value, key, span(at + s, at + e))
+                         for level, value, key, s, e in found])
+        leftovers = [Element(level, value, key, span(at + s, at + e))
+                     for level, value, key, s, e in left]
+    return ParsedAddress(normalized, admin, elements, leftovers, list(admin.notes))
 
 
 def _admin_elements(normalized: NormalizedText, admin: AdminParse) -> list[Element]:

@@ -95,3 +95,40 @@ def test_closest_two_is_the_python_scorer_extract(sample_index):
         want = process.extract(key, names, scorer=_similarity, limit=2,
                                score_cutoff=FUZZY_CUTOFF)
         assert [tuple(w) for w in want] == _closest_two(key, names, anagrams), key
+
+
+def _parse_reading(p):
+    return ([e.as_dict() | {"key": e.key} for e in p.elements],
+            [e.as_dict() | {"key": e.key} for e in p.leftovers], p.notes)
+
+
+def test_memoised_street_reading_matches_a_fresh_parse(sample_index, sample_rows):
+    from addressing import parse as parse_module
+
+    texts = [i.text for i in messy_addresses(sample_rows, per_class=40, seed=5)]
+    # The same street text after different admin prefixes, and typed with folded characters
+    # (spans mapped through the normalisation) or not.
+    texts += ["广东省深圳市南山区桃园路7号3栋2单元502室", "南山桃园路7号3栋2单元502室",
+              "桃园路7号3栋2单元502室", "深圳南山  桃园路７号３栋二单元５０２室", "桃园路",
+              "南山区 3-2-502", "南山区旧名社区科技园路1号"]
+    for streets in (sample_index.streets, None):
+        fresh = []
+        for text in texts:
+            parse_module.clear_street_memos()
+            fresh.append(_parse_reading(parse_module.parse(text, streets=streets)))
+        parse_module.clear_street_memos()
+        for _ in range(2):  # the second pass reads every street text from the memo
+            for text, expected in zip(texts, fresh, strict=True):
+                assert _parse_reading(parse_module.parse(text, streets=streets)) == expected, text
+    parse_module.clear_street_memos()
+
+
+def test_street_memo_is_bounded(monkeypatch, sample_index):
+    from addressing import parse as parse_module
+
+    monkeypatch.setattr(parse_module, "STREET_MEMO_LIMIT", 50)
+    parse_module.clear_street_memos()
+    for n in range(500):
+        parse_module.parse(f"南山区桃园路{n}号", streets=sample_index.streets)
+        assert len(parse_module._street_memos[sample_index.streets]) <= 50
+    parse_module.clear_street_memos()
