@@ -20,7 +20,7 @@ import logging
 import threading
 import time
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -37,8 +37,8 @@ MIN_ROWS = 20_000
 MAX_ROWS = 5_000_000
 # How long a layer found too small or too large is left alone before it is asked again.
 RECHECK_SECONDS = 60.0
-# Boxes wider than this share of all boxes are kept apart and tested one by one, so one
-# long road does not widen the slice every rectangle has to look at.
+# Boxes wider or taller than this share of all boxes are kept apart and tested one by one,
+# so one long road does not widen the runs every rectangle has to look at.
 NARROW_SHARE = 0.99
 
 BBox = tuple[float, float, float, float]
@@ -74,71 +74,136 @@ class Hits(NamedTuple):
         return np.sort(np.concatenate([inside, edge])), edge
 
 
+def _meeting(ids: np.ndarray, boxes: np.ndarray, bbox: BBox) -> Hits:
+    """Of these boxes, the ids of those inside `bbox` and of those on its edge."""
+    a, b, c, d = bbox
+    xmin, ymin, xmax, ymax = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
+    meets = (xmin <= c) & (xmax >= a) & (ymin <= d) & (ymax >= b)
+    inside = meets & (xmin >= a) & (xmax <= c) & (ymin >= b) & (ymax <= d)
+    return Hits(ids[inside], ids[meets & ~inside])
+
+
 @dataclass(frozen=True)
-class _Part:
-    """Boxes sorted by xmin; `reach` bounds their widths, so a slice of xmin holds every hit."""
+class _Loose:
+    """A few boxes, tested one by one: the widest, and those that fit no strip."""
 
     ids: np.ndarray
-    xmin: np.ndarray
-    ymin: np.ndarray
-    xmax: np.ndarray
-    ymax: np.ndarray
-    reach: float
-
-    @classmethod
-    def of(cls, ids: np.ndarray, boxes: np.ndarray) -> _Part:
-        order = np.argsort(boxes[:, 0], kind="stable")
-        b = boxes[order]
-        reach = float((b[:, 2] - b[:, 0]).max()) if len(b) else 0.0
-        xmin, ymin, xmax, ymax = (np.ascontiguousarray(b[:, i]) for i in range(4))
-        return cls(np.ascontiguousarray(ids[order]), xmin, ymin, xmax, ymax, reach)
+    boxes: np.ndarray
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def without(self, ids: np.ndarray) -> _Part:
-        """This part less the boxes of `ids`."""
+    def without(self, ids: np.ndarray) -> _Loose:
         keep = ~np.isin(self.ids, ids)
-        return _Part(self.ids[keep], self.xmin[keep], self.ymin[keep], self.xmax[keep],
-                     self.ymax[keep], self.reach)
+        return _Loose(self.ids[keep], self.boxes[keep])
 
-    def plus(self, ids: np.ndarray, boxes: np.ndarray) -> _Part:
-        """This part with more boxes, each put in its place by xmin."""
-        at = np.searchsorted(self.xmin, boxes[:, 0])
-        reach = max(self.reach, float((boxes[:, 2] - boxes[:, 0]).max(initial=0.0)))
-        xmin, ymin, xmax, ymax = (np.insert(column, at, boxes[:, i]) for i, column in
-                                  enumerate((self.xmin, self.ymin, self.xmax, self.ymax)))
-        return _Part(np.insert(self.ids, at, ids), xmin, ymin, xmax, ymax, reach)
+    def plus(self, ids: np.ndarray, boxes: np.ndarray) -> _Loose:
+        return _Loose(np.concatenate([self.ids, ids]), np.vstack([self.boxes, boxes]))
+
+    def hits(self, bbox: BBox) -> Hits:
+        return _meeting(self.ids, self.boxes, bbox)
+
+
+@dataclass(frozen=True)
+class _Strips:
+    """Boxes in vertical strips by xmin, each strip sorted by ymin.
+
+    A rectangle looks only at the strips its xmin range reaches (widened by the widest
+    box) and, in each, at the run of ymin it reaches (widened by the tallest): for a
+    city's buildings a few thousand boxes, not a whole column of the city. The order is
+    kept in one sorted key, strip × span + (ymin − y0), so every run is found at once.
+    """
+
+    ids: np.ndarray
+    boxes: np.ndarray
+    key: np.ndarray
+    x0: float
+    y0: float
+    strip_width: float
+    strips: int
+    span: float
+    reach_x: float
+    reach_y: float
+
+    @classmethod
+    def of(cls, ids: np.ndarray, boxes: np.ndarray) -> _Strips:
+        x0, y0 = float(boxes[:, 0].min()), float(boxes[:, 1].min())
+        strips = max(1, int(np.sqrt(len(ids)) / 4))
+        strip_width = max(float(boxes[:, 0].max()) - x0, 1e-9) / strips * (1 + 1e-9)
+        span = float(boxes[:, 1].max()) - y0 + 1.0
+        unsorted = cls(ids, boxes, boxes[:, 0], x0, y0, strip_width, strips, span,
+                       float((boxes[:, 2] - boxes[:, 0]).max()),
+                       float((boxes[:, 3] - boxes[:, 1]).max()))
+        key = unsorted._key(boxes)
+        order = np.argsort(key, kind="stable")
+        return replace(unsorted, ids=ids[order], boxes=boxes[order], key=key[order])
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def _strip(self, x: np.ndarray | float) -> np.ndarray:
+        return np.clip(np.floor((np.asarray(x) - self.x0) / self.strip_width), 0,
+                       self.strips - 1)
+
+    def _key(self, boxes: np.ndarray) -> np.ndarray:
+        return self._strip(boxes[:, 0]) * self.span + (boxes[:, 1] - self.y0)
+
+    def fits(self, boxes: np.ndarray) -> np.ndarray:
+        """Which boxes can join the strips without widening what every rectangle reads."""
+        return ((boxes[:, 2] - boxes[:, 0] <= self.reach_x)
+                & (boxes[:, 3] - boxes[:, 1] <= self.reach_y)
+                & (boxes[:, 0] >= self.x0)
+                & (boxes[:, 0] < self.x0 + self.strips * self.strip_width)
+                & (boxes[:, 1] >= self.y0) & (boxes[:, 1] <= self.y0 + self.span - 1.0))
+
+    def without(self, ids: np.ndarray) -> _Strips:
+        keep = ~np.isin(self.ids, ids)
+        return replace(self, ids=self.ids[keep], boxes=self.boxes[keep], key=self.key[keep])
+
+    def plus(self, ids: np.ndarray, boxes: np.ndarray) -> _Strips:
+        """These strips with more boxes (each of which `fits`), each put in its place."""
+        key = self._key(boxes)
+        at = np.searchsorted(self.key, key)
+        return replace(self, ids=np.insert(self.ids, at, ids),
+                       boxes=np.insert(self.boxes, at, boxes, axis=0),
+                       key=np.insert(self.key, at, key))
 
     def hits(self, bbox: BBox) -> Hits:
         a, b, c, d = bbox
-        lo = int(np.searchsorted(self.xmin, a - self.reach, side="left"))
-        hi = int(np.searchsorted(self.xmin, c, side="right"))
-        xmin, ymin = self.xmin[lo:hi], self.ymin[lo:hi]
-        xmax, ymax = self.xmax[lo:hi], self.ymax[lo:hi]
-        meets = (xmax >= a) & (ymin <= d) & (ymax >= b)
-        inside = meets & (xmin >= a) & (xmax <= c) & (ymin >= b) & (ymax <= d)
-        ids = self.ids[lo:hi]
-        return Hits(ids[inside], ids[meets & ~inside])
+        first, last = int(self._strip(a - self.reach_x)), int(self._strip(c))
+        strips = np.arange(first, last + 1) * self.span
+        # A little slack on both sides of each run: the exact test below decides.
+        low = np.clip(b - self.reach_y - self.y0, 0.0, self.span) - 1e-9
+        high = np.clip(d - self.y0, 0.0, self.span) + 1e-9
+        starts = np.searchsorted(self.key, strips + low, side="left")
+        ends = np.searchsorted(self.key, strips + high, side="right")
+        lengths = ends - starts
+        total = int(lengths.sum())
+        if total == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return Hits(empty, empty)
+        picks = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        return _meeting(self.ids[picks], self.boxes[picks], bbox)
 
 
 @dataclass(frozen=True)
 class LayerBoxes:
     """Every feature box of one table at one change version.
 
-    `parts` hold the boxes, narrow ones apart from the few wide ones; `bare` the ids of
-    features without a geometry (in no bbox, but in the layer's count).
+    Most boxes sit in `strips`; the widest and those that fit no strip are `loose`;
+    `bare` holds the ids of features without a geometry (in no bbox, but in the count).
     """
 
     table: str
     version: int
-    parts: tuple[_Part, ...]
+    strips: _Strips | None
+    loose: _Loose
     bare: np.ndarray
 
     @property
     def rows(self) -> int:
         """How many features the layer has."""
-        return sum(len(p) for p in self.parts) + len(self.bare)
+        return (len(self.strips) if self.strips else 0) + len(self.loose) + len(self.bare)
 
     @classmethod
     def of(cls, table: str, version: int, ids: np.ndarray, boxes: np.ndarray) -> LayerBoxes:
@@ -147,13 +212,12 @@ class LayerBoxes:
         bare = np.sort(ids[~shaped])
         ids, boxes = ids[shaped], boxes[shaped]
         if len(ids) == 0:
-            return cls(table, version, (), bare)
-        widths = boxes[:, 2] - boxes[:, 0]
-        wide = widths > float(np.quantile(widths, NARROW_SHARE))
-        parts = [_Part.of(ids[~wide], boxes[~wide])]
-        if wide.any():
-            parts.append(_Part.of(ids[wide], boxes[wide]))
-        return cls(table, version, tuple(parts), bare)
+            return cls(table, version, None, _Loose(ids, boxes), bare)
+        widths, heights = boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1]
+        narrow = ((widths <= float(np.quantile(widths, NARROW_SHARE)))
+                  & (heights <= float(np.quantile(heights, NARROW_SHARE))))
+        return cls(table, version, _Strips.of(ids[narrow], boxes[narrow]),
+                   _Loose(ids[~narrow], boxes[~narrow]), bare)
 
     def changed(self, version: int, written: np.ndarray, ids: np.ndarray, boxes: np.ndarray
                 ) -> LayerBoxes:
@@ -162,35 +226,30 @@ class LayerBoxes:
         `ids` and `boxes` are the written features still there (NaN boxes: no geometry);
         a written id not among them was deleted.
         """
-        if not self.parts:
-            return LayerBoxes.of(self.table, version,
-                                 np.concatenate([np.setdiff1d(self.bare, written), ids]),
-                                 np.vstack([np.full((len(self.bare), 4), np.nan)[
-                                     ~np.isin(self.bare, written)], boxes]))
         shaped = ~np.isnan(boxes).any(axis=1)
         bare = np.union1d(np.setdiff1d(self.bare, written), ids[~shaped])
         ids, boxes = ids[shaped], boxes[shaped]
-        parts = [p.without(written) for p in self.parts]
-        # A box wider than the narrow part's widest goes with the wide ones.
-        wide = (boxes[:, 2] - boxes[:, 0]) > parts[0].reach
-        if wide.any() and len(parts) == 1:
-            parts.append(_Part.of(ids[wide], boxes[wide]))
-        elif wide.any():
-            parts[1] = parts[1].plus(ids[wide], boxes[wide])
-        if (~wide).any():
-            parts[0] = parts[0].plus(ids[~wide], boxes[~wide])
-        return LayerBoxes(self.table, version, tuple(parts), bare)
+        strips, loose = self.strips, self.loose.without(written)
+        fits = np.zeros(len(ids), dtype=bool)
+        if strips is not None:
+            strips = strips.without(written)
+            fits = strips.fits(boxes)
+            if fits.any():
+                strips = strips.plus(ids[fits], boxes[fits])
+        if (~fits).any():
+            loose = loose.plus(ids[~fits], boxes[~fits])
+        return LayerBoxes(self.table, version, strips, loose, bare)
 
     def hits(self, bbox: BBox) -> Hits:
         """The features whose boxes meet `bbox` (closed rectangles, CGCS2000)."""
-        found = [part.hits(bbox) for part in self.parts]
-        if not found:
-            empty = np.empty(0, dtype=np.int64)
-            return Hits(empty, empty)
-        if len(found) == 1:
-            return found[0]
-        return Hits(np.concatenate([h.inside for h in found]),
-                    np.concatenate([h.edge for h in found]))
+        found = self.loose.hits(bbox)
+        if self.strips is None:
+            return found
+        strips = self.strips.hits(bbox)
+        if not len(found.inside) and not len(found.edge):
+            return strips
+        return Hits(np.concatenate([strips.inside, found.inside]),
+                    np.concatenate([strips.edge, found.edge]))
 
 
 # Each feature as 40 bytes (id, xmin, ymin, xmax, ymax; NaN: no geometry), all in one

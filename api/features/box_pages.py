@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     Select,
     any_,
     bindparam,
+    cast,
     func,
     literal_column,
     not_,
@@ -34,6 +36,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.functions import Function
+from sqlalchemy.types import Text
 
 from api.features.query import FeatureQuery, Page
 from twin.boxes import BoxKeeper
@@ -41,6 +44,15 @@ from twin.layers import LAYERS
 from twin.models import STORAGE_SRID
 
 IDS = ARRAY(BigInteger)
+
+
+def id_array(ids: np.ndarray) -> str:
+    """Ids as a PostgreSQL array literal: one text value to send, not a value per id."""
+    return "{" + ",".join(map(str, ids.tolist())) + "}"
+
+
+def _ids(name: str) -> ColumnElement[Any]:
+    return cast(bindparam(name, type_=Text), IDS)
 BBOX_VALUES = ("minx", "miny", "maxx", "maxy")
 
 
@@ -66,9 +78,9 @@ def _statement(layer_name: str, cols: tuple[ColumnElement[Any], ...], with_bbox:
         exact: ColumnElement[bool] = Function("_ST_Intersects", t.c.geom, box)
         edge: ColumnElement[Any] = (
             select(func.count()).select_from(t)
-            .where(key == any_(bindparam("edge", type_=IDS)), exact).scalar_subquery())
-        clauses += [key == any_(bindparam("candidates", type_=IDS)),
-                    or_(not_(key == any_(bindparam("candidate_edge", type_=IDS))), exact)]
+            .where(key == any_(_ids("edge")), exact).scalar_subquery())
+        clauses += [key == any_(_ids("candidates")),
+                    or_(not_(key == any_(_ids("candidate_edge"))), exact)]
     else:
         edge = literal_column("0")
     if direction == "after":
@@ -105,8 +117,8 @@ def box_page(conn: Connection, keeper: BoxKeeper, q: FeatureQuery,
         candidates, candidate_edge = hits.page(q.limit + 1, after, before)
         inside = len(hits.inside)
         values.update(zip(BBOX_VALUES, q.bbox, strict=True))
-        values.update(edge=hits.edge.tolist(), candidates=candidates.tolist(),
-                      candidate_edge=candidate_edge.tolist())
+        values.update(edge=id_array(hits.edge), candidates=id_array(candidates),
+                      candidate_edge=id_array(candidate_edge))
     stmt = _statement(q.layer.name, tuple(cols), q.bbox is not None, direction)
     rows = list(conn.execute(stmt, values).all())
     version = rows[0]._stamp
