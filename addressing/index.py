@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -412,6 +412,30 @@ def address_rows(engine: Engine, batch: int = 50_000) -> Iterator[dict[str, Any]
                 yield dict(row)
 
 
-def build_index(engine: Engine) -> AddressIndex:
-    """The index of the store's current standard addresses."""
-    return index_from_rows(address_rows(engine))
+PROGRESS_EVERY = 1024
+
+
+def build_index(engine: Engine, progress: Callable[[int, int], None] | None = None
+                ) -> AddressIndex:
+    """The index of the store's current standard addresses.
+
+    `progress(read, total)` is called at the start, every PROGRESS_EVERY rows and at the end
+    (total is counted first, so it is approximate while others write); it may raise to stop.
+    """
+    if progress is None:
+        return index_from_rows(address_rows(engine))
+    table = Address.__table__
+    with engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(table)
+                             .where(table.c.status != "retired")).scalar_one()
+
+    def counted(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        read = 0
+        progress(read, total)
+        for read, row in enumerate(rows, start=1):
+            if read % PROGRESS_EVERY == 0:
+                progress(read, total)
+            yield row
+        progress(read, total)
+
+    return index_from_rows(counted(address_rows(engine)))
