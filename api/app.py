@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from addressing.service import AddressBaseCache
 from api.errors import STATUS_BY_ERROR, register_error_handlers
 from api.fast_reads import FastReads
 from api.features.lookup import FeatureLookup
@@ -29,9 +30,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lookup = (await FeatureLookup.open(engine)
                   if settings.api.fast_reads and is_postgis(engine) else None)
         app.state.lookup = lookup
+        # The geocoder's index takes minutes at city scale: built behind the server, which
+        # answers at once (the geocoding routes say 503 until the first index is ready).
+        addresses = app.state.address_base = AddressBaseCache(
+            retry_every=settings.api.address_index_retry)
+        if settings.api.address_index_at_startup:
+            addresses.start(engine)
         try:
             yield
         finally:
+            addresses.close()
             if lookup is not None:
                 await lookup.close()
             engine.dispose()

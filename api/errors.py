@@ -46,11 +46,23 @@ class MethodNotAllowed(ApiError):
     title = "Method not allowed"
 
 
+class AddressIndexNotReady(ApiError):
+    """No address index answers yet: the first build runs, or the last one failed."""
+
+    title = "Address index not ready"
+
+    def __init__(self, message: str, *, retry_after: int, members: dict[str, object]):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+        self.members = members
+
+
 # Most specific first: the first class an exception is an instance of decides.
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (Unauthorized, 401),
     (Forbidden, 403),
     (MethodNotAllowed, 405),
+    (AddressIndexNotReady, 503),
     (PreconditionFailed, 412),
     (Conflict, 409),
     (NotFound, 404),
@@ -77,7 +89,9 @@ def problem_response(request: Request, exc: Exception, status: int) -> JSONRespo
     for extra in ("field", "value"):
         if getattr(exc, extra, None) is not None:
             body[extra] = str(getattr(exc, extra))
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    body.update(getattr(exc, "members", None) or {})  # RFC 9457 extension members
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON,
+                        headers=getattr(exc, "headers", None))
 
 
 def status_of(exc: Exception, table: list[tuple[type[Exception], int]] = STATUS_BY_ERROR

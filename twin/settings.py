@@ -84,6 +84,15 @@ class ApiSettings(BaseSettings):
     boxes_min_rows: int = Field(default=20_000, ge=1, description="on PostGIS, layers of at "
                                 "least this many features keep their boxes in memory for "
                                 "bbox pages and counts (twin/boxes.py); off with fast_reads")
+    address_index_at_startup: bool = Field(
+        default=True, description="build the geocoder's address index in the background "
+        "when the app starts; off: on the first geocoding request (also in the background)")
+    address_index_wait: float = Field(
+        default=10.0, ge=0, description="seconds a geocoding request waits for the first "
+        "address index build before answering 503 with Retry-After")
+    address_index_retry: float = Field(
+        default=5.0, ge=0, description="seconds after a failed address index build before a "
+        "request tries again (the Retry-After of its 503)")
 
 
 class Settings(BaseSettings):

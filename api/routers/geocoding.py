@@ -1,18 +1,30 @@
-"""Geocoding routes: GET/POST /geocode, GET /reverse, GET /addresses/{code}.
+"""Geocoding routes: GET/POST /geocode, GET /reverse, GET /addresses/{code}, /geocode/status.
 
-The address index is built from the store on first use (and rebuilt when the address
-table changes); every query is then answered from memory.
+The address index is built from the store in a background thread (at start, or on first
+use) and rebuilt in the background when the address table changes; every query is answered
+from memory. Until a first index exists the routes that need it answer 503 with
+Retry-After; during a rebuild they answer from the previous index.
 """
 
 from __future__ import annotations
 
+import asyncio
+import math
+import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Query, Request
 
-from addressing.errors import BatchTooLarge
-from addressing.service import AddressBase, AddressBaseCache, address_record
+from addressing.errors import AddressBaseEmpty, BatchTooLarge
+from addressing.service import (
+    AddressBase,
+    AddressBaseCache,
+    IndexState,
+    IndexStatus,
+    address_record,
+)
 from api.dependencies import EngineDep, SettingsDep
+from api.errors import PROBLEM_JSON, AddressIndexNotReady
 
 router = APIRouter(tags=["Geocoding"])
 
@@ -22,19 +34,85 @@ CrsQuery = Annotated[
           "(EPSG:4326), GCJ-02 or BD-09 (the last two for display on Chinese web maps only)"),
 ]
 
+NOT_READY: dict[int | str, dict[str, Any]] = {503: {
+    "description": "No address index yet: the first build is running (progress in the "
+    "body: nodes_read of nodes_total) or the last build failed (the reason in `error`; a "
+    "later request retries). Retry after the seconds in the Retry-After header. A rebuild "
+    "after an edit never gives 503: the previous index answers meanwhile.",
+    "headers": {"Retry-After": {"description": "seconds to wait before asking again",
+                                "schema": {"type": "integer"}}},
+    "content": {PROBLEM_JSON: {"example": {
+        "type": "about:blank", "title": "Address index not ready", "status": 503,
+        "detail": "the address index is being built (4096 of 7897 address nodes read); "
+                  "retry in 2 s", "instance": "/geocode", "state": "building",
+        "nodes_read": 4096, "nodes_total": 7897, "error": None}}},
+}}
 
-def address_base(request: Request, engine: EngineDep) -> AddressBase:
-    """The in-memory address base of the app's store."""
+
+def address_cache(request: Request) -> AddressBaseCache:
+    """The app's address base cache (made in the lifespan; here too if it was not)."""
     cache = getattr(request.app.state, "address_base", None)
     if cache is None:
-        cache = request.app.state.address_base = AddressBaseCache()
-    return cache.get(engine)
+        retry = request.app.state.settings.api.address_index_retry
+        cache = request.app.state.address_base = AddressBaseCache(retry_every=retry)
+    return cache
+
+
+async def address_base(request: Request, engine: EngineDep, settings: SettingsDep
+                       ) -> AddressBase:
+    """The in-memory address base of the app's store; 503 while there is none yet.
+
+    Async so that requests waiting for a first build hold no worker thread: they poll the
+    cache (no SQL) for up to TWIN_ADDRESS_INDEX_WAIT seconds.
+    """
+    cache = address_cache(request)
+    deadline = time.monotonic() + settings.api.address_index_wait
+    pause = 0.01
+    while (base := cache.current(engine)) is None:
+        status = cache.status()
+        if status.state is not IndexState.BUILDING or time.monotonic() >= deadline:
+            raise _not_ready(cache, status, settings.api.address_index_retry)
+        await asyncio.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
+        pause = min(pause * 2, 0.25)
+    return base
+
+
+def _not_ready(cache: AddressBaseCache, status: IndexStatus, retry: float) -> Exception:
+    """What a request without an index is told: why, how far the build is, when to retry."""
+    if isinstance(cache.error, AddressBaseEmpty) and status.state is IndexState.FAILED:
+        return AddressBaseEmpty(str(cache.error))  # nothing to wait for: import a base
+    members: dict[str, object] = {
+        "state": str(status.state), "nodes_read": status.nodes_read,
+        "nodes_total": status.nodes_total, "error": status.error}
+    if status.state is IndexState.BUILDING:
+        left = status.remaining_seconds()
+        wait = min(max(math.ceil(left if left is not None else retry), 1), 60)
+        read = ("" if status.nodes_total is None else
+                f" ({status.nodes_read} of {status.nodes_total} address nodes read)")
+        detail = f"the address index is being built{read}; retry in {wait} s"
+        if status.error:
+            detail += f" (the previous build failed: {status.error})"
+    elif status.state is IndexState.FAILED:
+        wait = max(math.ceil(retry), 1)
+        detail = (f"building the address index failed: {status.error}; a request after "
+                  f"{wait} s tries again (check the store: GET /health)")
+    else:  # built between the check and now
+        wait, detail = 1, "the address index was just built; retry now"
+    return AddressIndexNotReady(detail, retry_after=wait, members=members)
 
 
 AddressBaseDep = Annotated[AddressBase, Depends(address_base)]
 
 
-@router.get("/geocode", operation_id="geocode", summary="Match one typed address")
+@router.get("/geocode/status", operation_id="getGeocodeStatus",
+            summary="State of the address index")
+def geocode_status(request: Request) -> dict[str, Any]:
+    """building/ready/failed/idle, node count, built_at, seconds taken, build progress, error."""
+    return address_cache(request).status().as_dict()
+
+
+@router.get("/geocode", operation_id="geocode", summary="Match one typed address",
+            responses=NOT_READY)
 def geocode_one(
     base: AddressBaseDep,
     q: Annotated[str, Query(description="the address as typed, e.g. 深圳南山科苑路15号A座1201",
@@ -45,7 +123,8 @@ def geocode_one(
     return base.geocoder.geocode(q, crs).as_dict()
 
 
-@router.post("/geocode", operation_id="geocodeBatch", summary="Match a list of typed addresses")
+@router.post("/geocode", operation_id="geocodeBatch", summary="Match a list of typed addresses",
+             responses=NOT_READY)
 def geocode_batch(
     base: AddressBaseDep,
     settings: SettingsDep,
@@ -74,7 +153,8 @@ def geocode_batch(
     return {"count": len(results), "results": results}
 
 
-@router.get("/reverse", operation_id="reverseGeocode", summary="Nearest door or building address")
+@router.get("/reverse", operation_id="reverseGeocode", summary="Nearest door or building address",
+            responses=NOT_READY)
 def reverse(
     base: AddressBaseDep,
     lon: Annotated[float, Query(description="longitude in `crs`")],
