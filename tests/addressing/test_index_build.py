@@ -1,0 +1,59 @@
+"""Building the address index: progress reports, stopping a build, the cache's threads."""
+
+import threading
+
+import pytest
+from sqlalchemy import func, select
+
+from addressing.base_import import import_address_base
+from addressing.index import build_index
+from addressing.service import AddressBaseCache, IndexState
+from tests.addressing.test_base_import import GOOD, write
+from tests.stores import STORES
+from twin.models import Address
+
+T = Address.__table__
+
+
+def test_progress_counts_every_current_node(sample_engine):
+    reports = []
+    index = build_index(sample_engine, progress=lambda read, total: reports.append((read, total)))
+    with sample_engine.connect() as conn:
+        current = conn.execute(select(func.count()).select_from(T)
+                               .where(T.c.status != "retired")).scalar()
+    assert reports[0] == (0, current) and reports[-1] == (current, current)
+    assert [r for r, _ in reports] == sorted(r for r, _ in reports)
+    assert index.size == current
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_close_stops_a_build_and_leaves_no_half_index(empty_engine, tmp_path, store_kind):
+    import_address_base(empty_engine, write(tmp_path / "base.csv", GOOD))
+    cache = AddressBaseCache()
+    reached, gate = threading.Event(), threading.Event()
+
+    def hold(read, total):
+        reached.set()
+        gate.wait(30)
+
+    cache.on_progress = hold
+    thread = cache.start(empty_engine)
+    assert thread is not None and reached.wait(30)
+    assert cache.current(empty_engine) is None
+    assert cache.status().state is IndexState.BUILDING
+    cache.close(timeout=0)
+    gate.set()
+    thread.join(30)
+    status = cache.status()
+    assert (status.state, status.building, status.error) == (IndexState.IDLE, False, None)
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_get_waits_and_current_does_not(empty_engine, tmp_path, store_kind):
+    import_address_base(empty_engine, write(tmp_path / "base.csv", GOOD))
+    cache = AddressBaseCache(check_every=3600)
+    base = cache.get(empty_engine)
+    assert cache.current(empty_engine) is base
+    status = cache.status()
+    assert status.state is IndexState.READY and status.nodes == base.index.size
+    assert status.built_at == base.built_at and status.seconds is not None
