@@ -4,8 +4,10 @@ Built in a background thread (at app start, or on first use) and rebuilt in the 
 when the store's address table has grown or any of its rows changed (checked at most every
 `check_every` seconds, at once after `forget`). Until the new base is ready, callers keep
 getting the old one; the swap is one assignment, so nobody ever sees a half-built index.
-After a write through this process a caller sees the old base for the seconds the rebuild
-takes, then the new one. One process serves many requests without SQL per query.
+After a write through this process, `behind` says so until a base that covers it is served:
+the geocoding routes wait for that rebuild when it is quick (the writer reads its write)
+and answer from the old base meanwhile when it is not (a city takes minutes).
+One process serves many requests without SQL per query.
 """
 
 from __future__ import annotations
@@ -133,6 +135,9 @@ class AddressBaseCache:
         self._failed = float("-inf")
         self._failed_at: datetime | None = None
         self._stop = threading.Event()
+        self._writes = 0  # writes through this process (`forget` calls)
+        self._covered = 0  # of those, how many the served base has seen
+        self._covering = 0  # how many the running build will have seen
 
     def forget(self) -> None:
         """Check the store again on the next call (after a write through this process).
@@ -143,6 +148,11 @@ class AddressBaseCache:
         with self._lock:
             self._checked = float("-inf")
             self._failed = float("-inf")
+            self._writes += 1
+
+    def behind(self) -> bool:
+        """A write through this process (a `forget`) is not in the served base yet."""
+        return self._covered < self._writes
 
     @property
     def error(self) -> BaseException | None:
@@ -178,6 +188,7 @@ class AddressBaseCache:
             if self._thread is not None or not self._due(now):
                 return self._thread
             self._checked = self._started = now
+            self._covering = self._writes
             self._progress = None
             self._stop.clear()
             thread = self._thread = threading.Thread(
@@ -243,6 +254,7 @@ class AddressBaseCache:
                 base = old
             with self._lock:
                 self._base, self._error, self._failed_at = base, None, None
+                self._covered = self._covering
                 self._thread = None
         except _Stopped:
             with self._lock:

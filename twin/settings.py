@@ -90,6 +90,10 @@ class ApiSettings(BaseSettings):
     address_index_wait: float = Field(
         default=10.0, ge=0, description="seconds a geocoding request waits for the first "
         "address index build before answering 503 with Retry-After")
+    address_index_fresh_wait: float = Field(
+        default=5.0, ge=0, description="after an address edit through this server, seconds "
+        "a geocoding request waits for the rebuild so the edit is seen at once; only when "
+        "the served index took no longer than this to build (else it answers meanwhile)")
     address_index_retry: float = Field(
         default=5.0, ge=0, description="seconds after a failed address index build before a "
         "request tries again (the Retry-After of its 503)")

@@ -38,7 +38,8 @@ NOT_READY: dict[int | str, dict[str, Any]] = {503: {
     "description": "No address index yet: the first build is running (progress in the "
     "body: nodes_read of nodes_total) or the last build failed (the reason in `error`; a "
     "later request retries). Retry after the seconds in the Retry-After header. A rebuild "
-    "after an edit never gives 503: the previous index answers meanwhile.",
+    "after an edit never gives 503: a quick one is waited for, so an edit is geocoded at "
+    "once; during a long one the previous index answers.",
     "headers": {"Retry-After": {"description": "seconds to wait before asking again",
                                 "schema": {"type": "integer"}}},
     "content": {PROBLEM_JSON: {"example": {
@@ -62,8 +63,10 @@ async def address_base(request: Request, engine: EngineDep, settings: SettingsDe
                        ) -> AddressBase:
     """The in-memory address base of the app's store; 503 while there is none yet.
 
-    Async so that requests waiting for a first build hold no worker thread: they poll the
-    cache (no SQL) for up to TWIN_ADDRESS_INDEX_WAIT seconds.
+    Async so that requests waiting for a build hold no worker thread: they poll the cache
+    (no SQL) for up to TWIN_ADDRESS_INDEX_WAIT seconds for a first build, and for up to
+    TWIN_ADDRESS_INDEX_FRESH_WAIT seconds for the rebuild after a write through this server
+    when the served base took no longer than that to build (else the old base answers).
     """
     cache = address_cache(request)
     deadline = time.monotonic() + settings.api.address_index_wait
@@ -74,6 +77,13 @@ async def address_base(request: Request, engine: EngineDep, settings: SettingsDe
             raise _not_ready(cache, status, settings.api.address_index_retry)
         await asyncio.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
         pause = min(pause * 2, 0.25)
+    fresh = settings.api.address_index_fresh_wait
+    if cache.behind() and base.seconds <= fresh:
+        deadline, pause = time.monotonic() + fresh, 0.01
+        while cache.behind() and time.monotonic() < deadline:
+            await asyncio.sleep(min(pause, max(deadline - time.monotonic(), 0.0)))
+            pause = min(pause * 2, 0.25)
+            base = cache.current(engine) or base  # starts the rebuild that covers the write
     return base
 
 
