@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from addressing.lexicon import NameLexicon, sound_key
 from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_divisions
@@ -179,16 +178,19 @@ class AdminGazetteer:
         # Every prefix of every name: a lookup walks forward while the text is still a prefix.
         self._prefixes = {name[:k] for name in self.names for k in range(2, len(name) + 1)}
         self._sound_index: dict[str, list[AdminName]] | None = None
-        # Parses per street lexicon (dropped with it: a rebuilt address base never sees the
-        # old one's readings), keyed by start and admin prefix; see `parse`.
-        self._memo: WeakKeyDictionary[NameLexicon[Any], _ParseMemo] = WeakKeyDictionary()
+        # Parses keyed by start and admin prefix (see `parse`): those made with a street
+        # lexicon are kept in its memos under this gazetteer's key, the others here.
+        self._memo_key = object()
         self._plain_memo: _ParseMemo = {}
         self._walks: dict[str, int] = {}  # admin prefix → start of its last name
         self._walk_lengths: list[int] = []
 
     def clear_memos(self) -> None:
-        """Forget memoised walks and parses (they never change a result; tests check that)."""
-        self._memo = WeakKeyDictionary()
+        """Forget memoised walks and parses (they never change a result; tests check that).
+
+        Parses kept with a street lexicon under the old key go when the lexicon goes.
+        """
+        self._memo_key = object()
         self._plain_memo = {}
         self._walks = {}
         self._walk_lengths = []
@@ -279,12 +281,8 @@ class AdminGazetteer:
         parses each admin prefix (and the character after it) once.
         """
         pos, starts = self._walk(text, start)
-        if street_names is None:
-            memo = self._plain_memo
-        else:
-            memo = self._memo.get(street_names)  # type: ignore[assignment]
-            if memo is None:
-                memo = self._memo[street_names] = {}
+        memo = (self._plain_memo if street_names is None
+                else street_names.memo(self._memo_key))
         cached = _recall(memo, text, start, pos)
         if cached is not None:
             return cached

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -45,6 +45,11 @@ class NameLexicon(Generic[T]):
         self._prefixes: set[str] = set()
         self._sounds: dict[str, set[str]] | None = None
         self._edits: dict[str, set[str]] | None = None
+        # Readings that parsers made with this lexicon, kept with it and dropped with it (a
+        # rebuilt address base never sees the old one's readings), by the key of whoever
+        # made them. Held here rather than in a weak mapping keyed by the lexicon: compiled
+        # (mypyc) instances never clear their weak references, so one would dangle.
+        self.memos: dict[object, dict[Any, Any]] = {}
 
     def add(self, name: str, payload: T) -> None:
         """Register `payload` under `name` (names of one character are ignored)."""
@@ -55,6 +60,14 @@ class NameLexicon(Generic[T]):
             bucket.append(payload)
         self._prefixes.update(name[:k] for k in range(2, len(name) + 1))
         self._sounds = self._edits = None
+        self.memos.clear()
+
+    def memo(self, key: object) -> dict[Any, Any]:
+        """The memo that `key`'s owner keeps with this lexicon (made empty on first use)."""
+        found = self.memos.get(key)
+        if found is None:
+            found = self.memos[key] = {}
+        return found
 
     def get(self, name: str) -> list[T]:
         """Payloads under exactly `name`."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.lexicon import NameLexicon
@@ -239,18 +238,25 @@ class _Reader:
 
 STREET_MEMO_LIMIT = 100_000  # street readings held per street lexicon; then it starts again
 
-# Street readings per street lexicon (dropped with it: a rebuilt address base never sees
-# the old one's readings), keyed by the street text; see `read_street`.
-_street_memos: WeakKeyDictionary[NameLexicon[Any], dict[str, StreetReading]] = (
-    WeakKeyDictionary())
+# Street readings by street text: those made with a street lexicon are kept in its memos
+# under this key, those made without one here; see `read_street`.
+_STREET_MEMO = "street readings"
 _plain_street_memo: dict[str, StreetReading] = {}
 
 
-def clear_street_memos() -> None:
-    """Forget memoised street readings (they never change a result; tests check that)."""
-    global _street_memos
-    _street_memos = WeakKeyDictionary()
+def street_memo(streets: NameLexicon[Any] | None) -> dict[str, StreetReading]:
+    """The street readings memoised for `streets` (or for none)."""
+    return _plain_street_memo if streets is None else streets.memo(_STREET_MEMO)
+
+
+def clear_street_memos(streets: NameLexicon[Any] | None = None) -> None:
+    """Forget the street readings of `streets` and those made without a lexicon.
+
+    They never change a result; tests check that.
+    """
     _plain_street_memo.clear()
+    if streets is not None:
+        streets.memos.pop(_STREET_MEMO, None)
 
 
 def read_street(street: str, streets: NameLexicon[Any] | None) -> StreetReading:
@@ -259,12 +265,7 @@ def read_street(street: str, streets: NameLexicon[Any] | None) -> StreetReading:
     Most addresses of a batch differ from one another only in how their admin prefix is
     typed (or not at all), so their street texts repeat far more often than whole texts.
     """
-    if streets is None:
-        memo = _plain_street_memo
-    else:
-        memo = _street_memos.get(streets)  # type: ignore[assignment]
-        if memo is None:
-            memo = _street_memos[streets] = {}
+    memo = street_memo(streets)
     reading = memo.get(street)
     if reading is None:
         reader = _Reader(street, streets)

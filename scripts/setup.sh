@@ -29,6 +29,12 @@ ensure_python_packages() {
     fi
 }
 
+ensure_native_build() {
+    # The address matcher's hot modules compiled with mypyc (addressing/native.py): a no-op
+    # when the build is current; if it cannot be built the matcher runs as plain Python.
+    python3 scripts/build_native.py || echo "native build failed: the matcher runs as plain Python (slower, same answers)"
+}
+
 ensure_postgres() {
     # The tests use a real PostGIS; start the local cluster if it is not answering.
     if ! pg_isready -h 127.0.0.1 -p 5432 -q; then

@@ -114,21 +114,35 @@ def test_memoised_street_reading_matches_a_fresh_parse(sample_index, sample_rows
     for streets in (sample_index.streets, None):
         fresh = []
         for text in texts:
-            parse_module.clear_street_memos()
+            parse_module.clear_street_memos(streets)
             fresh.append(_parse_reading(parse_module.parse(text, streets=streets)))
-        parse_module.clear_street_memos()
+        parse_module.clear_street_memos(streets)
         for _ in range(2):  # the second pass reads every street text from the memo
             for text, expected in zip(texts, fresh, strict=True):
                 assert _parse_reading(parse_module.parse(text, streets=streets)) == expected, text
-    parse_module.clear_street_memos()
+        parse_module.clear_street_memos(streets)
 
 
 def test_street_memo_is_bounded(monkeypatch, sample_index):
     from addressing import parse as parse_module
 
     monkeypatch.setattr(parse_module, "STREET_MEMO_LIMIT", 50)
-    parse_module.clear_street_memos()
+    parse_module.clear_street_memos(sample_index.streets)
     for n in range(500):
         parse_module.parse(f"南山区桃园路{n}号", streets=sample_index.streets)
-        assert len(parse_module._street_memos[sample_index.streets]) <= 50
-    parse_module.clear_street_memos()
+        assert len(parse_module.street_memo(sample_index.streets)) <= 50
+    parse_module.clear_street_memos(sample_index.streets)
+
+
+def test_a_lexicon_drops_its_readings_when_a_name_is_added():
+    from addressing import parse as parse_module
+
+    streets: NameLexicon[str] = NameLexicon()
+    streets.add("桃园路", "road")
+    before = _parse_reading(parse_module.parse("南山区科兴园7号", streets=streets))
+    assert parse_module.street_memo(streets)
+    streets.add("科兴园", "compound")
+    assert not parse_module.street_memo(streets)
+    after = _parse_reading(parse_module.parse("南山区科兴园7号", streets=streets))
+    assert after != before and after == _parse_reading(
+        parse_module.parse("南山区科兴园7号", streets=streets))
