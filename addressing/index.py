@@ -1,5 +1,7 @@
 """The in-memory index of the standard address base, built once from the `address` table.
 
+`addressing.base_reader.build_index` reads the table into an `IndexBuilder`.
+
 Matching never runs SQL per query: roads and compounds are found in name lexicons, and a
 node's children in sorted integer arrays (parent index and element key packed into one
 64-bit number), so a city of 10M room addresses fits in a few hundred megabytes. Rooms are
@@ -10,18 +12,17 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, func, select
 
 from addressing.errors import AddressBaseEmpty, AddressInputError
 from addressing.lexicon import NameLexicon
 from addressing.normalize import element_key, normal_text
-from twin.models import ADDRESS_LEVELS, Address
+from twin.models import ADDRESS_LEVELS
 
 LEVEL_CODE = {level: i for i, level in enumerate(ADDRESS_LEVELS)}
 KEY_PREFIX = {"door": "d", "building": "b", "unit": "u", "floor": "f", "room": "r", "compound": "c"}
@@ -387,55 +388,3 @@ def index_from_rows(rows: Iterable[Mapping[str, Any]]) -> AddressIndex:
     for number, row in enumerate(rows, start=1):
         builder.add(row, number)
     return builder.build()
-
-
-INDEX_COLUMNS = ("code", "parent_code", "level", "value", "full_text", "county_code",
-                 "township_code", "community_code", "road", "door_no", "compound", "building",
-                 "unit", "floor", "room", "aliases")
-
-
-def address_rows(engine: Engine, batch: int = 50_000) -> Iterator[dict[str, Any]]:
-    """Current (not retired) address rows of the store, level by level, with lon/lat."""
-    table = Address.__table__
-    columns = [table.c[name] for name in INDEX_COLUMNS]
-    lon = func.ST_X(table.c.geom).label("lon")
-    lat = func.ST_Y(table.c.geom).label("lat")
-    with engine.connect() as conn:
-        for level in ADDRESS_LEVELS:
-            query = (
-                select(*columns, lon, lat)
-                .where(table.c.level == level, table.c.status != "retired")
-                .order_by(table.c.code)
-                .execution_options(yield_per=batch)
-            )
-            for row in conn.execute(query).mappings():
-                yield dict(row)
-
-
-PROGRESS_EVERY = 1024
-
-
-def build_index(engine: Engine, progress: Callable[[int, int], None] | None = None
-                ) -> AddressIndex:
-    """The index of the store's current standard addresses.
-
-    `progress(read, total)` is called at the start, every PROGRESS_EVERY rows and at the end
-    (total is counted first, so it is approximate while others write); it may raise to stop.
-    """
-    if progress is None:
-        return index_from_rows(address_rows(engine))
-    table = Address.__table__
-    with engine.connect() as conn:
-        total = conn.execute(select(func.count()).select_from(table)
-                             .where(table.c.status != "retired")).scalar_one()
-
-    def counted(rows: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        read = 0
-        progress(read, total)
-        for read, row in enumerate(rows, start=1):
-            if read % PROGRESS_EVERY == 0:
-                progress(read, total)
-            yield row
-        progress(read, total)
-
-    return index_from_rows(counted(address_rows(engine)))

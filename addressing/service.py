@@ -23,8 +23,9 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
+from addressing.base_reader import build_index
 from addressing.errors import AddressError, UnknownAddress
-from addressing.index import AddressIndex, build_index
+from addressing.index import AddressIndex
 from addressing.match import Geocoder
 from addressing.reverse import ReverseGeocoder
 from twin.divisions import load_divisions

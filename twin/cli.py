@@ -245,9 +245,9 @@ def geocode(
 ) -> None:
     """Geocode a spreadsheet column: every row and column kept, geo_* result columns added."""
     # The CLI is the composition point: addressing is imported here, never by the core.
+    from addressing.base_reader import build_index
     from addressing.batch import geocode_file
     from addressing.errors import AddressError
-    from addressing.index import build_index
     from addressing.match import Geocoder
 
     engine = ready_engine(database_url)

@@ -1,6 +1,6 @@
 import pytest
 
-from addressing.index import address_rows, build_index
+from addressing.base_reader import address_rows, build_index
 from addressing.match import Geocoder
 from addressing.reverse import ReverseGeocoder
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import func, select
 
 from addressing.base_import import import_address_base
-from addressing.index import build_index
+from addressing.base_reader import build_index
 from addressing.match import Geocoder
 from tests.stores import STORES
 from twin.models import Address

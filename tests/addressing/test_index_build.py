@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import func, select
 
 from addressing.base_import import import_address_base
-from addressing.index import build_index
+from addressing.base_reader import _level_query, address_rows, build_index
 from addressing.service import AddressBaseCache, IndexState
 from tests.addressing.test_base_import import GOOD, write
 from tests.stores import STORES
-from twin.models import Address
+from twin.models import ADDRESS_LEVELS, Address
 
 T = Address.__table__
 
@@ -57,3 +57,18 @@ def test_get_waits_and_current_does_not(empty_engine, tmp_path, store_kind):
     status = cache.status()
     assert status.state is IndexState.READY and status.nodes == base.index.size
     assert status.built_at == base.built_at and status.seconds is not None
+
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_rows_read_for_the_index_are_the_rows_of_the_table(empty_engine, tmp_path, store_kind):
+    # On PostGIS they come through COPY as text: escapes, NULLs, JSON and floats read back.
+    import_address_base(empty_engine, write(tmp_path / "base.csv", GOOD))
+    odd = ["科兴\t园", 'A"座\\B', "科兴科学园"]
+    with empty_engine.begin() as conn:
+        conn.execute(T.update().where(T.c.level == "door").values(aliases=odd))
+    with empty_engine.connect() as conn:
+        expected = [dict(r) for level in ADDRESS_LEVELS
+                    for r in conn.execute(_level_query(level)).mappings()]
+    assert any(r["aliases"] == odd for r in expected)
+    assert list(address_rows(empty_engine)) == expected
