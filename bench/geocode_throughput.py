@@ -36,6 +36,7 @@ from typing import Any
 
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from store_addresses import rooms_with_ancestors
 
 from addressing.base_reader import build_index
 from addressing.batch import geocode_values
@@ -223,34 +224,6 @@ def load_city(engine: Engine, reload: bool) -> int:
     return n
 
 
-SAMPLE_SQL = """
-WITH RECURSIVE picked AS (
-    SELECT a.code, a.parent_code FROM address a
-    WHERE a.level = 'room' AND a.status <> 'retired' AND a.id % :every = 0
-  UNION
-    SELECT p.code, p.parent_code FROM address p JOIN picked c ON p.code = c.parent_code
-)
-SELECT a.code, a.parent_code, a.level, a.value, a.full_text, a.county_code, a.township_code,
-       a.community_code, a.road, a.door_no, a.compound, a.building, a.unit, a.floor, a.room,
-       a.aliases, ST_X(a.geom) AS lon, ST_Y(a.geom) AS lat
-FROM address a JOIN picked USING (code)
-"""
-
-
-def store_sample(engine: Engine, keep_every: int) -> list[dict[str, Any]]:
-    """Every `keep_every`-th room of the store (by id) with the rows above it.
-
-    The queries are messy forms of addresses the store really holds, whatever tree it
-    holds (the bench's own, or a loaded sample city).
-    """
-    with engine.connect() as conn:
-        rows = [dict(r) for r in conn.execute(text(SAMPLE_SQL), {"every": keep_every}).mappings()]
-    for row in rows:
-        if isinstance(row["aliases"], str):
-            row["aliases"] = json.loads(row["aliases"])
-    return rows
-
-
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--scale", choices=["small", "city"], default="small")
@@ -284,7 +257,7 @@ def main() -> None:
           f"arrays {index.memory_bytes() / 2**20:,.0f} MiB; peak RSS {peak_rss_mb():,.0f} MiB "
           f"(before building {rss0:,.0f} MiB)" + (" from the store" if engine else ""))
     if engine is not None:
-        kept = store_sample(engine, 500)
+        kept = rooms_with_ancestors(engine, 500)
     geocoder = Geocoder(index)
     rows_for_queries = _dedupe(kept)
     per_class = max(1, args.queries // 19)
