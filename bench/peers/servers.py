@@ -80,6 +80,27 @@ def _wait(url: str, process: subprocess.Popen, log: Path, timeout: float = 120) 
     raise RuntimeError(f"{url} not up after {timeout} s:\n{log.read_text()[-3000:]}")
 
 
+def wait_for_address_index(base: str, process: subprocess.Popen, log: Path,
+                            timeout: float = 1800) -> None:
+    # The twin builds its geocoder's index in the background at start (minutes for the
+    # city sample's 16.7M addresses) and that build takes the CPU; the peers build none,
+    # so the twin is measured in its steady state, once the build is over.
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the twin exited:\n{log.read_text()[-3000:]}")
+        if index_status(base)["state"] != "building":
+            return
+        time.sleep(1)
+    raise RuntimeError(f"the twin's address index not built after {timeout} s")
+
+
+def index_status(base: str) -> dict:
+    """The twin's /geocode/status."""
+    with urllib.request.urlopen(f"{base}/geocode/status", timeout=60) as r:  # noqa: S310
+        return json.load(r)
+
+
 def _launch(cmd: list[str], env: dict[str, str], log: Path, ready: str) -> subprocess.Popen:
     with log.open("wb") as out:
         process = subprocess.Popen(cmd, env=env, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
@@ -91,8 +112,8 @@ def _launch(cmd: list[str], env: dict[str, str], log: Path, ready: str) -> subpr
     return process
 
 
-def start_twin(database_url: str, workdir: Path) -> Server:
-    """The twin, one uvicorn worker, no access log."""
+def start_twin(database_url: str, workdir: Path, wait_for_index: bool = True) -> Server:
+    """The twin, one uvicorn worker, no access log (by default once its index is built)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO), "TWIN_DATABASE_URL": database_url,
            "TWIN_ENVIRONMENT": "test"}
@@ -102,6 +123,12 @@ def start_twin(database_url: str, workdir: Path) -> Server:
     base = f"http://127.0.0.1:{port}"
     log = workdir / "twin.log"
     process = _launch(cmd, env, log, f"{base}/collections/buildings/items?limit=1")
+    try:
+        if wait_for_index:
+            wait_for_address_index(base, process, log)
+    except BaseException:
+        process.kill()
+        raise
     return Server("cim-twin", base, process, log, "buildings",
                   filter_extra={"filter-lang": "cql2-text"})
 
