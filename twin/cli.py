@@ -7,6 +7,7 @@ inside the command, so the core never depends on them.
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -240,7 +241,8 @@ def geocode(
     output: Annotated[Path, typer.Option("--output", "-o", help="result file, .csv or .xlsx")],
     crs: Annotated[str | None, typer.Option(help="coordinates: CGCS2000 (default), WGS84, "
                                             "GCJ-02 or BD-09")] = None,
-    workers: Annotated[int, typer.Option(help="processes sharing the index")] = 1,
+    workers: Annotated[int | None, typer.Option(
+        help="processes sharing the index (default: one per core)", min=1)] = None,
     database_url: DatabaseUrl = None,
 ) -> None:
     """Geocode a spreadsheet column: every row and column kept, geo_* result columns added."""
@@ -252,10 +254,11 @@ def geocode(
 
     engine = ready_engine(database_url)
     try:
-        console.print("building the address index …")
-        geocoder = Geocoder(build_index(engine))
+        with progress_bar("building the address index") as update:
+            geocoder = Geocoder(build_index(engine, progress=update))
         with progress_bar(f"geocoding {file.name}") as update:
-            report = geocode_file(geocoder, file, column, output, crs=crs, workers=workers,
+            report = geocode_file(geocoder, file, column, output, crs=crs,
+                                  workers=workers or len(os.sched_getaffinity(0)),
                                   progress=update)
     except (AddressError, TwinError) as exc:
         raise fail(str(exc)) from exc
