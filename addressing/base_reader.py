@@ -53,9 +53,10 @@ def _copied_rows(conn: Connection, level: str) -> Iterator[dict[str, Any]]:
 
 def address_rows(engine: Engine, batch: int = 50_000) -> Iterator[dict[str, Any]]:
     """Current (not retired) address rows of the store, level by level, with lon/lat."""
+    copied = is_postgis(engine)
     with engine.connect() as conn:
         for level in ADDRESS_LEVELS:
-            if is_postgis(engine):
+            if copied:
                 yield from _copied_rows(conn, level)
                 continue
             query = _level_query(level).execution_options(yield_per=batch)

@@ -65,7 +65,7 @@ class _FromSource(importlib.abc.MetaPathFinder):
 
 def use_current_build() -> None:
     """Load the native modules from source unless a current build of them is wanted."""
-    if not any(HERE.glob(f"{NATIVE_MODULES[0]}.*.so")):
+    if not any(any(HERE.glob(f"{name}.*.so")) for name in NATIVE_MODULES):
         return  # nothing compiled: plain imports find the sources
     if any(isinstance(f, _FromSource) for f in sys.meta_path):
         return

@@ -9,8 +9,8 @@ of 南山区, 74 roads each, 60 doors per road, 10–40 buildings per door, 3–
 floor: ~10M room addresses, ~16M nodes) straight into the index builder, so the figure is
 the index's own memory: peak RSS of the process is printed (the target is ≤ 3 GB).
 With `--database-url` (PostGIS) the index is built the way the service builds it,
-`build_index(engine)`, streaming the store's `address` table level by level through a
-server-side cursor, and the queries are drawn from what the store holds (every 500th room
+`build_index(engine)`, streaming the store's `address` table level by level through COPY,
+and the queries are drawn from what the store holds (every 500th room
 with its ancestors). A store that holds a loaded sample city (`bench/sample_city.py`) is
 used as it is; an empty one first gets the city-shaped tree by COPY (`--reload` replaces
 what is there with it).

@@ -59,7 +59,6 @@ def test_get_waits_and_current_does_not(empty_engine, tmp_path, store_kind):
     assert status.built_at == base.built_at and status.seconds is not None
 
 
-
 @pytest.mark.parametrize("store_kind", STORES)
 def test_rows_read_for_the_index_are_the_rows_of_the_table(empty_engine, tmp_path, store_kind):
     # On PostGIS they come through COPY as text: escapes, NULLs, JSON and floats read back.
