@@ -205,8 +205,6 @@ def serve(
     database_url: DatabaseUrl = None,
 ) -> None:
     """Serve the twin over HTTP (OGC API landing page at /, OpenAPI at /api)."""
-    import os
-
     import uvicorn
 
     engine = ready_engine(database_url)
