@@ -215,6 +215,99 @@ class AdminGazetteer:
             end += 1
         return best, end
 
+    def _usable(self, text: str, pos: int, end: int, names: list[AdminName]
+                ) -> tuple[list[AdminName], int]:
+        """The readings of text[pos:end] that may be areas here, and how far that read.
+
+        A bare short name before a road character is a road's first word (南山大道), unless
+        admin names inside it follow (盐城大丰区, 广西河池南丹县).
+        """
+        reach = end
+        road_like = False
+        if not text[pos:end].endswith(_AREA_ENDINGS):
+            reach = end + 1  # _road_follows reads the character after
+            road_like = _road_follows(text, end)
+        usable = []
+        for n in names:
+            if n.kind == "short" and road_like:
+                inside, probe = self._area_inside(text, end, n.division)
+                reach = max(reach, probe)
+                if not inside:
+                    continue
+            usable.append(n)
+        return usable, reach
+
+    def _shorter_leading_on(
+        self, text: str, pos: int, end: int, chains: list[tuple[AdminName, ...]]
+    ) -> tuple[tuple[int, list[AdminName], list[tuple[AdminName, ...]]] | None, int]:
+        """A shorter name at `pos` that fits and is followed by areas inside it, when the
+        longest (text[pos:end]) is followed by none: 普洱镇沅…县 is 普洱 and 镇沅…县, not the
+        township 普洱镇. Returns (end, readings, chains) or None, and how far that read."""
+        after, reach = self._scan(text, end)
+        if after is not None:
+            return None, reach
+        shorter = self._shorter(text, pos, end)
+        while shorter is not None:
+            usable, probe = self._usable(text, pos, shorter, self.names[text[pos:shorter]])
+            reach = max(reach, probe)
+            extended = _extend(chains, usable)
+            for chain in extended:
+                inside, probe = self._area_inside(text, shorter, chain[-1].division)
+                reach = max(reach, probe)
+                if inside:
+                    return (shorter, usable, extended), reach
+            shorter = self._shorter(text, pos, shorter)
+        return None, reach
+
+    def _shorter(self, text: str, pos: int, end: int) -> int | None:
+        """The end of the longest name at `pos` shorter than text[pos:end] (within what the
+        scan that found `end` read)."""
+        for shorter in range(end - 1, pos + 1, -1):
+            if text[pos:shorter] in self.names:
+                return shorter
+        return None
+
+    def _city_short(self, text: str, pos: int,
+                    last: tuple[AdminToken, list[tuple[AdminName, ...]]]
+                    ) -> tuple[tuple[AdminName, ...], int] | None:
+        """When the name before `pos` ends in 市 and 市 starts a county inside that city
+        (青岛市北区: 市北区), the short readings of the city, and how far that read."""
+        token, _ = last
+        end, reach = self._scan(text, pos - 1)
+        if end is None or not text[pos - 1:end].endswith(_AREA_ENDINGS):
+            return None
+        cities = {n.division.code: n.division for n in token.names
+                  if n.division.level is Level.city and n.kind == "full"}
+        counties = [m for m in self.names[text[pos - 1:end]]
+                    if m.kind == "full" and any(is_within(m, c) for c in cities.values())]
+        shorts = tuple(n for n in self.names.get(text[token.start:pos - 1], [])
+                       if n.kind == "short" and n.division.code in cities)
+        if not counties or not shorts:
+            return None
+        return shorts, reach
+
+    def _area_inside(self, text: str, pos: int, outer: Division, depth: int = 2
+                     ) -> tuple[bool, int]:
+        """Whether admin names inside `outer` start at `pos` and end in one typed in full
+        (大丰区; 河池南丹县), and how far that read."""
+        end, reach = self._scan(text, pos)
+        if end is None:
+            return False, reach
+        piece = text[pos:end]
+        inner = [m for m in self.names[piece] if is_within(m, outer)]
+        if not inner:
+            return False, reach
+        if piece.endswith(_AREA_ENDINGS) and any(m.kind != "short" for m in inner):
+            return True, reach
+        if depth == 0:
+            return False, reach
+        for m in inner:
+            inside, probe = self._area_inside(text, end, m.division, depth - 1)
+            reach = max(reach, probe)
+            if inside:
+                return True, reach
+        return False, reach
+
     def _walk(self, text: str, start: int) -> tuple[int, list[int]]:
         """Where the run of admin names from `start` ends (memoised on known prefixes), and
         where some of its names start (the places a memoised parse may resume from)."""
@@ -232,6 +325,16 @@ class AdminGazetteer:
         probes: list[int] = []
         while True:
             best, probe = self._scan(text, pos)
+            if best is None and pos > first and text[pos - 1] == "市":
+                # 济南市中区: the parse may read 济南 and 市中区 (see `_city_short`).
+                probes.append(probe)
+                again, probe = self._scan(text, pos - 1)
+                if again is not None and again > pos and text[pos - 1:again].endswith(
+                        _AREA_ENDINGS):
+                    probes.append(probe)
+                    starts.append(pos - 1)
+                    last_start, pos = pos - 1, again
+                    continue
             if best is None:
                 found = self.sounds_at(text, pos)
                 if found is None:
@@ -305,18 +408,20 @@ class AdminGazetteer:
         tokens: list[AdminToken] = []
         chains: list[tuple[AdminName, ...]] = [()]
         notes: list[str] = []
+        before: list[tuple[AdminToken, list[tuple[AdminName, ...]]]] = []  # chains per token
         pos = reach = start
         for at in reversed(starts):
             if start < at < stop:
                 state = _recall(memo, text, start, at, _STATE)
                 if state is not None:
-                    saved_tokens, chains, saved_notes, reach = state
+                    saved_tokens, chains, saved_notes, saved_before, reach = state
                     tokens, notes, pos = list(saved_tokens), list(saved_notes), at
+                    before = list(saved_before)
                     break
         while pos < stop:
             if pos > start:
                 _remember(memo, text, start, pos, reach,
-                          (tuple(tokens), chains, tuple(notes), reach), _STATE)
+                          (tuple(tokens), chains, tuple(notes), tuple(before), reach), _STATE)
             best, probe = self._scan(text, pos)
             reach = max(reach, probe)
             street: tuple[int, str] | None = None
@@ -327,29 +432,59 @@ class AdminGazetteer:
             if found is None and street is None:
                 reach = max(reach, pos + SOUND_READ)
                 found = self.sounds_at(text, pos)
-            if found is None:
-                break
-            end, names = found
-            piece = text[pos:end]
-            if street is not None and (
-                street[0] > end or (street[0] == end and all(n.kind == "short" for n in names))
+            if found is not None and street is not None and (
+                street[0] > found[0]
+                or (street[0] == found[0] and all(n.kind == "short" for n in found[1]))
             ):
                 break  # a road or compound name that starts like an area (南山大道, 创业路)
-            bare = not piece.endswith(_AREA_ENDINGS)
-            if bare:
-                reach = max(reach, end + 1)  # _road_follows reads the character after
-            usable = [n for n in names
-                      if n.kind != "short" or not (bare and _road_follows(text, end))]
-            extended = _extend(chains, usable)
-            if not usable:
-                break
+            taken = None
+            if found is not None:
+                end, names = found
+                while True:
+                    usable, probe = self._usable(text, pos, end, names)
+                    reach = max(reach, probe)
+                    extended = _extend(chains, usable)
+                    if extended:
+                        taken = end, usable, extended
+                        if end == found[0]:
+                            better, probe = self._shorter_leading_on(text, pos, end, chains)
+                            reach = max(reach, probe)
+                            taken = better or taken
+                        break
+                    # A name that does not fit here (榆林子 of 榆林子洲县, 镇江镇 of
+                    # 镇江镇江新区): a shorter one at the same place may (榆林, 镇江). If none
+                    # does, the longest is noted as a conflict, or a short one ends the run.
+                    if taken is None and any(n.kind != "short" for n in usable):
+                        taken = end, usable, extended
+                    shorter = self._shorter(text, pos, end)
+                    if shorter is None:
+                        break
+                    end, names = shorter, self.names[text[pos:shorter]]
+            if taken is None:
+                resumed = None
+                if before and street is None and text[pos - 1] == "市":
+                    resumed = self._city_short(text, pos, before[-1])
+                if resumed is None:
+                    break
+                # 青岛市北区 is 青岛 and 市北区 when 北区 reads as nothing here.
+                reach = max(reach, resumed[1])
+                token, chains = before.pop()
+                shortened = AdminToken(token.start, pos - 1, text[token.start:pos - 1],
+                                       resumed[0])
+                tokens[-1] = shortened
+                before.append((shortened, chains))
+                chains = _coarsest_reading(_extend(chains, list(resumed[0])))
+                pos -= 1
+                continue
+            end, usable, extended = taken
+            piece = text[pos:end]
             if not extended:
-                if all(n.kind == "short" for n in usable):
-                    break  # a word that merely looks like a short area name (建国路)
                 notes.append(_conflict_note(piece, usable, chains))
                 pos = end
                 continue
-            tokens.append(AdminToken(pos, end, piece, tuple(usable)))
+            token = AdminToken(pos, end, piece, tuple(usable))
+            before.append((token, chains))
+            tokens.append(token)
             chains = _coarsest_reading(extended)
             for n in {c[-1] for c in chains if c[-1].kind not in ("full", "short")}:
                 note = f"{piece}: {n.note}"

@@ -40,16 +40,23 @@ RECIPIENT_LABELS = (
 
 
 def _tsc_table() -> dict[str, str]:
-    """Traditional → simplified, one character to its first candidate (OpenCC's table)."""
+    """Traditional → simplified, one character to its first candidate (OpenCC's table).
+
+    Characters of the official (simplified) division names stay as they are: OpenCC folds
+    乾 to 干 (乾燥), which would make 乾安县 unreadable, and 濛, 於, 氾 … alike.
+    """
     import opencc
 
+    from twin.divisions import load_divisions
+
+    official = {c for d in load_divisions() for c in d.name}
     path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
     table: dict[str, str] = {}
     with path.open(encoding="utf-8") as f:
         for line in f:
             trad, _, simp = line.rstrip("\n").partition("\t")
             first = simp.split(" ")[0]
-            if len(trad) == 1 and first and first != trad:
+            if len(trad) == 1 and first and first != trad and trad not in official:
                 table[trad] = first
     return table
 

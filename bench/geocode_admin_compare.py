@@ -20,6 +20,8 @@ geocoder (parsing plus the sample city's address base as context).
 from __future__ import annotations
 
 import argparse
+import random
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -75,6 +77,70 @@ NATIONAL = [
     ("西安新城区西一路1号", "610102"),
     ("宝安区龙华街道人民路1号", "440309"),
 ]
+
+
+ROADS = ("人民路", "解放路", "中山路", "建设路", "和平路", "新华街", "文化路", "长江路")
+PROVINCE_SUFFIX = re.compile(r"(省|市|壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区)$")
+CITY_SUFFIX = re.compile(r"(市|地区|盟)$")
+
+
+def _short(name: str, suffix: re.Pattern[str]) -> str:
+    if name.endswith("自治州"):
+        return name  # 延边 for 延边朝鲜族自治州, but 巴州 or 巴音郭楞 for 巴音郭楞蒙古自治州
+    return suffix.sub("", name) or name
+
+
+def china_set(counties: int, seed: int) -> tuple[list[str], list[Answer], list[str]]:
+    """Addresses across China made from the NBS table, in five forms, with their truth.
+
+    For `counties` counties drawn at random: the full chain (江苏省南京市鼓楼区), no
+    province (南京市鼓楼区), short names (江苏南京鼓楼区), the county alone (鼓楼区) and the
+    full chain in traditional characters; each followed by a road and a number. A level is
+    true only when the text decides it: the county alone decides a level only where every
+    county of that name shares it (鼓楼区 alone decides nothing; 朝阳区 alone neither), and
+    it is left out where a township or village bears the name too.
+    """
+    from opencc import OpenCC
+
+    table = load_divisions()
+    to_traditional = OpenCC("s2t")
+    by_name: dict[str, list[str]] = {}
+    other_levels: set[str] = set()  # names of townships and villages too (许昌's 东城区)
+    picks = []
+    for d in table:
+        if d.level is not Level.county:
+            other_levels.add(d.name)
+        elif d.name != "市辖区":
+            by_name.setdefault(d.name, []).append(d.code[:6])
+            picks.append(d)
+    rng = random.Random(seed)
+    texts, truths, forms = [], [], []
+    for d in rng.sample(picks, min(counties, len(picks))):
+        chain = table.chain(d.code)
+        province, city = chain[0].name, chain[1].name
+        if city in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"):
+            city = ""  # 北京市朝阳区, 湖北省仙桃市: no city name between
+        street = f"{rng.choice(ROADS)}{rng.randint(1, 300)}号"
+        full = province + city + d.name + street
+        same = by_name[d.name]
+        alone = tuple(  # a level the county's name alone decides
+            same[0][:n] if len({c[:n] for c in same}) == 1 else None for n in (2, 4, 6))
+        short_city = _short(city, CITY_SUFFIX) if city else ""
+        variants = [
+            ("full", full, truth_of(d.code[:6])),
+            ("no province", (city or province) + d.name + street, truth_of(d.code[:6])),
+            ("short names", _short(province, PROVINCE_SUFFIX) + short_city + d.name + street,
+             truth_of(d.code[:6])),
+            ("county alone", d.name + street, alone),
+            ("traditional", to_traditional.convert(full), truth_of(d.code[:6])),
+        ]
+        if d.name in other_levels:  # alone, it may be either: no truth to hold a tool to
+            variants = [v for v in variants if v[0] != "county alone"]
+        for form, text, truth in variants:
+            texts.append(text)
+            truths.append(truth)
+            forms.append(form)
+    return texts, truths, forms
 
 
 def truth_of(county: str | None) -> Answer:
@@ -169,6 +235,9 @@ def score(answers: list[Answer], truths: list[Answer]) -> tuple[float, float, fl
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--per-class", type=int, default=40)
+    ap.add_argument("--china-counties", type=int, default=600,
+                    help="counties drawn for the generated nationwide set (5 forms each)")
+    ap.add_argument("--seed", type=int, default=2023)
     args = ap.parse_args()
     print(f"command: python {' '.join(sys.argv)}")
     rows = []
@@ -185,6 +254,7 @@ def main() -> None:
     sets = {
         "shenzhen": ([i.text for i in items], [truth_of("440305")] * len(items)),
         "national": ([t for t, _ in NATIONAL], [truth_of(c) for _, c in NATIONAL]),
+        "china": china_set(args.china_counties, args.seed)[:2],
     }
     tools: dict[str, Callable[[list[str]], list[Answer]]] = {
         "cim-twin parse": lambda texts: [ours_parse(t) for t in texts],

@@ -118,3 +118,39 @@ def test_unknown_area_before_a_known_street():
     p = parse("粤海街道老围社区科苑路15号", streets=streets)
     assert p.get("road").value == "科苑路"
     assert [e.value for e in p.leftovers] == ["老围社区"]
+
+
+def _county_of(text):
+    # The county every reading of the text agrees on, or None.
+    counties = {next((n.division.code[:6] for n in chain if n.division.level == "county"), None)
+                for chain in default_gazetteer().parse(text).chains}
+    return counties.pop() if len(counties) == 1 else None
+
+
+def test_a_short_name_before_a_road_character_is_an_area_when_areas_inside_it_follow():
+    assert _county_of("江苏盐城大丰区和平路217号") == "320904"  # 盐城 before 大…
+    assert _county_of("广西河池南丹县人民路234号") == "451221"  # 广西 before 河…, 河池 short
+    assert _county_of("西藏山南加查县建设路168号") == "540528"
+    road = {e.level: e.value for e in parse("深圳南山大道1号").elements}
+    assert road["road"] == "南山大道" and "county" not in road
+
+
+def test_a_shorter_name_is_read_where_the_longest_leads_nowhere():
+    assert _county_of("陕西榆林子洲县和平路218号") == "610831"  # not 榆林子(镇)
+    assert _county_of("江苏镇江镇江新区中山路57号") == "321171"  # not 镇江镇
+    assert _county_of("云南普洱镇沅彝族哈尼族拉祜族自治县长江路207号") == "530825"  # not 普洱镇
+    assert _county_of("河南南阳镇平县建设路198号") == "411324"
+
+
+def test_a_county_that_starts_with_the_city_character():
+    # 青岛市北区 is 青岛 + 市北区, 济南市中区 is 济南 + 市中区, when 北区/中区 read as nothing.
+    assert _county_of("山东青岛市北区新华街26号") == "370203"
+    assert _county_of("四川内江市中区和平路285号") == "511002"
+    assert _county_of("济南市中区经十路1号") == "370103"
+    assert _county_of("青岛市市北区新华街") == "370203"
+    assert _county_of("深圳市南山区桃园路") == "440305"
+
+
+def test_official_names_keep_characters_that_opencc_would_fold():
+    assert _county_of("吉林省松原市乾安縣建設路274號") == "220723"  # 乾 is not 干 here
+    assert _county_of("吉林省松原市乾安县建设路274号") == "220723"
