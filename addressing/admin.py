@@ -446,7 +446,7 @@ class AdminGazetteer:
                     extended = _extend(chains, usable)
                     if extended:
                         taken = end, usable, extended
-                        if end == found[0]:
+                        if end == found[0] and _skips_a_level(extended):
                             better, probe = self._shorter_leading_on(text, pos, end, chains)
                             reach = max(reach, probe)
                             taken = better or taken
@@ -521,6 +521,14 @@ def _coarsest_reading(chains: list[tuple[AdminName, ...]]) -> list[tuple[AdminNa
             continue
         keep.append(chain)
     return keep
+
+
+def _skips_a_level(chains: list[tuple[AdminName, ...]]) -> bool:
+    # Every reading puts the new name two or more levels below the one before it (云南 then
+    # the township 普洱镇): a sign the name took what begins the next one.
+    grown = [c for c in chains if len(c) > 1]
+    return bool(grown) and all(
+        LEVEL_ORDER[c[-1].division.level] - LEVEL_ORDER[c[-2].division.level] > 1 for c in grown)
 
 
 def _road_follows(text: str, end: int) -> bool:

@@ -8,6 +8,7 @@ With `workers > 1` the rows are split across forked processes that share the ind
 
 from __future__ import annotations
 
+import gc
 import math
 import multiprocessing
 from collections.abc import Callable, Sequence
@@ -132,6 +133,10 @@ def geocode_values(
     With `dedupe`, addresses repeated in the batch (alike once normalised) are matched once;
     the rows are the same either way.
     """
+    # What exists before the batch (the index, the input) lives on: the collector need not
+    # scan it again while the batch makes garbage, nor touch its pages in forked workers
+    # (which would copy them). A third of the time at city scale went to those scans.
+    gc.freeze()
     total = len(values)
     chunks = [values[i : i + CHUNK] for i in range(0, total, CHUNK)]
     out: list[tuple[Any, ...]] = []
