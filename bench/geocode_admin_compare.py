@@ -3,12 +3,14 @@
     pip install cpca jionlp        # the two open tools compared (not project dependencies)
     python bench/geocode_admin_compare.py [--per-class 40]
 
-Two input sets with known truth:
+Three input sets with known truth:
 - `shenzhen`: the messy address set of the sample city (sample_data/messy_addresses.py,
   positive classes), whose truth is 广东省 / 深圳市 / 南山区 (440305);
 - `national`: hand-written addresses across China with duplicate district names, short
   names, renamed and merged areas, traditional characters and typos (truth below, checked
-  against the NBS 2023 table).
+  against the NBS 2023 table);
+- `china`: generated from the NBS table, `--china-counties` counties drawn with `--seed`,
+  each written in five forms (see `china_set`).
 
 For each tool: the share of inputs where province, city and county are right. A tool that
 answers nothing for a level where the input is ambiguous (朝阳区 alone) is right only if the
