@@ -177,6 +177,13 @@ class AdminGazetteer:
             self.names[name].append(alias)
         # Every prefix of every name: a lookup walks forward while the text is still a prefix.
         self._prefixes = {name[:k] for name in self.names for k in range(2, len(name) + 1)}
+        # A division that is its parent's only child and bears its name (嘉峪关市 the county
+        # of 嘉峪关市 the city): the name means both, and the inner one is certain.
+        self._namesakes = {
+            d.code for d in table
+            if d.parent_code is not None and d.name == table.by_code[d.parent_code].name
+            and len(table.children(d.parent_code)) == 1
+        }
         self._sound_index: dict[str, list[AdminName]] | None = None
         # Parses keyed by start and admin prefix (see `parse`): those made with a street
         # lexicon are kept in its memos under this gazetteer's key, the others here.
@@ -258,6 +265,26 @@ class AdminGazetteer:
                     return (shorter, usable, extended), reach
             shorter = self._shorter(text, pos, shorter)
         return None, reach
+
+    def _repeat_leads_on(
+        self, text: str, pos: int, end: int, chains: list[tuple[AdminName, ...]],
+        extended: list[tuple[AdminName, ...]],
+    ) -> tuple[bool, int]:
+        """Whether text[pos:end], which repeats an area already read, is only a repeat: what
+        follows lies inside the areas already read and not inside a new reading of it
+        (南山区南山粤海街道: 南山 is not 南山街道 here), or it reads as nothing new and is
+        typed in full (a bare 南山 may start a road: 南山达道). Returns that, and how far it
+        read."""
+        reach = end
+        for outer, inner in ((chains, True), (extended, False)):
+            for chain in outer:
+                inside, probe = self._area_inside(text, end, chain[-1].division, depth=0)
+                reach = max(reach, probe)
+                if inside is not inner:
+                    if not extended and text[pos:end].endswith(_AREA_ENDINGS):
+                        return True, reach
+                    return False, reach
+        return True, reach
 
     def _shorter(self, text: str, pos: int, end: int) -> int | None:
         """The end of the longest name at `pos` shorter than text[pos:end] (within what the
@@ -437,13 +464,19 @@ class AdminGazetteer:
                 or (street[0] == found[0] and all(n.kind == "short" for n in found[1]))
             ):
                 break  # a road or compound name that starts like an area (南山大道, 创业路)
-            taken = None
+            taken: tuple[int, list[AdminName], list[tuple[AdminName, ...]]] | None = None
             if found is not None:
                 end, names = found
                 while True:
                     usable, probe = self._usable(text, pos, end, names)
                     reach = max(reach, probe)
                     extended = _extend(chains, usable)
+                    if _repeats(usable, chains):  # 南山区南山区…, 南山区南山粤海街道
+                        leads_on, probe = self._repeat_leads_on(text, pos, end, chains, extended)
+                        reach = max(reach, probe)
+                        if leads_on:
+                            taken = end, usable, []
+                            break
                     if extended:
                         taken = end, usable, extended
                         if end == found[0] and _skips_a_level(extended):
@@ -473,19 +506,20 @@ class AdminGazetteer:
                                        resumed[0])
                 tokens[-1] = shortened
                 before.append((shortened, chains))
-                chains = _coarsest_reading(_extend(chains, list(resumed[0])))
+                chains = _coarsest_reading(_extend(chains, list(resumed[0])), self._namesakes)
                 pos -= 1
                 continue
             end, usable, extended = taken
             piece = text[pos:end]
             if not extended:
-                notes.append(_conflict_note(piece, usable, chains))
+                if not _repeats(usable, chains):  # 深圳市深圳市, 嘉峪关市嘉峪关市: said already
+                    notes.append(_conflict_note(piece, usable, chains))
                 pos = end
                 continue
             token = AdminToken(pos, end, piece, tuple(usable))
             before.append((token, chains))
             tokens.append(token)
-            chains = _coarsest_reading(extended)
+            chains = _coarsest_reading(extended, self._namesakes)
             for n in {c[-1] for c in chains if c[-1].kind not in ("full", "short")}:
                 note = f"{piece}: {n.note}"
                 if n.note and note not in notes:
@@ -509,15 +543,23 @@ def _readings(
     return out
 
 
-def _coarsest_reading(chains: list[tuple[AdminName, ...]]) -> list[tuple[AdminName, ...]]:
+def _coarsest_reading(
+    chains: list[tuple[AdminName, ...]], namesakes: set[str]
+) -> list[tuple[AdminName, ...]]:
     # One name read as an area and as an area inside it (西丽: 西丽街道, 西丽社区): only the
-    # outer reading is certain.
+    # outer reading is certain, unless the inner is the outer's only child and namesake
+    # (嘉峪关市): then the inner is, and it says the outer too.
     lasts = {c[-1].division.code: c[-1].division for c in chains}
+    inner_certain = {lasts[c].parent_code for c in lasts if c in namesakes}
     keep = []
     for chain in chains:
         d = chain[-1].division
-        if any(o.code != d.code and LEVEL_ORDER[o.level] < LEVEL_ORDER[d.level]
-               and d.code.startswith(o.short_code) for o in lasts.values()):
+        if d.code in inner_certain:
+            continue
+        if d.code not in namesakes and any(
+            o.code != d.code and LEVEL_ORDER[o.level] < LEVEL_ORDER[d.level]
+            and d.code.startswith(o.short_code) for o in lasts.values()
+        ):
             continue
         keep.append(chain)
     return keep
@@ -561,6 +603,12 @@ def _extend(
                     continue
                 out.append((*chain, n))
     return out
+
+
+def _repeats(names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> bool:
+    # Every reading already holds one of these divisions, as its last area or one outside it.
+    return all(chain and any(chain[-1].division.code.startswith(n.division.short_code)
+                             for n in names) for chain in chains)
 
 
 def _conflict_note(piece: str, names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> str:

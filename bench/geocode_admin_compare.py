@@ -273,8 +273,9 @@ def main() -> None:
                 answers = run(texts)
                 ms = (time.perf_counter() - started) / len(texts) * 1000
             except ImportError as exc:
-                print(f"{set_name:<10}{tool:<18} not installed ({exc.name}): pip install "
-                      "cpca jionlp")
+                hint = ("pip install 'setuptools<81' (cpca imports pkg_resources)"
+                        if exc.name == "pkg_resources" else "pip install cpca jionlp")
+                print(f"{set_name:<10}{tool:<18} not installed ({exc.name}): {hint}")
                 continue
             p, c, k = score(answers, truths)
             print(f"{set_name:<10}{tool:<18}{len(texts):>6}{p:>10.1%}{c:>8.1%}{k:>8.1%}"

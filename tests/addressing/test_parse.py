@@ -154,3 +154,26 @@ def test_a_county_that_starts_with_the_city_character():
 def test_official_names_keep_characters_that_opencc_would_fold():
     assert _county_of("吉林省松原市乾安縣建設路274號") == "220723"  # 乾 is not 干 here
     assert _county_of("吉林省松原市乾安县建设路274号") == "220723"
+
+
+def test_a_city_whose_only_county_bears_its_name_says_that_county():
+    # 嘉峪关市 is a city with one county, also named 嘉峪关市: the name decides the county.
+    assert chains("嘉峪关市新华南路1号") == [["620201000000"]]
+    assert _county_of("甘肃省嘉峪关市雄关街道") == "620201"
+    p = default_gazetteer().parse("甘肃省嘉峪关市嘉峪关市新华路1号")
+    assert _county_of("甘肃省嘉峪关市嘉峪关市新华路1号") == "620201" and not p.notes
+
+
+def test_a_repeated_area_is_read_once_and_not_taken_for_an_area_inside_it():
+    # Copy-paste doubles a district; 南山 after 南山区 is not 南山街道 when 粤海街道 follows.
+    doubled = ("深圳市南山区南山区粤海街道", "深圳市南山区南山粤海街道",
+               "深圳市深圳市南山区粤海街道")
+    for text in doubled:
+        p = default_gazetteer().parse(text)
+        assert [d.code for d in p.finest()] == ["440305007000"], text
+        assert not p.notes, text
+    assert chains("深圳市南山区南山街道")[0][-1] == "440305002000"
+    assert chains("深圳南山南山街道")[0][-1] == "440305002000"
+    # A bare short name that repeats an area may start a road (南山达道, misspelt 南山大道).
+    road = {e.level: e.value for e in parse("深圳市南山区沙河街道香山社区南山达道1号").elements}
+    assert road["road"] == "南山达道"
