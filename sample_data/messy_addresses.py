@@ -199,7 +199,7 @@ CLASSES = (
     "clean", "no_province_city", "short_admin", "no_admin", "full_width", "traditional",
     "chinese_numerals", "marker_synonyms", "dash_form", "compound_for_road", "road_alias",
     "homophone", "typo", "random_typo", "noise", "spaces_punctuation", "skipped_levels",
-    "mixed", "absent_room", "absent_road", "wrong_district", "ambiguous_room",
+    "repeated_admin", "mixed", "absent_room", "absent_road", "wrong_district", "ambiguous_room",
 )
 NEGATIVE = {"absent_room": "partial", "absent_road": "partial", "wrong_district": "partial",
             "ambiguous_room": "tie"}
@@ -432,6 +432,14 @@ class _Writer:
             ):
                 return None
             p["admin"], p["community"], p["unit"] = "南山区", "", ""
+        elif klass == "repeated_admin":  # a form's own prefix before what the clerk typed
+            township = p["admin"].replace(PROVINCE_CITY + COUNTY, "")
+            p["admin"] = rng.choice([
+                PROVINCE_CITY + COUNTY + p["admin"],
+                "深圳市" + COUNTY + COUNTY + township,
+                "深圳市" + COUNTY + COUNTY[:-1] + township,  # 南山区南山粤海街道
+                COUNTY + " " + p["admin"].replace(PROVINCE_CITY, ""),
+            ])
         elif klass == "mixed":
             return self.mixed(row)
         return self.join(p)
