@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from addressing.errors import (
@@ -46,6 +49,31 @@ class MethodNotAllowed(ApiError):
     title = "Method not allowed"
 
 
+class InvalidRequest(ApiError):
+    """A parameter or body the route's declared types refuse (FastAPI's own validation)."""
+
+    title = "Invalid input"
+
+    def __init__(self, exc: RequestValidationError):
+        problems = [_problem(e) for e in exc.errors()]
+        super().__init__("; ".join(p["detail"] for p in problems))
+        self.field, self.value = problems[0]["field"], problems[0]["value"]
+        self.members = {"errors": problems}
+
+
+def _problem(error: Any) -> dict[str, Any]:
+    # One entry of FastAPI's error list as where (query limit, body [3]), what and the value.
+    where = [str(part) for part in error.get("loc", ())]
+    place = where[0] if where else "request"
+    field = ".".join(where[1:]) or None
+    value = error.get("input")
+    shown = None if value is None else str(value)[:200]
+    detail = f"{place} {field}: {error.get('msg')}" if field else f"{place}: {error.get('msg')}"
+    if shown is not None and field:
+        detail += f" (got {shown!r})"
+    return {"location": place, "field": field, "value": shown, "detail": detail}
+
+
 class AddressIndexNotReady(ApiError):
     """No address index answers yet: the first build runs, or the last one failed."""
 
@@ -59,6 +87,7 @@ class AddressIndexNotReady(ApiError):
 
 # Most specific first: the first class an exception is an instance of decides.
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
+    (InvalidRequest, 400),
     (Unauthorized, 401),
     (Forbidden, 403),
     (MethodNotAllowed, 405),
@@ -107,5 +136,51 @@ def register_error_handlers(app: FastAPI, table: list[tuple[type[Exception], int
     async def handle(request: Request, exc: Exception) -> JSONResponse:
         return problem_response(request, exc, status_of(exc, ordered) or 500)
 
+    async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        return problem_response(request, InvalidRequest(exc), 400)
+
     for cls, _ in ordered:
         app.add_exception_handler(cls, handle)
+    # OGC API Features /req/core/query-param-invalid: a bad parameter value is a 400.
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    _document_problems(app)
+
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "description": "RFC 9457 problem details; `field` and `value` say what was refused",
+    "properties": {
+        "type": {"type": "string"}, "title": {"type": "string"}, "status": {"type": "integer"},
+        "detail": {"type": "string"}, "instance": {"type": "string"},
+        "field": {"type": "string"}, "value": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+
+def _document_problems(app: FastAPI) -> None:
+    """Make the OpenAPI document say 400 problem+json where FastAPI would say 422."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = build()
+        for operations in doc.get("paths", {}).values():
+            for operation in operations.values():
+                responses = operation.get("responses", {})
+                if responses.pop("422", None) is not None:
+                    responses.setdefault("400", {
+                        "description": "Invalid input: which parameter or field, and why",
+                        "content": {PROBLEM_JSON: {
+                            "schema": {"$ref": "#/components/schemas/Problem"}}},
+                    })
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+        schemas["Problem"] = PROBLEM_SCHEMA
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]

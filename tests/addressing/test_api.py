@@ -35,7 +35,9 @@ def test_geocode_errors_are_problems(client):
     assert response.status_code == 400
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["field"] == "crs"
-    assert client.get("/geocode").status_code == 422
+    missing = client.get("/geocode")
+    assert missing.status_code == 400 and missing.json()["field"] == "q"
+    assert "Field required" in missing.json()["detail"]
 
 
 def test_post_geocode_keeps_order(client, sample_rows):

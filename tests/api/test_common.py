@@ -36,6 +36,17 @@ def test_openapi_is_served_with_the_ogc_media_type(client):
     assert response.json()["openapi"].startswith("3.")
 
 
+def test_openapi_is_valid_and_says_bad_input_is_a_400_problem(client):
+    from openapi_spec_validator import validate
+
+    document = client.get("/api").json()
+    validate(document)
+    operations = [op for ops in document["paths"].values() for op in ops.values()]
+    assert not [op for op in operations if "422" in op["responses"]]
+    items = document["paths"]["/collections/buildings/items"]["get"]["responses"]
+    assert "application/problem+json" in items["400"]["content"]
+
+
 def test_html_by_f_and_by_accept(client):
     assert client.get("/collections?f=html").headers["content-type"].startswith("text/html")
     page = client.get("/collections", headers={"Accept": "text/html"})

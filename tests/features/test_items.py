@@ -46,7 +46,13 @@ def test_items_default_page(client, sample_engine):
 def test_limit_is_clamped_to_the_maximum_and_must_be_positive(client):
     body = client.get("/collections/grids/items", params={"limit": 10**7}).json()
     assert body["numberReturned"] == body["numberMatched"]  # fewer than max_limit grids
-    assert client.get("/collections/grids/items", params={"limit": 0}).status_code == 422
+    refused = client.get("/collections/grids/items", params={"limit": 0})
+    # OGC API Features /req/core/query-param-invalid: 400, said as a problem.
+    assert refused.status_code == 400
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert (problem["field"], problem["value"]) == ("limit", "0")
+    assert "query limit" in problem["detail"] and problem["errors"][0]["location"] == "query"
 
 
 def test_bbox_matches_shapely_on_every_feature(client):
