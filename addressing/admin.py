@@ -29,7 +29,7 @@ _SUFFIXES = {
 }
 # After a short name, these start a road or place, not the rest of an area (南山大道).
 _ROAD_STARTS = set("路街道巷弄里大桥村园湾山河湖口门")
-_AREA_ENDINGS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省", "旗", "盟", "州")
+AREA_ENDINGS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省", "旗", "盟", "州")
 NOT_AREAS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 SOUND_READ = 7  # characters from its position that `sounds_at` reads (a 7-character name)
 
@@ -231,7 +231,7 @@ class AdminGazetteer:
         """
         reach = end
         road_like = False
-        if not text[pos:end].endswith(_AREA_ENDINGS):
+        if not text[pos:end].endswith(AREA_ENDINGS):
             reach = end + 1  # _road_follows reads the character after
             road_like = _road_follows(text, end)
         usable = []
@@ -281,7 +281,7 @@ class AdminGazetteer:
                 inside, probe = self._area_inside(text, end, chain[-1].division, depth=0)
                 reach = max(reach, probe)
                 if inside is not inner:
-                    if not extended and text[pos:end].endswith(_AREA_ENDINGS):
+                    if not extended and text[pos:end].endswith(AREA_ENDINGS):
                         return True, reach
                     return False, reach
         return True, reach
@@ -301,7 +301,7 @@ class AdminGazetteer:
         (青岛市北区: 市北区), the short readings of the city, and how far that read."""
         token, _ = last
         end, reach = self._scan(text, pos - 1)
-        if end is None or not text[pos - 1:end].endswith(_AREA_ENDINGS):
+        if end is None or not text[pos - 1:end].endswith(AREA_ENDINGS):
             return None
         cities = {n.division.code: n.division for n in token.names
                   if n.division.level is Level.city and n.kind == "full"}
@@ -324,7 +324,7 @@ class AdminGazetteer:
         inner = [m for m in self.names[piece] if is_within(m, outer)]
         if not inner:
             return False, reach
-        if piece.endswith(_AREA_ENDINGS) and any(m.kind != "short" for m in inner):
+        if piece.endswith(AREA_ENDINGS) and any(m.kind != "short" for m in inner):
             return True, reach
         if depth == 0:
             return False, reach
@@ -357,7 +357,7 @@ class AdminGazetteer:
                 probes.append(probe)
                 again, probe = self._scan(text, pos - 1)
                 if again is not None and again > pos and text[pos - 1:again].endswith(
-                        _AREA_ENDINGS):
+                        AREA_ENDINGS):
                     probes.append(probe)
                     starts.append(pos - 1)
                     last_start, pos = pos - 1, again

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
+from addressing.admin import AREA_ENDINGS, AdminGazetteer, AdminParse, default_gazetteer
 from addressing.lexicon import NameLexicon
 from addressing.normalize import NormalizedText, Span, normalize
 
@@ -292,6 +292,12 @@ def parse(
     admin = gazetteer.parse(t, 0, streets)
     at = admin.end
     found, left = read_street(t[at:], streets)
+    if _glued_to_last_area(admin, found, left):
+        # 沙河西5号: a road typed without 路 that begins like an area (沙河市) is that road.
+        start = admin.tokens[-1].start
+        refound, releft = read_street(t[start:], streets)
+        if refound and refound[0][0] == "road":
+            admin, at, found, left = gazetteer.parse(t[:start], 0, streets), start, refound, releft
     elements = _admin_elements(normalized, admin)
     if normalized.sources is None:
         # Character i came from character i: a span is its positions (an empty one too,
@@ -307,6 +313,22 @@ def parse(
         leftovers = [Element(level, value, key, span(at + s, at + e))
                      for level, value, key, s, e in left]
     return ParsedAddress(normalized, admin, elements, leftovers, list(admin.notes))
+
+
+def _glued_to_last_area(admin: AdminParse, found: tuple[_Piece, ...],
+                        left: tuple[_Piece, ...]) -> bool:
+    """Whether the admin prefix ends in a bare short name that a door number follows, at
+    once or after unread characters, with no road or compound read: areas are not numbered
+    (龙珠3号 is 龙珠路 3号 missing 路, not 龙珠社区; 沙河西5号 is not 沙河市 + 西)."""
+    if not admin.tokens or not found or found[0][0] == "road":
+        return False
+    last = admin.tokens[-1]
+    if last.end != admin.end or last.text.endswith(AREA_ENDINGS):
+        return False
+    door = next((piece for piece in found if piece[0] == "door"), None)
+    if door is None:
+        return False
+    return door[3] == 0 or bool(left and left[0][3] == 0 and left[0][4] == door[3])
 
 
 def _admin_elements(normalized: NormalizedText, admin: AdminParse) -> list[Element]:

@@ -199,7 +199,8 @@ CLASSES = (
     "clean", "no_province_city", "short_admin", "no_admin", "full_width", "traditional",
     "chinese_numerals", "marker_synonyms", "dash_form", "compound_for_road", "road_alias",
     "homophone", "typo", "random_typo", "noise", "spaces_punctuation", "skipped_levels",
-    "repeated_admin", "mixed", "absent_room", "absent_road", "wrong_district", "ambiguous_room",
+    "repeated_admin", "no_road_suffix", "mixed",
+    "absent_room", "absent_road", "wrong_district", "ambiguous_room",
 )
 NEGATIVE = {"absent_room": "partial", "absent_road": "partial", "wrong_district": "partial",
             "ambiguous_room": "tie"}
@@ -440,6 +441,19 @@ class _Writer:
                 "深圳市" + COUNTY + COUNTY[:-1] + township,  # 南山区南山粤海街道
                 COUNTY + " " + p["admin"].replace(PROVINCE_CITY, ""),
             ])
+        elif klass == "no_road_suffix":  # 沙河西5号 for 沙河西路5号, 后海7号 for 后海大道7号
+            road = p["road"]
+            stem = road[:-2] if road.endswith("大道") else road[:-1]
+            near = [n for n in self.tree.road_names if n.startswith(stem) and n != stem
+                    and len(n) - len(stem) <= 2]
+            if len(stem) < 2 or near != [road]:
+                return None  # the stem fits two roads, or is a road itself: no truth
+            p["road"] = stem
+            p["admin"] = rng.choice([p["admin"], "", COUNTY, "深圳"])
+            if p["admin"] != p["admin"].rstrip("道"):  # the community follows its township
+                p["community"] = rng.choice([p["community"], ""])
+            else:
+                p["community"] = ""
         elif klass == "mixed":
             return self.mixed(row)
         return self.join(p)

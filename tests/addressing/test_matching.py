@@ -116,3 +116,15 @@ def test_messy_set_accuracy(geocoder, sample_rows):
     assert right / len(items) >= 0.98
     assert false / len(items) <= 0.005
     assert set(NEGATIVE) <= {i.difficulty for i in items}
+
+
+def test_a_road_typed_without_its_suffix_that_begins_like_an_area(geocoder, sample_rows):
+    # 沙河西5号 is 沙河西路 5号 missing 路, not 沙河市 in Hebei; after 南山区 not 沙河街道.
+    door = next(r for r in sample_rows if r["level"] == "door" and r["road"] == "沙河西路")
+    for typed in (f"沙河西{door['door_no']}", f"南山区沙河西{door['door_no']}"):
+        r = geocoder.geocode(typed)
+        assert (r.status, r.code) == ("matched", door["code"]), (typed, r.reason)
+        assert "沙河西路" in r.reason
+    # Typed in full, the area stands: 沙河市 is the Hebei county, and nothing is matched there.
+    r = geocoder.geocode(f"河北省沙河市西{door['door_no']}")
+    assert (r.status, r.code) == ("partial", "130582000000")

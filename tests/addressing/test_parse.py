@@ -177,3 +177,16 @@ def test_a_repeated_area_is_read_once_and_not_taken_for_an_area_inside_it():
     # A bare short name that repeats an area may start a road (南山达道, misspelt 南山大道).
     road = {e.level: e.value for e in parse("深圳市南山区沙河街道香山社区南山达道1号").elements}
     assert road["road"] == "南山达道"
+
+
+def test_a_bare_short_area_before_a_door_number_reads_as_a_road_stem():
+    p = parse("南山区沙河西5号1栋")
+    levels = {e.level: e.value for e in p.elements}
+    assert levels["county"] == "南山区" and levels["road"] == "沙河西" and "township" not in levels
+    assert "county" not in {e.level for e in parse("沙河西5号").elements}
+    # Areas are not numbered: a bare short name a door number follows is a road's stem.
+    levels = {e.level: e.value for e in parse("南山区龙珠3号阳光棕榈园1栋").elements}
+    assert levels["road"] == "龙珠" and "village" not in levels and "township" not in levels
+    assert {e.level: e.value for e in parse("麒麟5号科技公寓").elements}.get("road") == "麒麟"
+    # Typed in full, the area stands (沙河市 is an area; 西5号 is left over).
+    assert {e.level for e in parse("河北省沙河市西5号").elements} >= {"county"}
