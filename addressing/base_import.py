@@ -64,7 +64,7 @@ class AddressBaseReport:
                 f"refused {len(self.problems)} rows")
 
 
-@dataclass
+@dataclass(slots=True)  # one per address node: a city holds millions
 class _Node:
     code: str
     level: str
@@ -138,8 +138,8 @@ class _TreeWriter:
             for row in conn.execute(select(*cols)).mappings():
                 self.used.add(row["code"])
                 key = self._key(row["county_code"], row["township_code"], dict(row), row["level"])
-                self.by_key[key] = _Node(row["code"], row["level"], dict(row), new=False,
-                                         key=key)
+                # A stored node is only found and pointed at, never written: no row kept.
+                self.by_key[key] = _Node(row["code"], row["level"], {}, new=False, key=key)
             # Codes the registry ever issued for addresses are never issued again.
             self.used.update(conn.execute(select(REGISTRY.c.code).where(
                 REGISTRY.c.object_type == "address")).scalars())
@@ -203,6 +203,7 @@ def import_address_base(
             report.problems.append(RowProblem(number, field_name, value, str(exc)))
         if progress and (i % 1000 == 0 or i + 1 == total):
             progress(i + 1, total)
+    del source  # the file's rows are in the tree now: free them before writing
     new = [n for n in writer.by_key.values() if n.new]
     report.created, report.issued_codes = len(new), writer.issued
     report.existing = len(writer.by_key) - len(new)
@@ -410,22 +411,23 @@ def _write(engine: Engine, nodes: list[_Node], report: AddressBaseReport) -> Non
     order = {level: i for i, level in enumerate(
         ("road", "compound", "door", "building", "unit", "floor", "room"))}
     nodes.sort(key=lambda n: order[n.level])
-    rows = []
-    for node in nodes:
-        row = dict(node.row)
-        if node.points:
-            lon = sum(p[0] for p in node.points) / len(node.points)
-            lat = sum(p[1] for p in node.points) / len(node.points)
-            row["geom"] = Point(lon, lat)
-        else:
-            row["geom"] = None
-        rows.append(row)
     table = cast(Table, Address.__table__)
     with engine.begin() as conn:
-        for start in range(0, len(rows), BATCH):
-            write_rows(conn, table, rows[start : start + BATCH])
+        for start in range(0, len(nodes), BATCH):  # rows made a batch at a time
+            write_rows(conn, table, [_stored_row(n) for n in nodes[start : start + BATCH]])
         report.roads_created = write_roads(conn, [n.row for n in nodes if n.level == "road"])
-        records = [{"code": n.code, "scheme": "address", "object_type": "address",
-                    "natural_key": _natural_key(n.key), "reason": "import"} for n in nodes]
-        for start in range(0, len(records), BATCH):
-            record_issued(conn, records[start : start + BATCH])
+        for start in range(0, len(nodes), BATCH):
+            record_issued(conn, [
+                {"code": n.code, "scheme": "address", "object_type": "address",
+                 "natural_key": _natural_key(n.key), "reason": "import"}
+                for n in nodes[start : start + BATCH]])
+
+
+def _stored_row(node: _Node) -> dict[str, Any]:
+    """A new node's row as stored: its point is the mean of the points given for it."""
+    row = dict(node.row)
+    row["geom"] = None
+    if node.points:
+        row["geom"] = Point(sum(p[0] for p in node.points) / len(node.points),
+                            sum(p[1] for p in node.points) / len(node.points))
+    return row
