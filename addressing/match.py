@@ -24,6 +24,8 @@ from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
 
 MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
+# A typed door number that is not the compound's: confirmed by the typed road, or not.
+DOOR_DIFFERS, DOOR_DIFFERS_ALONE = 15, 40
 FUZZY_CUTOFF = 80  # rapidfuzz ratio a misspelt road or compound name must reach
 MAX_CANDIDATES = 10
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
@@ -137,7 +139,7 @@ class Geocoder:
         result = GeocodeResult(query, UNMATCHED, elements=parsed.elements)
         if road_el is None and compound_el is None:
             return self._admin_only(result, parsed, areas, notes, penalty)
-        anchors, anchor_penalty, anchor_notes = self._anchors(parsed, areas)
+        anchors, anchor_penalty, anchor_notes, by_compound = self._anchors(parsed, areas)
         notes += anchor_notes
         penalty += anchor_penalty
         if not anchors:
@@ -148,12 +150,13 @@ class Geocoder:
             # and if they differ the answer is a tie, never one side silently.
             split = anchors.index(CONFLICT)
             sides = [anchors[:split], anchors[split + 1 : -1]]
-            pool = [p for side in sides if side for p in self._best([self._descend(a, parsed)
-                                                                     for a in side])[:1]]
+            # The compound's side (the second) has no typed road behind it.
+            pool = [p for i, side in enumerate(sides) if side for p in self._best(
+                [self._descend(a, parsed, by_compound=i == 1) for a in side])[:1]]
             pool = [f for f in pool if f.complete] or pool  # what explains every element
             pool = list({f.node: f for f in pool}.values())
         else:
-            pool = self._best([self._descend(a, parsed) for a in anchors])
+            pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
         leftovers = [e for e in parsed.leftovers if e.level == "unknown"]
         penalty += min(20, 5 * len(leftovers))
         if leftovers:
@@ -190,8 +193,9 @@ class Geocoder:
 
     def _anchors(
         self, parsed: ParsedAddress, areas: list[Division]
-    ) -> tuple[list[int], int, list[str]]:
-        """Road or compound nodes that the typed road/compound may mean, within the areas."""
+    ) -> tuple[list[int], int, list[str], bool]:
+        """Road or compound nodes that the typed road/compound may mean, within the areas,
+        and whether they rest on the compound's name alone (no typed road confirms it)."""
         index = self.index
         road_el, compound_el = parsed.get("road"), parsed.get("compound")
         notes: list[str] = []
@@ -217,28 +221,28 @@ class Geocoder:
                 by_number = [d for r in roads for d in index.child(r, "door", door_el.key)]
                 agree = [d for d in by_number if d in set(on_road)]
                 if agree:
-                    return agree, penalty, notes
+                    return agree, penalty, notes, False
                 if by_number:
                     # Door and compound point at different places: follow both, so that
                     # only what fits the rest of the address wins (or a tie is reported).
                     notes.append(f"{compound_el.value} is not at {road_el.value}{door_el.value}")
-                    return [*by_number, CONFLICT, *doors, CONFLICT], penalty + 15, notes
+                    return [*by_number, CONFLICT, *doors, CONFLICT], penalty + 15, notes, False
             if on_road:
-                return on_road, penalty, notes
+                return on_road, penalty, notes, False
             # The typed road and compound disagree: follow both; a tie says so.
             notes.append(f"{compound_el.value} is not on {road_el.value}")
-            return [*roads, CONFLICT, *doors, CONFLICT], penalty + 15, notes
+            return [*roads, CONFLICT, *doors, CONFLICT], penalty + 15, notes, False
         if roads:
-            return roads, penalty, notes
+            return roads, penalty, notes, False
         if doors:
             assert compound_el is not None
             if road_el is not None:
                 notes.append(f"road {road_el.value} not found; located by {compound_el.value}")
                 penalty += 10
-            return doors, penalty, notes
+            return doors, penalty, notes, True
         missing = [e.value for e in (road_el, compound_el) if e is not None]
         notes.append(f"{' / '.join(missing)} not found in the address base")
-        return [], penalty, notes
+        return [], penalty, notes, False
 
     def _find_name(
         self, lexicon: Any, typed: str, areas: list[Division], what: str
@@ -348,8 +352,11 @@ class Geocoder:
                     break
         return out
 
-    def _descend(self, anchor: int, parsed: ParsedAddress) -> _Found:
-        """Walk from a road/compound/door node down the typed door, building, unit, floor, room."""
+    def _descend(self, anchor: int, parsed: ParsedAddress, by_compound: bool = False) -> _Found:
+        """Walk from a road/compound/door node down the typed door, building, unit, floor, room.
+
+        A typed door number that differs from the compound's door costs more when no typed
+        road confirms the compound (`by_compound`): then it is a candidate, not a match."""
         index = self.index
         node = anchor
         notes: list[str] = []
@@ -364,7 +371,7 @@ class Geocoder:
             node = doors[0]
         elif level == "door" and door_el is not None and index.node_key(node) != door_el.key:
             notes.append(f"door number {door_el.value} differs from {index.value(node)}")
-            penalty += 15
+            penalty += DOOR_DIFFERS_ALONE if by_compound else DOOR_DIFFERS
         building_el = parsed.get("building")
         unit_el, floor_el, room_el = parsed.get("unit"), parsed.get("floor"), parsed.get("room")
         if building_el is None and unit_el is None and floor_el is None and room_el is None:

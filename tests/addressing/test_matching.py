@@ -128,3 +128,32 @@ def test_a_road_typed_without_its_suffix_that_begins_like_an_area(geocoder, samp
     # Typed in full, the area stands: 沙河市 is the Hebei county, and nothing is matched there.
     r = geocoder.geocode(f"河北省沙河市西{door['door_no']}")
     assert (r.status, r.code) == ("partial", "130582000000")
+
+
+def test_a_compound_named_with_another_door_number_is_not_matched_on_its_name_alone(
+        geocoder, sample_rows):
+    by_code = {r["code"]: r for r in sample_rows}
+    counts = {}
+    for r in sample_rows:
+        if r["level"] == "door" and r.get("compound"):
+            counts[r["compound"]] = counts.get(r["compound"], 0) + 1
+    room = next(r for r in sample_rows if r["level"] == "room" and r.get("compound")
+                and counts[r["compound"]] == 1)
+    door = by_code[by_code[room["parent_code"]]["parent_code"]]
+    while door["level"] != "door":
+        door = by_code[door["parent_code"]]
+    wrong = f"{int(door['door_no'][:-1]) + 50}号"
+    tail = f"{room['compound']}{room['building']}{room.get('unit') or ''}{room['room']}"
+    # The compound's door is another number and no typed road stands behind the name.
+    for typed in (f"南山区无名路{wrong}{tail}", f"南山区{wrong}{tail}"):
+        r = geocoder.geocode(typed)
+        assert r.status != "matched", (typed, r.reason)
+        assert room["code"] in {c.code for c in r.candidates}, (typed, r.reason)
+    # Another road of the base with a door it lacks: road and door both contradict the name.
+    other = next(r["road"] for r in sample_rows if r["level"] == "road"
+                 and r["road"] != room["road"] and r["township_code"] == room["township_code"])
+    r = geocoder.geocode(f"{other}{wrong}{tail}")
+    assert r.status != "matched", r.reason
+    # The typed road confirms the compound: a different door number is then only noted.
+    r = geocoder.geocode(f"{room['road']}{wrong}{tail}")
+    assert (r.status, r.code) == ("matched", room["code"]) and "differs" in r.reason
