@@ -69,6 +69,10 @@ class NameLexicon(Generic[T]):
             found = self.memos[key] = {}
         return found
 
+    def begins(self, text: str) -> bool:
+        """Whether some registered name begins with `text` (of two characters or more)."""
+        return text in self._prefixes
+
     def get(self, name: str) -> list[T]:
         """Payloads under exactly `name`."""
         return self.entries.get(name, [])

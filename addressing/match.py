@@ -26,6 +26,7 @@ MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
 # A typed door number that is not the compound's: confirmed by the typed road, or not.
 DOOR_DIFFERS, DOOR_DIFFERS_ALONE = 15, 40
+ROAD_WORDS = ("路", "街", "道", "巷", "大道", "大街")  # what ends a road's name
 FUZZY_CUTOFF = 80  # rapidfuzz ratio a misspelt road or compound name must reach
 MAX_CANDIDATES = 10
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
@@ -259,6 +260,12 @@ class Geocoder:
         if lexicon.get(key):
             where = "/".join(sorted({d.name for d in areas}))
             return [], 0, [f"{what} {typed} exists, but not in {where}"]
+        if what == "road":  # 凤凰中一 for 凤凰中一路: the road's last word left out
+            completed = {tuple(sorted(within(key + s))): key + s
+                         for s in ROAD_WORDS if lexicon.get(key + s) and within(key + s)}
+            if len(completed) == 1:
+                ((nodes, name),) = completed.items()
+                return list(nodes), 8, [f"{what} {typed} read as {name} (last word left out)"]
         for name in lexicon.by_sound(key):
             nodes = within(name)
             if nodes:

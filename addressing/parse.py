@@ -292,7 +292,7 @@ def parse(
     admin = gazetteer.parse(t, 0, streets)
     at = admin.end
     found, left = read_street(t[at:], streets)
-    if _glued_to_last_area(admin, found, left):
+    if _glued_to_last_area(admin, found, left, t, streets):
         # 沙河西5号: a road typed without 路 that begins like an area (沙河市) is that road.
         start = admin.tokens[-1].start
         refound, releft = read_street(t[start:], streets)
@@ -316,15 +316,22 @@ def parse(
 
 
 def _glued_to_last_area(admin: AdminParse, found: tuple[_Piece, ...],
-                        left: tuple[_Piece, ...]) -> bool:
-    """Whether the admin prefix ends in a bare short name that a door number follows, at
-    once or after unread characters, with no road or compound read: areas are not numbered
-    (龙珠3号 is 龙珠路 3号 missing 路, not 龙珠社区; 沙河西5号 is not 沙河市 + 西)."""
-    if not admin.tokens or not found or found[0][0] == "road":
+                        left: tuple[_Piece, ...], text: str,
+                        streets: NameLexicon[Any] | None) -> bool:
+    """Whether the admin prefix ends in a bare short name that begins the road: a door
+    number follows it, at once or after unread characters, with no road or compound read
+    (areas are not numbered: 龙珠3号 is 龙珠路 missing 路, not 龙珠社区); or the road read
+    after it is no known name while the two together begin one (文昌 + 中一 of 文昌中一路)."""
+    if not admin.tokens or not found:
         return False
     last = admin.tokens[-1]
     if last.end != admin.end or last.text.endswith(AREA_ENDINGS):
         return False
+    first = found[0]
+    if first[0] == "road":
+        if streets is None or first[3] != 0 or streets.get(first[2]):
+            return False
+        return streets.begins(text[last.start:admin.end + first[4]].replace(" ", ""))
     door = next((piece for piece in found if piece[0] == "door"), None)
     if door is None:
         return False

@@ -157,3 +157,13 @@ def test_a_compound_named_with_another_door_number_is_not_matched_on_its_name_al
     # The typed road confirms the compound: a different door number is then only noted.
     r = geocoder.geocode(f"{room['road']}{wrong}{tail}")
     assert (r.status, r.code) == ("matched", room["code"]) and "differs" in r.reason
+
+
+def test_a_road_with_its_last_word_left_out_is_completed_only_when_one_road_fits(geocoder,
+                                                                                  sample_rows):
+    roads = {r["road"] for r in sample_rows if r["level"] == "road"}
+    door = next(r for r in sample_rows if r["level"] == "door" and r["road"].endswith("路")
+                and sum(n.startswith(r["road"][:-1]) and len(n) - len(r["road"]) < 2
+                        for n in roads) == 1)
+    r = geocoder.geocode(f"{door['road'][:-1]}{door['door_no']}")
+    assert (r.status, r.code) == ("matched", door["code"]) and "last word left out" in r.reason

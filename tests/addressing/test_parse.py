@@ -190,3 +190,16 @@ def test_a_bare_short_area_before_a_door_number_reads_as_a_road_stem():
     assert {e.level: e.value for e in parse("麒麟5号科技公寓").elements}.get("road") == "麒麟"
     # Typed in full, the area stands (沙河市 is an area; 西5号 is left over).
     assert {e.level for e in parse("河北省沙河市西5号").elements} >= {"county"}
+
+
+def test_an_unknown_road_after_a_bare_short_area_that_together_begin_a_known_road():
+    streets = NameLexicon()
+    for name in ("文昌中一路", "中山路"):
+        streets.add(name, "road")
+    levels = {e.level: e.value for e in parse("南山区文昌中一119号", streets=streets).elements}
+    assert levels["road"] == "文昌中一" and "village" not in levels  # not 文昌社区 + 中一
+    # A road known as typed keeps the area before it (文昌社区 中山路).
+    levels = {e.level: e.value for e in parse("南山区文昌中山路1号", streets=streets).elements}
+    assert levels["road"] == "中山路" and levels["village"] == "文昌"
+    # Without a known road that the two begin, the area stands (沙河 + 东北).
+    assert parse("南山区沙河东北8号", streets=streets).get("township") is not None
