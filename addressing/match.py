@@ -264,8 +264,8 @@ class Geocoder:
             completed = {tuple(sorted(within(key + s))): key + s
                          for s in ROAD_WORDS if lexicon.get(key + s) and within(key + s)}
             if len(completed) == 1:
-                ((nodes, name),) = completed.items()
-                return list(nodes), 8, [f"{what} {typed} read as {name} (last word left out)"]
+                name = next(iter(completed.values()))
+                return within(name), 8, [f"{what} {typed} read as {name} (last word left out)"]
         for name in lexicon.by_sound(key):
             nodes = within(name)
             if nodes:
