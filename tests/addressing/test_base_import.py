@@ -116,9 +116,12 @@ def test_road_and_compound_that_disagree_give_a_tie(empty_engine_spatialite, tmp
     r = geocoder.geocode("深南大道9988号科兴科学园A座1201")
     assert r.status == "tie" and len(r.candidates) == 2
     assert "科兴科学园 is not on 深南大道" in r.reason
-    # Only the compound side has a B座: the address is found there, with the doubt noted.
+    # Only the compound's side has an A座1202, but both the road and the door number typed
+    # say otherwise: the room is offered as a candidate, not matched, and the doubt is said.
     r = geocoder.geocode("深南大道9988号科兴科学园A座1202")
-    assert r.status == "matched" and "科苑路15号" in r.full_text and r.score < 100
+    assert r.status == "unmatched" and r.code is None
+    assert ["科苑路15号" in c.full_text for c in r.candidates] == [True]
+    assert "科兴科学园 is not on 深南大道" in r.reason and "differs" in r.reason
 
 
 def test_geopackage_input_takes_points_from_geometry(empty_engine_spatialite, tmp_path):
