@@ -166,10 +166,9 @@ def import_file(
 
 def _is_address_base(file: Path) -> bool:
     """An address-base file has element columns (road, door_no …) but no `level` column."""
-    from twin.transfer import read_source
+    from twin.transfer import read_columns
 
-    records = read_source(file).records
-    keys = set(records[0]) if records else set()
+    keys = set(read_columns(file))
     return "level" not in keys and bool(keys & {"road", "door_no", "compound", "building"})
 
 

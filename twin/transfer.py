@@ -132,17 +132,30 @@ def read_source(path: Path, source_crs: str | None = None) -> SourceTable:
     return table
 
 
-def _read_tabular(path: Path, suffix: str) -> pd.DataFrame:
+def read_columns(path: Path) -> list[str]:
+    """A file's column names (attributes, not the geometry), without reading its rows."""
+    suffix = _format_of(path)
+    if not path.exists():
+        raise InvalidInput(f"no such file: {path}", field="file", value=str(path))
+    if suffix in TABULAR:
+        return [str(c) for c in _read_tabular(path, suffix, rows=0).columns]
+    import pyogrio
+
+    return [str(c) for c in pyogrio.read_info(path)["fields"]]
+
+
+def _read_tabular(path: Path, suffix: str, rows: int | None = None) -> pd.DataFrame:
     if suffix == ".csv":
         for encoding in ("utf-8-sig", "gb18030"):
             try:
-                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding)
+                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
+                                   nrows=rows)
             except UnicodeDecodeError:
                 continue
         raise InvalidInput(
             f"{path.name} is neither UTF-8 nor GB18030 text", field="file", value=str(path)
         )
-    return pd.read_excel(path, dtype=str, keep_default_na=False)
+    return pd.read_excel(path, dtype=str, keep_default_na=False, nrows=rows)
 
 
 def _geometry_from_columns(table: SourceTable, crs: str) -> None:

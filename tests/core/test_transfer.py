@@ -7,7 +7,7 @@ import sample_data
 from twin import models
 from twin.errors import InvalidInput
 from twin.layers import LAYERS
-from twin.transfer import export_layer, import_layer, read_layer
+from twin.transfer import export_layer, import_layer, read_columns, read_layer
 
 from ..stores import STORES, ready_store
 
@@ -158,3 +158,23 @@ def test_imported_buildings_are_placed_and_a_contradicted_place_is_refused(store
     finally:
         wipe_buildings(store)
         sample_data.load(store, "small", replace=True)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_columns_are_read_without_the_rows(tmp_path, fmt):
+    # The CLI tells an address base from a layer file by its columns alone.
+    import geopandas as gpd
+
+    frame = gpd.GeoDataFrame({"道路": ["深南大道"] * 3, "door_no": ["1号", "2号", "3号"]},
+                             geometry=gpd.points_from_xy([113.9] * 3, [22.5] * 3),
+                             crs="EPSG:4490")
+    path = tmp_path / f"base.{fmt}"
+    if fmt == "csv":
+        frame.drop(columns="geometry").to_csv(path, index=False, encoding="gb18030")
+    elif fmt == "xlsx":
+        frame.drop(columns="geometry").to_excel(path, index=False)
+    else:
+        frame.to_file(path)
+    assert read_columns(path) == ["道路", "door_no"]
+    with pytest.raises(InvalidInput):
+        read_columns(tmp_path / "missing.csv")
