@@ -19,6 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
 
@@ -112,6 +113,11 @@ def _cell(record: dict[str, str | None], name: str) -> str | None:
     return value or None
 
 
+# A base repeats the same few door, building, unit and room labels millions of times.
+_element_key = lru_cache(maxsize=1 << 16)(element_key)
+
+
+@lru_cache(maxsize=1 << 12)
 def _full_prefix(table: DivisionTable, d: Division) -> str:
     return "".join(x.name for x in table.chain(d.code) if x.name != "市辖区")
 
@@ -163,7 +169,7 @@ class _TreeWriter:
                  else ""]
         for column, lvl in (("door_no", "door"), ("building", "building"), ("unit", "unit"),
                             ("floor", "floor"), ("room", "room")):
-            parts.append(element_key(lvl, row.get(column)) if row.get(column) else "")
+            parts.append(_element_key(lvl, row.get(column)) if row.get(column) else "")
         return tuple(parts)
 
     def issue(self, prefix: str, width: int, suffix_width: int) -> str:
