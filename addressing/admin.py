@@ -1,4 +1,4 @@
-"""Administrative levels of an address: names from the NBS table, short names and aliases.
+"""Administrative levels of an address, read from its text (names: addressing.admin_names).
 
 `AdminGazetteer.parse(text)` reads the admin prefix of a normalised address (广东省深圳市南山区
 粤海街道, 深圳南山, 南山区 …) and returns every chain of divisions consistent with it. Names
@@ -8,40 +8,26 @@ another level typed, or the address base — decides; nothing is guessed here.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
+from addressing.admin_names import (
+    AREA_ENDINGS,
+    LEVEL_ORDER,
+    NOT_AREAS,
+    AdminName,
+    is_within,
+    read_aliases,
+    short_names,
+)
 from addressing.lexicon import NameLexicon, sound_key
 from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_divisions
 
-LEVEL_ORDER = {level: i for i, level in enumerate(LEVEL_DIGITS)}
-_AUTONOMOUS = re.compile(r"^(.{2,}?)(?:[\u4e00-\u9fff]{1,4}族)+自治[州县旗区]$")
-_SUFFIXES = {
-    Level.province: ("特别行政区", "自治区", "省", "市"),
-    Level.city: ("自治州", "地区", "盟", "市"),
-    Level.county: ("自治县", "自治旗", "新区", "区", "县", "市", "旗"),
-    Level.township: ("街道办事处", "街道", "镇", "乡"),
-    Level.village: ("社区居委会", "居委会", "村委会", "社区", "村"),
-}
 # After a short name, these start a road or place, not the rest of an area (南山大道).
 _ROAD_STARTS = set("路街道巷弄里大桥村园湾山河湖口门")
-AREA_ENDINGS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省", "旗", "盟", "州")
-NOT_AREAS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 SOUND_READ = 7  # characters from its position that `sounds_at` reads (a 7-character name)
-
-
-@dataclass(frozen=True, slots=True)
-class AdminName:
-    """One way of naming a division."""
-
-    division: Division
-    kind: str  # full, short, alias
-    note: str | None = None
-    former_parent: str | None = None  # 12-digit code of the county it used to belong to
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,46 +75,6 @@ class AdminParse:
         return table.by_code.get(code)
 
 
-def short_names(d: Division) -> list[str]:
-    """Short forms of a division name: 广东省 → 广东, 延边朝鲜族自治州 → 延边, 南山区 → 南山."""
-    out: list[str] = []
-    m = _AUTONOMOUS.match(d.name)
-    if m:
-        out.append(m.group(1))
-        out.append(m.group(1) + d.name[-1])  # 延边州, 长阳县 as people write them
-    for suffix in _SUFFIXES[d.level]:
-        if d.name.endswith(suffix) and len(d.name) - len(suffix) >= 2:
-            out.append(d.name[: -len(suffix)])
-    if d.level is Level.village and d.name.endswith("居委会"):
-        out.append(d.name[: -len("居委会")])
-    if d.level is Level.village and d.name.endswith("村委会"):
-        out.append(d.name[: -len("委会")])
-    return [s for s in dict.fromkeys(out) if s != d.name]
-
-
-def _read_aliases(table: DivisionTable) -> list[tuple[str, AdminName]]:
-    data = resources.files("addressing.data").joinpath("division_aliases.tsv")
-    out = []
-    for line in data.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name, code, kind, former, note = line.split("\t")
-        division = table.get(code)
-        former_parent = None if former == "-" else former.ljust(12, "0")
-        out.append((name, AdminName(division, kind, f"{kind}: {note}", former_parent)))
-    return out
-
-
-def is_within(child: AdminName, parent: Division) -> bool:
-    """True when `child` lies strictly inside `parent`, now or before a recorded move."""
-    d = child.division
-    if LEVEL_ORDER[d.level] <= LEVEL_ORDER[parent.level]:
-        return False
-    if d.code.startswith(parent.short_code):
-        return True
-    return child.former_parent is not None and child.former_parent.startswith(parent.short_code)
-
-
 # (kind, start, admin prefix) → characters read past the prefix → what they were → the
 # parse (kind _DONE) or the state of a parse about to read its next name (kind _STATE)
 _ParseMemo = dict[tuple[int, int, str], dict[int, dict[str, Any]]]
@@ -173,7 +119,7 @@ class AdminGazetteer:
             self.names[d.name].append(AdminName(d, "full"))
             for short in short_names(d):
                 self.names[short].append(AdminName(d, "short"))
-        for name, alias in _read_aliases(table):
+        for name, alias in read_aliases(table):
             self.names[name].append(alias)
         # Every prefix of every name: a lookup walks forward while the text is still a prefix.
         self._prefixes = {name[:k] for name in self.names for k in range(2, len(name) + 1)}

@@ -26,7 +26,7 @@ from typing import Any, cast
 from shapely.geometry import Point
 from sqlalchemy import Engine, Table, select
 
-from addressing.admin import short_names
+from addressing.admin_names import short_names
 from addressing.index import name_key
 from addressing.normalize import element_key
 from addressing.roads import write_roads

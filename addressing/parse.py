@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from addressing.admin import AREA_ENDINGS, AdminGazetteer, AdminParse, default_gazetteer
+from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
+from addressing.admin_names import AREA_ENDINGS
 from addressing.lexicon import NameLexicon
 from addressing.normalize import NormalizedText, Span, normalize
 
