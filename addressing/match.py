@@ -261,20 +261,19 @@ class Geocoder:
             where = "/".join(sorted({d.name for d in areas}))
             return [], 0, [f"{what} {typed} exists, but not in {where}"]
         if what == "road":  # 凤凰中一 for 凤凰中一路: the road's last word left out
-            completed = {tuple(sorted(within(key + s))): key + s
-                         for s in ROAD_WORDS if lexicon.get(key + s) and within(key + s)}
+            completed = _one_per_place([key + s for s in ROAD_WORDS if lexicon.get(key + s)],
+                                       within)
             if len(completed) == 1:
-                name = next(iter(completed.values()))
+                name = completed[0]
                 return within(name), 8, [f"{what} {typed} read as {name} (last word left out)"]
         for name in lexicon.by_sound(key):
             nodes = within(name)
             if nodes:
                 return nodes, 8, [f"{what} {typed} read as {name} (same sound)"]
         near = [n for n in lexicon.near(key) if within(n)]
-        # A road and its alias (后海大道, 后海路) are one candidate, not two.
-        by_nodes = {tuple(sorted(within(n))): n for n in near}
-        if len(by_nodes) == 1:
-            near = list(by_nodes.values())
+        one_place = _one_per_place(near, within)
+        if len(one_place) == 1:
+            near = one_place
         if len(near) == 1:
             name = near[0]
             ratio = _similarity(key, name)
@@ -501,6 +500,17 @@ class Geocoder:
         result.score = max(0, 100 - penalty - (30 if result.status == PARTIAL else 0))
         result.reason = "; ".join(notes) or "only administrative areas typed"
         return result
+
+
+def _one_per_place(names: list[str], within: Any) -> list[str]:
+    """One of `names` per distinct set of nodes they name within the areas: a road and its
+    alias (后海大道, 后海路) are one candidate, not two; names with no node there drop."""
+    by_nodes: dict[tuple[int, ...], str] = {}
+    for name in names:
+        nodes = within(name)
+        if nodes:
+            by_nodes[tuple(sorted(nodes))] = name
+    return list(by_nodes.values())
 
 
 def _similarity(typed: str, known: str, **_: Any) -> float:
