@@ -138,7 +138,7 @@ def register_error_handlers(app: FastAPI, table: list[tuple[type[Exception], int
 
     async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        return problem_response(request, InvalidRequest(exc), 400)
+        return await handle(request, InvalidRequest(exc))
 
     for cls, _ in ordered:
         app.add_exception_handler(cls, handle)

@@ -113,9 +113,7 @@ def _text(value: Any) -> str | None:
 
 def read_source(path: Path, source_crs: str | None = None) -> SourceTable:
     """Read a file into text records and CGCS2000 geometries."""
-    suffix = _format_of(path)
-    if not path.exists():
-        raise InvalidInput(f"no such file: {path}", field="file", value=str(path))
+    suffix = _readable_format(path)
     if suffix in TABULAR:
         frame = _read_tabular(path, suffix)
         records = [{k: _text(v) for k, v in row.items()} for row in frame.to_dict("records")]
@@ -132,11 +130,16 @@ def read_source(path: Path, source_crs: str | None = None) -> SourceTable:
     return table
 
 
-def read_columns(path: Path) -> list[str]:
-    """A file's column names (attributes, not the geometry), without reading its rows."""
+def _readable_format(path: Path) -> str:
     suffix = _format_of(path)
     if not path.exists():
         raise InvalidInput(f"no such file: {path}", field="file", value=str(path))
+    return suffix
+
+
+def read_columns(path: Path) -> list[str]:
+    """A file's column names (attributes, not the geometry), without reading its rows."""
+    suffix = _readable_format(path)
     if suffix in TABULAR:
         return [str(c) for c in _read_tabular(path, suffix, rows=0).columns]
     import pyogrio
