@@ -6,8 +6,8 @@ code is issued) from the `city` sample generator, then runs the real CLI into a 
 store, twice: the first run creates the tree, the second must create nothing (an import
 is idempotent). Each run is its own process, so its peak RSS is its own.
 
-    python bench/address_import.py --rooms 200000                       # SpatiaLite file
-    python bench/address_import.py --rooms 200000 --database-url postgresql+psycopg://postgres@127.0.0.1/twin_import_bench
+    python bench/address_import.py --rooms 200000                              # SpatiaLite file
+    python bench/address_import.py --rooms 200000 --database twin_import_bench # local PostGIS
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from code_batch import fresh_database  # a sibling script in bench/
 
 from sample_data import generate
 from twin.divisions import load_divisions
@@ -77,26 +77,18 @@ def twin(*args: str) -> tuple[float, int, str]:
     return seconds, int(peak.group(1)), done.stderr  # the CLI reports on stderr
 
 
-def fresh_store(database_url: str | None, workdir: Path) -> str:
-    if database_url is None:
+def fresh_store(database: str | None, workdir: Path) -> str:
+    """A new SpatiaLite file, or the local PostGIS database `database` dropped and made anew."""
+    if database is None:
         return f"sqlite:///{workdir / 'import_bench.db'}"
-    name = database_url.rsplit("/", 1)[1]
-    admin = create_engine(database_url.rsplit("/", 1)[0] + "/postgres",
-                          isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    with create_engine(database_url).begin() as conn:
-        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-    return database_url
+    return fresh_database(database)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--rooms", type=int, default=200_000)
     ap.add_argument("--seed", type=int, default=2023)
-    ap.add_argument("--database-url", help="a PostGIS database to drop and create "
+    ap.add_argument("--database", help="a local PostGIS database to drop and create "
                     "(default: a SpatiaLite file in a temporary directory)")
     args = ap.parse_args()
     print("command: python " + " ".join(sys.argv))
@@ -107,7 +99,7 @@ def main() -> None:
         rooms = write_base(base, args.rooms, args.seed)
         print(f"file: {rooms:,} rooms, {base.stat().st_size / 2**20:.0f} MiB, written in "
               f"{time.perf_counter() - started:.0f} s")
-        url = fresh_store(args.database_url, workdir)
+        url = fresh_store(args.database, workdir)
         env_store = "PostGIS" if url.startswith("postgresql") else "SpatiaLite"
         _, baseline_kib, _ = twin("init", "--database-url", url)
         print(f"the CLI itself (twin init): peak RSS {baseline_kib / 1024:,.0f} MiB")
