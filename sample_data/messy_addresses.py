@@ -450,7 +450,7 @@ class _Writer:
                 return None  # the stem fits two roads, or is a road itself: no truth
             p["road"] = stem
             p["admin"] = rng.choice([p["admin"], "", COUNTY, "深圳"])
-            if p["admin"] != p["admin"].rstrip("道"):  # the community follows its township
+            if p["admin"].endswith("道"):  # the community follows its township (…街道)
                 p["community"] = rng.choice([p["community"], ""])
             else:
                 p["community"] = ""
