@@ -10,11 +10,11 @@ from fastapi import FastAPI
 from addressing.service import AddressBaseCache
 from api.errors import STATUS_BY_ERROR, register_error_handlers
 from api.fast_reads import FastReads
-from api.features.lookup import FeatureLookup
 from api.routers import codes, collections, common, features, geocoding
 from twin import __version__
+from twin.features.lookup import FeatureLookup
 from twin.settings import Settings
-from twin.store import is_postgis, migrate, open_store
+from twin.store import Store
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -23,12 +23,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        engine = open_store(settings.store)
-        migrate(engine)
-        app.state.engine = engine
-        # Item reads on the event loop (api.features.lookup): PostGIS has an async driver.
+        store = Store.open(settings.store)
+        store.migrate()
+        app.state.store = store
+        engine = app.state.engine = store.engine
+        # Item reads on the event loop (twin.features.lookup): PostGIS has an async driver.
         lookup = (await FeatureLookup.open(engine)
-                  if settings.api.fast_reads and is_postgis(engine) else None)
+                  if settings.api.fast_reads and store.postgis else None)
         app.state.lookup = lookup
         # The geocoder's index takes minutes at city scale: built behind the server, which
         # answers at once (the geocoding routes say 503 until the first index is ready).
@@ -42,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             addresses.close()
             if lookup is not None:
                 await lookup.close()
-            engine.dispose()
+            store.dispose()
 
     app = FastAPI(
         title=settings.api.title,
@@ -63,5 +64,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(geocoding.router)
     app.include_router(codes.router)
     if settings.api.fast_reads:
-        app.add_middleware(FastReads)
+        app.add_middleware(FastReads, routes=features.hot_routes())
     return app

@@ -9,11 +9,17 @@ from fastapi import Depends, Query, Request
 from sqlalchemy import Engine
 
 from twin.settings import Settings
+from twin.store import Store
+
+
+def get_store(request: Request) -> Store:
+    """The store, made once in the app lifespan."""
+    return request.app.state.store
 
 
 def get_engine(request: Request) -> Engine:
-    """The store's engine, made in the app lifespan."""
-    return request.app.state.engine
+    """The store's engine."""
+    return request.app.state.store.engine
 
 
 def get_settings(request: Request) -> Settings:
@@ -21,6 +27,7 @@ def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+StoreDep = Annotated[Store, Depends(get_store)]
 EngineDep = Annotated[Engine, Depends(get_engine)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 

@@ -3,14 +3,16 @@
 `GET /collections/{id}/items` and `GET /collections/{id}/items/{featureId}` as GeoJSON are
 what GIS clients call most. FastAPI spends more time matching ~30 routes and solving a
 route's dependencies than the store spends on a primary-key lookup (about 45 % of an
-item-by-id request under load). This middleware recognises those two requests, reads the
-same parameters the FastAPI routes declare and calls the same handlers
-(`api.features.items.read_items` / `read_item`), so there is one implementation of the
-answer. Anything else (HTML, another method, a value the routes would refuse with their
-own validation) goes on to FastAPI untouched; the routes stay the contract in OpenAPI.
+item-by-id request under load). This middleware finds those two requests in the table of
+items routes the features router declares (`api.routers.features.hot_routes`: one dict
+lookup by path), reads the very parameter models the routes declare (`ItemsParams`,
+`ItemParams`) and calls the same handlers (`api.features.items`), so there is one
+implementation of the answer. Anything else (HTML, another method, a value the parameter
+models refuse) goes on to FastAPI untouched, which answers it in its own words; the routes
+stay the contract in OpenAPI.
 
 On PostGIS an item read that writes no audit line goes on the event loop
-(`api.features.lookup`); everything else runs in the thread pool as the routes would.
+(`twin.features.lookup`); everything else runs in the thread pool as the routes would.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from functools import partial
 
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,18 +29,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api.auth import current_principal
 from api.dependencies import MediaType, negotiate
 from api.errors import problem_response, status_of
-from api.features.items import audits_reads, read_item, read_items
-from api.features.lookup import read_item_on_loop
-from api.features.params import ItemsParams
-from api.features.query import filterable
-from twin.layers import LAYERS
+from api.features.items import read_item, read_item_on_loop, read_items
+from api.routers.features import HotRoute
+from twin.features.params import ItemParams, ItemsParams
+from twin.features.service import audits_reads
 
-PREFIX = "/collections/"
-ITEMS_KEYS = ("limit", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang",
-              "filter-crs", "sortby", "properties", "cursor")
 Answer = Callable[[], Awaitable[Response]]
-FILTERABLE = {name: frozenset(c.name for c in layer.attribute_columns() if filterable(c))
-              for name, layer in LAYERS.items()}
 
 
 def _route_path(scope: Scope) -> str:
@@ -49,28 +46,28 @@ def _route_path(scope: Scope) -> str:
 class FastReads:
     """ASGI middleware: the GeoJSON items/item GETs straight to their handlers."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, routes: dict[str, HotRoute]) -> None:
+        """Answer the items routes in `routes` (by path) and their item routes."""
         self.app = app
+        self.routes = routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer a hot read here, or pass the request on."""
-        if scope["type"] != "http" or scope["method"] != "GET":
-            await self.app(scope, receive, send)
-            return
-        path = _route_path(scope)
-        if not path.startswith(PREFIX):
-            await self.app(scope, receive, send)
-            return
-        parts = path[len(PREFIX):].split("/")
-        if len(parts) not in (2, 3) or parts[0] not in LAYERS or parts[1] != "items" or (
-                len(parts) == 3 and not parts[2]):
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        answer = self._item(request, parts) if len(parts) == 3 else self._items(request, parts)
+        answer = None
+        if scope["type"] == "http" and scope["method"] == "GET":
+            path = _route_path(scope)
+            hot = self.routes.get(path)
+            if hot is not None:
+                answer = self._items(Request(scope, receive), hot)
+            else:
+                head, _, feature_id = path.rpartition("/")
+                hot = self.routes.get(head)
+                if hot is not None and feature_id:
+                    answer = self._item(Request(scope, receive), hot, feature_id)
         if answer is None:
             await self.app(scope, receive, send)
             return
+        request = Request(scope, receive)
         try:
             response = await answer()
         except Exception as exc:
@@ -88,42 +85,42 @@ class FastReads:
         media = negotiate(request, f)
         return None if media is MediaType.html else media
 
-    def _item(self, request: Request, parts: list[str]) -> Answer | None:
+    def _item(self, request: Request, hot: HotRoute, feature_id: str) -> Answer | None:
         media = self._media(request)
         if media is None:
             return None
-        query = request.query_params
+        try:
+            params = ItemParams.model_validate(request.query_params)
+        except ValidationError:
+            return None
         state = request.app.state
-        layer, feature_id = LAYERS[parts[0]], parts[2]
+        layer = hot.layer
 
         async def answer() -> Response:
             principal = current_principal(request)
             lookup = getattr(state, "lookup", None)
-            if lookup is not None and not audits_reads(layer, principal):
-                return await read_item_on_loop(request, lookup, state.engine, layer,
-                                               feature_id, principal, media)
-            return await run_in_threadpool(
-                read_item, request, state.engine, layer, feature_id, query.get("crs"),
-                query.get("properties"), principal, media)
+            if lookup is not None and not audits_reads(layer, principal.can("sensitive")):
+                return await read_item_on_loop(request, lookup, state.store, layer,
+                                               feature_id, params, principal, media)
+            return await run_in_threadpool(read_item, request, state.store, layer, feature_id,
+                                           params, principal, media)
 
         return answer
 
-    def _items(self, request: Request, parts: list[str]) -> Answer | None:
+    def _items(self, request: Request, hot: HotRoute) -> Answer | None:
         media = self._media(request)
         if media is None:
             return None
         query = request.query_params
-        limit = query.get("limit")
-        if limit is not None and not (limit.isascii() and limit.isdigit() and int(limit) >= 1):
+        try:
+            params = ItemsParams.of_query(query)
+        except ValidationError:
             return None  # FastAPI's own validation answers that
-        values = [query.get(k) for k in ITEMS_KEYS]
-        params = ItemsParams(int(limit) if limit is not None else None, *values[1:])
-        layer = LAYERS[parts[0]]
-        filters = {k: v for k, v in query.items() if k in FILTERABLE[layer.name]}
+        filters = {k: v for k, v in query.items() if k in hot.filters}
         state = request.app.state
 
         def answer() -> Response:
-            return read_items(request, state.engine, state.settings, layer, params, filters,
+            return read_items(request, state.store, state.settings, hot.layer, params, filters,
                               current_principal(request), media)
 
         return partial(run_in_threadpool, answer)

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import weakref
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
 
@@ -27,7 +26,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, text
 
 from twin.changes import VERSION_SQL, changed_ids
-from twin.store import is_postgis
+from twin.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -359,16 +358,6 @@ class BoxKeeper:
         return estimate is not None and self.min_rows <= float(estimate) <= MAX_ROWS
 
 
-_keepers: weakref.WeakKeyDictionary[Engine, BoxKeeper] = weakref.WeakKeyDictionary()
-_keepers_lock = threading.Lock()
-
-
 def keeper(engine: Engine, min_rows: int = MIN_ROWS) -> BoxKeeper | None:
-    """The box keeper of `engine` (None on SQLite, which keeps no change versions)."""
-    if not is_postgis(engine):
-        return None
-    found = _keepers.get(engine)
-    if found is None:
-        with _keepers_lock:
-            found = _keepers.setdefault(engine, BoxKeeper(engine, min_rows))
-    return found
+    """The box keeper of `engine`'s Store (None where the store keeps no change versions)."""
+    return Store.of(engine).box_keeper(min_rows)

@@ -8,8 +8,7 @@ batch lands whole or not at all.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from datetime import date, datetime
+from collections.abc import Sequence
 from typing import Any
 
 import shapely
@@ -17,7 +16,8 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Column, Connection, Table
 from sqlalchemy.exc import IntegrityError
 
-from twin.models import STORAGE_SRID
+from twin.dialects import StoreDialect
+from twin.store import Store
 
 _MULTI = {
     "MULTIPOLYGON": shapely.MultiPolygon,
@@ -72,57 +72,22 @@ def write_rows(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -
     defaults = {c.name: _default(c) for c in columns}
     names = [c.name for c in columns]
     matrix = [[_plain(row[n] if n in row else defaults[n]) for n in names] for row in rows]
+    dialect = Store.of(conn.engine).dialect
     if "geom" in names:
-        _encode_geometry(
-            matrix,
-            names.index("geom"),
-            _geometry_type(table) or "GEOMETRY",
-            postgis=conn.dialect.name == "postgresql",
-        )
+        _encode_geometry(matrix, names.index("geom"), _geometry_type(table) or "GEOMETRY",
+                         dialect)
     try:
-        if conn.dialect.name == "postgresql":
-            _copy(conn, table.name, names, matrix)
-        else:
-            _insert_sqlite(conn, table.name, names, matrix)
+        dialect.write_rows(conn, table, names, matrix)
     except conn.dialect.dbapi.IntegrityError as exc:  # type: ignore[union-attr]
         # The raw driver bypasses SQLAlchemy's wrapping; give callers the usual exception.
         raise IntegrityError(f"bulk insert into {table.name}", None, exc) from exc
     return len(rows)
 
 
-def _encode_geometry(matrix: list[list[Any]], at: int, column_type: str, *, postgis: bool) -> None:
-    """Replace shapely geometries in column `at` by WKB (SpatiaLite) or hex EWKB (PostGIS)."""
+def _encode_geometry(matrix: list[list[Any]], at: int, column_type: str,
+                     dialect: StoreDialect) -> None:
+    """Replace shapely geometries in column `at` by what the store's bulk writer sends."""
     present = [i for i, row in enumerate(matrix) if row[at] is not None]
     geoms = [promote(matrix[i][at], column_type) for i in present]
-    if postgis:
-        encoded = shapely.to_wkb(shapely.set_srid(geoms, STORAGE_SRID), hex=True, include_srid=True)
-    else:
-        encoded = shapely.to_wkb(geoms)
-    for i, value in zip(present, encoded, strict=True):
+    for i, value in zip(present, dialect.encode_geometries(geoms), strict=True):
         matrix[i][at] = value
-
-
-def _copy(conn: Connection, table: str, names: list[str], rows: Iterable[list[Any]]) -> None:
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:  # type: ignore[union-attr]
-        # PostGIS reads hex EWKB text as geometry input; everything else goes as text too.
-        with cur.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([_text(v) for v in row])
-
-
-def _text(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def _insert_sqlite(conn: Connection, table: str, names: list[str], rows: list[list[Any]]) -> None:
-    marks = [f"GeomFromWKB(?, {STORAGE_SRID})" if n == "geom" else "?" for n in names]
-    sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join(marks)})"
-    raw = conn.connection.driver_connection
-    cursor = raw.cursor()  # type: ignore[union-attr]
-    try:
-        cursor.executemany(sql, [[_text(v) for v in row] for row in rows])
-    finally:
-        cursor.close()

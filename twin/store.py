@@ -1,17 +1,23 @@
 """The store: one data model on SpatiaLite (embedded default) or PostGIS, through SQLAlchemy 2.
 
-`open_store(settings)` gives an engine with the spatial extension loaded; `migrate(engine)`
-brings the schema to the newest Alembic revision; `session(engine)` opens a unit of work.
+`Store.open(settings)` (once, in the app lifespan or a command) gives the store: its
+engine, with the spatial extension loaded, and its dialect (`twin.dialects`), which knows
+everything that differs between the two stores. `open_store(settings)` gives the engine
+alone; `migrate(engine)` brings the schema to the newest Alembic revision; `session(engine)`
+opens a unit of work.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from importlib import resources
+from typing import TYPE_CHECKING
 
 # shapely, pyproj and pyogrio bundle their own GEOS/PROJ/GDAL. SQLite loads SpatiaLite
 # with RTLD_GLOBAL, which puts Debian's GEOS/PROJ in the global symbol scope; a wheel
@@ -24,14 +30,18 @@ import shapely  # noqa: F401
 from alembic import command
 from alembic.config import Config
 from geoalchemy2.admin.dialects.sqlite import init_spatialite
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from twin.dialects import DIALECTS, StoreDialect
 from twin.errors import StoreError
 from twin.models import STORAGE_SRID
 from twin.settings import StoreSettings
+
+if TYPE_CHECKING:
+    from twin.boxes import BoxKeeper
 
 # SRIDs the embedded store must know; EPSG:4490 is the storage CRS, the rest are for
 # SpatiaLite-side transforms that clients may ask of the SQL directly.
@@ -104,9 +114,89 @@ def open_store(settings: StoreSettings | None = None) -> Engine:
     return engine
 
 
+class Store:
+    """One store: its engine and the dialect that knows how SQL differs on it.
+
+    Made once per engine (`Store.open`, `Store.of`); it also keeps what is kept per store,
+    such as the boxes of large layers (`box_keeper`).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        """The store behind `engine` (prefer `Store.of`, which makes one per engine)."""
+        self.engine = engine
+        self.dialect: StoreDialect = DIALECTS[engine.dialect.name]
+        self._keeper: BoxKeeper | None = None
+        self._lock = threading.Lock()
+
+    @classmethod
+    def open(cls, settings: StoreSettings | None = None) -> Store:
+        """The configured store (TWIN_DATABASE_URL by default)."""
+        return cls.of(open_store(settings))
+
+    @classmethod
+    def of(cls, engine: Engine) -> Store:
+        """The Store of `engine`: the same one while anything (the app, a command) holds it."""
+        found = _stores.get(id(engine))
+        if found is None or found.engine is not engine:
+            with _stores_lock:
+                found = _stores.get(id(engine))
+                if found is None or found.engine is not engine:
+                    found = _stores[id(engine)] = cls(engine)
+        return found
+
+    @property
+    def postgis(self) -> bool:
+        """True for the PostGIS store."""
+        return self.dialect.postgis
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads (no transaction round trips where the store allows),
+        with the session settings feature reads rely on, set once per pooled connection."""
+        conn = self.engine.connect()
+        try:
+            options = self.dialect.read_options()
+            if options:
+                conn = conn.execution_options(**options)
+            if not conn.info.get("reads_ready"):
+                self.dialect.prepare_reads(conn)
+                if conn.in_transaction():
+                    conn.commit()
+                conn.info["reads_ready"] = True
+            yield conn
+        finally:
+            conn.close()
+
+    def box_keeper(self, min_rows: int) -> BoxKeeper | None:
+        """The boxes of this store's large layers (`twin.boxes`); None where the store keeps
+        no change versions to know when boxes are stale."""
+        if not self.dialect.keeps_versions:
+            return None
+        if self._keeper is None:
+            from twin.boxes import BoxKeeper
+
+            with self._lock:
+                if self._keeper is None:
+                    self._keeper = BoxKeeper(self.engine, min_rows)
+        return self._keeper
+
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to `revision` (see `migrate`)."""
+        migrate(self.engine, revision)
+
+    def dispose(self) -> None:
+        """Close the engine's pooled connections."""
+        self.engine.dispose()
+
+
+# By engine id, weakly: a Store holds its engine, so an entry lives as long as its holder.
+_stores: weakref.WeakValueDictionary[int, Store] = weakref.WeakValueDictionary()
+_stores_lock = threading.Lock()
+
+
 def is_postgis(engine: Engine) -> bool:
-    """True for the PostGIS store."""
-    return engine.dialect.name == "postgresql"
+    """True for the PostGIS store (for code that has an engine, not yet its Store)."""
+    return Store.of(engine).postgis
 
 
 def _alembic_config(engine: Engine) -> Config:
@@ -121,8 +211,7 @@ def migrate(engine: Engine, revision: str = "head") -> None:
     config = _alembic_config(engine)
     try:
         with engine.begin() as connection:
-            if is_postgis(engine):
-                connection.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+            Store.of(engine).dialect.prepare_schema(connection)
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
     except OperationalError as exc:

@@ -19,7 +19,6 @@ from sqlalchemy.exc import IntegrityError
 from api.auth import Principal
 from api.errors import MethodNotAllowed
 from api.features.audit import record
-from api.features.counting import forget_counts
 from twin import models
 from twin.codes import registry
 from twin.codes.outside import check_uscc
@@ -27,6 +26,7 @@ from twin.codes.schemes import get_scheme
 from twin.coding.batch import footprint_keys
 from twin.crs import CrsRef, to_storage
 from twin.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
+from twin.features.counting import forget_counts
 from twin.layers import Layer
 from twin.models import STORAGE_SRID
 from twin.placement import PLACE_COLUMNS, PLACED_LAYERS, PlacementIndex

@@ -9,24 +9,29 @@ In a pygeoapi configuration::
         layer: buildings                               # a name from twin.layers.LAYERS
         storage_crs: http://www.opengis.net/def/crs/EPSG/0/4490
 
+The provider only translates: pygeoapi's arguments into the feature service's parameters
+(`twin.features.service`, the one the twin's own routes call), and its answer into the
+dicts pygeoapi wants. So filters, bbox, datetime, sorting, counting, the column schema and
+the property values are the twin's, whichever face serves them.
+
 Geometry is stored longitude first in CGCS2000. pygeoapi hands a provider bboxes and
 filter geometries in the storage CRS's *authority* axis order (latitude first for
-EPSG:4490) and asks it to transform from that order; this provider reads the declared
-storage CRS, swaps what comes in when it is latitude-first, and transforms from the real
-longitude-first storage, so coordinates come out right whatever `storage_crs` says.
-Sensitive fields are left out unless `include_sensitive: true` (pygeoapi knows no scopes);
-hidden fields (keyed hashes) are never served.
+EPSG:4490) and asks it to transform from that order; the declared storage CRS is what the
+service reads them in, and output is transformed from the real longitude-first storage, so
+coordinates come out right whatever `storage_crs` says. Sensitive fields are left out
+unless `include_sensitive: true` (pygeoapi knows no scopes); hidden fields (keyed hashes)
+are never served.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
+import orjson
 import pyproj
 import shapely
 from pygeoapi.provider.base import (
@@ -35,38 +40,28 @@ from pygeoapi.provider.base import (
     ProviderInvalidQueryError,
     ProviderItemNotFoundError,
 )
-from pygeofilter import values
-from pygeofilter.backends.evaluator import handle
-from pygeofilter.backends.sqlalchemy.evaluate import SQLAlchemyFilterEvaluator
-from shapely.geometry import mapping, shape
-from sqlalchemy import (
-    JSON,
-    ColumnElement,
-    Date,
-    DateTime,
-    Engine,
-    Float,
-    Integer,
-    and_,
-    func,
-    literal_column,
-    or_,
-    select,
-    text,
-    true,
-)
+from shapely.geometry import mapping
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
-from twin.errors import TwinError
+from twin.errors import NotFound, TwinError
+from twin.features.counting import count_matched
+from twin.features.geojson import geometry_texts
+from twin.features.params import ItemsParams, crs_or_default
+from twin.features.query import Cursor, FeatureQuery
+from twin.features.queryables import column_schema
+from twin.features.service import ItemShape, build_query, features_of, read_item_row, read_page
 from twin.layers import Layer, get_layer
 from twin.models import STORAGE_SRID
 from twin.settings import StoreSettings
-from twin.store import is_postgis, open_store
+from twin.store import Store, open_store
 
 LOGGER = logging.getLogger(__name__)
 
 CGCS2000 = pyproj.CRS.from_epsg(STORAGE_SRID)
-GEOMETRY_NAMES = ("geometry", "geom")
+# Geometry as the twin serves it (CGCS2000 lon/lat, the routes' precision), then
+# transformed here when pygeoapi asks (`crs_transform_spec`).
+AS_STORED = crs_or_default(None, "crs")
 
 
 @lru_cache(maxsize=8)
@@ -75,41 +70,14 @@ def engine_for(database_url: str) -> Engine:
     return open_store(StoreSettings(database_url=database_url))
 
 
-def _lat_first(crs_uri: str | None) -> bool:
-    if not crs_uri:
-        return False
-    crs = pyproj.CRS.from_user_input(crs_uri)
-    return bool(crs.axis_info) and crs.axis_info[0].direction.lower() == "north"
+@lru_cache(maxsize=8)
+def store_for(database_url: str) -> Store:
+    """The Store of that engine, made once."""
+    return Store.of(engine_for(database_url))
 
 
-def _swap_xy(geom: shapely.Geometry) -> shapely.Geometry:
-    return shapely.transform(geom, lambda xy: xy[:, ::-1])
-
-
-def _envelope(minx: float, miny: float, maxx: float, maxy: float) -> ColumnElement[Any]:
-    wkt = shapely.box(minx, miny, maxx, maxy).wkt
-    return func.ST_GeomFromText(wkt, STORAGE_SRID)
-
-
-class _StorageFilterEvaluator(SQLAlchemyFilterEvaluator):
-    """pygeofilter's SQLAlchemy evaluator, with geometries in the storage SRID and axis order."""
-
-    def __init__(self, field_mapping: dict[str, Any], lat_first: bool):
-        super().__init__(field_mapping, undefined_as_null=False)
-        self.lat_first = lat_first
-
-    def _storage(self, geom: shapely.Geometry) -> ColumnElement[Any]:
-        if self.lat_first:
-            geom = _swap_xy(geom)
-        return func.ST_GeomFromText(geom.wkt, STORAGE_SRID)
-
-    @handle(values.Geometry)
-    def geometry(self, node: Any) -> ColumnElement[Any]:
-        return self._storage(shape(node.__geo_interface__))
-
-    @handle(values.Envelope)
-    def envelope(self, node: Any) -> ColumnElement[Any]:
-        return self._storage(shapely.box(node.x1, node.y1, node.x2, node.y2))
+def _invalid(exc: TwinError) -> ProviderInvalidQueryError:
+    return ProviderInvalidQueryError(user_msg=str(exc))
 
 
 class TwinProvider(BaseProvider):
@@ -124,26 +92,25 @@ class TwinProvider(BaseProvider):
             raise ProviderConnectionError(str(exc)) from exc
         self.id_field: str = provider_def.get("id_field") or self.layer.id_column
         self.storage_crs = provider_def.get("storage_crs")
-        self._lat_first = _lat_first(self.storage_crs)
-        include_sensitive = bool(provider_def.get("include_sensitive", False))
-        self._columns = {
-            c.name: c for c in self.layer.attribute_columns(include_sensitive=include_sensitive)
-        }
-        if self.id_field not in self._columns:
+        self._may_see_sensitive = bool(provider_def.get("include_sensitive", False))
+        self._columns = {c.name: c for c in self.layer.attribute_columns(
+            include_sensitive=self._may_see_sensitive)}
+        if self.id_field != self.layer.id_column:
             raise ProviderConnectionError(
-                f"id_field {self.id_field!r} is not a served column of layer {self.layer.name!r}"
+                f"id_field {self.id_field!r}: layer {self.layer.name!r} is identified by "
+                f"{self.layer.id_column!r}"
             )
-        self._engine = engine_for(self.data)
-        self._postgis = is_postgis(self._engine)
+        self._store = store_for(self.data)
         self.get_fields()
 
     # -- description -------------------------------------------------------------------
 
-    def get_fields(self) -> dict[str, dict[str, str]]:
-        """JSON-schema type (and format) of every served property."""
+    def get_fields(self) -> dict[str, dict[str, Any]]:
+        """JSON-schema type (and format) of every served property, as the twin's
+        queryables describe them."""
         if not self._fields:
             for name, column in self._columns.items():
-                self._fields[name] = _json_schema_of(column.type)
+                self._fields[name] = column_schema(column)
         return self._fields
 
     # -- reading -----------------------------------------------------------------------
@@ -165,156 +132,91 @@ class TwinProvider(BaseProvider):
         **kwargs: Any,
     ) -> dict[str, Any]:
         """A page of features matching bbox, datetime, property and CQL2 filters."""
-        where = and_(
-            true(),
-            *self._property_clauses(properties or []),
-            *self._bbox_clauses(bbox or []),
-            *self._datetime_clauses(datetime_),
-            *self._filter_clauses(filterq),
-        )
-        count = select(func.count()).select_from(self.layer.table).where(where)
-        with self._connect() as conn:
-            matched = conn.execute(count).scalar_one()
-            collection: dict[str, Any] = {
-                "type": "FeatureCollection",
-                "features": [],
-                "numberMatched": matched,
-                "numberReturned": 0,
-            }
+        try:
+            query = self._query(offset, limit, bbox, datetime_, properties, sortby,
+                                select_properties, filterq)
+            collection: dict[str, Any] = {"type": "FeatureCollection", "features": []}
             if resulttype == "hits":
+                with self._store.reading() as conn:
+                    collection["numberMatched"] = count_matched(conn, self._store, query)
+                collection["numberReturned"] = 0
                 return collection
-            names = self._selected(select_properties)
-            stmt = (
-                self._select(names, skip_geometry)
-                .where(where)
-                .order_by(*self._order_by(sortby or []))
-                .offset(int(offset))
-                .limit(int(limit))
-            )
-            rows = conn.execute(stmt).all()
+            page, geometries = read_page(self._store, query, AS_STORED)
+        except TwinError as exc:
+            raise _invalid(exc) from exc
+        except DBAPIError as exc:
+            raise ProviderConnectionError(f"cannot read the twin store: {exc.orig}") from exc
         out = self._output_transform(crs_transform_spec)
-        collection["features"] = [self._feature(row, names, out) for row in rows]
-        collection["numberReturned"] = len(rows)
+        collection["features"] = self._features(page.rows, geometries, query.properties, out,
+                                                skip_geometry)
+        if page.matched is not None:
+            collection["numberMatched"] = page.matched
+        collection["numberReturned"] = len(page.rows)
         return collection
 
     def get(self, identifier: str, crs_transform_spec: Any = None, **kwargs: Any) -> dict:
         """One feature by its id (the layer's code)."""
-        names = list(self._columns)
-        stmt = self._select(names, False).where(self._columns[self.id_field] == identifier)
-        with self._connect() as conn:
-            row = conn.execute(stmt).first()
-        if row is None:
-            raise ProviderItemNotFoundError(
-                user_msg=f"no {self.layer.name} feature with {self.id_field} {identifier!r}"
-            )
-        return self._feature(row, names, self._output_transform(crs_transform_spec))
-
-    # -- SQL pieces --------------------------------------------------------------------
-
-    def _connect(self) -> Any:
+        shape = ItemShape(self.layer, AS_STORED, tuple(self._columns))
         try:
-            return self._engine.connect()
+            row = read_item_row(self._store, shape, identifier)
         except DBAPIError as exc:
-            raise ProviderConnectionError(f"cannot reach the twin store: {exc.orig}") from exc
+            raise ProviderConnectionError(f"cannot read the twin store: {exc.orig}") from exc
+        if row is None:
+            raise ProviderItemNotFoundError(user_msg=str(NotFound(
+                f"no {self.layer.name} feature with {self.id_field} {identifier!r}")))
+        geometries = geometry_texts([row], AS_STORED, True)
+        return self._features([row], geometries, shape.properties,
+                              self._output_transform(crs_transform_spec), False)[0]
 
-    def _column(self, name: str, what: str) -> Any:
-        if name in GEOMETRY_NAMES:
-            return self.layer.geometry_column
-        try:
-            return self._columns[name]
-        except KeyError:
+    # -- pygeoapi's arguments as the service's parameters -------------------------------
+
+    def _query(self, offset: int, limit: int, bbox: Sequence[float] | None,
+               datetime_: str | None, properties: Sequence[tuple[str, Any]] | None,
+               sortby: Sequence[dict[str, str]] | None,
+               select_properties: Sequence[str] | None, filterq: Any) -> FeatureQuery:
+        chosen = list(select_properties or self._columns)
+        unknown = [name for name in chosen if name not in self._columns]
+        if unknown:
             raise ProviderInvalidQueryError(
-                user_msg=f"{what}: {self.layer.name} has no property {name!r}; "
-                f"properties are {', '.join(self._columns)}"
-            ) from None
-
-    def _selected(self, select_properties: Sequence[str] | None) -> list[str]:
-        names = list(select_properties or self._columns)
-        for name in names:
-            self._column(name, "properties")
-        if self.id_field not in names:
-            names.insert(0, self.id_field)
-        return names
-
-    def _select(self, names: list[str], skip_geometry: bool) -> Any:
-        columns: list[Any] = [self._columns[n] for n in names]
-        if not skip_geometry:
-            columns.append(func.ST_AsBinary(self.layer.geometry_column).label("__wkb"))
-        return select(*columns)
-
-    def _property_clauses(self, properties: Sequence[tuple[str, Any]]) -> list[Any]:
-        return [self._column(name, "property filter") == value for name, value in properties]
-
-    def _bbox_clauses(self, bbox: Sequence[float]) -> list[Any]:
-        if not bbox:
-            return []
-        if len(bbox) not in (4, 6):
-            raise ProviderInvalidQueryError(user_msg=f"bbox needs 4 or 6 numbers, got {bbox!r}")
-        half = len(bbox) // 2
-        x0, y0, x1, y1 = (*bbox[:2], *bbox[half:half + 2])
-        if self._lat_first:  # pygeoapi gives the bbox in EPSG:4490's lat/lon order
-            x0, y0, x1, y1 = y0, x0, y1, x1
-        geom = self.layer.geometry_column
-        env = _envelope(x0, y0, x1, y1)
-        clauses: list[Any] = [func.ST_Intersects(geom, env)]
-        if not self._postgis:
-            # SpatiaLite does not use its R*Tree by itself: ask the index for candidate rows.
-            index = f"idx_{self.layer.table.name}_geom"
-            clauses.insert(0, literal_column(f"{self.layer.table.name}.rowid").in_(
-                select(literal_column("pkid")).select_from(text(index)).where(
-                    text("xmin <= :x1 AND xmax >= :x0 AND ymin <= :y1 AND ymax >= :y0")
-                    .bindparams(x0=x0, y0=y0, x1=x1, y1=y1)
-                )
-            ))
-        return clauses
-
-    def _datetime_clauses(self, datetime_: str | None) -> list[Any]:
-        if datetime_ in (None, "", "../.."):
-            return []
-        if self.layer.temporal is None:
-            raise ProviderInvalidQueryError(
-                user_msg=f"{self.layer.name} has no time; datetime does not apply"
-            )
-        start_name, end_name = self.layer.temporal
-        start_col = self.layer.table.c[start_name]
-        end_col = self.layer.table.c[end_name] if end_name else start_col
-        begin, _, end = str(datetime_).partition("/")
-        if not _:
-            end = begin
-        clauses = []
-        if end not in ("", ".."):
-            clauses.append(start_col <= _parse_date(end))
-        if begin not in ("", ".."):
-            clauses.append(or_(end_col.is_(None), end_col >= _parse_date(begin)))
-        return clauses
-
-    def _filter_clauses(self, filterq: Any) -> list[Any]:
-        if filterq is None:
-            return []
-        mapping_ = dict(self._columns)
-        for name in GEOMETRY_NAMES:
-            mapping_[name] = self.layer.geometry_column
-        try:
-            return [_StorageFilterEvaluator(mapping_, self._lat_first).evaluate(filterq)]
-        except KeyError as exc:
-            raise ProviderInvalidQueryError(
-                user_msg=f"filter names {exc.args[0]!r}, neither a property of {self.layer.name} "
-                f"nor a supported function; queryables are {', '.join(self._columns)}"
-            ) from None
-
-    def _order_by(self, sortby: Sequence[dict[str, str]]) -> list[Any]:
-        keys = []
-        for item in sortby:
-            column = self._column(item["property"], "sortby")
-            keys.append(column.desc() if item.get("order") == "-" else column.asc())
-        primary = list(self.layer.table.primary_key.columns)
-        return keys + [c.asc() for c in primary]
+                user_msg=f"properties: {self.layer.name} serves no property {unknown[0]!r}")
+        params = ItemsParams.of_query({
+            "bbox": ",".join(map(str, bbox)) if bbox else None,
+            "bbox-crs": self.storage_crs if bbox else None,
+            "datetime": None if datetime_ in (None, "", "../..") else str(datetime_),
+            "filter-crs": self.storage_crs,
+            "sortby": ",".join(("-" if s.get("order") == "-" else "") + s["property"]
+                               for s in sortby or []) or None,
+            "properties": ",".join(chosen),
+        })
+        query = build_query(self._store, self.layer, params,
+                            {name: str(value) for name, value in properties or []},
+                            limit=max(int(limit), 1),
+                            may_see_sensitive=self._may_see_sensitive, filter_node=filterq)
+        if offset:
+            query.cursor = Cursor(offset=int(offset))
+        return query
 
     # -- output ------------------------------------------------------------------------
 
-    def _output_transform(self, spec: Any) -> Callable[[shapely.Geometry], shapely.Geometry]:
+    def _features(self, rows: list[Any], geometries: list[bytes],
+                  properties: Sequence[str] | None,
+                  out: Callable[[shapely.Geometry], shapely.Geometry] | None,
+                  skip_geometry: bool) -> list[dict[str, Any]]:
+        """The service's own Features, geometry transformed as pygeoapi asks."""
+        features = [orjson.loads(text) for text in features_of(
+            rows, geometries, self.layer, properties, self._may_see_sensitive)]
+        for feature in features:
+            if skip_geometry:
+                feature["geometry"] = None
+            elif out is not None and feature["geometry"] is not None:
+                geom = shapely.from_geojson(orjson.dumps(feature["geometry"]))
+                feature["geometry"] = mapping(out(geom))
+        return features
+
+    def _output_transform(self, spec: Any
+                          ) -> Callable[[shapely.Geometry], shapely.Geometry] | None:
         if spec is None:
-            return lambda g: g
+            return None
         target = pyproj.CRS.from_wkt(spec.target_crs_wkt)
         transformer = _transformer(target.to_wkt())
 
@@ -323,22 +225,6 @@ class TwinProvider(BaseProvider):
             return shapely.transform(geom, lambda xy: _apply(transformer, xy[:, ::-1]))
 
         return to_target
-
-    def _feature(
-        self, row: Any, names: list[str], out: Callable[[shapely.Geometry], shapely.Geometry]
-    ) -> dict[str, Any]:
-        values_ = row._mapping
-        props = {n: _jsonable(values_[n]) for n in names if n != self.id_field}
-        wkb = values_.get("__wkb")
-        geometry = None
-        if wkb is not None:
-            geometry = mapping(out(shapely.from_wkb(bytes(wkb))))
-        return {
-            "type": "Feature",
-            "id": values_[self.id_field],
-            "geometry": geometry,
-            "properties": props,
-        }
 
 
 @lru_cache(maxsize=32)
@@ -349,34 +235,3 @@ def _transformer(target_wkt: str) -> pyproj.Transformer:
 def _apply(transformer: pyproj.Transformer, xy: Any) -> Any:
     a, b = transformer.transform(xy[:, 0], xy[:, 1])
     return np.column_stack([a, b])
-
-
-def _parse_date(value: str) -> dt.date | dt.datetime:
-    try:
-        if "T" in value:
-            return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ProviderInvalidQueryError(
-            user_msg=f"datetime {value!r} is not an RFC 3339 date or date-time"
-        ) from None
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.date | dt.datetime):
-        return value.isoformat()
-    return value
-
-
-def _json_schema_of(column_type: Any) -> dict[str, str]:
-    if isinstance(column_type, Integer):
-        return {"type": "integer"}
-    if isinstance(column_type, Float):
-        return {"type": "number"}
-    if isinstance(column_type, DateTime):
-        return {"type": "string", "format": "date-time"}
-    if isinstance(column_type, Date):
-        return {"type": "string", "format": "date"}
-    if isinstance(column_type, JSON):
-        return {"type": "object"}
-    return {"type": "string"}

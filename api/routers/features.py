@@ -8,24 +8,25 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
+from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import PrincipalDep
 from api.conformance import declare
-from api.dependencies import EngineDep, MediaType, MediaTypeDep, SettingsDep
+from api.dependencies import MediaType, MediaTypeDep, SettingsDep, StoreDep
 from api.features import edit
 from api.features.items import read_item, read_items
-from api.features.params import ItemsParams, crs_or_default, items_params
-from api.features.query import filterable
-from api.features.queryables import queryables_document
 from api.html import render
 from api.links import base_url
 from twin.crs import CrsRef, supported_crs_uris
+from twin.features.params import ItemParams, ItemsParams, crs_or_default
+from twin.features.query import filterable
+from twin.features.queryables import queryables_document
 from twin.layers import LAYERS, Layer, get_layer
+from twin.store import Store
 
 router = APIRouter(tags=["Features"])
 
@@ -59,7 +60,8 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
 ]
 
-ParamsDep = Annotated[ItemsParams, Depends(items_params)]
+ParamsDep = Annotated[ItemsParams, Query()]
+ItemParamsDep = Annotated[ItemParams, Query()]
 FEATURE_BODY = {"requestBody": {"required": True, "content": {
     media: {"schema": {"$ref": "https://geojson.org/schema/Feature.json"}}
     for media in ("application/geo+json", "application/json")}}}
@@ -76,15 +78,31 @@ CREATE_NOTES = (" A building posted without properties.code gets a code issued (
 FILTER_PREFIX = "p_"
 
 
+class HotRoute(NamedTuple):
+    """A layer's items route, which the lean read path (`api.fast_reads`) may answer: its
+    layer and the property filters it declares. Its item route is the same path + /{id}."""
+
+    layer: Layer
+    filters: frozenset[str]
+
+
+_hot: dict[str, HotRoute] = {}
+
+
+def hot_routes() -> dict[str, HotRoute]:
+    """The items routes by path, as declared below."""
+    return dict(_hot)
+
+
 def _items_endpoint(layer: Layer) -> Callable[..., Response]:
     """GET items of one layer, with a query parameter per filterable property."""
     columns = [c for c in layer.attribute_columns() if filterable(c)]
 
-    def endpoint(request: Request, engine: EngineDep, settings: SettingsDep,
+    def endpoint(request: Request, store: StoreDep, settings: SettingsDep,
                  media: MediaTypeDep, principal: PrincipalDep, params: ParamsDep,
                  **filters: str | None) -> Response:
         values = {k[len(FILTER_PREFIX):]: v for k, v in filters.items() if v is not None}
-        return read_items(request, engine, settings, layer, params, values, principal, media)
+        return read_items(request, store, settings, layer, params, values, principal, media)
 
     base = [p for p in inspect.signature(endpoint).parameters.values()
             if p.kind is not inspect.Parameter.VAR_KEYWORD]
@@ -104,19 +122,18 @@ def _items_endpoint(layer: Layer) -> Callable[..., Response]:
 
 
 def _item_endpoint(layer: Layer) -> Callable[..., Response]:
-    def endpoint(
-        request: Request, featureId: str, engine: EngineDep,  # noqa: N803
-        media: MediaTypeDep, principal: PrincipalDep,
-        crs: Annotated[str | None, Query(description="CRS of the response geometry")] = None,
-        properties: Annotated[str | None, Query(description="Properties to return")] = None,
-    ) -> Response:
-        return read_item(request, engine, layer, featureId, crs, properties, principal, media)
+    def endpoint(request: Request, featureId: str, store: StoreDep,  # noqa: N803
+                 media: MediaTypeDep, principal: PrincipalDep, params: ItemParamsDep
+                 ) -> Response:
+        return read_item(request, store, layer, featureId, params, principal, media)
 
     endpoint.__name__ = f"item_{layer.name}"
     return endpoint
 
 
 for _layer in LAYERS.values():
+    _hot[f"/collections/{_layer.name}/items"] = HotRoute(_layer, frozenset(
+        c.name for c in _layer.attribute_columns() if filterable(c)))
     router.add_api_route(
         f"/collections/{_layer.name}/items", _items_endpoint(_layer), methods=["GET"],
         operation_id=f"getFeatures_{_layer.name}", summary=f"Features of {_layer.title}",
@@ -172,7 +189,7 @@ def _item_url(request: Request, layer: Layer, code: str) -> str:
 @router.post("/collections/{collectionId}/items", operation_id="createFeature",
              summary="Add a feature (write scope)", status_code=201,
              description=WRITE_HEADERS + CREATE_NOTES, openapi_extra=FEATURE_BODY)
-async def create_feature(request: Request, collectionId: str, engine: EngineDep,  # noqa: N803
+async def create_feature(request: Request, collectionId: str, store: StoreDep,  # noqa: N803
                          principal: PrincipalDep) -> Response:
     """Create a feature from a GeoJSON Feature; answers 201 with its Location and ETag."""
     principal.require("write")
@@ -180,26 +197,26 @@ async def create_feature(request: Request, collectionId: str, engine: EngineDep,
     edit.writable(layer)
     body = edit.parse_body(await request.body())
     crs = _content_crs(request)
-    code = await run_in_threadpool(edit.create, engine, layer, body, crs, principal)
+    code = await run_in_threadpool(edit.create, store.engine, layer, body, crs, principal)
     _edited(request, layer)
-    response = await run_in_threadpool(read_item, request, engine, layer, code, None, None,
+    response = await run_in_threadpool(read_item, request, store, layer, code, ItemParams(),
                                        principal, MediaType.geojson)
     response.status_code = 201
     response.headers["Location"] = _item_url(request, layer, code)
     return response
 
 
-async def _change(request: Request, collection_id: str, feature_id: str, engine: Any,
+async def _change(request: Request, collection_id: str, feature_id: str, store: Store,
                   principal: Any, *, partial: bool) -> Response:
     principal.require("write")
     layer = get_layer(collection_id)
     edit.writable(layer)
     body = edit.parse_body(await request.body(), patch=partial)
     crs = _content_crs(request)
-    await run_in_threadpool(edit.change, engine, layer, feature_id, body, crs,
+    await run_in_threadpool(edit.change, store.engine, layer, feature_id, body, crs,
                             request.headers.get("if-match"), principal, partial=partial)
     _edited(request, layer)
-    return await run_in_threadpool(read_item, request, engine, layer, feature_id, None, None,
+    return await run_in_threadpool(read_item, request, store, layer, feature_id, ItemParams(),
                                    principal, MediaType.geojson)
 
 
@@ -207,29 +224,29 @@ async def _change(request: Request, collection_id: str, feature_id: str, engine:
             summary="Replace a feature (write scope, If-Match)", description=WRITE_HEADERS,
             openapi_extra=FEATURE_BODY)
 async def replace_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
-                          engine: EngineDep, principal: PrincipalDep) -> Response:
+                          store: StoreDep, principal: PrincipalDep) -> Response:
     """Replace a feature's properties and geometry; its code stays."""
-    return await _change(request, collectionId, featureId, engine, principal, partial=False)
+    return await _change(request, collectionId, featureId, store, principal, partial=False)
 
 
 @router.patch("/collections/{collectionId}/items/{featureId}", operation_id="updateFeature",
               summary="Update part of a feature (write scope, If-Match)",
               description=WRITE_HEADERS, openapi_extra=PATCH_BODY)
 async def update_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
-                         engine: EngineDep, principal: PrincipalDep) -> Response:
+                         store: StoreDep, principal: PrincipalDep) -> Response:
     """Merge the given properties (and geometry, if any) into a feature."""
-    return await _change(request, collectionId, featureId, engine, principal, partial=True)
+    return await _change(request, collectionId, featureId, store, principal, partial=True)
 
 
 @router.delete("/collections/{collectionId}/items/{featureId}", operation_id="deleteFeature",
                summary="Retire a feature (write scope, If-Match)", status_code=204,
                description=WRITE_HEADERS)
 def delete_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
-                   engine: EngineDep, principal: PrincipalDep) -> Response:
+                   store: StoreDep, principal: PrincipalDep) -> Response:
     """Retire the feature (a building is demolished); it is never erased."""
     principal.require("write")
     layer = get_layer(collectionId)
-    edit.retire(engine, layer, featureId, request.headers.get("if-match"), principal)
+    edit.retire(store.engine, layer, featureId, request.headers.get("if-match"), principal)
     _edited(request, layer)
     return Response(status_code=204)
 

@@ -6,13 +6,12 @@ import time
 
 from sqlalchemy import func, literal_column, select
 
-from api.features import counting, query
-from api.features.counting import budgeted_count, forget_counts
-from api.features.items import reading
-from api.features.paging import fetch_page
-from api.features.query import FeatureQuery
+from twin.features import counting, query
+from twin.features.counting import budgeted_count, forget_counts
+from twin.features.paging import fetch_page
+from twin.features.query import FeatureQuery
 from twin.layers import LAYERS
-from twin.store import is_postgis
+from twin.store import Store, is_postgis
 
 HOUSES = LAYERS["houses"]
 
@@ -24,10 +23,10 @@ def columns(engine, q):
 
 def test_cheap_counts_are_exact(sample_engine):
     q = FeatureQuery(layer=HOUSES, limit=5, equals={"floor": "3层"})
-    with reading(sample_engine) as conn:
+    with Store.of(sample_engine).reading() as conn:
         expected = conn.execute(select(func.count()).select_from(HOUSES.table).where(
             HOUSES.table.c.floor == "3层")).scalar()
-        assert budgeted_count(conn, sample_engine, q) == expected > 0
+        assert budgeted_count(conn, Store.of(sample_engine), q) == expected > 0
 
 
 def test_a_count_over_budget_is_left_out_and_remembered(sample_engine):
@@ -36,9 +35,9 @@ def test_a_count_over_budget_is_left_out_and_remembered(sample_engine):
     else:
         slow = literal_column("1 = 1")  # SpatiaLite has no budget: it always counts
     q = FeatureQuery(layer=HOUSES, limit=5, condition=slow)
-    with reading(sample_engine) as conn:
+    with Store.of(sample_engine).reading() as conn:
         started = time.perf_counter()
-        first = budgeted_count(conn, sample_engine, q)
+        first = budgeted_count(conn, Store.of(sample_engine), q)
         spent = time.perf_counter() - started
         if not is_postgis(sample_engine):
             assert first == conn.execute(select(func.count()).select_from(HOUSES.table)).scalar()
@@ -47,9 +46,9 @@ def test_a_count_over_budget_is_left_out_and_remembered(sample_engine):
         assert spent < 1.0  # cancelled at COUNT_BUDGET_MS, not after the whole scan
         assert conn.exec_driver_sql("SHOW statement_timeout").scalar() == "0"
         started = time.perf_counter()
-        assert budgeted_count(conn, sample_engine, q) is None
+        assert budgeted_count(conn, Store.of(sample_engine), q) is None
         assert time.perf_counter() - started < counting.COUNT_BUDGET_MS / 1000
-        page = fetch_page(conn, sample_engine, q, columns(sample_engine, q))
+        page = fetch_page(conn, Store.of(sample_engine), q, columns(sample_engine, q))
         assert page.matched is None and len(page.rows) == 5 and page.has_next
     forget_counts(sample_engine, HOUSES)
     assert not [k for k in counting._counts if k[0] == str(sample_engine.url)]

@@ -17,11 +17,12 @@ from starlette.responses import PlainTextResponse
 
 from api import create_app
 from api.fast_reads import FastReads
-from api.features.items import ItemShape
-from api.features.lookup import FeatureLookup
+from api.routers.features import hot_routes
 from tests.conftest import settings_for
 from tests.features.conftest import SENSITIVE
 from twin.crs import CRS84_URI, parse_crs
+from twin.features.lookup import FeatureLookup
+from twin.features.service import ItemShape
 from twin.layers import LAYERS
 from twin.models import AuditEntry
 from twin.store import is_postgis
@@ -128,7 +129,7 @@ def test_the_fast_path_answers_without_the_routes(sample_engine):
     async def teapot(scope: Any, receive: Any, send: Any) -> None:
         await PlainTextResponse("no route here", status_code=418)(scope, receive, send)
 
-    fast = FastReads(teapot)
+    fast = FastReads(teapot, hot_routes())
 
     async def outer(scope: Any, receive: Any, send: Any) -> None:
         scope["app"] = real  # what Starlette sets before its middleware runs

@@ -8,7 +8,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from api.features.cql import standard_json, standard_text
+from twin.features.cql import standard_json, standard_text
 
 from .conftest import everything
 

@@ -8,7 +8,6 @@ from typing import Any
 from sqlalchemy import (
     ColumnElement,
     Connection,
-    Engine,
     Float,
     Integer,
     Select,
@@ -18,16 +17,16 @@ from sqlalchemy import (
     select,
 )
 
-from api.features.box_pages import box_page, served
-from api.features.counting import (
+from twin.boxes import BoxKeeper
+from twin.features.box_pages import box_page, served
+from twin.features.counting import (
     budgeted_count,
     count_matched,
     estimated_bbox_rows,
     guessed_bbox_rows,
 )
-from api.features.query import Cursor, FeatureQuery, Page, row_key, where_clauses
-from twin.boxes import BoxKeeper
-from twin.store import is_postgis
+from twin.features.query import Cursor, FeatureQuery, Page, row_key, where_clauses
+from twin.store import Store
 
 # Below this many matches PostGIS is steered to the spatial/attribute index and a top-N
 # sort; above it, walking the primary key in order is the cheaper plan.
@@ -52,11 +51,11 @@ def _order(q: FeatureQuery, ordering_steer: bool, reverse: bool) -> list[ColumnE
     return terms
 
 
-def page_statement(engine: Engine, q: FeatureQuery, cols: Sequence[ColumnElement[Any]],
+def page_statement(store: Store, q: FeatureQuery, cols: Sequence[ColumnElement[Any]],
                    matched: int | None) -> tuple[Select[Any], int, bool]:
     """The page query, its offset and whether rows come back reversed (prev pages)."""
-    clauses = where_clauses(engine, q)
-    steer = (is_postgis(engine) and bool(clauses) and matched is not None
+    clauses = where_clauses(store, q)
+    steer = (store.dialect.estimates_rows and bool(clauses) and matched is not None
              and matched < SMALL_MATCH and "id" in q.layer.table.c)
     reverse = False
     offset = 0
@@ -72,7 +71,7 @@ def page_statement(engine: Engine, q: FeatureQuery, cols: Sequence[ColumnElement
     return stmt, offset, reverse
 
 
-def single_scan_statement(engine: Engine, q: FeatureQuery, cols: Sequence[ColumnElement[Any]],
+def single_scan_statement(store: Store, q: FeatureQuery, cols: Sequence[ColumnElement[Any]],
                           limit: Any = None) -> tuple[Select[Any], int, bool]:
     """Count and page from one pass over the spatial index.
 
@@ -82,11 +81,11 @@ def single_scan_statement(engine: Engine, q: FeatureQuery, cols: Sequence[Column
     t = q.layer.table
     sort_cols = [t.c[k.name] for k in q.sortby]
     key = row_key(q.layer)
-    hits = (select(key.label("_key"), *sort_cols).where(*where_clauses(engine, q))
+    hits = (select(key.label("_key"), *sort_cols).where(*where_clauses(store, q))
             .cte("hits").prefix_with("MATERIALIZED"))
     h = hits.c
     reverse = q.keyset and q.cursor.before is not None
-    offset = 0 if q.keyset else (q.cursor.offset or 0)
+    offset = q.cursor.offset or 0
     inner = select(h._key)
     if q.keyset and q.cursor.after is not None:
         inner = inner.where(h._key > q.cursor.after)
@@ -107,19 +106,19 @@ def single_scan_statement(engine: Engine, q: FeatureQuery, cols: Sequence[Column
     return stmt, offset, reverse
 
 
-def _few_in_bbox(conn: Connection, engine: Engine, q: FeatureQuery) -> bool:
+def _few_in_bbox(conn: Connection, store: Store, q: FeatureQuery) -> bool:
     """Whether the bbox holds few enough rows for the single scan (PostGIS).
 
     The in-process guess from the layer's extent settles clear cases; rows are rarely
     spread evenly, so only a guess far from SMALL_MATCH is trusted without asking the
     store's statistics (a round trip).
     """
-    guess = guessed_bbox_rows(conn, engine, q)
+    guess = guessed_bbox_rows(conn, store, q)
     if guess is not None and guess <= SMALL_MATCH / SKEW:
         return True
     if guess is not None and guess >= SMALL_MATCH * SKEW:
         return False
-    return estimated_bbox_rows(conn, engine, q) <= SMALL_MATCH
+    return estimated_bbox_rows(conn, store, q) <= SMALL_MATCH
 
 
 # The bbox single scan of a bare bbox query (what map clients send), built once per layer,
@@ -131,16 +130,16 @@ _bbox_scans: dict[tuple[Any, ...], tuple[Select[Any], bool]] = {}
 
 def _bare_bbox(q: FeatureQuery) -> bool:
     return (q.bbox is not None and q.interval is None and not q.equals
-            and q.condition is None and q.keyset)
+            and q.condition is None and q.keyset and not q.cursor.offset)
 
 
-def _bbox_scan(engine: Engine, q: FeatureQuery, cols: Sequence[ColumnElement[Any]]
+def _bbox_scan(store: Store, q: FeatureQuery, cols: Sequence[ColumnElement[Any]]
                ) -> tuple[Select[Any], dict[str, Any], int, bool]:
     """single_scan_statement of a bare bbox query, from the kept statements."""
     assert q.bbox is not None
     direction = ("after" if q.cursor.after is not None
                  else "before" if q.cursor.before is not None else "")
-    key = (engine.dialect.name, q.layer.name, tuple(cols), direction)
+    key = (store.dialect.name, q.layer.name, tuple(cols), direction)
     kept = _bbox_scans.get(key)
     if kept is None:
         # Bound parameters stand where the values go, so one statement serves every bbox.
@@ -151,7 +150,7 @@ def _bbox_scan(engine: Engine, q: FeatureQuery, cols: Sequence[ColumnElement[Any
             cursor=Cursor(after=key_value if direction == "after" else None,
                           before=key_value if direction == "before" else None),
         )
-        stmt, _, reverse = single_scan_statement(engine, shape, cols,
+        stmt, _, reverse = single_scan_statement(store, shape, cols,
                                                  limit=bindparam("page_limit", type_=Integer))
         kept = _bbox_scans.setdefault(key, (stmt, reverse))
     values: dict[str, Any] = dict(zip(BBOX_VALUES, q.bbox, strict=True))
@@ -161,12 +160,12 @@ def _bbox_scan(engine: Engine, q: FeatureQuery, cols: Sequence[ColumnElement[Any
     return kept[0], values, 0, kept[1]
 
 
-def fetch_page(conn: Connection, engine: Engine, q: FeatureQuery,
+def fetch_page(conn: Connection, store: Store, q: FeatureQuery,
                cols: Sequence[ColumnElement[Any]], keeper: BoxKeeper | None = None) -> Page:
     """One page of rows (limit + 1 read to know whether a next page exists).
 
     With the layer's boxes kept in memory, a bare bbox or whole-layer listing is read
-    from them (`api.features.box_pages`). Otherwise a bbox query counts and pages in one
+    from them (`twin.features.box_pages`). Otherwise a bbox query counts and pages in one
     pass over the spatial index; other queries count first, and the count picks the
     plan of the page on PostGIS.
     """
@@ -175,18 +174,18 @@ def fetch_page(conn: Connection, engine: Engine, q: FeatureQuery,
         if kept is not None:
             return kept
     single = q.bbox is not None and (
-        not is_postgis(engine) or _few_in_bbox(conn, engine, q))
+        not store.dialect.estimates_rows or _few_in_bbox(conn, store, q))
     if single:
         values: dict[str, Any] = {}
         if _bare_bbox(q):
-            stmt, values, offset, reverse = _bbox_scan(engine, q, cols)
+            stmt, values, offset, reverse = _bbox_scan(store, q, cols)
         else:
-            stmt, offset, reverse = single_scan_statement(engine, q, cols)
+            stmt, offset, reverse = single_scan_statement(store, q, cols)
         rows = list(conn.execute(stmt, values).all())
-        matched = rows[0]._matched if rows else count_matched(conn, engine, q)
+        matched = rows[0]._matched if rows else count_matched(conn, store, q)
     else:
-        matched = budgeted_count(conn, engine, q)
-        stmt, offset, reverse = page_statement(engine, q, cols, matched)
+        matched = budgeted_count(conn, store, q)
+        stmt, offset, reverse = page_statement(store, q, cols, matched)
         rows = list(conn.execute(stmt).all())
     more = len(rows) > q.limit
     rows = rows[: q.limit]

@@ -10,13 +10,13 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-import orjson
 from sqlalchemy import Connection, Engine, Select, column, func, literal_column, select, table
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
-from api.features.query import BBox, FeatureQuery, envelope, where_clauses
+from twin.dialects import PostGIS
+from twin.features.query import BBox, FeatureQuery, where_clauses
 from twin.layers import Layer
-from twin.store import is_postgis
+from twin.store import Store
 
 # How long PostGIS may spend counting numberMatched before the page goes without it.
 COUNT_BUDGET_MS = 300
@@ -46,8 +46,8 @@ def _literal_sql(engine: Engine, stmt: Select[Any]) -> str | None:
         return None
 
 
-def _count_statement(engine: Engine, q: FeatureQuery) -> Select[Any]:
-    return select(func.count()).select_from(q.layer.table).where(*where_clauses(engine, q))
+def _count_statement(store: Store, q: FeatureQuery) -> Select[Any]:
+    return select(func.count()).select_from(q.layer.table).where(*where_clauses(store, q))
 
 
 def _remember(key: tuple[str, str, str] | None, count: int | None) -> int | None:
@@ -67,52 +67,27 @@ def _recall(key: tuple[str, str, str] | None) -> tuple[bool, int | None]:
     return False, None
 
 
-def budgeted_count(conn: Connection, engine: Engine, q: FeatureQuery) -> int | None:
+def budgeted_count(conn: Connection, store: Store, q: FeatureQuery) -> int | None:
     """numberMatched if the store can count it within COUNT_BUDGET_MS, else None.
 
     A filter no index serves (say `use = 'office'` over a million buildings) costs a scan
     of the whole table to count; the page itself needs only its first rows. The standard
     lets a server leave numberMatched out, which beats making every page wait.
     """
-    stmt = _count_statement(engine, q)
+    engine = store.engine
+    stmt = _count_statement(store, q)
     sql = _literal_sql(engine, stmt)
     key = (str(engine.url), q.layer.name, sql) if sql is not None else None
     known, count = _recall(key)
     if known:
         return count
     started = time.perf_counter()
-    if not is_postgis(engine):
-        count = int(conn.execute(stmt).scalar_one())
-    else:
-        count = _count_within_budget(conn, stmt)
-        if count is None:
-            return _remember(key, None)
+    count = store.dialect.budgeted_count(conn, stmt, COUNT_BUDGET_MS)
+    if count is None:
+        return _remember(key, None)
     # Only costly counts are kept: a cheap one is simply counted again, always fresh.
     if (time.perf_counter() - started) * 1000 >= COUNT_MEMO_MIN_MS:
         _remember(key, count)
-    return count
-
-
-def _count_within_budget(conn: Connection, stmt: Select[Any]) -> int | None:
-    """Run a PostGIS count under a statement timeout; None when it runs out."""
-    autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
-    # In autocommit (api.features.items.reading) a cancelled count leaves no transaction
-    # to roll back; inside a transaction a savepoint keeps the transaction usable.
-    savepoint = None if autocommit else conn.begin_nested()
-    scope = "" if autocommit else "LOCAL "
-    conn.exec_driver_sql(f"SET {scope}statement_timeout = {COUNT_BUDGET_MS}")
-    try:
-        count: int | None = int(conn.execute(stmt).scalar_one())
-    except OperationalError as exc:
-        if "statement timeout" not in str(exc.orig):
-            raise
-        count = None
-        if savepoint is not None:
-            savepoint.rollback()
-            return None
-    conn.exec_driver_sql(f"SET {scope}statement_timeout = 0")
-    if savepoint is not None:
-        savepoint.commit()
     return count
 
 
@@ -121,9 +96,9 @@ SHAPE_TTL = 60.0
 _shapes: dict[tuple[str, str], tuple[float, float, BBox | None]] = {}
 
 
-def _layer_shape(conn: Connection, engine: Engine, layer: Layer) -> tuple[float, BBox | None]:
+def _layer_shape(conn: Connection, store: Store, layer: Layer) -> tuple[float, BBox | None]:
     """The layer's row count and extent as PostGIS's statistics know them (kept a while)."""
-    key = (str(engine.url), layer.name)
+    key = (str(store.engine.url), layer.name)
     kept = _shapes.get(key)
     if kept is not None and time.monotonic() - kept[0] < SHAPE_TTL:
         return kept[1], kept[2]
@@ -144,11 +119,11 @@ def _layer_shape(conn: Connection, engine: Engine, layer: Layer) -> tuple[float,
     return rows, extent
 
 
-def guessed_bbox_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float | None:
+def guessed_bbox_rows(conn: Connection, store: Store, q: FeatureQuery) -> float | None:
     """Rows in the bbox if the layer's rows were spread evenly over its extent; None
     before the table's first ANALYZE. No round trip while the layer's shape is kept."""
     assert q.bbox is not None
-    rows, extent = _layer_shape(conn, engine, q.layer)
+    rows, extent = _layer_shape(conn, store, q.layer)
     if rows < 0 or extent is None:
         return None
     x0, y0, x1, y1 = extent
@@ -160,38 +135,36 @@ def guessed_bbox_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> floa
     return rows * overlap / area
 
 
-def estimated_bbox_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float:
+def estimated_bbox_rows(conn: Connection, store: Store, q: FeatureQuery) -> float:
     """PostGIS's guess of how many rows the bbox holds, from the column's statistics.
 
     Cheaper and closer than the plan of the whole query; before the table's first ANALYZE
     there are no statistics, and the plan's guess is used instead.
     """
     if q.bbox is None:
-        return estimated_rows(conn, engine, q)
+        return estimated_rows(conn, store, q)
     name = q.layer.table.name
     try:
         guess = conn.execute(
             select(func._postgis_selectivity(func.to_regclass(name), "geom",
-                                             envelope(engine, q.bbox))
+                                             store.dialect.envelope(q.bbox))
                    * literal_column("reltuples"))
             .select_from(table("pg_class", column("oid"), column("reltuples")))
             .where(literal_column("oid") == func.to_regclass(name))
         ).scalar()
     except DBAPIError:
-        return estimated_rows(conn, engine, q)
+        return estimated_rows(conn, store, q)
     return float("inf") if guess is None else max(float(guess), 0.0)
 
 
-def estimated_rows(conn: Connection, engine: Engine, q: FeatureQuery) -> float:
+def estimated_rows(conn: Connection, store: Store, q: FeatureQuery) -> float:
     """The PostGIS planner's guess of how many rows the filters select (no rows read)."""
-    sql = _literal_sql(engine, select(literal_column("1")).select_from(q.layer.table)
-                       .where(*where_clauses(engine, q)))
-    if sql is None:
-        return float("inf")
-    plan = conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {sql}").scalar_one()
-    return float((plan if isinstance(plan, list) else orjson.loads(plan))[0]["Plan"]["Plan Rows"])
+    dialect = store.dialect
+    assert isinstance(dialect, PostGIS), "only PostGIS plans pages by estimates"
+    return dialect.planned_rows(conn, select(literal_column("1")).select_from(q.layer.table)
+                                .where(*where_clauses(store, q)))
 
 
-def count_matched(conn: Connection, engine: Engine, q: FeatureQuery) -> int:
+def count_matched(conn: Connection, store: Store, q: FeatureQuery) -> int:
     """numberMatched, exact and unbudgeted."""
-    return int(conn.execute(_count_statement(engine, q)).scalar_one())
+    return int(conn.execute(_count_statement(store, q)).scalar_one())

@@ -1,8 +1,7 @@
 """What selects features: the query of one items request and its WHERE terms.
 
 Both stores get the same SQLAlchemy expressions except where the spatial index is
-reached differently: PostGIS uses `&&` on the GiST index, SpatiaLite needs its R*Tree
-(`idx_<table>_geom`) asked explicitly through a rowid subquery.
+reached differently, which the store's dialect says (`twin.dialects`).
 """
 
 from __future__ import annotations
@@ -19,24 +18,15 @@ from sqlalchemy import (
     JSON,
     Column,
     ColumnElement,
-    Engine,
     Float,
     Integer,
-    and_,
-    column,
     func,
-    literal_column,
-    or_,
-    select,
-    table,
 )
-from sqlalchemy.sql.functions import Function
 
-from api.features.temporal import Interval, datetime_clause, parse_instant
 from twin.errors import InvalidInput
+from twin.features.temporal import Interval, datetime_clause, parse_instant
 from twin.layers import LAYERS, Layer
-from twin.models import STORAGE_SRID
-from twin.store import is_postgis
+from twin.store import Store
 
 BBox = tuple[float, float, float, float]
 
@@ -121,56 +111,9 @@ def row_key(layer: Layer) -> Column:
     return t.c.id if "id" in t.c else t.c[layer.id_column]
 
 
-def envelope(engine: Engine, bbox: BBox) -> ColumnElement[Any]:
-    """A CGCS2000 rectangle on either store."""
-    maker = func.ST_MakeEnvelope if is_postgis(engine) else func.BuildMbr
-    return maker(*bbox, STORAGE_SRID)
-
-
-def _rtree(layer: Layer) -> Any:
-    return table(f"idx_{layer.table.name}_geom", column("pkid"), column("xmin"),
-                 column("xmax"), column("ymin"), column("ymax"))
-
-
-def _rowid(layer: Layer) -> ColumnElement[Any]:
-    t = layer.table
-    return t.c.id if "id" in t.c else literal_column(f"{t.name}.rowid")
-
-
-def rtree_prefilter(layer: Layer, bbox: BBox) -> ColumnElement[bool]:
-    """SpatiaLite: the rows whose boxes overlap `bbox`, read from the layer's R*Tree."""
-    rtree = _rtree(layer)
-    minx, miny, maxx, maxy = bbox
-    hits = select(rtree.c.pkid).where(
-        rtree.c.xmin <= maxx, rtree.c.xmax >= minx, rtree.c.ymin <= maxy, rtree.c.ymax >= miny
-    )
-    return _rowid(layer).in_(hits)
-
-
-def rtree_inside(layer: Layer, bbox: BBox) -> ColumnElement[bool]:
-    """SpatiaLite: the rows whose boxes lie inside `bbox` (so they surely intersect it)."""
-    rtree = _rtree(layer)
-    minx, miny, maxx, maxy = bbox
-    inside = select(rtree.c.pkid).where(
-        rtree.c.xmin >= minx, rtree.c.xmax <= maxx, rtree.c.ymin >= miny, rtree.c.ymax <= maxy
-    )
-    return _rowid(layer).in_(inside)
-
-
-def bbox_clause(engine: Engine, layer: Layer, bbox: BBox) -> ColumnElement[bool]:
-    """Features that intersect `bbox` (CGCS2000 lon/lat), through the spatial index.
-
-    A feature whose own box lies inside the rectangle intersects it for sure, so only the
-    features on the edge pay for the exact test: PostGIS reads the box from the geometry's
-    header (`@`), SpatiaLite from its R*Tree (whose single-precision boxes are rounded
-    outwards, so "inside" stays true). Either halves the time of testing every candidate.
-    """
-    geom, box = layer.geometry_column, envelope(engine, bbox)
-    if is_postgis(engine):
-        return and_(geom.op("&&")(box),
-                    or_(geom.op("@")(box), Function("_ST_Intersects", geom, box)))
-    return and_(rtree_prefilter(layer, bbox),
-                or_(rtree_inside(layer, bbox), func.ST_Intersects(geom, box) == 1))
+def bbox_clause(store: Store, layer: Layer, bbox: BBox) -> ColumnElement[bool]:
+    """Features that intersect `bbox` (CGCS2000 lon/lat), through the spatial index."""
+    return store.dialect.bbox_filter(layer.table, layer.geometry_column, bbox)
 
 
 def coerce(col: Column, text: str) -> Any:
@@ -209,14 +152,15 @@ def numeric(col: Column) -> bool:
     return isinstance(col.type, Integer | Float)
 
 
-def where_clauses(engine: Engine, q: FeatureQuery) -> list[ColumnElement[bool]]:
+def where_clauses(store: Store, q: FeatureQuery) -> list[ColumnElement[bool]]:
     """The WHERE terms common to the count and the page."""
     t = q.layer.table
     clauses: list[ColumnElement[bool]] = []
     if q.bbox is not None:
-        clauses.append(bbox_clause(engine, q.layer, q.bbox))
+        clauses.append(bbox_clause(store, q.layer, q.bbox))
     if q.interval is not None:
-        clauses.append(datetime_clause(q.layer, q.interval, sqlite=not is_postgis(engine)))
+        clauses.append(datetime_clause(q.layer, q.interval,
+                                       naive_utc=store.dialect.naive_times))
     clauses.extend(t.c[name] == value for name, value in q.equals.items())
     if q.condition is not None:
         clauses.append(q.condition)

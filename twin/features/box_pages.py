@@ -38,8 +38,8 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.sql.functions import Function
 from sqlalchemy.types import Text
 
-from api.features.query import FeatureQuery, Page
 from twin.boxes import BoxKeeper
+from twin.features.query import FeatureQuery, Page
 from twin.layers import LAYERS
 from twin.models import STORAGE_SRID
 
@@ -59,7 +59,8 @@ BBOX_VALUES = ("minx", "miny", "maxx", "maxy")
 def served(q: FeatureQuery) -> bool:
     """Whether the kept boxes can answer `q`: id-ordered pages, no filter but a bbox."""
     return (q.interval is None and not q.equals and q.condition is None and q.keyset
-            and "id" in q.layer.table.c and q.layer.geometry_column.name == "geom")
+            and not q.cursor.offset and "id" in q.layer.table.c
+            and q.layer.geometry_column.name == "geom")
 
 
 @lru_cache(maxsize=256)

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Column, Date, DateTime, Float, Integer, String
+from sqlalchemy import JSON, Column, Date, DateTime, Float, Integer, String
 
-from api.features.params import queryable_columns
+from twin.features.params import queryable_columns
 from twin.layers import Layer
 
 GEOMETRY_SCHEMA = "https://geojson.org/schema/{kind}.json"
 
 
 def column_schema(col: Column) -> dict[str, Any]:
-    """JSON Schema of one column."""
+    """JSON Schema of one column, as every face describes it."""
     schema: dict[str, Any] = {"title": col.name}
-    if isinstance(col.type, Integer):
+    if isinstance(col.type, JSON):
+        # Served as the JSON value it holds, never as text: a list or an object, as the
+        # column's default makes it.
+        empty = col.default.arg(None) if col.default is not None else {}  # type: ignore[attr-defined]
+        schema["type"] = "array" if isinstance(empty, list) else "object"
+    elif isinstance(col.type, Integer):
         schema["type"] = "integer"
     elif isinstance(col.type, Float):
         schema["type"] = "number"

@@ -21,10 +21,11 @@ from pygeofilter.parsers.cql2_json import parse as parse_json
 from pygeofilter.parsers.cql2_text import parse as parse_text
 from sqlalchemy import Column, ColumnElement, Date, DateTime, and_, func, literal, not_, or_
 
-from api.features.query import coerce, filterable, rtree_prefilter
-from api.features.temporal import bind_instant
 from twin.crs import CrsRef, parse_crs, to_storage
+from twin.dialects import StoreDialect
 from twin.errors import InvalidInput
+from twin.features.query import coerce, filterable
+from twin.features.temporal import bind_instant
 from twin.layers import Layer
 from twin.models import STORAGE_SRID
 
@@ -153,7 +154,7 @@ class FilterCompiler:
     layer: Layer
     queryables: dict[str, Column]
     filter_crs: CrsRef
-    postgis: bool
+    dialect: StoreDialect
 
     def compile(self, node: ast.Node) -> ColumnElement[bool]:
         """The SQL condition for `node`."""
@@ -257,7 +258,7 @@ class FilterCompiler:
         if isinstance(node, str):
             node = coerce(col, node)
         if isinstance(node, date) and isinstance(col.type, Date | DateTime):
-            return bind_instant(col, node, end=False, sqlite=not self.postgis)
+            return bind_instant(col, node, end=False, naive_utc=self.dialect.naive_times)
         return node
 
     # -- spatial ------------------------------------------------------------------
@@ -294,12 +295,12 @@ class FilterCompiler:
         stored = to_storage(shapely.from_wkb(shapely.to_wkb(shape)), ref)
         literal_geom = func.ST_GeomFromText(shapely.to_wkt(stored), STORAGE_SRID)
         hit = _SPATIAL_SQL[op](self.layer.geometry_column, literal_geom)
-        if self.postgis:
-            return hit == True  # noqa: E712
-        clause = hit == 1
+        clause = self.dialect.spatial_true(hit)
         if op != "DISJOINT":
             minx, miny, maxx, maxy = shapely.bounds(stored).tolist()
-            clause = and_(rtree_prefilter(self.layer, (minx, miny, maxx, maxy)), clause)
+            prefilter = self.dialect.index_prefilter(self.layer.table, (minx, miny, maxx, maxy))
+            if prefilter is not None:
+                clause = and_(prefilter, clause)
         return clause
 
     # -- temporal -----------------------------------------------------------------
@@ -309,12 +310,12 @@ class FilterCompiler:
             raise _bad("temporal operators compare a date or date-time property with a "
                        "TIMESTAMP, DATE or INTERVAL", repr(node.lhs))
         rhs = node.rhs
-        sqlite = not self.postgis
+        naive = self.dialect.naive_times
         if isinstance(rhs, values.Interval):
-            start = bind_instant(col, _instant(rhs.start), end=False, sqlite=sqlite)
-            end = bind_instant(col, _instant(rhs.end), end=True, sqlite=sqlite)
+            start = bind_instant(col, _instant(rhs.start), end=False, naive_utc=naive)
+            end = bind_instant(col, _instant(rhs.end), end=True, naive_utc=naive)
         elif isinstance(rhs, date):
-            start = end = bind_instant(col, rhs, end=False, sqlite=sqlite)
+            start = end = bind_instant(col, rhs, end=False, naive_utc=naive)
         else:
             raise _bad(f"cannot compare {col.name} in time with {rhs!r}", repr(rhs))
         op = node.op.name
@@ -343,8 +344,8 @@ def _instant(value: Any) -> date:
 
 
 def compile_filter(layer: Layer, queryables: dict[str, Column], text: str, lang: str | None,
-                   filter_crs: CrsRef, postgis: bool) -> ColumnElement[bool]:
+                   filter_crs: CrsRef, dialect: StoreDialect) -> ColumnElement[bool]:
     """Parse and compile a filter parameter."""
     node = parse_filter(text, lang)
-    return FilterCompiler(layer, queryables, filter_crs, postgis).compile(node)
+    return FilterCompiler(layer, queryables, filter_crs, dialect).compile(node)
 

@@ -1,16 +1,21 @@
-"""Query parameters of the items routes, declared once and parsed into domain values."""
+"""The parameters of an items or item read, declared once, and their parsing into domain values.
+
+`ItemsParams` and `ItemParams` are what every face reads: the FastAPI routes declare them
+as their query parameters (their OpenAPI says what each means), the lean read path and the
+pygeoapi provider build them from what they were given.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Any
 
-from fastapi import Query
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Column
 
-from api.features.query import BBox, SortKey, filterable
 from twin.crs import CRS84_URI, CrsRef, bbox_to_storage, parse_crs
 from twin.errors import InvalidInput
+from twin.features.query import BBox, SortKey, filterable
 from twin.layers import Layer
 
 # Every parameter name an items request may carry besides the layer's property filters.
@@ -21,49 +26,41 @@ COMMON = frozenset({
 ITEM_PARAMS = frozenset({"f", "crs", "properties"})
 
 
-@dataclass
-class ItemsParams:
-    """The standard parameters of GET /collections/{id}/items."""
+class ItemsParams(BaseModel):
+    """The standard parameters of GET /collections/{id}/items (by their query names)."""
 
-    limit: int | None
-    bbox: str | None
-    bbox_crs: str | None
-    datetime: str | None
-    crs: str | None
-    filter: str | None
-    filter_lang: str | None
-    filter_crs: str | None
-    sortby: str | None
-    properties: str | None
-    cursor: str | None
+    model_config = ConfigDict(populate_by_name=True, frozen=True)
+
+    limit: int | None = Field(default=None, ge=1, description="Features per page (clamped to the "
+                              "server maximum)")
+    bbox: str | None = Field(default=None, description="minx,miny,maxx,maxy (6 numbers for 3D) in "
+                             "bbox-crs (CRS84 by default)")
+    bbox_crs: str | None = Field(default=None, alias="bbox-crs", description="CRS of bbox")
+    datetime: str | None = Field(default=None, description="Instant or interval (a/b, ../b, a/..)")
+    crs: str | None = Field(default=None, description="CRS of the response geometry")
+    filter: str | None = Field(default=None, description="CQL2 filter")
+    filter_lang: str | None = Field(default=None, alias="filter-lang",
+                                    description="cql2-text (default) or cql2-json")
+    filter_crs: str | None = Field(default=None, alias="filter-crs",
+                                   description="CRS of geometry literals in filter")
+    sortby: str | None = Field(default=None, description="Comma-separated properties, - for "
+                               "descending: -height,code")
+    properties: str | None = Field(default=None, description="Comma-separated properties to return")
+    cursor: str | None = Field(default=None, description="Opaque paging token from a next/prev link")
+
+    @classmethod
+    def of_query(cls, query: Mapping[str, Any]) -> ItemsParams:
+        """The parameters in a request's query (other names are left to the caller)."""
+        return cls.model_validate(query)
 
 
-def items_params(
-    limit: Annotated[int | None, Query(ge=1, description="Features per page (clamped to "
-                                       "the server maximum)")] = None,
-    bbox: Annotated[str | None, Query(description="minx,miny,maxx,maxy (6 numbers for 3D) in "
-                                      "bbox-crs (CRS84 by default)")] = None,
-    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="CRS of bbox")] = None,
-    datetime: Annotated[str | None, Query(description="Instant or interval (a/b, ../b, a/..)"
-                                          )] = None,
-    crs: Annotated[str | None, Query(description="CRS of the response geometry")] = None,
-    filter: Annotated[str | None, Query(description="CQL2 filter")] = None,  # noqa: A002
-    filter_lang: Annotated[str | None, Query(alias="filter-lang",
-                                             description="cql2-text (default) or cql2-json"
-                                             )] = None,
-    filter_crs: Annotated[str | None, Query(alias="filter-crs",
-                                            description="CRS of geometry literals in filter"
-                                            )] = None,
-    sortby: Annotated[str | None, Query(description="Comma-separated properties, - for "
-                                        "descending: -height,code")] = None,
-    properties: Annotated[str | None, Query(description="Comma-separated properties to "
-                                            "return")] = None,
-    cursor: Annotated[str | None, Query(description="Opaque paging token from a next/prev "
-                                        "link")] = None,
-) -> ItemsParams:
-    """FastAPI dependency gathering the standard items parameters."""
-    return ItemsParams(limit, bbox, bbox_crs, datetime, crs, filter, filter_lang, filter_crs,
-                       sortby, properties, cursor)
+class ItemParams(BaseModel):
+    """The parameters of GET /collections/{id}/items/{featureId}."""
+
+    model_config = ConfigDict(frozen=True)
+
+    crs: str | None = Field(default=None, description="CRS of the response geometry")
+    properties: str | None = Field(default=None, description="Properties to return")
 
 
 def reject_unknown(names: list[str], allowed: frozenset[str] | set[str]) -> None:

@@ -65,16 +65,16 @@ def _as_datetime(value: Instant, end_of_day: bool) -> datetime:
 
 
 def bind_instant(column: Column | ColumnElement, value: Instant, *, end: bool,
-                 sqlite: bool) -> Instant:
+                 naive_utc: bool) -> Instant:
     """`value` as the column's type wants it (a date for DATE columns, UTC for times)."""
     if isinstance(column.type, Date):
         return value.date() if isinstance(value, datetime) else value
     moment = _as_datetime(value, end).astimezone(UTC)
     # SQLite keeps CURRENT_TIMESTAMP as naive UTC text; compare like with like.
-    return moment.replace(tzinfo=None) if sqlite else moment
+    return moment.replace(tzinfo=None) if naive_utc else moment
 
 
-def datetime_clause(layer: Layer, interval: Interval, *, sqlite: bool) -> ColumnElement[bool]:
+def datetime_clause(layer: Layer, interval: Interval, *, naive_utc: bool) -> ColumnElement[bool]:
     """Features whose instant or validity period meets `interval`.
 
     Layers with a temporal pair (start, end) match when their period overlaps; others
@@ -90,8 +90,8 @@ def datetime_clause(layer: Layer, interval: Interval, *, sqlite: bool) -> Column
     clauses: list[ColumnElement[bool]] = []
     if interval.end is not None:
         clauses.append(start_col <= bind_instant(start_col, interval.end, end=True,
-                                                 sqlite=sqlite))
+                                                 naive_utc=naive_utc))
     if interval.start is not None:
-        bound = bind_instant(end_col, interval.start, end=False, sqlite=sqlite)
+        bound = bind_instant(end_col, interval.start, end=False, naive_utc=naive_utc)
         clauses.append(or_(end_col.is_(None), end_col >= bound) if end_name else end_col >= bound)
     return and_(*clauses)

@@ -3,8 +3,8 @@
 An item-by-id read is a primary-key lookup PostGIS answers in a fraction of a millisecond;
 the way there cost more: a hop to the thread pool, a pooled SQLAlchemy connection switched
 to autocommit and back, the statement's cache lookup and result processing. Here the same
-statement the generic path runs (`api.features.items.item_statement`) is compiled once per
-shape and executed through an async psycopg pool, prepared on each connection at first
+statement the generic path runs (`twin.features.service.item_statement`) is compiled once
+per shape and executed through an async psycopg pool, prepared on each connection at first
 use. Everything before and after the read (checks, 304, links, masking, the bytes) is the
 generic path's own code, so both answer alike.
 
@@ -22,13 +22,8 @@ from psycopg.rows import RowMaker
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
-from starlette.requests import Request
-from starlette.responses import Response
 
-from api.auth import Principal
-from api.dependencies import MediaType
-from api.features.items import ItemShape, item_answer, item_shape, item_statement
-from twin.layers import Layer
+from twin.features.service import ItemShape, item_statement
 
 # Connections of the read pool: about one per request the event loop interleaves.
 POOL_MIN = 1
@@ -78,7 +73,7 @@ def compiled_lookup(dialect: Dialect, shape_key: tuple[str, bool, tuple[str, ...
 
 
 async def _ready(conn: Any) -> None:
-    # Same session settings as api.features.items.prepare: short queries, no JIT.
+    # Same session settings as the store's reads (twin.dialects.PostGIS): no JIT.
     await conn.execute("SET jit = off")
 
 
@@ -113,16 +108,3 @@ class FeatureLookup:
             await cursor.execute(lookup.sql, {**lookup.fixed, "feature_id": feature_id},
                                  prepare=True)
             return await cursor.fetchone()
-
-
-async def read_item_on_loop(request: Request, lookup: FeatureLookup, engine: Engine,
-                            layer: Layer, feature_id: str, principal: Principal,
-                            media: MediaType) -> Response:
-    """GET /collections/{id}/items/{featureId} as `read_item` answers it, read on the loop.
-
-    Not for audited reads (`api.features.items.audits_reads`).
-    """
-    query = request.query_params
-    shape = item_shape(request, layer, query.get("crs"), query.get("properties"), principal)
-    row = await lookup.row(shape, feature_id)
-    return item_answer(request, engine, shape, feature_id, row, principal, media)

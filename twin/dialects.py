@@ -1,0 +1,284 @@
+"""What differs between the two stores, in one place: a strategy per dialect.
+
+The data model and almost every statement are the same on SpatiaLite and PostGIS. The few
+things that are not (how a rectangle reaches the spatial index, how many values an IN-list
+takes, how rows are written in bulk, whether counts can be budgeted or guessed, how a
+reading connection is set up) are methods of `SpatiaLite` and `PostGIS`, so code above the
+store asks the `Store` (`twin.store`) instead of testing which store it is on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+import orjson
+import shapely
+from sqlalchemy import (
+    ARRAY,
+    Column,
+    ColumnElement,
+    Connection,
+    Select,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    column,
+    func,
+    insert,
+    literal_column,
+    or_,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.sql.functions import Function
+from sqlalchemy.types import TypeEngine
+
+from twin.models import STORAGE_SRID
+
+BBox = tuple[float, float, float, float]
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+class StoreDialect:
+    """The operations whose SQL differs between the stores."""
+
+    name: ClassVar[str]
+    postgis: ClassVar[bool]
+    # The store keeps per-layer change versions (migration 0003) and can be asked for them.
+    keeps_versions: ClassVar[bool]
+    # The store can guess row counts (planner statistics) cheaply enough to pick plans.
+    estimates_rows: ClassVar[bool]
+    # Times written by the store come back naive (they are UTC).
+    naive_times: ClassVar[bool]
+    # Values per IN-list statement.
+    in_list_size: ClassVar[int]
+
+    def envelope(self, bbox: BBox) -> ColumnElement[Any]:
+        """A CGCS2000 rectangle."""
+        raise NotImplementedError
+
+    def bbox_filter(self, table_: Table, geom: Column, bbox: BBox) -> ColumnElement[bool]:
+        """Rows of `table_` whose `geom` intersects `bbox`, through the spatial index."""
+        raise NotImplementedError
+
+    def index_prefilter(self, table_: Table, bbox: BBox) -> ColumnElement[bool] | None:
+        """A condition the spatial index answers for rows whose boxes meet `bbox`, where
+        the store does not use its index by itself (None: it does)."""
+        raise NotImplementedError
+
+    def spatial_true(self, predicate: ColumnElement[Any]) -> ColumnElement[bool]:
+        """A spatial predicate's result as a WHERE condition."""
+        raise NotImplementedError
+
+    def in_lists(self, col: Any, values: Sequence[Any], type_: TypeEngine[Any]
+                 ) -> Iterator[ColumnElement[bool]]:
+        """Conditions `col IN values`, one per chunk the store takes in one statement."""
+        raise NotImplementedError
+
+    def prepare_reads(self, conn: Connection) -> None:
+        """Session settings feature reads rely on, once per pooled connection."""
+        raise NotImplementedError
+
+    def read_options(self) -> dict[str, Any]:
+        """Execution options of a connection that only reads."""
+        return {}
+
+    def budgeted_count(self, conn: Connection, stmt: Select[Any], budget_ms: int) -> int | None:
+        """The count `stmt` selects, or None when the store cannot give it within budget."""
+        return int(conn.execute(stmt).scalar_one())
+
+    def write_rows(self, conn: Connection, table_: Table, names: list[str],
+                   matrix: list[list[Any]]) -> None:
+        """Insert rows (values in `names` order, geometries encoded) fast."""
+        raise NotImplementedError
+
+    def encode_geometries(self, geoms: list[Any]) -> Iterable[Any]:
+        """Geometries as the bulk writer sends them."""
+        raise NotImplementedError
+
+    def prepare_schema(self, conn: Connection) -> None:
+        """What must exist before the migrations run."""
+
+
+def _rtree(table_: Table) -> Any:
+    # The R*Tree SpatiaLite keeps beside every spatial table, named after table and column.
+    return table(f"idx_{table_.name}_geom", column("pkid"), column("xmin"), column("xmax"),
+                 column("ymin"), column("ymax"))
+
+
+def _rowid(table_: Table) -> ColumnElement[Any]:
+    return table_.c.id if "id" in table_.c else literal_column(f"{table_.name}.rowid")
+
+
+class SpatiaLite(StoreDialect):
+    """The embedded store: SQLite + SpatiaLite."""
+
+    name = "spatialite"
+    postgis = False
+    keeps_versions = False
+    estimates_rows = False
+    naive_times = True
+    # SQLite takes 32,766 host parameters per statement; keep well below.
+    in_list_size = 30_000
+
+    def envelope(self, bbox: BBox) -> ColumnElement[Any]:  # noqa: D102
+        return func.BuildMbr(*bbox, STORAGE_SRID)
+
+    def _rtree_where(self, table_: Table, bbox: BBox, *, inside: bool) -> ColumnElement[bool]:
+        rtree = _rtree(table_)
+        minx, miny, maxx, maxy = bbox
+        if inside:
+            terms = (rtree.c.xmin >= minx, rtree.c.xmax <= maxx, rtree.c.ymin >= miny,
+                     rtree.c.ymax <= maxy)
+        else:
+            terms = (rtree.c.xmin <= maxx, rtree.c.xmax >= minx, rtree.c.ymin <= maxy,
+                     rtree.c.ymax >= miny)
+        return _rowid(table_).in_(select(rtree.c.pkid).where(*terms))
+
+    def index_prefilter(self, table_: Table, bbox: BBox) -> ColumnElement[bool]:  # noqa: D102
+        return self._rtree_where(table_, bbox, inside=False)
+
+    def bbox_filter(self, table_: Table, geom: Column, bbox: BBox) -> ColumnElement[bool]:
+        """R*Tree candidates; those whose (outward-rounded) boxes lie inside the rectangle
+        match for sure, only the rest pay for the exact test."""
+        return and_(self._rtree_where(table_, bbox, inside=False),
+                    or_(self._rtree_where(table_, bbox, inside=True),
+                        func.ST_Intersects(geom, self.envelope(bbox)) == 1))
+
+    def spatial_true(self, predicate: ColumnElement[Any]) -> ColumnElement[bool]:  # noqa: D102
+        return predicate == 1
+
+    def in_lists(self, col: Any, values: Sequence[Any], type_: TypeEngine[Any]
+                 ) -> Iterator[ColumnElement[bool]]:
+        """Plain IN-lists, as many as the parameter limit needs."""
+        for at in range(0, len(values), self.in_list_size):
+            yield col.in_(list(values[at:at + self.in_list_size]))
+
+    def prepare_reads(self, conn: Connection) -> None:  # noqa: D102
+        # SQLite's LIKE ignores ASCII case by default; CQL2 LIKE is case-sensitive.
+        conn.execute(text("PRAGMA case_sensitive_like = ON"))
+
+    def encode_geometries(self, geoms: list[Any]) -> Iterable[Any]:  # noqa: D102
+        return shapely.to_wkb(geoms)
+
+    def write_rows(self, conn: Connection, table_: Table, names: list[str],
+                   matrix: list[list[Any]]) -> None:
+        """One prepared INSERT run over every row (the raw driver: no per-row overhead)."""
+        values = {n: (func.GeomFromWKB(bindparam(n), literal_column(str(STORAGE_SRID)))
+                      if n == "geom" else bindparam(n)) for n in names}
+        compiled = insert(table_).values(values).compile(dialect=conn.dialect)
+        order = [names.index(n) for n in compiled.positiontup or ()]
+        raw = conn.connection.driver_connection
+        cursor = raw.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.executemany(str(compiled), [[_text(row[i]) for i in order] for row in matrix])
+        finally:
+            cursor.close()
+
+
+class PostGIS(StoreDialect):
+    """The production store: PostgreSQL + PostGIS."""
+
+    name = "postgis"
+    postgis = True
+    keeps_versions = True
+    estimates_rows = True
+    naive_times = False
+    in_list_size = 50_000
+
+    def envelope(self, bbox: BBox) -> ColumnElement[Any]:  # noqa: D102
+        return func.ST_MakeEnvelope(*bbox, STORAGE_SRID)
+
+    def index_prefilter(self, table_: Table, bbox: BBox) -> None:  # noqa: D102
+        return None
+
+    def bbox_filter(self, table_: Table, geom: Column, bbox: BBox) -> ColumnElement[bool]:
+        """`&&` on the GiST index; a feature whose own box (in the geometry's header) lies
+        inside the rectangle (`@`) intersects it for sure, the rest get the exact test."""
+        box = self.envelope(bbox)
+        return and_(geom.op("&&")(box),
+                    or_(geom.op("@")(box), Function("_ST_Intersects", geom, box)))
+
+    def spatial_true(self, predicate: ColumnElement[Any]) -> ColumnElement[bool]:  # noqa: D102
+        return predicate == True  # noqa: E712
+
+    def in_lists(self, col: Any, values: Sequence[Any], type_: TypeEngine[Any]
+                 ) -> Iterator[ColumnElement[bool]]:
+        """One array parameter per chunk (`= ANY(:values)`), not a parameter per value."""
+        for at in range(0, len(values), self.in_list_size):
+            part = list(values[at:at + self.in_list_size])
+            yield col == any_(bindparam("in_list", part, type_=ARRAY(type_)))
+
+    def read_options(self) -> dict[str, Any]:
+        """No BEGIN/ROLLBACK round trips around reads."""
+        return {"isolation_level": "AUTOCOMMIT"}
+
+    def prepare_reads(self, conn: Connection) -> None:
+        """Page queries are short: JIT compilation and parallel workers cost more than they
+        save (tens of ms of start-up on a 2-core box) and starve other requests."""
+        conn.execute(text("SET jit = off"))
+        conn.execute(text("SET max_parallel_workers_per_gather = 0"))
+
+    def budgeted_count(self, conn: Connection, stmt: Select[Any], budget_ms: int) -> int | None:
+        """The count under a statement timeout; None when it runs out."""
+        autocommit = conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT"
+        # In autocommit a cancelled count leaves no transaction to roll back; inside a
+        # transaction a savepoint keeps the transaction usable.
+        savepoint = None if autocommit else conn.begin_nested()
+        local = not autocommit
+        timeout = text("SELECT set_config('statement_timeout', :ms, :local)")
+        conn.execute(timeout, {"ms": str(budget_ms), "local": local})
+        try:
+            count: int | None = int(conn.execute(stmt).scalar_one())
+        except OperationalError as exc:
+            if "statement timeout" not in str(exc.orig):
+                raise
+            if savepoint is not None:
+                savepoint.rollback()
+                return None
+            count = None
+        conn.execute(timeout, {"ms": "0", "local": local})
+        if savepoint is not None:
+            savepoint.commit()
+        return count
+
+    def planned_rows(self, conn: Connection, stmt: Select[Any]) -> float:
+        """The planner's guess of the rows `stmt` returns (no rows read)."""
+        compiled = stmt.compile(conn)
+        plan = conn.exec_driver_sql("EXPLAIN (FORMAT JSON) " + str(compiled),
+                                    compiled.params).scalar_one()
+        return float((plan if isinstance(plan, list) else orjson.loads(plan))[0]["Plan"]
+                     ["Plan Rows"])
+
+    def encode_geometries(self, geoms: list[Any]) -> Iterable[Any]:
+        """Hex EWKB, which COPY reads as geometry text."""
+        return shapely.to_wkb(shapely.set_srid(geoms, STORAGE_SRID), hex=True,
+                              include_srid=True)
+
+    def write_rows(self, conn: Connection, table_: Table, names: list[str],
+                   matrix: list[list[Any]]) -> None:
+        """COPY, every value as text."""
+        from psycopg import sql
+
+        statement = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier(table_.name), sql.SQL(", ").join(map(sql.Identifier, names)))
+        raw = conn.connection.driver_connection
+        with raw.cursor() as cur, cur.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in matrix:
+                copy.write_row([_text(v) for v in row])
+
+    def prepare_schema(self, conn: Connection) -> None:  # noqa: D102
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
+
+
+DIALECTS: dict[str, StoreDialect] = {"sqlite": SpatiaLite(), "postgresql": PostGIS()}
