@@ -45,8 +45,10 @@ class ItemsParams(BaseModel):
                                    description="CRS of geometry literals in filter")
     sortby: str | None = Field(default=None, description="Comma-separated properties, - for "
                                "descending: -height,code")
-    properties: str | None = Field(default=None, description="Comma-separated properties to return")
-    cursor: str | None = Field(default=None, description="Opaque paging token from a next/prev link")
+    properties: str | None = Field(default=None,
+                                   description="Comma-separated properties to return")
+    cursor: str | None = Field(default=None,
+                               description="Opaque paging token from a next/prev link")
 
     @classmethod
     def of_query(cls, query: Mapping[str, Any]) -> ItemsParams:
