@@ -20,10 +20,28 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import numpy as np
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Connection,
+    Engine,
+    Float,
+    LargeBinary,
+    Select,
+    any_,
+    bindparam,
+    cast,
+    column,
+    func,
+    literal,
+    select,
+    text,
+)
+from sqlalchemy import table as sql_table
 
 from twin.changes import VERSION_SQL, changed_ids
 from twin.store import Store
@@ -251,23 +269,32 @@ class LayerBoxes:
                     np.concatenate([strips.edge, found.edge]))
 
 
-# Each feature as 40 bytes (id, xmin, ymin, xmax, ymax; NaN: no geometry), all in one
-# value built by the store: no Python work per row.
-BOXES_SQL = """
-SELECT string_agg(int8send(id::int8) || float8send(coalesce(ST_XMin(b), 'NaN'))
-                  || float8send(coalesce(ST_YMin(b), 'NaN'))
-                  || float8send(coalesce(ST_XMax(b), 'NaN'))
-                  || float8send(coalesce(ST_YMax(b), 'NaN')), ''::bytea)
-FROM (SELECT id, box2d({g}) AS b FROM {table} {where}) AS s
-"""
 PACKED = np.dtype([("id", ">i8"), ("box", ">f8", (4,))])
+
+
+def _float8(value: Any) -> Any:
+    return func.float8send(func.coalesce(value, cast(literal("NaN"), Float(precision=53))))
+
+
+@lru_cache(maxsize=32)
+def _boxes_statement(table: str, geometry_column: str, some: bool) -> Select[Any]:
+    """Each feature as 40 bytes (id, xmin, ymin, xmax, ymax; NaN: no geometry), all in one
+    value built by the store: no Python work per row. `some`: only the ids bound as `ids`."""
+    t = sql_table(table, column("id"), column(geometry_column))
+    boxes = select(t.c.id, func.box2d(t.c[geometry_column]).label("b"))
+    if some:
+        boxes = boxes.where(t.c.id == any_(bindparam("ids", type_=ARRAY(BigInteger))))
+    s = boxes.subquery("s")
+    packed = func.int8send(cast(s.c.id, BigInteger)).op("||")(_float8(func.ST_XMin(s.c.b)))
+    for edge in (func.ST_YMin, func.ST_XMax, func.ST_YMax):
+        packed = packed.op("||")(_float8(edge(s.c.b)))
+    return select(func.string_agg(packed, literal(b"", LargeBinary)))
 
 
 def _read(conn: Connection, table: str, geometry_column: str, ids: list[int] | None
           ) -> tuple[np.ndarray, np.ndarray]:
-    where = "" if ids is None else "WHERE id = ANY(:ids)"
-    packed = conn.execute(text(BOXES_SQL.format(g=geometry_column, table=table, where=where)),
-                          {} if ids is None else {"ids": ids}).scalar()
+    stmt = _boxes_statement(table, geometry_column, ids is not None)
+    packed = conn.execute(stmt, {} if ids is None else {"ids": ids}).scalar()
     rows = np.frombuffer(bytes(packed or b""), dtype=PACKED)
     return rows["id"].astype(np.int64), rows["box"].astype(np.float64).reshape(len(rows), 4)
 
@@ -354,7 +381,8 @@ class BoxKeeper:
                 text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:t)"),
                 {"t": table}).scalar()
             if estimate is not None and estimate < 0:  # never analysed: count it
-                estimate = conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+                estimate = conn.execute(
+                    select(func.count()).select_from(sql_table(table))).scalar()
         return estimate is not None and self.min_rows <= float(estimate) <= MAX_ROWS
 
 

@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from api.conformance import conformance_classes
-from api.dependencies import EngineDep, MediaType, MediaTypeDep, SettingsDep
+from api.dependencies import MediaType, MediaTypeDep, SettingsDep, StoreDep
 from api.html import render
 from api.links import link, url_for
 
@@ -53,8 +53,8 @@ def openapi_document(request: Request) -> JSONResponse:
 
 
 @router.get("/health", operation_id="getHealth", summary="Liveness and store check")
-def health(engine: EngineDep) -> dict[str, object]:
-    """Says whether the store answers."""
-    with engine.connect() as conn:
+def health(store: StoreDep) -> dict[str, object]:
+    """Says whether the store answers, and which kind it is (postgis or spatialite)."""
+    with store.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-    return {"status": "ok", "store": engine.dialect.name}
+    return {"status": "ok", "store": store.dialect.name}
