@@ -217,7 +217,7 @@ class PostGIS(StoreDialect):
         """One array parameter per chunk (`= ANY(:values)`), not a parameter per value."""
         for at in range(0, len(values), self.in_list_size):
             part = list(values[at:at + self.in_list_size])
-            yield col == any_(bindparam("in_list", part, type_=ARRAY(type_)))
+            yield col == any_(bindparam(None, part, type_=ARRAY(type_)))
 
     def read_options(self) -> dict[str, Any]:
         """No BEGIN/ROLLBACK round trips around reads."""
