@@ -53,21 +53,22 @@ class FastReads:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Answer a hot read here, or pass the request on."""
-        answer = None
+        answer = request = None
         if scope["type"] == "http" and scope["method"] == "GET":
             path = _route_path(scope)
             hot = self.routes.get(path)
             if hot is not None:
-                answer = self._items(Request(scope, receive), hot)
+                request = Request(scope, receive)
+                answer = self._items(request, hot)
             else:
                 head, _, feature_id = path.rpartition("/")
                 hot = self.routes.get(head)
                 if hot is not None and feature_id:
-                    answer = self._item(Request(scope, receive), hot, feature_id)
-        if answer is None:
+                    request = Request(scope, receive)
+                    answer = self._item(request, hot, feature_id)
+        if answer is None or request is None:
             await self.app(scope, receive, send)
             return
-        request = Request(scope, receive)
         try:
             response = await answer()
         except Exception as exc:
