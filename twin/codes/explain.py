@@ -17,11 +17,8 @@ from twin.codes.registry import history, lookup
 from twin.codes.scheme import CodeScheme
 from twin.codes.schemes import all_schemes
 from twin.errors import InvalidInput
-from twin.layers import LAYERS
+from twin.layers import code_layers
 
-# Layers whose `code` column holds codes worth naming, most specific first.
-NAMED_LAYERS = ("buildings", "houses", "addresses", "city_objects", "organizations", "roads",
-                "grids", "admin_areas")
 TITLE_COLUMNS = ("name", "full_text", "object_type", "value")
 
 
@@ -89,11 +86,11 @@ def named_objects(engine: Engine, code: str) -> list[dict[str, Any]]:
     """Objects of the twin that carry `code` now (layer, title, status)."""
     out = []
     with engine.connect() as conn:
-        for name in NAMED_LAYERS:
-            layer = LAYERS[name]
-            table = layer.table
-            columns = [table.c.code] + [table.c[c] for c in (*TITLE_COLUMNS, "status", "level")
-                                        if c in table.c]
+        for layer in code_layers():
+            name, table = layer.name, layer.table
+            shown = [c for c in (*TITLE_COLUMNS, "status", "level")
+                     if c in table.c and layer.column_class(c) == "attribute"]
+            columns = [table.c.code] + [table.c[c] for c in shown]
             row = conn.execute(select(*columns).where(table.c.code == code)).first()
             if row is None:
                 continue
