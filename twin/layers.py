@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Column, Table
@@ -28,7 +29,9 @@ RowCheck = Callable[[dict[str, Any]], tuple[str, str] | None]
 
 
 def _check_division(row: dict[str, Any]) -> tuple[str, str] | None:
-    code = str(row.get("code", ""))
+    if "code" not in row:
+        return None
+    code = str(row["code"])
     if len(code) != 12 or not code.isdigit():
         return "code", "a division code has 12 digits (NBS 统计用区划代码)"
     try:
@@ -41,7 +44,9 @@ def _check_division(row: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def _check_uscc(row: dict[str, Any]) -> tuple[str, str] | None:
-    code = str(row.get("code", "")).upper()
+    if "code" not in row:
+        return None
+    code = str(row["code"]).upper()
     if len(code) != 18:
         return "code", "a unified social credit code has 18 characters (GB 32100)"
     try:
@@ -50,6 +55,17 @@ def _check_uscc(row: dict[str, Any]) -> tuple[str, str] | None:
         return "code", str(exc)
     if code[17] != expected:
         return "code", f"check character should be {expected} (GB 32100)"
+    return None
+
+
+FIRST_YEAR_BUILT = 1800
+
+
+def _check_building(row: dict[str, Any]) -> tuple[str, str] | None:
+    year = row.get("year_built")
+    if year is not None and not FIRST_YEAR_BUILT <= year <= date.today().year:
+        return "year_built", (f"year built {year} is not a year between {FIRST_YEAR_BUILT} "
+                              f"and {date.today().year}")
     return None
 
 
@@ -186,6 +202,7 @@ LAYERS: dict[str, Layer] = {
             "Buildings with footprints, floors, height, use and unified building codes.",
             models.Building,
             "MultiPolygon",
+            check=_check_building,
             scheme="building",
             object_type="building",
             retired_status="demolished",

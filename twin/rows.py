@@ -13,7 +13,8 @@ The rules, by column type:
     datetime  ISO 8601 date-time ("2024-05-01T08:00:00+08:00", "Z" allowed)
     json      JSON text ("[…]", "{…}") or a list separated by ; (JSON: any value)
     text      at most the column's length; a JSON number is not text
-Then for every row: values a CHECK … IN (…) constraint allows (status, level), required
+Then for every row: what the table's CHECK constraints allow (IN lists such as status and
+level, lower bounds such as floors > 0), required
 columns present, the layer's own check (division codes, GB 32100); and for geometries:
 the layer's geometry type, not empty, valid, inside China once in CGCS2000.
 """
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Collection, Mapping
 from datetime import date, datetime
 from enum import StrEnum
@@ -220,12 +222,33 @@ def _text(column: Column, text: str) -> str:
     return text
 
 
+@cache
+def lower_bound(column: Column) -> tuple[str, float, bool] | None:
+    """(constraint name, bound, inclusive) of a `CHECK (name IS NULL OR name > n)` (or >=)."""
+    pattern = re.compile(rf"^{column.name} IS NULL OR {column.name} (>=?) (-?[0-9.]+)$")
+    for constraint in column.table.constraints:
+        found = pattern.match(str(getattr(constraint, "sqltext", "")))
+        if found:
+            return str(constraint.name), float(found[2]), found[1] == ">="
+    return None
+
+
 def check_value(column: Column, value: Any) -> None:
-    """Refuse a converted value the column's CHECK … IN (…) constraint would refuse."""
+    """Refuse a converted value the column's CHECK constraints (IN lists, lower bounds)
+    would refuse, before the store does."""
+    if value is None:
+        return
     allowed = allowed_values(column)
-    if value is not None and allowed is not None and value not in allowed:
+    if allowed is not None and value not in allowed:
         raise InvalidInput(f"{column.name} is one of {', '.join(allowed)}, not {value!r}",
                            field=column.name, value=value)
+    bound = lower_bound(column)
+    if bound is not None:
+        name, least, inclusive = bound
+        if value < least or (value == least and not inclusive):
+            shown = int(least) if least.is_integer() else least
+            raise InvalidInput(f"{column.name} must be {'>=' if inclusive else '>'} {shown} "
+                               f"({name}), not {value!r}", field=column.name, value=value)
 
 
 def required(column: Column) -> bool:
@@ -241,7 +264,7 @@ def convert_row(layer: Layer, values: Mapping[str, Any], *, text: bool,
     Names the layer does not take are refused; with `partial` (a merge patch) a column left
     out stays as stored, else a required column left out is refused (except those in
     `given_apart`: a code the writer gives beside the properties, or the twin issues). The
-    layer's own check runs when the row carries the layer's code.
+    layer's own check (division codes, GB 32100, years) runs on what the row carries.
     """
     columns = {c.name: c for c in layer.importable_columns()}
     for name, value in values.items():
@@ -263,7 +286,7 @@ def convert_row(layer: Layer, values: Mapping[str, Any], *, text: bool,
             if name in row:
                 raise InvalidInput(f"{name} cannot be empty", field=name, value=values[name])
             raise InvalidInput(f"{layer.name} features need {name}", field=name)
-    if layer.check is not None and row.get(layer.id_column) is not None:
+    if layer.check is not None:
         failed = layer.check(row)
         if failed is not None:
             raise InvalidInput(failed[1], field=failed[0], value=row.get(failed[0]))

@@ -40,13 +40,8 @@ from pygeofilter.backends.evaluator import handle
 from pygeofilter.backends.sqlalchemy.evaluate import SQLAlchemyFilterEvaluator
 from shapely.geometry import mapping, shape
 from sqlalchemy import (
-    JSON,
     ColumnElement,
-    Date,
-    DateTime,
     Engine,
-    Float,
-    Integer,
     and_,
     func,
     literal_column,
@@ -57,9 +52,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import DBAPIError
 
-from twin.errors import TwinError
+from twin.errors import InvalidInput, TwinError
 from twin.layers import Layer, get_layer
 from twin.models import STORAGE_SRID
+from twin.rows import from_text, json_schema
 from twin.settings import StoreSettings
 from twin.store import is_postgis, open_store
 
@@ -143,7 +139,7 @@ class TwinProvider(BaseProvider):
         """JSON-schema type (and format) of every served property."""
         if not self._fields:
             for name, column in self._columns.items():
-                self._fields[name] = _json_schema_of(column.type)
+                self._fields[name] = json_schema(column)
         return self._fields
 
     # -- reading -----------------------------------------------------------------------
@@ -243,7 +239,14 @@ class TwinProvider(BaseProvider):
         return select(*columns)
 
     def _property_clauses(self, properties: Sequence[tuple[str, Any]]) -> list[Any]:
-        return [self._column(name, "property filter") == value for name, value in properties]
+        clauses = []
+        for name, value in properties:
+            column = self._column(name, "property filter")
+            try:
+                clauses.append(column == from_text(column, str(value)))
+            except InvalidInput as exc:
+                raise ProviderInvalidQueryError(user_msg=str(exc)) from None
+        return clauses
 
     def _bbox_clauses(self, bbox: Sequence[float]) -> list[Any]:
         if not bbox:
@@ -366,17 +369,3 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.date | dt.datetime):
         return value.isoformat()
     return value
-
-
-def _json_schema_of(column_type: Any) -> dict[str, str]:
-    if isinstance(column_type, Integer):
-        return {"type": "integer"}
-    if isinstance(column_type, Float):
-        return {"type": "number"}
-    if isinstance(column_type, DateTime):
-        return {"type": "string", "format": "date-time"}
-    if isinstance(column_type, Date):
-        return {"type": "string", "format": "date"}
-    if isinstance(column_type, JSON):
-        return {"type": "object"}
-    return {"type": "string"}

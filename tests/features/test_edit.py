@@ -99,11 +99,20 @@ def test_create_refuses_bad_features_naming_the_field(edit_client, change, field
     assert response.json()["field"] == field, response.json()
 
 
-def test_broken_store_rule_is_400_not_500(edit_client):
+def test_a_store_rule_is_checked_before_the_store_and_named(edit_client):
     body = new_building(building_code(9004), floors=-2)
     response = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
     assert response.status_code == 400
-    assert building_code(9004) in response.json()["detail"]
+    problem = response.json()
+    assert problem["field"] == "floors" and problem["value"] == "-2"
+    assert "ck_building_floors" in problem["detail"]
+
+
+def test_a_reference_the_store_lacks_is_400_not_500(edit_client):
+    body = new_building(building_code(9041), address_code="NO-SUCH-ADDRESS")
+    response = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
+    assert response.status_code == 400
+    assert building_code(9041) in response.json()["detail"]
 
 
 def test_content_crs_reads_the_body_in_a_gk_zone(edit_client):
