@@ -167,6 +167,7 @@ LAYERS: dict[str, Layer] = {
             models.AdminArea,
             "MultiPolygon",
             check=_check_division,
+            scheme="division",
             code_rank=8,
         ),
         Layer(
