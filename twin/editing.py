@@ -110,21 +110,23 @@ def check_code(layer: Layer, code: object) -> str:
     return code
 
 
-def _current(conn: Connection, layer: Layer, code: str) -> Any:
+def _current(conn: Connection, layer: Layer, code: str, versions: Collection[int] | None
+             ) -> Any:
+    """The stored feature a change or retire starts from: there, at a version the writer
+    saw, and not history already."""
     t = layer.table
     row = conn.execute(select(t).where(t.c[layer.id_column] == code)).first()
     if row is None:
         raise NotFound(f"no feature {code!r} in {layer.name}")
-    return row
-
-
-def _check_version(versions: Collection[int] | None, version: int, code: str) -> None:
-    if versions is not None and version not in versions:
+    if versions is not None and row.version not in versions:
         raise PreconditionFailed(
-            f"{code} is at version {version} (ETag \"{version}\"), not "
+            f"{code} is at version {row.version} (ETag \"{row.version}\"), not "
             f"{', '.join(str(v) for v in sorted(versions))}; read it again and retry with "
             "the new version"
         )
+    if layer.is_gone(row.status):
+        raise Conflict(f"{code} is {row.status}; a retired feature is history, not edited")
+    return row
 
 
 def create(engine: Engine, layer: Layer, edit: Edit, actor: str) -> str:
@@ -231,10 +233,7 @@ def change(engine: Engine, layer: Layer, code: str, edit: Edit, actor: str, *,
                    "status", values["status"])
     t = layer.table
     with engine.begin() as conn:
-        row = _current(conn, layer, code)
-        _check_version(versions, row.version, code)
-        if layer.is_gone(row.status):
-            raise Conflict(f"{code} is {row.status}; a retired feature is history, not edited")
+        row = _current(conn, layer, code, versions)
         values.update(placed(engine, layer, values, edit.properties, row))
         done = _write(conn, update(t).where(t.c.id == row.id, t.c.version == row.version)
                       .values(**values, version=row.version + 1,
@@ -257,10 +256,7 @@ def retire(engine: Engine, layer: Layer, code: str, actor: str, *,
     t = layer.table
     status = layer.retired_status
     with engine.begin() as conn:
-        row = _current(conn, layer, code)
-        _check_version(versions, row.version, code)
-        if layer.is_gone(row.status):
-            raise Conflict(f"{code} is already {row.status}")
+        row = _current(conn, layer, code, versions)
         values: dict[str, Any] = {"status": status, "version": row.version + 1,
                                   "updated_at": func.current_timestamp()}
         if "valid_to" in t.c:

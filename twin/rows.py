@@ -61,22 +61,17 @@ class ColumnKind(StrEnum):
     text = "text"
 
 
+# Column types in the order they are told apart (DateTime before Date: one derives the other).
+TYPE_KINDS: tuple[tuple[type, ColumnKind], ...] = (
+    (Boolean, ColumnKind.boolean), (Integer, ColumnKind.integer), (Float, ColumnKind.number),
+    (DateTime, ColumnKind.datetime), (Date, ColumnKind.date), (JSON, ColumnKind.json),
+)
+
+
 def kind_of(column: Column) -> ColumnKind:
     """The kind of value `column` holds."""
-    kind = column.type
-    if isinstance(kind, Boolean):
-        return ColumnKind.boolean
-    if isinstance(kind, Integer):
-        return ColumnKind.integer
-    if isinstance(kind, Float):
-        return ColumnKind.number
-    if isinstance(kind, DateTime):
-        return ColumnKind.datetime
-    if isinstance(kind, Date):
-        return ColumnKind.date
-    if isinstance(kind, JSON):
-        return ColumnKind.json
-    return ColumnKind.text
+    return next((kind for sql_type, kind in TYPE_KINDS if isinstance(column.type, sql_type)),
+                ColumnKind.text)
 
 
 def json_schema(column: Column) -> dict[str, Any]:
