@@ -8,16 +8,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from addressing.errors import (
-    AddressBaseEmpty,
-    AddressError,
-    AddressInputError,
-    BatchTooLarge,
-    UnknownAddress,
-)
+from addressing.errors import BatchTooLarge
 from twin.errors import (
     Conflict,
     InvalidInput,
+    NotEditable,
     NotFound,
     PreconditionFailed,
     StoreError,
@@ -41,12 +36,6 @@ class Forbidden(ApiError):
     """The caller's key lacks the scope the operation needs."""
 
     title = "Forbidden"
-
-
-class MethodNotAllowed(ApiError):
-    """The resource exists but does not take this method (a read-only layer)."""
-
-    title = "Method not allowed"
 
 
 class InvalidRequest(ApiError):
@@ -85,24 +74,21 @@ class AddressIndexNotReady(ApiError):
         self.members = members
 
 
-# Most specific first: the first class an exception is an instance of decides.
+# Most specific first: the first class an exception is an instance of decides. Every
+# package's errors derive from these core classes (AddressInputError is an InvalidInput).
 STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (InvalidRequest, 400),
     (Unauthorized, 401),
     (Forbidden, 403),
-    (MethodNotAllowed, 405),
+    (NotEditable, 405),
     (AddressIndexNotReady, 503),
+    (BatchTooLarge, 413),
     (PreconditionFailed, 412),
     (Conflict, 409),
     (NotFound, 404),
     (InvalidInput, 400),
     (StoreError, 503),
     (TwinError, 500),
-    (BatchTooLarge, 413),
-    (UnknownAddress, 404),
-    (AddressBaseEmpty, 409),
-    (AddressInputError, 400),
-    (AddressError, 500),
 ]
 
 

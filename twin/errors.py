@@ -29,6 +29,12 @@ class PreconditionFailed(Conflict):
     title = "Precondition failed"
 
 
+class NotEditable(TwinError):
+    """The layer is read-only for the writer (it keeps no codes the twin edits)."""
+
+    title = "Method not allowed"
+
+
 class InvalidInput(TwinError):
     """Input that cannot be accepted; says what, where and why."""
 

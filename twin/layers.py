@@ -1,13 +1,18 @@
-"""The layers of the twin: what each table is called, shown, keyed and guarded by.
+"""The layers of the twin: every fact about a layer, in one place.
 
-One registry serves import/export, the OGC collections and the map page, so a layer is
-described once.
+A `Layer` says what its table is called, shown, keyed and guarded by, how its columns are
+classified (system, place, sensitive, hidden), which code scheme issues or checks its
+codes and under which object type the registry keeps them, whether its objects are put on
+the map (落图), what retiring one means, and what is issued when one is created. Import,
+export, editing, the OGC collections, the code registry and the map page read these facts
+here and nowhere else.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Column, Table
@@ -17,12 +22,16 @@ from twin.codes.check import uscc_check
 from twin.divisions import level_of
 from twin.errors import InvalidInput, NotFound
 
+# Columns 落图 fills from a geometry, in the order they are shown.
+PLACE_COLUMNS = ("township_code", "community_code", "grid_code", "beidou_code")
 # A domain check on one coerced row: (field, reason) when the row is wrong.
 RowCheck = Callable[[dict[str, Any]], tuple[str, str] | None]
 
 
 def _check_division(row: dict[str, Any]) -> tuple[str, str] | None:
-    code = str(row.get("code", ""))
+    if "code" not in row:
+        return None
+    code = str(row["code"])
     if len(code) != 12 or not code.isdigit():
         return "code", "a division code has 12 digits (NBS 统计用区划代码)"
     try:
@@ -35,7 +44,9 @@ def _check_division(row: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def _check_uscc(row: dict[str, Any]) -> tuple[str, str] | None:
-    code = str(row.get("code", "")).upper()
+    if "code" not in row:
+        return None
+    code = str(row["code"]).upper()
     if len(code) != 18:
         return "code", "a unified social credit code has 18 characters (GB 32100)"
     try:
@@ -44,6 +55,17 @@ def _check_uscc(row: dict[str, Any]) -> tuple[str, str] | None:
         return "code", str(exc)
     if code[17] != expected:
         return "code", f"check character should be {expected} (GB 32100)"
+    return None
+
+
+FIRST_YEAR_BUILT = 1800
+
+
+def _check_building(row: dict[str, Any]) -> tuple[str, str] | None:
+    year = row.get("year_built")
+    if year is not None and not FIRST_YEAR_BUILT <= year <= date.today().year:
+        return "year_built", (f"year built {year} is not a year between {FIRST_YEAR_BUILT} "
+                              f"and {date.today().year}")
     return None
 
 
@@ -65,8 +87,23 @@ class Layer:
     temporal: tuple[str, str | None] | None = None
     # Columns filled by the system, not by an importer (ids, versions, times).
     system_fields: tuple[str, ...] = field(default=("id", "version", "updated_at"))
-    # Domain rules an import applies to each row beyond types and constraints.
+    # Domain rules every write applies to a row beyond types and constraints.
     check: RowCheck | None = None
+    # Code scheme that issues or checks the layer's codes (`twin.codes.schemes`, or "uscc"
+    # for GB 32100 codes checked by their check character); None: codes are free text.
+    scheme: str | None = None
+    # Object type under which the code registry keeps the layer's codes; a layer with one
+    # is edited through `twin.editing` (None: read-only there).
+    object_type: str | None = None
+    # The status a retired feature takes (a building is demolished, an address retired).
+    retired_status: str = "retired"
+    # Whether a feature created without a code gets one issued (else the writer gives it).
+    issued_on_create: bool = False
+    # Whether writes put the layer's objects on the map by geometry (落图): township,
+    # community, grid and BeiDou grid code, for the PLACE_COLUMNS the table has.
+    placed: bool = False
+    # Where the layer comes when a code is looked up, most specific first (None: never).
+    code_rank: int | None = None
 
     @property
     def table(self) -> Table:
@@ -90,6 +127,35 @@ class Layer:
         skip = {"geom", *self.system_fields, *self.hidden_fields}
         return [c for c in self.table.columns if c.name not in skip]
 
+    @property
+    def editable(self) -> bool:
+        """Whether features are created, changed and retired through `twin.editing`."""
+        return self.object_type is not None
+
+    @property
+    def place_columns(self) -> tuple[str, ...]:
+        """The 落图 columns (township, community, grid, BeiDou) the table has."""
+        return tuple(c for c in PLACE_COLUMNS if c in self.table.c)
+
+    def is_gone(self, status: object) -> bool:
+        """Whether a feature in `status` is history (retired or demolished), not edited."""
+        return status in ("retired", self.retired_status)
+
+    def column_class(self, name: str) -> str:
+        """How a column is classified: hidden, sensitive, system, place, geometry or
+        attribute (分级分类 decides masking; system and place columns the twin fills)."""
+        if name in self.hidden_fields:
+            return "hidden"
+        if name in self.sensitive_fields:
+            return "sensitive"
+        if name in self.system_fields:
+            return "system"
+        if name == "geom":
+            return "geometry"
+        if self.placed and name in self.place_columns:
+            return "place"
+        return "attribute"
+
 
 LAYERS: dict[str, Layer] = {
     layer.name: layer
@@ -101,6 +167,8 @@ LAYERS: dict[str, Layer] = {
             models.AdminArea,
             "MultiPolygon",
             check=_check_division,
+            scheme="division",
+            code_rank=8,
         ),
         Layer(
             "grids",
@@ -108,6 +176,7 @@ LAYERS: dict[str, Layer] = {
             "Grid cells under a community, for grid-based city management.",
             models.Grid,
             "MultiPolygon",
+            code_rank=7,
         ),
         Layer(
             "roads",
@@ -115,6 +184,7 @@ LAYERS: dict[str, Layer] = {
             "Named roads, streets and lanes.",
             models.Road,
             "MultiLineString",
+            code_rank=6,
         ),
         Layer(
             "addresses",
@@ -123,6 +193,9 @@ LAYERS: dict[str, Layer] = {
             models.Address,
             "Point",
             temporal=("valid_from", "valid_to"),
+            scheme="address",
+            object_type="address",
+            code_rank=3,
         ),
         Layer(
             "buildings",
@@ -130,6 +203,13 @@ LAYERS: dict[str, Layer] = {
             "Buildings with footprints, floors, height, use and unified building codes.",
             models.Building,
             "MultiPolygon",
+            check=_check_building,
+            scheme="building",
+            object_type="building",
+            retired_status="demolished",
+            issued_on_create=True,
+            placed=True,
+            code_rank=1,
         ),
         Layer(
             "houses",
@@ -137,6 +217,9 @@ LAYERS: dict[str, Layer] = {
             "Dwellings and offices inside buildings.",
             models.House,
             "Point",
+            scheme="building",
+            object_type="house",
+            code_rank=2,
         ),
         Layer(
             "people",
@@ -146,6 +229,8 @@ LAYERS: dict[str, Layer] = {
             "Point",
             sensitive_fields=("name", "phone", "birth_year"),
             hidden_fields=("id_hash",),
+            scheme="person",
+            code_rank=9,
         ),
         Layer(
             "organizations",
@@ -154,6 +239,9 @@ LAYERS: dict[str, Layer] = {
             models.Organization,
             "Point",
             check=_check_uscc,
+            scheme="uscc",
+            object_type="organization",
+            code_rank=5,
         ),
         Layer(
             "city_objects",
@@ -161,6 +249,10 @@ LAYERS: dict[str, Layer] = {
             "City components (manholes, lamps, hydrants …) and other city objects.",
             models.CityObject,
             "Geometry",
+            scheme="component",
+            object_type="city_object",
+            placed=True,
+            code_rank=4,
         ),
     )
 }
@@ -172,3 +264,21 @@ def get_layer(name: str) -> Layer:
         return LAYERS[name]
     except KeyError:
         raise NotFound(f"no layer {name!r}; layers are: {', '.join(LAYERS)}") from None
+
+
+def code_layers() -> list[Layer]:
+    """The layers a code is looked up in, most specific first."""
+    ranked = [layer for layer in LAYERS.values() if layer.code_rank is not None]
+    return sorted(ranked, key=lambda layer: layer.code_rank or 0)
+
+
+def layers_of_object_type(object_type: str) -> list[Layer]:
+    """The layers whose codes the registry keeps under `object_type`."""
+    return [layer for layer in LAYERS.values() if layer.object_type == object_type]
+
+
+def layers_coded_by(scheme: str, object_type: str | None = None) -> list[Layer]:
+    """The layers whose codes `scheme` issues (or that hold codes of `object_type`): a
+    counter of that scheme must never hand out a code one of their tables holds."""
+    return [layer for layer in LAYERS.values()
+            if layer.scheme == scheme or (object_type and layer.object_type == object_type)]

@@ -23,12 +23,12 @@ from sqlalchemy import Engine, func, select
 
 from twin import models
 from twin.codes import beidou
+from twin.layers import PLACE_COLUMNS
+
+__all__ = ["PLACE_COLUMNS", "Misplaced", "PlacementIndex", "PolygonLayer"]
 
 DEFAULT_BEIDOU_LEVEL = 8  # 1/32″ ≈ 1 m cells: finer than any footprint's point
 TOUCH_DEGREES = 1e-7  # about 1 cm: what a reprojection round trip may move a vertex
-PLACE_COLUMNS = ("township_code", "community_code", "grid_code", "beidou_code")
-# Layers whose objects are put on the map by their geometry when written.
-PLACED_LAYERS = frozenset({"buildings", "city_objects"})
 
 
 @dataclass(frozen=True)

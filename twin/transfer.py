@@ -13,7 +13,7 @@ import json
 import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -26,14 +26,9 @@ from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     JSON,
-    Boolean,
     Column,
-    Date,
-    DateTime,
     Engine,
-    Float,
     ForeignKey,
-    Integer,
     bindparam,
     func,
     select,
@@ -41,11 +36,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from twin.bulk import promote, write_rows
+from twin.bulk import write_rows
 from twin.errors import InvalidInput, RowProblem
 from twin.layers import Layer
 from twin.models import STORAGE_SRID
-from twin.placement import PLACE_COLUMNS, PLACED_LAYERS, PlacementIndex
+from twin.placement import PlacementIndex
+from twin.rows import check_geometry, convert_row
 
 TABULAR = {".csv", ".xlsx", ".xls"}
 GIS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile"}
@@ -213,44 +209,7 @@ def _to_storage_all(
     ]
 
 
-# -- coercion --------------------------------------------------------------------------------
-
-
-def _coerce(column: Column, text: str) -> Any:
-    kind = column.type
-    if isinstance(kind, Boolean):
-        if text.lower() in {"1", "true", "yes", "是"}:
-            return True
-        if text.lower() in {"0", "false", "no", "否"}:
-            return False
-        raise ValueError("expected true/false")
-    if isinstance(kind, Integer):
-        number = float(text)
-        if not number.is_integer():
-            raise ValueError("expected a whole number")
-        return int(number)
-    if isinstance(kind, Float):
-        return float(text)
-    if isinstance(kind, DateTime):
-        return datetime.fromisoformat(text)
-    if isinstance(kind, Date):
-        return date.fromisoformat(text[:10])
-    if isinstance(kind, JSON):
-        if text.startswith(("[", "{")):
-            return json.loads(text)
-        return [part.strip() for part in text.replace("；", ";").split(";") if part.strip()]
-    length = getattr(kind, "length", None)
-    if length and len(text) > length:
-        raise ValueError(f"longer than {length} characters")
-    return text
-
-
-def _allowed_values(column: Column) -> set[str] | None:
-    for constraint in column.table.constraints:
-        sql = str(getattr(constraint, "sqltext", ""))
-        if sql.startswith(f"{column.name} IN ("):
-            return {v.strip(" '") for v in sql[len(column.name) + 5 : -1].split(",")}
-    return None
+# -- conversion (twin.rows) ------------------------------------------------------------
 
 
 def _shapefile_names(layer: Layer, keys: set[str]) -> dict[str, str]:
@@ -263,72 +222,34 @@ def _shapefile_names(layer: Layer, keys: set[str]) -> dict[str, str]:
 
 
 def _rows(layer: Layer, table: SourceTable) -> Iterator[tuple[int, dict[str, Any]]]:
-    """Coerced rows with their row numbers; bad ones go to table.problems."""
-    columns = {c.name: c for c in layer.importable_columns()}
-    required = [c.name for c in columns.values() if not c.nullable and c.default is None]
-    allowed = {name: _allowed_values(c) for name, c in columns.items()}
+    """Rows converted by the one row model (twin.rows), with their row numbers; bad ones
+    go to table.problems."""
+    columns = {c.name for c in layer.importable_columns()}
     keys = set(table.records[0]) if table.records else set()
     rename = _shapefile_names(layer, keys)
     seen_codes: dict[str, int] = {}
-    geometry_required = not layer.geometry_column.nullable
     for i, (record, geom) in enumerate(zip(table.records, table.geometries, strict=True)):
         number = table.first_row + i
         if any(p.row == number for p in table.problems):
             continue
-        row: dict[str, Any] = {}
-        problem = None
-        for key, text in record.items():
-            name = rename.get(key, key)
-            if name not in columns or text is None:
-                continue
-            try:
-                row[name] = _coerce(columns[name], text)
-            except (ValueError, json.JSONDecodeError) as exc:
-                problem = RowProblem(number, name, text, str(exc))
-                break
-            choices = allowed[name]
-            if choices is not None and row[name] not in choices:
-                problem = RowProblem(
-                    number, name, text, f"must be one of {', '.join(sorted(choices))}"
-                )
-                break
-        if problem is None:
-            missing = [name for name in required if row.get(name) is None]
-            if missing:
-                problem = RowProblem(number, missing[0], None, "required value is missing")
-        if problem is None and layer.check is not None:
-            failed = layer.check(row)
-            if failed is not None:
-                problem = RowProblem(number, failed[0], row.get(failed[0]), failed[1])
-        if problem is None and geom is None and geometry_required:
-            problem = RowProblem(number, "geometry", None, "geometry is missing")
-        if problem is None and geom is not None:
-            problem = _geometry_problem(layer, number, geom)
-        if problem is None and layer.id_column in row:
+        given = {rename.get(k, k): v for k, v in record.items()}
+        try:
+            row = convert_row(layer, {k: v for k, v in given.items() if k in columns},
+                              text=True)
+            shape = check_geometry(layer, geom)
+        except InvalidInput as exc:
+            table.problems.append(RowProblem(number, exc.field, exc.value, str(exc)))
+            continue
+        if layer.id_column in row:
             code = str(row[layer.id_column])
             if code in seen_codes:
-                problem = RowProblem(
-                    number, layer.id_column, code, f"same code as row {seen_codes[code]}"
-                )
+                table.problems.append(RowProblem(
+                    number, layer.id_column, code, f"same code as row {seen_codes[code]}"))
+                continue
             seen_codes[code] = number
-        if problem is not None:
-            table.problems.append(problem)
-            continue
-        if geom is not None:
-            row["geom"] = promote(geom, layer.geometry_type)
+        if shape is not None:
+            row["geom"] = shape
         yield number, row
-
-
-def _geometry_problem(layer: Layer, number: int, geom: BaseGeometry) -> RowProblem | None:
-    expected = layer.geometry_type.removeprefix("Multi")
-    if layer.geometry_type != "Geometry" and geom.geom_type.removeprefix("Multi") != expected:
-        return RowProblem(
-            number, "geometry", geom.geom_type, f"{layer.name} takes {layer.geometry_type}"
-        )
-    if geom.is_empty or not geom.is_valid:
-        reason = shapely.is_valid_reason(geom)
-        return RowProblem(number, "geometry", geom.wkt[:80], f"invalid geometry: {reason}")
-    return None
 
 
 # -- importing -------------------------------------------------------------------------------
@@ -339,7 +260,7 @@ def _place_rows(
     problems: list[RowProblem],
 ) -> list[tuple[int, dict[str, Any]]]:
     """落图 of every row with a geometry; rows whose given place it contradicts are refused."""
-    columns = [c for c in PLACE_COLUMNS if c in layer.table.c]
+    columns = layer.place_columns
     index = PlacementIndex.from_store(engine)
     places = index.assign([r.get("geom") for _, r in rows])
     kept = []
@@ -418,7 +339,7 @@ def import_layer(
     table = read_source(path, source_crs)
     report = ImportReport(layer.name, str(path), read=len(table.records))
     rows = list(_rows(layer, table))
-    if layer.name in PLACED_LAYERS:
+    if layer.placed:
         rows = _place_rows(engine, layer, rows, table.problems)
     rows = _check_references(engine, layer, rows, table.problems)
     existing = _existing_codes(

@@ -17,11 +17,13 @@ router = APIRouter(tags=["Codes"])
 def explain(
     request: Request,
     engine: EngineDep,
-    code: Annotated[str, Path(description="any code: building, address, component, BeiDou "
-                              "grid, unified social credit or division code", max_length=64)],
+    code: Annotated[str, Path(description="any code: person, house, building, address, "
+                              "component, BeiDou grid, unified social credit or division code",
+                              max_length=64)],
 ) -> dict[str, Any]:
-    """The schemes the code reads as (with segments), its registry record and history, and
-    the objects of the twin that carry it now."""
+    """The schemes the code reads as (with segments), its registry record and history, the
+    objects of the twin that carry it now, and the objects related to those across 一标三实
+    (each with a link to its own code, so one code leads to the rest)."""
     body = explain_code(engine, code)
     body["links"] = [link(url_for(request, f"/codes/{body['code']}"), "self",
                           MediaType.json.value, "This explanation")]
@@ -29,6 +31,10 @@ def explain(
         item = url_for(request, f"/collections/{named['layer']}/items/{body['code']}")
         named["href"] = item
         body["links"].append(link(item, "item", MediaType.geojson.value, named["title"] or ""))
+    for related in body["related"]:
+        related["href"] = url_for(request, f"/codes/{related['code']}")
+        related["item"] = url_for(
+            request, f"/collections/{related['layer']}/items/{related['code']}")
     for older in body["history"]:
         if older["code"] != body["code"]:
             older["href"] = url_for(request, f"/codes/{older['code']}")

@@ -17,11 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import PrincipalDep
 from api.conformance import declare
 from api.dependencies import MediaType, MediaTypeDep, SettingsDep, StoreDep
-from api.features import edit
+from api.features.edit import if_match_versions, parse_body
 from api.features.items import read_item, read_items
 from api.html import render
 from api.links import base_url
+from twin import editing
 from twin.crs import CrsRef, supported_crs_uris
+from twin.features.counting import forget_counts
 from twin.features.params import ItemParams, ItemsParams, crs_or_default
 from twin.features.query import filterable
 from twin.features.queryables import queryables_document
@@ -175,8 +177,10 @@ def _content_crs(request: Request) -> CrsRef:
     return crs_or_default(header.strip().strip("<>") if header else None, "Content-Crs")
 
 
-def _edited(request: Request, layer: Layer) -> None:
-    """After a write: the geocoder looks at the address base again on its next query."""
+def _edited(request: Request, store: Store, layer: Layer) -> None:
+    """After a write: counts are taken again, and the geocoder looks at the address base
+    again on its next query."""
+    forget_counts(store.engine, layer)
     base = getattr(request.app.state, "address_base", None)
     if layer.name == "addresses" and base is not None:
         base.forget()
@@ -194,11 +198,10 @@ async def create_feature(request: Request, collectionId: str, store: StoreDep,  
     """Create a feature from a GeoJSON Feature; answers 201 with its Location and ETag."""
     principal.require("write")
     layer = get_layer(collectionId)
-    edit.writable(layer)
-    body = edit.parse_body(await request.body())
-    crs = _content_crs(request)
-    code = await run_in_threadpool(edit.create, store.engine, layer, body, crs, principal)
-    _edited(request, layer)
+    editing.editable(layer)
+    edit = parse_body(await request.body(), _content_crs(request))
+    code = await run_in_threadpool(editing.create, store.engine, layer, edit, principal.actor)
+    _edited(request, store, layer)
     response = await run_in_threadpool(read_item, request, store, layer, code, ItemParams(),
                                        principal, MediaType.geojson)
     response.status_code = 201
@@ -210,12 +213,12 @@ async def _change(request: Request, collection_id: str, feature_id: str, store: 
                   principal: Any, *, partial: bool) -> Response:
     principal.require("write")
     layer = get_layer(collection_id)
-    edit.writable(layer)
-    body = edit.parse_body(await request.body(), patch=partial)
-    crs = _content_crs(request)
-    await run_in_threadpool(edit.change, store.engine, layer, feature_id, body, crs,
-                            request.headers.get("if-match"), principal, partial=partial)
-    _edited(request, layer)
+    editing.editable(layer)
+    edit = parse_body(await request.body(), _content_crs(request), patch=partial)
+    await run_in_threadpool(editing.change, store.engine, layer, feature_id, edit,
+                            principal.actor, partial=partial,
+                            versions=if_match_versions(request.headers.get("if-match")))
+    _edited(request, store, layer)
     return await run_in_threadpool(read_item, request, store, layer, feature_id, ItemParams(),
                                    principal, MediaType.geojson)
 
@@ -246,8 +249,9 @@ def delete_feature(request: Request, collectionId: str, featureId: str,  # noqa:
     """Retire the feature (a building is demolished); it is never erased."""
     principal.require("write")
     layer = get_layer(collectionId)
-    edit.retire(store.engine, layer, featureId, request.headers.get("if-match"), principal)
-    _edited(request, layer)
+    editing.retire(store.engine, layer, featureId, principal.actor,
+                   versions=if_match_versions(request.headers.get("if-match")))
+    _edited(request, store, layer)
     return Response(status_code=204)
 
 

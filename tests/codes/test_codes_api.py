@@ -96,3 +96,47 @@ def test_the_cli_codes_a_file(city, tmp_path):
     coded = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(coded.status) == reg.expected_status
     assert (tmp_path / "out.report.json").exists()
+
+
+def _related(body, layer):
+    return [r for r in body["related"] if r["layer"] == layer]
+
+
+def test_one_code_leads_to_the_rest(client, city):
+    """一码互联: building → houses → people, building → address → organizations, place."""
+    with city.connect() as conn:
+        house = conn.execute(select(models.Person.house_code).where(
+            models.Person.house_code.is_not(None)).order_by(models.Person.code)).scalar()
+        building = conn.execute(select(models.House.building_code).where(
+            models.House.code == house)).scalar()
+        office = conn.execute(select(models.Organization.code, models.Organization.address_code)
+                              .order_by(models.Organization.code)).first()
+    body = client.get(f"/codes/{building}").json()
+    assert [r["scheme"] for r in body["readings"]] == ["building"]
+    assert house in [r["code"] for r in _related(body, "houses")]
+    assert {r["relation"] for r in _related(body, "admin_areas")} == {
+        "township_code", "community_code"}
+    assert _related(body, "grids") and _related(body, "addresses")
+    house_body = client.get(_related(body, "houses")[0]["href"].split("testserver")[1]).json()
+    assert _related(house_body, "buildings")[0]["code"] == building
+    people = client.get(f"/codes/{house}").json()
+    person = _related(people, "people")[0]
+    assert person["direction"] == "referred by"
+    person_body = client.get(f"/codes/{person['code']}").json()
+    assert [r["scheme"] for r in person_body["readings"]] == ["person"]
+    assert person_body["names"][0]["layer"] == "people"
+    assert "title" in person_body["names"][0] and person_body["names"][0]["title"] is None
+    assert _related(person_body, "houses")[0]["code"] == house
+    address = client.get(f"/codes/{office.address_code}").json()
+    assert office.code in [r["code"] for r in _related(address, "organizations")]
+    assert [r["scheme"] for r in address["readings"]] == ["address"]
+    org = client.get(f"/codes/{office.code}").json()
+    assert _related(org, "buildings"), "an organization leads to the building at its address"
+
+
+def test_an_own_code_is_never_read_in_a_foreign_scheme(client, city):
+    # A community code is also a valid 12-digit division reading only; the twin holds it
+    # as an admin area, and nothing else is offered.
+    body = client.get("/codes/440305001001").json()
+    assert [r["scheme"] for r in body["readings"]] == ["division"]
+    assert body["problems"] == []

@@ -99,11 +99,20 @@ def test_create_refuses_bad_features_naming_the_field(edit_client, change, field
     assert response.json()["field"] == field, response.json()
 
 
-def test_broken_store_rule_is_400_not_500(edit_client):
+def test_a_store_rule_is_checked_before_the_store_and_named(edit_client):
     body = new_building(building_code(9004), floors=-2)
     response = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
     assert response.status_code == 400
-    assert building_code(9004) in response.json()["detail"]
+    problem = response.json()
+    assert problem["field"] == "floors" and problem["value"] == "-2"
+    assert "ck_building_floors" in problem["detail"]
+
+
+def test_a_reference_the_store_lacks_is_400_not_500(edit_client):
+    body = new_building(building_code(9041), address_code="NO-SUCH-ADDRESS")
+    response = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
+    assert response.status_code == 400
+    assert building_code(9041) in response.json()["detail"]
 
 
 def test_content_crs_reads_the_body_in_a_gk_zone(edit_client):
@@ -294,3 +303,38 @@ def test_an_address_edit_reaches_the_geocoder_at_once(edit_client):
     assert patched.status_code == 200, patched.text
     found = edit_client.get("/geocode", params={"q": "南山区甲乙丙路"}).json()
     assert found["status"] == "matched" and found["code"] == road["id"]
+
+
+def test_the_api_and_an_import_read_a_value_by_the_same_rules(edit_client, tmp_path):
+    """twin.rows: a numeric string is read as a file's cell would be; a bad one, a value
+    the table's CHECK refuses and a place outside China are refused by both faces alike."""
+    from twin.layers import LAYERS
+    from twin.transfer import import_layer
+
+    code = building_code(9042)
+    created = edit_client.post("/collections/buildings/items",
+                               json=new_building(code, floors="7"), headers=WRITER)
+    assert created.status_code == 201, created.text
+    assert created.json()["properties"]["floors"] == 7
+    url = f"/collections/addresses/items/{_any_address(edit_client)}"
+    demolished = edit_client.patch(url, json={"properties": {"status": "demolished"}},
+                                   headers=WRITER)
+    assert demolished.status_code == 400 and demolished.json()["field"] == "status"
+    far = new_building(building_code(9043))
+    far["geometry"]["coordinates"] = [[[2.35, 48.85], [2.36, 48.85], [2.36, 48.86],
+                                       [2.35, 48.86], [2.35, 48.85]]]
+    refused = edit_client.post("/collections/buildings/items", json=far, headers=WRITER)
+    assert refused.status_code == 400 and "outside China" in refused.json()["detail"]
+    path = tmp_path / "far.csv"
+    path.write_text("code,floors,wkt\nFAR1,3,\"POLYGON ((2.35 48.85, 2.36 48.85, 2.36 48.86, "
+                    "2.35 48.85))\"\nFAR2,six,\"POLYGON ((113.93 22.52, 113.931 22.52, "
+                    "113.931 22.521, 113.93 22.52))\"\n", encoding="utf-8")
+    report = import_layer(edit_client.engine, LAYERS["buildings"], path)
+    assert report.inserted == 0
+    assert [(p.row, p.field) for p in report.problems] == [(2, "geometry"), (3, "floors")]
+    assert "outside China" in report.problems[0].reason
+
+
+def _any_address(client) -> str:
+    return client.get("/collections/addresses/items", params={"limit": 1}).json()[
+        "features"][0]["id"]

@@ -60,7 +60,8 @@ def test_standard_json_reads_bbox_and_between_as_the_standard_does():
     ("NOT (use = '住宅') OR height < 10",
      lambda p: p["use"] != "住宅" or (p["height"] is not None and p["height"] < 10)),
     ("name LIKE '%1栋'", lambda p: (p["name"] or "").endswith("1栋")),
-    ("beidou_code IS NULL AND floors = 3", lambda p: p["beidou_code"] is None
+    # every sample building carries its BeiDou code (落图赋码), so IS NULL would select none
+    ("beidou_code IS NOT NULL AND floors = 3", lambda p: p["beidou_code"] is not None
      and p["floors"] == 3),
     ("height > floors * 3.2", lambda p: p["height"] is not None and p["floors"] is not None
      and p["height"] > p["floors"] * 3.2),

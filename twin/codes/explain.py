@@ -1,7 +1,12 @@
-"""What a code means: which schemes it fits, its segments, what it names now, its history.
+"""What a code means: which schemes it fits, its segments, what it names now, its history,
+and the objects related to it across 一标三实 (一码互联: one code leads to the rest).
 
-`explain_code` answers for any code the twin knows how to read — its own schemes, a
-city's configured ones, BeiDou grid codes, unified social credit codes and division codes.
+`explain_code` answers for any code the twin knows how to read — its own schemes (people,
+houses, buildings, addresses, city objects), a city's configured ones, BeiDou grid codes,
+unified social credit codes and division codes. For a code the twin holds, the reading is
+the holding layer's own scheme: a foreign scheme is never guessed for one of its codes.
+Related objects follow the data model's references both ways (a building's address,
+houses, place; a house's people; the organizations at a building's address …).
 ID numbers are never looked up here: they are personal data and travel only hashed.
 """
 
@@ -17,12 +22,12 @@ from twin.codes.registry import history, lookup
 from twin.codes.scheme import CodeScheme
 from twin.codes.schemes import all_schemes
 from twin.errors import InvalidInput
-from twin.layers import LAYERS
+from twin.layers import LAYERS, Layer, code_layers
 
-# Layers whose `code` column holds codes worth naming, most specific first.
-NAMED_LAYERS = ("buildings", "houses", "addresses", "city_objects", "organizations", "roads",
-                "grids", "admin_areas")
 TITLE_COLUMNS = ("name", "full_text", "object_type", "value")
+RELATED_LIMIT = 100  # objects listed per relation; `more` says when there are others
+# Columns that name a code of another layer without a foreign key in the store.
+PLACE_REFERENCES = {"grid_code": "grids", "beidou_code": None}
 
 
 def _scheme_reading(scheme: CodeScheme, code: str) -> dict[str, Any]:
@@ -89,11 +94,11 @@ def named_objects(engine: Engine, code: str) -> list[dict[str, Any]]:
     """Objects of the twin that carry `code` now (layer, title, status)."""
     out = []
     with engine.connect() as conn:
-        for name in NAMED_LAYERS:
-            layer = LAYERS[name]
-            table = layer.table
-            columns = [table.c.code] + [table.c[c] for c in (*TITLE_COLUMNS, "status", "level")
-                                        if c in table.c]
+        for layer in code_layers():
+            name, table = layer.name, layer.table
+            shown = [c for c in (*TITLE_COLUMNS, "status", "level")
+                     if c in table.c and layer.column_class(c) == "attribute"]
+            columns = [table.c.code] + [table.c[c] for c in shown]
             row = conn.execute(select(*columns).where(table.c.code == code)).first()
             if row is None:
                 continue
@@ -102,6 +107,72 @@ def named_objects(engine: Engine, code: str) -> list[dict[str, Any]]:
             out.append({"layer": name, "title": title, "status": data.get("status"),
                         **({"level": data["level"]} if "level" in data else {})})
     return out
+
+
+def _references(layer: Layer) -> list[tuple[str, Layer]]:
+    """(column, target layer) for each column of `layer` that holds another layer's code."""
+    out: list[tuple[str, Layer]] = []
+    by_table = {other.table.name: other for other in LAYERS.values()}
+    for column in layer.table.columns:
+        for fk in column.foreign_keys:
+            target = by_table.get(fk.column.table.name)
+            if target is not None and fk.column.name == target.id_column:
+                out.append((column.name, target))
+        target_name = PLACE_REFERENCES.get(column.name)
+        if target_name is not None:
+            out.append((column.name, LAYERS[target_name]))
+    return out
+
+
+def related_objects(engine: Engine, layer: Layer, code: str) -> list[dict[str, Any]]:
+    """The objects `code` (held by `layer`) points at, those that point at it, and those at
+    the same standard address: layer, code and relation (the column that links them)."""
+    related: list[dict[str, Any]] = []
+    table = layer.table
+    with engine.connect() as conn:
+        row = conn.execute(select(table).where(table.c[layer.id_column] == code)).first()
+        if row is None:
+            return []
+        data = row._asdict()
+        for column, target in _references(layer):
+            if data.get(column) and not (target is layer and data[column] == code):
+                related.append({"layer": target.name, "code": data[column],
+                                "relation": column, "direction": "refers to"})
+        for other in LAYERS.values():
+            for column, target in _references(other):
+                if target is layer:
+                    related += _pointing(conn, other, column, code, "referred by")
+        address = data.get("address_code") if layer.name != "addresses" else None
+        if address:
+            for other in LAYERS.values():
+                if other is not layer and "address_code" in other.table.c:
+                    related += _pointing(conn, other, "address_code", address,
+                                         "same address")
+    return related
+
+
+def _pointing(conn: Any, layer: Layer, column: str, code: str, direction: str
+              ) -> list[dict[str, Any]]:
+    t = layer.table
+    codes = conn.execute(select(t.c[layer.id_column]).where(t.c[column] == code)
+                         .order_by(t.c[layer.id_column]).limit(RELATED_LIMIT + 1)).scalars().all()
+    out = [{"layer": layer.name, "code": c, "relation": column, "direction": direction}
+           for c in codes[:RELATED_LIMIT]]
+    if len(codes) > RELATED_LIMIT and out:
+        out[-1]["more"] = True  # more of this relation than are listed
+    return out
+
+
+def _own_readings(found: list[dict[str, Any]], holders: list[Layer], record: Any
+                  ) -> list[dict[str, Any]]:
+    """For a code the twin holds, only the holder's own scheme reads it; a foreign scheme
+    whose layout the code happens to fit is not offered as a guess."""
+    own = {layer.scheme for layer in holders if layer.scheme}
+    if record is not None:
+        own.add(record.scheme)
+    if not holders and record is None:
+        return found
+    return [r for r in found if r["scheme"] in own]
 
 
 def explain_code(engine: Engine, code: str, schemes: dict[str, CodeScheme] | None = None
@@ -115,6 +186,8 @@ def explain_code(engine: Engine, code: str, schemes: dict[str, CodeScheme] | Non
         record = lookup(conn, code)
         chain = history(conn, code) if record is not None else []
     names = named_objects(engine, code)
+    holders = [LAYERS[n["layer"]] for n in names]
+    found = _own_readings(found, holders, record)
     if not found and record is None and not names:
         why = "; ".join(refusals) if refusals else f"no scheme has codes of {len(code)} characters"
         raise InvalidInput(f"{code!r} is not a code the twin can read: {why}", field="code",
@@ -126,6 +199,7 @@ def explain_code(engine: Engine, code: str, schemes: dict[str, CodeScheme] | Non
         "record": record.as_dict() if record else None,
         "history": [v.as_dict() for v in chain],
         "names": names,
-        "problems": refusals if not found else [],
+        "related": [r for holder in holders for r in related_objects(engine, holder, code)],
+        "problems": refusals if not found and not names else [],
     }
 

@@ -44,25 +44,13 @@ from twin import models
 from twin.codes.scheme import CodeScheme, SequenceSegment
 from twin.codes.schemes import all_schemes
 from twin.errors import Conflict, InvalidInput, NotFound
+from twin.layers import layers_coded_by, layers_of_object_type
 
 REGISTRY: Table = models.CodeRecord.__table__  # type: ignore[assignment]
 SEQUENCES: Table = models.CodeSequence.__table__  # type: ignore[assignment]
 AUDIT: Table = models.AuditEntry.__table__  # type: ignore[assignment]
 LOOKUP_CHUNK = 5000  # bound parameters per IN (…) list, under SQLite's limit
 
-# Tables whose codes a counter must never collide with, by object type: codes loaded
-# into the store before the registry knew them (sample data, imports).
-OBJECT_TABLES: dict[str, tuple[Table, ...]] = {
-    "building": (models.Building.__table__, models.House.__table__),  # type: ignore[dict-item]
-    "house": (models.Building.__table__, models.House.__table__),  # type: ignore[dict-item]
-    "address": (models.Address.__table__,),  # type: ignore[dict-item]
-    "city_object": (models.CityObject.__table__,),  # type: ignore[dict-item]
-}
-STATUS_TABLES: dict[str, Table] = {
-    "building": models.Building.__table__,  # type: ignore[dict-item]
-    "house": models.House.__table__,  # type: ignore[dict-item]
-    "city_object": models.CityObject.__table__,  # type: ignore[dict-item]
-}
 
 
 @dataclass(frozen=True)
@@ -197,7 +185,10 @@ def _seed(conn: Connection, scheme: CodeScheme, segments: dict[str, SequenceSegm
         by_length[len(p)].append(p)
     highest = {p: segments[p].start - 1 for p in prefixes}
     postgis = conn.dialect.name == "postgresql"
-    for table in (REGISTRY, *OBJECT_TABLES.get(scheme.object_type, ())):
+    # Codes loaded before the registry knew them (sample data, imports) live only in the
+    # tables of the layers the scheme codes.
+    tables = [layer.table for layer in layers_coded_by(scheme.name, scheme.object_type)]
+    for table in (REGISTRY, *tables):
         code = table.c.code
         for length, group in by_length.items():
             width = segments[group[0]].length
@@ -527,9 +518,10 @@ def merge(conn: Connection, codes: Sequence[str], into: CodeRequest, *,
 def demolish(conn: Connection, code: str, *, actor: str = "system") -> CodeRecordView:
     """The object is gone: its code retires with no successor; the object row is marked."""
     view = retire(conn, code, reason="demolish", actor=actor)
-    table = STATUS_TABLES.get(view.object_type)
-    if table is not None:
-        conn.execute(update(table).where(table.c.code == code).values(status="demolished"))
+    for layer in layers_of_object_type(view.object_type):
+        if "status" in layer.table.c:
+            conn.execute(update(layer.table).where(layer.table.c.code == code)
+                         .values(status="demolished"))
     return view
 
 

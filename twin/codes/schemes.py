@@ -19,6 +19,7 @@ from twin.codes.scheme import (
     AdminSegment,
     CheckSegment,
     CodeScheme,
+    ConstantSegment,
     SequenceSegment,
     ValueSegment,
     YearSegment,
@@ -84,7 +85,20 @@ COMPONENT = CodeScheme(
     ],
 )
 
-SHIPPED: dict[str, CodeScheme] = {s.name: s for s in (BUILDING, ADDRESS, COMPONENT)}
+PERSON = CodeScheme(
+    name="person",
+    title="实有人口编码 Resident code",
+    object_type="person",
+    description="RK + 9-digit township + 8-digit resident sequence within the township. "
+    "Never an ID number: those are kept only as keyed hashes.",
+    segments=[
+        ConstantSegment(name="prefix", title="实有人口", value="RK"),
+        AdminSegment(name="township", title="乡镇街道", length=9, level=Level.township),
+        SequenceSegment(name="person", title="人口顺序号", length=8, start=1),
+    ],
+)
+
+SHIPPED: dict[str, CodeScheme] = {s.name: s for s in (BUILDING, ADDRESS, COMPONENT, PERSON)}
 
 
 def read_scheme_file(path: Path) -> list[CodeScheme]:

@@ -25,7 +25,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 import numpy as np
@@ -45,9 +44,13 @@ from twin.coding.matching import (
     match_geometries,
 )
 from twin.coding.source import RegistryFile
-from twin.errors import RowProblem
+from twin.errors import InvalidInput, RowProblem
+from twin.layers import LAYERS
 from twin.models import STORAGE_SRID
 from twin.placement import DEFAULT_BEIDOU_LEVEL, PlacementIndex
+from twin.rows import check_value, from_text
+
+BUILDINGS = LAYERS["buildings"]
 
 STATUSES = ("existing", "new", "conflict", "unmatched")
 RESULT_COLUMNS = ("code", "status", "match_method", "reason")
@@ -108,25 +111,35 @@ def footprint_keys(geoms: np.ndarray) -> list[str]:
             for wkb in shapely.to_wkb(rounded)]
 
 
+def _cell(name: str, text: object) -> Any:
+    """A registry cell as the building column `name` holds it (twin.rows); InvalidInput."""
+    blank = text is None or (isinstance(text, float) and np.isnan(text))
+    column = BUILDINGS.table.c[name]
+    value = from_text(column, None if blank else str(text))
+    check_value(column, value)
+    return value
+
+
 def _year(text: object) -> tuple[int | None, str | None]:
     """(year or 0 for unknown, problem) from a cell."""
-    blank = text is None or (isinstance(text, float) and np.isnan(text))
-    s = "" if blank else str(text).strip()
-    if s.endswith(".0"):
-        s = s[:-2]
-    if not s:
-        return 0, None
-    if s.isdigit() and len(s) == 4 and 1800 <= int(s) <= date.today().year:
-        return int(s), None
-    return None, f"year built {s!r} is not a year between 1800 and {date.today().year}"
-
-
-def _number(text: object, kind: type) -> Any:
     try:
-        value = kind(float(str(text).strip()))
-    except (TypeError, ValueError):
-        return None
-    return value if value > 0 else None
+        year = _cell("year_built", text)
+    except InvalidInput as exc:
+        return None, str(exc)
+    if not year:
+        return 0, None
+    failed = BUILDINGS.check({"year_built": year}) if BUILDINGS.check else None
+    return (None, failed[1]) if failed else (year, None)
+
+
+def _check_optional(reg: RegistryFile) -> None:
+    """Note rows whose name, floors, height or use the buildings layer would refuse."""
+    for key, column in reg.optional.items():
+        for i, cell in enumerate(reg.frame[column].to_numpy(dtype=object)):
+            try:
+                _cell(key, cell)
+            except InvalidInput as exc:
+                reg.problem(i, column, cell, str(exc))
 
 
 def _validate(reg: RegistryFile) -> np.ndarray:
@@ -221,6 +234,7 @@ def code_registry(engine: Engine, reg: RegistryFile, options: CodingOptions | No
 
     scheme = get_scheme(options.scheme)
     n = len(reg.frame)
+    _check_optional(reg)
     good = _validate(reg)
     years = np.zeros(n, dtype=np.int64)
     if reg.year_column is not None:
@@ -487,12 +501,6 @@ def _building_row(i: int, code: str, geoms: np.ndarray, years: np.ndarray,
         "community_code": places["community_code"][k],
         "grid_code": places["grid_code"][k], "beidou_code": places["beidou_code"][k],
     }
-    if "name" in optional:
-        row["name"] = (str(optional["name"][i]).strip() or None)
-    if "floors" in optional:
-        row["floors"] = _number(optional["floors"][i], int)
-    if "height" in optional:
-        row["height"] = _number(optional["height"][i], float)
-    if "use" in optional:
-        row["use"] = (str(optional["use"][i]).strip()[:16] or None)
+    for key, cells in optional.items():  # checked by _check_optional before
+        row[key] = _cell(key, cells[i])
     return row

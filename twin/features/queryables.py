@@ -4,34 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, Column, Date, DateTime, Float, Integer, String
+from sqlalchemy import Column
 
 from twin.features.params import queryable_columns
 from twin.layers import Layer
+from twin.rows import json_schema
 
 GEOMETRY_SCHEMA = "https://geojson.org/schema/{kind}.json"
 
 
 def column_schema(col: Column) -> dict[str, Any]:
-    """JSON Schema of one column, as every face describes it."""
-    schema: dict[str, Any] = {"title": col.name}
-    if isinstance(col.type, JSON):
-        # Served as the JSON value it holds, never as text: a list or an object, as the
-        # column's default makes it.
-        empty = col.default.arg(None) if col.default is not None else {}  # type: ignore[attr-defined]
-        schema["type"] = "array" if isinstance(empty, list) else "object"
-    elif isinstance(col.type, Integer):
-        schema["type"] = "integer"
-    elif isinstance(col.type, Float):
-        schema["type"] = "number"
-    elif isinstance(col.type, DateTime):
-        schema.update(type="string", format="date-time")
-    elif isinstance(col.type, Date):
-        schema.update(type="string", format="date")
-    else:
-        schema["type"] = "string"
-        if isinstance(col.type, String) and col.type.length:
-            schema["maxLength"] = col.type.length
+    """JSON Schema of one column, as every face describes it (the row model's types)."""
+    schema: dict[str, Any] = {"title": col.name, **json_schema(col)}
     if col.comment:
         schema["description"] = col.comment
     return schema

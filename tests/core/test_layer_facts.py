@@ -1,0 +1,39 @@
+"""Every fact about a layer lives on its Layer, and the code's users read it there."""
+
+from __future__ import annotations
+
+from twin.codes.schemes import all_schemes
+from twin.layers import LAYERS, code_layers, layers_coded_by, layers_of_object_type
+
+
+def test_editable_layers_name_their_scheme_and_object_type():
+    editable = {name for name, layer in LAYERS.items() if layer.editable}
+    assert editable == {"buildings", "houses", "addresses", "city_objects", "organizations"}
+    for name in editable:
+        layer = LAYERS[name]
+        assert layer.scheme in (*all_schemes(), "uscc"), name
+
+
+def test_retire_create_and_placement_facts():
+    buildings = LAYERS["buildings"]
+    assert buildings.retired_status == "demolished" and buildings.is_gone("demolished")
+    assert LAYERS["addresses"].retired_status == "retired"
+    assert buildings.issued_on_create and not LAYERS["houses"].issued_on_create
+    assert {n for n, layer in LAYERS.items() if layer.placed} == {"buildings", "city_objects"}
+    assert buildings.place_columns == ("township_code", "community_code", "grid_code",
+                                       "beidou_code")
+    assert buildings.column_class("beidou_code") == "place"
+    assert LAYERS["people"].column_class("name") == "sensitive"
+    assert LAYERS["people"].column_class("id_hash") == "hidden"
+
+
+def test_the_registry_and_code_lookup_read_the_layers():
+    assert [layer.name for layer in layers_coded_by("building", "building")] == [
+        "buildings", "houses"]
+    assert [layer.name for layer in layers_of_object_type("house")] == ["houses"]
+    ranked = [layer.name for layer in code_layers()]
+    assert ranked[:3] == ["buildings", "houses", "addresses"] and "people" in ranked
+    # every scheme that codes a layer is one the twin can read
+    for layer in LAYERS.values():
+        if layer.scheme not in (None, "uscc", "division"):
+            assert layer.scheme in all_schemes()
