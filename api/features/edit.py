@@ -24,7 +24,7 @@ from twin import models
 from twin.codes import registry
 from twin.codes.outside import check_uscc
 from twin.codes.schemes import get_scheme
-from twin.coding.batch import footprint_keys
+from twin.registry_coding.batch import footprint_keys
 from twin.crs import CrsRef, to_storage
 from twin.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from twin.layers import Layer

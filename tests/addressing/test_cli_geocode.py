@@ -6,7 +6,7 @@ from typer.testing import CliRunner
 
 from tests.addressing.test_base_import import GOOD, HEADER
 from tests.stores import ready_store
-from twin.cli import app
+from cli.main import app
 
 runner = CliRunner()
 

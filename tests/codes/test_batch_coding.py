@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sample_data.messy_buildings import messy_registry
 from twin import models
 from twin.codes.schemes import BUILDING
-from twin.coding import CodingOptions, code_file, report_path
-from twin.coding.batch import ChunkFailure
+from twin.registry_coding import CodingOptions, code_file, report_path
+from twin.registry_coding.batch import ChunkFailure
 
 
 def digest(path) -> str:

@@ -89,7 +89,7 @@ def test_the_cli_codes_a_file(city, tmp_path):
     source, out = tmp_path / "in.csv", tmp_path / "out.csv"
     reg.write_csv(source)
     url = city.url.render_as_string(hide_password=False)
-    run = subprocess.run([sys.executable, "-m", "twin.cli", "code", str(source), "-o", str(out),
+    run = subprocess.run([sys.executable, "-m", "cli", "code", str(source), "-o", str(out),
                           "--database-url", url], capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-2000:]
     assert "codes issued" in run.stderr

@@ -10,7 +10,7 @@ import pandas as pd
 def twin(*args, db, check=True):
     env = {**os.environ, "TWIN_DATABASE_URL": f"sqlite:///{db}"}
     result = subprocess.run(
-        [sys.executable, "-m", "twin.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         env=env,
         capture_output=True,
         text=True,
