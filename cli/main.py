@@ -92,6 +92,10 @@ def serve(
 
     settings = settings_for(database_url)
     engine = open_twin_store(settings, create=sample)
+    if sample:
+        from twin.admin_areas import install_divisions
+
+        install_divisions(engine)
     if sample and _is_empty(engine):
         _load_sample(engine, settings, "small")
     engine.dispose()

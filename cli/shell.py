@@ -113,7 +113,6 @@ def open_twin_store(settings: Settings, *, create: bool = False) -> Engine:
     Only `create` (`twin init`, `twin serve --sample`) may make a new store: any other
     command on a store that is not there fails and says how to make one.
     """
-    from twin.admin_areas import install_divisions
     from twin.store import migrate, open_store, schema_ready
 
     url = settings.store.database_url
@@ -133,8 +132,6 @@ def open_twin_store(settings: Settings, *, create: bool = False) -> Engine:
         engine.dispose()
         raise StoreMissing(f"no twin store at {shown} (or it cannot be reached); {how}")
     migrate(engine)
-    if create:
-        install_divisions(engine)
     return engine
 
 

@@ -38,7 +38,7 @@ def kind_of(path: Path, kinds: tuple[str, ...] = tuple(KINDS.values())) -> str:
     if kind not in kinds:
         shown = ", ".join(s for s, k in KINDS.items() if k in kinds)
         raise InvalidInput(f"{Path(path).name}: unsupported file type "
-                           f"{Path(path).suffix or '(none)'!r}; use {shown}",
+                           f"{Path(path).suffix or '(none)'!r}; use one of {shown}",
                            field="file", value=str(path))
     return kind
 
@@ -117,8 +117,8 @@ def pick_sheet(path: Path, sheet: str | None) -> str | None:
 
 def read_columns(path: Path, sheet: str | None = None) -> list[str]:
     """A file's column names (attributes, not the geometry), without reading its rows."""
-    check_readable(path)
     kind = kind_of(path)
+    check_readable(path)
     if kind in TABULAR:
         return [str(c) for c in read_table(path, sheet=sheet, rows=0).columns]
     import pyogrio
@@ -134,8 +134,8 @@ def read_table(path: Path, *, sheet: str | None = None, as_text: bool = True,
     Blank cells are "" as text, NaN when typed. A file with no columns is refused.
     """
     path = Path(path)
-    check_readable(path)
     kind = kind_of(path, TABULAR)
+    check_readable(path)
     blanks = {"keep_default_na": False, "na_values": [] if as_text else [""]}
     dtype = str if as_text else None
     try:
@@ -203,8 +203,8 @@ def read_source(path: Path, *, crs: str | None = None, sheet: str | None = None,
                 geometry_column: str | None = None, require_rows: bool = True) -> SourceFile:
     """Read a file for import or coding; unreadable geometries become row problems."""
     path = Path(path)
-    check_readable(path)
     kind = kind_of(path)
+    check_readable(path)
     if crs is not None:
         file_to_storage(np.empty(0, dtype=object), crs)  # an unknown CRS fails here, first
     if kind in TABULAR:
@@ -254,7 +254,7 @@ def _geometry_from_columns(source: SourceFile, wanted: str | None) -> None:
         given = np.array([bool(t.strip()) for t in text], dtype=bool)
         geoms[given] = shapely.from_wkt(text[given], on_invalid="ignore")
         for i in np.flatnonzero(given & shapely.is_missing(geoms)):
-            source.problem(int(i), wkt, text[i][:80], "unreadable WKT geometry")
+            source.problem(int(i), wkt, text[i][:80], "unreadable geometry (not WKT)")
     elif lon is not None and lat is not None:
         source.geometry_name = f"{lon}/{lat}"
         x = pd.to_numeric(frame[lon], errors="coerce").to_numpy(dtype=float)
