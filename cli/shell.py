@@ -16,6 +16,7 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
+import click
 import typer
 from rich.console import Console
 from rich.markup import escape
@@ -75,8 +76,8 @@ def guarded(command: F) -> F:
     def run(*args: Any, **kwargs: Any) -> Any:
         try:
             return command(*args, **kwargs)
-        except (typer.Exit, typer.Abort, KeyboardInterrupt):
-            raise
+        except (typer.Exit, typer.Abort, click.ClickException, KeyboardInterrupt):
+            raise  # click reports usage errors itself, with exit code 2
         except Exception as exc:
             code = exit_code_of(exc)
             text = " ".join(str(exc).split()) or type(exc).__name__
@@ -143,6 +144,8 @@ def check_output(path: Path, *, inputs: tuple[Path, ...] = (), force: bool = Fal
     """Refuse an output before any work: wrong type, an input file, or not writable."""
     from twin.sources import KINDS, kind_of
 
+    if path.is_dir():
+        raise InvalidInput(f"the output {path} is a directory", field="output", value=str(path))
     kinds = kinds or tuple(KINDS.values())
     if kinds:
         try:
@@ -156,8 +159,6 @@ def check_output(path: Path, *, inputs: tuple[Path, ...] = (), force: bool = Fal
                                    "(or --force to replace the input)", field="output",
                                    value=str(path))
     parent = path.resolve().parent
-    if path.exists() and path.is_dir():
-        raise InvalidInput(f"the output {path} is a directory", field="output", value=str(path))
     if not parent.is_dir():
         raise InvalidInput(f"cannot write {path}: no directory {parent}", field="output",
                            value=str(path))
