@@ -24,12 +24,12 @@ from twin import models
 from twin.codes import registry
 from twin.codes.outside import check_uscc
 from twin.codes.schemes import get_scheme
-from twin.registry_coding.batch import footprint_keys
 from twin.crs import CrsRef, to_storage
 from twin.errors import Conflict, InvalidInput, NotFound, PreconditionFailed
 from twin.layers import Layer
 from twin.models import STORAGE_SRID
 from twin.placement import PLACE_COLUMNS, PLACED_LAYERS, PlacementIndex
+from twin.registry_coding.batch import footprint_keys
 
 # Code scheme that issues the codes of a layer (None: the code is checked another way).
 SCHEMES = {"buildings": "building", "houses": "building", "addresses": "address",

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from tests.addressing.test_base_import import GOOD, HEADER
 from tests.stores import ready_store
-from cli.main import app
 
 runner = CliRunner()
 
