@@ -1,7 +1,7 @@
 """A sample city on each store for the command-line tests, and what they share.
 
-The stores are module-scoped: each test module gets its own pair, so the tests of one
-module may create buildings and the `unchanged` checks compare before and after a command.
+The stores are shared by the package (one pair, loaded once): tests may create buildings,
+so each `unchanged` check compares the store just before and after its own command.
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ class City:
         return (*counts, versions or 0)
 
 
-@pytest.fixture(scope="module", params=STORES)
+@pytest.fixture(scope="package", params=STORES)
 def city(request, tmp_path_factory) -> Iterator[City]:
-    """The small sample city on each store, for one test module."""
+    """The small sample city on each store, for the CLI tests."""
     with ready_store(request.param, tmp_path_factory.mktemp(request.param)) as engine:
         sample_data.load(engine, "small", secret=b"test-secret")
         yield City(engine, engine.url.render_as_string(hide_password=False))
