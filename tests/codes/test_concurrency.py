@@ -75,7 +75,7 @@ def test_concurrent_batch_runs_store_each_building_once(tmp_path):
                  for p, path in enumerate(parts)]
         for proc in procs:
             _, err = proc.communicate(timeout=240)
-            assert proc.returncode == 0, err[-2000:]
+            assert proc.returncode in (0, 1), err[-2000:]  # 1: done, bad rows listed
         codes: dict[str, set[str]] = {}
         for p in range(3):
             out = pd.read_csv(tmp_path / f"out{p}.csv", dtype=str, keep_default_na=False)
