@@ -40,7 +40,7 @@ def geocode(
     from addressing.batch import RESULT_COLUMNS, geocode_file
     from addressing.match import Geocoder
     from twin.crs import display_crs_name
-    from twin.sources import TABULAR, kind_of, pick_sheet, read_columns
+    from twin.sources import TABULAR, kind_of, pick_sheet, read_columns, sheet_names
 
     # Every cheap check before the address index is built (minutes at city scale).
     kind_of(file, TABULAR)
@@ -53,8 +53,7 @@ def geocode(
         raise InvalidInput(f"{file.name} already has result columns {clash}; remove them or "
                            "geocode the original file", field="column", value=clash[0])
     check_output(output, inputs=(file,), force=force, kinds=TABULAR)
-    if kind_of(output) == "csv" and kind_of(file) == "excel" and len(
-            _sheets(file)) > 1:
+    if kind_of(output) == "csv" and kind_of(file) == "excel" and len(sheet_names(file)) > 1:
         console.print("[yellow]note:[/yellow] a CSV output holds only the geocoded sheet")
     display_crs_name(crs)
     chosen = pick_sheet(file, sheet)
@@ -72,8 +71,3 @@ def geocode(
     if len(report.unreadable) > 20:
         console.print(f"  … {len(report.unreadable) - 20} more unreadable rows (geo_status)")
 
-
-def _sheets(file: Path) -> list[str]:
-    from twin.sources import sheet_names
-
-    return sheet_names(file)
