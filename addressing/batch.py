@@ -1,7 +1,8 @@
 """Batch geocoding of a spreadsheet: every input row and column kept, result columns added.
 
 `geocode_table(geocoder, frame, column)` matches one column of a table; `geocode_file`
-reads CSV (UTF-8 or GB18030) or Excel, writes CSV or Excel. A row whose cell cannot be read
+reads CSV or Excel through `twin.sources` (the reader import and coding use), writes CSV
+or Excel. A row whose cell cannot be read
 as an address gets status `unreadable` and the reason — rows are never dropped or reordered.
 With `workers > 1` the rows are split across forked processes that share the index.
 """
@@ -21,12 +22,12 @@ import pandas as pd
 from addressing.errors import AddressInputError
 from addressing.match import Geocoder
 from addressing.normalize import NormalizedText, normalize
+from twin.sources import pick_sheet, read_table, sheet_names
 
 Progress = Callable[[int, int], None]
 RESULT_COLUMNS = ("geo_status", "geo_level", "geo_code", "geo_full_text", "geo_score",
                   "geo_reason", "geo_lon", "geo_lat", "geo_crs", "geo_candidates")
 CHUNK = 2_000
-READABLE = {".csv", ".xlsx", ".xls"}
 
 
 @dataclass
@@ -43,18 +44,16 @@ class BatchReport:
         return f"{self.rows} rows: {counts}"
 
 
-def _cell_text(value: Any) -> str | None:
-    """The address in a cell, or None when the cell holds none."""
+def _cell_text(value: Any) -> str:
+    """The address in a cell; "" when the cell holds none (blank, NaN, spaces)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return None
-    text = str(value).strip()
-    return text or None
+        return ""
+    return str(value).strip()
 
 
-def _unreadable(text: str | None) -> tuple[Any, ...] | None:
-    if text is None:
-        return ("unreadable", None, None, None, 0, "empty cell: no address to match",
-                None, None, None, None)
+def _unreadable(text: str) -> tuple[Any, ...] | None:
+    # A blank cell is not unreadable: the geocoder answers it as it answers a blank query
+    # over HTTP (unmatched, "empty address"), so both faces use one vocabulary.
     if "\ufffd" in text:
         return ("unreadable", None, None, None, 0,
                 "the cell holds undecodable characters (wrong file encoding?)",
@@ -72,7 +71,7 @@ def _geocoded_row(geocoder: Geocoder, query: str | NormalizedText,
 
 def _result_row(geocoder: Geocoder, value: Any, crs: str | None) -> tuple[Any, ...]:
     text = _cell_text(value)
-    return _unreadable(text) or _geocoded_row(geocoder, text, crs)  # type: ignore[arg-type]
+    return _unreadable(text) or _geocoded_row(geocoder, text, crs)
 
 
 class _BatchMemo:
@@ -94,7 +93,6 @@ class _BatchMemo:
         unreadable = _unreadable(text)
         if unreadable is not None:
             return unreadable
-        assert text is not None
         row = self.by_text.get(text)
         if row is None:
             normalized = normalize(text)
@@ -190,45 +188,44 @@ def geocode_table(
     return out, report
 
 
-def read_table(path: Path) -> pd.DataFrame:
-    """A CSV (UTF-8, else GB18030) or Excel file, every cell as text."""
-    suffix = path.suffix.lower()
-    if suffix not in READABLE:
-        raise AddressInputError(f"cannot read {path.name}: use .csv, .xlsx or .xls",
-                                field="file", value=str(path))
-    if not path.exists():
-        raise AddressInputError(f"no such file: {path}", field="file", value=str(path))
-    if suffix != ".csv":
-        return pd.read_excel(path, dtype=str, keep_default_na=False, na_values=[""])
-    try:
-        return pd.read_csv(path, dtype=str, encoding="utf-8-sig", keep_default_na=False,
-                           na_values=[""])
-    except UnicodeDecodeError:
-        # Spreadsheets saved by Chinese Excel are GBK; GB18030 reads them (and a bad byte
-        # becomes U+FFFD, which the row's result then reports).
-        return pd.read_csv(path, dtype=str, encoding="gb18030", encoding_errors="replace",
-                           keep_default_na=False, na_values=[""])
+def write_table(frame: pd.DataFrame, path: Path, *, sheet: str | None = None,
+                others: dict[str, pd.DataFrame] | None = None) -> None:
+    """Write CSV (UTF-8 with BOM, so Excel opens it right) or Excel by the file suffix.
 
-
-def write_table(frame: pd.DataFrame, path: Path) -> None:
-    """Write CSV (UTF-8 with BOM, so Excel opens it right) or Excel by the file suffix."""
+    In a workbook the result keeps its sheet's name, and the input's other sheets follow
+    unchanged in their order (`others`, by name, the result's own name included as a marker).
+    """
     suffix = path.suffix.lower()
     if suffix == ".csv":
         frame.to_csv(path, index=False, encoding="utf-8-sig")
-    elif suffix in (".xlsx", ".xls"):
-        frame.to_excel(path.with_suffix(".xlsx") if suffix == ".xls" else path, index=False)
-    else:
+        return
+    if suffix not in (".xlsx", ".xls"):
         raise AddressInputError(f"cannot write {path.name}: use .csv or .xlsx",
                                 field="output", value=str(path))
+    name = sheet or "Sheet1"
+    sheets = dict(others or {name: frame})
+    sheets[name] = frame
+    with pd.ExcelWriter(path.with_suffix(".xlsx"), engine="openpyxl") as book:
+        for title, table in sheets.items():
+            table.to_excel(book, sheet_name=title, index=False)
 
 
 def geocode_file(
     geocoder: Geocoder, source: Path, column: str, output: Path, *, crs: str | None = None,
-    workers: int = 1, progress: Progress | None = None,
+    workers: int = 1, progress: Progress | None = None, sheet: str | None = None,
 ) -> BatchReport:
-    """Geocode one column of a CSV/Excel file into `output` (CSV or Excel)."""
-    frame = read_table(source)
+    """Geocode one column of a CSV/Excel file into `output` (CSV or Excel).
+
+    CSV cells stay text; Excel cells keep their types (numbers stay numbers), the sheet its
+    name, and the workbook's other sheets are copied along.
+    """
+    chosen = pick_sheet(source, sheet)
+    frame = read_table(source, sheet=chosen, as_text=False)
+    others = None
+    if chosen is not None:
+        others = {name: read_table(source, sheet=name, as_text=False) if name != chosen
+                  else frame for name in sheet_names(source)}
     result, report = geocode_table(geocoder, frame, column, crs=crs, workers=workers,
                                    progress=progress)
-    write_table(result, output)
+    write_table(result, output, sheet=chosen, others=others)
     return report

@@ -16,10 +16,10 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
-from addressing.display_crs import crs_name, from_cgcs2000
 from addressing.index import LEVEL_CODE, AddressIndex, name_key
 from addressing.normalize import NormalizedText
 from addressing.parse import Element, ParsedAddress, parse
+from twin.crs import display_crs_name, to_display
 from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
 
 MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
@@ -109,7 +109,7 @@ class Geocoder:
     # -- entry points ---------------------------------------------------------------------
     def geocode(self, query: str | NormalizedText, crs: str | None = None) -> GeocodeResult:
         """Match one typed address (or its `normalize` form); coordinates in `crs` (CGCS2000)."""
-        crs = crs_name(crs)
+        crs = display_crs_name(crs)
         typed = query.original if isinstance(query, NormalizedText) else query
         if not isinstance(typed, str) or not typed.strip():
             return GeocodeResult(str(typed or ""), UNMATCHED, reason="empty address", crs=crs)
@@ -117,10 +117,10 @@ class Geocoder:
         result = self._match(parsed)
         result.crs = crs
         if result.lon is not None and result.lat is not None:
-            result.lon, result.lat = _rounded(from_cgcs2000(result.lon, result.lat, crs))
+            result.lon, result.lat = _rounded(to_display(result.lon, result.lat, crs))
         for c in result.candidates:
             if c.lon is not None and c.lat is not None:
-                c.lon, c.lat = _rounded(from_cgcs2000(c.lon, c.lat, crs))
+                c.lon, c.lat = _rounded(to_display(c.lon, c.lat, crs))
         return result
 
     def geocode_many(self, queries: Iterable[str], crs: str | None = None) -> list[GeocodeResult]:

@@ -16,7 +16,6 @@ import hashlib
 import importlib.abc
 import importlib.machinery
 import importlib.util
-import os
 import sys
 import warnings
 from collections.abc import Sequence
@@ -46,7 +45,9 @@ def build_is_current(root: Path = HERE) -> bool:
 
 def wanted() -> bool:
     """TWIN_NATIVE=0 (or false/no/off) turns the native modules off."""
-    return os.environ.get("TWIN_NATIVE", "1").strip().lower() not in ("0", "false", "no", "off")
+    from twin.settings import MatcherSettings
+
+    return MatcherSettings().native
 
 
 class _FromSource(importlib.abc.MetaPathFinder):

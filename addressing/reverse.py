@@ -11,9 +11,9 @@ import shapely
 from pyproj import Geod
 from shapely import STRtree
 
-from addressing.display_crs import crs_name, from_cgcs2000, to_cgcs2000
 from addressing.errors import AddressInputError
 from addressing.index import AddressIndex
+from twin.crs import display_crs_name, from_display, to_display
 from twin.divisions import load_divisions
 
 GEOD = Geod(ellps="GRS80")  # CGCS2000's ellipsoid; distances in metres
@@ -62,7 +62,7 @@ class ReverseGeocoder:
         radius_m: float = DEFAULT_RADIUS_M, limit: int = 1,
     ) -> list[NearbyAddress]:
         """Up to `limit` door/building addresses within `radius_m` of the point, nearest first."""
-        crs = crs_name(crs)
+        crs = display_crs_name(crs)
         _check_point(lon, lat)
         if not 0 < radius_m <= MAX_RADIUS_M:
             raise AddressInputError(f"radius must be in (0, {MAX_RADIUS_M:.0f}] metres",
@@ -71,7 +71,7 @@ class ReverseGeocoder:
             raise AddressInputError("limit must be 1–50", field="limit", value=limit)
         if not len(self.nodes):
             return []
-        x, y = to_cgcs2000(lon, lat, crs)
+        x, y = from_display(lon, lat, crs)
         here = shapely.points(self._plane([x], [y]))[0]
         # The plane is a local approximation, so take a margin and rank by true distance.
         hits = self._tree.query(shapely.buffer(here, radius_m * 1.02 + 1))
@@ -90,7 +90,7 @@ class ReverseGeocoder:
 
     def _describe(self, node: int, distance: float, crs: str) -> NearbyAddress:
         index = self.index
-        lon, lat = from_cgcs2000(float(index.lon[node]), float(index.lat[node]), crs)
+        lon, lat = to_display(float(index.lon[node]), float(index.lat[node]), crs)
         chain = [{"code": d.code, "name": d.name, "level": str(d.level)}
                  for d in self._divisions.chain(index.admin(node).finest)]
         return NearbyAddress(index.code(node), index.level_of(node), index.full_text(node),

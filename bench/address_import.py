@@ -59,7 +59,7 @@ CLI = ("import atexit, resource, sys\n"
        "atexit.register(lambda: print('peak_rss_kib', resource.getrusage("
        "resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr))\n"
        "sys.argv = ['twin', *sys.argv[1:]]\n"
-       "from twin.cli import app\n"
+       "from cli.main import app\n"
        "app()\n")
 
 

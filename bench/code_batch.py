@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sample_data.load import load  # noqa: E402
 from sample_data.messy_buildings import messy_registry  # noqa: E402
-from twin.coding import CodingOptions, code_file  # noqa: E402
+from twin.registry_coding import CodingOptions, code_file  # noqa: E402
 from twin.settings import StoreSettings  # noqa: E402
 from twin.store import migrate, open_store  # noqa: E402
 

@@ -232,3 +232,83 @@ def from_bd09(lon: object, lat: object) -> tuple[np.ndarray, np.ndarray]:
     z = np.sqrt(x * x + y * y) - 0.00002 * np.sin(y * _BD_X_PI)
     theta = np.arctan2(y, x) - 0.000003 * np.cos(x * _BD_X_PI)
     return from_gcj02(z * np.cos(theta), z * np.sin(theta))
+
+
+# -- display CRS names: what a geocoding client may ask its coordinates in ----------------------
+
+DISPLAY_CRS_NAMES = {
+    "cgcs2000": "CGCS2000", "epsg:4490": "CGCS2000", "4490": "CGCS2000",
+    "wgs84": "WGS84", "epsg:4326": "WGS84", "4326": "WGS84", "crs84": "WGS84",
+    "gcj02": "GCJ-02", "gcj-02": "GCJ-02", "bd09": "BD-09", "bd-09": "BD-09",
+}
+
+
+def display_crs_name(text: str | None) -> str:
+    """The canonical name of a display CRS (CGCS2000 by default), or InvalidInput.
+
+    CGCS2000 and WGS84 differ by centimetres at city scale (the EPSG transformation between
+    EPSG:4490 and EPSG:4326 is a null transform), so both are the stored lon/lat.
+    """
+    if text is None or text == "":
+        return "CGCS2000"
+    key = text.strip().lower()
+    if key.startswith("http"):
+        key = key.rsplit("/", 1)[-1]  # an OGC CRS URI ends in the EPSG code or CRS84
+    name = DISPLAY_CRS_NAMES.get(key) or DISPLAY_CRS_NAMES.get(f"epsg:{key}")
+    if name is None:
+        raise InvalidInput(
+            f"unknown crs {text!r}; use CGCS2000 (EPSG:4490), WGS84 (EPSG:4326), GCJ-02 or BD-09",
+            field="crs", value=text,
+        )
+    return name
+
+
+def to_display(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """A stored CGCS2000 point in the display CRS named by `display_crs_name`."""
+    if crs in ("CGCS2000", "WGS84"):
+        return lon, lat
+    x, y = to_gcj02(lon, lat) if crs == "GCJ-02" else to_bd09(lon, lat)
+    return float(x), float(y)
+
+
+def from_display(lon: float, lat: float, crs: str) -> tuple[float, float]:
+    """A point given in a display CRS, back in CGCS2000 (for reverse geocoding)."""
+    if crs in ("CGCS2000", "WGS84"):
+        return lon, lat
+    x, y = from_gcj02(lon, lat) if crs == "GCJ-02" else from_bd09(lon, lat)
+    return float(x), float(y)
+
+
+# -- a file's CRS: any CRS pyproj knows, to CGCS2000 lon/lat ---------------------------------
+
+
+def check_crs(text: str, field: str = "crs") -> CRS:
+    """The CRS `text` names (EPSG:4547, a WKT, a PROJ string …), or InvalidInput."""
+    try:
+        return CRS.from_user_input(text)
+    except Exception as exc:  # pyproj raises its own CRSError for every unreadable name
+        reason = str(exc).split(": (", 1)[0]
+        raise InvalidInput(f"unknown CRS {text!r}: {reason}", field=field, value=text) from None
+
+
+@lru_cache(maxsize=32)
+def file_transformer(crs: str) -> Transformer | None:
+    """x-first transform from a file's CRS to CGCS2000 lon/lat, None when it already is."""
+    source = check_crs(crs)
+    if source.equals(CRS.from_epsg(STORAGE_SRID), ignore_axis_order=True):
+        return None
+    return Transformer.from_crs(source, STORAGE_SRID, always_xy=True)
+
+
+def file_to_storage(geoms: np.ndarray, crs: str) -> np.ndarray:
+    """Geometries as files give them (x first, in `crs`) as CGCS2000 lon/lat, all at once."""
+    transformer = file_transformer(crs)
+    present = ~shapely.is_missing(geoms)
+    if transformer is None or not present.any():
+        return geoms
+    out = geoms.copy()
+    out[present] = shapely.transform(
+        geoms[present],
+        lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1])),
+    )
+    return out

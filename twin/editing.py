@@ -30,12 +30,12 @@ from twin.audit import record
 from twin.codes import registry
 from twin.codes.outside import check_uscc
 from twin.codes.schemes import get_scheme
-from twin.coding.batch import footprint_keys
 from twin.crs import CrsRef, to_storage
 from twin.errors import Conflict, InvalidInput, NotEditable, NotFound, PreconditionFailed
 from twin.layers import LAYERS, Layer
 from twin.models import STORAGE_SRID
 from twin.placement import PlacementIndex
+from twin.registry_coding.batch import footprint_keys
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """One row model: a value from a file (text) or a request (JSON) as its column's type.
 
 Every path that writes a row converts and validates it here, with one set of rules: an
-import (`twin.transfer`), an API write (`twin.editing`), batch coding (`twin.coding`) and
+import (`twin.transfer`), an API write (`twin.editing`), batch coding (`twin.registry_coding`) and
 the pygeoapi provider's property filters. A value is refused with an `InvalidInput` that
 names the field and the value; an import adds the row number (`RowProblem`).
 

@@ -99,6 +99,32 @@ class ApiSettings(BaseSettings):
         "request tries again (the Retry-After of its 503)")
 
 
+class CodeSettings(BaseSettings):
+    """Where a city's own code schemes are declared (`twin.codes.schemes`)."""
+
+    model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
+
+    code_schemes: Path | None = Field(
+        default=None, description="JSON or YAML file with a list of extra code schemes"
+    )
+
+
+class MatcherSettings(BaseSettings):
+    """How the address matcher runs."""
+
+    model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
+
+    native: bool = Field(default=True, description="run the compiled address matcher when "
+                         "its build is current (false: plain Python)")
+
+    @field_validator("native", mode="before")
+    @classmethod
+    def _off_words(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        return True if isinstance(value, str) else value
+
+
 class Settings(BaseSettings):
     """All settings of one running twin."""
 
@@ -107,9 +133,12 @@ class Settings(BaseSettings):
     store: StoreSettings = Field(default_factory=StoreSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
     api: ApiSettings = Field(default_factory=ApiSettings)
+    codes: CodeSettings = Field(default_factory=CodeSettings)
+    matcher: MatcherSettings = Field(default_factory=MatcherSettings)
 
     @classmethod
     def from_env(cls, **store_overrides: object) -> Settings:
         """Read everything from the environment; `database_url=` etc. override the store."""
         store = StoreSettings(**store_overrides)  # type: ignore[arg-type]
-        return cls(store=store, security=SecuritySettings(), api=ApiSettings())
+        return cls(store=store, security=SecuritySettings(), api=ApiSettings(),
+                   codes=CodeSettings(), matcher=MatcherSettings())

@@ -14,15 +14,12 @@ import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
-import numpy as np
 import pandas as pd
 import shapely
-from pyproj import CRS, Transformer
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     JSON,
@@ -36,7 +33,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from twin import sources
 from twin.bulk import write_rows
+from twin.crs import check_crs
 from twin.errors import InvalidInput, RowProblem
 from twin.layers import Layer
 from twin.models import STORAGE_SRID
@@ -45,8 +44,6 @@ from twin.rows import check_geometry, convert_row
 
 TABULAR = {".csv", ".xlsx", ".xls"}
 GIS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile"}
-FORMATS = sorted(TABULAR | set(GIS))
-GEOMETRY_COLUMNS = ("wkt", "geometry", "geom")
 Progress = Callable[[int, int], None]  # (rows done, rows total)
 
 
@@ -75,14 +72,8 @@ class ImportReport:
 
 
 def _format_of(path: Path) -> str:
-    suffix = path.suffix.lower()
-    if suffix not in TABULAR and suffix not in GIS:
-        raise InvalidInput(
-            f"cannot read or write {path.name}: use one of {', '.join(FORMATS)}",
-            field="file",
-            value=str(path),
-        )
-    return suffix
+    sources.kind_of(path)
+    return path.suffix.lower()
 
 
 # -- reading ---------------------------------------------------------------------------------
@@ -107,106 +98,16 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def read_source(path: Path, source_crs: str | None = None) -> SourceTable:
-    """Read a file into text records and CGCS2000 geometries."""
-    suffix = _readable_format(path)
-    if suffix in TABULAR:
-        frame = _read_tabular(path, suffix)
-        records = [{k: _text(v) for k, v in row.items()} for row in frame.to_dict("records")]
-        table = SourceTable(records, [None] * len(records), first_row=2)
-        _geometry_from_columns(table, source_crs or "EPSG:4490")
-        return table
-    frame = gpd.read_file(path, engine="pyogrio")
-    crs = source_crs or (frame.crs.to_string() if frame.crs is not None else "EPSG:4490")
-    geoms = list(frame.geometry.values) if "geometry" in frame else [None] * len(frame)
-    attrs = frame.drop(columns="geometry", errors="ignore")
-    records = [{k: _text(v) for k, v in row.items()} for row in attrs.to_dict("records")]
-    table = SourceTable(records, geoms, first_row=1)
-    table.geometries = _to_storage_all(table, geoms, crs)
-    return table
-
-
-def _readable_format(path: Path) -> str:
-    suffix = _format_of(path)
-    if not path.exists():
-        raise InvalidInput(f"no such file: {path}", field="file", value=str(path))
-    return suffix
-
-
-def read_columns(path: Path) -> list[str]:
-    """A file's column names (attributes, not the geometry), without reading its rows."""
-    suffix = _readable_format(path)
-    if suffix in TABULAR:
-        return [str(c) for c in _read_tabular(path, suffix, rows=0).columns]
-    import pyogrio
-
-    return [str(c) for c in pyogrio.read_info(path)["fields"]]
-
-
-def _read_tabular(path: Path, suffix: str, rows: int | None = None) -> pd.DataFrame:
-    if suffix == ".csv":
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
-                                   nrows=rows)
-            except UnicodeDecodeError:
-                continue
-        raise InvalidInput(
-            f"{path.name} is neither UTF-8 nor GB18030 text", field="file", value=str(path)
-        )
-    return pd.read_excel(path, dtype=str, keep_default_na=False, nrows=rows)
-
-
-def _geometry_from_columns(table: SourceTable, crs: str) -> None:
-    """Points from lon/lat columns or any geometry from a WKT column."""
-    if not table.records:
-        return
-    keys = set(table.records[0])
-    wkt_key = next((k for k in GEOMETRY_COLUMNS if k in keys), None)
-    geoms: list[BaseGeometry | None] = []
-    for i, rec in enumerate(table.records):
-        row = table.first_row + i
-        geom = None
-        try:
-            if wkt_key and rec.get(wkt_key):
-                geom = shapely.from_wkt(rec[wkt_key])
-            elif {"lon", "lat"} <= keys and rec.get("lon") and rec.get("lat"):
-                geom = shapely.Point(float(rec["lon"] or ""), float(rec["lat"] or ""))
-        except (ValueError, shapely.errors.GEOSException) as exc:
-            which = wkt_key if wkt_key and rec.get(wkt_key) else "lon/lat"
-            value = rec.get(wkt_key) if wkt_key else f"{rec.get('lon')},{rec.get('lat')}"
-            table.problems.append(RowProblem(row, which, value, f"unreadable geometry: {exc}"))
-        geoms.append(geom)
-    table.geometries = _to_storage_all(table, geoms, crs)
-
-
-@lru_cache(maxsize=32)
-def _file_transformer(crs: str) -> Transformer | None:
-    """Longitude/easting-first transform from a file's CRS to CGCS2000 (None if already it)."""
-    try:
-        source = CRS.from_user_input(crs)
-    except Exception as exc:  # pyproj raises its own CRSError for every unreadable name
-        raise InvalidInput(f"unknown CRS {crs!r}: {exc}", field="crs", value=crs) from exc
-    if source.equals(CRS.from_epsg(STORAGE_SRID), ignore_axis_order=True):
-        return None
-    return Transformer.from_crs(source, STORAGE_SRID, always_xy=True)
-
-
-def _to_storage_all(
-    table: SourceTable, geoms: list[BaseGeometry | None], crs: str
-) -> list[BaseGeometry | None]:
-    """GIS files and spreadsheets give x (lon/easting) first, whatever the CRS says."""
-    transformer = _file_transformer(crs)
-    if transformer is None:
-        return geoms
-    return [
-        None
-        if g is None
-        else shapely.transform(
-            g, lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
-        )
-        for g in geoms
-    ]
+def read_source(path: Path, source_crs: str | None = None, sheet: str | None = None
+                ) -> SourceTable:
+    """Read a file (`twin.sources`) into text records and CGCS2000 geometries."""
+    source = sources.read_source(path, crs=source_crs, sheet=sheet)
+    attrs = source.frame
+    if source.geometry_name in attrs and source.kind in sources.TABULAR:
+        attrs = attrs.drop(columns=[source.geometry_name])
+    records = [{str(k): _text(v) for k, v in row.items()} for row in attrs.to_dict("records")]
+    problems = [source.problems[i] for i in sorted(source.problems)]
+    return SourceTable(records, list(source.geoms), source.first_row, problems)
 
 
 # -- conversion (twin.rows) ------------------------------------------------------------
@@ -333,10 +234,11 @@ def import_layer(
     source_crs: str | None = None,
     update_existing: bool = False,
     progress: Progress | None = None,
+    sheet: str | None = None,
 ) -> ImportReport:
     """Import a file into a layer: good rows land together, bad rows are reported."""
     path = Path(path)
-    table = read_source(path, source_crs)
+    table = read_source(path, source_crs, sheet)
     report = ImportReport(layer.name, str(path), read=len(table.records))
     rows = list(_rows(layer, table))
     if layer.placed:
@@ -433,9 +335,8 @@ def read_layer(
 ) -> gpd.GeoDataFrame:
     """A layer as a GeoDataFrame in CGCS2000 (sensitive fields left out unless asked for)."""
     columns = layer.attribute_columns(include_sensitive=include_sensitive)
-    stmt = select(*columns, func.ST_AsBinary(layer.geometry_column).label("wkb")).order_by(
-        layer.table.c.id
-    )
+    order = layer.table.c.id if "id" in layer.table.c else layer.table.c[layer.id_column]
+    stmt = select(*columns, func.ST_AsBinary(layer.geometry_column).label("wkb")).order_by(order)
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(stmt).mappings().all())
     if frame.empty:
@@ -473,7 +374,7 @@ def export_layer(
     suffix = _format_of(path)
     frame = _as_file_values(read_layer(engine, layer, include_sensitive=include_sensitive), layer)
     if target_crs:
-        frame = frame.to_crs(CRS.from_user_input(target_crs))
+        frame = frame.to_crs(check_crs(target_crs))
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix in TABULAR:
         table = pd.DataFrame(frame.drop(columns="geometry"))

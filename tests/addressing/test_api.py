@@ -84,7 +84,7 @@ def test_reverse_far_away_and_bad_input(client):
 
 
 def test_reverse_from_gcj02_lands_on_the_same_address(client, sample_rows):
-    from addressing.display_crs import from_cgcs2000
+    from twin.crs import to_display as from_cgcs2000
 
     b = next(r for r in sample_rows if r["level"] == "building")
     lon, lat = from_cgcs2000(b["lon"], b["lat"], "GCJ-02")

@@ -10,18 +10,21 @@ def test_forked_workers_give_the_same_results_in_order(geocoder, sample_rows):
     single = geocode_values(geocoder, texts)
     double = geocode_values(geocoder, texts, workers=2)
     assert single == double
-    assert single[100][0] == "unreadable"
+    assert single[100][0] == "unmatched" and single[100][5] == "empty address"
     assert [s[2] for s in single[:50]] == [r["code"] for r in sample_rows
                                            if r["level"] in ("room", "floor")][:50]
 
 
-def test_table_keeps_index_and_reports_unreadable(geocoder, sample_rows):
+def test_table_keeps_index_and_answers_blanks_as_the_api_does(geocoder, sample_rows):
     frame = pd.DataFrame({"n": [3, 1, 2], "addr": [sample_rows[-1]["full_text"], None, "  "]},
                          index=[10, 11, 12])
     seen = []
     out, report = geocode_table(geocoder, frame, "addr", progress=lambda d, t: seen.append(d))
     assert list(out.index) == [10, 11, 12]
     assert list(out.columns) == ["n", "addr", *RESULT_COLUMNS]
-    assert report.by_status == {"matched": 1, "unreadable": 2}
-    assert [row for row, _ in report.unreadable] == [3, 4]
+    # blank cells are answered as a blank query over HTTP is: unmatched, "empty address"
+    assert report.by_status == {"matched": 1, "unmatched": 2}
+    assert list(out["geo_reason"])[1:] == [geocoder.geocode("").reason] * 2
+    assert geocoder.geocode("").reason == "empty address"
+    assert report.unreadable == []
     assert seen[-1] == 3

@@ -4,9 +4,9 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from cli.main import app
 from tests.addressing.test_base_import import GOOD, HEADER
 from tests.stores import ready_store
-from twin.cli import app
 
 runner = CliRunner()
 
@@ -44,11 +44,12 @@ def test_geocode_gbk_csv_keeps_rows_and_columns(store_url, tmp_path):
     result = runner.invoke(app, ["geocode", str(source), "--column", "地址", "-o", str(out),
                                  "--database-url", store_url])
     assert result.exit_code == 0, result.output
-    assert "row 3: empty cell" in result.output
+    assert "store: sqlite:///" in result.output
     frame = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(frame.columns[:3]) == ["编号", "地址", "备注"]
     assert list(frame["编号"]) == [r[0] for r in ROWS]
-    assert list(frame["geo_status"]) == ["matched", "unreadable", "tie", "unmatched", "matched"]
+    assert list(frame["geo_status"]) == ["matched", "unmatched", "tie", "unmatched", "matched"]
+    assert frame["geo_reason"][1] == "empty address"  # as GET /geocode answers a blank q
     assert frame["geo_full_text"][0].endswith("科兴科学园A座1201室")
     assert frame["geo_candidates"][2].count(";") == 1
 

@@ -9,8 +9,8 @@ from sqlalchemy import func, select
 from sample_data.messy_buildings import messy_registry
 from twin import models
 from twin.codes.schemes import BUILDING
-from twin.coding import CodingOptions, code_file, report_path
-from twin.coding.batch import ChunkFailure
+from twin.registry_coding import CodingOptions, code_file, report_path
+from twin.registry_coding.batch import ChunkFailure
 
 
 def digest(path) -> str:
@@ -75,16 +75,23 @@ def test_every_row_gets_the_status_and_code_the_truth_says(city, messy, tmp_path
     assert json.loads(report_path(out).read_text())["rows"] == len(coded)
 
 
-def test_rerun_is_byte_identical_and_issues_nothing(city, messy, tmp_path):
+def test_rerun_keeps_the_codes_says_existing_and_issues_nothing(city, messy, tmp_path):
     _, path = messy
-    first, second = tmp_path / "a.csv", tmp_path / "b.csv"
+    first, second, third = tmp_path / "a.csv", tmp_path / "b.csv", tmp_path / "c.csv"
     r1 = code_file(city, path, first, CodingOptions(chunk_size=50))
     registry_rows, buildings = count(city, models.CodeRecord), count(city, models.Building)
     r2 = code_file(city, path, second, CodingOptions(chunk_size=50))
     assert r1.codes_issued > 0 and r2.codes_issued == 0
-    assert digest(first) == digest(second)
-    assert report_path(first).read_text() != "" and json.loads(
-        report_path(first).read_text())["by_status"] == r2.by_status
+    a, b = (pd.read_csv(p, dtype=str, keep_default_na=False) for p in (first, second))
+    assert list(a.code) == list(b.code)
+    # what the first run issued, the second finds: `existing`, never `new` again
+    assert "new" not in set(b.status)
+    assert (b.status[a.status == "new"] == "existing").all()
+    assert (b.drop(columns=["status", "match_method", "reason"])
+            .equals(a.drop(columns=["status", "match_method", "reason"])))
+    code_file(city, path, third, CodingOptions(chunk_size=50))
+    assert digest(second) == digest(third)
+    assert json.loads(report_path(second).read_text())["by_status"] == r2.by_status
     assert (count(city, models.CodeRecord), count(city, models.Building)) == (
         registry_rows, buildings)
 
@@ -102,8 +109,8 @@ def test_a_crash_leaves_whole_chunks_and_the_rerun_finishes_the_job(city, messy,
     out = tmp_path / "done.csv"
     report = code_file(city, path, out, CodingOptions(chunk_size=25))
     coded = pd.read_csv(out, dtype=str, keep_default_na=False)
-    assert set(coded[coded.status == "new"].code) >= issued
-    assert report.codes_issued == coded[coded.status == "new"].code.nunique() - 50
+    assert set(coded[coded.status == "existing"].code) >= issued
+    assert report.codes_issued == coded[coded.status == "new"].code.nunique()
 
 
 def test_other_formats_and_a_projected_crs(city, messy, tmp_path):
@@ -126,9 +133,10 @@ def test_other_formats_and_a_projected_crs(city, messy, tmp_path):
     assert coded.crs.to_epsg() == 4547 and len(coded) == len(gk)
     assert set(coded.status) <= {"existing", "new", "conflict", "unmatched"}
     assert (coded.status.isin(["existing", "new"])).mean() > 0.9
-    again = tmp_path / "again.gpkg"
+    again, third = tmp_path / "again.gpkg", tmp_path / "third.gpkg"
     code_file(city, gpkg, again)
-    assert digest(out_gpkg) == digest(again)
+    code_file(city, gpkg, third)
+    assert digest(again) == digest(third)
     out_shp = tmp_path / "out.shp"
     code_file(city, shp, out_shp)
     # the buildings the GeoPackage run created are known now: same codes, whatever status
@@ -137,6 +145,7 @@ def test_other_formats_and_a_projected_crs(city, messy, tmp_path):
     assert "match_meth" in from_shp.columns
     xlsx, out_x, out_x2 = tmp_path / "in.xlsx", tmp_path / "o.xlsx", tmp_path / "o2.xlsx"
     reg.frame.head(80).to_excel(xlsx, index=False)
+    code_file(city, xlsx, tmp_path / "first.xlsx")  # the run that may meet new buildings
     code_file(city, xlsx, out_x)
     code_file(city, xlsx, out_x2)
     assert digest(out_x) == digest(out_x2)

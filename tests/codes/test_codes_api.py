@@ -1,3 +1,4 @@
+import json
 import subprocess
 import sys
 
@@ -89,9 +90,10 @@ def test_the_cli_codes_a_file(city, tmp_path):
     source, out = tmp_path / "in.csv", tmp_path / "out.csv"
     reg.write_csv(source)
     url = city.url.render_as_string(hide_password=False)
-    run = subprocess.run([sys.executable, "-m", "twin.cli", "code", str(source), "-o", str(out),
+    run = subprocess.run([sys.executable, "-m", "cli", "code", str(source), "-o", str(out),
                           "--database-url", url], capture_output=True, text=True, timeout=120)
-    assert run.returncode == 0, run.stderr[-2000:]
+    bad = json.loads((tmp_path / "out.report.json").read_text())["bad_rows"]
+    assert run.returncode == (1 if bad else 0), run.stderr[-2000:]  # 1: done, rows refused
     assert "codes issued" in run.stderr
     coded = pd.read_csv(out, dtype=str, keep_default_na=False)
     assert list(coded.status) == reg.expected_status

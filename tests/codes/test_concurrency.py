@@ -59,7 +59,7 @@ def test_concurrent_batch_runs_store_each_building_once(tmp_path):
     import shapely
 
     from sample_data.messy_buildings import messy_registry
-    from twin.coding.matching import group_same_footprints
+    from twin.registry_coding.matching import group_same_footprints
 
     with migrated_store("postgis", tmp_path, sample=True) as engine:
         url = engine.url.render_as_string(hide_password=False)
@@ -69,13 +69,13 @@ def test_concurrent_batch_runs_store_each_building_once(tmp_path):
             path = tmp_path / f"in{p}.csv"
             reg.frame.iloc[keep].to_csv(path, index=False)
             parts.append(path)
-        procs = [subprocess.Popen([sys.executable, "-m", "twin.cli", "code", str(path), "-o",
+        procs = [subprocess.Popen([sys.executable, "-m", "cli", "code", str(path), "-o",
                                    str(tmp_path / f"out{p}.csv"), "--chunk-size", "10",
                                    "--database-url", url], stderr=subprocess.PIPE, text=True)
                  for p, path in enumerate(parts)]
         for proc in procs:
             _, err = proc.communicate(timeout=240)
-            assert proc.returncode == 0, err[-2000:]
+            assert proc.returncode in (0, 1), err[-2000:]  # 1: done, bad rows listed
         codes: dict[str, set[str]] = {}
         for p in range(3):
             out = pd.read_csv(tmp_path / f"out{p}.csv", dtype=str, keep_default_na=False)

@@ -10,7 +10,7 @@ import pandas as pd
 def twin(*args, db, check=True):
     env = {**os.environ, "TWIN_DATABASE_URL": f"sqlite:///{db}"}
     result = subprocess.run(
-        [sys.executable, "-m", "twin.cli", *args],
+        [sys.executable, "-m", "cli", *args],
         env=env,
         capture_output=True,
         text=True,
@@ -28,7 +28,7 @@ def test_init_load_export_import(tmp_path):
     out = tmp_path / "roads.geojson"
     assert "wrote 27 roads" in twin("export", "roads", str(out), db=db).stderr
     again = twin("load-sample", db=db, check=False)
-    assert again.returncode == 2 and "--replace" in again.stderr
+    assert again.returncode == 3 and "--replace" in again.stderr  # bad input, unchanged
 
 
 def test_import_reports_bad_rows_and_exits_1(tmp_path):

@@ -7,7 +7,8 @@ import sample_data
 from twin import models
 from twin.errors import InvalidInput
 from twin.layers import LAYERS
-from twin.transfer import export_layer, import_layer, read_columns, read_layer
+from twin.sources import read_columns
+from twin.transfer import export_layer, import_layer, read_layer
 
 from ..stores import STORES, ready_store
 

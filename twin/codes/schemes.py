@@ -12,8 +12,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import ValidationError
 
 from twin.codes.scheme import (
     AdminSegment,
@@ -26,17 +25,7 @@ from twin.codes.scheme import (
 )
 from twin.divisions import Level
 from twin.errors import InvalidInput, NotFound
-
-
-class CodeSettings(BaseSettings):
-    """Where a city's own code schemes are declared."""
-
-    model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
-
-    code_schemes: Path | None = Field(
-        default=None, description="JSON or YAML file with a list of extra code schemes"
-    )
-
+from twin.settings import CodeSettings
 
 BUILDING = CodeScheme(
     name="building",

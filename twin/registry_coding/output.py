@@ -17,8 +17,8 @@ import geopandas as gpd
 import pandas as pd
 import pyogrio
 
-from twin.coding.batch import RESULT_COLUMNS, CodingReport
-from twin.coding.source import RegistryFile, kind_of
+from twin.registry_coding.batch import RESULT_COLUMNS, CodingReport
+from twin.registry_coding.source import RegistryFile, kind_of
 
 PINNED_TIME = "2000-01-01T00:00:00Z"
 SHAPEFILE_NAMES = {"match_method": "match_meth"}
@@ -57,15 +57,16 @@ def write_coded(reg: RegistryFile, result: pd.DataFrame, out: Path) -> None:
     if kind == "csv":
         frame.to_csv(out, index=False, encoding=reg.encoding, lineterminator="\n")
     elif kind == "excel":
-        frame.to_excel(out, index=False, engine="openpyxl")
+        frame.to_excel(out, index=False, engine="openpyxl", sheet_name=reg.sheet or "Sheet1")
         _pin_xlsx(out)
     else:
-        geometry = reg.frame.attrs.get("source_geometry")
+        geometry = reg.source_geometry
         if geometry is None:  # tabular input written as GIS: geometry in CGCS2000
             geometry = gpd.GeoSeries(reg.geoms, crs="EPSG:4490")
         if kind == "shp":
             frame = frame.rename(columns=SHAPEFILE_NAMES)
-        gdf = gpd.GeoDataFrame(frame, geometry=geometry.values, crs=geometry.crs)
+        gdf = gpd.GeoDataFrame(frame, geometry=geometry.values,  # type: ignore[attr-defined]
+                               crs=geometry.crs)  # type: ignore[attr-defined]
         if out.exists():
             out.unlink()
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": PINNED_TIME})

@@ -5,7 +5,7 @@ For each input row, in order:
 1. Bad rows (unreadable or invalid geometry, a year that is not one, coordinates that
    are not lon/lat after the CRS step) are reported and get status `unmatched`.
 2. The row's footprint, point and address are matched against the twin's buildings
-   (`twin.coding.matching`). One building → `existing`, keeping its code. Evidence that
+   (`twin.registry_coding.matching`). One building → `existing`, keeping its code. Evidence that
    points at two buildings, or a footprint that half-overlaps one → `conflict`.
 3. A footprint that matches nothing is a new building: footprints of the same input that
    overlap are one building; it is placed (township, community, grid, BeiDou code) and
@@ -36,18 +36,19 @@ from twin import models
 from twin.bulk import write_rows
 from twin.codes.registry import CodeRequest, find_by_natural_keys, issue_many
 from twin.codes.schemes import get_scheme
-from twin.coding.matching import (
+from twin.errors import InvalidInput, RowProblem
+from twin.layers import LAYERS
+from twin.models import STORAGE_SRID
+from twin.placement import DEFAULT_BEIDOU_LEVEL, PlacementIndex
+from twin.registry_coding.checks import cell_text, check_divisions, check_rows, read_year
+from twin.registry_coding.matching import (
     SAME_BUILDING,
     BuildingIndex,
     address_key,
     group_same_footprints,
     match_geometries,
 )
-from twin.coding.source import RegistryFile
-from twin.errors import InvalidInput, RowProblem
-from twin.layers import LAYERS
-from twin.models import STORAGE_SRID
-from twin.placement import DEFAULT_BEIDOU_LEVEL, PlacementIndex
+from twin.registry_coding.source import RegistryFile
 from twin.rows import check_value, from_text
 
 BUILDINGS = LAYERS["buildings"]
@@ -68,6 +69,7 @@ class CodingOptions:
     chunk_size: int = 20_000
     beidou_level: int = DEFAULT_BEIDOU_LEVEL
     scheme: str = "building"
+    dry_run: bool = False  # decide every row, issue and store nothing
     # Test hook: raise after this many chunks were committed (to prove crash safety).
     fail_after_chunks: int | None = None
 
@@ -82,6 +84,8 @@ class CodingReport:
     by_method: dict[str, int]
     codes_issued: int
     buildings_created: int
+    dry_run: bool = False
+    planned: int = 0  # codes a dry run would issue
     problems: list[RowProblem] = field(default_factory=list)
     conflicts: list[tuple[int, str]] = field(default_factory=list)
     seconds: float = 0.0
@@ -92,7 +96,8 @@ class CodingReport:
         return {
             "source": self.source, "rows": self.rows, "by_status": self.by_status,
             "by_method": self.by_method, "codes_issued": self.codes_issued,
-            "buildings_created": self.buildings_created,
+            "buildings_created": self.buildings_created, "dry_run": self.dry_run,
+            "planned": self.planned,
             "bad_rows": [{"row": p.row, "field": p.field, "value": None if p.value is None
                           else str(p.value), "reason": p.reason} for p in self.problems],
             "conflicts": [{"row": r, "reason": why} for r, why in self.conflicts],
@@ -120,18 +125,6 @@ def _cell(name: str, text: object) -> Any:
     return value
 
 
-def _year(text: object) -> tuple[int | None, str | None]:
-    """(year or 0 for unknown, problem) from a cell."""
-    try:
-        year = _cell("year_built", text)
-    except InvalidInput as exc:
-        return None, str(exc)
-    if not year:
-        return 0, None
-    failed = BUILDINGS.check({"year_built": year}) if BUILDINGS.check else None
-    return (None, failed[1]) if failed else (year, None)
-
-
 def _check_optional(reg: RegistryFile) -> None:
     """Note rows whose name, floors, height or use the buildings layer would refuse."""
     for key, column in reg.optional.items():
@@ -142,30 +135,30 @@ def _check_optional(reg: RegistryFile) -> None:
                 reg.problem(i, column, cell, str(exc))
 
 
-def _validate(reg: RegistryFile) -> np.ndarray:
-    """Note bad rows; return a mask of rows whose geometry (if any) can be used."""
-    geoms = reg.geoms
-    present = ~shapely.is_missing(geoms)
-    types = np.full(len(geoms), -1)
-    types[present] = shapely.get_type_id(geoms[present])
-    for i in np.flatnonzero(present & ~np.isin(types, (0, 3, 6))):
-        reg.problem(int(i), "geometry", shapely.get_type_id(geoms[i]),
-                    "geometry must be a polygon, multipolygon or point")
-    poly = np.flatnonzero(np.isin(types, (3, 6)))
-    if len(poly):
-        valid = shapely.is_valid(geoms[poly])
-        for i in poly[~valid]:
-            reg.problem(int(i), "geometry", None,
-                        f"invalid footprint: {shapely.is_valid_reason(geoms[i])}")
-    usable = np.flatnonzero(np.isin(types, (0, 3, 6)))
-    if len(usable):
-        b = shapely.bounds(geoms[usable])
-        bad = ~((np.abs(b[:, [0, 2]]) <= 180).all(axis=1) & (np.abs(b[:, [1, 3]]) <= 90).all(
-            axis=1))
-        for i in usable[bad]:
-            reg.problem(int(i), "geometry", None,
-                        f"coordinates are not lon/lat after reading as {reg.crs}; wrong CRS?")
-    return np.array([i not in reg.problems for i in range(len(geoms))]) & present
+def _check_input_codes(engine: Engine, reg: RegistryFile, decisions: list[_Decision]) -> None:
+    """A code the input gives that is another building's is a conflict, never replaced."""
+    if reg.code_column is None:
+        return
+    given = [cell_text(v) for v in reg.frame[reg.code_column].to_numpy(dtype=object)]
+    wanted = sorted({c for c in given if c})
+    if not wanted:
+        return
+    b = models.Building.__table__
+    known: set[str] = set()
+    with engine.connect() as conn:
+        for start in range(0, len(wanted), 5000):
+            known |= set(conn.execute(select(b.c.code).where(
+                b.c.code.in_(wanted[start : start + 5000]))).scalars())
+    for i, code in enumerate(given):
+        d = decisions[i]
+        if not code or i in reg.problems or d.status == "conflict":
+            continue
+        if d.status == "existing" and d.code != code:
+            decisions[i] = _Decision("conflict", reason=f"the input code {code} is not the "
+                                     f"code of the building the row matches ({d.code})")
+        elif d.status == "unmatched" and code in known:
+            decisions[i] = _Decision("conflict", reason=f"the input code {code} belongs to a "
+                                     "building the row's footprint and address do not match")
 
 
 def _pct(score: float) -> str:
@@ -235,16 +228,17 @@ def code_registry(engine: Engine, reg: RegistryFile, options: CodingOptions | No
     scheme = get_scheme(options.scheme)
     n = len(reg.frame)
     _check_optional(reg)
-    good = _validate(reg)
+    good = check_rows(reg)
     years = np.zeros(n, dtype=np.int64)
     if reg.year_column is not None:
         for i, text in enumerate(reg.frame[reg.year_column].to_numpy(dtype=object)):
-            year, problem = _year(text)
+            year, problem = read_year(text)
             if problem:
                 reg.problem(i, reg.year_column, text, problem)
                 good[i] = False
             else:
                 years[i] = year or 0
+    good &= check_divisions(engine, reg)
     geoms = reg.geoms.copy()
     geoms[~good] = None
     types = np.full(n, -1)
@@ -277,6 +271,7 @@ def code_registry(engine: Engine, reg: RegistryFile, options: CodingOptions | No
         addr_hits = [index.codes[j] for j in index.by_address.get(akey, [])] if akey else []
         decisions.append(_decide(i, int(types[i]), hits[i], addr_hits, bool(akey)))
 
+    _check_input_codes(engine, reg, decisions)
     lap("match")
     candidates = np.array([i for i in polys if decisions[i].status == "unmatched"
                            and i not in reg.problems], dtype=np.int64)
@@ -300,7 +295,8 @@ def code_registry(engine: Engine, reg: RegistryFile, options: CodingOptions | No
         source=reg.path.name, rows=n,
         by_status={s: int(c) for s, c in sorted(Counter(result["status"]).items())},
         by_method={m: int(c) for m, c in sorted(Counter(result["match_method"]).items())},
-        codes_issued=issued, buildings_created=created,
+        codes_issued=issued, buildings_created=created, dry_run=options.dry_run,
+        planned=sum(d.reason.startswith("would issue") for d in decisions),
         problems=[reg.problems[i] for i in sorted(reg.problems)],
         conflicts=[(reg.first_row + i, d.reason) for i, d in enumerate(decisions)
                    if d.status == "conflict"],
@@ -336,7 +332,7 @@ def _issue_new(engine: Engine, reg: RegistryFile, options: CodingOptions, scheme
         if anchor is None:
             heads.append(head)
             continue
-        _settle(decisions, reg, group, anchor, own[keys[anchor]], years)
+        _settle(decisions, reg, group, anchor, own[keys[anchor]], years, earlier=True)
     if not heads:
         if progress:
             progress(0, 0)
@@ -353,11 +349,24 @@ def _issue_new(engine: Engine, reg: RegistryFile, options: CodingOptions, scheme
     place_of = {int(h): k for k, h in enumerate(head_array)}
     place_columns = {c: places[c].to_numpy(dtype=object) for c in places.columns}
     townships = place_columns["township_code"]
-    inside = np.array([bool(t) for t in townships], dtype=bool)
+    # A footprint outside every township gets no place (NaN, which is truthy: test the type).
+    inside = np.array([isinstance(t, str) and bool(t) for t in townships], dtype=bool)
     placed = [int(h) for h in head_array[inside]]
     for h in head_array[~inside]:
         for r in members[int(h)]:
-            decisions[r].reason = "footprint lies outside every township of the twin"
+            reason = "footprint lies outside every township of the twin"
+            reg.problem(r, "geometry", None, reason)
+            decisions[r] = _Decision(reason=f"bad row: {reason}")
+    if options.dry_run:
+        for h in placed:
+            for r in members[h]:
+                decisions[r] = _Decision("new", "", "new", "would issue a new building code "
+                                         f"in township {townships[place_of[h]][:9]} (dry run)"
+                                         if r == h else f"same building as row "
+                                         f"{reg.first_row + h} (dry run)")
+        if progress:
+            progress(len(placed), len(placed))
+        return 0, 0
     issued = created = 0
     ours: set[str] = set()
     size = max(1, options.chunk_size)
@@ -402,16 +411,20 @@ def _issue_new(engine: Engine, reg: RegistryFile, options: CodingOptions, scheme
 
 
 def _settle(decisions: list[_Decision], reg: RegistryFile, rows: list[int], anchor: int,
-            code: str, years: np.ndarray) -> None:
-    """Every row of one new building gets its code; the anchor row is where it came from."""
+            code: str, years: np.ndarray, *, earlier: bool = False) -> None:
+    """Every row of one new building gets its code; the anchor row is where it came from.
+
+    A building an earlier run created is `existing` now (no code is issued for it), so
+    statuses tell the truth; every later run writes the same bytes.
+    """
+    status, method = ("existing", "footprint") if earlier else ("new", "new")
     for r in rows:
         if r == anchor:
-            # The same words whether this run or an earlier one issued the code, so a
-            # rerun writes the same bytes.
             note = "; year built not known (0000)" if not years[r] else ""
-            decisions[r] = _Decision("new", code, "new", f"new building{note}")
+            what = "coded by an earlier run of this registry" if earlier else "new building"
+            decisions[r] = _Decision(status, code, method, f"{what}{note}")
         else:
-            decisions[r] = _Decision("new", code, "new",
+            decisions[r] = _Decision(status, code, method,
                                      f"same building as row {reg.first_row + anchor}")
 
 
