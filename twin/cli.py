@@ -14,11 +14,12 @@ from pathlib import Path
 from typing import Annotated, Protocol
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from sqlalchemy import Engine
 
-from twin.errors import RowProblem, TwinError
+from twin.errors import InvalidInput, RowProblem, TwinError
 from twin.settings import Settings
 
 app = typer.Typer(help="cim-twin: standard addresses, unified codes and one map of a city.",
@@ -43,8 +44,16 @@ class ImportOutcome(Protocol):
 
 
 def settings_for(database_url: str | None) -> Settings:
-    """Settings from the environment, with the store URL from the command line if given."""
-    return Settings.from_env(**({"database_url": database_url} if database_url else {}))
+    """Settings from the environment, with the store URL from the command line if given.
+
+    A setting the environment gets wrong (the development secret in production …) ends as
+    a message naming it, not a traceback.
+    """
+    try:
+        return Settings.from_env(**({"database_url": database_url} if database_url else {}))
+    except ValidationError as exc:
+        wrong = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise InvalidInput(f"settings: {wrong}", field="settings") from None
 
 
 def ready_engine(database_url: str | None) -> Engine:

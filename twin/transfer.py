@@ -184,13 +184,18 @@ def _geometry_from_columns(table: SourceTable, crs: str) -> None:
     table.geometries = _to_storage_all(table, geoms, crs)
 
 
+def _named_crs(crs: str) -> CRS:
+    """The CRS a user named (EPSG:4547, a WKT, a URI …), or InvalidInput saying which."""
+    try:
+        return CRS.from_user_input(crs)
+    except Exception as exc:  # pyproj raises its own CRSError for every unreadable name
+        raise InvalidInput(f"unknown CRS {crs!r}: {exc}", field="crs", value=crs) from exc
+
+
 @lru_cache(maxsize=32)
 def _file_transformer(crs: str) -> Transformer | None:
     """Longitude/easting-first transform from a file's CRS to CGCS2000 (None if already it)."""
-    try:
-        source = CRS.from_user_input(crs)
-    except Exception as exc:  # pyproj raises its own CRSError for every unreadable name
-        raise InvalidInput(f"unknown CRS {crs!r}: {exc}", field="crs", value=crs) from exc
+    source = _named_crs(crs)
     if source.equals(CRS.from_epsg(STORAGE_SRID), ignore_axis_order=True):
         return None
     return Transformer.from_crs(source, STORAGE_SRID, always_xy=True)
@@ -550,9 +555,10 @@ def export_layer(
     """Write a layer to a file; the format follows the file's suffix. Returns the row count."""
     path = Path(path)
     suffix = _format_of(path)
+    target = _named_crs(target_crs) if target_crs else None
     frame = _as_file_values(read_layer(engine, layer, include_sensitive=include_sensitive), layer)
-    if target_crs:
-        frame = frame.to_crs(CRS.from_user_input(target_crs))
+    if target is not None:
+        frame = frame.to_crs(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix in TABULAR:
         table = pd.DataFrame(frame.drop(columns="geometry"))
