@@ -48,16 +48,9 @@ def sequence_faults(issued: set[str], before: set[str], counters: dict[str, int]
     Under a prefix, issued numbers must run on from just above the buildings stored there
     before (`before`) to the counter's next value.
     """
-    def numbers(codes: set[str]) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = defaultdict(list)
-        for code in codes:
-            values = BUILDING.parse(code).values()
-            out[BUILDING.prefix(values, "building")].append(values["building"])
-        return out
-
-    old = numbers(before)
+    old = BUILDING.sequence_numbers(before, "building")
     skipped = behind = 0
-    for prefix, got in numbers(issued).items():
+    for prefix, got in BUILDING.sequence_numbers(issued, "building").items():
         first = max(old.get(prefix, [0])) + 1
         counter = counters.get(prefix, 0)
         skipped += max(counter, max(got) + 1) - first - len(set(got))

@@ -10,7 +10,6 @@ skipped, or a counter left where it would hand out a number again.
 import json
 import subprocess
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
@@ -42,16 +41,9 @@ def sequence_faults(engine: Engine) -> list[str]:
                                             models.CodeSequence.next_value).where(
             models.CodeSequence.scheme == BUILDING.name)).all())
 
-    def numbers(codes: set[str]) -> dict[str, list[int]]:
-        out: dict[str, list[int]] = defaultdict(list)
-        for code in codes:
-            values = BUILDING.parse(code).values()
-            out[BUILDING.prefix(values, "building")].append(values["building"])
-        return out
-
-    before = numbers(stored - issued)
+    before = BUILDING.sequence_numbers(stored - issued, "building")
     faults = []
-    for prefix, got in sorted(numbers(issued).items()):
+    for prefix, got in sorted(BUILDING.sequence_numbers(issued, "building").items()):
         first = max(before.get(prefix, [0])) + 1
         if sorted(got) != list(range(first, first + len(got))):
             faults.append(f"{prefix}: numbers {sorted(got)} do not run on from {first}")
