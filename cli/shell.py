@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -95,8 +96,16 @@ class StoreMissing(StoreError):
 
 
 def settings_for(database_url: str | None) -> Settings:
-    """Settings from the environment, with the store URL from the command line if given."""
-    return Settings.from_env(**({"database_url": database_url} if database_url else {}))
+    """Settings from the environment, with the store URL from the command line if given.
+
+    A setting the environment gets wrong (the development secret in production …) ends as
+    a message naming it, not a traceback.
+    """
+    try:
+        return Settings.from_env(**({"database_url": database_url} if database_url else {}))
+    except ValidationError as exc:
+        wrong = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise InvalidInput(f"settings: {wrong}", field="settings") from None
 
 
 def shown_url(url: str) -> str:

@@ -372,9 +372,10 @@ def export_layer(
     """Write a layer to a file; the format follows the file's suffix. Returns the row count."""
     path = Path(path)
     suffix = _format_of(path)
+    target = check_crs(target_crs) if target_crs else None
     frame = _as_file_values(read_layer(engine, layer, include_sensitive=include_sensitive), layer)
-    if target_crs:
-        frame = frame.to_crs(check_crs(target_crs))
+    if target is not None:
+        frame = frame.to_crs(target)
     path.parent.mkdir(parents=True, exist_ok=True)
     if suffix in TABULAR:
         table = pd.DataFrame(frame.drop(columns="geometry"))

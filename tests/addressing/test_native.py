@@ -8,23 +8,31 @@ import sys
 from pathlib import Path
 
 from addressing import native
-from addressing.index import index_from_rows
-from addressing.match import Geocoder
 from sample_data.messy_addresses import messy_addresses
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# Run with TWIN_NATIVE=0: the same index and queries, every module read from its source.
-PLAIN_PYTHON = """
+# Run once with TWIN_NATIVE=1 and once with TWIN_NATIVE=0: the same index and queries, the
+# compiled modules and then every module read from its source; each run says which it was.
+ANSWERS = """
 import json, sys
 from addressing import native
 from addressing.index import index_from_rows
 from addressing.match import Geocoder
 rows, texts = json.load(open(sys.argv[1], encoding="utf-8"))
 geocoder = Geocoder(index_from_rows(rows))
-assert not native.loaded(), "TWIN_NATIVE=0 still loaded the compiled modules"
-json.dump([geocoder.geocode(t).as_dict() for t in texts], sys.stdout, ensure_ascii=False)
+json.dump([native.loaded(), [geocoder.geocode(t).as_dict() for t in texts]], sys.stdout,
+          ensure_ascii=False)
 """
+
+
+def answers(case: Path, native_flag: str) -> tuple[bool, list[dict]]:
+    """Whether the compiled modules were loaded, and the answers, with TWIN_NATIVE set."""
+    run = subprocess.run(
+        [sys.executable, "-c", ANSWERS, str(case)], cwd=ROOT, capture_output=True,
+        text=True, env={**os.environ, "TWIN_NATIVE": native_flag}, check=True)
+    loaded, got = json.loads(run.stdout)
+    return loaded, got
 
 
 def test_the_test_run_uses_the_current_native_build():
@@ -38,16 +46,17 @@ def test_the_test_run_uses_the_current_native_build():
 
 
 def test_compiled_and_plain_python_give_the_same_answers(sample_rows, tmp_path):
+    # Both sides in their own process, whatever TWIN_NATIVE this run has: with the build
+    # missing or stale the compiled side is not loaded and the test fails (it never
+    # compares plain Python with itself).
     texts = [i.text for i in messy_addresses(sample_rows, per_class=30, seed=11)]
     rows = [dict(row) for row in sample_rows]
-    compiled = Geocoder(index_from_rows(rows))
-    expected = [compiled.geocode(t).as_dict() for t in texts]
     case = tmp_path / "case.json"
-    case.write_text(json.dumps([rows, texts], ensure_ascii=False), encoding="utf-8")
-    plain = subprocess.run(
-        [sys.executable, "-c", PLAIN_PYTHON, str(case)], cwd=ROOT, capture_output=True,
-        text=True, env={**os.environ, "TWIN_NATIVE": "0"}, check=True)
-    got = json.loads(plain.stdout)
+    case.write_text(json.dumps([rows, texts], ensure_ascii=False, default=str), encoding="utf-8")
+    compiled_loaded, expected = answers(case, "1")
+    assert compiled_loaded, "no current compiled build: run `python scripts/build_native.py`"
+    plain_loaded, got = answers(case, "0")
+    assert not plain_loaded, "TWIN_NATIVE=0 still loaded the compiled modules"
     assert len(got) == len(expected) > 500
     for text, a, b in zip(texts, got, expected, strict=True):
         assert a == b, text

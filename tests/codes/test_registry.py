@@ -49,7 +49,7 @@ def test_counters_start_past_codes_already_in_the_store(store):
 
 
 def test_a_rolled_back_transaction_leaves_nothing_and_numbers_are_not_lost(store):
-    with pytest.raises(RuntimeError), store.begin() as conn:
+    with pytest.raises(RuntimeError, match="crash mid-chunk"), store.begin() as conn:
         registry.issue(conn, building_request("crash"))
         raise RuntimeError("crash mid-chunk")
     with store.connect() as conn:

@@ -7,8 +7,31 @@ from sqlalchemy import func, select, text
 from sample_data import generate
 from sample_data.layout import CITY_BOX
 from twin import models
-from twin.codes.check import mod11_2, uscc_check
 from twin.layers import LAYERS
+
+# Check characters written out from the standards, not from twin.codes: GB 11643's
+# ISO 7064 MOD 11-2 weights and GB 32100's 31-character set and weights.
+GB11643_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+GB32100_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+GB32100_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def mod11_2_by_weights(body: str) -> str:
+    """MOD 11-2 for a body of any length: weight 2^(n) mod 11 from the right, as GB 11643."""
+    total = sum(int(c) * pow(2, len(body) - i, 11) for i, c in enumerate(body))
+    return "10X98765432"[total % 11]
+
+
+def gb32100_check(body: str) -> str:
+    """GB 32100-2015 check character of a 17-character unified social credit code body."""
+    total = sum(GB32100_CHARS.index(c) * w for c, w in zip(body, GB32100_WEIGHTS, strict=True))
+    return GB32100_CHARS[(31 - total % 31) % 31]
+
+
+def test_the_reference_checks_give_the_standards_worked_examples():
+    assert [pow(2, 17 - i, 11) for i in range(17)] == list(GB11643_WEIGHTS)
+    assert mod11_2_by_weights("11010519491231002") == "X"  # GB 11643-1999 example
+    assert gb32100_check("91350100M000100Y4") == "3"  # GB 32100-2015 example
 
 
 def digest(size="small", seed=7) -> str:
@@ -44,10 +67,10 @@ def test_codes_carry_valid_check_characters(sample_engine):
         houses = conn.execute(select(models.House.code).limit(500)).scalars().all()
         orgs = conn.execute(select(models.Organization.code)).scalars().all()
     for code in buildings + houses:
-        assert len(code) == 23 and code[-1] == mod11_2(code[:-1]), code
+        assert len(code) == 23 and code[-1] == mod11_2_by_weights(code[:-1]), code
     assert all(code.endswith("00000" + code[-1]) for code in buildings)
     for code in orgs:
-        assert code[-1] == uscc_check(code[:17]), code
+        assert len(code) == 18 and code[-1] == gb32100_check(code[:17]), code
 
 
 def test_people_are_clearly_synthetic(sample_engine):

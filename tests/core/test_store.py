@@ -80,9 +80,10 @@ def road(code="R1", name="测试路"):
 @pytest.mark.parametrize(
     "bad, constraint",
     [
-        ({"code": "A2", "parent_code": "NO-SUCH", "level": "door"}, "parent link"),
-        ({"code": "A3", "level": "street"}, "level check"),
-        ({"code": "A1", "level": "road"}, "unique code"),
+        # What each store's error names: the broken constraint, not any IntegrityError.
+        ({"code": "A2", "parent_code": "NO-SUCH", "level": "door"}, r"(?i)foreign key"),
+        ({"code": "A3", "level": "street"}, r"ck_address_level"),
+        ({"code": "A1", "level": "road"}, r"(?i)unique"),
     ],
 )
 def test_constraints_keep_the_address_tree_consistent(store, bad, constraint):
@@ -96,7 +97,7 @@ def test_constraints_keep_the_address_tree_consistent(store, bad, constraint):
     }
     with store.begin() as conn:
         write_rows(conn, models.Address.__table__, [{**base, "code": "A1", "level": "road"}])
-    with pytest.raises(IntegrityError), store.begin() as conn:
+    with pytest.raises(IntegrityError, match=constraint), store.begin() as conn:
         write_rows(conn, models.Address.__table__, [{**base, **bad}])
 
 

@@ -18,7 +18,7 @@ and generating, validating and parsing are generic over it:
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Annotated, Any, Literal
@@ -318,6 +318,15 @@ class CodeScheme(BaseModel):
                 return "".join(out)
             out.append(self.render_segment(s, values.get(s.name)))
         raise NotFound(f"scheme {self.name!r} has no segment {upto!r}")
+
+    def sequence_numbers(self, codes: Iterable[str], sequence: str) -> dict[str, list[int]]:
+        """The numbers segment `sequence` holds in `codes`, by the prefix it counts within
+        (to see holes or a counter out of step)."""
+        out: dict[str, list[int]] = {}
+        for code in codes:
+            values = self.parse(code).values()
+            out.setdefault(self.prefix(values, sequence), []).append(int(values[sequence]))
+        return out
 
     def compose_body(self, prefix: str, sequence: str, value: int,
                      values: Mapping[str, Any]) -> str:

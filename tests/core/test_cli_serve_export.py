@@ -1,0 +1,146 @@
+"""`twin serve --sample --workers 2` as a real process on a free port, and `twin export`
+with --crs and people's sensitive fields, on both stores.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import geopandas as gpd
+import httpx
+import pandas as pd
+import pytest
+from pyproj import Transformer
+
+from twin.layers import LAYERS
+from twin.settings import StoreSettings
+from twin.store import open_store
+from twin.transfer import read_layer
+
+from ..clients.servers import free_port
+from ..stores import STORES, store_url
+
+# How the command line is started (one place to change if it moves).
+CLI = [sys.executable, "-m", "cli"]
+
+
+def children_of(pid: int) -> list[int]:
+    """Process ids whose parent is `pid` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture(scope="module", params=STORES)
+def served(request, tmp_path_factory):
+    """A fresh store served by `twin serve --sample --workers 2`: (base URL, db URL, process)."""
+    workdir = tmp_path_factory.mktemp(f"serve-{request.param}")
+    with store_url(request.param, workdir) as url:
+        env = {**os.environ, "TWIN_DATABASE_URL": url, "TWIN_ENVIRONMENT": "test"}
+        port = free_port()
+        log = workdir / "serve.log"
+        with log.open("wb") as out:
+            process = subprocess.Popen(
+                [*CLI, "serve", "--sample", "--workers", "2",
+                 "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + 240
+            while True:
+                assert process.poll() is None, log.read_text()[-3000:]
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                try:
+                    if httpx.get(f"{base}/", timeout=5).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.5)
+            yield base, url, process
+        finally:
+            os.killpg(process.pid, signal.SIGTERM)  # the server we started and its workers
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+def test_serve_loads_the_sample_and_runs_two_workers(served):
+    base, _, process = served
+    page = httpx.get(f"{base}/collections/buildings/items", params={"limit": 3}).json()
+    assert page["numberMatched"] > 300 and len(page["features"]) == 3  # the small sample
+    # uvicorn's manager process holds one child per worker (multiprocessing spawn).
+    workers = [pid for pid in children_of(process.pid)
+               if "uvicorn" in Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace")
+               or "multiprocessing" in Path(f"/proc/{pid}/cmdline").read_bytes().decode()]
+    assert len(workers) >= 2, [Path(f"/proc/{p}/cmdline").read_bytes() for p in
+                               children_of(process.pid)]
+
+
+def run(*args, url, check=True):
+    env = {**os.environ, "TWIN_DATABASE_URL": url}
+    result = subprocess.run([*CLI, *args], env=env,
+                            capture_output=True, text=True, timeout=300)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_export_crs_writes_gauss_kruger_coordinates(served, tmp_path):
+    _, url, _ = served
+    gk = tmp_path / "roads-gk.gpkg"
+    run("export", "roads", str(gk), "--crs", "EPSG:4547", url=url)
+    engine = open_store(StoreSettings(database_url=url))
+    try:
+        lonlat = read_layer(engine, LAYERS["roads"]).sort_values("code").reset_index(drop=True)
+        people = read_layer(engine, LAYERS["people"], include_sensitive=True)
+    finally:
+        engine.dispose()
+    projected = gpd.read_file(gk).sort_values("code").reset_index(drop=True)
+    assert projected.crs.to_epsg() == 4547 and len(projected) == len(lonlat) > 0
+    assert list(projected["code"]) == list(lonlat["code"])
+    to_gk = Transformer.from_crs(4490, 4547, always_xy=True)
+    for a, b in zip(lonlat.geometry, projected.geometry, strict=True):
+        x, y = a.geoms[0].coords[0]
+        gx, gy = b.geoms[0].coords[0]
+        ex, ey = to_gk.transform(x, y)
+        assert abs(gx - ex) < 0.01 and abs(gy - ey) < 0.01
+        assert 300_000 < gx < 700_000 and 2_400_000 < gy < 2_600_000  # metres, CM 114°E
+    bad = run("export", "people", str(tmp_path / "x.csv"), "--crs", "EPSG:999999", url=url,
+              check=False)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr, bad.stderr
+    assert "unknown CRS 'EPSG:999999'" in bad.stderr
+    assert not (tmp_path / "x.csv").exists()
+    # people's export, as any caller gets it: no sensitive value, never the ID hash
+    masked = tmp_path / "people.csv"
+    run("export", "people", str(masked), url=url)
+    got = pd.read_csv(masked, dtype=str, keep_default_na=False).sort_values("code")
+    assert "id_hash" not in got.columns and len(got) == len(people) > 0
+    real = people.sort_values("code")
+    for field in ("name", "phone", "birth_year"):
+        values = set(got[field]) - {""} if field in got.columns else set()
+        assert not values & {str(v) for v in real[field]}, field
+    assert set(got["code"]) == set(real["code"])
+
+
+def test_the_cli_refuses_the_development_secret_in_production(tmp_path):
+    env = {**os.environ, "TWIN_DATABASE_URL": f"sqlite:///{tmp_path / 'twin.db'}",
+           "TWIN_ENVIRONMENT": "prod"}
+    env.pop("TWIN_SECRET_KEY", None)
+    result = subprocess.run([*CLI, "serve", "--port", str(free_port())], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert "TWIN_SECRET_KEY must be set outside dev/test" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "twin.db").exists()  # refused before touching a store
