@@ -292,6 +292,8 @@ def _path_levels(values: dict[str, str | None]) -> list[str]:
     # Trailing levels may be empty, inner ones may not (a room needs its building).
     if (values["room"] or values["floor"] or values["unit"]) and not values["building"]:
         raise _RowError("a unit, floor or room needs its building", "building", None)
+    if levels and levels[0] not in ("road", "compound"):
+        raise _RowError(f"a {levels[0]} needs its road or compound", "road", None)
     if values["building"] and values["road"] and not values["door_no"]:
         raise _RowError("a building on a road needs its door number", "door_no", None)
     return levels
