@@ -2,7 +2,8 @@
 
 Columns: `county_code` (6 or 12 digits), `township`, `community` (name or code), `road`,
 `door_no`, `compound`, `building`, `unit`, `floor`, `room`, `lon`, `lat` (CGCS2000) and
-optionally `address_code` and `aliases` (separated by ; or |). Trailing levels may be empty.
+optionally `address_code` and `aliases` (separated by ; or |). Any level below the road or
+compound may be empty: real bases skip levels (a room straight under a door).
 Every node on a row's path (road → door → building → unit → floor → room) is created once;
 a code given in the file is kept, a missing one is issued in the layout the sample city
 uses (12-digit area + 4-digit road + 4-digit door/building + 6-digit unit/floor/room).
@@ -26,7 +27,8 @@ from typing import Any, cast
 from shapely.geometry import Point
 from sqlalchemy import Engine, Table, select
 
-from addressing.admin_names import short_names
+from addressing.admin_names import former_township_names, short_names
+from addressing.grammar import is_numbered_only
 from addressing.index import name_key
 from addressing.normalize import element_key
 from addressing.roads import write_roads
@@ -100,7 +102,8 @@ class _Admin:
                 raise ValueError(f"{what} code is not under {parent.name} ({parent.code})")
             return d
         for child in self.table.children(parent.code):
-            if text == child.name or text in short_names(child):
+            if text == child.name or text in short_names(child) or (
+                    text in former_township_names(child)):
                 return child
         raise ValueError(f"no {what} of this name under {parent.name}")
 
@@ -264,11 +267,13 @@ def _add_row(writer: _TreeWriter, admin: _Admin, record: dict[str, str | None],
         except ValueError as exc:
             raise _RowError(str(exc), "community", record.get("community")) from None
     values = {c: _cell(record, c) for c in ELEMENTS}
+    for column in ("road", "compound"):
+        if values[column] and is_numbered_only(values[column] or ""):
+            raise _RowError(f"{column} {values[column]} is a number, not a name: put a door "
+                            "number in door_no, a building in building", column, values[column])
     path = _path_levels(values)
     if not path:
         raise _RowError("a row needs at least a road or a compound", "road", None)
-    if values["road"] is None and township is None:
-        raise _RowError("a compound without a road needs its township", "township", None)
     point = None
     if isinstance(geom, Point):
         point = (geom.x, geom.y)
@@ -289,13 +294,10 @@ def _path_levels(values: dict[str, str | None]) -> list[str]:
     for column in ("building", "unit", "floor", "room"):
         if values[column]:
             levels.append(column)
-    # Trailing levels may be empty, inner ones may not (a room needs its building).
-    if (values["room"] or values["floor"] or values["unit"]) and not values["building"]:
-        raise _RowError("a unit, floor or room needs its building", "building", None)
+    # Real bases skip levels (a room straight under a door, a building straight under a
+    # compound or a road): the path is the levels the row has. It needs a road or compound.
     if levels and levels[0] not in ("road", "compound"):
         raise _RowError(f"a {levels[0]} needs its road or compound", "road", None)
-    if values["building"] and values["road"] and not values["door_no"]:
-        raise _RowError("a building on a road needs its door number", "door_no", None)
     return levels
 
 
