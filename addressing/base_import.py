@@ -2,7 +2,9 @@
 
 Columns: `county_code` (6 or 12 digits), `township`, `community` (name or code), `road`,
 `door_no`, `compound`, `building`, `unit`, `floor`, `room`, `lon`, `lat` (CGCS2000) and
-optionally `address_code` and `aliases` (separated by ; or |). Any level below the road or
+optionally `address_code` and `aliases` (separated by ; or |; a former name with the day
+its use ended, `朝阳路~2019-05-01`, is kept so: an old-name query finds the address and the
+answer says the current name). Any level below the road or
 compound may be empty: real bases skip levels (a room straight under a door).
 Every node on a row's path (road → door → building → unit → floor → room) is created once;
 a code given in the file is kept, a missing one is issued in the layout the sample city
@@ -20,6 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -28,7 +31,7 @@ from shapely.geometry import Point
 from sqlalchemy import Engine, Table, select
 
 from addressing.admin_names import former_township_names, short_names
-from addressing.grammar import is_numbered_only
+from addressing.grammar import is_numbered_only, split_alias
 from addressing.index import name_key
 from addressing.normalize import element_key
 from addressing.roads import write_roads
@@ -280,6 +283,14 @@ def _add_row(writer: _TreeWriter, admin: _Admin, record: dict[str, str | None],
     elif geom is not None:
         raise _RowError("lon/lat must give a point", "lon", None)
     aliases = [a.strip() for a in re.split(r"[;|；]", _cell(record, "aliases") or "") if a.strip()]
+    for alias in aliases:
+        ended = split_alias(alias)[1]
+        try:
+            if ended is not None:
+                date.fromisoformat(ended)
+        except ValueError:
+            raise _RowError(f"alias {alias}: {ended} is not a date (YYYY-MM-DD)", "aliases",
+                            alias) from None
     _place(writer, county, township, community, values, path, point, given_code, aliases)
 
 

@@ -38,7 +38,7 @@ ROAD_SUFFIX = re.compile(f"(?:{_alternatives(ROAD_SUFFIXES)})$")
 COMPOUND_SUFFIX = re.compile(f"(?:{_alternatives(COMPOUND_SUFFIXES)})$")
 # A value that is only a numbered element: a door, lane, building, unit, floor or room.
 _NUMBERED_ONLY = re.compile(
-    r"^(?:第)?[0-9A-Z零〇一二两三四五六七八九十百千]+(?:-[0-9A-Z]+)*"
+    r"^[0-9A-Z]+(?:-[0-9A-Z]+)*"
     f"(?:{_alternatives(DOOR_WORDS + LANE_WORDS + BUILDING_WORDS + UNIT_WORDS + ROOM_WORDS)}"
     r"|层|楼)?$"
 )
@@ -48,3 +48,13 @@ def is_numbered_only(name: str) -> bool:
     """Whether a road or compound name is only a number with an element word (43号, 2栋):
     a door or building in the wrong column, which would be read for the number when typed."""
     return bool(_NUMBERED_ONLY.match(name.replace(" ", "")))
+
+
+# A former name given with the day it stopped being used: 朝阳路~2019-05-01 (地名变更).
+_FORMER_NAME = re.compile(r"^(.+?)\s*[~～]\s*(\d{4}-\d{2}-\d{2})$")
+
+
+def split_alias(alias: str) -> tuple[str, str | None]:
+    """An alias and the date its use ended (None for a name still in use)."""
+    m = _FORMER_NAME.match(alias.strip())
+    return (m.group(1), m.group(2)) if m else (alias.strip(), None)

@@ -21,6 +21,7 @@ import numpy as np
 
 from addressing.admin_names import short_names
 from addressing.errors import AddressBaseEmpty, AddressInputError
+from addressing.grammar import split_alias
 from addressing.lexicon import NameLexicon
 from addressing.normalize import element_key, normal_text, numeral_variants
 from twin.divisions import Level, load_divisions
@@ -107,6 +108,7 @@ class AddressIndex:
         self.compounds: NameLexicon[int] = b.compounds
         self.streets: NameLexicon[str] = b.streets
         self.compound_of: dict[int, str] = b.compound_of
+        self.renamed: dict[str, tuple[str, str]] = b.renamed
 
     def __len__(self) -> int:
         return self.size
@@ -268,6 +270,7 @@ class IndexBuilder:
         self.compounds: NameLexicon[int] = NameLexicon()
         self.streets: NameLexicon[str] = NameLexicon()
         self.compound_of: dict[int, str] = {}
+        self.renamed: dict[str, tuple[str, str]] = {}  # former name → (current name, ended)
 
     def _intern(self, table: dict[str, int], items: list[str], text: str) -> int:
         found = table.get(text)
@@ -348,7 +351,12 @@ class IndexBuilder:
 
     def _file(self, node: int, parent: int, level: str, value: str, row: Mapping[str, Any]) -> None:
         if level in ("road", "compound") or parent == NO_PARENT:
-            names = [value, *(row.get("aliases") or [])]
+            names = [value]
+            for alias in row.get("aliases") or []:
+                name, ended = split_alias(str(alias))
+                names.append(name)
+                if ended is not None:  # a renamed road: the answer names the current one
+                    self.renamed[name_key(name)] = (value, ended)
             lexicon = self.roads if level == "road" else self.compounds
             for name in names:
                 written = name_key(str(name))

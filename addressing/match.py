@@ -267,6 +267,10 @@ class Geocoder:
 
         nodes = within(key)
         if nodes:
+            renamed = self.index.renamed.get(key)
+            if renamed is not None:
+                return nodes, 0, [f"{what} {typed} was renamed {renamed[0]} "
+                                  f"(the old name ended {renamed[1]})"]
             return nodes, 0, []
         if lexicon.get(key):
             where = "/".join(sorted({d.name for d in areas}))

@@ -18,7 +18,7 @@ from tests.stores import STORES
 from twin.models import Address
 
 HEADER = ["county_code", "township", "community", "road", "door_no", "compound", "building",
-          "unit", "floor", "room"]
+          "unit", "floor", "room", "aliases"]
 BASE = [
     # lanes: the lane is numbered on its road, its own doors follow
     ["440305", "粤海街道", "", "朝晖路", "416弄", "", "173号", "", "", ""],
@@ -32,10 +32,14 @@ BASE = [
     ["440305", "", "", "学府路", "", "", "B座", "", "", ""],
     # an old kind of township name: 粤海镇 is 粤海街道 now
     ["440305", "粤海镇", "", "文心五路", "33号", "", "", "", "", ""],
+    # a renamed road: its old name kept with the day it ended (on the road's own row)
+    ["440305", "粤海街道", "", "创新路", "", "", "", "", "", "", "旧城路~2019-05-01"],
+    ["440305", "粤海街道", "", "创新路", "8号", "", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
     ["440305", "粤海街道", "", "", "7号", "", "", "", "", ""],  # a door with no road or place
+    ["440305", "粤海街道", "", "创新路", "9号", "", "", "", "", "", "旧路~2019-13-01"],
 ]
 
 
@@ -45,7 +49,7 @@ def base(empty_engine, tmp_path):
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(HEADER)
-        out.writerows(BASE + REFUSED)
+        out.writerows(row + [""] * (len(HEADER) - len(row)) for row in BASE + REFUSED)
     report = import_address_base(empty_engine, path)
     return empty_engine, report
 
@@ -55,7 +59,7 @@ def test_a_base_with_real_forms_imports_as_written(base, store_kind):
     engine, report = base
     first_refused = len(BASE) + 2
     assert {(p.row, p.field) for p in report.problems} == {
-        (first_refused, "road"), (first_refused + 1, "road")}
+        (first_refused, "road"), (first_refused + 1, "road"), (first_refused + 2, "aliases")}
     assert "is a number, not a name" in report.problems[0].reason
     t = Address.__table__
     with engine.connect() as conn:
@@ -90,6 +94,9 @@ def test_real_forms_reach_the_finest_level(base, store_kind):
     # an old township kind typed, separators between admin names, a prefix and noise
     assert finest("广东省-深圳市-南山区粤海镇文心5路33号").level == "door"
     assert finest("寄件人 南山区 文心五路33号 门口").level == "door"
+    # the old name of a renamed road finds the address, and the answer names the current one
+    r = finest("南山区旧城路8号")
+    assert "创新路8号" in r.full_text and "renamed 创新路" in r.reason and "2019-05-01" in r.reason
 
 
 @pytest.mark.parametrize("store_kind", STORES)
