@@ -453,6 +453,8 @@ class Geocoder:
         """12栋 typed where the base names the building 3期12栋 (phase, cluster or zone
         first): the one building whose value ends so."""
         index, key = self.index, building_el.key
+        if not building_el.value.endswith("栋"):
+            return []  # a bare number (2 of 2组团…) may be anything
         fits = [b for b in index.children(node, "building")
                 if (k := index.node_key(b)).endswith(key) and len(k) > len(key)
                 and k[: -len(key)].endswith(("期", "组团", "区"))]

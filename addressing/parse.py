@@ -25,7 +25,8 @@ _DOOR = re.compile(r"([0-9]+(?:-[0-9]+)?)(?:号(?:之([0-9]+))?(?:院)?|(弄))")
 # (3期12栋, 6组团7栋, A区3栋): the key is the whole of it.
 _BUILDING = re.compile(r"((?:[0-9A-Z]+(?:期|组团|区))?[0-9A-Z]+)栋")
 _UNIT = re.compile(r"([0-9A-Z]+)单元")
-_FLOOR = re.compile(r"(-?[0-9]+)(层|楼)")
+_FLOOR = re.compile(r"(-?[0-9]+)(层|楼|F(?![0-9A-Z]))")
+_FLOOR_ROOM = re.compile(r"([0-9]+)(?:层|楼|F)([0-9]{2})(?![0-9])")  # 4楼01, 4F01: room 401
 _ROOM = re.compile(r"([0-9]+)(?:室|号)")
 _TRIPLE = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)(?:室|号)?")
 _PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
@@ -198,7 +199,16 @@ class _Reader:
             self.flush_unknown(pos, "unit")
             self.add("unit", m.group(0), m.group(1), pos, m.end())
             return m.end()
-        m = _FLOOR.match(t, pos) if any_form or marker in ("层", "楼") else None
+        floor_form = any_form or marker in ("层", "楼") or (
+            token is not None and marker is None and "F" in token[1])
+        m = _FLOOR_ROOM.match(t, pos) if floor_form else None
+        if m and "room" not in found:
+            self.flush_unknown(pos, "floor")
+            self.add("floor", m.group(1) + "层", m.group(1), pos, m.start(2))
+            self.add("room", m.group(1) + m.group(2), m.group(1) + m.group(2), m.start(2),
+                     m.end())
+            return m.end()
+        m = _FLOOR.match(t, pos) if floor_form else None
         if m and not (m.group(2) == "楼" and "building" not in found and _UNIT.match(t, m.end())):
             self.flush_unknown(pos, "floor")
             self.add("floor", m.group(0), m.group(1), pos, m.end())
