@@ -222,6 +222,20 @@ class MessyAddress:
     difficulty: str
 
 
+def slip(name: str, rng: random.Random) -> str | None:
+    """`name` with one character (not the last) replaced by a random one; None if too short."""
+    if len(name) < 3:
+        return None
+    i = rng.randrange(len(name) - 1)
+    return name[:i] + rng.choice(RANDOM_CHARS) + name[i + 1 :]
+
+
+def one_substitution_from(typo: str, names: Iterable[str]) -> list[str]:
+    """The names one substituted character away from `typo`."""
+    return [n for n in names if len(n) == len(typo)
+            and sum(a != b for a, b in zip(n, typo, strict=True)) == 1]
+
+
 def _bare_building(label: str) -> str:
     """A building's label without its word: 3号楼 → 3, A座 → A, 2期3栋 → 2期3."""
     for word in ("号楼", "栋", "幢", "座"):
@@ -287,9 +301,7 @@ class _Tree:
 
     def one_typo_from_one_road(self, typo: str) -> bool:
         """True when exactly one road name is one substitution away from `typo`."""
-        close = [n for n in self.road_names if len(n) == len(typo)
-                 and sum(a != b for a, b in zip(n, typo, strict=True)) == 1]
-        return len(close) == 1
+        return len(one_substitution_from(typo, self.road_names)) == 1
 
     def building_of(self, code: str) -> str:
         row = self.rows[code]
@@ -410,12 +422,9 @@ class _Writer:
                 else (road[:i] + road[i + 1] + road[i] + road[i + 2 :])
             )
         elif klass == "random_typo":
-            road = p["road"]
-            if len(road) < 3:
-                return None
-            i = rng.randrange(len(road) - 1)
-            typo = road[:i] + rng.choice(RANDOM_CHARS) + road[i + 1 :]
-            if typo in self.tree.road_names or not self.tree.one_typo_from_one_road(typo):
+            typo = slip(p["road"], rng)
+            if typo is None or typo in self.tree.road_names or (
+                    not self.tree.one_typo_from_one_road(typo)):
                 return None  # a slip that makes another real name, or that fits two, has no truth
             p["road"] = typo
         elif klass == "spaces_punctuation":

@@ -22,13 +22,17 @@ UNFORESEEN = ("compound_typo", "compound_dropped_char", "building_word_typo",
 # Slips of the building word: what an input method offers for the same sound, and more.
 BUILDING_WORD_SLIPS = {"栋": ("洞", "冻", "动", "懂"), "幢": ("撞", "憧", "僮"),
                        "号楼": ("号搂", "号娄", "号喽"), "座": ("坐", "做", "作")}
-SLIP_CHARS = "的一是了我不人在他有这个上们来到时大地为子中你说生国年着就那和要她出也得里后自以会"
 
 
 def unforeseen_item(tree: _Tree, writer: _Writer, row: Mapping[str, Any], klass: str,
                     rng: random.Random) -> MessyAddress | None:
     """One messy row of an unforeseen class, or None when this row cannot make one."""
-    from sample_data.messy_addresses import MessyAddress
+    from sample_data.messy_addresses import (
+        RANDOM_CHARS,
+        MessyAddress,
+        one_substitution_from,
+        slip,
+    )
 
     p = writer.parts(row)
     if klass in ("compound_typo", "compound_dropped_char"):
@@ -37,9 +41,8 @@ def unforeseen_item(tree: _Tree, writer: _Writer, row: Mapping[str, Any], klass:
             return None
         i = rng.randrange(len(name))
         if klass == "compound_typo":
-            typed = name[:i] + rng.choice(SLIP_CHARS) + name[i + 1:]
-            fits = [c for c in tree.compound_count if len(c) == len(typed)
-                    and sum(a != b for a, b in zip(c, typed, strict=True)) == 1]
+            typed = name[:i] + rng.choice(RANDOM_CHARS) + name[i + 1:]
+            fits = one_substitution_from(typed, tree.compound_count)
         else:
             typed = name[:i] + name[i + 1:]
             fits = [c for c in tree.compound_count if len(c) == len(typed) + 1
@@ -64,12 +67,10 @@ def unforeseen_item(tree: _Tree, writer: _Writer, row: Mapping[str, Any], klass:
         return _item(MessyAddress, writer.join(p), row, klass, True)
     if klass == "ambiguous_typo":
         road = p["road"]
-        if len(road) < 3:
+        typo = slip(road, rng)
+        if typo is None:
             return None
-        i = rng.randrange(len(road) - 1)
-        typed = road[:i] + rng.choice(SLIP_CHARS) + road[i + 1:]
-        fits = [n for n in tree.road_names if len(n) == len(typed)
-                and sum(a != b for a, b in zip(n, typed, strict=True)) == 1]
+        typed, fits = typo, one_substitution_from(typo, tree.road_names)
         if typed in tree.road_names or len(fits) < 2:
             return None  # only the slips that fit two roads or more
         # The rest of the address may fit one of those roads only: then that road is meant.
