@@ -18,6 +18,7 @@ from addressing.admin_names import (
     LEVEL_ORDER,
     NOT_AREAS,
     AdminName,
+    former_township_names,
     is_within,
     read_aliases,
     short_names,
@@ -25,6 +26,8 @@ from addressing.admin_names import (
 from addressing.lexicon import NameLexicon, sound_key
 from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_divisions
 
+# A base's place named like a province or city (a shop called 浙江) does not hide the area.
+_WIDE = (Level.province, Level.city)
 # After a short name, these start a road or place, not the rest of an area (南山大道).
 _ROAD_STARTS = set("路街道巷弄里大桥村园湾山河湖口门")
 SOUND_READ = 7  # characters from its position that `sounds_at` reads (a 7-character name)
@@ -119,6 +122,11 @@ class AdminGazetteer:
             self.names[d.name].append(AdminName(d, "full"))
             for short in short_names(d):
                 self.names[short].append(AdminName(d, "short"))
+        for d in table:  # after every real name: an old kind never stands beside a real one
+            for former in former_township_names(d):
+                if not any(n.kind == "full" for n in self.names.get(former, ())):
+                    self.names[former].append(AdminName(
+                        d, "former", f"former kind: {former} is now {d.name}"))
         for name, alias in read_aliases(table):
             self.names[name].append(alias)
         # Every prefix of every name: a lookup walks forward while the text is still a prefix.
@@ -231,6 +239,20 @@ class AdminGazetteer:
                         return True, reach
                     return False, reach
         return True, reach
+
+    def _area_follows(self, text: str, found: tuple[int, list[AdminName]],
+                      probes: list[int]) -> bool:
+        """Whether an area inside a province or city read here follows it at once: then the
+        street name that starts here is not one (台州路桥区 is 台州 + 路桥区, not 台州路).
+        How far it read is added to `probes`."""
+        end, names = found
+        wide = [n.division for n in names if n.division.level in _WIDE]
+        if not wide:
+            return False
+        best, probe = self._scan(text, end)
+        probes.append(probe)
+        return best is not None and any(
+            is_within(n, d) for n in self.names[text[end:best]] for d in wide)
 
     def _shorter(self, text: str, pos: int, end: int) -> int | None:
         """The end of the longest name at `pos` shorter than text[pos:end] (within what the
@@ -402,13 +424,17 @@ class AdminGazetteer:
                 street, probe = street_names.longest_reach(text, pos)
                 reach = max(reach, probe)
             found = None if best is None else (best, self.names[text[pos:best]])
+            probes: list[int] = []
             if found is None and street is None:
                 reach = max(reach, pos + SOUND_READ)
                 found = self.sounds_at(text, pos)
-            if found is not None and street is not None and (
+            street_first = found is not None and street is not None and (
                 street[0] > found[0]
-                or (street[0] == found[0] and all(n.kind == "short" for n in found[1]))
-            ):
+                or (street[0] == found[0] and all(n.kind == "short" for n in found[1])
+                    and not any(n.division.level in _WIDE for n in found[1]))
+            ) and not self._area_follows(text, found, probes)
+            reach = max(reach, *probes) if probes else reach
+            if street_first:
                 break  # a road or compound name that starts like an area (南山大道, 创业路)
             taken: tuple[int, list[AdminName], list[tuple[AdminName, ...]]] | None = None
             if found is not None:

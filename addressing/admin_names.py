@@ -53,6 +53,22 @@ def short_names(d: Division) -> list[str]:
     return [s for s in dict.fromkeys(out) if s != d.name]
 
 
+# Townships change kind (东浦镇 became 东浦街道, a 乡 became a 镇) and keep their name;
+# people and old records go on writing the old kind.
+_TOWNSHIP_KINDS = ("街道", "镇", "乡")
+
+
+def former_township_names(d: Division) -> list[str]:
+    """The names a township had as another kind of township: 东浦街道 → 东浦镇, 东浦乡."""
+    if d.level is not Level.township:
+        return []
+    for kind in _TOWNSHIP_KINDS:
+        if d.name.endswith(kind) and len(d.name) - len(kind) >= 2:
+            stem = d.name[: -len(kind)]
+            return [stem + other for other in _TOWNSHIP_KINDS if other != kind]
+    return []
+
+
 def read_aliases(table: DivisionTable) -> list[tuple[str, AdminName]]:
     """Former and other names of divisions (addressing/data/division_aliases.tsv)."""
     data = resources.files("addressing.data").joinpath("division_aliases.tsv")

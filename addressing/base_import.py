@@ -2,7 +2,10 @@
 
 Columns: `county_code` (6 or 12 digits), `township`, `community` (name or code), `road`,
 `door_no`, `compound`, `building`, `unit`, `floor`, `room`, `lon`, `lat` (CGCS2000) and
-optionally `address_code` and `aliases` (separated by ; or |). Trailing levels may be empty.
+optionally `address_code` and `aliases` (separated by ; or |; a former name with the day
+its use ended, `朝阳路~2019-05-01`, is kept so: an old-name query finds the address and the
+answer says the current name). Any level below the road or
+compound may be empty: real bases skip levels (a room straight under a door).
 Every node on a row's path (road → door → building → unit → floor → room) is created once;
 a code given in the file is kept, a missing one is issued in the layout the sample city
 uses (12-digit area + 4-digit road + 4-digit door/building + 6-digit unit/floor/room).
@@ -19,6 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, cast
@@ -26,7 +30,8 @@ from typing import Any, cast
 from shapely.geometry import Point
 from sqlalchemy import Engine, Table, select
 
-from addressing.admin_names import short_names
+from addressing.admin_names import former_township_names, short_names
+from addressing.grammar import is_numbered_only, split_alias
 from addressing.index import name_key
 from addressing.normalize import element_key
 from addressing.roads import write_roads
@@ -100,7 +105,8 @@ class _Admin:
                 raise ValueError(f"{what} code is not under {parent.name} ({parent.code})")
             return d
         for child in self.table.children(parent.code):
-            if text == child.name or text in short_names(child):
+            if text == child.name or text in short_names(child) or (
+                    text in former_township_names(child)):
                 return child
         raise ValueError(f"no {what} of this name under {parent.name}")
 
@@ -264,17 +270,27 @@ def _add_row(writer: _TreeWriter, admin: _Admin, record: dict[str, str | None],
         except ValueError as exc:
             raise _RowError(str(exc), "community", record.get("community")) from None
     values = {c: _cell(record, c) for c in ELEMENTS}
+    for column in ("road", "compound"):
+        if values[column] and is_numbered_only(values[column] or ""):
+            raise _RowError(f"{column} {values[column]} is a number, not a name: put a door "
+                            "number in door_no, a building in building", column, values[column])
     path = _path_levels(values)
     if not path:
         raise _RowError("a row needs at least a road or a compound", "road", None)
-    if values["road"] is None and township is None:
-        raise _RowError("a compound without a road needs its township", "township", None)
     point = None
     if isinstance(geom, Point):
         point = (geom.x, geom.y)
     elif geom is not None:
         raise _RowError("lon/lat must give a point", "lon", None)
     aliases = [a.strip() for a in re.split(r"[;|；]", _cell(record, "aliases") or "") if a.strip()]
+    for alias in aliases:
+        ended = split_alias(alias)[1]
+        try:
+            if ended is not None:
+                date.fromisoformat(ended)
+        except ValueError:
+            raise _RowError(f"alias {alias}: {ended} is not a date (YYYY-MM-DD)", "aliases",
+                            alias) from None
     _place(writer, county, township, community, values, path, point, given_code, aliases)
 
 
@@ -289,11 +305,10 @@ def _path_levels(values: dict[str, str | None]) -> list[str]:
     for column in ("building", "unit", "floor", "room"):
         if values[column]:
             levels.append(column)
-    # Trailing levels may be empty, inner ones may not (a room needs its building).
-    if (values["room"] or values["floor"] or values["unit"]) and not values["building"]:
-        raise _RowError("a unit, floor or room needs its building", "building", None)
-    if values["building"] and values["road"] and not values["door_no"]:
-        raise _RowError("a building on a road needs its door number", "door_no", None)
+    # Real bases skip levels (a room straight under a door, a building straight under a
+    # compound or a road): the path is the levels the row has. It needs a road or compound.
+    if levels and levels[0] not in ("road", "compound"):
+        raise _RowError(f"a {levels[0]} needs its road or compound", "road", None)
     return levels
 
 

@@ -19,9 +19,12 @@ from typing import Any
 
 import numpy as np
 
+from addressing.admin_names import short_names
 from addressing.errors import AddressBaseEmpty, AddressInputError
+from addressing.grammar import split_alias
 from addressing.lexicon import NameLexicon
-from addressing.normalize import element_key, normal_text
+from addressing.normalize import element_key, normal_text, numeral_variants
+from twin.divisions import Level, load_divisions
 from twin.models import ADDRESS_LEVELS
 
 LEVEL_CODE = {level: i for i, level in enumerate(ADDRESS_LEVELS)}
@@ -34,6 +37,18 @@ NO_PARENT = -1
 @lru_cache(maxsize=500_000)
 def _key(level: str, value: str) -> str:
     return element_key(level, value)
+
+
+@lru_cache(maxsize=1)
+def _wide_area_names() -> frozenset[str]:
+    """Names and short names of provinces and cities: a base's place named so (a shop
+    called 浙江) is not read as a street name, or it would hide the area when typed."""
+    names: set[str] = set()
+    for d in load_divisions():
+        if d.level in (Level.province, Level.city):
+            names.add(d.name)
+            names.update(short_names(d))
+    return frozenset(names)
 
 
 @lru_cache(maxsize=100_000)
@@ -93,6 +108,7 @@ class AddressIndex:
         self.compounds: NameLexicon[int] = b.compounds
         self.streets: NameLexicon[str] = b.streets
         self.compound_of: dict[int, str] = b.compound_of
+        self.renamed: dict[str, tuple[str, str]] = b.renamed
 
     def __len__(self) -> int:
         return self.size
@@ -254,6 +270,7 @@ class IndexBuilder:
         self.compounds: NameLexicon[int] = NameLexicon()
         self.streets: NameLexicon[str] = NameLexicon()
         self.compound_of: dict[int, str] = {}
+        self.renamed: dict[str, tuple[str, str]] = {}  # former name → (current name, ended)
 
     def _intern(self, table: dict[str, int], items: list[str], text: str) -> int:
         found = table.get(text)
@@ -334,18 +351,27 @@ class IndexBuilder:
 
     def _file(self, node: int, parent: int, level: str, value: str, row: Mapping[str, Any]) -> None:
         if level in ("road", "compound") or parent == NO_PARENT:
-            names = [value, *(row.get("aliases") or [])]
+            names = [value]
+            for alias in row.get("aliases") or []:
+                name, ended = split_alias(str(alias))
+                names.append(name)
+                if ended is not None:  # a renamed road: the answer names the current one
+                    self.renamed[name_key(name)] = (value, ended)
             lexicon = self.roads if level == "road" else self.compounds
             for name in names:
-                key = name_key(str(name))
-                lexicon.add(key, node)
-                self.streets.add(key, "road" if level == "road" else "compound")
+                written = name_key(str(name))
+                # Numbers inside a name are typed either way (高新南1道 = 高新南一道).
+                for key in (written, *numeral_variants(written)):
+                    lexicon.add(key, node)
+                    if key not in _wide_area_names():  # a shop called 浙江 never hides 浙江省
+                        self.streets.add(key, "road" if level == "road" else "compound")
         if level == "door":
             compound = row.get("compound")
             for name in {compound, *(row.get("aliases") or [])} - {None, ""}:
                 key = name_key(str(name))
                 self.compounds.add(key, node)
-                self.streets.add(key, "compound")
+                if key not in _wide_area_names():
+                    self.streets.add(key, "compound")
             if compound:
                 self.compound_of[node] = name_key(str(compound))
         if parent == NO_PARENT or level not in KEY_PREFIX:
@@ -354,8 +380,10 @@ class IndexBuilder:
         self.child_keys.append((parent << 32) | key_id)
         self.child_nodes.append(node)
         if level == "room":
+            # Filed under its building, or where a base skips the building, under the
+            # door, compound or road that holds it.
             building = parent
-            while building != NO_PARENT and self.level[building] != LEVEL_CODE["building"]:
+            while building != NO_PARENT and self.level[building] > LEVEL_CODE["building"]:
                 building = self.parent[building]
             if building != NO_PARENT:
                 self.room_keys.append((building << 32) | key_id)

@@ -158,10 +158,12 @@ class Geocoder:
             pool = list({f.node: f for f in pool}.values())
         else:
             pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
+        notes += [f"village {e.value} not checked (the division table does not hold it)"
+                  for e in parsed.leftovers if e.level == "village"]
         leftovers = [e for e in parsed.leftovers if e.level == "unknown"]
         penalty += min(20, 5 * len(leftovers))
         if leftovers:
-            notes.append("ignored: " + ", ".join(e.value for e in leftovers))
+            notes.append("not understood: " + ", ".join(e.value for e in leftovers))
         if len(pool) > 1 or pool[0].ties:
             return self._tie(result, pool, notes, penalty)
         best = pool[0]
@@ -171,6 +173,11 @@ class Geocoder:
         notes = notes + best.notes
         if not best.complete:
             result.status = PARTIAL
+        elif leftovers and self.index.children(best.node):
+            # Text not understood may name what the base holds below: never `matched` here.
+            result.status = PARTIAL
+            notes.append(f"the base holds addresses below this {result.level}, and the text "
+                         "not understood may name one")
         elif score < CONFIDENT:
             result.status = UNMATCHED
             result.candidates = [self._candidate(best.node)]
@@ -204,8 +211,12 @@ class Geocoder:
         roads: list[int] = []
         if road_el is not None:
             roads, p, n = self._find_name(index.roads, road_el.value, areas, "road")
-            penalty += p
-            notes += n
+            if not roads and compound_el is None and index.compounds.get(name_key(road_el.value)):
+                # 西店陆186号: read as a road, held by the base as a place with doors.
+                compound_el, road_el = road_el, None
+            else:
+                penalty += p
+                notes += n
         doors: list[int] = []
         if compound_el is not None:
             doors, p, n = self._find_name(index.compounds, compound_el.value, areas, "compound")
@@ -256,6 +267,10 @@ class Geocoder:
 
         nodes = within(key)
         if nodes:
+            renamed = self.index.renamed.get(key)
+            if renamed is not None:
+                return nodes, 0, [f"{what} {typed} was renamed {renamed[0]} "
+                                  f"(the old name ended {renamed[1]})"]
             return nodes, 0, []
         if lexicon.get(key):
             where = "/".join(sorted({d.name for d in areas}))
@@ -270,7 +285,8 @@ class Geocoder:
             nodes = within(name)
             if nodes:
                 return nodes, 8, [f"{what} {typed} read as {name} (same sound)"]
-        near = [n for n in lexicon.near(key) if within(n)]
+        # Two typed characters are too few to read as a typo of a longer name (二村: 杨二村).
+        near = [n for n in lexicon.near(key) if within(n)] if len(key) >= 3 else []
         one_place = _one_per_place(near, within)
         if len(one_place) == 1:
             near = one_place
@@ -341,17 +357,23 @@ class Geocoder:
     def _filter_within(self, nodes: list[int], areas: list[Division]) -> list[int]:
         # Per area: the code prefix a node's finest code must have, and whether its county
         # code may have it instead (areas of county level and above).
+        # A node the base left without a township (a road row with none) lies within a
+        # township or village of its county: the base cannot say otherwise.
         tests = []
         for area in areas:
             if area.level is Level.village:
                 tests.append((area.code[: LEVEL_DIGITS[Level.township]], False))  # roads cross
             else:                                                                  # communities
                 tests.append((area.short_code, LEVEL_DIGITS[area.level] <= 6))
+        counties = {a.code[:6] for a in areas if LEVEL_DIGITS[a.level] > 6}
         admin_of = self.index.admin
         out = []
         for node in nodes:
             admin = admin_of(node)
             finest, county = admin.community or admin.township or admin.county, admin.county
+            if admin.township is None and county[:6] in counties:
+                out.append(node)
+                continue
             for prefix, county_too in tests:
                 if finest.startswith(prefix) or (county_too and county.startswith(prefix)):
                     out.append(node)
@@ -371,31 +393,74 @@ class Geocoder:
         door_el = parsed.get("door")
         if level in ("road", "compound") and door_el is not None:
             doors = index.child(node, "door", door_el.key)
+            if len(doors) != 1 and not index.children(node, "door") and (
+                    parsed.get("building") is None):
+                # 六合小区237号: where the base numbers a compound's buildings, not its
+                # doors, the number is the building's.
+                doors = index.child(node, "building", door_el.key)
+                if len(doors) == 1:
+                    notes.append(f"{door_el.value} read as a building of {index.value(node)}")
+                    return self._inside_buildings(doors, parsed.get("unit"), parsed.get("floor"),
+                                                  parsed.get("room"), node, notes, penalty)
+                rooms = index.rooms_in(node, door_el.key) if parsed.get("room") is None else []
+                if len(rooms) == 1:  # 文华小区3115号: rooms straight under the compound
+                    notes.append(f"{door_el.value} read as a room of {index.value(node)}")
+                    return _Found(rooms[0], penalty, notes, True)
             if len(doors) != 1:
                 notes.append(f"door {door_el.value} not found on {index.value(node)}")
                 return _Found(node, penalty, notes, False)
             node = doors[0]
-        elif level == "door" and door_el is not None and index.node_key(node) != door_el.key:
+        differs = False
+        if level == "door" and door_el is not None and index.node_key(node) != door_el.key:
             notes.append(f"door number {door_el.value} differs from {index.value(node)}")
             penalty += DOOR_DIFFERS_ALONE if by_compound else DOOR_DIFFERS
+            differs = True
         building_el = parsed.get("building")
         unit_el, floor_el, room_el = parsed.get("unit"), parsed.get("floor"), parsed.get("room")
         if building_el is None and unit_el is None and floor_el is None and room_el is None:
-            return _Found(node, penalty, notes, True)
-        if index.level_of(node) == "road":
+            # The compound's door, not the typed one: found only if something below confirms.
+            return _Found(node, penalty, notes, not differs)
+        # A base may skip levels (a building straight under a road, a room straight under
+        # a door): what holds the typed levels is the node itself where it has no buildings.
+        has_buildings = bool(index.children(node, "building"))
+        if index.level_of(node) == "road" and not (
+                (has_buildings and building_el is not None)
+                or (not has_buildings and any(index.level_of(c) != "door"
+                                              for c in index.children(node)))):
             notes.append("no door number typed; cannot go below the road")
             return _Found(node, penalty, notes, False)
-        if building_el is not None:
-            buildings = index.child(node, "building", building_el.key)
+        if building_el is not None and not has_buildings and index.children(node):
+            # The base leaves the building out here: match by the levels it has.
+            notes.append(f"building {building_el.value} not checked: the base has no "
+                         f"buildings at {index.full_text(node)}")
+            buildings = [node]
+        elif building_el is not None:
+            buildings = index.child(node, "building", building_el.key) or self._phased(
+                node, building_el, notes)
             if not buildings:
                 notes.append(f"building {building_el.value} not found at {index.full_text(node)}")
                 return _Found(node, penalty, notes, False)
-        else:
+        elif has_buildings:
             buildings = index.children(node, "building")
             if len(buildings) > 1 and room_el is None:
                 notes.append("no building typed and the door has several")
                 return _Found(node, penalty, notes, False)
+        else:
+            buildings = [node]
         return self._inside_buildings(buildings, unit_el, floor_el, room_el, node, notes, penalty)
+
+    def _phased(self, node: int, building_el: Element, notes: list[str]) -> list[int]:
+        """12栋 typed where the base names the building 3期12栋 (phase, cluster or zone
+        first): the one building whose value ends so."""
+        index, key = self.index, building_el.key
+        if not building_el.value.endswith("栋"):
+            return []  # a bare number (2 of 2组团…) may be anything
+        fits = [b for b in index.children(node, "building")
+                if (k := index.node_key(b)).endswith(key) and len(k) > len(key)
+                and k[: -len(key)].endswith(("期", "组团", "区"))]
+        if len(fits) == 1:
+            notes.append(f"building {building_el.value} read as {index.value(fits[0])}")
+        return fits if len(fits) == 1 else []
 
     def _inside_buildings(
         self, buildings: list[int], unit_el: Element | None, floor_el: Element | None,
@@ -492,7 +557,12 @@ class Geocoder:
                 return result
             result.reason = "; ".join([*notes, "no area, road or compound recognised"])
             return result
-        result.status = PARTIAL if missing or parsed.finest_street_level() else MATCHED
+        unread = [e.value for e in parsed.leftovers if e.level == "unknown"]
+        conflicts = any("not inside" in n for n in notes)  # an area typed that does not fit
+        result.status = (PARTIAL if missing or unread or conflicts or parsed.finest_street_level()
+                         else MATCHED)
+        if unread and not missing:
+            notes = [*notes, f"not understood: {', '.join(unread)}"]
         result.level = str(decided.level)
         result.code = decided.code
         result.full_text = _area_text(self.divisions, decided)

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from addressing import grammar
+
 Span = tuple[int, int]
 
 NUMERAL_DIGITS = {
@@ -25,7 +27,7 @@ NUMERAL_DIGITS = {
 NUMERAL_UNITS = {"十": 10, "百": 100, "千": 1000}
 NUMERAL_CHARS = "".join(NUMERAL_DIGITS) + "".join(NUMERAL_UNITS)
 # Markers after which a run of Chinese numerals is a number (三单元, 十二楼, 一二零一室).
-NUMBER_MARKERS = "号|栋|幢|座|单元|楼|层|室|户|弄|期|排|组|房|-"
+NUMBER_MARKERS = "|".join(grammar.NUMBER_MARKERS)
 
 SEPARATORS = set(" \t\r\n\u3000,，。.、;；:：/\\|~_'\"“”‘’!！?？*…()（）[]【】{}<>《》〈〉「」『』")
 DASHES = set("－—–―‐‑一")  # 一 only between digits, see _DASH_BETWEEN_DIGITS
@@ -182,10 +184,12 @@ _NOISE = re.compile("|".join(NOISE_WORDS) + r"|^ ?中国(?=.)")
 _SPACE_RUN = re.compile(r" {2,}")
 _INNER_SPACE = re.compile(r"(?<![0-9A-Z]) | (?![0-9A-Z])")
 _EDGE_SPACE = re.compile(r"^ +| +$")
+_NAME_DASH = re.compile(r"(?<=[\u4e00-\u9fff])[-·]+(?=[\u4e00-\u9fff])")
 _NOISE_TRIGGER = re.compile(
     "|".join(NOISE_WORDS) + "|中国|" + "|".join(RECIPIENT_LABELS) + "|[0-9]{7}"
 )
-_BUILDING_TRIGGER = re.compile(r"[0-9A-Z](?:号楼|号栋|号幢|号座|栋楼|幢楼|座楼|幢|座)")
+_BUILDING_TRIGGER = re.compile(
+    "[0-9A-Z](?:" + "|".join(w for w in grammar.BUILDING_WORDS if w != "栋") + ")")
 _UNIT_TRIGGER = re.compile(r"单(?!元)")
 _HAS_NUMERAL = re.compile(f"[{NUMERAL_CHARS}]")
 _HASH = re.compile(r"([0-9A-Z]+)#楼?")
@@ -193,9 +197,9 @@ _NUMERALS = re.compile(f"第?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
 _TRAILING_NUMERALS = re.compile(f"(?<=[栋元层楼\\-])([{NUMERAL_CHARS}]{{2,}})(?= |$)")
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[一](?=[0-9])")
 _LEADING_ORDINAL = re.compile(r"第([0-9]+)(?=" + NUMBER_MARKERS + ")")
-_BUILDING = re.compile(r"([0-9A-Z]+)(?:号楼|号栋|号幢|号座|栋楼|幢楼|座楼|栋|幢|座)")
+_BUILDING = re.compile(r"([0-9A-Z]+)(?:" + "|".join(grammar.BUILDING_WORDS) + ")")
 _UNIT = re.compile(r"([0-9A-Z]+)(?:单元|单)(?![元])")
-_ROOM = re.compile(r"([0-9]+)(?:号房|房间|房|户|室)")
+_ROOM = re.compile(r"([0-9]+)(?:" + "|".join(grammar.ROOM_WORDS) + ")")
 _FLOOR = re.compile(r"([0-9]+)层楼?")
 
 
@@ -246,6 +250,8 @@ def normalize(text: str) -> NormalizedText:
             break
     if "#" in buf.text:
         buf.rewrite(_HASH, lambda m: m.group(1) + "栋")
+    if "-" in buf.text:  # 浙江省-金华市-义乌市: a dash between names separates them
+        buf.rewrite(_NAME_DASH, lambda m: "")
     _fold_numbers(buf)
     return NormalizedText(buf.text, None if buf.sources is None else tuple(buf.sources), text)
 
@@ -306,10 +312,43 @@ def _fold_numbers(buf: _Buffer) -> None:
 def _strip_again(buf: _Buffer) -> bool:
     before = buf.text
     _strip_noise(buf)
+    if "-" in buf.text:  # folding may have made a name character beside a dash (幢 → 栋)
+        buf.rewrite(_NAME_DASH, lambda m: "")
     buf.rewrite(_SPACE_RUN, lambda m: " ")
     buf.rewrite(_INNER_SPACE, lambda m: "")
     buf.rewrite(_EDGE_SPACE, lambda m: "")
     return buf.text != before
+
+
+_DIGIT_NAMES = "零一二三四五六七八九"
+_NUMERAL_RUN = re.compile(f"[{NUMERAL_CHARS}]+")
+_DIGIT_RUN = re.compile(r"[0-9]+")
+
+
+def _chinese_of(number: str) -> str | None:
+    """十二 for 12, 五 for 5 (numbers below 100; longer ones are written in digits)."""
+    n = int(number)
+    if number.startswith("0") or not 0 < n < 100:
+        return None
+    tens, ones = divmod(n, 10)
+    text = ("" if tens == 0 else ("十" if tens == 1 else _DIGIT_NAMES[tens] + "十"))
+    return text + (_DIGIT_NAMES[ones] if ones else "")
+
+
+def numeral_variants(name: str) -> list[str]:
+    """The other ways of writing the numbers inside a name: 高新南一道 ↔ 高新南1道."""
+    out = []
+    if _DIGIT_RUN.search(name):
+        other = _DIGIT_RUN.sub(lambda m: _chinese_of(m.group(0)) or m.group(0), name)
+        if other != name:
+            out.append(other)
+    if _HAS_NUMERAL.search(name):
+        other = _NUMERAL_RUN.sub(
+            lambda m: chinese_number(m.group(0)) if _valid_numeral_run(m.group(0))
+            else m.group(0), name)
+        if other != name:
+            out.append(other)
+    return out
 
 
 def normal_text(text: str) -> str:
@@ -319,7 +358,7 @@ def normal_text(text: str) -> str:
 
 _ELEMENT_SUFFIX = {
     "door": re.compile(r"号$"),
-    "building": re.compile(r"栋$"),
+    "building": re.compile(r"(?:栋|号)$"),
     "unit": re.compile(r"单元$"),
     "floor": re.compile(r"(?:层|楼)$"),
     "room": re.compile(r"(?:室|号)$"),

@@ -13,20 +13,20 @@ from typing import Any
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.admin_names import AREA_ENDINGS
+from addressing.grammar import COMPOUND_SUFFIX, ROAD_SUFFIX, VILLAGE_WORDS
 from addressing.lexicon import NameLexicon
 from addressing.normalize import NormalizedText, Span, normalize
 
 STREET_LEVELS = ("road", "compound", "door", "building", "unit", "floor", "room")
-ROAD_SUFFIX = re.compile(r"(?:大道|大街|公路|环路|胡同|路|街|道|巷|弄|里)$")
-COMPOUND_SUFFIX = re.compile(
-    r"(?:小区|花园|家园|新村|公寓|大厦|广场|科技园|科学园|产业园|工业园|生态园|中心|大楼|山庄|公馆|"
-    r"城|苑|园|村|阁|府|庭|居|湾|坊)$"
-)
-
-_DOOR = re.compile(r"([0-9]+(?:-[0-9]+)?)号(?:之([0-9]+))?(?:院)?")
-_BUILDING = re.compile(r"([0-9A-Z]+)栋")
+# A door number, or a lane's (朝晖路416弄: the lane is a door of the road; its own doors
+# follow as buildings, as bases that hold lanes write them).
+_DOOR = re.compile(r"([0-9]+(?:-[0-9]+)?)(?:号(?:之([0-9]+))?(?:院)?|(弄))")
+# 3栋, and the phase, cluster or zone before it that bases keep in the building's value
+# (3期12栋, 6组团7栋, A区3栋): the key is the whole of it.
+_BUILDING = re.compile(r"((?:[0-9A-Z]+(?:期|组团|区))?[0-9A-Z]+)栋")
 _UNIT = re.compile(r"([0-9A-Z]+)单元")
-_FLOOR = re.compile(r"(-?[0-9]+)(层|楼)")
+_FLOOR = re.compile(r"(-?[0-9]+)(层|楼|F(?![0-9A-Z]))")
+_FLOOR_ROOM = re.compile(r"([0-9]+)(?:层|楼|F)([0-9]{2})(?![0-9])")  # 4楼01, 4F01: room 401
 _ROOM = re.compile(r"([0-9]+)(?:室|号)")
 _TRIPLE = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)(?:室|号)?")
 _PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
@@ -36,7 +36,7 @@ _AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "�
 # Where `_Reader.read` may act inside an unknown run: a character below U+2E80 (space,
 # digits, letters, dashes) or just after an area word (a superset; `read` checks exactly).
 _RUN_STOP = re.compile(r"[\x00-\u2e7f]|(?<=社区|街道)|(?<=[村镇乡区县市省])")
-_TOKEN = re.compile(r"([0-9A-Z]+)(号|栋|单元|层|楼|室|-)?")
+_TOKEN = re.compile(r"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|期|组团|区|-)?")
 
 
 @dataclass(slots=True)  # not frozen: frozen init is slow, and one is made per element
@@ -119,7 +119,11 @@ class _Reader:
         run = self.t[start:end]
         if not run.strip():
             return
-        if "road" not in self.found and "compound" not in self.found and (
+        if end < len(self.t) and run.endswith(VILLAGE_WORDS) and len(run) >= 3:
+            # 花塘村西店陆186号: a village (or community) the division table lacks, before
+            # the place in it; kept apart, never taken for the place itself.
+            self.leftovers.append(("village", run, run, start, end))
+        elif "road" not in self.found and "compound" not in self.found and (
             ROAD_SUFFIX.search(run) or (before == "door" and len(run) >= 2)
         ):
             self.add("road", run, run, start, end)
@@ -173,10 +177,10 @@ class _Reader:
         token = _TOKEN.match(t, pos)
         marker = token.group(2) if token else "?"
         any_form = marker == "?"
-        m = _DOOR.match(t, pos) if any_form or marker in ("号", "-") else None
+        m = _DOOR.match(t, pos) if any_form or marker in ("号", "-", "弄") else None
         if m and "door" not in found and "building" not in found:
             self.flush_unknown(pos, "door")
-            self.add("door", m.group(0), m.group(1), pos, m.end())
+            self.add("door", m.group(0), m.group(1) + (m.group(3) or ""), pos, m.end())
             return m.end()
         m = _TRIPLE.match(t, pos) if any_form or marker == "-" else None
         if m and "building" not in found:
@@ -185,7 +189,7 @@ class _Reader:
             self.add("unit", m.group(2) + "单元", m.group(2), m.start(2), m.end(2))
             self.add("room", m.group(3), m.group(3), m.start(3), m.end())
             return m.end()
-        m = _BUILDING.match(t, pos) if any_form or marker == "栋" else None
+        m = _BUILDING.match(t, pos) if any_form or marker in ("栋", "期", "组团", "区") else None
         if m:
             self.flush_unknown(pos, "building")
             self.add("building", m.group(0), m.group(1), pos, m.end())
@@ -195,7 +199,16 @@ class _Reader:
             self.flush_unknown(pos, "unit")
             self.add("unit", m.group(0), m.group(1), pos, m.end())
             return m.end()
-        m = _FLOOR.match(t, pos) if any_form or marker in ("层", "楼") else None
+        floor_form = any_form or marker in ("层", "楼") or (
+            token is not None and marker is None and "F" in token[1])
+        m = _FLOOR_ROOM.match(t, pos) if floor_form else None
+        if m and "room" not in found:
+            self.flush_unknown(pos, "floor")
+            self.add("floor", m.group(1) + "层", m.group(1), pos, m.start(2))
+            self.add("room", m.group(1) + m.group(2), m.group(1) + m.group(2), m.start(2),
+                     m.end())
+            return m.end()
+        m = _FLOOR.match(t, pos) if floor_form else None
         if m and not (m.group(2) == "楼" and "building" not in found and _UNIT.match(t, m.end())):
             self.flush_unknown(pos, "floor")
             self.add("floor", m.group(0), m.group(1), pos, m.end())
@@ -214,9 +227,15 @@ class _Reader:
             self.add("room", m.group(2), m.group(2), m.start(2), m.end())
             return m.end()
         m = _ROOM.match(t, pos) if any_form or marker in ("室", "号") else None
-        if m and ("building" in found or "floor" in found or "unit" in found):
+        inside = "building" in found or "floor" in found or "unit" in found
+        placed = "door" in found or "compound" in found
+        if m and (inside or (placed and marker == "室")):
             self.flush_unknown(pos, "room")
             self.add("room", m.group(0), m.group(1), pos, m.end())
+            return m.end()
+        if m and placed:  # 1820号12号: a second number after the door is its building
+            self.flush_unknown(pos, "building")
+            self.add("building", m.group(0), m.group(1), pos, m.end())
             return m.end()
         m = _LETTER_ROOM.match(t, pos) if "A" <= t[pos] <= "Z" else None
         if m and "building" not in found:
@@ -229,6 +248,10 @@ class _Reader:
             self.flush_unknown(pos, "number")
             if "building" in found or "unit" in found or "floor" in found:
                 self.add("room", m.group(0), m.group(1), pos, m.end())
+            elif "door" in found or ("compound" in found and "road" not in found):
+                # 华星科技大厦1567, 数码城6051: a room; 工商城7: a building
+                level = "room" if len(m.group(1)) >= 3 else "building"
+                self.add(level, m.group(0), m.group(1), pos, m.end())
             elif "door" not in found and ("road" in found or self.unknown_start is not None):
                 self.add("door", m.group(0), m.group(1), pos, m.end())
             else:

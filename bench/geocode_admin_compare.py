@@ -1,7 +1,7 @@
 """Admin-level parsing side by side: cim-twin vs cpca vs jionlp, on the same inputs.
 
     pip install cpca jionlp        # the two open tools compared (not project dependencies)
-    python bench/geocode_admin_compare.py [--per-class 40]
+    python bench/geocode_admin_compare.py [--per-class 40] [--corpus DIR]
 
 Three input sets with known truth:
 - `shenzhen`: the messy address set of the sample city (sample_data/messy_addresses.py,
@@ -12,11 +12,16 @@ Three input sets with known truth:
 - `china`: generated from the NBS table, `--china-counties` counties drawn with `--seed`,
   each written in five forms (see `china_set`).
 
+- `real` (with `--corpus DIR`): real logistics addresses of the NAACL 2019 address-parsing
+  corpus (dev split; see bench/README.md), those whose gold district the NBS table knows;
+  truth is that district (`geocode_real_text.py` reads the corpus and resolves it).
+
 For each tool: the share of inputs where province, city and county are right. A tool that
 answers nothing for a level where the input is ambiguous (朝阳区 alone) is right only if the
 truth row marks the level as undecidable (None) — guessing one of two 朝阳区 is wrong half
-the time. cim-twin is shown twice: parsing alone (the gazetteer, no address base) and the
-geocoder (parsing plus the sample city's address base as context).
+the time. cim-twin is shown twice: parsing alone first (the gazetteer, no address base: the
+like-for-like row), then the geocoder (parsing plus the sample city's address base as
+context, which the open tools do not have).
 """
 
 from __future__ import annotations
@@ -145,6 +150,22 @@ def china_set(counties: int, seed: int) -> tuple[list[str], list[Answer], list[s
     return texts, truths, forms
 
 
+def real_set(corpus: str) -> tuple[list[str], list[Answer]]:
+    """The corpus's dev texts that name a district the NBS table knows, with that district."""
+    from pathlib import Path
+
+    from geocode_real_text import Divisions, read_corpus  # a sibling script in bench/
+
+    divisions = Divisions(load_divisions())
+    texts, truths = [], []
+    for item in read_corpus(Path(corpus) / "dev.txt"):
+        county, named = divisions.county_of(item)
+        if county is not None and named:
+            texts.append(item.text)
+            truths.append(truth_of(county.code[:6]))
+    return texts, truths
+
+
 def truth_of(county: str | None) -> Answer:
     if county is None:
         return (None, None, None)
@@ -240,6 +261,7 @@ def main() -> None:
     ap.add_argument("--china-counties", type=int, default=600,
                     help="counties drawn for the generated nationwide set (5 forms each)")
     ap.add_argument("--seed", type=int, default=2023)
+    ap.add_argument("--corpus", help="directory with the address-parsing corpus's dev.txt")
     args = ap.parse_args()
     print(f"command: python {' '.join(sys.argv)}")
     rows = []
@@ -258,6 +280,8 @@ def main() -> None:
         "national": ([t for t, _ in NATIONAL], [truth_of(c) for _, c in NATIONAL]),
         "china": china_set(args.china_counties, args.seed)[:2],
     }
+    if args.corpus:
+        sets["real"] = real_set(args.corpus)
     tools: dict[str, Callable[[list[str]], list[Answer]]] = {
         "cim-twin parse": lambda texts: [ours_parse(t) for t in texts],
         "cim-twin geocode": lambda texts: [ours_geocode(geocoder)(t) for t in texts],

@@ -31,7 +31,9 @@ import resource
 import statistics
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterator
+from itertools import zip_longest
 from typing import Any
 
 from sqlalchemy import Engine, text
@@ -44,7 +46,7 @@ from addressing.index import IndexBuilder
 from addressing.match import Geocoder
 from sample_data import generate
 from sample_data.city import SIZES, short_name, townships
-from sample_data.messy_addresses import messy_addresses
+from sample_data.messy_addresses import CLASSES, MessyAddress, messy_addresses
 from sample_data.names import road_aliases, road_names
 from twin.admin_areas import install_divisions
 from twin.divisions import load_divisions
@@ -260,14 +262,18 @@ def main() -> None:
         kept = rooms_with_ancestors(engine, 500)
     geocoder = Geocoder(index)
     rows_for_queries = _dedupe(kept)
-    per_class = max(1, args.queries // 19)
-    items = messy_addresses(rows_for_queries, per_class=per_class, seed=3)
+    # Every class drawn evenly: the generator writes class after class, so the rows are
+    # dealt round-robin before the list is cut to --queries.
+    per_class = max(1, -(-args.queries // len(CLASSES)))
+    items = _round_robin(messy_addresses(rows_for_queries, per_class=per_class, seed=3))
+    items = (items * (args.queries // max(1, len(items)) + 1))[: args.queries]
     queries = [i.text for i in items]
-    queries = (queries * (args.queries // max(1, len(queries)) + 1))[: args.queries]
-    print(f"queries: {len(queries):,} messy addresses of {len({i.difficulty for i in items})} "
-          f"difficulty classes; {len(set(queries)):,} distinct texts")
+    mix = Counter(i.difficulty for i in items)
+    print(f"queries: {len(queries):,} messy addresses of {len(mix)} difficulty classes "
+          f"({min(mix.values()):,}–{max(mix.values()):,} each); "
+          f"{len(set(queries)):,} distinct texts")
     # Warm the parser's tables on other messy forms (seed 4), not on the measured ones.
-    warm = messy_addresses(rows_for_queries, per_class=max(1, 2000 // 19), seed=4)
+    warm = messy_addresses(rows_for_queries, per_class=max(1, 2000 // len(CLASSES)), seed=4)
     geocode_values(geocoder, [i.text for i in warm][:2000])
     cores = len(os.sched_getaffinity(0))
     runs = [(w, False) for w in sorted({1, args.workers})] + [(args.workers, True)]
@@ -319,6 +325,17 @@ def _timed(
     if results is not None:
         _REFERENCE.extend(results)
     return elapsed, cpu, matched, differ
+
+
+def _round_robin(items: list[MessyAddress]) -> list[MessyAddress]:
+    """The items dealt one class at a time, so any prefix holds every class evenly."""
+    by_class: dict[str, list[MessyAddress]] = {}
+    for item in items:
+        by_class.setdefault(item.difficulty, []).append(item)
+    out: list[MessyAddress] = []
+    for group in zip_longest(*by_class.values()):
+        out.extend(i for i in group if i is not None)
+    return out
 
 
 def _dedupe(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -264,7 +264,7 @@ class TownshipBuilder:
             home = self._community_at((fp[0] + fp[2]) / 2, (fp[1] + fp[3]) / 2)
             home_key = (home.code, road_no)
             self.door_seq[home_key] += 1
-            building_label = f"{chr(64 + b)}座" if label == "座" and b <= 26 else f"{b}栋"
+            building_label = _building_label(number, b, label, compound)
             self._building(
                 home,
                 door_code,
@@ -473,3 +473,21 @@ def generate(size: str = "small", seed: int = 2023, secret: bytes = b"sample") -
     for i, town in enumerate(towns):
         roads = all_roads[i * spec.roads_per_township : (i + 1) * spec.roads_per_township]
         yield from TownshipBuilder(town, spec, seed, roads, secret).build()
+
+
+def _building_label(door_number: int, b: int, kind: str, compound: str | None) -> str:
+    """How this door's base writes its b-th building, as real bases vary: 3栋, 3幢, 3号楼,
+    A座, and in compounds 2期3栋 or 1组团3栋. Decided by the door number, so the sample's
+    random draws (and with them every other value) stay as they were."""
+    if kind == "座" and b <= 26:
+        return f"{chr(64 + b)}座"
+    style = door_number % 10
+    if style in (5, 6):
+        return f"{b}幢"
+    if style == 7:
+        return f"{b}号楼"
+    if style == 8 and compound:
+        return f"{(b - 1) // 3 + 1}期{b}栋"
+    if style == 9 and compound:
+        return f"{(b - 1) // 2 + 1}组团{b}栋"
+    return f"{b}栋"

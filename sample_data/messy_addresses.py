@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sample_data.messy_unforeseen import UNFORESEEN, unforeseen_item
+
 PROVINCE_CITY = "广东省深圳市"
 COUNTY = "南山区"
 
@@ -200,6 +202,7 @@ CLASSES = (
     "chinese_numerals", "marker_synonyms", "dash_form", "compound_for_road", "road_alias",
     "homophone", "typo", "random_typo", "noise", "spaces_punctuation", "skipped_levels",
     "repeated_admin", "no_road_suffix", "mixed",
+    *UNFORESEEN,
     "absent_room", "absent_road", "wrong_district", "ambiguous_room",
 )
 NEGATIVE = {"absent_room": "partial", "absent_road": "partial", "wrong_district": "partial",
@@ -217,6 +220,28 @@ class MessyAddress:
     truth_level: str | None
     expected: str  # matched, partial or tie
     difficulty: str
+
+
+def slip(name: str, rng: random.Random) -> str | None:
+    """`name` with one character (not the last) replaced by a random one; None if too short."""
+    if len(name) < 3:
+        return None
+    i = rng.randrange(len(name) - 1)
+    return name[:i] + rng.choice(RANDOM_CHARS) + name[i + 1 :]
+
+
+def one_substitution_from(typo: str, names: Iterable[str]) -> list[str]:
+    """The names one substituted character away from `typo`."""
+    return [n for n in names if len(n) == len(typo)
+            and sum(a != b for a, b in zip(n, typo, strict=True)) == 1]
+
+
+def _bare_building(label: str) -> str:
+    """A building's label without its word: 3号楼 → 3, A座 → A, 2期3栋 → 2期3."""
+    for word in ("号楼", "栋", "幢", "座"):
+        if label.endswith(word):
+            return label[: -len(word)]
+    return label
 
 
 def number_in_chinese(n: int) -> str:
@@ -276,9 +301,7 @@ class _Tree:
 
     def one_typo_from_one_road(self, typo: str) -> bool:
         """True when exactly one road name is one substitution away from `typo`."""
-        close = [n for n in self.road_names if len(n) == len(typo)
-                 and sum(a != b for a, b in zip(n, typo, strict=True)) == 1]
-        return len(close) == 1
+        return len(one_substitution_from(typo, self.road_names)) == 1
 
     def building_of(self, code: str) -> str:
         row = self.rows[code]
@@ -351,19 +374,21 @@ class _Writer:
                 p["room"] = digits_in_chinese(p["room"][:-1]) + rng.choice(["室", ""])
         elif klass == "marker_synonyms":
             b = p["building"]
+            bare = _bare_building(b)
             if b.endswith("栋"):
-                p["building"] = b[:-1] + rng.choice(["幢", "号楼", "#", "#楼"])
+                p["building"] = bare + rng.choice(["幢", "号楼", "#", "#楼"])
             else:
-                p["building"] = b[:-1] + rng.choice(["栋", "幢"])
+                p["building"] = bare + rng.choice(["栋", "幢"])
             if p["room"]:
                 p["room"] = p["room"][:-1] + rng.choice(["户", "房", "号", ""])
             if p["floor"] and rng.random() < 0.5:
                 p["floor"] = p["floor"][:-1] + "楼"
                 return self.join(p, floor=True)
         elif klass == "dash_form":
-            if not (p["unit"] and p["room"]):
-                return None
-            p["building"], p["unit"] = p["building"][:-1] + "-", p["unit"][:-2] + "-"
+            bare = _bare_building(p["building"])
+            if not (p["unit"] and p["room"] and bare.isascii()):
+                return None  # 2期3栋 has no dash form
+            p["building"], p["unit"] = bare + "-", p["unit"][:-2] + "-"
             p["room"] = p["room"][:-1]
         elif klass == "compound_for_road":
             if not p["compound"]:
@@ -397,12 +422,9 @@ class _Writer:
                 else (road[:i] + road[i + 1] + road[i] + road[i + 2 :])
             )
         elif klass == "random_typo":
-            road = p["road"]
-            if len(road) < 3:
-                return None
-            i = rng.randrange(len(road) - 1)
-            typo = road[:i] + rng.choice(RANDOM_CHARS) + road[i + 1 :]
-            if typo in self.tree.road_names or not self.tree.one_typo_from_one_road(typo):
+            typo = slip(p["road"], rng)
+            if typo is None or typo in self.tree.road_names or (
+                    not self.tree.one_typo_from_one_road(typo)):
                 return None  # a slip that makes another real name, or that fits two, has no truth
             p["road"] = typo
         elif klass == "spaces_punctuation":
@@ -486,7 +508,9 @@ def messy_addresses(
             code = rng.choice(rooms)
             row = tree.rows[code]
             item = _negative(tree, row, klass, writer) if klass in NEGATIVE else None
-            if klass not in NEGATIVE:
+            if klass in UNFORESEEN:
+                item = unforeseen_item(tree, writer, row, klass, rng)
+            elif klass not in NEGATIVE:
                 text = writer.write(row, klass)
                 item = None if text is None else MessyAddress(text, code, "room", "matched", klass)
             if item is not None:

@@ -27,7 +27,7 @@ GOOD = [
 BAD = [
     ["440305", "不存在街道", "", "科苑路", "1号", "", "", "", "", "", "113.9", "22.5", "", ""],
     ["123", "粤海街道", "", "科苑路", "1号", "", "", "", "", "", "113.9", "22.5", "", ""],
-    ["440305", "粤海街道", "", "科苑路", "", "", "", "", "", "101室", "113.9", "22.5", "", ""],
+    ["440305", "粤海街道", "", "", "7号", "", "", "", "", "101室", "113.9", "22.5", "", ""],
     ["440305", "粤海街道", "", "科苑路", "20号", "", "", "", "", "", "abc", "22.5", "", ""],
     ["440305", "粤海街道", "", "", "", "", "", "", "", "", "113.9", "22.5", "", ""],
     ["440305", "粤海街道", "", "科苑路", "21号", "", "", "", "", "", "113.9", "22.5",
@@ -51,7 +51,7 @@ def test_import_builds_the_tree_keeps_codes_and_reports_rows(empty_engine, tmp_p
     bad = {(p.row, p.field) for p in report.problems}
     first_bad = len(GOOD) + 2
     assert bad == {(first_bad, "township"), (first_bad + 1, "county_code"),
-                   (first_bad + 2, "building"), (first_bad + 3, "lon/lat"),
+                   (first_bad + 2, "road"), (first_bad + 3, "lon/lat"),
                    (first_bad + 4, "road"), (first_bad + 5, "address_code")}
     assert all(p.reason for p in report.problems)
     with empty_engine.connect() as conn:

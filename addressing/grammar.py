@@ -1,0 +1,60 @@
+"""The element grammar: each address level's words and forms, in one place.
+
+The normaliser folds the synonyms listed here into one form (3幢, 3座, 3号楼 → 3栋), the
+parser reads elements by these words, and the base import checks a base's values against
+them (a road called 43号 is a door number in the wrong column). Change a level's words
+here and all three follow.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Building words, folded to 栋 after a number (3幢, B座, 10号楼, 3#楼 → 3栋, B栋, 10栋).
+BUILDING_WORDS = ("号楼", "号栋", "号幢", "号座", "栋楼", "幢楼", "座楼", "栋", "幢", "座")
+UNIT_WORDS = ("单元", "单", "门")  # 2单元, 二单元; 2门 only where the normaliser allows
+FLOOR_WORDS = ("层", "楼", "F")
+ROOM_WORDS = ("号房", "房间", "房", "户", "室")  # folded to 室
+DOOR_WORDS = ("号",)
+LANE_WORDS = ("弄",)  # 朝晖路416弄173号: a lane numbered on its road, with doors of its own
+# Markers after which a run of Chinese numerals is a number (三单元, 十二楼, 一二零一室).
+NUMBER_MARKERS = ("号", "栋", "幢", "座", "单元", "楼", "层", "室", "户", "弄", "期", "排",
+                  "组", "房", "-")
+ROAD_SUFFIXES = ("大道", "大街", "公路", "环路", "胡同", "路", "街", "道", "巷", "弄", "里")
+COMPOUND_SUFFIXES = (
+    "小区", "花园", "家园", "新村", "公寓", "大厦", "广场", "科技园", "科学园", "产业园", "工业园",
+    "生态园", "中心", "大楼", "山庄", "公馆", "城", "苑", "园", "村", "阁", "府", "庭", "居", "湾",
+    "坊",
+)
+# A village or community the division table may lack, typed before the place in it.
+VILLAGE_WORDS = ("村", "社区", "村委会", "居委会", "村民委员会", "居民委员会")
+
+
+def _alternatives(words: tuple[str, ...]) -> str:
+    return "|".join(sorted(words, key=len, reverse=True))
+
+
+ROAD_SUFFIX = re.compile(f"(?:{_alternatives(ROAD_SUFFIXES)})$")
+COMPOUND_SUFFIX = re.compile(f"(?:{_alternatives(COMPOUND_SUFFIXES)})$")
+# A value that is only a numbered element: a door, lane, building, unit, floor or room.
+_NUMBERED_ONLY = re.compile(
+    r"^[0-9A-Z]+(?:-[0-9A-Z]+)*"
+    f"(?:{_alternatives(DOOR_WORDS + LANE_WORDS + BUILDING_WORDS + UNIT_WORDS + ROOM_WORDS)}"
+    r"|层|楼)?$"
+)
+
+
+def is_numbered_only(name: str) -> bool:
+    """Whether a road or compound name is only a number with an element word (43号, 2栋):
+    a door or building in the wrong column, which would be read for the number when typed."""
+    return bool(_NUMBERED_ONLY.match(name.replace(" ", "")))
+
+
+# A former name given with the day it stopped being used: 朝阳路~2019-05-01 (地名变更).
+_FORMER_NAME = re.compile(r"^(.+?)\s*[~～]\s*(\d{4}-\d{2}-\d{2})$")
+
+
+def split_alias(alias: str) -> tuple[str, str | None]:
+    """An alias and the date its use ended (None for a name still in use)."""
+    m = _FORMER_NAME.match(alias.strip())
+    return (m.group(1), m.group(2)) if m else (alias.strip(), None)

@@ -1,0 +1,390 @@
+"""The geocoder on real address text: an address base built from a labelled corpus, then
+the raw texts fed to it.
+
+    python bench/geocode_real_text.py --corpus DIR [--split dev] [--database-url URL]
+
+DIR holds the NAACL 2019 "Neural Chinese Address Parsing" data (Li, Lu, Xie, Li: Alibaba
+logistics addresses labelled character by character, BIO tags; github.com/leodotnet/
+neural-chinese-address-parsing, `data/train.txt` and `data/dev.txt`). Its test split is
+never used here. Nothing of the corpus is in this repository.
+
+For each labelled address the gold elements make one standard address chain: the county
+from the NBS division table (by the gold district under the gold city and province, or by
+the gold town when no district is labelled), township (when the gold town is one of the
+county's), road (or subroad), door (roadno), compound (poi), building (houseno), unit
+(cellno), floor (floorno), room (roomno), each value as the text wrote it. Those rows go
+through the real address-base import into a real store (a fresh SpatiaLite file unless
+`--database-url` names an empty migrated one), the index is built from the store as the
+service builds it, and each raw text is geocoded. Printed:
+
+- finest level: the share of texts whose answer is the node of their own chain (any
+  status); and matched there;
+- false matches: a street-level answer that is neither that node nor above it;
+- matched above typed: `matched` at a node above the finest element the base holds;
+- per-element parse F1 of the geocoder's parse (spans against gold spans);
+- county accuracy of our parser, our geocoder, cpca and jionlp on the rows whose text
+  names a district (gold district resolved in the NBS table).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from geocode_admin_compare import cpca_answers, jionlp_answers, ours_parse  # bench sibling
+
+from addressing.base_import import import_address_base
+from addressing.base_reader import build_index
+from addressing.index import name_key
+from addressing.match import Geocoder
+from addressing.normalize import element_key
+from twin.admin_areas import install_divisions
+from twin.divisions import Division, DivisionTable, Level, load_divisions
+from twin.settings import StoreSettings
+from twin.store import migrate, open_store
+
+# Gold label → our element level (the levels the issue measures).
+LEVELS = {"district": "county", "town": "township", "road": "road", "roadno": "door",
+          "poi": "compound", "houseno": "building", "cellno": "unit", "floorno": "floor",
+          "roomno": "room"}
+STREET = ("road", "door", "compound", "building", "unit", "floor", "room")
+PATH = ("road", "compound", "door", "building", "unit", "floor", "room")  # root to leaf
+COLUMNS = ("county_code", "township", "community", "road", "door_no", "compound", "building",
+           "unit", "floor", "room")
+ALIASES = Path(__file__).resolve().parents[1] / "addressing" / "data" / "division_aliases.tsv"
+
+
+@dataclass
+class Labelled:
+    """One corpus address: its raw text and gold spans (label, start, end)."""
+
+    text: str
+    spans: list[tuple[str, int, int]] = field(default_factory=list)
+
+    def first(self, label: str) -> str | None:
+        for name, start, end in self.spans:
+            if name == label:
+                return self.text[start:end].strip() or None
+        return None
+
+
+def read_corpus(path: Path) -> list[Labelled]:
+    """The labelled addresses of one split file (character TAB/space label, blank between)."""
+    out: list[Labelled] = []
+    chars: list[str] = []
+    tags: list[str] = []
+    for line in [*path.read_text(encoding="utf-8").splitlines(), ""]:
+        if not line.strip():
+            if chars:
+                out.append(_labelled(chars, tags))
+            chars, tags = [], []
+            continue
+        ch, _, tag = line.rpartition(" ")
+        chars.append(ch if ch else " ")
+        tags.append(tag)
+    return out
+
+
+def _labelled(chars: list[str], tags: list[str]) -> Labelled:
+    item = Labelled("".join(chars))
+    pos = 0
+    starts = []
+    for ch in chars:  # a "character" may be a run of digits or letters
+        starts.append(pos)
+        pos += len(ch)
+    current: list[object] | None = None
+    for i, tag in enumerate(tags):
+        kind, _, label = tag.partition("-")
+        label = label.lower()
+        end = starts[i] + len(chars[i])
+        if kind == "I" and current is not None and current[0] == label:
+            current[2] = end
+            continue
+        if current is not None:
+            item.spans.append((str(current[0]), int(current[1]), int(current[2])))  # type: ignore[call-overload]
+        current = [label, starts[i], end] if kind in ("B", "I") else None
+    if current is not None:
+        item.spans.append((str(current[0]), int(current[1]), int(current[2])))  # type: ignore[call-overload]
+    return item
+
+
+class Divisions:
+    """Gold admin names → NBS divisions, independently of the parser under test."""
+
+    def __init__(self, table: DivisionTable):
+        self.table = table
+        self.by_name: dict[str, list[Division]] = defaultdict(list)
+        for d in table:
+            self.by_name[d.name].append(d)
+        for line in ALIASES.read_text(encoding="utf-8").splitlines():
+            if line and not line.startswith("#"):
+                name, code = line.split("\t")[:2]
+                if code.ljust(12, "0") in table:
+                    self.by_name[name].append(table.get(code.ljust(12, "0")))
+
+    def named(self, name: str | None, level: Level, within: list[Division]) -> list[Division]:
+        if not name:
+            return []
+        found = []
+        for d in self.by_name.get(name, []) + self._short(name, level):
+            if d.level is level and (not within or any(
+                    d.code.startswith(w.short_code) for w in within)):
+                found.append(d)
+        return list({d.code: d for d in found}.values())
+
+    def _short(self, name: str, level: Level) -> list[Division]:
+        # 杭州 for 杭州市, 浙江 for 浙江省, 新疆 for 新疆维吾尔自治区: names that begin so.
+        if len(name) < 2 or level not in (Level.province, Level.city):
+            return []
+        return [d for d in self.table if d.level is level and d.name.startswith(name)]
+
+    def county_of(self, item: Labelled) -> tuple[Division | None, bool]:
+        """The gold county, and whether the text names it (a district label)."""
+        provinces = self.named(item.first("prov"), Level.province, [])
+        cities = self.named(item.first("city"), Level.city, provinces) or provinces
+        # A municipality's district sits under its 市辖区 "city"; searching by province covers it.
+        within = cities + [self.table.get(c.code[:2].ljust(12, "0")) for c in cities]
+        counties = self.named(item.first("district"), Level.county, within)
+        if len(counties) == 1:
+            return counties[0], True
+        if counties or item.first("district"):
+            return None, True
+        towns = self.named(item.first("town"), Level.township, within)
+        counties = list({t.parent_code: t for t in towns}.keys())
+        if len(counties) == 1 and counties[0] is not None:
+            return self.table.get(counties[0]), False
+        return None, False
+
+    def township(self, county: Division, name: str | None) -> str:
+        return next((d.name for d in self.named(name, Level.township, [county])), "")
+
+
+def base_row(item: Labelled, county: Division, divisions: Divisions) -> dict[str, str] | None:
+    """The standard address row the gold elements make (None: no street element)."""
+    road, door = item.first("road"), item.first("roadno")
+    if road is None and item.first("subroad"):
+        road, door = item.first("subroad"), item.first("subroadno")
+    row = {"county_code": county.code[:6],
+           "township": divisions.township(county, item.first("town")), "community": "",
+           "road": road or "", "door_no": door or "", "compound": item.first("poi") or "",
+           "building": item.first("houseno") or "", "unit": item.first("cellno") or "",
+           "floor": item.first("floorno") or "", "room": item.first("roomno") or ""}
+    if not any(row[c] for c in COLUMNS[3:]):
+        return None
+    return row
+
+
+def truth_nodes(engine, rows: list[dict[str, str]]) -> list[set[str]]:
+    """Per base row, the codes of the stored node(s) at its finest element."""
+    from sqlalchemy import select
+
+    from twin.models import Address
+
+    t = Address.__table__
+    cols = [t.c.code, t.c.level, t.c.county_code, *(t.c[c] for c in COLUMNS[3:])]
+    stored: dict[tuple[str, ...], set[str]] = defaultdict(set)
+    # A compound held both alone and as a door's compound is one place: either answer is it.
+    doors_named: dict[tuple[str, str], set[str]] = defaultdict(set)
+    with engine.connect() as conn:
+        for r in conn.execute(select(*cols)).mappings():
+            stored[_node_key(r["county_code"][:6], r["level"], dict(r))].add(r["code"])
+            if r["level"] == "door" and r["compound"]:
+                doors_named[(r["county_code"][:6], name_key(r["compound"]))].add(r["code"])
+    out = []
+    for row in rows:
+        values = dict(row)
+        if values["road"] and not values["door_no"]:
+            values["compound"] = ""  # the import keeps a compound only under a door
+        level = next((lvl for lvl in reversed(PATH) if values[_column(lvl)]), "road")
+        truth = set(stored.get(_node_key(row["county_code"], level, values), set()))
+        if level == "compound" and truth:
+            truth |= doors_named.get((row["county_code"], name_key(row["compound"])), set())
+        out.append(truth)
+    return out
+
+
+def _column(level: str) -> str:
+    return "door_no" if level == "door" else level
+
+
+def _node_key(county: str, level: str, row: dict) -> tuple[str, ...]:
+    """What identifies a node, from its element values (keys, so 3幢 and 3栋 may meet)."""
+    depth = STREET.index(level)
+    parts = [county, level]
+    for lvl in STREET:
+        value = row.get(_column(lvl)) or ""
+        if STREET.index(lvl) > depth and lvl != "compound":
+            value = ""
+        if lvl == "compound" and row.get("road"):
+            value = ""  # under a road a compound names its door, which the number keys
+        if lvl in ("road", "compound"):
+            parts.append(name_key(value) if value else "")
+        else:
+            parts.append(element_key(lvl, value) if value else "")
+    return tuple(parts)
+
+
+def stored_nodes(engine) -> dict[str, tuple[str | None, str, str]]:
+    """Per stored code: its parent, its county and the place names it carries."""
+    from sqlalchemy import select
+
+    from twin.models import Address
+
+    t = Address.__table__
+    out = {}
+    with engine.connect() as conn:
+        for code, parent, county, road, compound in conn.execute(select(
+                t.c.code, t.c.parent_code, t.c.county_code, t.c.road, t.c.compound)):
+            out[code] = (parent, county[:6], name_key(road or "") + "|" + name_key(compound or ""))
+    return out
+
+
+def same_place(node: tuple[str | None, str, str], row: dict[str, str]) -> bool:
+    """A road, compound or door node that names the row's road or compound in its county:
+    the same place held twice (a compound alone and as a door's), so not a false answer."""
+    _, county, names = node
+    wanted = {name_key(row[c]) for c in ("road", "compound") if row[c]}
+    return county == row["county_code"] and bool(wanted & set(names.split("|")) - {""})
+
+
+def f1_table(items: list[Labelled], parses: list) -> dict[str, tuple[int, int, int]]:
+    """Per level: (true positives, gold, predicted) of exact spans."""
+    out: dict[str, list[int]] = {level: [0, 0, 0] for level in LEVELS.values()}
+    for item, elements in zip(items, parses, strict=True):
+        gold = {(LEVELS[label], start, end) for label, start, end in item.spans
+                if label in LEVELS}
+        ours = {(e.level, *e.span) for e in elements if e.level in out}
+        for level, start, end in gold:
+            out[level][1] += 1
+            out[level][0] += (level, start, end) in ours
+        for level, _, _ in ours:
+            out[level][2] += 1
+    return {k: (v[0], v[1], v[2]) for k, v in out.items()}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--corpus", required=True, type=Path, help="directory with train.txt, dev.txt")
+    ap.add_argument("--split", default="dev", choices=("train", "dev"))
+    ap.add_argument("--database-url", help="an empty store to import into (default: SpatiaLite)")
+    ap.add_argument("--show", type=int, default=0, help="print this many failures")
+    ap.add_argument("--no-peers", action="store_true", help="skip cpca and jionlp")
+    args = ap.parse_args()
+    print(f"command: python {' '.join(sys.argv)}")
+    items = read_corpus(args.corpus / f"{args.split}.txt")
+    table = load_divisions()
+    divisions = Divisions(table)
+    rows: list[dict[str, str]] = []
+    placed: list[int] = []  # item number of each base row
+    counties: dict[int, tuple[Division | None, bool]] = {}
+    for i, item in enumerate(items):
+        counties[i] = divisions.county_of(item)
+        county = counties[i][0]
+        row = base_row(item, county, divisions) if county else None
+        if row is not None:
+            rows.append(row)
+            placed.append(i)
+    workdir = Path(tempfile.mkdtemp(prefix="real_text_"))
+    url = args.database_url or f"sqlite:///{workdir / 'base.db'}"
+    engine = open_store(StoreSettings(database_url=url))
+    migrate(engine)
+    install_divisions(engine)
+    base = workdir / "base.csv"
+    with base.open("w", newline="", encoding="utf-8") as f:
+        out = csv.DictWriter(f, COLUMNS)
+        out.writeheader()
+        out.writerows(rows)
+    started = time.perf_counter()
+    report = import_address_base(engine, base)
+    print(f"{args.split}: {len(items)} labelled addresses; {len(rows)} make a base row (county "
+          f"known, a street element labelled); import: {report.summary()} "
+          f"in {time.perf_counter() - started:.1f} s")
+    refused = {p.row - 2 for p in report.problems}  # row 1 is the header
+    why = Counter(p.reason for p in report.problems)
+    for message, n in why.most_common(6):
+        print(f"  refused {n}: {message}")
+    truths = truth_nodes(engine, rows)
+    nodes = stored_nodes(engine)
+    index = build_index(engine)
+    geocoder = Geocoder(index)
+    started = time.perf_counter()
+    results = [geocoder.geocode(item.text) for item in items]
+    elapsed = time.perf_counter() - started
+    counts = Counter()
+    shown = 0
+    for r, (i, truth) in enumerate(zip(placed, truths, strict=True)):
+        result = results[i]
+        counts["rows"] += 1
+        if r in refused or not truth:
+            counts["not held"] += 1
+            continue
+        above: set[str] = set()
+        for code in truth:
+            while (code := nodes[code][0]) is not None:
+                above.add(code)
+        finest = result.code in truth
+        counts["finest"] += finest
+        counts["finest matched"] += finest and result.status == "matched"
+        street = result.level in STREET
+        false = (street and result.status in ("matched", "partial") and not finest
+                 and result.code not in above and not (
+                     result.level in ("road", "compound", "door")
+                     and same_place(nodes[result.code], rows[r])))
+        counts["false"] += false
+        counts["matched above"] += result.status == "matched" and result.code in above
+        kind = "FALSE" if false else "ABOVE" if result.status == "matched" else "MISS"
+        counts["tie"] += result.status == "tie"
+        if not finest and shown < args.show:
+            shown += 1
+            print(f"  {kind} {items[i].text} | {result.status} {result.level} {result.full_text} | "
+                  f"{result.reason} | gold {rows[r]}")
+    n, held = counts["rows"], counts["rows"] - counts["not held"]
+    print(f"geocoded {len(items)} texts in {elapsed:.1f} s ({len(items) / elapsed:,.0f}/s)")
+    print(f"{'texts with a base row':<34}{n:>7}")
+    print(f"{'  refused by the import':<34}{counts['not held']:>7}{counts['not held'] / n:>9.1%}")
+    print(f"{'  held by the base':<34}{held:>7}   rates below are of these")
+    for name in ("finest", "finest matched", "false", "matched above", "tie"):
+        label = {"finest": "finest level reached", "finest matched": "  of which matched",
+                 "false": "false matches", "matched above": "matched above typed",
+                 "tie": "ties"}[name]
+        print(f"{label:<34}{counts[name]:>7}{counts[name] / max(held, 1):>9.1%}")
+    print("per-element parse F1 (exact spans; the geocoder's parse with the base's names):")
+    table_f1 = f1_table(items, [r.elements for r in results])
+    print(f"{'level':<10}{'gold':>7}{'ours':>7}{'P':>8}{'R':>8}{'F1':>8}")
+    for level, (tp, gold, pred) in table_f1.items():
+        p, rc = tp / pred if pred else 0.0, tp / gold if gold else 0.0
+        f1 = 2 * p * rc / (p + rc) if p + rc else 0.0
+        print(f"{level:<10}{gold:>7}{pred:>7}{p:>8.1%}{rc:>8.1%}{f1:>8.1%}")
+    named = [i for i, (d, in_text) in counties.items() if d is not None and in_text]
+    texts = [items[i].text for i in named]
+    gold_county = [counties[i][0].code[:6] for i in named]  # type: ignore[union-attr]
+    tools = {"cim-twin parse": lambda ts: [ours_parse(t)[2] for t in ts],
+             "cim-twin geocode": lambda ts: [_county(results[i]) for i in named]}
+    if not args.no_peers:
+        tools["cpca"] = lambda ts: [a[2] for a in cpca_answers(ts)]
+        tools["jionlp"] = lambda ts: [a[2] for a in jionlp_answers(ts)]
+    print(f"county right on the {len(texts)} texts that name a district the NBS table knows:")
+    for tool, run in tools.items():
+        try:
+            answers = run(texts)
+        except ImportError as exc:
+            print(f"  {tool:<18} not installed ({exc.name}): pip install cpca jionlp "
+                  "'setuptools<81'")
+            continue
+        right = sum(a == g for a, g in zip(answers, gold_county, strict=True))
+        print(f"  {tool:<18}{right / len(texts):>8.1%}  ({right}/{len(texts)})")
+    engine.dispose()
+
+
+def _county(result) -> str | None:
+    return next((a["code"][:6] for a in result.admin if a["level"] == "county"), None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,135 @@
+"""The forms real bases and records use (issue 16), on both stores: a base written with them
+imports as written, and typed addresses that use them reach the finest level, or say why not.
+
+The examples are hand-written, in 南山区 (440305), not taken from any corpus.
+"""
+
+import csv
+
+import pytest
+from sqlalchemy import select
+
+from addressing.base_import import import_address_base
+from addressing.base_reader import build_index
+from addressing.match import Geocoder
+from addressing.normalize import normalize
+from addressing.parse import parse
+from tests.stores import STORES
+from twin.models import Address
+
+HEADER = ["county_code", "township", "community", "road", "door_no", "compound", "building",
+          "unit", "floor", "room", "aliases"]
+BASE = [
+    # lanes: the lane is numbered on its road, its own doors follow
+    ["440305", "粤海街道", "", "朝晖路", "416弄", "", "173号", "", "", ""],
+    # a building keeps its phase; a cluster before a building
+    ["440305", "粤海街道", "", "科苑路", "15号", "科兴科学园", "3期12栋", "2单元", "", "1201室"],
+    ["440305", "粤海街道", "", "科苑路", "15号", "科兴科学园", "6组团7栋", "", "", "301"],
+    # a compound with no road and no township (a base with gaps), reached by name alone
+    ["440305", "", "", "", "", "百福公寓", "5幢", "10单元", "", "400"],
+    # a room straight under a door, and a building straight under a road
+    ["440305", "粤海街道", "", "高新南一道", "9号", "", "", "", "", "1084室"],
+    ["440305", "", "", "学府路", "", "", "B座", "", "", ""],
+    # an old kind of township name: 粤海镇 is 粤海街道 now
+    ["440305", "粤海镇", "", "文心五路", "33号", "", "", "", "", ""],
+    # a renamed road: its old name kept with the day it ended (on the road's own row)
+    ["440305", "粤海街道", "", "创新路", "", "", "", "", "", "", "旧城路~2019-05-01"],
+    ["440305", "粤海街道", "", "创新路", "8号", "", "", "", "", ""],
+]
+REFUSED = [
+    ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
+    ["440305", "粤海街道", "", "", "7号", "", "", "", "", ""],  # a door with no road or place
+    ["440305", "粤海街道", "", "创新路", "9号", "", "", "", "", "", "旧路~2019-13-01"],
+]
+
+
+@pytest.fixture
+def base(empty_engine, tmp_path):
+    path = tmp_path / "base.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        out = csv.writer(f)
+        out.writerow(HEADER)
+        out.writerows(row + [""] * (len(HEADER) - len(row)) for row in BASE + REFUSED)
+    report = import_address_base(empty_engine, path)
+    return empty_engine, report
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_base_with_real_forms_imports_as_written(base, store_kind):
+    engine, report = base
+    first_refused = len(BASE) + 2
+    assert {(p.row, p.field) for p in report.problems} == {
+        (first_refused, "road"), (first_refused + 1, "road"), (first_refused + 2, "aliases")}
+    assert "is a number, not a name" in report.problems[0].reason
+    t = Address.__table__
+    with engine.connect() as conn:
+        values = {(r.level, r.value) for r in conn.execute(select(t.c.level, t.c.value))}
+        township = conn.execute(select(t.c.township_code).where(t.c.road == "文心五路")).scalar()
+    # values as the base writes them, never reduced (3期12栋 stays 3期12栋)
+    assert {("building", "3期12栋"), ("building", "6组团7栋"), ("door", "416弄"),
+            ("building", "173号"), ("compound", "百福公寓"), ("room", "1084室"),
+            ("building", "B座")} <= values
+    assert township == "440305007000"  # 粤海镇 resolved to 粤海街道
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_real_forms_reach_the_finest_level(base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+
+    def finest(text):
+        r = geocoder.geocode(text)
+        assert r.status == "matched", (text, r.status, r.reason)
+        return r
+
+    assert finest("深圳市南山区朝晖路416弄173号").full_text.endswith("朝晖路416弄173号")
+    assert finest("南山区科苑路15号科兴科学园三期十二栋二单元1201").level == "room"
+    assert finest("南山区科兴科学园6组团7栋301室").level == "room"
+    # the compound alone, by name, with 幢 for 栋 and no township typed
+    assert finest("广东省深圳市南山区百福公寓5幢10单元400").level == "room"
+    # digits or Chinese numerals inside a name; the room under a door with no building
+    r = finest("南山区高新南1道9号1084室")
+    assert r.level == "room" and "高新南一道" in r.full_text
+    assert finest("南山区学府路B座").level == "building"
+    # an old township kind typed, separators between admin names, a prefix and noise
+    assert finest("广东省-深圳市-南山区粤海镇文心5路33号").level == "door"
+    assert finest("寄件人 南山区 文心五路33号 门口").level == "door"
+    # the old name of a renamed road finds the address, and the answer names the current one
+    r = finest("南山区旧城路8号")
+    assert "创新路8号" in r.full_text and "renamed 创新路" in r.reason and "2019-05-01" in r.reason
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_what_the_base_does_not_hold_is_partial_with_the_reason(base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+    # a typed building the door lacks: partial at the door, never matched there
+    r = geocoder.geocode("南山区科苑路15号科兴科学园9栋1201")
+    assert (r.status, r.level) == ("partial", "door") and "9栋" in r.reason
+    # text not understood after a door that has buildings below it: partial, and listed
+    r = geocoder.geocode("南山区科苑路15号科兴科学园甲乙丙")
+    assert (r.status, r.level) == ("partial", "door")
+    assert "not understood: 甲乙丙" in r.reason
+    # 12栋 typed where the base holds 3期12栋 alone at that door: read so, and said
+    r = geocoder.geocode("南山区科苑路15号12栋2单元1201")
+    assert r.status == "matched" and "read as 3期12栋" in r.reason
+
+
+def test_the_parser_reads_lanes_phases_and_rooms_after_doors():
+    def levels(text):
+        return [(e.level, e.value) for e in parse(text).elements if e.level in (
+            "road", "door", "building", "unit", "room")]
+
+    assert levels("朝晖路416弄173号") == [("road", "朝晖路"), ("door", "416弄"),
+                                          ("building", "173号")]
+    assert levels("科苑路15号3期12栋1201") == [("road", "科苑路"), ("door", "15号"),
+                                               ("building", "3期12栋"), ("room", "1201")]
+    assert levels("建国中路209号1084室") == [("road", "建国中路"), ("door", "209号"),
+                                             ("room", "1084室")]
+    assert levels("宏远路1820号12号") == [("road", "宏远路"), ("door", "1820号"),
+                                          ("building", "12号")]
+
+
+def test_dashes_between_names_separate_them_and_numbers_keep_theirs():
+    assert normalize("浙江省-金华市-义乌市").text == "浙江省金华市义乌市"
+    assert normalize("3-1-1201").text == "3-1-1201"
