@@ -11,7 +11,7 @@ from addressing.service import AddressBaseCache
 from api.errors import STATUS_BY_ERROR, register_error_handlers
 from api.fast_reads import FastReads
 from api.features.lookup import FeatureLookup
-from api.routers import codes, collections, common, features, geocoding
+from api.routers import codes, collections, common, features, geocoding, tiles
 from twin import __version__
 from twin.settings import Settings
 from twin.store import is_postgis, migrate, open_store
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     features.register(app)
     app.include_router(geocoding.router)
     app.include_router(codes.router)
+    tiles.register(app)
     if settings.api.fast_reads:
         app.add_middleware(FastReads)
     return app
