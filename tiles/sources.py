@@ -124,7 +124,9 @@ class SpatialiteDrawing:
         rtree = f"idx_{table}_geom"  # the name SpatiaLite gives it
         rows = conn.execute(
             text(
-                f"SELECT t.{key}, r.xmin, r.ymin, r.xmax, r.ymax FROM {rtree} r "  # noqa: S608
+                # The R*Tree's boxes are float32, rounded outward: it finds, the rows measure.
+                f"SELECT t.{key}, MbrMinX(t.geom), MbrMinY(t.geom), MbrMaxX(t.geom), "  # noqa: S608
+                f"MbrMaxY(t.geom) FROM {rtree} r "
                 f"JOIN {table} t ON t.rowid = r.pkid "
                 "WHERE r.xmin <= :c AND r.xmax >= :a AND r.ymin <= :d AND r.ymax >= :b"
             ),
@@ -159,10 +161,16 @@ class SpatialiteDrawing:
         if epsg != STORAGE_SRID:
             shapes = shapely.transform(shapes, _projector(epsg), interleaved=False)
         if tolerance > 0:
-            shapes = shapely.simplify(shapes, tolerance, preserve_topology=False)
+            shapes = shapely.simplify(
+                shapes, tolerance, preserve_topology=True
+            )  # keeps what ST_Simplify(..., true) keeps
+        # As ST_AsMVTGeom does: into tile units, clipped to the buffer, snapped to the
+        # unit grid; what collapses there (a sliver at the edge) is not drawn.
         minx, miny, maxx, maxy = bounds
-        pad = (maxx - minx) * BUFFER / EXTENT
-        shapes = shapely.clip_by_rect(shapes, minx - pad, miny - pad, maxx + pad, maxy + pad)
+        scale_x, scale_y = EXTENT / (maxx - minx), EXTENT / (maxy - miny)
+        shapes = shapely.transform(shapes, lambda xy: (xy - (minx, miny)) * (scale_x, scale_y))
+        shapes = shapely.clip_by_rect(shapes, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
+        shapes = shapely.set_precision(shapes, 1.0)
         features = []
         for row, shape in zip(rows, shapes, strict=True):
             if shape is None or shape.is_empty:
@@ -180,7 +188,7 @@ class SpatialiteDrawing:
         return bytes(
             mapbox_vector_tile.encode(
                 [{"name": layer.name, "features": features}],
-                default_options={"quantize_bounds": bounds, "extents": EXTENT},
+                default_options={"extents": EXTENT},
             )
         )
 
