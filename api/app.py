@@ -11,7 +11,7 @@ from addressing.service import AddressBaseCache
 from api.errors import STATUS_BY_ERROR, register_error_handlers
 from api.fast_reads import FastReads
 from api.features.lookup import FeatureLookup
-from api.routers import codes, collections, common, features, geocoding, tiles
+from api.routers import codes, collections, common, features, geocoding, map, tiles
 from twin import __version__
 from twin.settings import Settings
 from twin.store import is_postgis, migrate, open_store
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         root_path=settings.api.root_path,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/api.html",
+        docs_url=None,  # served from local files by api.routers.map
         redoc_url=None,
     )
     app.state.settings = settings
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(geocoding.router)
     app.include_router(codes.router)
     tiles.register(app)
+    map.register(app)
     if settings.api.fast_reads:
         app.add_middleware(FastReads)
     return app
