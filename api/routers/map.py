@@ -24,7 +24,8 @@ VENDOR = STATIC / "node_modules"
 # URL path under /static/vendor → folder of an npm package.
 VENDORED = {"maplibre-gl": VENDOR / "maplibre-gl" / "dist",
             "swagger-ui": VENDOR / "swagger-ui-dist"}
-REQUIRED = (VENDORED["maplibre-gl"] / "maplibre-gl.js", VENDORED["swagger-ui"] / "swagger-ui-bundle.js")
+REQUIRED = (VENDORED["maplibre-gl"] / "maplibre-gl.js",
+            VENDORED["swagger-ui"] / "swagger-ui-bundle.js")
 
 router = APIRouter(tags=["Map"])
 
