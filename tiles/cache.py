@@ -15,7 +15,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -117,7 +117,7 @@ class TileCache:
                 self._bytes -= self._tiles.pop(key).size
             for key, drawn in self._tiles.items():
                 if key.layer == layer:
-                    self._tiles[key] = DrawnTile(drawn.data, drawn.ids, drawn.reach, version)
+                    self._tiles[key] = replace(drawn, version=version)
             self._versions[layer] = version
             return len(stale)
 

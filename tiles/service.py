@@ -16,7 +16,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, func, select
 
 from tiles.cache import DrawnTile, TileCache, TileKey
-from tiles.matrix import TileAddress, check_tile, tile_bounds, tms_epsg
+from tiles.matrix import TileAddress, check_tile, drawing_frame
 from tiles.rules import is_sensitive, rules_for, tile_layers
 from tiles.selection import choose, reach
 from tiles.sources import drawing_for, feature_key, simplify_tolerance
@@ -46,7 +46,7 @@ class TileService:
         keeper: kept_boxes.BoxKeeper | None = None,
     ) -> None:
         self.engine = engine
-        self.cache = cache or TileCache()
+        self.cache = cache if cache is not None else TileCache()
         self.keeper = keeper if keeper is not None else kept_boxes.keeper(engine)
 
     def layer_tile(self, layer: Layer, tile: TileAddress, *, may_see_sensitive: bool) -> Tile:
@@ -113,14 +113,9 @@ class TileService:
             return DrawnTile(b"", EMPTY, where.bbox, version)
         visible = {c.name for c in layer.attribute_columns(include_sensitive=may_see_sensitive)}
         attributes = [a for a in rules.attributes_at(tile.zoom) if a in visible]
-        bounds = tile_bounds(tile)
+        bounds, epsg = drawing_frame(tile)
         data = drawing.encode(
-            conn,
-            layer,
-            chosen,
-            attributes,
-            bounds,
-            tms_epsg(tile.tms),
+            conn, layer, chosen, attributes, bounds, epsg,
             simplify_tolerance(bounds, rules.simplify_pixels),
         )
         return DrawnTile(data, chosen, where.bbox, version)

@@ -90,7 +90,9 @@ class PostgisDrawing:
     ) -> bytes:
         """One ST_AsMVT statement over the chosen ids."""
         t, key = layer.table, feature_key(layer)
-        geom: Any = func.ST_Transform(layer.geometry_column, bindparam("srid"))
+        geom: Any = layer.geometry_column
+        if epsg != STORAGE_SRID:
+            geom = func.ST_Transform(geom, bindparam("srid"))
         if tolerance > 0:
             geom = func.ST_Simplify(geom, bindparam("tol"), True)
         envelope = func.ST_MakeEnvelope(*(bindparam(f"b{i}") for i in range(4)), bindparam("srid"))
@@ -214,5 +216,5 @@ def drawing_for(conn: Connection) -> Drawing:
 
 
 def simplify_tolerance(bounds: Bounds, pixels: float) -> float:
-    """A tolerance of `pixels` screen pixels in the tile CRS's units."""
-    return (bounds[2] - bounds[0]) / TILE_PIXELS * pixels
+    """A tolerance of `pixels` screen pixels in the drawing CRS's units (the finer axis)."""
+    return min(bounds[2] - bounds[0], bounds[3] - bounds[1]) / TILE_PIXELS * pixels

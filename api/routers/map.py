@@ -47,7 +47,7 @@ def one_map(request: Request) -> HTMLResponse:
         "config": {
             "base": url_for(request, ""),
             "tilejson": url_for(request, "/tiles/WebMercatorQuad/tilejson.json"),
-            "baseMap": getattr(settings.api, "map_base_tiles", None),
+            "baseMap": settings.api.map_base_tiles,
         },
     }
     return render(request, "map.html", "一张图 · The one map", body)

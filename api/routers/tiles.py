@@ -16,6 +16,7 @@ from api.auth import Principal, PrincipalDep
 from api.conformance import declare
 from api.dependencies import EngineDep, MediaType
 from api.links import link, url_for
+from tiles.cache import TileCache
 from tiles.matrix import TILE_MATRIX_SETS, TileAddress, get_tile_matrix_set
 from tiles.rules import is_sensitive, rules_for, tile_layers
 from tiles.service import Tile, TileService
@@ -53,7 +54,8 @@ def tile_service(request: Request) -> TileService:
     with _service_lock:
         service: TileService | None = getattr(state, "tiles", None)
         if service is None or service.engine is not state.engine:
-            service = state.tiles = TileService(state.engine)
+            cache = TileCache(state.settings.api.tile_cache_mb * 1024 * 1024)
+            service = state.tiles = TileService(state.engine, cache)
     return service
 
 
