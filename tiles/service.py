@@ -52,7 +52,7 @@ class TileService:
     def layer_tile(self, layer: Layer, tile: TileAddress, *, may_see_sensitive: bool) -> Tile:
         """One layer's tile. Sensitive layers without the scope are refused by the caller."""
         check_tile(tile)
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             drawn = self._drawn(conn, layer, tile, may_see_sensitive)
         return Tile(drawn[0].data, drawn[0].etag, drawn[1])
 
@@ -63,13 +63,19 @@ class TileService:
         check_tile(tile)
         parts: list[DrawnTile] = []
         all_cached = True
-        with self.engine.connect() as conn:
+        with self._connect() as conn:
             for layer in layers or tile_layers(may_see_sensitive):
                 drawn, cached = self._drawn(conn, layer, tile, may_see_sensitive)
                 parts.append(drawn)
                 all_cached &= cached
         data = b"".join(p.data for p in parts)
         return Tile(data, DrawnTile(data, EMPTY, (0, 0, 0, 0), None).etag, all_cached)
+
+    def _connect(self) -> Connection:
+        # Autocommit: no BEGIN and ROLLBACK round trips around a read. A tile drawn from a
+        # snapshot newer than the version read before it is still safe to cache under that
+        # version: advancing the cache past the write forgets every tile the write touched.
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def _drawn(
         self, conn: Connection, layer: Layer, tile: TileAddress, may_see_sensitive: bool
@@ -114,9 +120,11 @@ class TileService:
         visible = {c.name for c in layer.attribute_columns(include_sensitive=may_see_sensitive)}
         attributes = [a for a in rules.attributes_at(tile.zoom) if a in visible]
         bounds, epsg = drawing_frame(tile)
+        everything = len(chosen) == len(ids)  # then the store may find them by the reach
         data = drawing.encode(
             conn, layer, chosen, attributes, bounds, epsg,
             simplify_tolerance(bounds, rules.simplify_pixels),
+            within=where.bbox if everything else None,
         )
         return DrawnTile(data, chosen, where.bbox, version)
 

@@ -40,8 +40,13 @@ class Drawing(Protocol):
         bounds: Bounds,
         epsg: int,
         tolerance: float,
+        within: Bounds | None = None,
     ) -> bytes:
-        """The MVT layer `layer.name` of these features in a tile of `bounds` (tile CRS)."""
+        """The MVT layer `layer.name` of these features in a tile of `bounds` (tile CRS).
+
+        `within` (lon/lat) says the ids are every feature whose box meets it, so a store
+        may find them by that box instead of by the ids.
+        """
 
 
 def feature_key(layer: Layer) -> Column:
@@ -87,6 +92,7 @@ class PostgisDrawing:
         bounds: Bounds,
         epsg: int,
         tolerance: float,
+        within: Bounds | None = None,
     ) -> bytes:
         """One ST_AsMVT statement over the chosen ids."""
         t, key = layer.table, feature_key(layer)
@@ -97,9 +103,17 @@ class PostgisDrawing:
             geom = func.ST_Simplify(geom, bindparam("tol"), True)
         envelope = func.ST_MakeEnvelope(*(bindparam(f"b{i}") for i in range(4)), bindparam("srid"))
         drawn = func.ST_AsMVTGeom(geom, envelope, EXTENT, BUFFER, True).label("geom")
+        # All the features meeting the reach (no generalisation dropped any): the spatial
+        # index finds them again faster than a long list of ids is sent and looked up.
+        chosen = (
+            layer.geometry_column.op("&&")(
+                func.ST_MakeEnvelope(*(bindparam(f"r{i}") for i in range(4)), STORAGE_SRID))
+            if within is not None
+            else key == func.any(bindparam("ids"))
+        )
         features = (
             select(key, *(t.c[a] for a in attributes if a != key.name), drawn)
-            .where(key == func.any(bindparam("ids")))
+            .where(chosen)
             .subquery("f")
         )
         mvt = (
@@ -111,9 +125,12 @@ class PostgisDrawing:
         params = {
             "srid": epsg,
             "tol": tolerance,
-            "ids": ids.tolist(),
             **{f"b{i}": v for i, v in enumerate(bounds)},
         }
+        if within is None:
+            params["ids"] = ids.tolist()
+        else:
+            params.update({f"r{i}": v for i, v in enumerate(within)})
         return bytes(conn.execute(statement, params).scalar() or b"")
 
 
@@ -145,6 +162,7 @@ class SpatialiteDrawing:
         bounds: Bounds,
         epsg: int,
         tolerance: float,
+        within: Bounds | None = None,
     ) -> bytes:
         """Read the features, transform, simplify, clip and encode them."""
         t, key = layer.table, feature_key(layer)
