@@ -9,6 +9,7 @@ the grids themselves are morecantile's.
 
 from __future__ import annotations
 
+import math
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -19,6 +20,8 @@ from tiles.errors import TileError, UnknownTileMatrixSet
 
 Bounds = tuple[float, float, float, float]
 STORAGE_EPSG = 4490
+WEB_MERCATOR_EPSG = 3857
+EARTH_RADIUS = 6378137.0  # the sphere of EPSG:3857
 
 
 def _cgcs2000_quad() -> morecantile.TileMatrixSet:
@@ -117,8 +120,17 @@ def lonlat_bounds(tile: TileAddress, buffer: float = 0.0) -> Bounds:
     epsg = tms_epsg(tile.tms)
     if epsg == STORAGE_EPSG:
         return minx, max(miny, -90.0), maxx, min(maxy, 90.0)
+    if epsg == WEB_MERCATOR_EPSG:
+        # Spherical Mercator inverts in closed form: no pyproj call per request (a pyproj
+        # Transformer builds one PROJ object per thread, costly under a thread pool).
+        return (*_mercator_to_lonlat(minx, miny), *_mercator_to_lonlat(maxx, maxy))
     (lon0, lon1), (lat0, lat1) = to_lonlat(epsg).transform([minx, maxx], [miny, maxy])
     return lon0, lat0, lon1, lat1
+
+
+def _mercator_to_lonlat(x: float, y: float) -> tuple[float, float]:
+    return (math.degrees(x / EARTH_RADIUS),
+            math.degrees(math.atan(math.sinh(y / EARTH_RADIUS))))
 
 
 # From this zoom on a Web Mercator tile is drawn from lon/lat by a linear map: the

@@ -38,3 +38,27 @@ def test_beidou_code_of_a_point_is_the_standard_example(client):
     body = client.get(f"/map/beidou?lon={lon}&lat={lat}&level=8").json()
     assert body["code"] == "N50J47539B825534"
     assert client.get("/map/beidou?lon=500&lat=0").status_code == 400
+
+
+def test_html_items_page_has_a_map_a_query_form_paging_and_geojson(client):
+    page = client.get("/collections/buildings/items?f=html&limit=2").text
+    assert 'id="geometry-map"' in page and "/static/geometry-map.js" in page
+    assert 'name="bbox"' in page and 'name="filter"' in page
+    next_link = re.search(r'href="([^"]+cursor=[^"]+)"', page)
+    assert next_link is not None
+    assert client.get(next_link.group(1).replace("&amp;", "&")).status_code == 200
+    geojson = re.search(r'href="([^"]+f=json)"', page)
+    assert geojson is not None
+    answer = client.get(geojson.group(1).replace("&amp;", "&"))
+    assert answer.headers["content-type"] == "application/geo+json"
+
+
+def test_html_item_page_has_its_geometry_on_a_map_and_a_working_geojson_link(client):
+    code = client.get("/collections/buildings/items?limit=1").json()["features"][0]["id"]
+    page = client.get(f"/collections/buildings/items/{code}?f=html").text
+    shown = re.search(r'<script id="geometry" type="application/json">(.*?)</script>', page, re.S)
+    assert shown is not None and '"MultiPolygon"' in shown.group(1)
+    link = re.search(r'href="([^"]+)">GeoJSON', page)
+    assert link is not None
+    answer = client.get(link.group(1))
+    assert answer.status_code == 200 and answer.json()["id"] == code
