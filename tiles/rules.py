@@ -33,7 +33,7 @@ class TileRules:
     min_zoom: int
     max_zoom: int = 22
     min_pixels: float = 0.0
-    budget: int = 6000
+    budget: int = 3000
     # (from zoom, properties): each entry holds from its zoom until the next one.
     attributes: tuple[tuple[int, tuple[str, ...]], ...] = field(default=((0, ("code",)),))
     simplify_pixels: float = 0.5
@@ -57,7 +57,7 @@ RULES: dict[str, TileRules] = {
     "grids": TileRules(12, attributes=((12, ()), (15, ("code", "name")))),
     "roads": TileRules(10, min_pixels=2.0, attributes=((10, ("name",)), (15, ("code", "name")))),
     "buildings": TileRules(
-        12, min_pixels=0.5, budget=6000, attributes=((12, ()), (15, BUILDING_DETAIL))
+        12, min_pixels=0.5, budget=3000, attributes=((12, ()), (15, BUILDING_DETAIL))
     ),
     "addresses": TileRules(17, attributes=((17, ("code", "level")),)),
     "houses": TileRules(17, attributes=((17, ("code",)),)),
