@@ -128,6 +128,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per zoom")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--zooms", default="12,14,16", help="zooms to measure")
     parser.add_argument("--boxes-wait", type=float, default=40,
                         help="seconds to let the twin build its kept boxes before measuring")
     args = parser.parse_args()
@@ -135,7 +136,8 @@ def main() -> None:
     ensure_peers("tipg")
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT count(*) FROM building")).scalar_one()
-    tiles = {z: draw_tiles(engine, z, TILES_PER_ZOOM[z], args.seed) for z in ZOOMS}
+    zooms = [int(z) for z in args.zooms.split(",")]
+    tiles = {z: draw_tiles(engine, z, TILES_PER_ZOOM.get(z, 200), args.seed) for z in zooms}
     print(f"# {rows:,} buildings in {args.database}; tiles per zoom: "
           + ", ".join(f"z{z} {len(t)}" for z, t in tiles.items())
           + f"; wrk -t2 -c{args.connections} -d{args.duration}s")
@@ -153,7 +155,7 @@ def main() -> None:
         for name in ("cim-twin cold", "cim-twin cached"):
             wait_for_kept_boxes(servers[name], twin_path(tiles[12][0]), args.boxes_wait)
         results: dict[tuple[str, int], tuple[Figure, Sizes]] = {}
-        for zoom in ZOOMS:
+        for zoom in zooms:
             for name, server in servers.items():
                 paths = [(tipg_path if name == "tipg" else twin_path)(t) for t in tiles[zoom]]
                 sizes = one_pass(server.base, paths)  # also fills the cached twin's cache
@@ -174,7 +176,7 @@ def main() -> None:
     print("\n| zoom | cim-twin cold | tipg | cold ours/tipg | largest tile ours / tipg "
           "| cim-twin cached |")
     print("|---|---|---|---|---|---|")
-    for zoom in ZOOMS:
+    for zoom in zooms:
         (cold, cold_sizes), (peer, peer_sizes) = results[("cim-twin cold", zoom)], \
             results[("tipg", zoom)]
         cached, _ = results[("cim-twin cached", zoom)]

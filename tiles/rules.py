@@ -57,7 +57,7 @@ RULES: dict[str, TileRules] = {
     "grids": TileRules(12, attributes=((12, ()), (15, ("code", "name")))),
     "roads": TileRules(10, min_pixels=2.0, attributes=((10, ("name",)), (15, ("code", "name")))),
     "buildings": TileRules(
-        12, min_pixels=0.25, budget=3000, attributes=((12, ()), (15, BUILDING_DETAIL))
+        12, min_pixels=0.0, budget=3000, attributes=((12, ()), (15, BUILDING_DETAIL))
     ),
     "addresses": TileRules(17, attributes=((17, ("code", "level")),)),
     "houses": TileRules(17, attributes=((17, ("code",)),)),
