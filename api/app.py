@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from addressing.service import AddressBaseCache
 from api.errors import STATUS_BY_ERROR, register_error_handlers
 from api.fast_reads import FastReads
-from api.routers import codes, collections, common, features, geocoding
+from api.routers import codes, collections, common, features, geocoding, map, tiles
 from twin import __version__
 from twin.features.lookup import FeatureLookup
 from twin.settings import Settings
@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         root_path=settings.api.root_path,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/api.html",
+        docs_url=None,  # served from local files by api.routers.map
         redoc_url=None,
     )
     app.state.settings = settings
@@ -63,6 +63,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     features.register(app)
     app.include_router(geocoding.router)
     app.include_router(codes.router)
+    tiles.register(app)
+    map.register(app)
     if settings.api.fast_reads:
         app.add_middleware(FastReads, routes=features.hot_routes())
     return app

@@ -6,6 +6,9 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 
+TILESETS_VECTOR = "http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector"
+TILING_SCHEMES = "http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes"
+
 
 def base_url(request: Request) -> str:
     """Scheme://host[/root] as the client sees it, honouring X-Forwarded-Proto/Host/Prefix."""

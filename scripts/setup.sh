@@ -1,7 +1,10 @@
 # Sourced by scripts/serve and scripts/test: install what a fresh Debian machine lacks.
 # System packages (SpatiaLite, PostGIS, GDAL tools) come from apt, Python ones from pip.
 
-SYSTEM_PACKAGES=(libsqlite3-mod-spatialite gdal-bin postgresql-15-postgis-3)
+# chromium, chromium-driver and a CJK font: the map page's browser test (tests/map);
+# npm: the browser libraries the app serves (api/static/package.json).
+SYSTEM_PACKAGES=(libsqlite3-mod-spatialite gdal-bin postgresql-15-postgis-3
+                 chromium chromium-driver fonts-wqy-microhei)
 
 as_root() {
     if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -26,6 +29,21 @@ ensure_python_packages() {
         echo "installing Python packages (pip install -e .[test])"
         python3 -m pip install -q --disable-pip-version-check -e ".[test]"
         touch "$stamp"
+    fi
+}
+
+ensure_web_assets() {
+    # MapLibre GL JS and Swagger UI, served by the app itself (no CDN): npm ci from the
+    # pinned lock file; a no-op while node_modules is newer than the lock file.
+    local assets=api/static
+    if [ ! -d "$assets/node_modules" ] || [ "$assets/package-lock.json" -nt "$assets/node_modules" ]; then
+        if ! command -v npm >/dev/null 2>&1; then
+            as_root apt-get update -qq
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+        fi
+        echo "installing the map's browser libraries (npm ci in $assets)"
+        npm ci --prefix "$assets" --omit=dev --ignore-scripts --no-audit --no-fund >/dev/null
+        touch "$assets/node_modules"
     fi
 }
 

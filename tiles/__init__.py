@@ -1,5 +1,6 @@
-"""Tile matrix sets (OGC 2D TMS) for the twin's maps: WebMercatorQuad and a CGCS2000 quad."""
+"""Vector tiles of the twin: tile matrix sets (morecantile), generalisation, MVT, cache."""
 
-from tiles.matrix import CGCS2000_QUAD, TILE_MATRIX_SETS, WEB_MERCATOR_QUAD, TileMatrixSet
+from tiles.matrix import TILE_MATRIX_SETS, TileAddress, get_tile_matrix_set
+from tiles.service import Tile, TileService
 
-__all__ = ["CGCS2000_QUAD", "TILE_MATRIX_SETS", "WEB_MERCATOR_QUAD", "TileMatrixSet"]
+__all__ = ["TILE_MATRIX_SETS", "Tile", "TileAddress", "TileService", "get_tile_matrix_set"]

@@ -1,87 +1,63 @@
-"""Quad-tree tile matrix sets as data: tile ↔ bounds in the set's CRS and in CGCS2000.
+"""The tile matrix sets the twin serves, from morecantile: WebMercatorQuad and CGCS2000Quad.
 
-WebMercatorQuad is the OGC 2D TMS one (EPSG:3857). CGCS2000Quad covers the world in
-EPSG:4490 with two 256-pixel tiles at zoom 0 (like WorldCRS84Quad), so Chinese web maps
-that work in CGCS2000 degrees can tile the twin without a projection step.
+WebMercatorQuad is the OGC 2D TMS registry's set (EPSG:3857). CGCS2000Quad is a custom
+set on EPSG:4490 covering the world with two 256-pixel tiles at zoom 0 (the layout of
+WorldCRS84Quad), so Chinese web maps that work in CGCS2000 degrees can tile the twin
+without a projection step. This module only checks addresses and turns them into bounds;
+the grids themselves are morecantile's.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
-from pyproj import Transformer
+import morecantile
+from pyproj import CRS, Transformer
 
 from tiles.errors import TileError, UnknownTileMatrixSet
 
 Bounds = tuple[float, float, float, float]
-MERCATOR_HALF = 20037508.342789244
+STORAGE_EPSG = 4490
+WEB_MERCATOR_EPSG = 3857
+EARTH_RADIUS = 6378137.0  # the sphere of EPSG:3857
 
 
-@dataclass(frozen=True)
-class TileMatrixSet:
-    """A quad tree over `extent`: `columns0` × `rows0` tiles at zoom 0, halving per zoom."""
-
-    id: str
-    crs_epsg: int
-    extent: Bounds  # minx, miny, maxx, maxy in the set's CRS, x = easting/longitude
-    columns0: int
-    rows0: int
-    max_zoom: int = 24
-    tile_size: int = 256
-
-    def matrix_size(self, zoom: int) -> tuple[int, int]:
-        """Columns and rows at `zoom`."""
-        self._check_zoom(zoom)
-        return self.columns0 << zoom, self.rows0 << zoom
-
-    def _check_zoom(self, zoom: int) -> None:
-        if not 0 <= zoom <= self.max_zoom:
-            raise TileError(f"zoom {zoom} is outside 0–{self.max_zoom} of {self.id}",
-                            field="tileMatrix", value=zoom)
-
-    def bounds(self, zoom: int, row: int, col: int) -> Bounds:
-        """A tile's bounds in the set's CRS (row 0 at the top)."""
-        cols, rows = self.matrix_size(zoom)
-        if not (0 <= row < rows and 0 <= col < cols):
-            raise TileError(f"tile {zoom}/{row}/{col} is outside the {cols}×{rows} matrix of "
-                            f"{self.id}", field="tileRow/tileCol", value=f"{row}/{col}")
-        minx, miny, maxx, maxy = self.extent
-        w, h = (maxx - minx) / cols, (maxy - miny) / rows
-        return (minx + col * w, maxy - (row + 1) * h, minx + (col + 1) * w, maxy - row * h)
-
-    def tile_at(self, zoom: int, x: float, y: float) -> tuple[int, int]:
-        """(row, col) of the tile holding the point (in the set's CRS)."""
-        cols, rows = self.matrix_size(zoom)
-        minx, miny, maxx, maxy = self.extent
-        col = math.floor((x - minx) / (maxx - minx) * cols)
-        row = math.floor((maxy - y) / (maxy - miny) * rows)
-        return min(max(row, 0), rows - 1), min(max(col, 0), cols - 1)
-
-    def lonlat_bounds(self, zoom: int, row: int, col: int) -> Bounds:
-        """A tile's bounds in CGCS2000 longitude/latitude."""
-        minx, miny, maxx, maxy = self.bounds(zoom, row, col)
-        if self.crs_epsg == 4490:
-            return minx, miny, maxx, maxy
-        to_lonlat = _transformer(self.crs_epsg, 4490)
-        (lon0, lon1), (lat0, lat1) = to_lonlat.transform([minx, maxx], [miny, maxy])
-        return lon0, lat0, lon1, lat1
+def _cgcs2000_quad() -> morecantile.TileMatrixSet:
+    cgcs2000 = CRS.from_epsg(STORAGE_EPSG)
+    return morecantile.TileMatrixSet.custom(
+        [-180.0, -90.0, 180.0, 90.0],
+        cgcs2000,
+        matrix_scale=[2, 1],
+        id="CGCS2000Quad",
+        title="CGCS2000 geographic quad (EPSG:4490, two tiles at zoom 0)",
+        geographic_crs=cgcs2000,
+        maxzoom=22,
+    )
 
 
-@lru_cache(maxsize=8)
-def _transformer(source: int, target: int) -> Transformer:
-    return Transformer.from_crs(source, target, always_xy=True)
+TILE_MATRIX_SETS: dict[str, morecantile.TileMatrixSet] = {
+    "WebMercatorQuad": morecantile.tms.get("WebMercatorQuad"),
+    "CGCS2000Quad": _cgcs2000_quad(),
+}
 
 
-WEB_MERCATOR_QUAD = TileMatrixSet(
-    "WebMercatorQuad", 3857, (-MERCATOR_HALF, -MERCATOR_HALF, MERCATOR_HALF, MERCATOR_HALF), 1, 1
-)
-CGCS2000_QUAD = TileMatrixSet("CGCS2000Quad", 4490, (-180.0, -90.0, 180.0, 90.0), 2, 1)
-TILE_MATRIX_SETS = {t.id: t for t in (WEB_MERCATOR_QUAD, CGCS2000_QUAD)}
+class TileAddress(NamedTuple):
+    """One tile of one tile matrix set: zoom (tileMatrix), row and column."""
+
+    tms: str
+    zoom: int
+    row: int
+    col: int
+
+    @property
+    def path(self) -> str:
+        """The tile's address as OGC API - Tiles writes it: {tms}/{z}/{row}/{col}."""
+        return f"{self.tms}/{self.zoom}/{self.row}/{self.col}"
 
 
-def get_tile_matrix_set(tms_id: str) -> TileMatrixSet:
+def get_tile_matrix_set(tms_id: str) -> morecantile.TileMatrixSet:
     """The tile matrix set called `tms_id`."""
     try:
         return TILE_MATRIX_SETS[tms_id]
@@ -89,3 +65,102 @@ def get_tile_matrix_set(tms_id: str) -> TileMatrixSet:
         raise UnknownTileMatrixSet(
             f"no tile matrix set {tms_id!r}; sets are {', '.join(TILE_MATRIX_SETS)}"
         ) from None
+
+
+def tms_epsg(tms_id: str) -> int:
+    """The EPSG code of a set's CRS (3857 or 4490)."""
+    epsg = get_tile_matrix_set(tms_id).crs._pyproj_crs.to_epsg()
+    if epsg is None:  # pragma: no cover - both sets are EPSG CRSs
+        raise UnknownTileMatrixSet(f"{tms_id} has no EPSG code")
+    return int(epsg)
+
+
+def matrix_size(tms_id: str, zoom: int) -> tuple[int, int]:
+    """Columns and rows of a set at `zoom`; TileError outside its zooms."""
+    tms = get_tile_matrix_set(tms_id)
+    if not tms.minzoom <= zoom <= tms.maxzoom:
+        raise TileError(
+            f"zoom {zoom} is outside {tms.minzoom}–{tms.maxzoom} of {tms_id}",
+            field="tileMatrix",
+            value=zoom,
+        )
+    matrix = tms.matrix(zoom)
+    return matrix.matrixWidth, matrix.matrixHeight
+
+
+def check_tile(tile: TileAddress) -> TileAddress:
+    """The tile itself, or TileError naming the row or column outside the matrix."""
+    cols, rows = matrix_size(tile.tms, tile.zoom)
+    if not 0 <= tile.row < rows:
+        raise TileError(
+            f"tileRow {tile.row} is outside 0–{rows - 1} at zoom {tile.zoom} of {tile.tms}",
+            field="tileRow",
+            value=tile.row,
+        )
+    if not 0 <= tile.col < cols:
+        raise TileError(
+            f"tileCol {tile.col} is outside 0–{cols - 1} at zoom {tile.zoom} of {tile.tms}",
+            field="tileCol",
+            value=tile.col,
+        )
+    return tile
+
+
+def tile_bounds(tile: TileAddress) -> Bounds:
+    """A tile's bounds in its set's CRS (x = easting or longitude)."""
+    b = get_tile_matrix_set(tile.tms).xy_bounds(morecantile.Tile(tile.col, tile.row, tile.zoom))
+    return b.left, b.bottom, b.right, b.top
+
+
+def lonlat_bounds(tile: TileAddress, buffer: float = 0.0) -> Bounds:
+    """A tile's bounds in CGCS2000 lon/lat, widened by `buffer` (a share of its width)."""
+    minx, miny, maxx, maxy = tile_bounds(tile)
+    dx, dy = (maxx - minx) * buffer, (maxy - miny) * buffer
+    minx, miny, maxx, maxy = minx - dx, miny - dy, maxx + dx, maxy + dy
+    epsg = tms_epsg(tile.tms)
+    if epsg == STORAGE_EPSG:
+        return minx, max(miny, -90.0), maxx, min(maxy, 90.0)
+    if epsg == WEB_MERCATOR_EPSG:
+        # Spherical Mercator inverts in closed form: no pyproj call per request (a pyproj
+        # Transformer builds one PROJ object per thread, costly under a thread pool).
+        return (*_mercator_to_lonlat(minx, miny), *_mercator_to_lonlat(maxx, maxy))
+    (lon0, lon1), (lat0, lat1) = to_lonlat(epsg).transform([minx, maxx], [miny, maxy])
+    return lon0, lat0, lon1, lat1
+
+
+def _mercator_to_lonlat(x: float, y: float) -> tuple[float, float]:
+    return (math.degrees(x / EARTH_RADIUS),
+            math.degrees(math.atan(math.sinh(y / EARTH_RADIUS))))
+
+
+# From this zoom on a Web Mercator tile is drawn from lon/lat by a linear map: the
+# Mercator stretch varies so little across one tile (under 0.6 of 4096 units at z12, even
+# at 45°N, less at higher zooms) that projecting every vertex buys nothing visible, and
+# skipping it makes a dense tile about three times cheaper to draw.
+LINEAR_FROM_ZOOM = 12
+
+
+def drawing_frame(tile: TileAddress) -> tuple[Bounds, int]:
+    """The bounds and EPSG code a tile's features are drawn in (see LINEAR_FROM_ZOOM)."""
+    epsg = tms_epsg(tile.tms)
+    if epsg != STORAGE_EPSG and tile.zoom >= LINEAR_FROM_ZOOM:
+        return lonlat_bounds(tile), STORAGE_EPSG
+    return tile_bounds(tile), epsg
+
+
+def tiles_over(tms_id: str, zoom: int, lonlat: Bounds) -> list[TileAddress]:
+    """Every tile of `tms_id` at `zoom` that meets a CGCS2000 lon/lat box."""
+    tms = get_tile_matrix_set(tms_id)
+    return [TileAddress(tms_id, t.z, t.y, t.x) for t in tms.tiles(*lonlat, [zoom])]
+
+
+@lru_cache(maxsize=8)
+def to_lonlat(epsg: int) -> Transformer:
+    """A cached transformer from `epsg` to CGCS2000 lon/lat."""
+    return Transformer.from_crs(epsg, STORAGE_EPSG, always_xy=True)
+
+
+@lru_cache(maxsize=8)
+def from_lonlat(epsg: int) -> Transformer:
+    """A cached transformer from CGCS2000 lon/lat to `epsg`."""
+    return Transformer.from_crs(STORAGE_EPSG, epsg, always_xy=True)

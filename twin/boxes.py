@@ -91,11 +91,17 @@ class Hits(NamedTuple):
         return np.sort(np.concatenate([inside, edge])), edge
 
 
+def _meets(boxes: np.ndarray, bbox: BBox) -> np.ndarray:
+    """Which of these boxes meet `bbox`."""
+    a, b, c, d = bbox
+    return (boxes[:, 0] <= c) & (boxes[:, 2] >= a) & (boxes[:, 1] <= d) & (boxes[:, 3] >= b)
+
+
 def _meeting(ids: np.ndarray, boxes: np.ndarray, bbox: BBox) -> Hits:
     """Of these boxes, the ids of those inside `bbox` and of those on its edge."""
     a, b, c, d = bbox
     xmin, ymin, xmax, ymax = boxes[:, 0], boxes[:, 1], boxes[:, 2], boxes[:, 3]
-    meets = (xmin <= c) & (xmax >= a) & (ymin <= d) & (ymax >= b)
+    meets = _meets(boxes, bbox)
     inside = meets & (xmin >= a) & (xmax <= c) & (ymin >= b) & (ymax <= d)
     return Hits(ids[inside], ids[meets & ~inside])
 
@@ -186,6 +192,17 @@ class _Strips:
                        key=np.insert(self.key, at, key))
 
     def hits(self, bbox: BBox) -> Hits:
+        picks = self._picks(bbox)
+        return _meeting(self.ids[picks], self.boxes[picks], bbox)
+
+    def meeting(self, bbox: BBox) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and boxes of the strips' features whose boxes meet `bbox`."""
+        picks = self._picks(bbox)
+        ids, boxes = self.ids[picks], self.boxes[picks]
+        meets = _meets(boxes, bbox)
+        return ids[meets], boxes[meets]
+
+    def _picks(self, bbox: BBox) -> np.ndarray:
         a, b, c, d = bbox
         first, last = int(self._strip(a - self.reach_x)), int(self._strip(c))
         strips = np.arange(first, last + 1) * self.span
@@ -197,10 +214,8 @@ class _Strips:
         lengths = ends - starts
         total = int(lengths.sum())
         if total == 0:
-            empty = np.empty(0, dtype=np.int64)
-            return Hits(empty, empty)
-        picks = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-        return _meeting(self.ids[picks], self.boxes[picks], bbox)
+            return np.empty(0, dtype=np.int64)
+        return np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
 
 
 @dataclass(frozen=True)
@@ -256,6 +271,15 @@ class LayerBoxes:
         if (~fits).any():
             loose = loose.plus(ids[~fits], boxes[~fits])
         return LayerBoxes(self.table, version, strips, loose, bare)
+
+    def meeting(self, bbox: BBox) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and (n, 4) boxes of the features whose boxes meet `bbox` (what a tile needs)."""
+        loose = _meets(self.loose.boxes, bbox) if len(self.loose) else np.zeros(0, dtype=bool)
+        ids, boxes = self.loose.ids[loose], self.loose.boxes[loose]
+        if self.strips is None:
+            return ids, boxes
+        strip_ids, strip_boxes = self.strips.meeting(bbox)
+        return np.concatenate([strip_ids, ids]), np.vstack([strip_boxes, boxes])
 
     def hits(self, bbox: BBox) -> Hits:
         """The features whose boxes meet `bbox` (closed rectangles, CGCS2000)."""

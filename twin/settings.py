@@ -79,6 +79,11 @@ class ApiSettings(BaseSettings):
     default_limit: int = Field(default=10, ge=1)
     max_limit: int = Field(default=10_000, ge=1)
     max_geocode_batch: int = Field(default=1_000, ge=1)
+    tile_cache_mb: int = Field(default=256, ge=0, description="memory for drawn vector tiles "
+                               "(tiles/cache.py), kept per layer version; 0: no cache")
+    map_base_tiles: str | None = Field(default=None, description="an optional raster base "
+                                       "map URL template ({z}/{x}/{y}, e.g. a GCJ-02 web map) "
+                                       "under the twin's layers on /map; none: no base map")
     fast_reads: bool = Field(default=True, description="answer GeoJSON items/item GETs "
                              "without FastAPI's routing (api/fast_reads.py); same answers")
     boxes_min_rows: int = Field(default=20_000, ge=1, description="on PostGIS, layers of at "

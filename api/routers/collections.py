@@ -8,7 +8,7 @@ from fastapi import APIRouter, Request
 
 from api.dependencies import EngineDep, MediaType, MediaTypeDep
 from api.html import render
-from api.links import link, url_for
+from api.links import TILESETS_VECTOR, link, url_for
 from twin.catalog import LayerStats, layer_stats
 from twin.crs import CRS84_URI, EPSG_URI, supported_crs_uris
 from twin.layers import LAYERS, Layer, get_layer
@@ -33,6 +33,8 @@ def collection_document(request: Request, layer: Layer, stats: LayerStats) -> di
             link(url_for(request, path), "self", MediaType.json.value, layer.title),
             link(url_for(request, f"{path}/items"), "items", MediaType.geojson.value, "Features"),
             link(url_for(request, f"{path}/items", f="html"), "items", "text/html", "Features"),
+            link(url_for(request, f"{path}/tiles"), TILESETS_VECTOR, MediaType.json.value,
+                 "Vector tiles"),
         ],
     }
     if stats.bbox is not None:

@@ -9,7 +9,7 @@ from sqlalchemy import text
 from api.conformance import conformance_classes
 from api.dependencies import MediaType, MediaTypeDep, SettingsDep, StoreDep
 from api.html import render
-from api.links import link, url_for
+from api.links import TILESETS_VECTOR, TILING_SCHEMES, link, url_for
 
 router = APIRouter(tags=["Common"])
 
@@ -29,6 +29,10 @@ def landing(request: Request, settings: SettingsDep, media: MediaTypeDep) -> obj
             link(url_for(request, "/api.html"), "service-doc", "text/html", "API documentation"),
             link(url_for(request, "/conformance"), "conformance", json_type, "Conformance"),
             link(url_for(request, "/collections"), "data", json_type, "Collections"),
+            link(url_for(request, "/tiles"), TILESETS_VECTOR, json_type, "Vector tiles"),
+            link(url_for(request, "/tileMatrixSets"), TILING_SCHEMES, json_type,
+                 "Tile matrix sets"),
+            link(url_for(request, "/map"), "alternate", "text/html", "The one map (一张图)"),
             link(url_for(request, "/health"), "status", json_type, "Health"),
         ],
     }

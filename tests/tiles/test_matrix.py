@@ -6,11 +6,19 @@ from hypothesis import strategies as st
 from pyproj import Transformer
 
 from tiles.errors import TileError, UnknownTileMatrixSet
-from tiles.matrix import CGCS2000_QUAD, WEB_MERCATOR_QUAD, get_tile_matrix_set
+from tiles.matrix import (
+    TileAddress,
+    check_tile,
+    get_tile_matrix_set,
+    lonlat_bounds,
+    matrix_size,
+    tile_bounds,
+    tiles_over,
+)
 
 
 def test_web_mercator_zoom_0_is_the_world():
-    lon0, lat0, lon1, lat1 = WEB_MERCATOR_QUAD.lonlat_bounds(0, 0, 0)
+    lon0, lat0, lon1, lat1 = lonlat_bounds(TileAddress("WebMercatorQuad", 0, 0, 0))
     assert lon0 == pytest.approx(-180) and lon1 == pytest.approx(180)
     assert lat1 == pytest.approx(85.0511, abs=1e-4) and lat0 == pytest.approx(-85.0511, abs=1e-4)
 
@@ -22,27 +30,45 @@ def test_web_mercator_tiles_agree_with_the_slippy_map_formula(lon, lat, zoom):
     n = 2**zoom
     col = int((lon + 180) / 360 * n)
     row = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    [tile] = tiles_over("WebMercatorQuad", zoom, (lon, lat, lon, lat))
+    assert (tile.row, tile.col) == (row, col)
     x, y = Transformer.from_crs(4490, 3857, always_xy=True).transform(lon, lat)
-    assert WEB_MERCATOR_QUAD.tile_at(zoom, x, y) == (row, col)
+    minx, miny, maxx, maxy = tile_bounds(tile)
+    assert minx <= x <= maxx and miny <= y <= maxy
 
 
-def test_cgcs2000_quad_has_two_tiles_at_zoom_0():
-    assert CGCS2000_QUAD.matrix_size(0) == (2, 1)
-    assert CGCS2000_QUAD.bounds(0, 0, 1) == (0.0, -90.0, 180.0, 90.0)
+def test_cgcs2000_quad_has_two_tiles_at_zoom_0_in_degrees():
+    assert matrix_size("CGCS2000Quad", 0) == (2, 1)
+    assert get_tile_matrix_set("CGCS2000Quad").crs.srs.endswith("EPSG/0/4490")
+    assert tile_bounds(TileAddress("CGCS2000Quad", 0, 0, 1)) == pytest.approx((0, -90, 180, 90))
 
 
-@given(st.integers(0, 18), st.floats(-179.9, 179.9), st.floats(-89.9, 89.9))
-def test_the_tile_at_a_point_contains_it(zoom, lon, lat):
-    row, col = CGCS2000_QUAD.tile_at(zoom, lon, lat)
-    minx, miny, maxx, maxy = CGCS2000_QUAD.bounds(zoom, row, col)
-    eps = 1e-9  # a point on a tile edge may round to either neighbour
-    assert minx - eps <= lon <= maxx + eps and miny - eps <= lat <= maxy + eps
+@given(st.floats(73, 135), st.floats(4, 53), st.integers(0, 20))
+def test_cgcs2000_quad_tile_holds_its_point(lon, lat, zoom):
+    found = tiles_over("CGCS2000Quad", zoom, (lon, lat, lon, lat))
+    assert 1 <= len(found) <= 4  # more than one only on a tile edge
+    cols, rows = matrix_size("CGCS2000Quad", zoom)
+    for tile in found:
+        minx, miny, maxx, maxy = lonlat_bounds(tile)
+        assert minx - 1e-9 <= lon <= maxx + 1e-9 and miny - 1e-9 <= lat <= maxy + 1e-9
+        assert maxx - minx == pytest.approx(360 / cols) and maxy - miny == pytest.approx(180 / rows)
 
 
-def test_out_of_range_tiles_and_unknown_sets_are_clear_errors():
-    with pytest.raises(TileError, match="outside"):
-        WEB_MERCATOR_QUAD.bounds(2, 4, 0)
-    with pytest.raises(TileError, match="zoom 25"):
-        WEB_MERCATOR_QUAD.matrix_size(25)
-    with pytest.raises(UnknownTileMatrixSet, match="WebMercatorQuad"):
-        get_tile_matrix_set("GoogleCRS84Quad")
+@pytest.mark.parametrize(
+    "tile, field",
+    [
+        (TileAddress("WebMercatorQuad", 25, 0, 0), "tileMatrix"),
+        (TileAddress("WebMercatorQuad", 2, 4, 0), "tileRow"),
+        (TileAddress("CGCS2000Quad", 1, 0, 4), "tileCol"),
+        (TileAddress("CGCS2000Quad", 0, -1, 0), "tileRow"),
+    ],
+)
+def test_a_tile_outside_the_matrix_is_refused_by_name(tile, field):
+    with pytest.raises(TileError) as caught:
+        check_tile(tile)
+    assert caught.value.field == field
+
+
+def test_unknown_set_lists_the_known_ones():
+    with pytest.raises(UnknownTileMatrixSet, match="WebMercatorQuad, CGCS2000Quad"):
+        get_tile_matrix_set("WorldCRS84Quad")

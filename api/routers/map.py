@@ -1,0 +1,85 @@
+"""The one map (一张图) at /map and the browser assets the app serves itself.
+
+MapLibre GL JS and Swagger UI come from npm packages that scripts/setup.sh installs into
+api/static/node_modules (api/static/package.json pins them); nothing is fetched from a CDN,
+so the map and the API documentation work on a machine without internet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from api.html import render
+from api.links import url_for
+from twin.codes import beidou
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+VENDOR = STATIC / "node_modules"
+# URL path under /static/vendor → folder of an npm package.
+VENDORED = {"maplibre-gl": VENDOR / "maplibre-gl" / "dist",
+            "swagger-ui": VENDOR / "swagger-ui-dist"}
+REQUIRED = (VENDORED["maplibre-gl"] / "maplibre-gl.js",
+            VENDORED["swagger-ui"] / "swagger-ui-bundle.js")
+
+router = APIRouter(tags=["Map"])
+
+
+def missing_assets() -> list[str]:
+    """Vendored files that are not installed (scripts/setup.sh installs them)."""
+    return [str(path.relative_to(STATIC)) for path in REQUIRED if not path.exists()]
+
+
+@router.get("/map", operation_id="getMap", summary="The one map of every layer",
+            response_class=HTMLResponse)
+def one_map(request: Request) -> HTMLResponse:
+    """MapLibre over the twin's own vector tiles: layers, 3D buildings, search, CQL2."""
+    settings = request.app.state.settings
+    body: dict[str, Any] = {
+        "description": "一张图: every layer of the twin on one map.",
+        "missing": missing_assets(),
+        "static": url_for(request, "/static"),
+        "config": {
+            "base": url_for(request, ""),
+            "tilejson": url_for(request, "/tiles/WebMercatorQuad/tilejson.json"),
+            "baseMap": settings.api.map_base_tiles,
+        },
+    }
+    return render(request, "map.html", "一张图 · The one map", body)
+
+
+@router.get("/map/beidou", operation_id="getBeidouCode",
+            summary="BeiDou grid location code (GB/T 39409) of a point")
+def beidou_code(
+    lon: Annotated[float, Query(ge=-180, le=180, description="CGCS2000 longitude")],
+    lat: Annotated[float, Query(ge=-88, le=88, description="CGCS2000 latitude")],
+    level: Annotated[int, Query(ge=1, le=beidou.MAX_LEVEL, description="grid level")] = 8,
+) -> dict[str, Any]:
+    """The 2D BeiDou grid code of the point at `level` (what the map shows on a click)."""
+    return {"lon": lon, "lat": lat, "level": level, "code": beidou.encode(lon, lat, level)}
+
+
+def _swagger_ui(request: Request) -> HTMLResponse:
+    static = url_for(request, "/static/vendor/swagger-ui")
+    return get_swagger_ui_html(
+        openapi_url=url_for(request, "/openapi.json"), title=f"{request.app.title} · API",
+        swagger_js_url=f"{static}/swagger-ui-bundle.js",
+        swagger_css_url=f"{static}/swagger-ui.css",
+        swagger_favicon_url=f"{static}/favicon-32x32.png",
+    )
+
+
+def register(app: FastAPI) -> None:
+    """The map page, the API documentation page and the static files they load."""
+    app.include_router(router)
+    app.add_api_route("/api.html", _swagger_ui, include_in_schema=False,
+                      response_class=HTMLResponse)
+    for name, folder in VENDORED.items():
+        app.mount(f"/static/vendor/{name}", StaticFiles(directory=folder, check_dir=False),
+                  name=f"vendor-{name}")
+    app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")

@@ -1,0 +1,119 @@
+"""A person at the map: headless chromium loads /map from the running app with the network
+cut off, sees buildings drawn, clicks one and reads the popup, searches an address and
+watches the map fly there. A screenshot of each run is kept in out/test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from shapely.geometry import Point, shape
+
+from .browser import offline_chromium
+from .servers import REPO, TwinServer
+
+pytestmark = pytest.mark.clients
+ARTIFACTS = REPO / "out" / "test-artifacts"
+
+
+def wait_for(what: Callable[[], Any], timeout: float = 120, message: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = what()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out waiting for {message or what}")
+
+
+def rendered_building(driver) -> dict[str, Any]:
+    """A building drawn on screen, whole, near the middle: its code if tiled, and a pixel."""
+    return driver.execute_script("""
+        const m = window.twinMap, c = m.getCanvas();
+        const w = c.clientWidth, h = c.clientHeight;
+        const fs = m.queryRenderedFeatures([[w * 0.3, h * 0.3], [w * 0.7, h * 0.7]],
+                                           {layers: ['buildings']});
+        for (const f of fs) {
+          const ring = f.geometry.type === 'Polygon' ? f.geometry.coordinates[0]
+                                                     : f.geometry.coordinates[0][0];
+          const n = ring.length - 1;
+          const lon = ring.slice(0, n).reduce((s, p) => s + p[0], 0) / n;
+          const lat = ring.slice(0, n).reduce((s, p) => s + p[1], 0) / n;
+          const px = m.project([lon, lat]);
+          const top = m.queryRenderedFeatures(px, {layers: ['buildings']})[0];
+          if (top && top.id === f.id) return {lon, lat, x: px.x, y: px.y, w, h, id: f.id};
+        }
+        return null;""")
+
+
+def test_a_person_uses_the_map_offline(twin_server: TwinServer):
+    base = twin_server.url
+    building = httpx.get(f"{base}/collections/buildings/items", params={"limit": 1}).json()
+    middle = shape(building["features"][0]["geometry"]).centroid
+    # The address to search lies far from where the map will be: the search must move it.
+    addresses = httpx.get(f"{base}/collections/addresses/items",
+                          params={"limit": 200, "filter": "level='building'"}).json()
+    address = max(addresses["features"], key=lambda f: shape(f["geometry"]).distance(middle))
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with offline_chromium() as driver:
+        # The network is really cut off: another host is unreachable from the page.
+        driver.get(f"{base}/map")
+        blocked = driver.execute_async_script(
+            "const done = arguments[0]; fetch('https://unpkg.com/maplibre-gl')"
+            ".then(() => done('reached'), () => done('blocked'));")
+        assert blocked == "blocked"
+        wait_for(lambda: driver.execute_script("return window.twinFirstRender"),
+                 message="the map's first full render")
+        drawn = driver.execute_script(
+            "return twinMap.queryRenderedFeatures({layers: ['buildings']}).length")
+        assert drawn > 0
+
+        # Zoom in where buildings carry their codes, click one, read the popup.
+        driver.save_screenshot(str(ARTIFACTS / f"map-first-{twin_server.store}.png"))
+        driver.execute_script("twinMap.jumpTo({center: [arguments[0], arguments[1]], "
+                              "zoom: 16.5, pitch: 0, bearing: 0})", middle.x, middle.y)
+        wait_for(lambda: driver.execute_script("return twinMap.loaded()"), message="z16.5")
+        target = wait_for(lambda: rendered_building(driver), message="a building on screen")
+        canvas = driver.find_element(By.CSS_SELECTOR, "#map canvas")
+        ActionChains(driver).move_to_element_with_offset(
+            canvas, int(target["x"] - target["w"] / 2), int(target["y"] - target["h"] / 2)
+        ).click().perform()
+        popup = wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#popup[data-code]"),
+                         message="the popup")[0]
+        wait_for(lambda: "实有单位" in popup.text, message="the popup's links")
+        code = popup.get_attribute("data-code")
+        assert popup.get_attribute("data-layer") == "buildings"
+        clicked = httpx.get(f"{base}/collections/buildings/items/{code}").json()
+        assert shape(clicked["geometry"]).buffer(1e-6).contains(Point(target["lon"], target["lat"]))
+        for label in ("标准地址", "编码", "北斗网格码", "实有房屋 houses", "实有人口 people"):
+            assert label in popup.text, (label, popup.text)
+        assert code in popup.text
+        driver.save_screenshot(str(ARTIFACTS / f"map-popup-{twin_server.store}.png"))
+
+        # Search an address: the geocoder answers (once its index is built) and the map moves.
+        wait_for(lambda: httpx.get(f"{base}/geocode/status").json().get("state") == "ready"
+                 or httpx.get(f"{base}/geocode", params={"q": "x"}).status_code != 503,
+                 message="the address index")
+        box = driver.find_element(By.ID, "search-text")
+        box.clear()
+        box.send_keys(address["properties"]["full_text"])
+        driver.find_element(By.CSS_SELECTOR, "#search button").click()
+        lon, lat = address["geometry"]["coordinates"]
+        wait_for(lambda: driver.execute_script(
+            "const c = twinMap.getCenter(); return window.twinLastSearch && !twinMap.isMoving() && "
+            f"Math.abs(c.lng - {lon}) < 1e-4 && Math.abs(c.lat - {lat}) < 1e-4"),
+            message="the map to fly to the address")
+        status = driver.find_element(By.ID, "search-status").text
+        assert "matched" in status and address["properties"]["full_text"] in status
+        wait_for(lambda: driver.execute_script("return twinMap.loaded()"), message="tiles")
+        driver.save_screenshot(str(ARTIFACTS / f"map-search-{twin_server.store}.png"))
+        errors = [e for e in driver.get_log("browser")
+                  if e["level"] == "SEVERE" and "favicon" not in e["message"]
+                  and "unpkg.com" not in e["message"]]
+        assert not errors, errors

@@ -1,0 +1,162 @@
+"""Vector tiles of the twin's layers: the one service every face asks for a tile.
+
+`TileService.layer_tile` draws one layer's features into one tile (generalised by the
+layer's `TileRules`), `TileService.twin_tile` stacks every layer a caller may see into
+one multi-layer tile (MVT layers concatenate: a tile is a repeated field of layers).
+Tiles are kept in a `TileCache` per layer version; where the layer's kept boxes show
+nothing in a tile, the answer is empty without asking the store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import Connection, Engine, func, select
+
+from tiles.cache import DrawnTile, TileCache, TileKey
+from tiles.matrix import TileAddress, check_tile, drawing_frame
+from tiles.rules import is_sensitive, rules_for, tile_layers
+from tiles.selection import choose, reach
+from tiles.sources import drawing_for, feature_key, simplify_tolerance
+from twin import boxes as kept_boxes
+from twin.changes import changed_ids, layer_version
+from twin.layers import Layer
+
+EMPTY = np.empty(0, dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class Tile:
+    """An answered tile: its bytes (empty: no features) and entity tag."""
+
+    data: bytes
+    etag: str
+    cached: bool = False
+
+
+class TileService:
+    """Draws and caches the tiles of one store."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        cache: TileCache | None = None,
+        keeper: kept_boxes.BoxKeeper | None = None,
+    ) -> None:
+        self.engine = engine
+        self.cache = cache if cache is not None else TileCache()
+        self.keeper = keeper if keeper is not None else kept_boxes.keeper(engine)
+
+    def layer_tile(self, layer: Layer, tile: TileAddress, *, may_see_sensitive: bool) -> Tile:
+        """One layer's tile. Sensitive layers without the scope are refused by the caller."""
+        check_tile(tile)
+        with self._connect() as conn:
+            drawn = self._drawn(conn, layer, tile, may_see_sensitive)
+        return Tile(drawn[0].data, drawn[0].etag, drawn[1])
+
+    def twin_tile(
+        self, tile: TileAddress, *, may_see_sensitive: bool, layers: Sequence[Layer] | None = None
+    ) -> Tile:
+        """Every visible layer in one tile, in drawing order."""
+        check_tile(tile)
+        parts: list[DrawnTile] = []
+        all_cached = True
+        with self._connect() as conn:
+            for layer in layers or tile_layers(may_see_sensitive):
+                drawn, cached = self._drawn(conn, layer, tile, may_see_sensitive)
+                parts.append(drawn)
+                all_cached &= cached
+        data = b"".join(p.data for p in parts)
+        return Tile(data, DrawnTile(data, EMPTY, (0, 0, 0, 0), None).etag, all_cached)
+
+    def _connect(self) -> Connection:
+        # Autocommit: no BEGIN and ROLLBACK round trips around a read. A tile drawn from a
+        # snapshot newer than the version read before it is still safe to cache under that
+        # version: advancing the cache past the write forgets every tile the write touched.
+        return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+    def _drawn(
+        self, conn: Connection, layer: Layer, tile: TileAddress, may_see_sensitive: bool
+    ) -> tuple[DrawnTile, bool]:
+        table = layer.table.name
+        rules = rules_for(layer)
+        version = layer_version(conn, table)
+        key = TileKey(layer.name, tile, "sensitive" if may_see_sensitive else "")
+        if version is not None:
+            self.cache.advance(
+                layer.name, version, lambda _n, since: self._written(conn, layer, since)
+            )
+            found = self.cache.get(key, version)
+            if found is not None:
+                return found, True
+        where = reach(tile, rules)
+        if not rules.shows(tile.zoom) or (is_sensitive(layer) and not may_see_sensitive):
+            drawn = DrawnTile(b"", EMPTY, where.bbox, version)
+        else:
+            drawn = self._draw(conn, layer, tile, version, may_see_sensitive)
+        self.cache.put(key, drawn)
+        return drawn, False
+
+    def _draw(
+        self,
+        conn: Connection,
+        layer: Layer,
+        tile: TileAddress,
+        version: int | None,
+        may_see_sensitive: bool,
+    ) -> DrawnTile:
+        rules = rules_for(layer)
+        where = reach(tile, rules)
+        drawing = drawing_for(conn)
+        kept = self._kept(layer, version)
+        ids, boxes = (
+            kept.meeting(where.bbox) if kept is not None else drawing.boxes(conn, layer, where.bbox)
+        )
+        chosen = choose(ids, boxes, where, rules.budget)
+        if len(chosen) == 0:  # the kept boxes show nothing here: no query
+            return DrawnTile(b"", EMPTY, where.bbox, version)
+        visible = {c.name for c in layer.attribute_columns(include_sensitive=may_see_sensitive)}
+        attributes = [a for a in rules.attributes_at(tile.zoom) if a in visible]
+        bounds, epsg = drawing_frame(tile)
+        everything = len(chosen) == len(ids)  # then the store may find them by the reach
+        data = drawing.encode(
+            conn, layer, chosen, attributes, bounds, epsg,
+            simplify_tolerance(bounds, rules.simplify_pixels),
+            within=where.bbox if everything else None,
+        )
+        return DrawnTile(data, chosen, where.bbox, version)
+
+    def _kept(self, layer: Layer, version: int | None) -> kept_boxes.LayerBoxes | None:
+        """The layer's kept boxes when they are at the version this snapshot sees."""
+        if self.keeper is None or version is None:
+            return None
+        table = layer.table.name
+        found = self.keeper.boxes(table)
+        if found is not None and found.version != version:
+            self.keeper.outdated(table, version)
+            return None
+        return found
+
+    def _written(
+        self, conn: Connection, layer: Layer, since: int
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Ids written to `layer` after `since` and their boxes now (NaN: gone)."""
+        ids = changed_ids(conn, layer.table.name, since)
+        if ids is None:
+            return None
+        key, g = feature_key(layer), layer.geometry_column
+        rows = (
+            conn.execute(
+                select(
+                    key, func.ST_XMin(g), func.ST_YMin(g), func.ST_XMax(g), func.ST_YMax(g)
+                ).where(key.in_(ids))
+            ).all()
+            if ids
+            else []
+        )
+        boxes = np.array(
+            [[np.nan if v is None else v for v in r[1:]] for r in rows], dtype=np.float64
+        ).reshape(len(rows), 4)
+        return np.array(ids, dtype=np.int64), boxes

@@ -1,0 +1,238 @@
+"""A tile's features from each store: their boxes, then the encoded layer.
+
+PostGIS encodes a tile in one statement (`ST_AsMVTGeom` + `ST_AsMVT`) over the chosen
+ids. SpatiaLite has no MVT encoder: the same ids are read as WKB and drawn with shapely
+(transform, simplify, clip) and `mapbox-vector-tile`, with the same extent and buffer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import mapbox_vector_tile
+import numpy as np
+import shapely
+from sqlalchemy import Column, Connection, bindparam, func, literal_column, select, text
+
+from tiles.matrix import Bounds, from_lonlat
+from tiles.rules import BUFFER, EXTENT, TILE_PIXELS
+from twin.layers import Layer
+from twin.models import STORAGE_SRID
+from twin.store import is_postgis
+
+# SQLite binds at most 32,766 parameters; a tile's ids go in chunks below that.
+ID_CHUNK = 10_000
+
+
+class Drawing(Protocol):
+    """How one store finds a tile's candidate features and encodes the chosen ones."""
+
+    def boxes(self, conn: Connection, layer: Layer, bbox: Bounds) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and (n, 4) lon/lat boxes of the features whose boxes meet `bbox`."""
+
+    def encode(
+        self,
+        conn: Connection,
+        layer: Layer,
+        ids: np.ndarray,
+        attributes: Sequence[str],
+        bounds: Bounds,
+        epsg: int,
+        tolerance: float,
+        within: Bounds | None = None,
+    ) -> bytes:
+        """The MVT layer `layer.name` of these features in a tile of `bounds` (tile CRS).
+
+        `within` (lon/lat) says the ids are every feature whose box meets it, so a store
+        may find them by that box instead of by the ids.
+        """
+
+
+def feature_key(layer: Layer) -> Column:
+    """The column that names a feature in tiles: the integer id, else the layer's id column.
+
+    An integer key is the MVT feature id; a text key (division codes) is a property.
+    """
+    columns = layer.table.c
+    return columns.id if "id" in columns else columns[layer.id_column]
+
+
+def _as_arrays(rows: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
+    if not rows:
+        return np.empty(0, dtype=np.int64), np.empty((0, 4))
+    keys = np.array([r[0] for r in rows])
+    return keys, np.array([r[1:5] for r in rows], dtype=np.float64)
+
+
+class PostgisDrawing:
+    """PostGIS: boxes from the GiST index, the tile from ST_AsMVT in one statement."""
+
+    def boxes(self, conn: Connection, layer: Layer, bbox: Bounds) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and boxes of the features meeting `bbox`."""
+        g = layer.geometry_column
+        envelope = func.ST_MakeEnvelope(*bbox, STORAGE_SRID)
+        rows = conn.execute(
+            select(
+                feature_key(layer),
+                func.ST_XMin(g),
+                func.ST_YMin(g),
+                func.ST_XMax(g),
+                func.ST_YMax(g),
+            ).where(g.op("&&")(envelope))
+        ).all()
+        return _as_arrays(rows)
+
+    def encode(
+        self,
+        conn: Connection,
+        layer: Layer,
+        ids: np.ndarray,
+        attributes: Sequence[str],
+        bounds: Bounds,
+        epsg: int,
+        tolerance: float,
+        within: Bounds | None = None,
+    ) -> bytes:
+        """One ST_AsMVT statement over the chosen ids."""
+        t, key = layer.table, feature_key(layer)
+        geom: Any = layer.geometry_column
+        if epsg != STORAGE_SRID:
+            geom = func.ST_Transform(geom, bindparam("srid"))
+        if tolerance > 0:
+            geom = func.ST_Simplify(geom, bindparam("tol"), True)
+        envelope = func.ST_MakeEnvelope(*(bindparam(f"b{i}") for i in range(4)), bindparam("srid"))
+        drawn = func.ST_AsMVTGeom(geom, envelope, EXTENT, BUFFER, True).label("geom")
+        # All the features meeting the reach (no generalisation dropped any): the spatial
+        # index finds them again faster than a long list of ids is sent and looked up.
+        chosen = (
+            layer.geometry_column.op("&&")(
+                func.ST_MakeEnvelope(*(bindparam(f"r{i}") for i in range(4)), STORAGE_SRID))
+            if within is not None
+            else key == func.any(bindparam("ids"))
+        )
+        features = (
+            select(key, *(t.c[a] for a in attributes if a != key.name), drawn)
+            .where(chosen)
+            .subquery("f")
+        )
+        mvt = (
+            func.ST_AsMVT(literal_column("f"), layer.name, EXTENT, "geom", key.name)
+            if key.name == "id"
+            else func.ST_AsMVT(literal_column("f"), layer.name, EXTENT, "geom")
+        )
+        statement = select(mvt).select_from(features).where(features.c.geom.is_not(None))
+        params = {
+            "srid": epsg,
+            "tol": tolerance,
+            **{f"b{i}": v for i, v in enumerate(bounds)},
+        }
+        if within is None:
+            params["ids"] = ids.tolist()
+        else:
+            params.update({f"r{i}": v for i, v in enumerate(within)})
+        return bytes(conn.execute(statement, params).scalar() or b"")
+
+
+class SpatialiteDrawing:
+    """SpatiaLite: boxes from the R*Tree beside the table, the tile drawn in Python."""
+
+    def boxes(self, conn: Connection, layer: Layer, bbox: Bounds) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and boxes of the features meeting `bbox`, read from `idx_<table>_geom`."""
+        table, key = layer.table.name, feature_key(layer).name
+        rtree = f"idx_{table}_geom"  # the name SpatiaLite gives it
+        rows = conn.execute(
+            text(
+                # The R*Tree's boxes are float32, rounded outward: it finds, the rows measure.
+                f"SELECT t.{key}, MbrMinX(t.geom), MbrMinY(t.geom), MbrMaxX(t.geom), "  # noqa: S608
+                f"MbrMaxY(t.geom) FROM {rtree} r "
+                f"JOIN {table} t ON t.rowid = r.pkid "
+                "WHERE r.xmin <= :c AND r.xmax >= :a AND r.ymin <= :d AND r.ymax >= :b"
+            ),
+            dict(zip("abcd", bbox, strict=True)),
+        ).all()
+        return _as_arrays(rows)
+
+    def encode(
+        self,
+        conn: Connection,
+        layer: Layer,
+        ids: np.ndarray,
+        attributes: Sequence[str],
+        bounds: Bounds,
+        epsg: int,
+        tolerance: float,
+        within: Bounds | None = None,
+    ) -> bytes:
+        """Read the features, transform, simplify, clip and encode them."""
+        t, key = layer.table, feature_key(layer)
+        columns = [
+            key.label("key_"),
+            *(t.c[a] for a in attributes if a != key.name),
+            func.ST_AsBinary(layer.geometry_column).label("wkb"),
+        ]
+        rows: list[Any] = []
+        for start in range(0, len(ids), ID_CHUNK):
+            chunk = ids[start : start + ID_CHUNK].tolist()
+            rows += conn.execute(select(*columns).where(key.in_(chunk))).all()
+        if not rows:
+            return b""
+        shapes = shapely.from_wkb([bytes(r.wkb) for r in rows])
+        if epsg != STORAGE_SRID:
+            shapes = shapely.transform(shapes, _projector(epsg), interleaved=False)
+        if tolerance > 0:
+            shapes = shapely.simplify(
+                shapes, tolerance, preserve_topology=True
+            )  # keeps what ST_Simplify(..., true) keeps
+        # As ST_AsMVTGeom does: into tile units, clipped to the buffer, snapped to the
+        # unit grid; what collapses there (a sliver at the edge) is not drawn.
+        minx, miny, maxx, maxy = bounds
+        scale_x, scale_y = EXTENT / (maxx - minx), EXTENT / (maxy - miny)
+        shapes = shapely.transform(shapes, lambda xy: (xy - (minx, miny)) * (scale_x, scale_y))
+        shapes = shapely.clip_by_rect(shapes, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
+        shapes = shapely.set_precision(shapes, 1.0)
+        features = []
+        for row, shape in zip(rows, shapes, strict=True):
+            if shape is None or shape.is_empty:
+                continue
+            props = {a: _mvt_value(getattr(row, a)) for a in attributes if a != key.name}
+            feature: dict[str, Any] = {"geometry": shape}
+            if key.name == "id":
+                feature["id"] = int(row.key_)
+            else:
+                props[key.name] = row.key_
+            feature["properties"] = {k: v for k, v in props.items() if v is not None}
+            features.append(feature)
+        if not features:
+            return b""
+        return bytes(
+            mapbox_vector_tile.encode(
+                [{"name": layer.name, "features": features}],
+                default_options={"extents": EXTENT},
+            )
+        )
+
+
+def _mvt_value(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def _projector(epsg: int):  # noqa: ANN202 - shapely's transform callback
+    transformer = from_lonlat(epsg)
+
+    def project(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return transformer.transform(x, y)
+
+    return project
+
+
+def drawing_for(conn: Connection) -> Drawing:
+    """The drawing strategy of the store behind `conn`."""
+    return PostgisDrawing() if is_postgis(conn.engine) else SpatialiteDrawing()
+
+
+def simplify_tolerance(bounds: Bounds, pixels: float) -> float:
+    """A tolerance of `pixels` screen pixels in the drawing CRS's units (the finer axis)."""
+    return min(bounds[2] - bounds[0], bounds[3] - bounds[1]) / TILE_PIXELS * pixels
