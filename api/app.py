@@ -11,6 +11,8 @@ from addressing.service import AddressBaseCache
 from api.errors import STATUS_BY_ERROR, register_error_handlers
 from api.fast_reads import FastReads
 from api.features.lookup import FeatureLookup
+from api.limits import RequestLimits
+from api.openapi import install_openapi
 from api.routers import codes, collections, common, features, geocoding
 from twin import __version__
 from twin.settings import Settings
@@ -64,4 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(codes.router)
     if settings.api.fast_reads:
         app.add_middleware(FastReads)
+    app.add_middleware(RequestLimits, limits=settings.api)  # outermost: before any route
+    install_openapi(app, settings)
     return app

@@ -270,6 +270,49 @@ from twin.coding.cli import code_command  # noqa: E402 - issue 4's command lives
 
 app.command("code")(code_command)
 
+keys_app = typer.Typer(help="API keys kept hashed in the store: create, list, revoke.",
+                       no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+@keys_app.command("create")
+def keys_create(
+    name: Annotated[str, typer.Argument(help="who or what holds the key (shown in the audit)")],
+    scope: Annotated[list[str], typer.Option("--scope", "-s",
+                                             help="read, write, sensitive or admin; repeat")],
+    rate: Annotated[str | None, typer.Option(help="rate limit, e.g. 100/minute")] = None,
+    database_url: DatabaseUrl = None,
+) -> None:
+    """Make a key; its secret is printed once, on stdout, and not kept."""
+    from twin.keys import create_key
+
+    record, secret = create_key(ready_engine(database_url), name, scope, rate)
+    console.print(f"key {record.id} for {record.name}: {', '.join(record.scopes)}"
+                  + (f", {record.rate_limit}" if record.rate_limit else ""))
+    typer.echo(secret)
+
+
+@keys_app.command("list")
+def keys_list(database_url: DatabaseUrl = None) -> None:
+    """Every stored key: id, name, prefix, scopes, rate limit, made and revoked (no secrets)."""
+    from twin.keys import list_keys
+
+    for record in list_keys(ready_engine(database_url)):
+        revoked = f"revoked {record.revoked_at:%Y-%m-%d %H:%M}" if record.revoked_at else "active"
+        typer.echo(f"{record.id}\t{record.name}\t{record.prefix}…\t{','.join(record.scopes)}\t"
+                   f"{record.rate_limit or '-'}\t{record.created_at:%Y-%m-%d %H:%M}\t{revoked}")
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[int, typer.Argument(help="the key's id (twin keys list)")],
+                database_url: DatabaseUrl = None) -> None:
+    """Revoke a key: it stops working within seconds in every server."""
+    from twin.keys import revoke_key
+
+    record = revoke_key(ready_engine(database_url), key_id)
+    console.print(f"key {record.id} ({record.name}) revoked at {record.revoked_at}")
+
+
 def main() -> None:
     """The `twin` console script: every core error ends as a message and exit code 2."""
     try:
