@@ -13,7 +13,7 @@ from api.fast_reads import FastReads
 from api.features.lookup import FeatureLookup
 from api.limits import RequestLimits
 from api.openapi import install_openapi
-from api.routers import codes, collections, common, features, geocoding
+from api.routers import audit, codes, collections, common, features, geocoding
 from twin import __version__
 from twin.settings import Settings
 from twin.store import is_postgis, migrate, open_store
@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     features.register(app)
     app.include_router(geocoding.router)
     app.include_router(codes.router)
+    app.include_router(audit.router)
     if settings.api.fast_reads:
         app.add_middleware(FastReads)
     app.add_middleware(RequestLimits, limits=settings.api)  # outermost: before any route
