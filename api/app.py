@@ -15,6 +15,7 @@ from api.limits import RequestLimits
 from api.openapi import install_openapi
 from api.routers import audit, codes, collections, common, features, geocoding
 from twin import __version__
+from twin.catalog import catalog
 from twin.settings import Settings
 from twin.store import is_postgis, migrate, open_store
 
@@ -28,6 +29,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         engine = open_store(settings.store)
         migrate(engine)
         app.state.engine = engine
+        catalog(engine).warm()  # the layers' counts and extents, ahead of /collections
         # Item reads on the event loop (api.features.lookup): PostGIS has an async driver.
         lookup = (await FeatureLookup.open(engine)
                   if settings.api.fast_reads and is_postgis(engine) else None)

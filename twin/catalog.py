@@ -14,6 +14,7 @@ so a write anywhere recomputes every layer's stats once (cheap at an office's sc
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import weakref
@@ -25,6 +26,7 @@ from twin.layers import LAYERS, Layer
 from twin.store import is_postgis
 
 BBox = tuple[float, float, float, float]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,22 @@ class Catalog:
             if fresh.version is not None:
                 self._kept[layer.name] = fresh
             return fresh
+
+    def warm(self) -> threading.Thread:
+        """Compute every layer's stats in the background (a city's first count takes
+        seconds), so the first client asking for /collections does not wait for it."""
+
+        def compute() -> None:
+            try:
+                versions = self.versions()
+                for name, layer in LAYERS.items():
+                    self.stats(layer, versions[name])
+            except Exception:  # noqa: BLE001 - a request will compute (and report) it again
+                log.exception("could not count the layers ahead of the first request")
+
+        thread = threading.Thread(target=compute, daemon=True, name="catalog-warm")
+        thread.start()
+        return thread
 
     def _data_version(self) -> int | None:
         path = self.engine.url.database
