@@ -15,10 +15,10 @@ so a write anywhere recomputes every layer's stats once (cheap at an office's sc
 from __future__ import annotations
 
 import logging
-import sqlite3
 import threading
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
@@ -79,7 +79,7 @@ class Catalog:
         self._kept: dict[str, LayerStats] = {}
         self._locks = {name: threading.Lock() for name in LAYERS}
         self._watch_lock = threading.Lock()
-        self._watch: sqlite3.Connection | None = None
+        self._watch: Any = None  # a DB-API connection of the engine's SQLite module
 
     def versions(self) -> dict[str, int | None]:
         """The change version of every layer as the store says it now."""
@@ -130,9 +130,11 @@ class Catalog:
         with self._watch_lock:
             if self._watch is None:
                 # A connection of its own that never writes: the pragma moves only when
-                # another connection commits, which is exactly "the store changed".
-                self._watch = sqlite3.connect(path, check_same_thread=False,
-                                              isolation_level=None)
+                # another connection commits, which is exactly "the store changed". It must
+                # come from the engine's own SQLite library (pysqlite3 on some Pythons):
+                # two SQLite copies in one process on one WAL file break each other's locks.
+                dbapi = self.engine.dialect.loaded_dbapi
+                self._watch = dbapi.connect(path, check_same_thread=False, isolation_level=None)
                 weakref.finalize(self, self._watch.close)
             return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
