@@ -1,7 +1,8 @@
 """The hot read routes, answered without the framework's routing and dependency solving.
 
 `GET /collections/{id}/items` and `GET /collections/{id}/items/{featureId}` as GeoJSON are
-what GIS clients call most. FastAPI spends more time matching ~30 routes and solving a
+what GIS clients call most, and `/collections` and `/collections/{id}` as JSON what they
+call first. FastAPI spends more time matching ~30 routes and solving a
 route's dependencies than the store spends on a primary-key lookup (about 45 % of an
 item-by-id request under load). This middleware recognises those two requests, reads the
 same parameters the FastAPI routes declare and calls the same handlers
@@ -30,7 +31,8 @@ from api.features.items import audits_reads, read_item, read_items
 from api.features.lookup import read_item_on_loop
 from api.features.params import ItemsParams
 from api.features.query import filterable
-from twin.layers import LAYERS
+from api.routers.collections import collections_json
+from twin.layers import LAYERS, Layer
 
 PREFIX = "/collections/"
 ITEMS_KEYS = ("limit", "bbox", "bbox-crs", "datetime", "crs", "filter", "filter-lang",
@@ -58,10 +60,16 @@ class FastReads:
             await self.app(scope, receive, send)
             return
         path = _route_path(scope)
+        if path == "/collections":
+            await self._described(scope, receive, send, None)
+            return
         if not path.startswith(PREFIX):
             await self.app(scope, receive, send)
             return
         parts = path[len(PREFIX):].split("/")
+        if len(parts) == 1 and parts[0] in LAYERS:
+            await self._described(scope, receive, send, LAYERS[parts[0]])
+            return
         if len(parts) not in (2, 3) or parts[0] not in LAYERS or parts[1] != "items" or (
                 len(parts) == 3 and not parts[2]):
             await self.app(scope, receive, send)
@@ -73,6 +81,25 @@ class FastReads:
             return
         try:
             response = await answer()
+        except Exception as exc:
+            status = status_of(exc)
+            if status is None:
+                raise
+            response = problem_response(request, exc, status)
+        await response(scope, receive, send)
+
+    async def _described(self, scope: Scope, receive: Receive, send: Send,
+                         layer: Layer | None) -> None:
+        # /collections and /collections/{id} as JSON: what clients ask for first.
+        request = Request(scope, receive)
+        if self._media(request) is None or set(request.query_params) - {"f"}:
+            await self.app(scope, receive, send)  # HTML, or parameters the route refuses
+            return
+        state = request.app.state
+        try:
+            response = await run_in_threadpool(
+                lambda: collections_json(request, state.engine, current_principal(request),
+                                         layer))
         except Exception as exc:
             status = status_of(exc)
             if status is None:

@@ -15,12 +15,13 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, Request, Response
+from sqlalchemy import Engine
 
-from api.auth import PrincipalDep
+from api.auth import Principal, PrincipalDep
 from api.dependencies import EngineDep, MediaType, MediaTypeDep
 from api.html import render
 from api.links import base_url, link
-from twin.catalog import LayerStats, catalog
+from twin.catalog import Catalog, LayerStats, catalog
 from twin.crs import CRS84_URI, EPSG_URI, supported_crs_uris
 from twin.layers import LAYERS, Layer, get_layer
 from twin.models import STORAGE_SRID
@@ -105,29 +106,48 @@ def _cache(request: Request) -> DocumentCache:
     return cache
 
 
+def collections_json(request: Request, engine: Engine, principal: Principal,
+                     layer: Layer | None) -> Response:
+    """`/collections` (layer None) or one collection as JSON: kept bytes, ETag, 304.
+
+    Called by the routes below and by the lean read path (api/fast_reads.py) alike.
+    """
+    principal.require("read")
+    kept = catalog(engine)
+    versions = kept.versions()
+    base = base_url(request)
+    if layer is None:
+        key = ("all", base, *versions.values())
+    else:
+        key = (layer.name, base, versions[layer.name])
+    known = None not in key
+    return _answer(request, *_cache(request).get(
+        key if known else None, lambda: _document(base, kept, versions, layer)))
+
+
+def _document(base: str, kept: Catalog, versions: dict[str, int | None],
+              layer: Layer | None) -> dict[str, Any]:
+    if layer is not None:
+        return collection_document(base, layer, kept.stats(layer, versions[layer.name]))
+    return {
+        "links": [link(f"{base}/collections", "self", MediaType.json.value),
+                  link(f"{base}/collections?f=html", "alternate", "text/html")],
+        "collections": [collection_document(base, one, kept.stats(one, versions[name]))
+                        for name, one in LAYERS.items()],
+    }
+
+
 @router.get("/collections", operation_id="getCollections", summary="The layers of the twin",
             responses=ETAG_RESPONSE)
 def collections(request: Request, engine: EngineDep, media: MediaTypeDep,
                 principal: PrincipalDep) -> Response:
     """Every layer, with its feature count (exact) and extent."""
-    principal.require("read")
-    kept = catalog(engine)
-    versions = kept.versions()
-    base = base_url(request)
-
-    def build() -> dict[str, Any]:
-        return {
-            "links": [link(f"{base}/collections", "self", MediaType.json.value),
-                      link(f"{base}/collections?f=html", "alternate", "text/html")],
-            "collections": [collection_document(base, layer, kept.stats(layer, versions[name]))
-                            for name, layer in LAYERS.items()],
-        }
-
     if media is MediaType.html:
-        return render(request, "collections.html", "Collections", build())
-    known = None not in versions.values()
-    key = ("all", base, *versions.values()) if known else None
-    return _answer(request, *_cache(request).get(key, build))
+        principal.require("read")
+        kept = catalog(engine)
+        body = _document(base_url(request), kept, kept.versions(), None)
+        return render(request, "collections.html", "Collections", body)
+    return collections_json(request, engine, principal, None)
 
 
 @router.get("/collections/{collectionId}", operation_id="describeCollection", summary="One layer",
@@ -140,16 +160,10 @@ def collection(
     principal: PrincipalDep,
 ) -> Response:
     """One layer's description, with its feature count (exact) and extent."""
-    principal.require("read")
     layer = get_layer(collectionId)
-    kept = catalog(engine)
-    version = kept.versions()[layer.name]
-    base = base_url(request)
-
-    def build() -> dict[str, Any]:
-        return collection_document(base, layer, kept.stats(layer, version))
-
     if media is MediaType.html:
-        return render(request, "collection.html", layer.title, build())
-    key = (layer.name, base, version) if version is not None else None
-    return _answer(request, *_cache(request).get(key, build))
+        principal.require("read")
+        kept = catalog(engine)
+        body = _document(base_url(request), kept, kept.versions(), layer)
+        return render(request, "collection.html", layer.title, body)
+    return collections_json(request, engine, principal, layer)
