@@ -19,6 +19,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # Idempotent like 0002/0003: a store stepped back to an older revision upgrades again.
+    if sa.inspect(op.get_bind()).has_table("api_key"):
+        return
     op.create_table(
         "api_key",
         sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
@@ -35,4 +38,4 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_table("api_key")
+    op.execute("DROP TABLE IF EXISTS api_key")
