@@ -10,8 +10,11 @@ from fastapi import FastAPI
 from addressing.service import AddressBaseCache
 from api.errors import STATUS_BY_ERROR, register_error_handlers
 from api.fast_reads import FastReads
-from api.routers import codes, collections, common, features, geocoding, map, tiles
+from api.limits import RequestLimits
+from api.openapi import install_openapi
+from api.routers import audit, codes, collections, common, features, geocoding, map, tiles
 from twin import __version__
+from twin.catalog import catalog
 from twin.features.lookup import FeatureLookup
 from twin.settings import Settings
 from twin.store import Store
@@ -27,6 +30,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         store.migrate()
         app.state.store = store
         engine = app.state.engine = store.engine
+        catalog(engine).warm()  # the layers' counts and extents, ahead of /collections
         # Item reads on the event loop (twin.features.lookup): PostGIS has an async driver.
         lookup = (await FeatureLookup.open(engine)
                   if settings.api.fast_reads and store.postgis else None)
@@ -65,6 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(codes.router)
     tiles.register(app)
     map.register(app)
+    app.include_router(audit.router)
     if settings.api.fast_reads:
         app.add_middleware(FastReads, routes=features.hot_routes())
+    app.add_middleware(RequestLimits, limits=settings.api)  # outermost: before any route
+    install_openapi(app, settings)
     return app

@@ -7,6 +7,8 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from addressing.errors import BatchTooLarge
 from twin.errors import (
@@ -36,6 +38,35 @@ class Forbidden(ApiError):
     """The caller's key lacks the scope the operation needs."""
 
     title = "Forbidden"
+
+
+class RateLimited(ApiError):
+    """The caller made more requests than its rate limit allows; Retry-After says when."""
+
+    title = "Too many requests"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message)
+        self.headers = {"Retry-After": str(retry_after)}
+        self.members = {"retry_after": retry_after}
+
+
+class RequestTooLarge(ApiError):
+    """A request body larger than the server takes (TWIN_MAX_BODY_BYTES)."""
+
+    title = "Request too large"
+
+
+class NoSuchPath(ApiError):
+    """A path no route serves, or a method a path does not take (the router's own 404/405)."""
+
+    title = "Not found"
+
+    def __init__(self, message: str, status: int, headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.title = "Not found" if status == 404 else "Method not allowed"
+        self.headers = headers
 
 
 class InvalidRequest(ApiError):
@@ -81,6 +112,8 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (Unauthorized, 401),
     (Forbidden, 403),
     (NotEditable, 405),
+    (RequestTooLarge, 413),
+    (RateLimited, 429),
     (AddressIndexNotReady, 503),
     (BatchTooLarge, 413),
     (PreconditionFailed, 412),
@@ -126,11 +159,31 @@ def register_error_handlers(app: FastAPI, table: list[tuple[type[Exception], int
         assert isinstance(exc, RequestValidationError)
         return await handle(request, InvalidRequest(exc))
 
+    async def no_such_path(request: Request, exc: Exception) -> JSONResponse:
+        # The router's own 404/405 (no route, or a method a route does not take).
+        assert isinstance(exc, StarletteHTTPException)
+        detail = (f"no resource at {request.url.path}; the API is described at /api"
+                  if exc.status_code == 404 else str(exc.detail))
+        headers = getattr(exc, "headers", None)
+        if exc.status_code == 405:  # every method the path takes, not only one route's
+            headers = {"Allow": ", ".join(_allowed_methods(request))}
+        error = NoSuchPath(detail, exc.status_code, headers)
+        return problem_response(request, error, exc.status_code)
+
     for cls, _ in ordered:
         app.add_exception_handler(cls, handle)
+    app.add_exception_handler(StarletteHTTPException, no_such_path)
     # OGC API Features /req/core/query-param-invalid: a bad parameter value is a 400.
     app.add_exception_handler(RequestValidationError, invalid_request)
     _document_problems(app)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    # Ask the routes themselves: a method is allowed where some route matches it fully.
+    routes = request.app.router.routes
+    return [method for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+                   for route in routes)]
 
 
 PROBLEM_SCHEMA = {

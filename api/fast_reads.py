@@ -1,7 +1,8 @@
 """The hot read routes, answered without the framework's routing and dependency solving.
 
 `GET /collections/{id}/items` and `GET /collections/{id}/items/{featureId}` as GeoJSON are
-what GIS clients call most. FastAPI spends more time matching ~30 routes and solving a
+what GIS clients call most, and `/collections` and `/collections/{id}` as JSON what they
+call first. FastAPI spends more time matching ~30 routes and solving a
 route's dependencies than the store spends on a primary-key lookup (about 45 % of an
 item-by-id request under load). This middleware finds those two requests in the table of
 items routes the features router declares (`api.routers.features.hot_routes`: one dict
@@ -30,9 +31,11 @@ from api.auth import current_principal
 from api.dependencies import MediaType, negotiate
 from api.errors import problem_response, status_of
 from api.features.items import read_item, read_item_on_loop, read_items
+from api.routers.collections import collections_json
 from api.routers.features import HotRoute
 from twin.features.params import ItemParams, ItemsParams
 from twin.features.service import audits_reads
+from twin.layers import LAYERS, Layer
 
 Answer = Callable[[], Awaitable[Response]]
 
@@ -41,6 +44,14 @@ def _route_path(scope: Scope) -> str:
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     return path[len(root):] if root and path.startswith(root) else path
+
+
+def _described_layer(path: str) -> tuple[Layer | None] | None:
+    """(None,) for /collections, (layer,) for /collections/{id}, None for other paths."""
+    if path == "/collections":
+        return (None,)
+    head, _, name = path.rpartition("/")
+    return (LAYERS[name],) if head == "/collections" and name in LAYERS else None
 
 
 class FastReads:
@@ -57,7 +68,11 @@ class FastReads:
         if scope["type"] == "http" and scope["method"] == "GET":
             path = _route_path(scope)
             hot = self.routes.get(path)
-            if hot is not None:
+            described = _described_layer(path)
+            if described is not None:
+                request = Request(scope, receive)
+                answer = self._described(request, described[0])
+            elif hot is not None:
                 request = Request(scope, receive)
                 answer = self._items(request, hot)
             else:
@@ -77,6 +92,14 @@ class FastReads:
                 raise
             response = problem_response(request, exc, status)
         await response(scope, receive, send)
+
+    def _described(self, request: Request, layer: Layer | None) -> Answer | None:
+        # /collections and /collections/{id} as JSON: what clients ask for first.
+        if self._media(request) is None or set(request.query_params) - {"f"}:
+            return None  # HTML, or parameters the route refuses
+        state = request.app.state
+        return partial(run_in_threadpool, lambda: collections_json(
+            request, state.engine, current_principal(request), layer))
 
     @staticmethod
     def _media(request: Request) -> MediaType | None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from sqlalchemy import Engine
 
-from cli import code, geocode, transfer
+from cli import code, geocode, keys, transfer
 from cli.shell import (
     DatabaseUrl,
     Exit,
@@ -139,6 +139,7 @@ app.command("import")(guarded(transfer.import_file))
 app.command("export")(guarded(transfer.export))
 app.command("geocode")(guarded(geocode.geocode))
 app.command("code")(guarded(code.code))
+app.add_typer(keys.app, name="keys")
 
 
 def main() -> None:

@@ -1,8 +1,24 @@
-"""What the store holds: feature counts and extents per layer."""
+"""What the store holds per layer: feature counts and extents, kept per change version.
+
+GIS clients ask for `/collections` before anything else, and an anonymous client can ask
+for it in a loop. Counting a million buildings and taking their extent costs a second on
+PostGIS; doing it per request made that document the slowest the service served. The
+counts and extents only change when a layer's table does, and the store says when that
+is: on PostGIS every committed write raises the table's change version (`twin.changes`),
+so the stats are computed once per version, in one snapshot with the version they belong
+to, and are exact for as long as the store still says that version. SQLite keeps no
+per-table versions; there the store's `PRAGMA data_version` (which moves whenever any
+other connection commits, in this process or another) stands for every layer's version,
+so a write anywhere recomputes every layer's stats once (cheap at an office's scale).
+"""
 
 from __future__ import annotations
 
+import logging
+import threading
+import weakref
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine, func, select, text
 
@@ -10,40 +26,145 @@ from twin.layers import LAYERS, Layer
 from twin.store import is_postgis
 
 BBox = tuple[float, float, float, float]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class LayerStats:
-    """How many features a layer has and the box around them (CGCS2000 lon/lat)."""
+    """How many features a layer has and the box around them (CGCS2000 lon/lat).
+
+    `version` is the change version both are exact at (None: not known, computed now).
+    """
 
     count: int
     bbox: BBox | None
+    version: int | None = None
 
 
-def _extent(engine: Engine, layer: Layer) -> BBox | None:
-    table = layer.table.name
+def _extent_sql(engine: Engine, table: str) -> str:
     if is_postgis(engine):
-        sql = text(
-            f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "  # noqa: S608 - name from registry
-            f"FROM (SELECT ST_Extent(geom) AS e FROM {table}) s"
-        )
-    else:
-        # SpatiaLite keeps every box in the R*Tree beside the table: read it, not the rows.
-        sql = text(
-            f"SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM idx_{table}_geom"  # noqa: S608
-        )
-    with engine.connect() as conn:
-        row = conn.execute(sql).one()
-    return None if row[0] is None else (row[0], row[1], row[2], row[3])
+        return (f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "  # noqa: S608 - name from registry
+                f"FROM (SELECT ST_Extent(geom) AS e FROM {table}) s")
+    # SpatiaLite keeps every box in the R*Tree beside the table: read it, not the rows.
+    return f"SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM idx_{table}_geom"  # noqa: S608
 
 
 def layer_stats(engine: Engine, layer: Layer) -> LayerStats:
-    """Count and extent of one layer."""
-    with engine.connect() as conn:
+    """Count and extent of one layer, read from the store now (PostGIS: with its version)."""
+    postgis = is_postgis(engine)
+    options = {"isolation_level": "REPEATABLE READ"} if postgis else {}
+    with engine.connect().execution_options(**options) as conn:
+        version = None
+        if postgis:
+            version = conn.execute(text("SELECT version FROM layer_version WHERE layer = :t"),
+                                   {"t": layer.table.name}).scalar()
         count = conn.execute(select(func.count()).select_from(layer.table)).scalar_one()
-    return LayerStats(count=count, bbox=_extent(engine, layer) if count else None)
+        row = conn.execute(text(_extent_sql(engine, layer.table.name))).one() if count else None
+        conn.rollback()
+    bbox = None if row is None or row[0] is None else (row[0], row[1], row[2], row[3])
+    return LayerStats(int(count), bbox, None if version is None else int(version))
+
+
+class Catalog:
+    """The stats of every layer of one store, recomputed only when the store changed.
+
+    `versions()` asks the store how far each layer has changed (one short query on
+    PostGIS, a pragma on SQLite); `stats(layer, version)` answers from memory when the
+    kept stats are that version's, else computes them once while concurrent callers wait.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._postgis = is_postgis(engine)
+        self._kept: dict[str, LayerStats] = {}
+        self._locks = {name: threading.Lock() for name in LAYERS}
+        self._watch_lock = threading.Lock()
+        self._watch: Any = None  # a DB-API connection of the engine's SQLite module
+
+    def versions(self) -> dict[str, int | None]:
+        """The change version of every layer as the store says it now."""
+        if self._postgis:
+            with self.engine.connect() as conn:
+                rows = conn.execute(text("SELECT layer, version FROM layer_version")).all()
+            found: dict[str, int] = {row[0]: row[1] for row in rows}
+            return {name: _int(found.get(layer.table.name)) for name, layer in LAYERS.items()}
+        token = self._data_version()
+        return dict.fromkeys(LAYERS, token)
+
+    def stats(self, layer: Layer, version: int | None) -> LayerStats:
+        """The stats of `layer` at `version` (or later); computed when none are kept."""
+        kept = self._kept.get(layer.name)
+        if version is not None and kept is not None and kept.version == version:
+            return kept
+        with self._locks[layer.name]:
+            kept = self._kept.get(layer.name)
+            if version is not None and kept is not None and (kept.version or -1) >= version:
+                return kept
+            fresh = layer_stats(self.engine, layer)
+            if not self._postgis:  # the token read before counting: a later write recounts
+                fresh = LayerStats(fresh.count, fresh.bbox, version)
+            if fresh.version is not None:
+                self._kept[layer.name] = fresh
+            return fresh
+
+    def warm(self) -> threading.Thread:
+        """Compute every layer's stats in the background (a city's first count takes
+        seconds), so the first client asking for /collections does not wait for it."""
+
+        def compute() -> None:
+            try:
+                versions = self.versions()
+                for name, layer in LAYERS.items():
+                    self.stats(layer, versions[name])
+            except Exception:  # noqa: BLE001 - a request will compute (and report) it again
+                log.exception("could not count the layers ahead of the first request")
+
+        thread = threading.Thread(target=compute, daemon=True, name="catalog-warm")
+        thread.start()
+        return thread
+
+    def _data_version(self) -> int | None:
+        path = self.engine.url.database
+        if not path or path == ":memory:":
+            return None  # a private in-memory store: nothing to watch, always count
+        with self._watch_lock:
+            if self._watch is None:
+                # A connection of its own that never writes: the pragma moves only when
+                # another connection commits, which is exactly "the store changed". It must
+                # come from the engine's own SQLite library (pysqlite3 on some Pythons):
+                # two SQLite copies in one process on one WAL file break each other's locks.
+                dbapi = self.engine.dialect.loaded_dbapi
+                self._watch = dbapi.connect(path, check_same_thread=False, isolation_level=None)
+                weakref.finalize(self, self._watch.close)
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
+
+    def close(self) -> None:
+        """Close the watching connection (SQLite)."""
+        with self._watch_lock:
+            if self._watch is not None:
+                self._watch.close()
+                self._watch = None
+
+
+def _int(value: int | None) -> int | None:
+    return None if value is None else int(value)
+
+
+_catalogs: weakref.WeakKeyDictionary[Engine, Catalog] = weakref.WeakKeyDictionary()
+_catalogs_lock = threading.Lock()
+
+
+def catalog(engine: Engine) -> Catalog:
+    """The catalog of `engine`, made on first use and kept as long as the engine."""
+    found = _catalogs.get(engine)
+    if found is None:
+        with _catalogs_lock:
+            found = _catalogs.setdefault(engine, Catalog(engine))
+    return found
 
 
 def all_stats(engine: Engine) -> dict[str, LayerStats]:
     """Stats of every layer, by layer name."""
-    return {name: layer_stats(engine, layer) for name, layer in LAYERS.items()}
+    kept = catalog(engine)
+    versions = kept.versions()
+    return {name: kept.stats(layer, versions[name]) for name, layer in LAYERS.items()}

@@ -56,8 +56,12 @@ class SecuritySettings(BaseSettings):
         description='JSON map of API key to scopes, e.g. {"k1": ["read", "write"]}',
     )
     anonymous_scopes: list[str] = Field(
-        default_factory=lambda: ["read"], description="scopes granted without a key"
+        default_factory=lambda: ["read"], description="scopes granted without a key "
+        "(`[]`: anonymous reading off, every request needs a key)"
     )
+    anonymous_rate_limit: str | None = Field(
+        default=None, description="rate limit of callers without a key, per client address, "
+        'in the `limits` notation ("600/minute"); none by default')
 
     @model_validator(mode="after")
     def _refuse_dev_secret_in_prod(self) -> SecuritySettings:
@@ -84,6 +88,13 @@ class ApiSettings(BaseSettings):
     map_base_tiles: str | None = Field(default=None, description="an optional raster base "
                                        "map URL template ({z}/{x}/{y}, e.g. a GCJ-02 web map) "
                                        "under the twin's layers on /map; none: no base map")
+    max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1, description="largest request "
+                                "body (a feature, a batch, an upload); larger is a 413")
+    max_filter_depth: int = Field(default=20, ge=1, description="deepest nesting of a CQL2 "
+                                  "filter (parentheses in text, arrays/objects in JSON)")
+    max_bbox_degrees: float = Field(default=360.0, gt=0, description="widest/tallest CRS84 "
+                                    "bbox, in degrees; GIS clients ask for their whole view, "
+                                    "so the default refuses none (pages are bounded by limit)")
     fast_reads: bool = Field(default=True, description="answer GeoJSON items/item GETs "
                              "without FastAPI's routing (api/fast_reads.py); same answers")
     boxes_min_rows: int = Field(default=20_000, ge=1, description="on PostGIS, layers of at "

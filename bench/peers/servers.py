@@ -112,11 +112,12 @@ def _launch(cmd: list[str], env: dict[str, str], log: Path, ready: str) -> subpr
     return process
 
 
-def start_twin(database_url: str, workdir: Path, wait_for_index: bool = True) -> Server:
+def start_twin(database_url: str, workdir: Path, wait_for_index: bool = True,
+               env_extra: dict[str, str] | None = None) -> Server:
     """The twin, one uvicorn worker, no access log (by default once its index is built)."""
     port = free_port()
     env = {**os.environ, "PYTHONPATH": str(REPO), "TWIN_DATABASE_URL": database_url,
-           "TWIN_ENVIRONMENT": "test"}
+           "TWIN_ENVIRONMENT": "test", **(env_extra or {})}
     cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
            "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
            "--log-level", "warning", "--no-access-log"]
