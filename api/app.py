@@ -11,7 +11,7 @@ from addressing.service import AddressBaseCache
 from api.errors import STATUS_BY_ERROR, register_error_handlers
 from api.fast_reads import FastReads
 from api.features.lookup import FeatureLookup
-from api.routers import codes, collections, common, features, geocoding
+from api.routers import codes, collections, common, features, geocoding, processes
 from twin import __version__
 from twin.settings import Settings
 from twin.store import is_postgis, migrate, open_store
@@ -36,9 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             retry_every=settings.api.address_index_retry)
         if settings.api.address_index_at_startup:
             addresses.start(engine)
+        jobs = await processes.start_jobs(app, engine, addresses, settings)
         try:
             yield
         finally:
+            await jobs.close()
             addresses.close()
             if lookup is not None:
                 await lookup.close()
@@ -62,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     features.register(app)
     app.include_router(geocoding.router)
     app.include_router(codes.router)
+    app.include_router(processes.router)
     if settings.api.fast_reads:
         app.add_middleware(FastReads)
     return app

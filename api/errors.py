@@ -74,6 +74,16 @@ def _problem(error: Any) -> dict[str, Any]:
     return {"location": place, "field": field, "value": shown, "detail": detail}
 
 
+class InputTooLarge(ApiError):
+    """An input too large to process while the request waits: run it as a job."""
+
+    title = "Input too large for a synchronous execution"
+
+    def __init__(self, message: str, *, field: str, value: object):
+        super().__init__(message)
+        self.field, self.value = field, value
+
+
 class AddressIndexNotReady(ApiError):
     """No address index answers yet: the first build runs, or the last one failed."""
 
@@ -91,6 +101,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (Unauthorized, 401),
     (Forbidden, 403),
     (MethodNotAllowed, 405),
+    (InputTooLarge, 413),
     (AddressIndexNotReady, 503),
     (PreconditionFailed, 412),
     (Conflict, 409),
