@@ -190,7 +190,7 @@ def place(p: Processes, given: JobInput, progress: Progress) -> Outcome:
                 problems.append(RowProblem(int(i) + first_row, "geometry", None,
                                            "no geometry to place"))
         outside = [int(i) + first_row for i, t in enumerate(places["township_code"])
-                   if t is None and not shapely.is_missing(usable[i])]
+                   if pd.isna(t) and not shapely.is_missing(usable[i])]
         report = {"rows": len(frame), "placed": int(places["township_code"].notna().sum()),
                   "outside": outside,
                   "bad_rows": [{"row": pr.row, "field": pr.field, "reason": pr.reason,
