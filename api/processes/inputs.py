@@ -109,6 +109,8 @@ def number(inputs: dict[str, Any], name: str, *, default: float | None = None,
         raise _refuse(name, value, "must be a number")
     if integer and value != int(value):
         raise _refuse(name, value, "must be a whole number")
-    if (low is not None and value < low) or (high is not None and value > high):
-        raise _refuse(name, value, f"must lie between {low} and {high}")
+    if low is not None and value < low:
+        raise _refuse(name, value, f"must be at least {low}")
+    if high is not None and value > high:
+        raise _refuse(name, value, f"must be at most {high}")
     return int(value) if integer else float(value)

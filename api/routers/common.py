@@ -29,6 +29,10 @@ def landing(request: Request, settings: SettingsDep, media: MediaTypeDep) -> obj
             link(url_for(request, "/api.html"), "service-doc", "text/html", "API documentation"),
             link(url_for(request, "/conformance"), "conformance", json_type, "Conformance"),
             link(url_for(request, "/collections"), "data", json_type, "Collections"),
+            link(url_for(request, "/processes"), "http://www.opengis.net/def/rel/ogc/1.0/processes",
+                 json_type, "Processes"),
+            link(url_for(request, "/jobs"), "http://www.opengis.net/def/rel/ogc/1.0/job-list",
+                 json_type, "Jobs"),
             link(url_for(request, "/health"), "status", json_type, "Health"),
         ],
     }
