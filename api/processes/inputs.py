@@ -83,7 +83,7 @@ def _file(value: object, media_types: list[str]) -> tuple[bytes, str]:
 def literal(inputs: dict[str, Any], name: str) -> Any:
     """An input's value, unwrapped from a qualified value {"value": ...}."""
     value = inputs.get(name)
-    if isinstance(value, dict) and "value" in value and name not in ("features",):
+    if isinstance(value, dict) and "value" in value and "type" not in value:  # not GeoJSON
         return value["value"]
     return value
 

@@ -162,7 +162,7 @@ def batch_code(p: Processes, given: JobInput, progress: Progress) -> Outcome:
 def place(p: Processes, given: JobInput, progress: Progress) -> Outcome:
     """Township, community, grid and BeiDou code of each feature."""
     inputs = given.inputs
-    features, has_file = inputs.get("features"), given.data is not None
+    features, has_file = read.literal(inputs, "features"), given.data is not None
     if (features is not None) == has_file:
         raise InvalidInput("give `features` (a GeoJSON FeatureCollection) or `file`, one "
                            "of the two", field="inputs.features", value=None)

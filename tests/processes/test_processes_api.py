@@ -127,6 +127,9 @@ def test_place_answers_admin_grid_and_beidou_codes_as_geojson(api):
     assert placed["township_code"].iloc[0] == "440305001000"
     assert placed["community_code"].iloc[0].startswith("440305001")
     assert len(placed["beidou_code"].iloc[0]) == 16  # level 8, GB/T 39409
+    qualified = api.post("/processes/place/execution", json={"inputs": {"features": {
+        "value": features, "mediaType": "application/geo+json"}}}).json()
+    assert qualified["report"] == document["report"]
 
 
 def test_place_reads_a_csv_with_lon_lat(api):

@@ -170,32 +170,49 @@ class ProcrastinateWorker:
         self.heartbeat, self.stalled_after, self.check_every = (heartbeat, stalled_after,
                                                                 check_every)
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(
-            conninfo=conninfo(engine), min_size=1, max_size=4))
+            conninfo=conninfo(engine), min_size=1, max_size=3))
         self.task = self.app.task(name=TASK, queue=QUEUE, pass_context=False)(self._run)
         self._stop = threading.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: list[asyncio.Task[Any]] = []
+        self._launching = asyncio.Lock()
 
     def _run(self, job_id: str) -> None:
         run_job(self.jobs, self.execute, job_id, step_delay=self.step_delay, stop=self._stop)
 
     async def start(self) -> None:
-        """Open the connection pool, start the worker and the stalled-job check."""
+        """Start the worker now if the table holds unfinished jobs, else on the first submit.
+
+        A server that never runs a job holds no connections for the job engine.
+        """
         self._loop = asyncio.get_running_loop()
-        await self.app.open_async()
-        worker = self.app.run_worker_async(
-            queues=[QUEUE], concurrency=2, install_signal_handlers=False,
-            update_heartbeat_interval=self.heartbeat, stalled_worker_timeout=self.stalled_after,
-            shutdown_graceful_timeout=3.0)
-        self._tasks = [asyncio.create_task(worker, name="procrastinate-worker"),
-                       asyncio.create_task(self._watch(), name="twin-jobs-watch")]
+        self._launching = asyncio.Lock()
+        if await asyncio.to_thread(self._unfinished, datetime.now(UTC)):
+            await self._launch()
+
+    async def _launch(self) -> None:
+        """Open the connection pool, start the worker and the stalled-job check (once)."""
+        async with self._launching:
+            if self._tasks:
+                return
+            await self.app.open_async()
+            worker = self.app.run_worker_async(
+                queues=[QUEUE], concurrency=1, install_signal_handlers=False,
+                update_heartbeat_interval=self.heartbeat,
+                stalled_worker_timeout=self.stalled_after, shutdown_graceful_timeout=3.0)
+            self._tasks = [asyncio.create_task(worker, name="procrastinate-worker"),
+                           asyncio.create_task(self._watch(), name="twin-jobs-watch")]
 
     def submit(self, job_id: str) -> None:
-        """Defer the job's task (from any thread)."""
+        """Defer the job's task (from any thread), starting the worker if it is not yet."""
         if self._loop is None:
             raise RuntimeError("the job worker is not started")
-        future = asyncio.run_coroutine_threadsafe(self._defer(job_id), self._loop)
+        future = asyncio.run_coroutine_threadsafe(self._launch_and_defer(job_id), self._loop)
         future.result(timeout=30)
+
+    async def _launch_and_defer(self, job_id: str) -> None:
+        await self._launch()
+        await self._defer(job_id)
 
     async def _defer(self, job_id: str) -> None:
         await self.task.configure(lock=job_id).defer_async(job_id=job_id)
@@ -203,6 +220,8 @@ class ProcrastinateWorker:
     async def close(self) -> None:
         """Stop the worker: the running job stops at its next progress report."""
         self._stop.set()
+        if not self._tasks:
+            return
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

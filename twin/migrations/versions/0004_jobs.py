@@ -19,6 +19,22 @@ depends_on = None
 
 
 def upgrade() -> None:
+    bind = op.get_bind()
+    tables = sa.inspect(bind)
+    if not tables.has_table("job"):
+        _create_job_table()
+    if bind.dialect.name == "postgresql" and not tables.has_table("procrastinate_jobs"):
+        from procrastinate.schema import SchemaManager
+
+        # The raw driver cursor: the schema text holds % and : that SQLAlchemy or psycopg
+        # would read as parameters.
+        raw = bind.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cursor:
+            cursor.execute(SchemaManager.get_schema())
+
+
+def _create_job_table() -> None:
     op.create_table(
         "job",
         sa.Column("id", sa.String(36), primary_key=True),
@@ -42,16 +58,6 @@ def upgrade() -> None:
     )
     op.create_index("ix_job_status", "job", ["status", "created"])
     op.create_index("ix_job_created", "job", ["created"])
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        from procrastinate.schema import SchemaManager
-
-        # The raw driver cursor: the schema text holds % and : that SQLAlchemy or psycopg
-        # would read as parameters.
-        raw = bind.connection.driver_connection
-        assert raw is not None
-        with raw.cursor() as cursor:
-            cursor.execute(SchemaManager.get_schema())
 
 
 def downgrade() -> None:
