@@ -12,7 +12,17 @@ from api.errors import STATUS_BY_ERROR, register_error_handlers
 from api.fast_reads import FastReads
 from api.limits import RequestLimits
 from api.openapi import install_openapi
-from api.routers import audit, codes, collections, common, features, geocoding, map, tiles
+from api.routers import (
+    audit,
+    codes,
+    collections,
+    common,
+    features,
+    geocoding,
+    map,
+    processes,
+    tiles,
+)
 from twin import __version__
 from twin.catalog import catalog
 from twin.features.lookup import FeatureLookup
@@ -41,9 +51,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             retry_every=settings.api.address_index_retry)
         if settings.api.address_index_at_startup:
             addresses.start(engine)
+        jobs = await processes.start_jobs(app, engine, addresses, settings)
         try:
             yield
         finally:
+            await jobs.close()
             addresses.close()
             if lookup is not None:
                 await lookup.close()
@@ -70,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     tiles.register(app)
     map.register(app)
     app.include_router(audit.router)
+    app.include_router(processes.router)
     if settings.api.fast_reads:
         app.add_middleware(FastReads, routes=features.hot_routes())
     app.add_middleware(RequestLimits, limits=settings.api)  # outermost: before any route

@@ -94,6 +94,16 @@ def _problem(error: Any) -> dict[str, Any]:
     return {"location": place, "field": field, "value": shown, "detail": detail}
 
 
+class InputTooLarge(ApiError):
+    """An input too large to process while the request waits: run it as a job."""
+
+    title = "Input too large for a synchronous execution"
+
+    def __init__(self, message: str, *, field: str, value: object):
+        super().__init__(message)
+        self.field, self.value = field, value
+
+
 class AddressIndexNotReady(ApiError):
     """No address index answers yet: the first build runs, or the last one failed."""
 
@@ -114,6 +124,7 @@ STATUS_BY_ERROR: list[tuple[type[Exception], int]] = [
     (NotEditable, 405),
     (RequestTooLarge, 413),
     (RateLimited, 429),
+    (InputTooLarge, 413),
     (AddressIndexNotReady, 503),
     (BatchTooLarge, 413),
     (PreconditionFailed, 412),

@@ -110,6 +110,12 @@ class ApiSettings(BaseSettings):
         default=5.0, ge=0, description="after an address edit through this server, seconds "
         "a geocoding request waits for the rebuild so the edit is seen at once; only when "
         "the served index took no longer than this to build (else it answers meanwhile)")
+    sync_max_bytes: int = Field(
+        default=1_000_000, ge=1, description="largest input file a synchronous process "
+        "execution takes; larger ones need `Prefer: respond-async` (a job)")
+    jobs_step_delay: float = Field(
+        default=0.0, ge=0, description="seconds a job pauses after each progress report "
+        "(tests and demos: a job slow enough to watch and to stop mid-way)")
     address_index_retry: float = Field(
         default=5.0, ge=0, description="seconds after a failed address index build before a "
         "request tries again (the Retry-After of its 503)")

@@ -16,7 +16,16 @@ from typing import Any
 from twin.layers import LAYERS
 
 PROVIDER = "api.pygeoapi.provider.TwinProvider"
-GEOCODE_PROCESSOR = "api.pygeoapi.process.GeocodeProcessor"
+PROCESSORS = {
+    "geocode": "api.pygeoapi.process.GeocodeProcessor",
+    "reverse-geocode": "api.pygeoapi.process.ReverseGeocodeProcessor",
+    "batch-geocode": "api.pygeoapi.process.BatchGeocodeProcessor",
+    "batch-code": "api.pygeoapi.process.BatchCodeProcessor",
+    "place": "api.pygeoapi.process.PlaceProcessor",
+}
+# pygeoapi knows no scopes: batch-code writes codes and buildings, so it is left out
+# unless a configuration asks for it (behind the operator's own access control).
+READ_ONLY_PROCESSES = ("geocode", "reverse-geocode", "batch-geocode", "place")
 STORAGE_CRS = "http://www.opengis.net/def/crs/EPSG/0/4490"
 CRS_LIST = [
     "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
@@ -52,9 +61,9 @@ def layer_resource(database_url: str, layer: str, bbox: list[float] | None = Non
     }
 
 
-def geocode_resource(database_url: str) -> dict:
-    """The pygeoapi resource block for the geocoding process over one store."""
-    return {"type": "process", "processor": {"name": GEOCODE_PROCESSOR, "data": database_url}}
+def process_resource(database_url: str, process: str) -> dict:
+    """The pygeoapi resource block for one of the twin's processes over one store."""
+    return {"type": "process", "processor": {"name": PROCESSORS[process], "data": database_url}}
 
 
 def pygeoapi_config(
@@ -64,13 +73,15 @@ def pygeoapi_config(
     port: int = 5000,
     layers: tuple[str, ...] = DEFAULT_LAYERS,
     with_geocoder: bool = True,
+    processes: tuple[str, ...] = READ_ONLY_PROCESSES,
     extra_resources: dict[str, Any] | None = None,
     max_items: int = 10_000,
 ) -> dict[str, Any]:
-    """A whole pygeoapi configuration serving `layers` (and the geocoder) of one store."""
+    """A whole pygeoapi configuration serving `layers` (and, `with_geocoder`, the
+    `processes`) of one store."""
     resources: dict[str, Any] = {name: layer_resource(database_url, name) for name in layers}
     if with_geocoder:
-        resources["geocode"] = geocode_resource(database_url)
+        resources.update({p: process_resource(database_url, p) for p in processes})
     resources.update(extra_resources or {})
     return {
         "server": {

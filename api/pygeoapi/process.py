@@ -1,127 +1,130 @@
-"""A pygeoapi process that geocodes Chinese addresses with the twin's addressing package.
+"""pygeoapi process plugins: the twin's processes inside an existing pygeoapi server.
 
-In a pygeoapi configuration::
+One plugin per process, all running the same core as the FastAPI routes
+(`api.processes.Processes`), with the same descriptions and input checks. In a pygeoapi
+configuration (`api.pygeoapi.config.process_resources` writes these blocks)::
 
     geocode:
       type: process
       processor:
         name: api.pygeoapi.process.GeocodeProcessor
-        data: postgresql+psycopg://user@host/twin    # the store holding the address base
+        data: postgresql+psycopg://user@host/twin    # the store
 
-Inputs: `address` (one string) or `addresses` (a list, up to MAX_BATCH), and `crs`
-(CGCS2000 by default; WGS84, GCJ-02 or BD-09 for display). The answer is the geocoder's own
-result: status (matched / partial / tie / unmatched), code, full text, score, reason,
-coordinates and candidates. The address base is built once per process and rebuilt when
-the store's address table changes (addressing.service).
+JSON results come back as `{"id": "result", "value": ...}`; a file result as a base64
+qualified value `{"id": "result", "value": "<base64>", "mediaType": ..., "encoding":
+"base64"}`, with the `report` beside it. pygeoapi keeps its own jobs for async runs; the
+job engine of the twin's own server (`twin.jobs`) is not involved here. A pygeoapi server
+knows no scopes, so `batch-code` (which writes codes and buildings) is only configured
+when asked for.
 """
 
 from __future__ import annotations
 
+import base64
+import copy
+import json
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 from pygeoapi.process.base import BaseProcessor, ProcessorExecuteError
 
+from api.processes import PROCESSES, Processes, job_input
 from api.pygeoapi.provider import engine_for
-
-MAX_BATCH = 1_000
-
-PROCESS_METADATA: dict[str, Any] = {
-    "version": "0.1.0",
-    "id": "geocode",
-    "title": {"en": "Geocode Chinese addresses", "zh": "地址匹配"},
-    "description": {
-        "en": "Turns messy Chinese addresses into standard addresses, codes and coordinates "
-              "(matched / partial / tie / unmatched, with a score and the reason).",
-        "zh": "把不规范的地址匹配为标准地址、地址编码和坐标。",
-    },
-    "jobControlOptions": ["sync-execute"],
-    "keywords": ["geocoding", "standard address", "一标三实"],
-    "links": [],
-    "inputs": {
-        "address": {
-            "title": "Address", "description": "one address as typed",
-            "schema": {"type": "string"}, "minOccurs": 0, "maxOccurs": 1,
-        },
-        "addresses": {
-            "title": "Addresses", "description": f"up to {MAX_BATCH} addresses, in order",
-            "schema": {"type": "array", "items": {"type": "string"}},
-            "minOccurs": 0, "maxOccurs": 1,
-        },
-        "crs": {
-            "title": "CRS of the answer", "description": "CGCS2000 (default), WGS84, GCJ02, BD09",
-            "schema": {"type": "string"}, "minOccurs": 0, "maxOccurs": 1,
-        },
-    },
-    "outputs": {
-        "result": {
-            "title": "Geocoding result(s)",
-            "schema": {"type": "object", "contentMediaType": "application/json"},
-        }
-    },
-    "example": {"inputs": {"address": "深圳市南山区科技园路1号"}},
-}
+from twin.errors import TwinError
 
 
-class GeocodeProcessor(BaseProcessor):
-    """OGC API - Processes face of `addressing`'s geocoder."""
+def _metadata(process: str) -> dict[str, Any]:
+    """pygeoapi's PROCESS_METADATA: our description, with pygeoapi's job options."""
+    description = copy.deepcopy(PROCESSES[process])
+    description["jobControlOptions"] = ["sync-execute", "async-execute"]
+    description["links"] = []
+    return description
 
-    def __init__(self, processor_def: dict[str, Any]):
-        """Remember which store's address base to match against."""
-        super().__init__(processor_def, PROCESS_METADATA)
-        self.database_url = processor_def.get("data") or os.environ.get("TWIN_DATABASE_URL")
-        if not self.database_url:
-            raise ProcessorExecuteError(
-                "the geocode process needs `data:` (a store URL) or TWIN_DATABASE_URL"
-            )
 
-    def execute(self, data: dict[str, Any], outputs: dict | None = None
-                ) -> tuple[str, dict[str, Any]]:
-        """Geocode `address` or `addresses`; answer JSON."""
-        queries, single = _queries(data)
-        crs = data.get("crs")
+_CACHES: dict[str, Any] = {}
+
+
+def _processes(database_url: str) -> Processes:
+    """One `Processes` (and so one address base) per store, shared by every request."""
+    if database_url not in _CACHES:
         # Imported here: pygeoapi loads every configured plugin at start, and the address
         # index is only worth building once someone asks for it.
         from addressing.service import AddressBaseCache
 
-        base = _cache(AddressBaseCache).get(engine_for(self.database_url))
+        _CACHES[database_url] = Processes(engine_for(database_url), AddressBaseCache())
+    return _CACHES[database_url]
+
+
+class TwinProcessor(BaseProcessor):
+    """The face of one of the twin's processes in pygeoapi."""
+
+    process_id: ClassVar[str] = ""
+
+    def __init__(self, processor_def: dict[str, Any]):
+        """Remember which store the process runs against."""
+        super().__init__(processor_def, _metadata(self.process_id))
+        self.database_url = processor_def.get("data") or os.environ.get("TWIN_DATABASE_URL")
+        if not self.database_url:
+            raise ProcessorExecuteError(
+                f"the {self.process_id} process needs `data:` (a store URL) or "
+                "TWIN_DATABASE_URL")
+
+    def execute(self, data: dict[str, Any], outputs: dict | None = None
+                ) -> tuple[str, dict[str, Any]]:
+        """Run the process on `data` (the execute request's inputs); answer JSON."""
+        assert self.database_url is not None
         try:
-            results = [base.geocoder.geocode(q, crs).as_dict() for q in queries]
-        except ValueError as exc:  # an unknown CRS name, say
+            given = job_input(self.process_id, data)
+            outcome = _processes(self.database_url).run(self.process_id, given,
+                                                        lambda percent, message: None)
+        except TwinError as exc:
             raise ProcessorExecuteError(user_msg=str(exc)) from exc
-        value: Any = results[0] if single else results
-        return "application/json", {"id": "result", "value": value}
+        if outcome.media_type == "application/json":
+            answer: dict[str, Any] = {"id": "result", "value": json.loads(outcome.data)}
+        else:
+            answer = {"id": "result", "value": base64.b64encode(outcome.data).decode(),
+                      "mediaType": outcome.media_type, "encoding": "base64",
+                      "name": outcome.name}
+        if outcome.report:
+            answer["report"] = outcome.report
+        return "application/json", answer
 
     def __repr__(self) -> str:
-        return f"<GeocodeProcessor> {self.name}"
+        return f"<{type(self).__name__}> {self.name}"
 
 
-def _queries(data: dict[str, Any]) -> tuple[list[str], bool]:
-    if "address" in data and "addresses" in data:
-        raise ProcessorExecuteError(user_msg="give `address` or `addresses`, not both")
-    if "address" in data:
-        if not isinstance(data["address"], str):
-            raise ProcessorExecuteError(
-                user_msg=f"`address` must be a string, got {type(data['address']).__name__}"
-            )
-        return [data["address"]], True
-    batch = data.get("addresses")
-    if not isinstance(batch, list) or not all(isinstance(q, str) for q in batch):
-        raise ProcessorExecuteError(
-            user_msg="inputs need `address` (a string) or `addresses` (a list of strings)"
-        )
-    if len(batch) > MAX_BATCH:
-        raise ProcessorExecuteError(
-            user_msg=f"`addresses` holds {len(batch)} items; at most {MAX_BATCH} per request"
-        )
-    return batch, False
+class GeocodeProcessor(TwinProcessor):
+    """`geocode`: typed addresses to standard addresses, codes and coordinates."""
+
+    process_id = "geocode"
 
 
-_CACHES: dict[type, Any] = {}
+class ReverseGeocodeProcessor(TwinProcessor):
+    """`reverse-geocode`: the nearest door or building addresses to a point."""
+
+    process_id = "reverse-geocode"
 
 
-def _cache(kind: type) -> Any:
-    """One address-base cache per process, shared by every request."""
-    if kind not in _CACHES:
-        _CACHES[kind] = kind()
-    return _CACHES[kind]
+class BatchGeocodeProcessor(TwinProcessor):
+    """`batch-geocode`: one column of a CSV/Excel file geocoded."""
+
+    process_id = "batch-geocode"
+
+
+class BatchCodeProcessor(TwinProcessor):
+    """`batch-code`: a building registry coded (writes codes and buildings)."""
+
+    process_id = "batch-code"
+
+
+class PlaceProcessor(TwinProcessor):
+    """`place` (落图): township, community, grid and BeiDou code of features."""
+
+    process_id = "place"
+
+
+PROCESSORS: dict[str, type[TwinProcessor]] = {
+    cls.process_id: cls for cls in (GeocodeProcessor, ReverseGeocodeProcessor,
+                                    BatchGeocodeProcessor, BatchCodeProcessor, PlaceProcessor)
+}
+PROCESS_METADATA = _metadata("geocode")  # what pygeoapi's tooling looks for in a module

@@ -33,6 +33,10 @@ def landing(request: Request, settings: SettingsDep, media: MediaTypeDep) -> obj
             link(url_for(request, "/tileMatrixSets"), TILING_SCHEMES, json_type,
                  "Tile matrix sets"),
             link(url_for(request, "/map"), "alternate", "text/html", "The one map (一张图)"),
+            link(url_for(request, "/processes"), "http://www.opengis.net/def/rel/ogc/1.0/processes",
+                 json_type, "Processes"),
+            link(url_for(request, "/jobs"), "http://www.opengis.net/def/rel/ogc/1.0/job-list",
+                 json_type, "Jobs"),
             link(url_for(request, "/health"), "status", json_type, "Health"),
         ],
     }

@@ -1,7 +1,7 @@
 """API keys and bearer tokens stored hashed, with their scopes and rate limits.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 
 A key is shown once when it is made; the store keeps only its SHA-256 (keys are 256-bit
 random tokens, so a fast hash is as safe as a slow one) and a short prefix to tell keys
@@ -12,8 +12,8 @@ audit log's actors stay explained.
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
