@@ -12,9 +12,8 @@ from fastapi import APIRouter, Query, Request
 
 from api.auth import PrincipalDep
 from api.dependencies import EngineDep, MediaType
-from api.features.audit import record
 from api.links import link, url_for
-from twin.audit import AuditQuery, read_audit
+from twin.audit import AuditQuery, read_audit, record
 
 router = APIRouter(tags=["Audit"])
 MAX_LINES = 1000
@@ -46,7 +45,7 @@ def audit(
     lines, more = read_audit(engine, q)
     filters = {k: v for k, v in request.query_params.items() if k != "below"}
     with engine.begin() as conn:
-        record(conn, principal, "read-audit", "audit", None,
+        record(conn, principal.actor, "read-audit", "audit", None,
                {"filters": filters, "lines": len(lines)})
     links = [link(url_for(request, "/audit", **filters), "self", MediaType.json.value)]
     if more and lines:

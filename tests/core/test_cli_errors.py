@@ -1,5 +1,6 @@
 """The `twin` command's error paths as a person meets them: a message naming what is wrong,
-exit code 2 (1 for refused rows), no traceback, and the store as it was.
+exit code 3 for bad input (2 for usage: an unknown layer; 1 for refused rows), no
+traceback, and the store as it was.
 """
 
 import pandas as pd
@@ -15,9 +16,9 @@ def db(tmp_path_factory):
     return path
 
 
-def refused(*args, db, message: str) -> str:
+def refused(*args, db, message: str, code: int = 3) -> str:
     result = twin(*args, db=db, check=False)
-    assert result.returncode == 2, (args, result.stderr)
+    assert result.returncode == code, (args, result.stderr)
     assert "Traceback" not in result.stderr, result.stderr
     flat = " ".join(result.stderr.split())
     assert message in flat, flat
@@ -27,7 +28,7 @@ def refused(*args, db, message: str) -> str:
 def test_an_unknown_layer_lists_the_layers(db, tmp_path):
     path = tmp_path / "x.csv"
     path.write_text("code\n1\n", "utf-8")
-    flat = refused("import", "towers", str(path), db=db, message="no layer 'towers'")
+    flat = refused("import", "towers", str(path), db=db, message="no layer 'towers'", code=2)
     assert "buildings" in flat and "roads" in flat
 
 

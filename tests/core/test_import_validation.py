@@ -67,11 +67,11 @@ def test_organizations_are_checked_row_by_row(store, tmp_path, fmt):
     assert found[4][:2] == ("code", "91350100M000100I43") and "I" in found[4][2]
     assert found[5] == ("code", "91350100M000100Y4",
                         "a unified social credit code has 18 characters (GB 32100)")
-    assert found[6][:2] == ("status", "closed") and found[6][2].startswith("must be one of")
+    assert found[6][:2] == ("status", "closed") and found[6][2].startswith("status is one of")
     assert "active" in found[6][2]
-    assert found[7] == ("name", None, "required value is missing")
-    assert found[8] == ("name", "长" * 129, "longer than 128 characters")
-    assert found[9][0] == "lon/lat" and "unreadable geometry" in found[9][2]
+    assert found[7] == ("name", None, "organizations features need name")
+    assert found[8] == ("name", "长" * 129, "name is at most 128 characters, got 129")
+    assert found[9] == ("lon/lat", "东经,22.5", "longitude/latitude are not numbers")
     assert report.inserted == 1
     assert rows_of(store, models.Organization) == sorted([*before, GOOD_USCC])
     with store.begin() as conn:
@@ -97,12 +97,13 @@ def test_buildings_bad_numbers_and_geometry_are_refused(store, tmp_path):
     report = import_layer(store, LAYERS["buildings"], path)
     found = problems(report)
     assert sorted(found) == [3, 4, 5, 6, 7, 8]
-    assert found[3] == ("floors", "3.5", "expected a whole number")
+    assert found[3] == ("floors", "3.5", "floors takes a whole number, not '3.5'")
     assert found[4][:2] == ("floors", "three") and "three" in found[4][2]
-    assert found[5][0] == "geometry" and found[5][2].startswith("invalid geometry: Self-inter")
-    assert found[6] == ("geometry", "Point", "buildings takes MultiPolygon")
-    assert found[7] == ("geometry", None, "geometry is missing")
-    assert found[8][:2] == ("status", "razed") and "must be one of" in found[8][2]
+    assert found[5][0] == "geometry" and found[5][2].startswith("geometry is invalid: Self-inter")
+    assert found[6] == ("geometry", "Point",
+                        "buildings takes Polygon or MultiPolygon geometries, not Point")
+    assert found[7] == ("geometry", None, "buildings features need a geometry")
+    assert found[8][:2] == ("status", "razed") and "status is one of" in found[8][2]
     assert report.inserted == 1
     assert rows_of(store, models.Building) == ["V1"]
     with store.begin() as conn:

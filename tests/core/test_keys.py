@@ -58,6 +58,8 @@ def test_keys_commands(tmp_path):
         return subprocess.run([sys.executable, "-m", "cli", "keys", *args], env=env,
                               capture_output=True, text=True, timeout=300)
 
+    assert subprocess.run([sys.executable, "-m", "cli", "init"], env=env, capture_output=True,
+                          timeout=300).returncode == 0
     made = twin("create", "gis team", "--scope", "read", "--scope", "write", "--rate", "5/second")
     assert made.returncode == 0, made.stderr
     secret = made.stdout.strip()

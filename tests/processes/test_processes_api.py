@@ -69,12 +69,12 @@ def test_sync_batch_geocode_gives_the_file_back_in_its_format(api):
     document = answer.json()
     assert document["result"]["type"] == XLSX
     assert document["report"]["rows"] == 3
-    assert document["report"]["bad_rows"] == [
-        {"row": 3, "field": "地址", "reason": "empty cell: no address to match"}]
+    # a blank cell is answered as a blank GET /geocode query is: unmatched, not a bad row
+    assert document["report"]["bad_rows"] == []
     download = api.get(document["result"]["href"])
     coded = pd.read_excel(io.BytesIO(download.content), dtype=str)
     assert list(coded["备注"]) == ["甲", "空的", "丙"]
-    assert list(coded["geo_status"])[1] == "unreadable"
+    assert list(coded["geo_status"])[1] == "unmatched"
     assert coded["geo_code"].iloc[0] == "440305000000"
 
 
@@ -97,7 +97,7 @@ def test_async_batch_geocode_is_a_job_with_progress_results_and_dismissal(api):
     assert "attachment" in csv.headers["content-disposition"]
     frame = pd.read_csv(io.BytesIO(csv.content), dtype=str, keep_default_na=False)
     assert list(frame["备注"]) == ["甲", "空的", "丙"]
-    assert frame["geo_status"].iloc[1] == "unreadable"
+    assert frame["geo_status"].iloc[1] == "unmatched"
     assert api.get(job_url + "/results/report").json() == results["report"]
 
     dismissed = api.delete(job_url)
