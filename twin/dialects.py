@@ -9,6 +9,7 @@ store asks the `Store` (`twin.store`) instead of testing which store it is on.
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
@@ -49,7 +50,7 @@ def _text(value: Any) -> Any:
     return value
 
 
-class StoreDialect:
+class StoreDialect(ABC):
     """The operations whose SQL differs between the stores."""
 
     name: ClassVar[str]
@@ -63,31 +64,31 @@ class StoreDialect:
     # Values per IN-list statement.
     in_list_size: ClassVar[int]
 
+    @abstractmethod
     def envelope(self, bbox: BBox) -> ColumnElement[Any]:
         """A CGCS2000 rectangle."""
-        raise NotImplementedError
 
+    @abstractmethod
     def bbox_filter(self, table_: Table, geom: Column, bbox: BBox) -> ColumnElement[bool]:
         """Rows of `table_` whose `geom` intersects `bbox`, through the spatial index."""
-        raise NotImplementedError
 
+    @abstractmethod
     def index_prefilter(self, table_: Table, bbox: BBox) -> ColumnElement[bool] | None:
         """A condition the spatial index answers for rows whose boxes meet `bbox`, where
         the store does not use its index by itself (None: it does)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def spatial_true(self, predicate: ColumnElement[Any]) -> ColumnElement[bool]:
         """A spatial predicate's result as a WHERE condition."""
-        raise NotImplementedError
 
+    @abstractmethod
     def in_lists(self, col: Any, values: Sequence[Any], type_: TypeEngine[Any]
                  ) -> Iterator[ColumnElement[bool]]:
         """Conditions `col IN values`, one per chunk the store takes in one statement."""
-        raise NotImplementedError
 
+    @abstractmethod
     def prepare_reads(self, conn: Connection) -> None:
         """Session settings feature reads rely on, once per pooled connection."""
-        raise NotImplementedError
 
     def read_options(self) -> dict[str, Any]:
         """Execution options of a connection that only reads."""
@@ -97,17 +98,18 @@ class StoreDialect:
         """The count `stmt` selects, or None when the store cannot give it within budget."""
         return int(conn.execute(stmt).scalar_one())
 
+    @abstractmethod
     def write_rows(self, conn: Connection, table_: Table, names: list[str],
                    matrix: list[list[Any]]) -> None:
         """Insert rows (values in `names` order, geometries encoded) fast."""
-        raise NotImplementedError
 
+    @abstractmethod
     def encode_geometries(self, geoms: list[Any]) -> Iterable[Any]:
         """Geometries as the bulk writer sends them."""
-        raise NotImplementedError
 
-    def prepare_schema(self, conn: Connection) -> None:
-        """What must exist before the migrations run."""
+    def prepare_schema(self, conn: Connection) -> None:  # noqa: B027 - most stores need nothing
+        """What must exist before the migrations run (nothing, unless a store says)."""
+        return None
 
 
 def _rtree(table_: Table) -> Any:
