@@ -1,19 +1,22 @@
 """The hot read routes, answered without the framework's routing and dependency solving.
 
 `GET /collections/{id}/items` and `GET /collections/{id}/items/{featureId}` as GeoJSON are
-what GIS clients call most, and `/collections` and `/collections/{id}` as JSON what they
-call first. FastAPI spends more time matching ~30 routes and solving a
-route's dependencies than the store spends on a primary-key lookup (about 45 % of an
-item-by-id request under load). This middleware finds those two requests in the table of
-items routes the features router declares (`api.routers.features.hot_routes`: one dict
-lookup by path), reads the very parameter models the routes declare (`ItemsParams`,
-`ItemParams`) and calls the same handlers (`api.features.items`), so there is one
-implementation of the answer. Anything else (HTML, another method, a value the parameter
-models refuse) goes on to FastAPI untouched, which answers it in its own words; the routes
-stay the contract in OpenAPI.
+what GIS clients call most, `/collections` and `/collections/{id}` as JSON what they call
+first, and vector tiles (`/tiles/{tms}/{z}/{row}/{col}`, the same under a collection) what
+a map asks for by the dozen on every pan. FastAPI spends more time matching ~40 routes and
+solving a route's dependencies than the store spends on a primary-key lookup (about 45 % of
+an item-by-id request under load, more than half of a kept tile's). This middleware finds
+those requests in the table of items routes the features router declares
+(`api.routers.features.hot_routes`: one dict lookup by path) or by the tile path's shape,
+reads the very parameter models the routes declare (`ItemsParams`, `ItemParams`) and calls
+the same handlers (`api.features.items`; `api.routers.tiles.*_tile_answer`), so there is
+one implementation of the answer. Anything else (HTML, another method, a value the
+parameter models refuse) goes on to FastAPI untouched, which answers it in its own words;
+the routes stay the contract in OpenAPI.
 
-On PostGIS an item read that writes no audit line goes on the event loop
-(`twin.features.lookup`); everything else runs in the thread pool as the routes would.
+On PostGIS an item read that writes no audit line, and a tile the cache keeps at its
+layers' versions, are answered on the event loop (`twin.features.lookup`); everything else
+runs in the thread pool as the routes would.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ from api.errors import problem_response, status_of
 from api.features.items import read_item, read_item_on_loop, read_items
 from api.routers.collections import collections_json
 from api.routers.features import HotRoute
+from api.routers.tiles import kept_tile_answer, layer_tile_answer, twin_tile_answer
+from tiles.matrix import TileAddress
 from twin.features.params import ItemParams, ItemsParams
 from twin.features.service import audits_reads
 from twin.layers import LAYERS, Layer
@@ -52,6 +57,23 @@ def _described_layer(path: str) -> tuple[Layer | None] | None:
         return (None,)
     head, _, name = path.rpartition("/")
     return (LAYERS[name],) if head == "/collections" and name in LAYERS else None
+
+
+def _tile_address(path: str) -> tuple[str | None, TileAddress] | None:
+    """(collection or None for the whole twin, tile) for a tile path; None for other paths.
+
+    Only whole numbers are taken here: anything else goes to the route, which refuses it.
+    """
+    parts = path.split("/")
+    if len(parts) == 6 and parts[1] == "tiles":
+        collection, (tms, zoom, row, col) = None, parts[2:]
+    elif len(parts) == 8 and parts[1] == "collections" and parts[3] == "tiles":
+        collection, (tms, zoom, row, col) = parts[2], parts[4:]
+    else:
+        return None
+    if not (zoom.isdigit() and row.isdigit() and col.isdigit()):
+        return None
+    return collection, TileAddress(tms, int(zoom), int(row), int(col))
 
 
 class FastReads:
@@ -75,6 +97,9 @@ class FastReads:
             elif hot is not None:
                 request = Request(scope, receive)
                 answer = self._items(request, hot)
+            elif (tile := _tile_address(path)) is not None:
+                request = Request(scope, receive)
+                answer = self._tile(request, *tile)
             else:
                 head, _, feature_id = path.rpartition("/")
                 hot = self.routes.get(head)
@@ -100,6 +125,23 @@ class FastReads:
         state = request.app.state
         return partial(run_in_threadpool, lambda: collections_json(
             request, state.engine, current_principal(request), layer))
+
+    @staticmethod
+    def _tile(request: Request, collection: str | None, tile: TileAddress) -> Answer:
+        # A kept tile is answered on the event loop; one to draw goes to the thread pool.
+        async def answer() -> Response:
+            principal = current_principal(request)
+            lookup = getattr(request.app.state, "lookup", None)
+            if lookup is not None:
+                kept = await kept_tile_answer(request, lookup, collection, tile, principal)
+                if kept is not None:
+                    return kept
+            if collection is None:
+                return await run_in_threadpool(twin_tile_answer, request, tile, principal)
+            return await run_in_threadpool(layer_tile_answer, request, collection, tile,
+                                           principal)
+
+        return answer
 
     @staticmethod
     def _media(request: Request) -> MediaType | None:

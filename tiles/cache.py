@@ -16,6 +16,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -42,9 +43,9 @@ class DrawnTile:
     reach: Bounds
     version: int | None
 
-    @property
+    @cached_property
     def etag(self) -> str:
-        """A strong entity tag of the bytes."""
+        """A strong entity tag of the bytes (hashed once per drawn tile)."""
         return '"' + hashlib.blake2b(self.data, digest_size=10).hexdigest() + '"'
 
     @property

@@ -9,6 +9,7 @@ nothing in a tile, the answer is empty without asking the store.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -34,6 +35,12 @@ class Tile:
     data: bytes
     etag: str
     cached: bool = False
+
+
+def _stacked(parts: Sequence[DrawnTile], cached: bool) -> Tile:
+    """Layers' tiles as one multi-layer tile (MVT layers concatenate); its tag from theirs."""
+    tag = hashlib.blake2b("".join(p.etag for p in parts).encode(), digest_size=10)
+    return Tile(b"".join(p.data for p in parts), f'"{tag.hexdigest()}"', cached)
 
 
 class TileService:
@@ -68,8 +75,35 @@ class TileService:
                 drawn, cached = self._drawn(conn, layer, tile, may_see_sensitive)
                 parts.append(drawn)
                 all_cached &= cached
-        data = b"".join(p.data for p in parts)
-        return Tile(data, DrawnTile(data, EMPTY, (0, 0, 0, 0), None).etag, all_cached)
+        return _stacked(parts, all_cached)
+
+    def kept(
+        self,
+        layers: Sequence[Layer],
+        tile: TileAddress,
+        versions: dict[str, int],
+        *,
+        may_see_sensitive: bool,
+        stacked: bool,
+    ) -> Tile | None:
+        """The tile from the cache alone, given the layers' versions read by the caller;
+        None when a layer's tile is not kept at its version (then draw it: `layer_tile`,
+        `twin_tile`). `stacked`: every layer in one tile, as `twin_tile` answers."""
+        check_tile(tile)
+        variant = "sensitive" if may_see_sensitive else ""
+        parts: list[DrawnTile] = []
+        for layer in layers:
+            version = versions.get(layer.table.name)
+            found = (
+                None if version is None
+                else self.cache.get(TileKey(layer.name, tile, variant), version)
+            )
+            if found is None:
+                return None
+            parts.append(found)
+        if not stacked:
+            return Tile(parts[0].data, parts[0].etag, True)
+        return _stacked(parts, True)
 
     def _connect(self) -> Connection:
         # Autocommit: no BEGIN and ROLLBACK round trips around a read. A tile drawn from a

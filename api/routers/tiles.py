@@ -21,6 +21,7 @@ from tiles.matrix import TILE_MATRIX_SETS, TileAddress, get_tile_matrix_set
 from tiles.rules import is_sensitive, rules_for, tile_layers
 from tiles.service import Tile, TileService
 from twin.catalog import layer_stats
+from twin.features.lookup import FeatureLookup
 from twin.layers import Layer, get_layer
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -78,6 +79,44 @@ def _tile_response(request: Request, tile: Tile, sensitive: bool) -> Response:
     if not tile.data:
         return Response(status_code=204, headers=headers)
     return Response(tile.data, media_type=MVT, headers=headers)
+
+
+def layer_tile_answer(
+    request: Request, collection_id: str, address: TileAddress, principal: Principal
+) -> Response:
+    """One layer's tile as HTTP: the route's answer and the lean path's (api.fast_reads)."""
+    layer = _visible_layer(collection_id, principal)
+    sensitive = principal.can("sensitive")
+    tile = tile_service(request).layer_tile(layer, address, may_see_sensitive=sensitive)
+    return _tile_response(request, tile, sensitive)
+
+
+async def kept_tile_answer(
+    request: Request,
+    lookup: FeatureLookup,
+    collection_id: str | None,
+    address: TileAddress,
+    principal: Principal,
+) -> Response | None:
+    """A kept tile answered on the event loop (its layers' versions read there, no thread);
+    None when it must be drawn (`layer_tile_answer`, `twin_tile_answer`)."""
+    sensitive = principal.can("sensitive")
+    layers = (
+        tile_layers(sensitive) if collection_id is None
+        else [_visible_layer(collection_id, principal)]
+    )
+    versions = await lookup.layer_versions([layer.table.name for layer in layers])
+    tile = tile_service(request).kept(
+        layers, address, versions, may_see_sensitive=sensitive, stacked=collection_id is None
+    )
+    return None if tile is None else _tile_response(request, tile, sensitive)
+
+
+def twin_tile_answer(request: Request, address: TileAddress, principal: Principal) -> Response:
+    """The whole twin's tile as HTTP: the route's answer and the lean path's."""
+    sensitive = principal.can("sensitive")
+    tile = tile_service(request).twin_tile(address, may_see_sensitive=sensitive)
+    return _tile_response(request, tile, sensitive)
 
 
 def _tms_links(request: Request, tms_id: str) -> list[dict[str, str]]:
@@ -291,11 +330,9 @@ def twin_tile(
     principal: PrincipalDep,
 ) -> Response:  # noqa: N803
     """Every layer the caller may see, generalised for the zoom."""
-    sensitive = principal.can("sensitive")
-    tile = tile_service(request).twin_tile(
-        TileAddress(tileMatrixSetId, tileMatrix, tileRow, tileCol), may_see_sensitive=sensitive
+    return twin_tile_answer(
+        request, TileAddress(tileMatrixSetId, tileMatrix, tileRow, tileCol), principal
     )
-    return _tile_response(request, tile, sensitive)
 
 
 @router.get(
@@ -380,14 +417,9 @@ def collection_tile(
     principal: PrincipalDep,
 ) -> Response:
     """The layer's features in one tile, generalised for the zoom."""
-    layer = _visible_layer(collectionId, principal)
-    sensitive = principal.can("sensitive")
-    tile = tile_service(request).layer_tile(
-        layer,
-        TileAddress(tileMatrixSetId, tileMatrix, tileRow, tileCol),
-        may_see_sensitive=sensitive,
+    return layer_tile_answer(
+        request, collectionId, TileAddress(tileMatrixSetId, tileMatrix, tileRow, tileCol), principal
     )
-    return _tile_response(request, tile, sensitive)
 
 
 def register(app: FastAPI) -> None:

@@ -42,7 +42,7 @@ def requests_done(wrk_out: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kinds", nargs="+", choices=("item", "bbox", "first"))
+    parser.add_argument("kinds", nargs="+", choices=("item", "bbox", "first", "tile", "twin-tile"))
     parser.add_argument("--database-url",
                         default="postgresql+psycopg://postgres@127.0.0.1/twin_bench")
     parser.add_argument("--seconds", type=int, default=10)

@@ -3,6 +3,8 @@
     python bench/peers/profile_twin.py item      # item by id, 50 random codes
     python bench/peers/profile_twin.py bbox      # bbox pages of 100
     python bench/peers/profile_twin.py first     # first page of 1,000
+    python bench/peers/profile_twin.py tile      # z14 building tiles (cached after warm-up)
+    python bench/peers/profile_twin.py twin-tile # z14 tiles of the whole twin
 
 Needs `pip install py-spy` and the buildings of features_data.py in twin_bench. Prints wrk's
 figures, then the share of samples per function (self) and per frame of our code and the
@@ -24,6 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from peers.servers import start_twin  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
+from tiles.matrix import tiles_over  # noqa: E402
+
 WATCH = ("api/", "twin/", "sqlalchemy/engine", "sqlalchemy/sql/compiler", "psycopg/cursor",
          "psycopg/connection", "orjson", "uvicorn/protocols", "fastapi/routing", "pyproj")
 
@@ -39,6 +43,16 @@ def paths(database_url: str, kind: str) -> list[str]:
         return [f"/collections/buildings/items/{c}" for c in codes]
     if kind == "first":
         return ["/collections/buildings/items?limit=1000"]
+    if kind in ("tile", "twin-tile"):  # z14 tiles under the sampled buildings
+        engine = create_engine(database_url)
+        with engine.connect() as conn:
+            points = conn.execute(text(
+                "SELECT ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom))"
+                " FROM building TABLESAMPLE SYSTEM (1) LIMIT 50")).all()
+        engine.dispose()
+        base = "/tiles" if kind == "twin-tile" else "/collections/buildings/tiles"
+        return sorted({f"{base}/WebMercatorQuad/{t.zoom}/{t.row}/{t.col}"
+                       for x, y in points for t in tiles_over("WebMercatorQuad", 14, (x, y, x, y))})
     return [f"/collections/buildings/items?limit=100&bbox={113.90 + 0.004 * i:.3f},"
             f"{22.50 + 0.004 * i:.3f},{113.91 + 0.004 * i:.3f},{22.51 + 0.004 * i:.3f}"
             for i in range(16)]
@@ -46,7 +60,7 @@ def paths(database_url: str, kind: str) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("kind", choices=("item", "bbox", "first"))
+    parser.add_argument("kind", choices=("item", "bbox", "first", "tile", "twin-tile"))
     parser.add_argument("--database-url",
                         default="postgresql+psycopg://postgres@127.0.0.1/twin_bench")
     parser.add_argument("--seconds", type=int, default=10)

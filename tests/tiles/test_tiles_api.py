@@ -111,3 +111,4 @@ def test_bad_tiles_are_problems_naming_the_field(client, path, status, field):
     assert answer.headers["content-type"] == "application/problem+json"
     if field:
         assert answer.json()["field"] == field
+

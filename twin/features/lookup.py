@@ -1,4 +1,5 @@
-"""One feature by its code on PostGIS, read on the event loop.
+"""One feature by its code on PostGIS, read on the event loop (and layers' versions, which
+say whether a kept tile still holds).
 
 An item-by-id read is a primary-key lookup PostGIS answers in a fraction of a millisecond;
 the way there cost more: a hop to the thread pool, a pooled SQLAlchemy connection switched
@@ -24,6 +25,8 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import Dialect
 
 from twin.features.service import ItemShape, item_statement
+
+VERSIONS_SQL = "SELECT layer, version FROM layer_version WHERE layer = ANY(%(tables)s)"
 
 # Connections of the read pool: about one per request the event loop interleaves.
 POOL_MIN = 1
@@ -98,6 +101,12 @@ class FeatureLookup:
     async def close(self) -> None:
         """Close the pool's connections."""
         await self.pool.close()
+
+    async def layer_versions(self, tables: list[str]) -> dict[str, int]:
+        """The change versions of `tables` (twin.changes.layer_version, several at once)."""
+        async with self.pool.connection() as conn:
+            cursor = await conn.execute(VERSIONS_SQL, {"tables": tables}, prepare=True)
+            return {table: int(version) for table, version in await cursor.fetchall()}
 
     async def row(self, shape: ItemShape, feature_id: str) -> StoreRow | None:
         """The row of `feature_id` in the shape asked for, or None."""
