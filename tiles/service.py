@@ -164,8 +164,8 @@ class TileService:
 
     def _kept(self, layer: Layer, version: int | None) -> kept_boxes.LayerBoxes | None:
         """The layer's kept boxes when they are at the version this snapshot sees."""
-        if self.keeper is None or version is None:
-            return None
+        if self.keeper is None or version is None or "id" not in layer.table.c:
+            return None  # boxes are kept by integer id: admin areas (keyed by code) are read
         table = layer.table.name
         found = self.keeper.boxes(table)
         if found is not None and found.version != version:
