@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,8 +21,10 @@ from twin.errors import (
     StoreError,
     TwinError,
 )
+from twin.store import UNANSWERED, unanswered
 
 PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger(__name__)
 
 
 class ApiError(TwinError):
@@ -153,6 +156,16 @@ def problem_response(request: Request, exc: Exception, status: int) -> JSONRespo
                         headers=getattr(exc, "headers", None))
 
 
+def known_error(exc: Exception) -> Exception:
+    """`exc`, or the twin error it means (a driver's "the store did not answer" is
+    StoreUnavailable: 503 with Retry-After, the driver's words logged, no SQL shown)."""
+    translated = unanswered(exc)
+    if translated is None:
+        return exc
+    log.warning("store did not answer: %s", exc)
+    return translated
+
+
 def status_of(exc: Exception, table: list[tuple[type[Exception], int]] = STATUS_BY_ERROR
               ) -> int | None:
     """The status `table` gives `exc` (None: not an error the API knows)."""
@@ -181,8 +194,13 @@ def register_error_handlers(app: FastAPI, table: list[tuple[type[Exception], int
         error = NoSuchPath(detail, exc.status_code, headers)
         return problem_response(request, error, exc.status_code)
 
+    async def store_unanswered(request: Request, exc: Exception) -> JSONResponse:
+        return await handle(request, known_error(exc))
+
     for cls, _ in ordered:
         app.add_exception_handler(cls, handle)
+    for cls in UNANSWERED:  # the store went away mid-request: 503, try again
+        app.add_exception_handler(cls, store_unanswered)
     app.add_exception_handler(StarletteHTTPException, no_such_path)
     # OGC API Features /req/core/query-param-invalid: a bad parameter value is a 400.
     app.add_exception_handler(RequestValidationError, invalid_request)

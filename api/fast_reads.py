@@ -32,7 +32,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.auth import current_principal
 from api.dependencies import MediaType, negotiate
-from api.errors import problem_response, status_of
+from api.errors import known_error, problem_response, status_of
 from api.features.items import read_item, read_item_on_loop, read_items
 from api.routers.collections import collections_json
 from api.routers.features import HotRoute
@@ -112,10 +112,11 @@ class FastReads:
         try:
             response = await answer()
         except Exception as exc:
-            status = status_of(exc)
+            known = known_error(exc)
+            status = status_of(known)
             if status is None:
                 raise
-            response = problem_response(request, exc, status)
+            response = problem_response(request, known, status)
         await response(scope, receive, send)
 
     def _described(self, request: Request, layer: Layer | None) -> Answer | None:

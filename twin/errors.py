@@ -52,6 +52,16 @@ class StoreError(TwinError):
     title = "Store unavailable"
 
 
+class StoreUnavailable(StoreError):
+    """The store stopped answering during a request (restarting, network): try again."""
+
+    RETRY_AFTER_SECONDS = 5
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.headers = {"Retry-After": str(self.RETRY_AFTER_SECONDS)}
+
+
 @dataclass(frozen=True)
 class RowProblem:
     """One bad input row: where it is and what is wrong with it."""

@@ -30,13 +30,15 @@ import shapely  # noqa: F401
 from alembic import command
 from alembic.config import Config
 from geoalchemy2.admin.dialects.sqlite import init_spatialite
+from psycopg import OperationalError as DriverOperationalError
+from psycopg_pool import PoolTimeout
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from twin.dialects import DIALECTS, StoreDialect
-from twin.errors import StoreError
+from twin.errors import StoreError, StoreUnavailable
 from twin.models import STORAGE_SRID
 from twin.settings import StoreSettings
 
@@ -197,6 +199,22 @@ _stores_lock = threading.Lock()
 def is_postgis(engine: Engine) -> bool:
     """True for the PostGIS store (for code that has an engine, not yet its Store)."""
     return Store.of(engine).postgis
+
+
+# What the drivers raise when the store stops answering mid-request (a restart, the
+# network, a lock or statement timeout): the request may be tried again.
+UNANSWERED: tuple[type[Exception], ...] = (OperationalError, InterfaceError,
+                                          DriverOperationalError, PoolTimeout)
+
+
+def unanswered(exc: Exception) -> StoreUnavailable | None:
+    """`exc` as StoreUnavailable when it says the store did not answer, else None. The
+    message keeps the driver's first line, never the SQL."""
+    if not isinstance(exc, UNANSWERED):
+        return None
+    cause = getattr(exc, "orig", None) or exc
+    first = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:200]
+    return StoreUnavailable(f"the store did not answer ({first}); try again shortly")
 
 
 def _alembic_config(engine: Engine) -> Config:

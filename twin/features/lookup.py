@@ -31,6 +31,9 @@ VERSIONS_SQL = "SELECT layer, version FROM layer_version WHERE layer = ANY(%(tab
 # Connections of the read pool: about one per request the event loop interleaves.
 POOL_MIN = 1
 POOL_MAX = 8
+# How long a read waits for a connection: while the store is down (restarting), a request
+# is answered 503 after this, not held for the pool's default 30 s.
+WAIT_SECONDS = 3.0
 
 
 class StoreRow(tuple[Any, ...]):
@@ -94,7 +97,7 @@ class FeatureLookup:
             hide_password=False)
         pool: AsyncConnectionPool = AsyncConnectionPool(
             conninfo, min_size=POOL_MIN, max_size=POOL_MAX, open=False,
-            kwargs={"autocommit": True}, configure=_ready)
+            kwargs={"autocommit": True}, configure=_ready, timeout=WAIT_SECONDS)
         await pool.open()
         return cls(pool, engine.dialect)
 
