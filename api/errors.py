@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import re
+from functools import lru_cache
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import compile_path
 
 from addressing.errors import BatchTooLarge
 from twin.errors import (
@@ -177,7 +180,11 @@ def register_error_handlers(app: FastAPI, table: list[tuple[type[Exception], int
     ordered = list(table)
 
     async def handle(request: Request, exc: Exception) -> JSONResponse:
-        return problem_response(request, exc, status_of(exc, ordered) or 500)
+        status = status_of(exc, ordered) or 500
+        response = problem_response(request, exc, status)
+        if status == 405 and "allow" not in response.headers:  # a read-only layer's write
+            response.headers["Allow"] = ", ".join(_allowed_methods(request))
+        return response
 
     async def invalid_request(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
@@ -208,11 +215,26 @@ def register_error_handlers(app: FastAPI, table: list[tuple[type[Exception], int
 
 
 def _allowed_methods(request: Request) -> list[str]:
-    # Ask the routes themselves: a method is allowed where some route matches it fully.
-    routes = request.app.router.routes
-    return [method for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-            if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
-                   for route in routes)]
+    # Ask the documented routes themselves (included routers' too): a method is allowed
+    # where one of them takes it at this path. The undocumented catch-alls (a write to a
+    # read-only or unknown layer) only refuse, so they add no method.
+    path = request.scope.get("path", "")
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root):]
+    allowed: set[str] = set()
+    for route in iter_route_contexts(request.app.router.routes):
+        if not route.methods or not route.path_format or not getattr(
+                route, "include_in_schema", True):
+            continue
+        if _path_regex(route.path_format).match(path):
+            allowed |= set(route.methods)
+    return [m for m in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE") if m in allowed]
+
+
+@lru_cache(maxsize=1024)
+def _path_regex(path_format: str) -> re.Pattern[str]:
+    return compile_path(path_format)[0]
 
 
 PROBLEM_SCHEMA = {

@@ -57,6 +57,14 @@ GEOJSON_SCHEMAS: dict[str, Any] = {
     },
     "GeoJSONPosition": POSITION,
 }
+# How a caller presents its key; what each operation needs is its `security` and `x-scopes`.
+SECURITY_SCHEMES = {
+    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key",
+               "description": "An API key (`twin keys create`); its scopes (read, write, "
+               "sensitive, admin) decide what it may do"},
+    "bearer": {"type": "http", "scheme": "bearer",
+               "description": "The same API key as a bearer token"},
+}
 EXTERNAL_REFS = {
     "https://geojson.org/schema/Feature.json": "#/components/schemas/GeoJSONFeature",
     "https://geojson.org/schema/Geometry.json": "#/components/schemas/GeoJSONGeometry",
@@ -259,6 +267,7 @@ def install_openapi(app: FastAPI, settings: Settings) -> None:
             schemas[name] = to_oas30(schema)
         schemas.update(GEOJSON_SCHEMAS)
         components["parameters"] = standard
+        components["securitySchemes"] = SECURITY_SCHEMES
         app.openapi_schema = doc
         return doc
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from twin.layers import LAYERS, Layer
+from twin.layers import LAYERS, Layer, Level
 
 EXTENT = 4096  # MVT units across a tile
 BUFFER = 64  # MVT units drawn beyond each edge, so strokes do not break at tile seams
@@ -73,8 +73,9 @@ def rules_for(layer: Layer) -> TileRules:
 
 
 def is_sensitive(layer: Layer) -> bool:
-    """True for layers only the `sensitive` scope may see in tiles (people, 实有人口)."""
-    return bool(layer.sensitive_fields or layer.hidden_fields)
+    """True for layers only the `sensitive` scope may see in tiles: a 敏感 layer (people,
+    实有人口), whose single points would place a classified person on the map."""
+    return layer.level is Level.sensitive
 
 
 def tile_layers(may_see_sensitive: bool) -> list[Layer]:

@@ -31,7 +31,14 @@ from twin.codes import registry
 from twin.codes.outside import check_uscc
 from twin.codes.schemes import get_scheme
 from twin.crs import CrsRef, to_storage
-from twin.errors import Conflict, InvalidInput, NotEditable, NotFound, PreconditionFailed
+from twin.errors import (
+    Conflict,
+    InvalidFields,
+    InvalidInput,
+    NotEditable,
+    NotFound,
+    PreconditionFailed,
+)
 from twin.layers import LAYERS, Layer
 from twin.models import STORAGE_SRID
 from twin.placement import PlacementIndex
@@ -81,16 +88,26 @@ def _stored_geometry(layer: Layer, edit: Edit) -> Any:
 
 def row_values(layer: Layer, edit: Edit, *, partial: bool) -> dict[str, Any]:
     """Column values of an edit: every column on a create or replace (those left out are
-    cleared), the given ones on a patch; the status and code only when given."""
-    values = rows.convert_row(layer, edit.properties, text=False, partial=partial,
-                              given_apart=(layer.id_column,))
+    cleared), the given ones on a patch; the status and code only when given. A bad geometry
+    is named with the bad properties, all in one InvalidFields."""
+    problems: list[InvalidInput] = []
+    try:
+        values = rows.convert_row(layer, edit.properties, text=False, partial=partial,
+                                  given_apart=(layer.id_column,))
+    except InvalidFields as exc:
+        problems, values = list(exc.problems), {}
     if not partial:
         for column in layer.importable_columns():
             if column.name not in values and column.name not in ("status", layer.id_column) \
                     and column.nullable:
                 values[column.name] = None
     if not partial or edit.geometry_given:
-        values["geom"] = _stored_geometry(layer, edit)
+        try:
+            values["geom"] = _stored_geometry(layer, edit)
+        except InvalidInput as exc:
+            problems.append(exc)
+    if problems:
+        raise InvalidFields(problems)
     return values
 
 

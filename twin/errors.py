@@ -46,6 +46,25 @@ class InvalidInput(TwinError):
         self.value = value
 
 
+class InvalidFields(InvalidInput):
+    """A row or body with one or more bad fields: each one named with its value and reason,
+    so a writer fixes them all at once (the first also as `field`/`value`)."""
+
+    def __init__(self, problems: list[InvalidInput]):
+        first = problems[0]
+        message = str(first) if len(problems) == 1 else (
+            f"{len(problems)} fields refused: " + "; ".join(str(p) for p in problems))
+        super().__init__(message, field=first.field, value=first.value)
+        self.problems = problems
+
+    @property
+    def members(self) -> dict[str, object]:
+        """The problems as a problem+json `errors` member: field, value and detail each."""
+        return {"errors": [
+            {"field": p.field, "value": None if p.value is None else str(p.value)[:200],
+             "detail": str(p)} for p in self.problems]}
+
+
 class StoreError(TwinError):
     """The store is unreachable or not set up."""
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Column, Table
@@ -69,6 +70,20 @@ def _check_building(row: dict[str, Any]) -> tuple[str, str] | None:
     return None
 
 
+class Level(StrEnum):
+    """Classification (分级分类) of a layer or a field: who may see it as stored.
+
+    公开 public: every caller with the read scope. 内部 internal: recorded and shown in
+    every schema (enforced as public for now). 敏感 sensitive: only the `sensitive` scope
+    sees it as stored; other callers get it masked (Features, /codes), or not at all
+    (tiles, exports). Every face reads the level from the layer, here.
+    """
+
+    public = "公开"
+    internal = "内部"
+    sensitive = "敏感"
+
+
 @dataclass(frozen=True)
 class Layer:
     """One layer (collection) of the twin."""
@@ -79,8 +94,10 @@ class Layer:
     model: type[models.Base]
     geometry_type: str
     id_column: str = "code"
-    # Fields shown only to callers with the `sensitive` scope (masked for everyone else).
-    sensitive_fields: tuple[str, ...] = ()
+    # The layer's classification, and its fields' where they differ from it (a field of a
+    # 敏感 layer is 公开 unless listed: people's codes are, their names are not).
+    level: Level = Level.public
+    field_levels: tuple[tuple[str, Level], ...] = ()
     # Fields never served or exported (keyed hashes and the like).
     hidden_fields: tuple[str, ...] = ()
     # Column whose value is the feature's instant or start, and end (OGC `datetime`).
@@ -104,6 +121,15 @@ class Layer:
     placed: bool = False
     # Where the layer comes when a code is looked up, most specific first (None: never).
     code_rank: int | None = None
+
+    @property
+    def sensitive_fields(self) -> tuple[str, ...]:
+        """Fields shown as stored only to the `sensitive` scope (masked for others)."""
+        return tuple(name for name, level in self.field_levels if level is Level.sensitive)
+
+    def level_of(self, name: str) -> Level:
+        """The classification of one field (公开 unless the layer says otherwise)."""
+        return dict(self.field_levels).get(name, Level.public)
 
     @property
     def table(self) -> Table:
@@ -227,7 +253,9 @@ LAYERS: dict[str, Layer] = {
             "Registered residents. Names and phones are masked without the sensitive scope.",
             models.Person,
             "Point",
-            sensitive_fields=("name", "phone", "birth_year"),
+            level=Level.sensitive,
+            field_levels=(("name", Level.sensitive), ("phone", Level.sensitive),
+                          ("birth_year", Level.sensitive)),
             hidden_fields=("id_hash",),
             scheme="person",
             code_rank=9,

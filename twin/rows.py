@@ -36,7 +36,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer
 
 from twin.bulk import promote
-from twin.errors import InvalidInput
+from twin.errors import InvalidFields, InvalidInput
 from twin.layers import Layer
 
 # CGCS2000 lon/lat box around China and its seas: coordinates outside are a CRS mistake.
@@ -260,31 +260,48 @@ def convert_row(layer: Layer, values: Mapping[str, Any], *, text: bool,
     out stays as stored, else a required column left out is refused (except those in
     `given_apart`: a code the writer gives beside the properties, or the twin issues). The
     layer's own check (division codes, GB 32100, years) runs on what the row carries.
+    Every bad field is named at once (`InvalidFields`), not only the first.
     """
-    columns = {c.name: c for c in layer.importable_columns()}
-    for name, value in values.items():
-        if name not in columns:
-            raise InvalidInput(f"{layer.name} has no property {name!r}; it takes: "
-                               f"{', '.join(columns)}", field=name, value=value)
-    row: dict[str, Any] = {}
-    for name, value in values.items():
-        column = columns[name]
-        converted = from_text(column, value) if text else from_json(column, value)
-        if converted is None and text:
-            continue  # a blank cell gives no value; a JSON null clears one
-        check_value(column, converted)
-        row[name] = converted
-    for name, column in columns.items():
-        if name in given_apart and name not in row:
-            continue
-        if row.get(name) is None and required(column) and (name in row or not partial):
-            if name in row:
-                raise InvalidInput(f"{name} cannot be empty", field=name, value=values[name])
-            raise InvalidInput(f"{layer.name} features need {name}", field=name)
+    problems: list[InvalidInput] = []
+    row = _converted(layer, values, text, partial, given_apart, problems)
     if layer.check is not None:
         failed = layer.check(row)
-        if failed is not None:
-            raise InvalidInput(failed[1], field=failed[0], value=row.get(failed[0]))
+        if failed is not None and not any(p.field == failed[0] for p in problems):
+            problems.append(InvalidInput(failed[1], field=failed[0], value=row.get(failed[0])))
+    if problems:
+        raise InvalidFields(problems)
+    return row
+
+
+def _converted(layer: Layer, values: Mapping[str, Any], text: bool, partial: bool,
+               given_apart: Collection[str], problems: list[InvalidInput]) -> dict[str, Any]:
+    # The fields that convert and pass their column's checks; the others go to `problems`.
+    columns = {c.name: c for c in layer.importable_columns()}
+    row: dict[str, Any] = {}
+    for name, value in values.items():
+        column = columns.get(name)
+        if column is None:
+            problems.append(InvalidInput(f"{layer.name} has no property {name!r}; it takes: "
+                                         f"{', '.join(columns)}", field=name, value=value))
+            continue
+        try:
+            converted = from_text(column, value) if text else from_json(column, value)
+            if converted is None and text:
+                continue  # a blank cell gives no value; a JSON null clears one
+            check_value(column, converted)
+        except InvalidInput as exc:
+            problems.append(exc)
+            continue
+        row[name] = converted
+    refused = {p.field for p in problems}
+    for name, column in columns.items():
+        if name in given_apart and name not in row or name in refused:
+            continue
+        if row.get(name) is None and required(column) and (name in row or not partial):
+            problems.append(
+                InvalidInput(f"{name} cannot be empty", field=name, value=values[name])
+                if name in row else
+                InvalidInput(f"{layer.name} features need {name}", field=name))
     return row
 
 

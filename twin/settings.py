@@ -116,6 +116,10 @@ class ApiSettings(BaseSettings):
     jobs_step_delay: float = Field(
         default=0.0, ge=0, description="seconds a job pauses after each progress report "
         "(tests and demos: a job slow enough to watch and to stop mid-way)")
+    job_retention_days: float = Field(
+        default=30.0, gt=0, description="days a finished job (successful, failed or "
+        "dismissed) is kept with its results; older ones are removed at start, every hour "
+        "and when jobs are listed")
     address_index_retry: float = Field(
         default=5.0, ge=0, description="seconds after a failed address index build before a "
         "request tries again (the Retry-After of its 503)")

@@ -6,9 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 
+from api.auth import PrincipalDep
 from api.dependencies import EngineDep, MediaType
+from api.features.audit import record_read
 from api.links import link, url_for
 from twin.codes.explain import explain_code
+from twin.features.service import audits_reads
+from twin.layers import get_layer
 
 router = APIRouter(tags=["Codes"])
 
@@ -17,14 +21,22 @@ router = APIRouter(tags=["Codes"])
 def explain(
     request: Request,
     engine: EngineDep,
+    principal: PrincipalDep,
     code: Annotated[str, Path(description="any code: person, house, building, address, "
                               "component, BeiDou grid, unified social credit or division code",
                               max_length=64)],
 ) -> dict[str, Any]:
     """The schemes the code reads as (with segments), its registry record and history, the
     objects of the twin that carry it now, and the objects related to those across 一标三实
-    (each with a link to its own code, so one code leads to the rest)."""
-    body = explain_code(engine, code)
+    (each with a link to its own code, so one code leads to the rest). A person's name is
+    masked without the sensitive scope, as in Features."""
+    principal.require("read")
+    may_see = principal.can("sensitive")
+    body = explain_code(engine, code, may_see_sensitive=may_see)
+    for named in body["names"]:
+        if audits_reads(get_layer(named["layer"]), may_see):  # a person's name, unmasked
+            record_read(engine, principal, named["layer"], body["code"],
+                        {"url": str(request.url)})
     body["links"] = [link(url_for(request, f"/codes/{body['code']}"), "self",
                           MediaType.json.value, "This explanation")]
     for named in body["names"]:

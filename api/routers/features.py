@@ -14,7 +14,7 @@ from fastapi import APIRouter, FastAPI, Query, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.auth import PrincipalDep
+from api.auth import Principal, PrincipalDep
 from api.conformance import declare
 from api.dependencies import MediaType, MediaTypeDep, SettingsDep, StoreDep
 from api.features.edit import if_match_versions, parse_body
@@ -78,6 +78,29 @@ CREATE_NOTES = (" A building posted without properties.code gets a code issued (
                 "by their geometry: township, community, grid and BeiDou code are filled in, "
                 "and a given one the geometry does not touch is refused.")
 FILTER_PREFIX = "p_"
+FEATURE_SCHEMA = {"$ref": "https://geojson.org/schema/Feature.json"}
+CREATED = {"description": "Created: Location names the new feature, ETag its version",
+           "headers": {"Location": {"schema": {"type": "string"}},
+                       "ETag": {"schema": {"type": "string"}}},
+           "content": {"application/geo+json": {"schema": FEATURE_SCHEMA}}}
+# OpenAPI 3.0 lists scopes only for OAuth; the scope a key needs is said in the schemes'
+# descriptions and in `x-scopes`.
+WRITE_AUTH = {"security": [{"apiKey": []}, {"bearer": []}], "x-scopes": ["write"]}
+PROBLEMS = {
+    400: "A body or header the layer refuses: each bad field with its value (`errors`)",
+    401: "No API key (anonymous callers cannot write)",
+    403: "The key lacks the write scope",
+    404: "No such feature",
+    409: "A code already taken, or a feature already retired",
+    412: "If-Match names a version that is no longer current",
+    413: "The body is larger than the server takes",
+}
+
+
+def write_problems(*statuses: int) -> dict[int | str, Any]:
+    """The problem+json answers of a write, by status."""
+    return {status: {"description": PROBLEMS[status], "content": {"application/problem+json": {
+        "schema": {"$ref": "#/components/schemas/Problem"}}}} for status in statuses}
 
 
 class HotRoute(NamedTuple):
@@ -190,14 +213,9 @@ def _item_url(request: Request, layer: Layer, code: str) -> str:
     return f"{base_url(request)}/collections/{layer.name}/items/{code}"
 
 
-@router.post("/collections/{collectionId}/items", operation_id="createFeature",
-             summary="Add a feature (write scope)", status_code=201,
-             description=WRITE_HEADERS + CREATE_NOTES, openapi_extra=FEATURE_BODY)
-async def create_feature(request: Request, collectionId: str, store: StoreDep,  # noqa: N803
-                         principal: PrincipalDep) -> Response:
-    """Create a feature from a GeoJSON Feature; answers 201 with its Location and ETag."""
+async def _create(request: Request, layer: Layer, store: Store, principal: Principal
+                  ) -> Response:
     principal.require("write")
-    layer = get_layer(collectionId)
     editing.editable(layer)
     edit = parse_body(await request.body(), _content_crs(request))
     code = await run_in_threadpool(editing.create, store.engine, layer, edit, principal.actor)
@@ -209,10 +227,9 @@ async def create_feature(request: Request, collectionId: str, store: StoreDep,  
     return response
 
 
-async def _change(request: Request, collection_id: str, feature_id: str, store: Store,
-                  principal: Any, *, partial: bool) -> Response:
+async def _change(request: Request, layer: Layer, feature_id: str, store: Store,
+                  principal: Principal, *, partial: bool) -> Response:
     principal.require("write")
-    layer = get_layer(collection_id)
     editing.editable(layer)
     edit = parse_body(await request.body(), _content_crs(request), patch=partial)
     await run_in_threadpool(editing.change, store.engine, layer, feature_id, edit,
@@ -223,36 +240,113 @@ async def _change(request: Request, collection_id: str, feature_id: str, store: 
                                    principal, MediaType.geojson)
 
 
-@router.put("/collections/{collectionId}/items/{featureId}", operation_id="replaceFeature",
-            summary="Replace a feature (write scope, If-Match)", description=WRITE_HEADERS,
-            openapi_extra=FEATURE_BODY)
-async def replace_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
-                          store: StoreDep, principal: PrincipalDep) -> Response:
-    """Replace a feature's properties and geometry; its code stays."""
-    return await _change(request, collectionId, featureId, store, principal, partial=False)
-
-
-@router.patch("/collections/{collectionId}/items/{featureId}", operation_id="updateFeature",
-              summary="Update part of a feature (write scope, If-Match)",
-              description=WRITE_HEADERS, openapi_extra=PATCH_BODY)
-async def update_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
-                         store: StoreDep, principal: PrincipalDep) -> Response:
-    """Merge the given properties (and geometry, if any) into a feature."""
-    return await _change(request, collectionId, featureId, store, principal, partial=True)
-
-
-@router.delete("/collections/{collectionId}/items/{featureId}", operation_id="deleteFeature",
-               summary="Retire a feature (write scope, If-Match)", status_code=204,
-               description=WRITE_HEADERS)
-def delete_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
-                   store: StoreDep, principal: PrincipalDep) -> Response:
-    """Retire the feature (a building is demolished); it is never erased."""
+def _retire(request: Request, layer: Layer, feature_id: str, store: Store,
+            principal: Principal) -> Response:
     principal.require("write")
-    layer = get_layer(collectionId)
-    editing.retire(store.engine, layer, featureId, principal.actor,
+    editing.editable(layer)
+    editing.retire(store.engine, layer, feature_id, principal.actor,
                    versions=if_match_versions(request.headers.get("if-match")))
     _edited(request, store, layer)
     return Response(status_code=204)
+
+
+def _write_endpoints(layer: Layer) -> dict[str, Callable[..., Any]]:
+    """The create, replace, update and retire endpoints of one editable layer."""
+
+    async def create(request: Request, store: StoreDep, principal: PrincipalDep) -> Response:
+        return await _create(request, layer, store, principal)
+
+    async def replace(request: Request, featureId: str, store: StoreDep,  # noqa: N803
+                      principal: PrincipalDep) -> Response:
+        return await _change(request, layer, featureId, store, principal, partial=False)
+
+    async def update(request: Request, featureId: str, store: StoreDep,  # noqa: N803
+                     principal: PrincipalDep) -> Response:
+        return await _change(request, layer, featureId, store, principal, partial=True)
+
+    def retire(request: Request, featureId: str, store: StoreDep,  # noqa: N803
+               principal: PrincipalDep) -> Response:
+        return _retire(request, layer, featureId, store, principal)
+
+    endpoints: dict[str, Callable[..., Any]] = {
+        "createFeature": create, "replaceFeature": replace, "updateFeature": update,
+        "deleteFeature": retire}
+    for name, endpoint in endpoints.items():
+        endpoint.__name__ = f"{name}_{layer.name}"
+    return endpoints
+
+
+def _add_write_routes(layer: Layer) -> None:
+    """Document and serve a layer's writes on its own paths (Part 4), as the generic route
+    would: so its paths list every method they take (the Allow header says the same)."""
+    endpoints = _write_endpoints(layer)
+    items = f"/collections/{layer.name}/items"
+    router.add_api_route(
+        items, endpoints["createFeature"], methods=["POST"], status_code=201,
+        operation_id=f"createFeature_{layer.name}", response_class=Response,
+        summary=f"Add a feature to {layer.title} (write scope)",
+        description=WRITE_HEADERS + (CREATE_NOTES if layer.issued_on_create or layer.placed
+                                     else ""),
+        responses={201: CREATED, **write_problems(400, 401, 403, 409, 413)},
+        openapi_extra={**FEATURE_BODY, **WRITE_AUTH})
+    item = items + "/{featureId}"
+    for method, name, summary, status, body, extra in (
+        ("PUT", "replaceFeature", "Replace a feature", 200, FEATURE_BODY, (400, 412, 413)),
+        ("PATCH", "updateFeature", "Update part of a feature", 200, PATCH_BODY,
+         (400, 412, 413)),
+        ("DELETE", "deleteFeature", "Retire a feature", 204, {}, (412,)),
+    ):
+        answer = {"description": "The feature as stored now", "content": {
+            "application/geo+json": {"schema": FEATURE_SCHEMA}}} if status == 200 else {
+            "description": "Retired (it is kept as history, never erased)"}
+        router.add_api_route(
+            item, endpoints[name], methods=[method], status_code=status,
+            operation_id=f"{name}_{layer.name}", response_class=Response,
+            summary=f"{summary} of {layer.title} (write scope, If-Match)",
+            description=WRITE_HEADERS,
+            responses={status: answer, **write_problems(401, 403, 404, 409, *extra)},
+            openapi_extra={**body, **WRITE_AUTH})
+
+
+for _layer in LAYERS.values():
+    if _layer.editable:
+        _add_write_routes(_layer)
+
+
+# The generic write routes serve what no layer's own route does: an unknown collection
+# (404 naming the layers) and a read-only layer (405 with the methods its paths take).
+@router.post("/collections/{collectionId}/items", operation_id="createFeature",
+             include_in_schema=False)
+async def create_feature(request: Request, collectionId: str, store: StoreDep,  # noqa: N803
+                         principal: PrincipalDep) -> Response:
+    """Create a feature in a layer with no route of its own: refused."""
+    return await _create(request, get_layer(collectionId), store, principal)
+
+
+@router.put("/collections/{collectionId}/items/{featureId}", operation_id="replaceFeature",
+            include_in_schema=False)
+async def replace_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
+                          store: StoreDep, principal: PrincipalDep) -> Response:
+    """Replace a feature of a layer with no route of its own: refused."""
+    return await _change(request, get_layer(collectionId), featureId, store, principal,
+                         partial=False)
+
+
+@router.patch("/collections/{collectionId}/items/{featureId}", operation_id="updateFeature",
+              include_in_schema=False)
+async def update_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
+                         store: StoreDep, principal: PrincipalDep) -> Response:
+    """Update a feature of a layer with no route of its own: refused."""
+    return await _change(request, get_layer(collectionId), featureId, store, principal,
+                         partial=True)
+
+
+@router.delete("/collections/{collectionId}/items/{featureId}", operation_id="deleteFeature",
+               include_in_schema=False)
+def delete_feature(request: Request, collectionId: str, featureId: str,  # noqa: N803
+                   store: StoreDep, principal: PrincipalDep) -> Response:
+    """Retire a feature of a layer with no route of its own: refused."""
+    return _retire(request, get_layer(collectionId), featureId, store, principal)
 
 
 def register(app: FastAPI) -> None:

@@ -16,10 +16,8 @@ import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.specs.openapi.checks import (
-    allow_header_conformance,
     negative_data_rejection,
     positive_data_acceptance,
-    unsupported_method,
 )
 
 import sample_data
@@ -65,12 +63,7 @@ def test_no_server_error_and_every_answer_as_documented(case, fuzzed_client):
     # with min > max, a filter naming no column): that is a documented 400, not a failure.
     # And some values beyond the schema are served on purpose: a `limit` above the
     # maximum is served as the maximum (OGC API Features), an empty optional parameter
-    # is read as absent. Every answer is still checked against the document.
-    # Known gap: POST on /collections/{layer}/items is served by the generic
-    # /collections/{collectionId}/items route, so Allow lists POST where the per-layer path
-    # documents only GET; the per-layer paths should document their writes too. Until they
-    # do, the method checks (unsupported_method, allow_header_conformance) are left out.
+    # is read as absent. Every answer is still checked against the document, the method
+    # checks included (an undocumented method answers 405 with the documented ones in Allow).
     case.validate_response(
-        response,
-        excluded_checks=[positive_data_acceptance, negative_data_rejection, unsupported_method,
-                         allow_header_conformance])
+        response, excluded_checks=[positive_data_acceptance, negative_data_rejection])

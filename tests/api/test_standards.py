@@ -119,3 +119,47 @@ def test_bbox_beyond_the_limit_is_a_400_naming_it(tight_client):
 def test_limit_above_the_maximum_is_served_as_the_maximum(client):
     body = client.get("/collections/grids/items", params={"limit": 10**7}).json()
     assert body["numberReturned"] <= 10000
+
+
+def test_every_path_allows_exactly_the_methods_it_documents(client):
+    # OPTIONS is documented nowhere: each path answers 405 with Allow naming the methods
+    # its document lists (HEAD comes with GET), the per-layer writes included.
+    document = client.get("/api").json()
+    concrete = {"{collectionId}": "buildings", "{featureId}": "no-such-feature",
+                "{tileMatrixSetId}": "WebMercatorQuad", "{processId}": "geocode",
+                "{jobId}": "00000000-0000-0000-0000-000000000000"}
+    checked = 0
+    for path, item in document["paths"].items():
+        url = path
+        for name, value in concrete.items():
+            url = url.replace(name, value)
+        if "{" in url:
+            url = re.sub(r"\{[^}]+\}", "1", url)
+        answer = client.options(url)
+        assert answer.status_code == 405, (path, answer.status_code)
+        allowed = {m.strip() for m in answer.headers["allow"].split(",")} - {"HEAD"}
+        documented = {m.upper() for m in item if m in ("get", "post", "put", "patch", "delete")}
+        assert allowed == documented, path
+        checked += 1
+    assert checked > 30
+
+
+def test_layer_writes_are_documented_on_the_layer_paths(client):
+    document = client.get("/api").json()
+    assert set(document["components"]["securitySchemes"]) == {"apiKey", "bearer"}
+    items = document["paths"]["/collections/buildings/items"]
+    item = document["paths"]["/collections/buildings/items/{featureId}"]
+    assert set(items) == {"get", "post"} and set(item) == {"get", "put", "patch", "delete"}
+    for operation in (items["post"], item["put"], item["patch"], item["delete"]):
+        assert operation["security"] == [{"apiKey": []}, {"bearer": []}]
+        assert operation["x-scopes"] == ["write"]
+        assert {"401", "403"} <= set(operation["responses"])
+    assert "application/geo+json" in items["post"]["requestBody"]["content"]
+    assert "201" in items["post"]["responses"] and "204" in item["delete"]["responses"]
+    # A read-only layer documents (and takes) reads only: a write is a 405 saying so.
+    assert set(document["paths"]["/collections/admin_areas/items"]) == {"get"}
+    refused = client.post("/collections/admin_areas/items", json={"type": "Feature"},
+                          headers={"X-API-Key": "writer-key"})
+    assert refused.status_code == 405
+    assert refused.headers["allow"] == "GET"
+    assert "read-only" in refused.json()["detail"]

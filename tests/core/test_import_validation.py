@@ -44,14 +44,14 @@ def test_organizations_are_checked_row_by_row(store, tmp_path, fmt):
         # row 5: 17 characters
         {"code": "91350100M000100Y4", "name": "短码", "status": "active", "lon": "", "lat": ""},
         # row 6: a status outside the allowed values
-        {"code": "91440300MA5DC0TF1D", "name": "状态错", "status": "closed", "lon": "", "lat": ""},
+        {"code": "91440300MA5DC0TF15", "name": "状态错", "status": "closed", "lon": "", "lat": ""},
         # row 7: required name missing
-        {"code": "91440300MA5DC0TF1D", "name": "", "status": "active", "lon": "", "lat": ""},
+        {"code": "91440300MA5DC0TF15", "name": "", "status": "active", "lon": "", "lat": ""},
         # row 8: name longer than the column's 128 characters
-        {"code": "91440300MA5DC0TF1D", "name": "长" * 129, "status": "active", "lon": "",
+        {"code": "91440300MA5DC0TF15", "name": "长" * 129, "status": "active", "lon": "",
          "lat": ""},
         # row 9: a point nobody can read
-        {"code": "91440300MA5DC0TF1D", "name": "坐标错", "status": "active", "lon": "东经",
+        {"code": "91440300MA5DC0TF15", "name": "坐标错", "status": "active", "lon": "东经",
          "lat": "22.5"},
     ])
     path = tmp_path / f"orgs.{fmt}"

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from twin.codes.check import mod11_2
+from twin.codes.check import mod11_2, uscc_check
 
 from .conftest import WRITER
 
@@ -117,3 +117,51 @@ def test_replace_and_update_refuse_bad_bodies_and_leave_the_feature(edit_client)
     gone = edit_client.patch(url, content=json.dumps({"properties": {"name": "复活"}}),
                              headers={**WRITER, "Content-Type": "application/merge-patch+json"})
     assert gone.status_code == 409 and "retired" in gone.json()["detail"]
+
+
+def test_every_bad_field_is_listed_in_one_problem(edit_client):
+    # A create, a replace and a patch with three faults each: one 400 whose `errors` names
+    # every field with its value, so the writer fixes them in one round.
+    body = building(floors=6.5, height="tall", status="razed")
+    body["geometry"] = {"type": "Polygon", "coordinates": []}
+    problem = posted(edit_client, "buildings", json.dumps(body).encode())
+    listed = {e["field"]: e for e in problem["errors"]}
+    assert set(listed) == {"floors", "height", "status", "geometry"}, problem
+    assert listed["floors"]["value"] == "6.5" and listed["height"]["value"] == "tall"
+    assert listed["status"]["value"] == "razed"
+    assert "whole number" in listed["floors"]["detail"]
+    assert "status is one of" in listed["status"]["detail"]
+    assert "geometry is empty" in listed["geometry"]["detail"]
+    assert problem["detail"].startswith("4 fields refused")
+    assert problem["field"] == "floors"
+
+    code = "91350100M000200Y4"
+    code += uscc_check(code)
+    created = edit_client.post("/collections/organizations/items",
+                               json=organization(code=code), headers=WRITER)
+    assert created.status_code == 201, created.text
+    url = f"/collections/organizations/items/{code}"
+    for method, media in (("PUT", "application/geo+json"),
+                          ("PATCH", "application/merge-patch+json")):
+        bad = organization(code=code, name=7, industry="行" * 33, colour="red")
+        response = edit_client.request(method, url, content=json.dumps(bad).encode(),
+                                       headers={**WRITER, "Content-Type": media})
+        assert response.status_code == 400, response.text
+        errors = response.json()["errors"]
+        assert [(e["field"], e["value"]) for e in errors] == [
+            ("name", "7"), ("industry", "行" * 33), ("colour", "red")], errors
+    assert edit_client.get(url).headers["etag"] == '"1"'
+    assert edit_client.delete(url, headers=WRITER).status_code == 204
+
+
+def test_an_import_row_names_each_bad_field():
+    from twin.errors import InvalidFields
+    from twin.layers import get_layer
+    from twin.rows import convert_row
+
+    with pytest.raises(InvalidFields) as refused:
+        convert_row(get_layer("buildings"), {"code": BUILDING, "floors": "six",
+                                             "height": "-", "year_built": "1700"}, text=True)
+    assert [(p.field, p.value) for p in refused.value.problems] == [
+        ("floors", "six"), ("height", "-"), ("year_built", 1700)]
+    assert str(refused.value).startswith("3 fields refused: floors takes a whole number")

@@ -279,8 +279,9 @@ def test_openapi_declares_reads_writes_and_queryables(client):
     for layer in LAYERS:
         assert "get" in paths[f"/collections/{layer}/items"]
         assert "get" in paths[f"/collections/{layer}/items/{{featureId}}"]
-    writes = paths["/collections/{collectionId}/items/{featureId}"]
+    # writes are documented on each editable layer's own paths, where they are served
+    writes = paths["/collections/buildings/items/{featureId}"]
     assert {"put", "patch", "delete"} <= set(writes)
     assert "application/geo+json" in writes["put"]["requestBody"]["content"]
-    assert "post" in paths["/collections/{collectionId}/items"]
+    assert "post" in paths["/collections/buildings/items"]
     assert "get" in paths["/collections/{collectionId}/queryables"]

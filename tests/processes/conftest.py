@@ -48,11 +48,11 @@ def file_input(data: bytes, media_type: str = CSV) -> dict[str, str]:
 
 
 def wait_for(client: Any, url: str, *, until: tuple[str, ...] = ("successful", "failed"),
-             timeout: float = 60.0) -> dict[str, Any]:
-    """Poll a job's status until it reaches one of `until`."""
+             timeout: float = 60.0, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    """Poll a job's status (as the key in `headers`) until it reaches one of `until`."""
     deadline = time.monotonic() + timeout
     while True:
-        status = client.get(url).json()
+        status = client.get(url, headers=headers or {}).json()
         if status["status"] in until or time.monotonic() > deadline:
             return status
         time.sleep(0.1)

@@ -149,14 +149,16 @@ def test_batch_code_needs_write_and_issues_each_code_once(api, process_engine):
     assert api.post("/processes/batch-code/execution", json=body).status_code == 401
     first = api.post("/processes/batch-code/execution", json=body, headers=WRITER).json()
     assert first["report"]["codes_issued"] == 3
-    coded = pd.read_csv(io.BytesIO(api.get(first["result"]["href"]).content), dtype=str)
+    coded = pd.read_csv(io.BytesIO(api.get(first["result"]["href"], headers=WRITER).content),
+                        dtype=str)
     assert list(coded["status"]) == ["new"] * 3 and coded["code"].nunique() == 3
     again = api.post("/processes/batch-code/execution", headers={**WRITER, **ASYNC}, json=body)
-    status = wait_for(api, again.headers["Location"])
+    status = wait_for(api, again.headers["Location"], headers=WRITER)
     assert status["status"] == "successful", status
-    second = api.get(again.headers["Location"] + "/results").json()
+    second = api.get(again.headers["Location"] + "/results", headers=WRITER).json()
     assert second["report"]["codes_issued"] == 0
-    recoded = pd.read_csv(io.BytesIO(api.get(second["result"]["href"]).content), dtype=str)
+    recoded = pd.read_csv(io.BytesIO(api.get(second["result"]["href"], headers=WRITER).content),
+                          dtype=str)
     assert list(recoded["code"]) == list(coded["code"])
 
 

@@ -69,12 +69,12 @@ def test_a_job_cut_off_by_a_stopped_server_resumes_without_issuing_a_code_twice(
             assert answer.status_code == 201, answer.text
             job_id = answer.json()["jobID"]
             status = wait_for(httpx, f"{first.url}/jobs/{job_id}",
-                              until=("successful", "failed"), timeout=0)
+                              until=("successful", "failed"), timeout=0, headers=WRITER)
             deadline = time.monotonic() + 60
             while "new buildings coded" not in (status["message"] or ""):
                 assert time.monotonic() < deadline, status
                 time.sleep(0.1)
-                status = httpx.get(f"{first.url}/jobs/{job_id}").json()
+                status = httpx.get(f"{first.url}/jobs/{job_id}", headers=WRITER).json()
             first.process.kill()  # no shutdown: the job is cut off mid-way
             first.process.wait()
         finally:
@@ -89,12 +89,12 @@ def test_a_job_cut_off_by_a_stopped_server_resumes_without_issuing_a_code_twice(
 
         second = serve(url, tmp_path, "second", step_delay=0)
         try:
-            status = wait_for(httpx, f"{second.url}/jobs/{job_id}", timeout=90)
+            status = wait_for(httpx, f"{second.url}/jobs/{job_id}", timeout=90, headers=WRITER)
             assert status["status"] == "successful", status
             assert status["attempts"] == 2
-            document = httpx.get(f"{second.url}/jobs/{job_id}/results").json()
-            coded = pd.read_csv(io.BytesIO(httpx.get(document["result"]["href"]).content),
-                                dtype=str)
+            document = httpx.get(f"{second.url}/jobs/{job_id}/results", headers=WRITER).json()
+            coded = pd.read_csv(io.BytesIO(httpx.get(document["result"]["href"],
+                                                     headers=WRITER).content), dtype=str)
         finally:
             stop(second.process)
 

@@ -22,6 +22,7 @@ from twin.codes.registry import history, lookup
 from twin.codes.scheme import CodeScheme
 from twin.codes.schemes import all_schemes
 from twin.errors import InvalidInput
+from twin.features.masking import masker
 from twin.layers import LAYERS, Layer, code_layers
 
 TITLE_COLUMNS = ("name", "full_text", "object_type", "value")
@@ -90,19 +91,24 @@ def readings(code: str, schemes: dict[str, CodeScheme] | None = None
     return found, refusals
 
 
-def named_objects(engine: Engine, code: str) -> list[dict[str, Any]]:
-    """Objects of the twin that carry `code` now (layer, title, status)."""
+def named_objects(engine: Engine, code: str, may_see_sensitive: bool = False
+                  ) -> list[dict[str, Any]]:
+    """Objects of the twin that carry `code` now (layer, title, status); a 敏感 title (a
+    person's name) masked unless the caller may see it, as Features masks it."""
     out = []
     with engine.connect() as conn:
         for layer in code_layers():
             name, table = layer.name, layer.table
             shown = [c for c in (*TITLE_COLUMNS, "status", "level")
-                     if c in table.c and layer.column_class(c) == "attribute"]
+                     if c in table.c and layer.column_class(c) in ("attribute", "sensitive")]
             columns = [table.c.code] + [table.c[c] for c in shown]
             row = conn.execute(select(*columns).where(table.c.code == code)).first()
             if row is None:
                 continue
             data = row._asdict()
+            mask = masker(layer, may_see_sensitive)
+            if mask is not None:
+                data = mask(data)
             title = next((data[c] for c in TITLE_COLUMNS if data.get(c)), None)
             out.append({"layer": name, "title": title, "status": data.get("status"),
                         **({"level": data["level"]} if "level" in data else {})})
@@ -175,9 +181,10 @@ def _own_readings(found: list[dict[str, Any]], holders: list[Layer], record: Any
     return [r for r in found if r["scheme"] in own]
 
 
-def explain_code(engine: Engine, code: str, schemes: dict[str, CodeScheme] | None = None
-                 ) -> dict[str, Any]:
-    """Everything the twin can say about `code`; InvalidInput if it can say nothing."""
+def explain_code(engine: Engine, code: str, schemes: dict[str, CodeScheme] | None = None,
+                 *, may_see_sensitive: bool = False) -> dict[str, Any]:
+    """Everything the twin can say about `code` (敏感 fields masked unless the caller may
+    see them); InvalidInput if it can say nothing."""
     code = str(code).strip().upper()
     if not code or len(code) > 64:
         raise InvalidInput("a code has 1–64 characters", field="code", value=code[:64])
@@ -185,7 +192,7 @@ def explain_code(engine: Engine, code: str, schemes: dict[str, CodeScheme] | Non
     with engine.connect() as conn:
         record = lookup(conn, code)
         chain = history(conn, code) if record is not None else []
-    names = named_objects(engine, code)
+    names = named_objects(engine, code, may_see_sensitive)
     holders = [LAYERS[n["layer"]] for n in names]
     found = _own_readings(found, holders, record)
     if not found and record is None and not names:

@@ -29,6 +29,7 @@ def queryables_document(layer: Layer, self_url: str, may_see_sensitive: bool) ->
     }
     for name, col in queryable_columns(layer, may_see_sensitive).items():
         props[name] = column_schema(col)
+        props[name]["x-classification"] = layer.level_of(name).value
         if name == layer.id_column:
             props[name]["x-ogc-role"] = "id"
     return {
@@ -36,6 +37,7 @@ def queryables_document(layer: Layer, self_url: str, may_see_sensitive: bool) ->
         "$id": self_url,
         "type": "object",
         "title": layer.title,
+        "x-classification": layer.level.value,
         "properties": props,
         "additionalProperties": False,
     }

@@ -4,6 +4,11 @@ A job is `accepted` when submitted, `running` while a worker holds it, and ends
 `successful`, `failed` or `dismissed` (the status codes of OGC API - Processes). Its
 input file and its result file are kept in the row, so a job outlives the server that
 took it: a worker that restarts finds it again (`twin.jobs.workers`).
+
+A job belongs to its `owner` (the actor of the key that submitted it): reading, listing
+and dismissing take the caller's actor and see only its jobs, unless the caller may see
+every job (an admin). Finished jobs older than the retention are pruned with their
+results (`JobStore.prune`).
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -28,6 +33,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    delete,
     func,
     select,
     update,
@@ -58,7 +64,21 @@ job_table = Table(
     Column("started", DateTime(timezone=True)),
     Column("finished", DateTime(timezone=True)),
     Column("updated", DateTime(timezone=True), nullable=False),
+    Column("owner", String(100)),
 )
+
+
+class _EveryOwner:
+    """The caller who may see every job (an admin, the workers)."""
+
+    def __repr__(self) -> str:
+        return "EVERY_OWNER"
+
+
+EVERY_OWNER = _EveryOwner()
+# Whose jobs a read sees: one owner's (an actor; None for jobs made before owners were
+# kept) or EVERY_OWNER's.
+Owner = str | None | _EveryOwner
 
 
 class JobStatus(StrEnum):
@@ -134,6 +154,7 @@ class Job:
     started: datetime | None
     finished: datetime | None
     updated: datetime
+    owner: str | None = None
 
 
 Progress = Callable[[int, str], None]  # (percent 0-100, message)
@@ -182,8 +203,8 @@ class JobStore:
     def __init__(self, engine: Engine):
         self.engine = engine
 
-    def create(self, process: str, job_input: JobInput) -> Job:
-        """A new `accepted` job holding its input."""
+    def create(self, process: str, job_input: JobInput, owner: str | None = None) -> Job:
+        """A new `accepted` job holding its input, belonging to `owner`."""
         now = _now()
         job_id = uuid.uuid4().hex
         with self.engine.begin() as conn:
@@ -191,21 +212,24 @@ class JobStore:
                 id=job_id, process=process, status=JobStatus.ACCEPTED.value, progress=0,
                 message="accepted, waiting for a worker", inputs=job_input.inputs,
                 input_data=job_input.data, input_name=job_input.name, attempts=0,
-                created=now, updated=now))
+                created=now, updated=now, owner=owner))
         return self.get(job_id)
 
-    def get(self, job_id: str) -> Job:
-        """The job, or NoSuchJob."""
+    def get(self, job_id: str, owner: Owner = EVERY_OWNER) -> Job:
+        """The job, or NoSuchJob (also for a job of another owner than `owner`)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(*_SUMMARY).where(job_table.c.id == job_id)).first()
-        if row is None:
+        if row is None or (owner is not EVERY_OWNER and row.owner != owner):
             raise NoSuchJob(f"no job {job_id!r}")
         return _job(row)
 
     def page(self, *, limit: int = 100, offset: int = 0, status: list[str] | None = None,
-             process: list[str] | None = None) -> tuple[list[Job], int]:
-        """Jobs, newest first, and how many match."""
+             process: list[str] | None = None, owner: Owner = EVERY_OWNER
+             ) -> tuple[list[Job], int]:
+        """Jobs of `owner`, newest first, and how many match."""
         where = []
+        if owner is not EVERY_OWNER:
+            where.append(job_table.c.owner == owner)
         if status:
             where.append(job_table.c.status.in_(status))
         if process:
@@ -228,9 +252,9 @@ class JobStore:
         return JobInput(row.inputs, None if row.input_data is None else bytes(row.input_data),
                         row.input_name)
 
-    def result(self, job_id: str) -> tuple[Job, bytes]:
-        """A successful job and its result bytes; ResultNotReady otherwise."""
-        job = self.get(job_id)
+    def result(self, job_id: str, owner: Owner = EVERY_OWNER) -> tuple[Job, bytes]:
+        """A successful job of `owner` and its result bytes; ResultNotReady otherwise."""
+        job = self.get(job_id, owner)
         if job.status is not JobStatus.SUCCESSFUL:
             why = f": {job.message}" if job.status is JobStatus.FAILED and job.message else ""
             raise ResultNotReady(f"job {job_id} is {job.status}{why}; results exist only "
@@ -306,9 +330,9 @@ class JobStore:
         """The job is `failed`, with why; its progress so far is kept."""
         self._end(job_id, JobStatus.FAILED, message, report)
 
-    def dismiss(self, job_id: str) -> Job:
+    def dismiss(self, job_id: str, owner: Owner = EVERY_OWNER) -> Job:
         """Dismiss a job: a waiting or running one stops, a finished one loses its result."""
-        job = self.get(job_id)
+        job = self.get(job_id, owner)
         if job.status is JobStatus.DISMISSED:
             raise NoSuchJob(f"job {job_id!r} was dismissed already")
         now = _now()
@@ -317,6 +341,15 @@ class JobStore:
                 status=JobStatus.DISMISSED.value, message="dismissed", input_data=None,
                 result_data=None, finished=job.finished or now, updated=now))
         return self.get(job_id)
+
+    def prune(self, retention: timedelta, now: datetime | None = None) -> int:
+        """Remove the jobs that finished more than `retention` ago, with their input and
+        results; returns how many. Jobs still waiting or running are never removed."""
+        before = (now or _now()) - retention
+        with self.engine.begin() as conn:
+            return conn.execute(delete(job_table).where(
+                job_table.c.status.in_([s.value for s in FINAL]),
+                job_table.c.finished < before)).rowcount
 
     def _end(self, job_id: str, status: JobStatus, message: str,
              report: dict[str, Any] | None = None) -> None:

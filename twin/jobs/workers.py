@@ -12,6 +12,10 @@ code is issued twice. After MAX_ATTEMPTS cut-offs a job ends `failed`, progress 
   servers share.
 - `ThreadWorker` (SQLite): one thread in the server process takes `accepted` jobs from the
   table in order; at start it takes back the jobs of worker processes that are gone.
+
+Both prune at start and every PRUNE_EVERY seconds: finished jobs older than the retention
+are removed with their results (`JobStore.prune`; on PostGIS procrastinate's own finished
+rows of the queue too).
 """
 
 from __future__ import annotations
@@ -38,6 +42,8 @@ from twin.jobs.store import (
 log = logging.getLogger(__name__)
 QUEUE = "twin_jobs"
 TASK = "twin.run_job"
+PRUNE_EVERY = 3600.0
+DEFAULT_RETENTION = timedelta(days=30)
 
 
 class Stopping(Exception):  # noqa: N818 (a signal, not an error)
@@ -101,9 +107,10 @@ class ThreadWorker:
     """One thread in this process over the `job` table (the embedded store's engine)."""
 
     def __init__(self, engine: Engine, execute: Execute, *, poll: float = 1.0,
-                 step_delay: float = 0.0):
+                 step_delay: float = 0.0, retention: timedelta = DEFAULT_RETENTION):
         self.jobs, self.execute = JobStore(engine), execute
-        self.poll, self.step_delay = poll, step_delay
+        self.poll, self.step_delay, self.retention = poll, step_delay, retention
+        self._pruned = 0.0
         self._wake, self._stop = threading.Event(), threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -127,6 +134,9 @@ class ThreadWorker:
         orphans_checked = False
         while not self._stop.is_set():
             try:
+                if time.monotonic() - self._pruned >= PRUNE_EVERY or not self._pruned:
+                    self.jobs.prune(self.retention)
+                    self._pruned = time.monotonic()
                 if not orphans_checked:
                     for orphan in self.jobs.orphans():
                         log.info("resuming job %s left running by a stopped server", orphan)
@@ -163,10 +173,12 @@ class ProcrastinateWorker:
     """
 
     def __init__(self, engine: Engine, execute: Execute, *, step_delay: float = 0.0,
-                 heartbeat: float = 2.0, stalled_after: float = 6.0, check_every: float = 3.0):
+                 heartbeat: float = 2.0, stalled_after: float = 6.0, check_every: float = 3.0,
+                 retention: timedelta = DEFAULT_RETENTION):
         import procrastinate
 
         self.jobs, self.execute, self.step_delay = JobStore(engine), execute, step_delay
+        self.retention, self._pruned = retention, 0.0
         self.heartbeat, self.stalled_after, self.check_every = (heartbeat, stalled_after,
                                                                 check_every)
         self.app = procrastinate.App(connector=procrastinate.PsycopgConnector(
@@ -187,6 +199,7 @@ class ProcrastinateWorker:
         """
         self._loop = asyncio.get_running_loop()
         self._launching = asyncio.Lock()
+        await asyncio.to_thread(self.jobs.prune, self.retention)
         if await asyncio.to_thread(self._unfinished, datetime.now(UTC)):
             await self._launch()
 
@@ -235,11 +248,21 @@ class ProcrastinateWorker:
         while True:
             try:
                 await self.recover()
+                if time.monotonic() - self._pruned >= PRUNE_EVERY:
+                    await self.prune()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("checking for stalled jobs failed")
             await asyncio.sleep(self.check_every)
+
+    async def prune(self) -> None:
+        """Remove finished jobs older than the retention, ours and procrastinate's rows."""
+        self._pruned = time.monotonic()
+        await asyncio.to_thread(self.jobs.prune, self.retention)
+        await self.app.job_manager.delete_old_jobs(
+            max(1, int(self.retention.total_seconds() // 3600)), queue=QUEUE,
+            include_failed=True, include_cancelled=True, include_aborted=True)
 
     async def recover(self) -> None:
         """Retry the jobs of stopped workers; defer again the jobs nothing carries."""
@@ -265,11 +288,12 @@ class ProcrastinateWorker:
                 job_table.c.updated < before)).scalars())
 
 
-def worker_for(engine: Engine, execute: Execute, *, step_delay: float = 0.0) -> JobWorker:
+def worker_for(engine: Engine, execute: Execute, *, step_delay: float = 0.0,
+               retention: timedelta = DEFAULT_RETENTION) -> JobWorker:
     """The job worker that suits the store."""
     if engine.dialect.name == "postgresql":
-        return ProcrastinateWorker(engine, execute, step_delay=step_delay)
-    return ThreadWorker(engine, execute, step_delay=step_delay)
+        return ProcrastinateWorker(engine, execute, step_delay=step_delay, retention=retention)
+    return ThreadWorker(engine, execute, step_delay=step_delay, retention=retention)
 
 
 __all__ = ["JobStatus", "JobWorker", "ProcrastinateWorker", "ThreadWorker", "run_job",
