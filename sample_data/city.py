@@ -150,6 +150,7 @@ class TownshipBuilder:
         row.setdefault("status", "active")
         row.setdefault("county_code", layout.COUNTY_CODE)
         row.setdefault("township_code", self.town.code)
+        row.setdefault("grid_code", None)  # a road crosses grids (and communities)
         self.chunk.add("addresses", row)
         return row
 
@@ -223,7 +224,9 @@ class TownshipBuilder:
                     "object_type": label,
                     "name": f"{road_name}{label}{k + 1}",
                     "attributes": {"class": cls[:2], "subclass": cls[2:], "road": road_name},
+                    "township_code": self.town.code,
                     "community_code": community.code,
+                    "grid_code": self._grid_at(community, pt.x, pt.y),
                     "status": "active",
                     "geom": pt,
                 },
@@ -250,6 +253,7 @@ class TownshipBuilder:
             value=door_no,
             full_text=prefix + (compound or ""),
             community_code=community.code,
+            grid_code=self._grid_at(community, x, y),
             road=road_name,
             door_no=door_no,
             compound=compound,
@@ -298,14 +302,18 @@ class TownshipBuilder:
         building_code = f"{base}00000{mod11_2(base + '00000')}"
         address_code = f"{code20}{0:06d}"
         text = prefix + label
+        # Everything inside the building (its addresses, rooms, residents and offices)
+        # lies where the building stands.
+        place = {"township_code": self.town.code, "community_code": community.code,
+                 "grid_code": self._grid_at(community, centre.x, centre.y)}
         self._address(
             code=address_code,
             parent_code=door_code,
             level="building",
             value=label,
             full_text=text,
-            community_code=community.code,
             building=label,
+            **place,
             geom=centre,
             **path,
         )
@@ -320,9 +328,7 @@ class TownshipBuilder:
                 "use": use,
                 "year_built": year,
                 "status": "active",
-                "township_code": self.town.code,
-                "community_code": community.code,
-                "grid_code": self._grid_at(community, centre.x, centre.y),
+                **place,
                 "geom": footprint,
             },
         )
@@ -343,8 +349,8 @@ class TownshipBuilder:
                     level="unit",
                     value=unit,
                     full_text=unit_text,
-                    community_code=community.code,
                     building=label,
+                    **place,
                     unit=unit,
                     geom=pt,
                     **path,
@@ -359,8 +365,8 @@ class TownshipBuilder:
                     level="floor",
                     value=floor,
                     full_text=unit_text + floor,
-                    community_code=community.code,
                     building=label,
+                    **place,
                     unit=unit,
                     floor=floor,
                     geom=pt,
@@ -377,8 +383,8 @@ class TownshipBuilder:
                         level="room",
                         value=room,
                         full_text=unit_text + room,
-                        community_code=community.code,
                         building=label,
+                        **place,
                         unit=unit,
                         floor=floor,
                         room=room,
@@ -399,15 +405,16 @@ class TownshipBuilder:
                             "area": round(rng.uniform(35, 160), 1),
                             "use": use,
                             "status": "active",
+                            **place,
                             "geom": pt,
                         },
                     )
                     if use in ("住宅", "商住"):
-                        self._residents(house_code, room_code, pt)
+                        self._residents(house_code, room_code, pt, place)
         if kind == "座":
-            self._offices(address_code, text, centre)
+            self._offices(address_code, centre, place)
 
-    def _residents(self, house_code: str, room_code: str, pt: Point) -> None:
+    def _residents(self, house_code: str, room_code: str, pt: Point, place: Row) -> None:
         weights = self.spec.people_per_room
         for _ in range(self.rng.choices(range(len(weights)), weights)[0]):
             self.person_seq += 1
@@ -429,11 +436,12 @@ class TownshipBuilder:
                     "house_code": house_code,
                     "address_code": room_code,
                     "residence_type": rng.choice(["户籍", "户籍", "流动"]),
+                    **place,
                     "geom": pt,
                 },
             )
 
-    def _offices(self, address_code: str, text: str, centre: Point) -> None:
+    def _offices(self, address_code: str, centre: Point, place: Row) -> None:
         for _ in range(self.rng.randint(*self.spec.orgs_per_office)):
             self.org_seq += 1
             body = f"91{layout.COUNTY_CODE[:6]}{self.town.code[6:9]}{self.org_seq:06d}"
@@ -448,6 +456,7 @@ class TownshipBuilder:
                     "industry": self.rng.choice(names.ORG_WORDS),
                     "address_code": address_code,
                     "status": "active",
+                    **place,
                     "geom": centre,
                 },
             )

@@ -166,6 +166,8 @@ LAYERS: dict[str, Layer] = {
             "NBS 2023 divisions from province to village/community, 12-digit codes.",
             models.AdminArea,
             "MultiPolygon",
+            # has_boundary: the store derives it from the geometry (no writer sets it).
+            system_fields=("has_boundary",),
             check=_check_division,
             scheme="division",
             code_rank=8,
@@ -195,6 +197,7 @@ LAYERS: dict[str, Layer] = {
             temporal=("valid_from", "valid_to"),
             scheme="address",
             object_type="address",
+            placed=True,
             code_rank=3,
         ),
         Layer(
@@ -219,6 +222,7 @@ LAYERS: dict[str, Layer] = {
             "Point",
             scheme="building",
             object_type="house",
+            placed=True,
             code_rank=2,
         ),
         Layer(
@@ -230,6 +234,7 @@ LAYERS: dict[str, Layer] = {
             sensitive_fields=("name", "phone", "birth_year"),
             hidden_fields=("id_hash",),
             scheme="person",
+            placed=True,
             code_rank=9,
         ),
         Layer(
@@ -241,6 +246,7 @@ LAYERS: dict[str, Layer] = {
             check=_check_uscc,
             scheme="uscc",
             object_type="organization",
+            placed=True,
             code_rank=5,
         ),
         Layer(
