@@ -216,11 +216,14 @@ class TownshipBuilder:
             pt = line.interpolate((k + 0.5) / self.spec.components_per_road, normalized=True)
             community = self._community_at(pt.x, pt.y)
             self.component_seq += 1
+            # The component scheme's layout (CJ/T 214: county, class, subclass, 6-digit
+            # sequence), the sequence led by the township so townships never collide.
+            assert self.component_seq < 1000, "more components than a township's sequence"
             self.chunk.add(
                 "city_objects",
                 {
                     "code": f"{layout.COUNTY_CODE[:6]}{cls}{self.town.code[6:9]}"
-                    f"{self.component_seq:05d}",
+                    f"{self.component_seq:03d}",
                     "object_type": label,
                     "name": f"{road_name}{label}{k + 1}",
                     "attributes": {"class": cls[:2], "subclass": cls[2:], "road": road_name},

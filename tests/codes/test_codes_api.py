@@ -142,3 +142,29 @@ def test_an_own_code_is_never_read_in_a_foreign_scheme(client, city):
     body = client.get("/codes/440305001001").json()
     assert [r["scheme"] for r in body["readings"]] == ["division"]
     assert body["problems"] == []
+
+
+@pytest.mark.parametrize("layer", ["buildings", "houses", "addresses", "people",
+                                   "organizations", "city_objects"])
+def test_every_code_kind_the_twin_issues_reads_in_its_own_scheme(client, city, layer):
+    """Each kind of code of the sample reads in its layer's scheme, names its object and
+    leads to the object's place (township, community, grid) and its 一标三实 relations."""
+    from twin.layers import LAYERS
+
+    holder = LAYERS[layer]
+    with city.connect() as conn:
+        query = select(holder.table.c.code).order_by(holder.table.c.code)
+        if layer == "addresses":  # a room's (a road's node crosses communities and grids)
+            query = query.where(holder.table.c.level == "room")
+        code = conn.execute(query).scalars().first()
+    response = client.get(f"/codes/{code}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [r["scheme"] for r in body["readings"]] == [holder.scheme]
+    assert body["names"][0]["layer"] == layer
+    relations = {(r["layer"], r["relation"]) for r in body["related"]}
+    assert {("admin_areas", "township_code"), ("admin_areas", "community_code"),
+            ("grids", "grid_code")} <= relations, relations
+    assert all(r["href"].endswith(f"/codes/{r['code']}") for r in body["related"])
+    if layer in ("houses", "people", "organizations"):  # and on to the rest of 一标三实
+        assert ("addresses", "address_code") in relations, relations
