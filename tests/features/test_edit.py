@@ -338,3 +338,48 @@ def test_the_api_and_an_import_read_a_value_by_the_same_rules(edit_client, tmp_p
 def _any_address(client) -> str:
     return client.get("/collections/addresses/items", params={"limit": 1}).json()[
         "features"][0]["id"]
+
+
+def _sample_building(client) -> str:
+    from twin.models import Building
+
+    with client.engine.connect() as conn:
+        return conn.execute(select(Building.code).order_by(Building.code)).scalars().first()
+
+
+def test_every_layer_of_the_twin_places_what_the_api_creates(edit_client):
+    """落图 on create for each editable layer: township, community and grid from the
+    geometry, as twin.placement finds them; a place the geometry contradicts is refused."""
+    from shapely import Point
+
+    from twin.codes.check import uscc_check
+    from twin.placement import PlacementIndex
+
+    point = [113.9302, 22.5202]
+    expected = PlacementIndex.from_store(edit_client.engine).place(Point(*point))
+    assert expected["township_code"] == "440305002000"
+    house = _sample_building(edit_client)[:17] + "09999"
+    org = "91440305002999990"
+    bodies = {
+        "houses": {"code": house + mod11_2(house), "building_code": _sample_building(
+            edit_client), "room": "9999室"},
+        "organizations": {"code": org + uscc_check(org), "name": "落图测试单位"},
+        "addresses": {"code": f"{expected['community_code']}99010001000000", "level": "door",
+                      "value": "9999号", "full_text": "南山区测试路9999号",
+                      "county_code": "440305000000"},
+        "city_objects": {"code": "4403050101999999", "object_type": "路灯"},
+    }
+    for layer, props in bodies.items():
+        response = edit_client.post(f"/collections/{layer}/items", headers=WRITER, json={
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": point},
+            "properties": props})
+        assert response.status_code == 201, (layer, response.text)
+        placed = response.json()["properties"]
+        assert {k: placed[k] for k in ("township_code", "community_code", "grid_code")} == {
+            k: expected[k] for k in ("township_code", "community_code", "grid_code")}, layer
+        assert placed["grid_code"].startswith(placed["community_code"])
+    wrong = edit_client.post("/collections/organizations/items", headers=WRITER, json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": point},
+        "properties": {"code": "91350100M000100Y43", "name": "错位单位",
+                       "community_code": "440305001001"}})
+    assert wrong.status_code == 400 and wrong.json()["field"] == "community_code"
