@@ -22,7 +22,7 @@ from twin.codes import beidou
 from twin.codes.check import mod11_2, uscc_check
 from twin.divisions import Division, load_divisions
 from twin.people import hash_id_number, mask_id_number
-from twin.placement import DEFAULT_BEIDOU_LEVEL
+from twin.placement import DEFAULT_BEIDOU_LEVEL, house_code_3d
 
 Row = dict[str, Any]
 PROVINCE, CITY = "广东省", "深圳市"
@@ -320,6 +320,7 @@ class TownshipBuilder:
             geom=centre,
             **path,
         )
+        height = round(floors * 3.0 + rng.random() * 2, 1)
         self.chunk.add(
             "buildings",
             {
@@ -327,7 +328,7 @@ class TownshipBuilder:
                 "address_code": address_code,
                 "name": (path["compound"] or path["road"] + path["door_no"]) + label,
                 "floors": floors,
-                "height": round(floors * 3.0 + rng.random() * 2, 1),
+                "height": height,
                 "use": use,
                 "year_built": year,
                 "status": "active",
@@ -341,6 +342,7 @@ class TownshipBuilder:
         for u in range(1, units + 1):
             parent, unit_text, unit = address_code, text, None
             pt = Point(centre.x + (u - (units + 1) / 2) * 4 * layout.M_LON, centre.y)
+            plane = beidou.encode(pt.x, pt.y, DEFAULT_BEIDOU_LEVEL)  # lifted per floor below
             if kind == "栋":
                 sub += 1
                 unit = f"{u}单元"
@@ -361,6 +363,7 @@ class TownshipBuilder:
             for f in range(1, floors + 1):
                 sub += 1
                 floor = f"{f}层"
+                code_3d = house_code_3d(plane, floor, floors, height)
                 floor_code = f"{code20}{sub:06d}"
                 self._address(
                     code=floor_code,
@@ -409,6 +412,7 @@ class TownshipBuilder:
                             "use": use,
                             "status": "active",
                             **place,
+                            "beidou_code_3d": code_3d,
                             "geom": pt,
                         },
                     )

@@ -23,7 +23,8 @@ from twin.divisions import level_of
 from twin.errors import InvalidInput, NotFound
 
 # Columns 落图 fills from a geometry, in the order they are shown.
-PLACE_COLUMNS = ("township_code", "community_code", "grid_code", "beidou_code")
+PLACE_COLUMNS = ("township_code", "community_code", "grid_code", "beidou_code",
+                 "beidou_code_3d")
 # A domain check on one coerced row: (field, reason) when the row is wrong.
 RowCheck = Callable[[dict[str, Any]], tuple[str, str] | None]
 

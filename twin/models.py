@@ -218,6 +218,8 @@ class House(Versioned, Base):
         String(12), ForeignKey("admin_area.code"), index=True
     )
     grid_code: Mapped[str | None] = mapped_column(String(32))
+    # GB/T 39409 3D grid code: the house's point lifted to its storey (twin.placement).
+    beidou_code_3d: Mapped[str | None] = mapped_column(String(40), index=True)
     geom = geometry("POINT")
 
 

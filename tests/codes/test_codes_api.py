@@ -168,3 +168,35 @@ def test_every_code_kind_the_twin_issues_reads_in_its_own_scheme(client, city, l
     assert all(r["href"].endswith(f"/codes/{r['code']}") for r in body["related"])
     if layer in ("houses", "people", "organizations"):  # and on to the rest of 一标三实
         assert ("addresses", "address_code") in relations, relations
+
+
+def test_every_sample_house_carries_its_3d_code_and_the_code_leads_to_it(client, city):
+    """GB/T 39409 3D codes per house: the cell holds the house's point and the middle of its
+    storey (the building's height shared among its floors); /codes reads the code as a 3D
+    cell and lists the houses located in it, the house among them."""
+    from geoalchemy2.shape import to_shape
+
+    from twin.codes import beidou
+    from twin.placement import floor_number
+
+    h, b = models.House.__table__, models.Building.__table__
+    with city.connect() as conn:
+        missing = conn.execute(select(h.c.code).where(h.c.beidou_code_3d.is_(None))).first()
+        rows = conn.execute(select(h.c.code, h.c.floor, h.c.geom, h.c.beidou_code_3d,
+                                   b.c.floors, b.c.height)
+                            .join(b, b.c.code == h.c.building_code)
+                            .order_by(h.c.code).limit(200)).all()
+    assert missing is None
+    for row in rows:
+        cell = beidou.decode_3d(row.beidou_code_3d)
+        point = to_shape(row.geom)
+        storey = row.height / row.floors
+        middle = (floor_number(row.floor) - 0.5) * storey
+        assert cell.contains(point.x, point.y)
+        assert cell.bottom <= middle < cell.top, row.code
+    house = rows[-1]
+    answer = client.get(f"/codes/{house.beidou_code_3d}").json()
+    assert [r["scheme"] for r in answer["readings"]] == ["beidou-3d"]
+    located = {r["code"] for r in answer["related"] if r["direction"] == "located here"}
+    assert house.code in located
+    assert all(r["relation"] == "beidou_code_3d" for r in answer["related"])

@@ -383,3 +383,35 @@ def test_every_layer_of_the_twin_places_what_the_api_creates(edit_client):
         "properties": {"code": "91350100M000100Y43", "name": "错位单位",
                        "community_code": "440305001001"}})
     assert wrong.status_code == 400 and wrong.json()["field"] == "community_code"
+
+
+def test_a_house_written_through_the_api_gets_its_3d_code(edit_client):
+    """A created house is lifted to its storey in its building; moving it to another floor
+    lifts it again; a floor that names no storey leaves it without one."""
+    from twin.codes import beidou
+    from twin.models import Building
+
+    building = _sample_building(edit_client)
+    with edit_client.engine.connect() as conn:
+        floors, height = conn.execute(select(Building.floors, Building.height)
+                                      .where(Building.code == building)).one()
+    body = building[:17] + "09998"
+    code = body + mod11_2(body)
+    point = [113.9302, 22.5202]
+    created = edit_client.post("/collections/houses/items", headers=WRITER, json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": point},
+        "properties": {"code": code, "building_code": building, "floor": "2层",
+                       "room": "201室"}})
+    assert created.status_code == 201, created.text
+    storey = height / floors
+    for floor, middle in (("2层", 1.5 * storey), ("1层", 0.5 * storey)):
+        if floor == "1层":
+            moved = edit_client.patch(f"/collections/houses/items/{code}", headers=WRITER,
+                                      json={"properties": {"floor": floor}})
+            assert moved.status_code == 200, moved.text
+        got = edit_client.get(f"/collections/houses/items/{code}").json()["properties"]
+        cell = beidou.decode_3d(got["beidou_code_3d"])
+        assert cell.contains(*point) and cell.bottom <= middle < cell.top
+    unnamed = edit_client.patch(f"/collections/houses/items/{code}", headers=WRITER,
+                                json={"properties": {"floor": "夹层"}})
+    assert unnamed.json()["properties"]["beidou_code_3d"] is None
