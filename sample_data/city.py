@@ -22,7 +22,7 @@ from twin.codes import beidou
 from twin.codes.check import mod11_2, uscc_check
 from twin.divisions import Division, load_divisions
 from twin.people import hash_id_number, mask_id_number
-from twin.placement import DEFAULT_BEIDOU_LEVEL
+from twin.placement import DEFAULT_BEIDOU_LEVEL, house_code_3d
 
 Row = dict[str, Any]
 PROVINCE, CITY = "广东省", "深圳市"
@@ -150,6 +150,7 @@ class TownshipBuilder:
         row.setdefault("status", "active")
         row.setdefault("county_code", layout.COUNTY_CODE)
         row.setdefault("township_code", self.town.code)
+        row.setdefault("grid_code", None)  # a road crosses grids (and communities)
         self.chunk.add("addresses", row)
         return row
 
@@ -215,15 +216,20 @@ class TownshipBuilder:
             pt = line.interpolate((k + 0.5) / self.spec.components_per_road, normalized=True)
             community = self._community_at(pt.x, pt.y)
             self.component_seq += 1
+            # The component scheme's layout (CJ/T 214: county, class, subclass, 6-digit
+            # sequence), the sequence led by the township so townships never collide.
+            assert self.component_seq < 1000, "more components than a township's sequence"
             self.chunk.add(
                 "city_objects",
                 {
                     "code": f"{layout.COUNTY_CODE[:6]}{cls}{self.town.code[6:9]}"
-                    f"{self.component_seq:05d}",
+                    f"{self.component_seq:03d}",
                     "object_type": label,
                     "name": f"{road_name}{label}{k + 1}",
                     "attributes": {"class": cls[:2], "subclass": cls[2:], "road": road_name},
+                    "township_code": self.town.code,
                     "community_code": community.code,
+                    "grid_code": self._grid_at(community, pt.x, pt.y),
                     "status": "active",
                     "geom": pt,
                 },
@@ -250,6 +256,7 @@ class TownshipBuilder:
             value=door_no,
             full_text=prefix + (compound or ""),
             community_code=community.code,
+            grid_code=self._grid_at(community, x, y),
             road=road_name,
             door_no=door_no,
             compound=compound,
@@ -298,17 +305,22 @@ class TownshipBuilder:
         building_code = f"{base}00000{mod11_2(base + '00000')}"
         address_code = f"{code20}{0:06d}"
         text = prefix + label
+        # Everything inside the building (its addresses, rooms, residents and offices)
+        # lies where the building stands.
+        place = {"township_code": self.town.code, "community_code": community.code,
+                 "grid_code": self._grid_at(community, centre.x, centre.y)}
         self._address(
             code=address_code,
             parent_code=door_code,
             level="building",
             value=label,
             full_text=text,
-            community_code=community.code,
             building=label,
+            **place,
             geom=centre,
             **path,
         )
+        height = round(floors * 3.0 + rng.random() * 2, 1)
         self.chunk.add(
             "buildings",
             {
@@ -316,13 +328,11 @@ class TownshipBuilder:
                 "address_code": address_code,
                 "name": (path["compound"] or path["road"] + path["door_no"]) + label,
                 "floors": floors,
-                "height": round(floors * 3.0 + rng.random() * 2, 1),
+                "height": height,
                 "use": use,
                 "year_built": year,
                 "status": "active",
-                "township_code": self.town.code,
-                "community_code": community.code,
-                "grid_code": self._grid_at(community, centre.x, centre.y),
+                **place,
                 "geom": footprint,
             },
         )
@@ -332,6 +342,7 @@ class TownshipBuilder:
         for u in range(1, units + 1):
             parent, unit_text, unit = address_code, text, None
             pt = Point(centre.x + (u - (units + 1) / 2) * 4 * layout.M_LON, centre.y)
+            plane = beidou.encode(pt.x, pt.y, DEFAULT_BEIDOU_LEVEL)  # lifted per floor below
             if kind == "栋":
                 sub += 1
                 unit = f"{u}单元"
@@ -343,8 +354,8 @@ class TownshipBuilder:
                     level="unit",
                     value=unit,
                     full_text=unit_text,
-                    community_code=community.code,
                     building=label,
+                    **place,
                     unit=unit,
                     geom=pt,
                     **path,
@@ -352,6 +363,7 @@ class TownshipBuilder:
             for f in range(1, floors + 1):
                 sub += 1
                 floor = f"{f}层"
+                code_3d = house_code_3d(plane, floor, floors, height)
                 floor_code = f"{code20}{sub:06d}"
                 self._address(
                     code=floor_code,
@@ -359,8 +371,8 @@ class TownshipBuilder:
                     level="floor",
                     value=floor,
                     full_text=unit_text + floor,
-                    community_code=community.code,
                     building=label,
+                    **place,
                     unit=unit,
                     floor=floor,
                     geom=pt,
@@ -377,8 +389,8 @@ class TownshipBuilder:
                         level="room",
                         value=room,
                         full_text=unit_text + room,
-                        community_code=community.code,
                         building=label,
+                        **place,
                         unit=unit,
                         floor=floor,
                         room=room,
@@ -399,15 +411,17 @@ class TownshipBuilder:
                             "area": round(rng.uniform(35, 160), 1),
                             "use": use,
                             "status": "active",
+                            **place,
+                            "beidou_code_3d": code_3d,
                             "geom": pt,
                         },
                     )
                     if use in ("住宅", "商住"):
-                        self._residents(house_code, room_code, pt)
+                        self._residents(house_code, room_code, pt, place)
         if kind == "座":
-            self._offices(address_code, text, centre)
+            self._offices(address_code, centre, place)
 
-    def _residents(self, house_code: str, room_code: str, pt: Point) -> None:
+    def _residents(self, house_code: str, room_code: str, pt: Point, place: Row) -> None:
         weights = self.spec.people_per_room
         for _ in range(self.rng.choices(range(len(weights)), weights)[0]):
             self.person_seq += 1
@@ -429,11 +443,12 @@ class TownshipBuilder:
                     "house_code": house_code,
                     "address_code": room_code,
                     "residence_type": rng.choice(["户籍", "户籍", "流动"]),
+                    **place,
                     "geom": pt,
                 },
             )
 
-    def _offices(self, address_code: str, text: str, centre: Point) -> None:
+    def _offices(self, address_code: str, centre: Point, place: Row) -> None:
         for _ in range(self.rng.randint(*self.spec.orgs_per_office)):
             self.org_seq += 1
             body = f"91{layout.COUNTY_CODE[:6]}{self.town.code[6:9]}{self.org_seq:06d}"
@@ -448,6 +463,7 @@ class TownshipBuilder:
                     "industry": self.rng.choice(names.ORG_WORDS),
                     "address_code": address_code,
                     "status": "active",
+                    **place,
                     "geom": centre,
                 },
             )

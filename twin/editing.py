@@ -25,9 +25,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from twin import rows
+from twin import models, rows
 from twin.audit import record
-from twin.codes import registry
+from twin.codes import beidou, registry
 from twin.codes.outside import check_uscc
 from twin.codes.schemes import get_scheme
 from twin.crs import CrsRef, to_storage
@@ -41,7 +41,7 @@ from twin.errors import (
 )
 from twin.layers import LAYERS, Layer
 from twin.models import STORAGE_SRID
-from twin.placement import PlacementIndex
+from twin.placement import DEFAULT_BEIDOU_LEVEL, PlacementIndex, house_code_3d
 from twin.registry_coding.batch import footprint_keys
 
 
@@ -158,6 +158,7 @@ def create(engine: Engine, layer: Layer, edit: Edit, actor: str) -> str:
     rows.check_value(layer.table.c.status, values["status"])
     t = layer.table
     with engine.begin() as conn:
+        values.update(lifted(conn, layer, values, None))
         code = new_building_code(conn, values) if issued else check_code(layer, given)
         values[layer.id_column] = code
         if conn.execute(select(t.c.id).where(t.c[layer.id_column] == code)).first():
@@ -188,6 +189,27 @@ def placed(engine: Engine, layer: Layer, values: dict[str, Any], props: Mapping[
     if wrong:
         raise _bad(wrong[0].reason, wrong[0].field, wrong[0].value)
     return out
+
+
+def lifted(conn: Connection, layer: Layer, values: dict[str, Any], before: Any
+           ) -> dict[str, Any]:
+    """A house's 3D BeiDou code when its point, floor or building is written: the 2D cell
+    of its point lifted to its storey in its building (twin.placement.house_code_3d)."""
+    if "beidou_code_3d" not in layer.table.c or not {"geom", "floor", "building_code"} & set(
+            values):
+        return {}
+
+    def now(name: str) -> Any:
+        return values[name] if name in values else getattr(before, name, None)
+
+    if now("geom") is None:
+        return {"beidou_code_3d": None}
+    point = to_shape(now("geom")).representative_point()
+    b = models.Building.__table__
+    storeys = conn.execute(select(b.c.floors, b.c.height)
+                           .where(b.c.code == now("building_code"))).first()
+    plane = beidou.encode(point.x, point.y, DEFAULT_BEIDOU_LEVEL)
+    return {"beidou_code_3d": house_code_3d(plane, now("floor"), *(storeys or (None, None)))}
 
 
 def new_building_code(conn: Connection, values: dict[str, Any]) -> str:
@@ -252,6 +274,7 @@ def change(engine: Engine, layer: Layer, code: str, edit: Edit, actor: str, *,
     with engine.begin() as conn:
         row = _current(conn, layer, code, versions)
         values.update(placed(engine, layer, values, edit.properties, row))
+        values.update(lifted(conn, layer, values, row))
         done = _write(conn, update(t).where(t.c.id == row.id, t.c.version == row.version)
                       .values(**values, version=row.version + 1,
                               updated_at=func.current_timestamp()), code)

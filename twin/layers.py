@@ -24,7 +24,8 @@ from twin.divisions import level_of
 from twin.errors import InvalidInput, NotFound
 
 # Columns 落图 fills from a geometry, in the order they are shown.
-PLACE_COLUMNS = ("township_code", "community_code", "grid_code", "beidou_code")
+PLACE_COLUMNS = ("township_code", "community_code", "grid_code", "beidou_code",
+                 "beidou_code_3d")
 # A domain check on one coerced row: (field, reason) when the row is wrong.
 RowCheck = Callable[[dict[str, Any]], tuple[str, str] | None]
 
@@ -192,6 +193,8 @@ LAYERS: dict[str, Layer] = {
             "NBS 2023 divisions from province to village/community, 12-digit codes.",
             models.AdminArea,
             "MultiPolygon",
+            # has_boundary: the store derives it from the geometry (no writer sets it).
+            system_fields=("has_boundary",),
             check=_check_division,
             scheme="division",
             code_rank=8,
@@ -221,6 +224,7 @@ LAYERS: dict[str, Layer] = {
             temporal=("valid_from", "valid_to"),
             scheme="address",
             object_type="address",
+            placed=True,
             code_rank=3,
         ),
         Layer(
@@ -245,6 +249,7 @@ LAYERS: dict[str, Layer] = {
             "Point",
             scheme="building",
             object_type="house",
+            placed=True,
             code_rank=2,
         ),
         Layer(
@@ -258,6 +263,7 @@ LAYERS: dict[str, Layer] = {
                           ("birth_year", Level.sensitive)),
             hidden_fields=("id_hash",),
             scheme="person",
+            placed=True,
             code_rank=9,
         ),
         Layer(
@@ -269,6 +275,7 @@ LAYERS: dict[str, Layer] = {
             check=_check_uscc,
             scheme="uscc",
             object_type="organization",
+            placed=True,
             code_rank=5,
         ),
         Layer(

@@ -13,7 +13,9 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
+    Computed,
     Date,
     DateTime,
     Float,
@@ -75,6 +77,10 @@ class AdminArea(Base):
     )
     aliases: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     geom = geometry("MULTIPOLYGON")
+    # Most of the country's divisions come without a boundary: the store says which have
+    # one, so a client can tell "no boundary known" from "nothing here". Derived by the
+    # store from the geometry, so no writer can let it drift (revision 0006 adds it).
+    has_boundary: Mapped[bool] = mapped_column(Boolean, Computed("geom IS NOT NULL"))
 
 
 class Grid(Versioned, Base):
@@ -137,6 +143,7 @@ class Address(Versioned, Base):
     )
     township_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("admin_area.code"))
     community_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("admin_area.code"))
+    grid_code: Mapped[str | None] = mapped_column(String(32))
     road: Mapped[str | None] = mapped_column(String(64))
     door_no: Mapped[str | None] = mapped_column(String(32))
     compound: Mapped[str | None] = mapped_column(String(64))
@@ -206,6 +213,13 @@ class House(Versioned, Base):
     area: Mapped[float | None] = mapped_column(Float)
     use: Mapped[str | None] = mapped_column(String(16))
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="active")
+    township_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("admin_area.code"))
+    community_code: Mapped[str | None] = mapped_column(
+        String(12), ForeignKey("admin_area.code"), index=True
+    )
+    grid_code: Mapped[str | None] = mapped_column(String(32))
+    # GB/T 39409 3D grid code: the house's point lifted to its storey (twin.placement).
+    beidou_code_3d: Mapped[str | None] = mapped_column(String(40), index=True)
     geom = geometry("POINT")
 
 
@@ -225,6 +239,11 @@ class Person(Versioned, Base):
     house_code: Mapped[str | None] = mapped_column(String(40), ForeignKey("house.code"), index=True)
     address_code: Mapped[str | None] = mapped_column(String(40), ForeignKey("address.code"))
     residence_type: Mapped[str | None] = mapped_column(String(16))  # 户籍 / 流动 / 境外
+    township_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("admin_area.code"))
+    community_code: Mapped[str | None] = mapped_column(
+        String(12), ForeignKey("admin_area.code"), index=True
+    )
+    grid_code: Mapped[str | None] = mapped_column(String(32))
     geom = geometry("POINT")
 
 
@@ -245,6 +264,11 @@ class Organization(Versioned, Base):
         String(40), ForeignKey("address.code"), index=True
     )
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="active")
+    township_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("admin_area.code"))
+    community_code: Mapped[str | None] = mapped_column(
+        String(12), ForeignKey("admin_area.code"), index=True
+    )
+    grid_code: Mapped[str | None] = mapped_column(String(32))
     geom = geometry("POINT")
 
 
@@ -261,7 +285,11 @@ class CityObject(Versioned, Base):
     object_type: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
     name: Mapped[str | None] = mapped_column(String(64))
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON, nullable=False, default=dict)
-    community_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("admin_area.code"))
+    township_code: Mapped[str | None] = mapped_column(String(12), ForeignKey("admin_area.code"))
+    community_code: Mapped[str | None] = mapped_column(
+        String(12), ForeignKey("admin_area.code"), index=True
+    )
+    grid_code: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(10), nullable=False, default="active")
     geom = geometry("GEOMETRY", nullable=False)
 

@@ -10,6 +10,7 @@ polygon with the smallest code, so the answer never depends on row order.
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from collections.abc import Iterable
@@ -192,3 +193,49 @@ class PlacementIndex:
             "grid_code": self.grids.locate(points),
             "beidou_code": codes,
         })
+
+
+# 3D: a house's cell in height (GB/T 39409 3D codes) ---------------------------------------
+
+STOREY_METRES = 3.0  # a storey's height where the building gives no height and floor count
+_FLOOR = re.compile(r"^\s*(负|地下|-|B)?\s*(\d+|[一二三四五六七八九十]+)\s*(层|楼|F)?\s*$",
+                    re.IGNORECASE)
+_DIGITS = {c: i for i, c in enumerate("零一二三四五六七八九")}
+
+
+def floor_number(floor: str | None) -> int | None:
+    """The storey a house's floor names: 12, 12层, 12F, 十二层 → 12; B1, 负一层, -1 → −1;
+    None when the text names no storey (a mezzanine, a roof, nothing)."""
+    found = _FLOOR.match(floor or "")
+    if found is None:
+        return None
+    below, number = found.group(1), found.group(2)
+    if number.isdigit():
+        n = int(number)
+    else:  # 一 … 九十九 written in characters
+        tens, _, ones = number.rpartition("十")
+        n = (_DIGITS.get(tens, 1) if "十" in number else 0) * 10 + _DIGITS.get(ones, 0)
+    if n == 0:
+        return None
+    return -n if below else n
+
+
+def floor_elevation(floor: str | None, floors: int | None, height: float | None) -> float | None:
+    """The height (metres above the ground) of the middle of a house's storey: the
+    building's height shared among its floors, else STOREY_METRES a storey. The twin holds
+    no terrain, so heights count from the ground, not from the ellipsoid GB/T 39409 uses."""
+    n = floor_number(floor)
+    if n is None:
+        return None
+    storey = height / floors if height and floors and height > 0 and floors > 0 else STOREY_METRES
+    return (n - 1 + 0.5) * storey if n > 0 else (n + 0.5) * storey
+
+
+def house_code_3d(plane: str | None, floor: str | None, floors: int | None,
+                  height: float | None) -> str | None:
+    """The 3D BeiDou grid location code of a house: the 2D code of its point (`plane`)
+    lifted to its storey's elevation; None when the point or the storey is not known."""
+    elevation = floor_elevation(floor, floors, height)
+    if plane is None or elevation is None:
+        return None
+    return beidou.with_height(plane, elevation)

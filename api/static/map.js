@@ -122,6 +122,7 @@
       const feature = found.features.find((f) => code && (f.id === code || f.properties.code === code)) || found.features[0];
       if (!feature) { popup.setHTML(`<div class="popup" id="popup">${esc(layer)}: nothing here</div>`); return; }
       popup.setHTML(await describe(layer, feature, e.lngLat, titles));
+      if (layer === "buildings") await showFloors(map, feature);
     } catch (err) {
       popup.setHTML(`<div class="popup error" id="popup">${esc(err.message)}</div>`);
     }
@@ -131,6 +132,47 @@
     const g = feature.geometry;
     const rings = g.type === "MultiPolygon" ? g.coordinates[0] : g.coordinates;
     return `POLYGON((${rings[0].map((p) => `${p[0]} ${p[1]}`).join(",")}))`;
+  }
+
+  // A building's floors: pick one to see its storey lit inside the building, with its
+  // houses and their 3D BeiDou grid codes (GB/T 39409: the house's cell in height).
+  const storeyOf = (floor) => { // 12, 12层, 12F → 12; B1, 负1层, -1 → −1 (as twin.placement reads it)
+    const m = /^\s*(负|地下|-|B)?\s*(\d+)/i.exec(floor || "");
+    return m ? (m[1] ? -Number(m[2]) : Number(m[2])) : null;
+  };
+
+  async function showFloors(map, building) {
+    const box = $("floors");
+    if (!box) return;
+    const code = building.properties.code || building.id;
+    const found = await getJSON(api(`/collections/houses/items?limit=1000&filter=${encodeURIComponent(`building_code='${code}'`)}`));
+    const byFloor = new Map();
+    for (const h of found.features) {
+      const n = storeyOf(h.properties.floor);
+      if (n === null) continue;
+      if (!byFloor.has(n)) byFloor.set(n, []);
+      byFloor.get(n).push(h);
+    }
+    const floors = [...byFloor.keys()].sort((a, b) => b - a);
+    if (!floors.length) { box.textContent = "no houses with a floor"; return; }
+    const p = building.properties, storey = p.height && p.floors ? p.height / p.floors : STOREY_METRES;
+    box.innerHTML = `<label for="floor-select">楼层 floor</label> <select id="floor-select">` +
+      floors.map((n) => `<option value="${n}">${n > 0 ? n : "B" + -n}</option>`).join("") +
+      `</select><ul id="floor-houses"></ul>`;
+    const show = () => {
+      const n = Number($("floor-select").value);
+      const base = (n > 0 ? n - 1 : n) * storey;
+      map.getSource("storey").setData({ type: "FeatureCollection", features: [{ type: "Feature",
+        geometry: building.geometry, properties: { floor: n, base, top: base + storey } }] });
+      $("floor-houses").innerHTML = byFloor.get(n).map((h) => {
+        const c3 = h.properties.beidou_code_3d;
+        return `<li data-house="${esc(h.properties.code)}">${esc(h.properties.room || h.properties.code)}` +
+          (c3 ? ` <a class="code3d" href="${api(`/codes/${encodeURIComponent(c3)}`)}" target="_blank">${esc(c3)}</a>` : "") + "</li>";
+      }).join("");
+      window.twinFloor = { building: code, floor: n, base, top: base + storey, houses: byFloor.get(n).length };
+    };
+    $("floor-select").addEventListener("change", show);
+    show();
   }
 
   async function count(layer, filter) {
@@ -168,10 +210,11 @@
       links.push(`<span>实有人口 people ${await count("people", `house_code='${code}'`).catch(() => "?")}</span>`);
     }
     const item = api(`/collections/${layer}/items/${encodeURIComponent(feature.id)}`);
+    const floors = layer === "buildings" ? `<div id="floors" class="floors">…</div>` : "";
     return `<div class="popup" id="popup" data-layer="${esc(layer)}" data-code="${esc(code)}">` +
       `<h3>${esc(p.name || p.full_text || code)}</h3><div>${esc(titles[layer] || layer)}</div>` +
       `<table>${extra.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join("")}${rows}</table>` +
-      `<p class="links">${links.join(" ")}</p><p class="links"><a href="${item}?f=html" target="_blank">HTML</a>` +
+      `<p class="links">${links.join(" ")}</p>${floors}<p class="links"><a href="${item}?f=html" target="_blank">HTML</a>` +
       `<a href="${item}?f=json" target="_blank">GeoJSON</a></p></div>`;
   }
 
@@ -197,6 +240,10 @@
 
   const EMPTY = { type: "FeatureCollection", features: [] };
   function addSelectionLayers(map) {
+    map.addSource("storey", { type: "geojson", data: EMPTY }); // the floor picked in a building
+    map.addLayer({ id: "storey", type: "fill-extrusion", source: "storey", paint: {
+      "fill-extrusion-color": "#ffd400", "fill-extrusion-base": ["get", "base"],
+      "fill-extrusion-height": ["get", "top"], "fill-extrusion-opacity": 0.95 } });
     map.addSource("selection", { type: "geojson", data: EMPTY });
     const hl = "#ffd400";
     map.addLayer({ id: "selection-fill", type: "fill", source: "selection", filter: ["==", ["geometry-type"], "Polygon"], paint: { "fill-color": hl, "fill-opacity": 0.5 } });

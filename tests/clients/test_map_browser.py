@@ -96,6 +96,30 @@ def test_a_person_uses_the_map_offline(twin_server: TwinServer):
         assert code in popup.text
         driver.save_screenshot(str(ARTIFACTS / f"map-popup-{twin_server.store}.png"))
 
+        # Pick a floor of the building: its storey is lit, its houses listed with the 3D
+        # BeiDou grid codes the twin stores for them.
+        picker = wait_for(lambda: driver.find_elements(By.ID, "floor-select"),
+                          message="the floor picker")[0]
+        options = picker.find_elements(By.TAG_NAME, "option")
+        assert len(options) >= 2
+        options[-1].click()
+        floor = int(options[-1].get_attribute("value"))
+        lit = wait_for(lambda: driver.execute_script(
+            "return window.twinFloor && twinFloor.floor === arguments[0] && twinFloor", floor),
+            message="the storey lit")
+        assert lit["building"] == code and lit["houses"] > 0 and lit["top"] > lit["base"]
+        drawn_storey = driver.execute_async_script(
+            "const done = arguments[0]; twinMap.getSource('storey').getData()"
+            ".then((d) => done(d.features[0].properties), (e) => done(String(e)));")
+        assert drawn_storey == {"floor": floor, "base": lit["base"], "top": lit["top"]}
+        listed = driver.find_elements(By.CSS_SELECTOR, "#floor-houses li[data-house]")
+        assert len(listed) == lit["houses"]
+        house = httpx.get(f"{base}/collections/houses/items/"
+                          f"{listed[0].get_attribute('data-house')}").json()["properties"]
+        assert house["building_code"] == code
+        assert listed[0].find_element(By.CSS_SELECTOR, ".code3d").text == house["beidou_code_3d"]
+        driver.save_screenshot(str(ARTIFACTS / f"map-floor-{twin_server.store}.png"))
+
         # Search an address: the geocoder answers (once its index is built) and the map moves.
         wait_for(lambda: httpx.get(f"{base}/geocode/status").json().get("state") == "ready"
                  or httpx.get(f"{base}/geocode", params={"q": "x"}).status_code != 503,

@@ -120,3 +120,38 @@ def test_polar_caps_and_bad_positions_are_refused():
         beidou.encode(181, 10)
     with pytest.raises(InvalidInput, match="level"):
         beidou.encode(10, 10, 11)
+
+
+@given(lons, lats, st.floats(min_value=-100, max_value=10_000), levels)
+def test_a_plane_code_lifted_is_the_3d_code_of_the_point(lon, lat, height, level):
+    assert beidou.with_height(beidou.encode(lon, lat, level), height) == beidou.encode_3d(
+        lon, lat, height, level)
+
+
+@pytest.mark.parametrize("floor, number", [
+    ("12", 12), ("12层", 12), ("12F", 12), ("12楼", 12), ("十二层", 12), ("十层", 10),
+    ("二十一层", 21), ("B1", -1), ("b2", -2), ("负一层", -1), ("地下2层", -2), ("-1", -1),
+    ("夹层", None), ("屋顶", None), ("", None), (None, None), ("0", None),
+])
+def test_floor_numbers_as_bases_write_them(floor, number):
+    from twin.placement import floor_number
+
+    assert floor_number(floor) == number
+
+
+def test_a_house_code_lies_in_its_storey():
+    """The middle of the storey: the building's height shared among its floors (3 m each
+    when the building gives neither), the first basement storey below the ground."""
+    from twin.placement import house_code_3d
+
+    plane = beidou.encode(LON, LAT, 8)
+    for floor, floors, height, bottom, top in [
+        ("1层", 10, 35.0, 0.0, 3.5), ("10层", 10, 35.0, 31.5, 35.0), ("3", None, None, 6, 9),
+        ("B1", 20, 60.0, -3.0, 0.0),
+    ]:
+        cell = beidou.decode_3d(house_code_3d(plane, floor, floors, height))
+        middle = (cell.bottom + cell.top) / 2
+        assert bottom < middle < top and cell.contains(LON, LAT)
+        assert abs(middle - (bottom + top) / 2) < cell.top - cell.bottom
+    assert house_code_3d(plane, "夹层", 10, 30.0) is None
+    assert house_code_3d(None, "3层", 10, 30.0) is None

@@ -142,3 +142,61 @@ def test_an_own_code_is_never_read_in_a_foreign_scheme(client, city):
     body = client.get("/codes/440305001001").json()
     assert [r["scheme"] for r in body["readings"]] == ["division"]
     assert body["problems"] == []
+
+
+@pytest.mark.parametrize("layer", ["buildings", "houses", "addresses", "people",
+                                   "organizations", "city_objects"])
+def test_every_code_kind_the_twin_issues_reads_in_its_own_scheme(client, city, layer):
+    """Each kind of code of the sample reads in its layer's scheme, names its object and
+    leads to the object's place (township, community, grid) and its 一标三实 relations."""
+    from twin.layers import LAYERS
+
+    holder = LAYERS[layer]
+    with city.connect() as conn:
+        query = select(holder.table.c.code).order_by(holder.table.c.code)
+        if layer == "addresses":  # a room's (a road's node crosses communities and grids)
+            query = query.where(holder.table.c.level == "room")
+        code = conn.execute(query).scalars().first()
+    response = client.get(f"/codes/{code}")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert [r["scheme"] for r in body["readings"]] == [holder.scheme]
+    assert body["names"][0]["layer"] == layer
+    relations = {(r["layer"], r["relation"]) for r in body["related"]}
+    assert {("admin_areas", "township_code"), ("admin_areas", "community_code"),
+            ("grids", "grid_code")} <= relations, relations
+    assert all(r["href"].endswith(f"/codes/{r['code']}") for r in body["related"])
+    if layer in ("houses", "people", "organizations"):  # and on to the rest of 一标三实
+        assert ("addresses", "address_code") in relations, relations
+
+
+def test_every_sample_house_carries_its_3d_code_and_the_code_leads_to_it(client, city):
+    """GB/T 39409 3D codes per house: the cell holds the house's point and the middle of its
+    storey (the building's height shared among its floors); /codes reads the code as a 3D
+    cell and lists the houses located in it, the house among them."""
+    from geoalchemy2.shape import to_shape
+
+    from twin.codes import beidou
+    from twin.placement import floor_number
+
+    h, b = models.House.__table__, models.Building.__table__
+    with city.connect() as conn:
+        missing = conn.execute(select(h.c.code).where(h.c.beidou_code_3d.is_(None))).first()
+        rows = conn.execute(select(h.c.code, h.c.floor, h.c.geom, h.c.beidou_code_3d,
+                                   b.c.floors, b.c.height)
+                            .join(b, b.c.code == h.c.building_code)
+                            .order_by(h.c.code).limit(200)).all()
+    assert missing is None
+    for row in rows:
+        cell = beidou.decode_3d(row.beidou_code_3d)
+        point = to_shape(row.geom)
+        storey = row.height / row.floors
+        middle = (floor_number(row.floor) - 0.5) * storey
+        assert cell.contains(point.x, point.y)
+        assert cell.bottom <= middle < cell.top, row.code
+    house = rows[-1]
+    answer = client.get(f"/codes/{house.beidou_code_3d}").json()
+    assert [r["scheme"] for r in answer["readings"]] == ["beidou-3d"]
+    located = {r["code"] for r in answer["related"] if r["direction"] == "located here"}
+    assert house.code in located
+    assert all(r["relation"] == "beidou_code_3d" for r in answer["related"])

@@ -19,7 +19,14 @@ def test_retire_create_and_placement_facts():
     assert buildings.retired_status == "demolished" and buildings.is_gone("demolished")
     assert LAYERS["addresses"].retired_status == "retired"
     assert buildings.issued_on_create and not LAYERS["houses"].issued_on_create
-    assert {n for n, layer in LAYERS.items() if layer.placed} == {"buildings", "city_objects"}
+    # 落图 for every object: each layer of 一标三实 and the city objects is placed.
+    assert {n for n, layer in LAYERS.items() if layer.placed} == {
+        "buildings", "city_objects", "addresses", "houses", "people", "organizations"}
+    for name in ("houses", "people", "organizations", "addresses", "city_objects"):
+        assert LAYERS[name].place_columns == ("township_code", "community_code", "grid_code")
+        assert LAYERS[name].column_class("grid_code") == "place"
+    assert LAYERS["admin_areas"].column_class("has_boundary") == "system"
+    assert "has_boundary" not in {c.name for c in LAYERS["admin_areas"].importable_columns()}
     assert buildings.place_columns == ("township_code", "community_code", "grid_code",
                                        "beidou_code")
     assert buildings.column_class("beidou_code") == "place"

@@ -134,3 +134,52 @@ def test_every_building_is_placed_and_coded_as_placement_would(sample_engine):
     stored = [tuple(r[:4]) for r in rows]
     assert all(all(place) for place in stored)
     assert stored == [tuple(p) for p in places.itertuples(index=False)]
+
+
+def _places(conn, table, *extra, where=None):
+    stmt = select(table.c.code, table.c.township_code, table.c.community_code,
+                  table.c.grid_code, *extra)
+    return conn.execute(stmt if where is None else stmt.where(where)).all()
+
+
+def test_every_object_carries_its_township_community_and_grid(sample_engine):
+    """落图 of the whole sample: every house, person, organization, city object and address
+    below the road names its township, community and grid, each inside the coarser one;
+    what stands in a building lies where the building stands, the rest where its own
+    geometry lies (as twin.placement finds it)."""
+    from twin.placement import PlacementIndex
+
+    b, h, p = models.Building.__table__, models.House.__table__, models.Person.__table__
+    o, a = models.Organization.__table__, models.Address.__table__
+    c = models.CityObject.__table__
+    with sample_engine.connect() as conn:
+        buildings = {r.code: tuple(r[1:4]) for r in _places(conn, b)}
+        by_address = {r.address_code: tuple(r[1:4]) for r in _places(conn, b, b.c.address_code)}
+        houses = _places(conn, h, h.c.building_code)
+        people = _places(conn, p, p.c.house_code)
+        offices = _places(conn, o, o.c.address_code)
+        addresses = _places(conn, a, a.c.level, where=a.c.level != "road")
+        roads = _places(conn, a, where=a.c.level == "road")
+        outside = _places(conn, c, func.ST_AsBinary(c.c.geom)) + _places(
+            conn, a, func.ST_AsBinary(a.c.geom), where=a.c.level == "door")
+    everything = houses + people + offices + addresses + outside
+    assert len(everything) > 15_000
+    for row in everything:
+        township, community, grid = row[1:4]
+        assert township and community and grid, row
+        assert community.startswith(township[:9]) and grid.startswith(community), row
+    house_places = {r.code: tuple(r[1:4]) for r in houses}
+    assert all(tuple(r[1:4]) == buildings[r.building_code] for r in houses)
+    assert all(tuple(r[1:4]) == house_places[r.house_code] for r in people)
+    assert all(tuple(r[1:4]) == by_address[r.address_code] for r in offices)
+    # a building's own address, units, floors and rooms: the building's place
+    inside = [r for r in addresses if r.level != "door"]
+    by_prefix = {code[:20]: place for code, place in by_address.items()}
+    assert all(tuple(r[1:4]) == by_prefix[r.code[:20]] for r in inside)
+    found = PlacementIndex.from_store(sample_engine).assign(
+        shapely.from_wkb([bytes(r[-1]) for r in outside]))
+    assert [tuple(r[1:4]) for r in outside] == [
+        tuple(f) for f in found[["township_code", "community_code", "grid_code"]].itertuples(
+            index=False)]
+    # A road crosses communities and grids: its node names the township alone.
+    assert roads and all(r[1] and r[2] is None and r[3] is None for r in roads)

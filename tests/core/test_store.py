@@ -118,3 +118,26 @@ def test_a_store_made_at_0001_gains_the_address_edit_index(store):
     indexes = {ix["name"]: ix["column_names"] for ix in inspect(store).get_indexes("address")}
     assert indexes["ix_address_updated"] == ["updated_at", "version"]
     migrate(store)  # again: nothing to do
+
+
+def test_a_store_made_at_0005_gains_places_and_the_boundary_flag(store):
+    # A store made before 0006 lacks the new columns: drop two, step back, upgrade again.
+    with store.begin() as conn:
+        conn.execute(text("ALTER TABLE address DROP COLUMN grid_code"))
+        conn.execute(text("ALTER TABLE admin_area DROP COLUMN has_boundary"))
+        conn.execute(text("UPDATE alembic_version SET version_num = '0005'"))
+    migrate(store)
+    columns = {t: {c["name"] for c in inspect(store).get_columns(t)}
+               for t in ("address", "admin_area", "house", "person", "organization")}
+    assert "grid_code" in columns["address"] and "has_boundary" in columns["admin_area"]
+    for table in ("house", "person", "organization"):
+        assert {"township_code", "community_code", "grid_code"} <= columns[table]
+    with store.begin() as conn:
+        conn.execute(text("UPDATE admin_area SET geom = ST_GeomFromText("
+                          "'MULTIPOLYGON(((113.9 22.5, 114 22.5, 114 22.6, 113.9 22.5)))', 4490)"
+                          " WHERE code = '440305001000'"))
+        flags = dict(conn.execute(text(
+            "SELECT code, has_boundary FROM admin_area WHERE code IN "
+            "('440305001000', '440305002000')")).all())
+    assert flags == {"440305001000": True, "440305002000": False}
+    migrate(store)  # again: nothing to do

@@ -338,3 +338,80 @@ def test_the_api_and_an_import_read_a_value_by_the_same_rules(edit_client, tmp_p
 def _any_address(client) -> str:
     return client.get("/collections/addresses/items", params={"limit": 1}).json()[
         "features"][0]["id"]
+
+
+def _sample_building(client) -> str:
+    from twin.models import Building
+
+    with client.engine.connect() as conn:
+        return conn.execute(select(Building.code).order_by(Building.code)).scalars().first()
+
+
+def test_every_layer_of_the_twin_places_what_the_api_creates(edit_client):
+    """落图 on create for each editable layer: township, community and grid from the
+    geometry, as twin.placement finds them; a place the geometry contradicts is refused."""
+    from shapely import Point
+
+    from twin.codes.check import uscc_check
+    from twin.placement import PlacementIndex
+
+    point = [113.9302, 22.5202]
+    expected = PlacementIndex.from_store(edit_client.engine).place(Point(*point))
+    assert expected["township_code"] == "440305002000"
+    house = _sample_building(edit_client)[:17] + "09999"
+    org = "91440305002999990"
+    bodies = {
+        "houses": {"code": house + mod11_2(house), "building_code": _sample_building(
+            edit_client), "room": "9999室"},
+        "organizations": {"code": org + uscc_check(org), "name": "落图测试单位"},
+        "addresses": {"code": f"{expected['community_code']}99010001000000", "level": "door",
+                      "value": "9999号", "full_text": "南山区测试路9999号",
+                      "county_code": "440305000000"},
+        "city_objects": {"code": "4403050101999999", "object_type": "路灯"},
+    }
+    for layer, props in bodies.items():
+        response = edit_client.post(f"/collections/{layer}/items", headers=WRITER, json={
+            "type": "Feature", "geometry": {"type": "Point", "coordinates": point},
+            "properties": props})
+        assert response.status_code == 201, (layer, response.text)
+        placed = response.json()["properties"]
+        assert {k: placed[k] for k in ("township_code", "community_code", "grid_code")} == {
+            k: expected[k] for k in ("township_code", "community_code", "grid_code")}, layer
+        assert placed["grid_code"].startswith(placed["community_code"])
+    wrong = edit_client.post("/collections/organizations/items", headers=WRITER, json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": point},
+        "properties": {"code": "91350100M000100Y43", "name": "错位单位",
+                       "community_code": "440305001001"}})
+    assert wrong.status_code == 400 and wrong.json()["field"] == "community_code"
+
+
+def test_a_house_written_through_the_api_gets_its_3d_code(edit_client):
+    """A created house is lifted to its storey in its building; moving it to another floor
+    lifts it again; a floor that names no storey leaves it without one."""
+    from twin.codes import beidou
+    from twin.models import Building
+
+    building = _sample_building(edit_client)
+    with edit_client.engine.connect() as conn:
+        floors, height = conn.execute(select(Building.floors, Building.height)
+                                      .where(Building.code == building)).one()
+    body = building[:17] + "09998"
+    code = body + mod11_2(body)
+    point = [113.9302, 22.5202]
+    created = edit_client.post("/collections/houses/items", headers=WRITER, json={
+        "type": "Feature", "geometry": {"type": "Point", "coordinates": point},
+        "properties": {"code": code, "building_code": building, "floor": "2层",
+                       "room": "201室"}})
+    assert created.status_code == 201, created.text
+    storey = height / floors
+    for floor, middle in (("2层", 1.5 * storey), ("1层", 0.5 * storey)):
+        if floor == "1层":
+            moved = edit_client.patch(f"/collections/houses/items/{code}", headers=WRITER,
+                                      json={"properties": {"floor": floor}})
+            assert moved.status_code == 200, moved.text
+        got = edit_client.get(f"/collections/houses/items/{code}").json()["properties"]
+        cell = beidou.decode_3d(got["beidou_code_3d"])
+        assert cell.contains(*point) and cell.bottom <= middle < cell.top
+    unnamed = edit_client.patch(f"/collections/houses/items/{code}", headers=WRITER,
+                                json={"properties": {"floor": "夹层"}})
+    assert unnamed.json()["properties"]["beidou_code_3d"] is None

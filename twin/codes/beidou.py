@@ -299,7 +299,13 @@ def _to_base(value: int, base: int, width: int) -> str:
 
 def encode_3d(lon: float, lat: float, height: float, level: int = MAX_LEVEL) -> str:
     """The 3D BeiDou grid location code (32 characters at level 10) of a point and height."""
-    plane = encode(lon, lat, level)
+    return with_height(encode(lon, lat, level), height)
+
+
+def with_height(plane: str, height: float) -> str:
+    """The 3D code of a 2D code's cell at `height` metres: one 2D code serves every floor
+    above the same point, so a building's floors cost one plane encoding."""
+    level = level_of(plane)
     n = height_index(height)
     sign, magnitude = ("1", -n) if n < 0 else ("0", n)
     out = [plane[0], sign]

@@ -169,6 +169,18 @@ def _pointing(conn: Any, layer: Layer, column: str, code: str, direction: str
     return out
 
 
+def located_objects(engine: Engine, code: str) -> list[dict[str, Any]]:
+    """The objects whose BeiDou grid code is `code`: buildings by their 2D code, houses by
+    their 3D one (a house's storey in its building)."""
+    out: list[dict[str, Any]] = []
+    with engine.connect() as conn:
+        for layer in LAYERS.values():
+            for column in ("beidou_code", "beidou_code_3d"):
+                if column in layer.table.c:
+                    out += _pointing(conn, layer, column, code, "located here")
+    return out
+
+
 def _own_readings(found: list[dict[str, Any]], holders: list[Layer], record: Any
                   ) -> list[dict[str, Any]]:
     """For a code the twin holds, only the holder's own scheme reads it; a foreign scheme
@@ -206,7 +218,9 @@ def explain_code(engine: Engine, code: str, schemes: dict[str, CodeScheme] | Non
         "record": record.as_dict() if record else None,
         "history": [v.as_dict() for v in chain],
         "names": names,
-        "related": [r for holder in holders for r in related_objects(engine, holder, code)],
+        "related": [r for holder in holders for r in related_objects(engine, holder, code)]
+        + (located_objects(engine, code)
+           if any(r["scheme"].startswith("beidou") for r in found) else []),
         "problems": refusals if not found and not names else [],
     }
 

@@ -28,7 +28,11 @@ def _copy() -> MetaData:
     # create; working on a copy keeps models.Base.metadata whole for the next store.
     copy = MetaData()
     for name in TABLES:
-        models.Base.metadata.tables[name].to_metadata(copy)
+        table = models.Base.metadata.tables[name].to_metadata(copy)
+        # A generated column reads the geometry, which SpatiaLite adds after CREATE TABLE;
+        # the revision that introduced each one adds it once the geometry is there.
+        for column in [c for c in table.columns if c.computed is not None]:
+            table._columns.remove(column)
     return copy
 
 
