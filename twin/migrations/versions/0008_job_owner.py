@@ -1,7 +1,7 @@
 """Jobs belong to the key that made them.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0008
+Revises: 0007
 
 `owner` is the actor of the key that submitted the job (`anonymous` for a keyless
 caller); only that key, or an admin key, lists, reads and dismisses it. Jobs made before
@@ -12,8 +12,8 @@ this revision have no owner and are an admin's to see. `finished` is indexed for
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0006"
-down_revision = "0005"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
