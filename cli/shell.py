@@ -67,6 +67,13 @@ def fail(message: str, code: Exit = Exit.BAD_INPUT) -> typer.Exit:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
+# Set to 1 to see the traceback of an internal error (a bug) above its one-line message.
+DEBUG_ENV = "TWIN_DEBUG"
+
+
+def debugging() -> bool:
+    """Whether the environment asks for tracebacks of internal errors."""
+    return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
 
 
 def guarded(command: F) -> F:
@@ -82,7 +89,10 @@ def guarded(command: F) -> F:
             code = exit_code_of(exc)
             text = " ".join(str(exc).split()) or type(exc).__name__
             if code is Exit.INTERNAL:
-                text = f"internal error ({type(exc).__name__}: {text}); please report it"
+                if debugging():
+                    console.print_exception()
+                text = (f"internal error ({type(exc).__name__}: {text}); please report it "
+                        f"(set {DEBUG_ENV}=1 for the traceback)")
             raise fail(text, code) from None
 
     return run  # type: ignore[return-value]

@@ -9,10 +9,17 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pyogrio.errors
 from sqlalchemy import Engine
 
+from twin.errors import InvalidInput
 from twin.registry_coding.batch import CodingOptions, CodingReport, Progress, code_registry
-from twin.registry_coding.output import write_coded, write_report
+from twin.registry_coding.output import (
+    placeholder_result,
+    whole_output,
+    write_coded,
+    write_report,
+)
 from twin.registry_coding.source import read_registry
 from twin.sources import kind_of
 
@@ -30,8 +37,8 @@ def code_file(engine: Engine, source: Path, out: Path | None,
               sheet: str | None = None) -> CodingReport:
     """Read `source`, code every row against the store, write `out` and its report.
 
-    The output's type is checked before the store is touched; a dry run (or no `out`)
-    writes no file.
+    The output's type is checked, and its writing rehearsed, before the store is touched;
+    `out` and its report appear whole or not at all. A dry run (or no `out`) writes no file.
     """
     options = options or CodingOptions()
     if out is not None:
@@ -41,10 +48,25 @@ def code_file(engine: Engine, source: Path, out: Path | None,
                         year_column=options.year_column,
                         geometry_column=options.geometry_column, sheet=sheet)
     read = time.perf_counter() - started
-    result, report = code_registry(engine, reg, options, progress)
-    started = time.perf_counter()
-    if out is not None and not options.dry_run:
-        write_coded(reg, result, Path(out))
-        write_report(report, report_path(Path(out)))
-    report.stages = {"read": read, **report.stages, "write": time.perf_counter() - started}
+    if out is None or options.dry_run:
+        report = code_registry(engine, reg, options, progress)[1]
+        report.stages = {"read": read, **report.stages}
+        return report
+    with whole_output(Path(out)) as coded, whole_output(report_path(Path(out))) as summary:
+        # A rehearsal first: a value the output's format cannot hold fails here, before
+        # the store changes (new buildings enter it as they are issued).
+        started = time.perf_counter()
+        try:
+            write_coded(reg, placeholder_result(reg), coded)
+        except (OSError, pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise InvalidInput(f"cannot write {out}: {reason}; nothing was coded or stored",
+                               field="output", value=str(out)) from None
+        rehearsed = time.perf_counter() - started
+        result, report = code_registry(engine, reg, options, progress)
+        started = time.perf_counter()
+        write_coded(reg, result, coded)
+        write_report(report, summary)
+    report.stages = {"read": read, **report.stages,
+                     "write": rehearsed + time.perf_counter() - started}
     return report

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
@@ -22,6 +25,37 @@ from twin.registry_coding.source import RegistryFile, kind_of
 
 PINNED_TIME = "2000-01-01T00:00:00Z"
 SHAPEFILE_NAMES = {"match_method": "match_meth"}
+# The files GDAL may write beside a shapefile, which move with it.
+SHAPEFILE_PARTS = (".shx", ".dbf", ".prj", ".cpg", ".qix")
+
+
+def _parts(path: Path) -> list[Path]:
+    if path.suffix.lower() != ".shp":
+        return [path]
+    return [path, *(path.with_suffix(s) for s in SHAPEFILE_PARTS)]
+
+
+@contextmanager
+def whole_output(out: Path) -> Iterator[Path]:
+    """A path beside `out` to write to, renamed onto `out` when the block ends well.
+
+    A write that fails (a value the format cannot hold, a full disk, an interrupt) leaves
+    no partial file, and an `out` that existed stays as it was. The temporary name keeps
+    the suffix, which says the format.
+    """
+    out = Path(out)
+    temp = out.with_name(f".{out.stem}.{os.getpid()}.partial{out.suffix}")
+    try:
+        yield temp
+    except BaseException:
+        for part in _parts(temp):
+            part.unlink(missing_ok=True)
+        raise
+    for written, final in zip(_parts(temp), _parts(out), strict=True):
+        if written.exists():
+            os.replace(written, final)
+        else:
+            final.unlink(missing_ok=True)  # a side file of an older output, not of this one
 
 
 def result_names(reg: RegistryFile) -> dict[str, str]:
@@ -44,6 +78,11 @@ def _pin_xlsx(path: Path) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             dst.writestr(info, data)
     path.write_bytes(buffer.getvalue())
+
+
+def placeholder_result(reg: RegistryFile) -> pd.DataFrame:
+    """Empty result columns for every row: what a rehearsal of the write writes."""
+    return pd.DataFrame({c: [""] * len(reg.frame) for c in RESULT_COLUMNS})
 
 
 def write_coded(reg: RegistryFile, result: pd.DataFrame, out: Path) -> None:
