@@ -22,7 +22,7 @@ import pandas as pd
 from addressing.errors import AddressInputError
 from addressing.match import Geocoder
 from addressing.normalize import NormalizedText, normalize
-from twin.sources import pick_sheet, read_table, sheet_names
+from twin.sources import check_excel_cells, pick_sheet, read_table, sheet_names
 
 Progress = Callable[[int, int], None]
 RESULT_COLUMNS = ("geo_status", "geo_level", "geo_code", "geo_full_text", "geo_score",
@@ -205,6 +205,8 @@ def write_table(frame: pd.DataFrame, path: Path, *, sheet: str | None = None,
     name = sheet or "Sheet1"
     sheets = dict(others or {name: frame})
     sheets[name] = frame
+    for title, table in sheets.items():
+        check_excel_cells(table, path, title if len(sheets) > 1 else None)
     with pd.ExcelWriter(path.with_suffix(".xlsx"), engine="openpyxl") as book:
         for title, table in sheets.items():
             table.to_excel(book, sheet_name=title, index=False)

@@ -12,6 +12,7 @@ and is brought to CGCS2000 lon/lat in one vectorised step.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -266,3 +267,26 @@ def _geometry_from_columns(source: SourceFile, wanted: str | None) -> None:
         for i in np.flatnonzero(given & ~ok):
             source.problem(int(i), f"{lon}/{lat}", f"{frame[lon].iat[i]},{frame[lat].iat[i]}",
                            "longitude/latitude are not numbers")
+
+
+# Excel's XML holds no control characters but tab, newline and carriage return.
+_NOT_IN_EXCEL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def check_excel_cells(frame: pd.DataFrame, out: Path, sheet: str | None = None) -> None:
+    """InvalidInput naming the first cell an Excel file cannot hold (a control character
+    typed or pasted into a text cell), before anything is written: never a cell silently
+    changed, never a half-written workbook."""
+    for column in frame.columns:
+        values = frame[column]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+            continue
+        for position, value in enumerate(values):
+            found = _NOT_IN_EXCEL.search(value) if isinstance(value, str) else None
+            if found is not None:
+                where = f"sheet {sheet!r}, " if sheet else ""
+                raise InvalidInput(
+                    f"cannot write {out.name}: {where}row {position + 1}, column {column!r} "
+                    f"holds the control character U+{ord(found.group()):04X}, which an Excel "
+                    "file cannot store; write .csv, or remove it from the input",
+                    field=str(column), value=value[:80])

@@ -386,6 +386,7 @@ def export_layer(
         if suffix == ".csv":
             table.to_csv(path, index=False, encoding="utf-8-sig")
         else:
+            sources.check_excel_cells(table, path)
             table.to_excel(path, index=False)
     else:
         if path.exists():

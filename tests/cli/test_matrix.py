@@ -183,26 +183,53 @@ def test_a_write_that_fails_leaves_no_file_and_the_store_as_it_was(city: City, t
     assert (out.read_bytes(), (tmp_path / "coded.report.json").read_bytes()) == previous
 
 
-def test_an_internal_error_is_one_line_and_exit_4(city: City, tmp_path):
-    """A bug path met through a real input: a control character openpyxl refuses in an
-    Excel output (a check the twin lacks). Exit 4, one line, no traceback unless
-    TWIN_DEBUG asks for it; no partial file and nothing stored."""
+def test_a_cell_excel_cannot_hold_is_bad_input_before_anything_is_coded(city: City, tmp_path):
+    """A control character in a registry cell, coded to .xlsx: refused naming its row and
+    column before any code is issued (exit 3), no file written, the store as it was."""
     new_wkt, = free_squares(city.engine, 1)
     source = registry(tmp_path / "ctl.csv", [{"name": "a\x01b", "wkt": new_wkt}])
+    before = city.state()
+    result = city.twin("code", source, "-o", tmp_path / "coded.xlsx")
+    assert result.exit_code == Exit.BAD_INPUT, result.output
+    line = error_line(result)
+    assert "row 1, column 'name'" in line and "U+0001" in line and "nothing was coded" in line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ctl.csv"]
+    assert city.state() == before
+
+
+def test_geocode_and_export_refuse_a_cell_excel_cannot_hold(city: City, tmp_path):
+    source = registry(tmp_path / "clerk.csv", [{"地址": "深圳市南山区", "备注": "甲\x02乙"}])
+    result = city.twin("geocode", source, "-c", "地址", "-o", tmp_path / "out.xlsx")
+    assert result.exit_code == Exit.BAD_INPUT, result.output
+    assert "row 1, column '备注'" in error_line(result) and "U+0002" in error_line(result)
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_an_internal_error_is_one_line_and_exit_4(city: City, tmp_path, monkeypatch):
+    """A bug (injected: the coding step raises what no path expects) is exit 4 and one
+    line, no traceback unless TWIN_DEBUG asks for it; no partial file, nothing stored."""
+    import twin.registry_coding
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(twin.registry_coding, "code_registry", broken)
+    new_wkt, = free_squares(city.engine, 1)
+    source = registry(tmp_path / "reg.csv", [{"name": "甲", "wkt": new_wkt}])
     out = tmp_path / "coded.xlsx"
     before = city.state()
     result = city.twin("code", source, "-o", out)
     assert result.exit_code == Exit.INTERNAL, result.output
     line = error_line(result)
-    assert "internal error (IllegalCharacterError" in line and "TWIN_DEBUG=1" in line
+    assert "internal error (KeyError" in line and "TWIN_DEBUG=1" in line
     assert "Traceback" not in result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ctl.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reg.csv"]
     assert city.state() == before
     debug = runner.invoke(app, ["code", str(source), "-o", str(out),
                                 "--database-url", city.url], env={"TWIN_DEBUG": "1"})
     assert debug.exit_code == Exit.INTERNAL
-    assert "Traceback" in debug.output and "IllegalCharacterError" in debug.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["ctl.csv"]
+    assert "Traceback" in debug.output and "KeyError" in debug.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reg.csv"]
 
 
 def test_export_admin_areas_and_a_projected_crs(city: City, tmp_path):

@@ -62,6 +62,9 @@ def code_file(engine: Engine, source: Path, out: Path | None,
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise InvalidInput(f"cannot write {out}: {reason}; nothing was coded or stored",
                                field="output", value=str(out)) from None
+        except InvalidInput as exc:  # a cell the format cannot hold, named by the writer
+            raise InvalidInput(f"{exc}; nothing was coded or stored", field=exc.field,
+                               value=exc.value) from None
         rehearsed = time.perf_counter() - started
         result, report = code_registry(engine, reg, options, progress)
         started = time.perf_counter()

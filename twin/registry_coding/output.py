@@ -22,6 +22,7 @@ import pyogrio
 
 from twin.registry_coding.batch import RESULT_COLUMNS, CodingReport
 from twin.registry_coding.source import RegistryFile, kind_of
+from twin.sources import check_excel_cells
 
 PINNED_TIME = "2000-01-01T00:00:00Z"
 SHAPEFILE_NAMES = {"match_method": "match_meth"}
@@ -96,6 +97,7 @@ def write_coded(reg: RegistryFile, result: pd.DataFrame, out: Path) -> None:
     if kind == "csv":
         frame.to_csv(out, index=False, encoding=reg.encoding, lineterminator="\n")
     elif kind == "excel":
+        check_excel_cells(frame, out)
         frame.to_excel(out, index=False, engine="openpyxl", sheet_name=reg.sheet or "Sheet1")
         _pin_xlsx(out)
     else:
