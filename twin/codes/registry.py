@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -58,7 +58,9 @@ class CodeRequest:
     """Ask for the code of one object, known by its natural key.
 
     `values` gives every segment except the sequence to allocate (by default the first
-    sequence segment that `values` leaves out).
+    sequence segment that `values` leaves out). A caller that holds the text before that
+    sequence already (a child counted under its parent's code) gives it as `prefix`, and
+    `values` then gives only the segments after the sequence.
     """
 
     scheme: str
@@ -68,6 +70,7 @@ class CodeRequest:
     object_id: str | None = None
     sequence: str | None = None
     predecessors: tuple[str, ...] = ()
+    prefix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -180,18 +183,17 @@ def _seed(conn: Connection, scheme: CodeScheme, segments: dict[str, SequenceSegm
           prefixes: list[str]) -> dict[str, int]:
     """First free value under each new prefix: past every code already stored anywhere
     (the registry, and tables loaded before the registry knew their codes)."""
-    by_length: dict[int, list[str]] = defaultdict(list)
-    for p in prefixes:
-        by_length[len(p)].append(p)
-    highest = {p: segments[p].start - 1 for p in prefixes}
+    by_length: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for p in prefixes:  # a given prefix may be of any length: group by the width after it
+        by_length[(len(p), segments[p].length)].append(p)
+    highest = {p: segments[p].first_issued - 1 for p in prefixes}
     postgis = conn.dialect.name == "postgresql"
     # Codes loaded before the registry knew them (sample data, imports) live only in the
     # tables of the layers the scheme codes.
     tables = [layer.table for layer in layers_coded_by(scheme.name, scheme.object_type)]
     for table in (REGISTRY, *tables):
         code = table.c.code
-        for length, group in by_length.items():
-            width = segments[group[0]].length
+        for (length, width), group in by_length.items():
             head = func.substr(code, 1, length)
             for part in _chunks(group, 50_000 if postgis else LOOKUP_CHUNK):
                 match = (head == any_(bindparam("prefixes", list(part), type_=ARRAY(String)))
@@ -215,7 +217,8 @@ def _lock_counters(conn: Connection, scheme: CodeScheme, wanted: dict[str, Seque
     created: set[str] = set()
     for part in _chunks(prefixes, 1000):
         stmt = _insert(conn, SEQUENCES).values(
-            [{"scheme": scheme.name, "prefix": p, "next_value": wanted[p].start} for p in part]
+            [{"scheme": scheme.name, "prefix": p, "next_value": wanted[p].first_issued}
+             for p in part]
         ).on_conflict_do_nothing().returning(SEQUENCES.c.prefix)
         created.update(conn.execute(stmt).scalars())
     nexts: dict[str, int] = {}
@@ -240,6 +243,9 @@ def issue_many(
     reason: str = "issue",
     schemes: Mapping[str, CodeScheme] | None = None,
     full: str = "raise",
+    taken: Collection[str] = (),
+    in_order: bool = False,
+    named_by_code: bool = False,
 ) -> list[IssuedCode]:
     """Codes for many requests in the caller's transaction, one answer per request.
 
@@ -247,6 +253,10 @@ def issue_many(
     False); the rest get fresh codes. Commit or roll back the transaction as a whole.
     When a sequence has no value left under a prefix: `full="raise"` raises Conflict,
     `full="skip"` answers those requests without a code (see IssuedCode.full).
+    A counter steps over the codes in `taken` (codes a caller holds that the registry and
+    the layer tables do not know yet). Under one prefix values go by natural key, or in
+    request order with `in_order` (a file's first door is door 1). With `named_by_code`
+    the registry names each object by its code (objects whose key is their code).
     """
     schemes = schemes or all_schemes()
     by_scheme: dict[str, list[CodeRequest]] = defaultdict(list)
@@ -259,12 +269,23 @@ def issue_many(
     for name in sorted(by_scheme):
         if name not in schemes:
             raise NotFound(f"no code scheme {name!r}; schemes are: {', '.join(schemes)}")
-        answers.update(_issue_scheme(conn, schemes[name], by_scheme[name], reason, full))
+        answers.update(_issue_scheme(conn, schemes[name], by_scheme[name], reason, full,
+                                     _Allocation(taken, in_order, named_by_code)))
     return [answers[(r.scheme, r.natural_key)] for r in requests]
 
 
+@dataclass(frozen=True)
+class _Allocation:
+    """How `issue_many` hands out values (see its docstring)."""
+
+    taken: Collection[str] = ()
+    in_order: bool = False
+    named_by_code: bool = False
+
+
 def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeRequest],
-                  reason: str, full: str = "raise") -> dict[tuple[str, str], IssuedCode]:
+                  reason: str, full: str = "raise", how: _Allocation = _Allocation()
+                  ) -> dict[tuple[str, str], IssuedCode]:
     unique: dict[str, CodeRequest] = {}
     for r in requests:
         unique.setdefault(r.natural_key, r)
@@ -276,10 +297,12 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
     prefixes: dict[tuple[Any, ...], str] = {}  # a batch repeats few parents: validate once
     for r in pending:
         segment = _sequence_segment(scheme, r)
-        parent = (segment.name, *(r.values.get(s.name) for s in scheme.segments))
-        prefix = prefixes.get(parent)
+        prefix = r.prefix
         if prefix is None:
-            prefix = prefixes[parent] = scheme.prefix(r.values, segment.name)
+            parent = (segment.name, *(r.values.get(s.name) for s in scheme.segments))
+            prefix = prefixes.get(parent)
+            if prefix is None:
+                prefix = prefixes[parent] = scheme.prefix(r.values, segment.name)
         plan[prefix].append(r)
         segments[prefix] = segment
     if plan:
@@ -290,9 +313,17 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
         counters: list[dict[str, Any]] = []
         for prefix in sorted(plan):
             segment, value = segments[prefix], nexts[prefix]
-            for r in sorted(plan[prefix], key=lambda r: r.natural_key):
+            order = plan[prefix] if how.in_order else sorted(plan[prefix],
+                                                               key=lambda r: r.natural_key)
+            for r in order:
                 if r.natural_key in known:
                     continue
+                body = ""
+                while value < segment.capacity:
+                    body = scheme.compose_body(prefix, segment.name, value, r.values)
+                    if not how.taken or _finished(scheme, body) not in how.taken:
+                        break
+                    value += 1
                 if value >= segment.capacity:
                     if full == "skip":
                         out[(scheme.name, r.natural_key)] = IssuedCode("", r.natural_key,
@@ -302,7 +333,6 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
                         f"sequence {segment.name!r} of scheme {scheme.name!r} is exhausted "
                         f"under prefix {prefix!r}"
                     )
-                body = scheme.compose_body(prefix, segment.name, value, r.values)
                 value += 1
                 rows.append({
                     "code": body, "scheme": scheme.name,
@@ -314,6 +344,8 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
                 counters.append({"p": prefix, "v": value})
         for row, code in zip(rows, scheme.finish([row["code"] for row in rows]), strict=True):
             row["code"] = code
+            if how.named_by_code:
+                row["object_id"] = code
         if counters:
             conn.execute(
                 update(SEQUENCES)
@@ -340,6 +372,10 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
     for k, code in known.items():
         out.setdefault((scheme.name, k), IssuedCode(code, k, False))
     return out
+
+
+def _finished(scheme: CodeScheme, body: str) -> str:
+    return scheme.finish([body])[0] if scheme.check is not None else body
 
 
 # Columns a new registry row sets; the rest take their defaults (issued_at: now).
