@@ -19,7 +19,7 @@ from tiles.matrix import Bounds, from_lonlat
 from tiles.rules import BUFFER, EXTENT, TILE_PIXELS
 from twin.layers import Layer
 from twin.models import STORAGE_SRID
-from twin.store import is_postgis
+from twin.store import Store
 
 # SQLite binds at most 32,766 parameters; a tile's ids go in chunks below that.
 ID_CHUNK = 10_000
@@ -228,9 +228,13 @@ def _projector(epsg: int):  # noqa: ANN202 - shapely's transform callback
     return project
 
 
+# The drawing strategy of each store, by its dialect's name (`twin.dialects`).
+DRAWINGS: dict[str, type[Drawing]] = {"postgis": PostgisDrawing, "spatialite": SpatialiteDrawing}
+
+
 def drawing_for(conn: Connection) -> Drawing:
     """The drawing strategy of the store behind `conn`."""
-    return PostgisDrawing() if is_postgis(conn.engine) else SpatialiteDrawing()
+    return DRAWINGS[Store.of(conn.engine).dialect.name]()
 
 
 def simplify_tolerance(bounds: Bounds, pixels: float) -> float:

@@ -19,7 +19,6 @@ code's history says what happened, when and why.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,16 +26,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     Connection,
     String,
     Table,
     and_,
-    any_,
     bindparam,
     func,
     select,
-    text,
     update,
 )
 
@@ -45,6 +41,7 @@ from twin.codes.scheme import CodeScheme, SequenceSegment
 from twin.codes.schemes import all_schemes
 from twin.errors import Conflict, InvalidInput, NotFound
 from twin.layers import layers_coded_by, layers_of_object_type
+from twin.store import Store
 
 REGISTRY: Table = models.CodeRecord.__table__  # type: ignore[assignment]
 SEQUENCES: Table = models.CodeSequence.__table__  # type: ignore[assignment]
@@ -112,16 +109,6 @@ class CodeRecordView:
         return out
 
 
-def _insert(conn: Connection, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)
-
-
 def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -129,11 +116,7 @@ def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence
 
 def _in_chunks(conn: Connection, column: Any, values: Sequence[str]) -> Iterable[Any]:
     """`column IN values`, in chunks the store takes in one statement."""
-    postgis = conn.dialect.name == "postgresql"
-    for part in _chunks(list(values), 50_000 if postgis else LOOKUP_CHUNK):
-        # PostGIS takes the values as one array parameter; SQLite as a bounded IN list.
-        yield (column == any_(bindparam("keys", list(part), type_=ARRAY(String)))
-               if postgis else column.in_(part))
+    return Store.of(conn.engine).dialect.in_lists(column, list(values), String())
 
 
 def find_by_natural_keys(conn: Connection, scheme: str, keys: Sequence[str]) -> dict[str, str]:
@@ -187,7 +170,6 @@ def _seed(conn: Connection, scheme: CodeScheme, segments: dict[str, SequenceSegm
     for p in prefixes:  # a given prefix may be of any length: group by the width after it
         by_length[(len(p), segments[p].length)].append(p)
     highest = {p: segments[p].first_issued - 1 for p in prefixes}
-    postgis = conn.dialect.name == "postgresql"
     # Codes loaded before the registry knew them (sample data, imports) live only in the
     # tables of the layers the scheme codes.
     tables = [layer.table for layer in layers_coded_by(scheme.name, scheme.object_type)]
@@ -195,9 +177,7 @@ def _seed(conn: Connection, scheme: CodeScheme, segments: dict[str, SequenceSegm
         code = table.c.code
         for (length, width), group in by_length.items():
             head = func.substr(code, 1, length)
-            for part in _chunks(group, 50_000 if postgis else LOOKUP_CHUNK):
-                match = (head == any_(bindparam("prefixes", list(part), type_=ARRAY(String)))
-                         if postgis else head.in_(part))
+            for match in _in_chunks(conn, head, group):
                 rows = conn.execute(
                     select(head, func.max(func.substr(code, length + 1, width)))
                     .where(func.length(code) == scheme.length, match)
@@ -216,10 +196,10 @@ def _lock_counters(conn: Connection, scheme: CodeScheme, wanted: dict[str, Seque
     prefixes = sorted(wanted)
     created: set[str] = set()
     for part in _chunks(prefixes, 1000):
-        stmt = _insert(conn, SEQUENCES).values(
+        stmt = Store.of(conn.engine).dialect.insert_skipping_clashes(SEQUENCES).values(
             [{"scheme": scheme.name, "prefix": p, "next_value": wanted[p].first_issued}
              for p in part]
-        ).on_conflict_do_nothing().returning(SEQUENCES.c.prefix)
+        ).returning(SEQUENCES.c.prefix)
         created.update(conn.execute(stmt).scalars())
     nexts: dict[str, int] = {}
     for part in _chunks(prefixes, 1000):
@@ -378,55 +358,9 @@ def _finished(scheme: CodeScheme, body: str) -> str:
     return scheme.finish([body])[0] if scheme.check is not None else body
 
 
-# Columns a new registry row sets; the rest take their defaults (issued_at: now).
-RECORD_COLUMNS = ("code", "scheme", "object_type", "object_id", "natural_key", "status",
-                  "reason", "predecessors", "successors")
-INCOMING = "code_registry_incoming"
-
-
 def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert new registry rows, skipping any that clash; natural keys of those that went in.
-
-    PostGIS: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO NOTHING
-    (a batch of 50 000 codes is one round trip, not thousands). SpatiaLite: one INSERT
-    with many parameter sets.
-    """
-    if not rows:
-        return set()
-    if conn.dialect.name != "postgresql":
-        stmt = _insert(conn, REGISTRY).on_conflict_do_nothing()
-        return set(conn.execute(stmt.returning(REGISTRY.c.natural_key), rows).scalars())
-    names = ", ".join(RECORD_COLUMNS)  # fixed identifiers, never input
-    from psycopg.errors import UniqueViolation
-
-    try:  # the usual case: no clash, so COPY straight in (inside a savepoint)
-        with conn.begin_nested():
-            _copy_records(conn, "code_registry", rows)
-        return {row["natural_key"] for row in rows}
-    except UniqueViolation:
-        pass  # a racing run took a key: sort it out row by row below
-    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING} "
-                      "(LIKE code_registry INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"))
-    _copy_records(conn, INCOMING, rows)
-    inserted = conn.execute(text(
-        f"INSERT INTO code_registry ({names}) SELECT {names} FROM {INCOMING} "
-        "ON CONFLICT DO NOTHING RETURNING natural_key"
-    )).scalars().all()
-    conn.execute(text(f"TRUNCATE {INCOMING}"))
-    return set(inserted)
-
-
-def _copy_records(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    names = ", ".join(RECORD_COLUMNS)
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:  # type: ignore[union-attr]
-        with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([
-                    (json.dumps(row[c]) if row[c] else "[]")
-                    if c in ("predecessors", "successors") else row[c]
-                    for c in RECORD_COLUMNS
-                ])
+    """Insert new registry rows, skipping any that clash; natural keys of those that went in."""
+    return Store.of(conn.engine).dialect.insert_new(conn, REGISTRY, rows, "natural_key")
 
 
 def issue(conn: Connection, request: CodeRequest, *, reason: str = "issue") -> IssuedCode:

@@ -20,6 +20,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -34,6 +35,7 @@ from twin.jobs.store import (
     JobStore,
     job_table,
 )
+from twin.store import Store
 
 log = logging.getLogger(__name__)
 QUEUE = "twin_jobs"
@@ -267,9 +269,10 @@ class ProcrastinateWorker:
 
 def worker_for(engine: Engine, execute: Execute, *, step_delay: float = 0.0) -> JobWorker:
     """The job worker that suits the store."""
-    if engine.dialect.name == "postgresql":
-        return ProcrastinateWorker(engine, execute, step_delay=step_delay)
-    return ThreadWorker(engine, execute, step_delay=step_delay)
+    # PostGIS has a job engine (procrastinate) on the store; SpatiaLite a thread in-process.
+    workers: dict[str, Callable[..., JobWorker]] = {"postgis": ProcrastinateWorker,
+                                                   "spatialite": ThreadWorker}
+    return workers[Store.of(engine).dialect.name](engine, execute, step_delay=step_delay)
 
 
 __all__ = ["JobStatus", "JobWorker", "ProcrastinateWorker", "ThreadWorker", "run_job",
