@@ -57,6 +57,10 @@ def _text(value: Any) -> Any:
     return value
 
 
+def _bbox(row: Any) -> BBox | None:
+    return None if row[0] is None else (row[0], row[1], row[2], row[3])
+
+
 class StoreDialect(ABC):
     """The operations whose SQL differs between the stores."""
 
@@ -161,13 +165,14 @@ class StoreDialect(ABC):
         (the caller converts what is not a string)."""
 
 
-def _rtree(table_: Table) -> Any:
-    # The R*Tree SpatiaLite keeps beside every spatial table, named after table and column.
+def spatial_index(table_: Table) -> Any:
+    """The R*Tree SpatiaLite keeps beside a spatial table (named after table and column)."""
     return table(f"idx_{table_.name}_geom", column("pkid"), column("xmin"), column("xmax"),
                  column("ymin"), column("ymax"))
 
 
-def _rowid(table_: Table) -> ColumnElement[Any]:
+def row_id(table_: Table) -> ColumnElement[Any]:
+    """The SQLite rowid of `table_`'s rows (its id where it has one), as the R*Tree keys them."""
     return table_.c.id if "id" in table_.c else literal_column(f"{table_.name}.rowid")
 
 
@@ -186,7 +191,7 @@ class SpatiaLite(StoreDialect):
         return func.BuildMbr(*bbox, STORAGE_SRID)
 
     def _rtree_where(self, table_: Table, bbox: BBox, *, inside: bool) -> ColumnElement[bool]:
-        rtree = _rtree(table_)
+        rtree = spatial_index(table_)
         minx, miny, maxx, maxy = bbox
         if inside:
             terms = (rtree.c.xmin >= minx, rtree.c.xmax <= maxx, rtree.c.ymin >= miny,
@@ -194,7 +199,7 @@ class SpatiaLite(StoreDialect):
         else:
             terms = (rtree.c.xmin <= maxx, rtree.c.xmax >= minx, rtree.c.ymin <= maxy,
                      rtree.c.ymax >= miny)
-        return _rowid(table_).in_(select(rtree.c.pkid).where(*terms))
+        return row_id(table_).in_(select(rtree.c.pkid).where(*terms))
 
     def index_prefilter(self, table_: Table, bbox: BBox) -> ColumnElement[bool]:  # noqa: D102
         return self._rtree_where(table_, bbox, inside=False)
@@ -249,10 +254,10 @@ class SpatiaLite(StoreDialect):
 
     def extent(self, conn: Connection, table_: Table) -> BBox | None:
         """Read from the R*Tree SpatiaLite keeps beside the table, not from the rows."""
-        rtree = _rtree(table_)
+        rtree = spatial_index(table_)
         row = conn.execute(select(func.min(rtree.c.xmin), func.min(rtree.c.ymin),
                                   func.max(rtree.c.xmax), func.max(rtree.c.ymax))).one()
-        return None if row[0] is None else (row[0], row[1], row[2], row[3])
+        return _bbox(row)
 
     def insert_skipping_clashes(self, table_: Table) -> Insert:  # noqa: D102
         return sqlite.insert(table_).on_conflict_do_nothing()
@@ -390,7 +395,7 @@ class PostGIS(StoreDialect):
         box = select(func.ST_Extent(table_.c.geom).label("e")).subquery()
         row = conn.execute(select(func.ST_XMin(box.c.e), func.ST_YMin(box.c.e),
                                   func.ST_XMax(box.c.e), func.ST_YMax(box.c.e))).one()
-        return None if row[0] is None else (row[0], row[1], row[2], row[3])
+        return _bbox(row)
 
     def insert_skipping_clashes(self, table_: Table) -> Insert:  # noqa: D102
         return postgresql.insert(table_).on_conflict_do_nothing()
