@@ -291,6 +291,7 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
         known.update(find_by_natural_keys(conn, scheme.name, [r.natural_key for r in pending]))
         rows: list[dict[str, Any]] = []
         counters: list[dict[str, Any]] = []
+        tails: dict[tuple[str, int], str] = {}
         for prefix in sorted(plan):
             segment, value = segments[prefix], nexts[prefix]
             order = plan[prefix] if how.in_order else sorted(plan[prefix],
@@ -298,9 +299,16 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
             for r in order:
                 if r.natural_key in known:
                     continue
+                # What follows the sequence is the same for every request sharing its values
+                # (an import's nodes all end in zeros): rendered once per values given.
+                tail = tails.get((segment.name, id(r.values)))
+                if tail is None:
+                    tail = scheme.compose_body("", segment.name, segment.start,
+                                               r.values)[segment.length:]
+                    tails[(segment.name, id(r.values))] = tail
                 body = ""
                 while value < segment.capacity:
-                    body = scheme.compose_body(prefix, segment.name, value, r.values)
+                    body = prefix + segment.render(value) + tail
                     if not how.taken or _finished(scheme, body) not in how.taken:
                         break
                     value += 1
