@@ -7,8 +7,9 @@ its use ended, `朝阳路~2019-05-01`, is kept so: an old-name query finds the a
 answer says the current name). Any level below the road or
 compound may be empty: real bases skip levels (a room straight under a door).
 Every node on a row's path (road → door → building → unit → floor → room) is created once;
-a code given in the file is kept, a missing one is issued in the layout the sample city
-uses (12-digit area + 4-digit road + 4-digit door/building + 6-digit unit/floor/room).
+a code given in the file is kept, a missing one is issued by the code registry under the
+`address` scheme (12-digit area + 4-digit road + 4-digit door/building + 6-digit
+unit/floor/room), one scheme level at a time, children counted under their parent's code.
 Importing the same file again changes nothing: nodes are found by their natural key.
 Every new node's code is entered in the code registry, a given code that another address
 holds (or the registry ever issued) is refused with its row, and each new road name gets a
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from shapely.geometry import Point
-from sqlalchemy import Engine, Table, select
+from sqlalchemy import Connection, Engine, Table, select
 
 from addressing.admin_names import former_township_names, short_names
 from addressing.grammar import is_numbered_only, split_alias
@@ -36,9 +36,9 @@ from addressing.index import name_key
 from addressing.normalize import element_key
 from addressing.roads import write_roads
 from twin.bulk import write_rows
-from twin.codes.registry import REGISTRY, record_issued, registered
+from twin.codes.registry import REGISTRY, CodeRequest, issue_many, record_issued, registered
 from twin.divisions import Division, DivisionTable, Level, load_divisions
-from twin.errors import RowProblem
+from twin.errors import Conflict, RowProblem
 from twin.models import Address
 from twin.transfer import read_source
 
@@ -46,6 +46,7 @@ Progress = Callable[[int, int], None]
 ELEMENTS = ("road", "door_no", "compound", "building", "unit", "floor", "room")
 CODE_PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,40}$")
 BATCH = 20_000
+ISSUE_BATCH = 100_000  # codes a registry call issues: each new counter looks the store over
 REGISTERED = ("registry",)
 NATURAL_KEY_LENGTH = 256  # code_registry.natural_key
 
@@ -72,12 +73,14 @@ class AddressBaseReport:
 
 @dataclass(slots=True)  # one per address node: a city holds millions
 class _Node:
-    code: str
+    code: str  # "" until the registry issues it
     level: str
     row: dict[str, Any]
     points: list[tuple[float, float]] = field(default_factory=list)
     new: bool = True
     key: tuple[str, ...] = ()
+    parent: _Node | None = None
+    pending: str | None = None  # while its code is being issued: the code, sequence unknown
 
 
 class _Admin:
@@ -138,7 +141,6 @@ class _TreeWriter:
         # Who holds a code given in the file (or made in this import): an address's key, or
         # REGISTERED for a code the registry issued to something that is not here.
         self.code_owner: dict[str, tuple[str, ...]] = {}
-        self.sequences: dict[str, int] = defaultdict(int)
         self.issued = 0
         self._load_existing(engine)
 
@@ -178,15 +180,6 @@ class _TreeWriter:
             parts.append(_element_key(lvl, row.get(column)) if row.get(column) else "")
         return tuple(parts)
 
-    def issue(self, prefix: str, width: int, suffix_width: int) -> str:
-        while True:
-            self.sequences[prefix] += 1
-            code = f"{prefix}{self.sequences[prefix]:0{width}d}" + "0" * suffix_width
-            if code not in self.used:
-                self.used.add(code)
-                self.issued += 1
-                return code
-
 
 def import_address_base(
     engine: Engine, path: Path | str, progress: Progress | None = None
@@ -217,9 +210,10 @@ def import_address_base(
             progress(i + 1, total)
     del source  # the file's rows are in the tree now: free them before writing
     new = [n for n in writer.by_key.values() if n.new]
-    report.created, report.issued_codes = len(new), writer.issued
+    report.created = len(new)
     report.existing = len(writer.by_key) - len(new)
-    _write(engine, new, report)
+    _write(engine, writer, new, report)
+    report.issued_codes = writer.issued
     report.problems.sort(key=lambda p: p.row)
     return report
 
@@ -382,19 +376,18 @@ def _place(writer: _TreeWriter, county: Division, township: Division | None,
         finest = depth == len(steps) - 1
         node = writer.by_key.get(step.key)
         if node is None:
-            code = given_code if finest and given_code else _issue(
-                writer, parent, step.level, county, township, community)
+            code = given_code if finest and given_code else ""
             node = _Node(code, step.level, {
-                "code": code, "parent_code": parent.code if parent else None,
                 "level": step.level, "value": step.value, "full_text": step.text,
                 "county_code": county.code,
                 "township_code": township.code if township else None,
                 "community_code": community.code if community and step.level not in (
                     "road", "compound") else None,
                 **step.row, "aliases": list(aliases) if finest else [], "status": "active",
-            }, key=step.key)
+            }, key=step.key, parent=parent)
             writer.by_key[step.key] = node
-            writer.code_owner[code] = step.key
+            if code:
+                writer.code_owner[code] = step.key
         elif finest and aliases and node.new:
             node.row["aliases"] = sorted(set(node.row["aliases"]) | set(aliases))
         if point is not None and node.new:
@@ -402,21 +395,67 @@ def _place(writer: _TreeWriter, county: Division, township: Division | None,
         parent = node
 
 
-def _issue(writer: _TreeWriter, parent: _Node | None, level: str, county: Division,
-           township: Division | None, community: Division | None) -> str:
-    if level in ("road", "compound"):
-        area = (township or county).code
-        return writer.issue(area, 4, 10)
-    assert parent is not None
-    if level in ("door", "building"):
-        area = (community or township or county).code
-        road_seq = parent.code[12:16] if len(parent.code) >= 16 else "0000"
-        if level == "building":
-            return writer.issue(parent.code[:16] if len(parent.code) >= 16 else area + road_seq,
-                                4, 6)
-        return writer.issue(area + road_seq, 4, 6)
-    building = parent.code[:20] if len(parent.code) >= 20 else parent.code
-    return writer.issue(building, 6, 0)
+# The address scheme's sequence each level counts in, and the values after it.
+_SEQUENCE = {"road": "road", "compound": "road", "door": "door", "building": "door",
+             "unit": "room", "floor": "room", "room": "room"}
+_AFTER: dict[str, dict[str, int]] = {"road": {"door": 0, "room": 0}, "door": {"room": 0},
+                                     "room": {}}
+_WIDTH = {"road": (4, 10), "door": (4, 6), "room": (6, 0)}  # sequence, zeros after it
+_UNKNOWN = "\0"  # a sequence character not yet issued
+
+
+def _code_prefix(node: _Node) -> str | None:
+    """The code text before a new node's sequence: read from its parent's code (or from what
+    is known of it while the parent's own sequence is issued); None until that is known."""
+    row = node.row
+    if node.parent is None:  # a road or compound counts within its township (or county)
+        return str(row["township_code"] or row["county_code"])
+    code = node.parent.code or node.parent.pending
+    if code is None:
+        return None
+    if node.level in ("door", "building"):
+        area = row["community_code"] or row["township_code"] or row["county_code"]
+        road = code[12:16] if len(code) >= 16 else "0000"
+        prefix = code[:16] if node.level == "building" and len(code) >= 16 else area + road
+    else:  # units, floors and rooms count within their building's 20 characters
+        prefix = code[:20] if len(code) >= 20 else code
+    return None if _UNKNOWN in prefix else prefix
+
+
+def _issue_codes(conn: Connection, writer: _TreeWriter, nodes: list[_Node]) -> None:
+    """Issue the new nodes' codes through the registry, a scheme level per round.
+
+    A round takes every node whose parent's code is known up to its own sequence, in the
+    order the file gave them (the file's first door under a road is door 1); a code the
+    store or the file holds is stepped over.
+    """
+    waiting = [n for n in nodes if not n.code]
+    while waiting:
+        ready: list[tuple[_Node, str]] = []
+        later: list[_Node] = []
+        for node in waiting:  # parents come before their children
+            prefix = _code_prefix(node)
+            if prefix is None:
+                later.append(node)
+                continue
+            width, zeros = _WIDTH[_SEQUENCE[node.level]]
+            node.pending = prefix + _UNKNOWN * width + "0" * zeros
+            ready.append((node, prefix))
+        for start in range(0, len(ready), ISSUE_BATCH):
+            part = ready[start : start + ISSUE_BATCH]
+            answers = issue_many(conn, [
+                CodeRequest("address", _natural_key(n.key), _AFTER[_SEQUENCE[n.level]],
+                            object_type="address", sequence=_SEQUENCE[n.level], prefix=prefix)
+                for n, prefix in part], reason="import", taken=writer.used, in_order=True,
+                named_by_code=True)
+            for (node, _), answer in zip(part, answers, strict=True):
+                if not answer.created and answer.code in writer.used:
+                    raise Conflict(f"the registry gives {answer.code} to the address "
+                                   f"{node.row['full_text']}, but another address holds it")
+                node.code, node.pending = answer.code, None
+                writer.used.add(answer.code)
+        writer.issued += len(ready)
+        waiting = later
 
 
 def _natural_key(key: tuple[str, ...]) -> str:
@@ -427,26 +466,31 @@ def _natural_key(key: tuple[str, ...]) -> str:
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 
-def _write(engine: Engine, nodes: list[_Node], report: AddressBaseReport) -> None:
-    """Store the new nodes, their roads and their codes in one transaction."""
+def _write(engine: Engine, writer: _TreeWriter, nodes: list[_Node],
+           report: AddressBaseReport) -> None:
+    """Issue the new nodes' codes; store them, their roads and their codes, all in one
+    transaction."""
     order = {level: i for i, level in enumerate(
         ("road", "compound", "door", "building", "unit", "floor", "room"))}
-    nodes.sort(key=lambda n: order[n.level])
     table = cast(Table, Address.__table__)
     with engine.begin() as conn:
+        _issue_codes(conn, writer, nodes)  # in the file's order
+        nodes.sort(key=lambda n: order[n.level])
         for start in range(0, len(nodes), BATCH):  # rows made a batch at a time
             write_rows(conn, table, [_stored_row(n) for n in nodes[start : start + BATCH]])
         report.roads_created = write_roads(conn, [n.row for n in nodes if n.level == "road"])
-        for start in range(0, len(nodes), BATCH):
+        given = [n for n in nodes if n.code in writer.code_owner]  # issued ones are entered
+        for start in range(0, len(given), BATCH):
             record_issued(conn, [
                 {"code": n.code, "scheme": "address", "object_type": "address",
                  "natural_key": _natural_key(n.key), "reason": "import"}
-                for n in nodes[start : start + BATCH]])
+                for n in given[start : start + BATCH]])
 
 
 def _stored_row(node: _Node) -> dict[str, Any]:
     """A new node's row as stored: its point is the mean of the points given for it."""
     row = dict(node.row)
+    row["code"], row["parent_code"] = node.code, node.parent.code if node.parent else None
     row["geom"] = None
     if node.points:
         row["geom"] = Point(sum(p[0] for p in node.points) / len(node.points),

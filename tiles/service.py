@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine, func, select
 
 from tiles.cache import DrawnTile, TileCache, TileKey
 from tiles.matrix import TileAddress, check_tile, drawing_frame
-from tiles.rules import is_sensitive, rules_for, tile_layers
+from tiles.rules import is_sensitive, tile_layers
 from tiles.selection import choose, reach
 from tiles.sources import drawing_for, feature_key, simplify_tolerance
 from twin import boxes as kept_boxes
@@ -115,7 +115,7 @@ class TileService:
         self, conn: Connection, layer: Layer, tile: TileAddress, may_see_sensitive: bool
     ) -> tuple[DrawnTile, bool]:
         table = layer.table.name
-        rules = rules_for(layer)
+        rules = layer.tiles
         version = layer_version(conn, table)
         key = TileKey(layer.name, tile, "sensitive" if may_see_sensitive else "")
         if version is not None:
@@ -141,7 +141,7 @@ class TileService:
         version: int | None,
         may_see_sensitive: bool,
     ) -> DrawnTile:
-        rules = rules_for(layer)
+        rules = layer.tiles
         where = reach(tile, rules)
         drawing = drawing_for(conn)
         kept = self._kept(layer, version)

@@ -13,13 +13,14 @@ from typing import Any, Protocol
 import mapbox_vector_tile
 import numpy as np
 import shapely
-from sqlalchemy import Column, Connection, bindparam, func, literal_column, select, text
+from sqlalchemy import Column, Connection, bindparam, func, literal_column, select
 
 from tiles.matrix import Bounds, from_lonlat
 from tiles.rules import BUFFER, EXTENT, TILE_PIXELS
+from twin.dialects import row_id, spatial_index
 from twin.layers import Layer
 from twin.models import STORAGE_SRID
-from twin.store import is_postgis
+from twin.store import Store
 
 # SQLite binds at most 32,766 parameters; a tile's ids go in chunks below that.
 ID_CHUNK = 10_000
@@ -139,17 +140,15 @@ class SpatialiteDrawing:
 
     def boxes(self, conn: Connection, layer: Layer, bbox: Bounds) -> tuple[np.ndarray, np.ndarray]:
         """Ids and boxes of the features meeting `bbox`, read from `idx_<table>_geom`."""
-        table, key = layer.table.name, feature_key(layer).name
-        rtree = f"idx_{table}_geom"  # the name SpatiaLite gives it
+        t, g, rtree = layer.table, layer.geometry_column, spatial_index(layer.table)
+        minx, miny, maxx, maxy = bbox
+        # The R*Tree's boxes are float32, rounded outward: it finds, the rows measure.
         rows = conn.execute(
-            text(
-                # The R*Tree's boxes are float32, rounded outward: it finds, the rows measure.
-                f"SELECT t.{key}, MbrMinX(t.geom), MbrMinY(t.geom), MbrMaxX(t.geom), "  # noqa: S608
-                f"MbrMaxY(t.geom) FROM {rtree} r "
-                f"JOIN {table} t ON t.rowid = r.pkid "
-                "WHERE r.xmin <= :c AND r.xmax >= :a AND r.ymin <= :d AND r.ymax >= :b"
-            ),
-            dict(zip("abcd", bbox, strict=True)),
+            select(feature_key(layer), func.MbrMinX(g), func.MbrMinY(g), func.MbrMaxX(g),
+                   func.MbrMaxY(g))
+            .select_from(rtree.join(t, row_id(t) == rtree.c.pkid))
+            .where(rtree.c.xmin <= maxx, rtree.c.xmax >= minx, rtree.c.ymin <= maxy,
+                   rtree.c.ymax >= miny)
         ).all()
         return _as_arrays(rows)
 
@@ -228,9 +227,13 @@ def _projector(epsg: int):  # noqa: ANN202 - shapely's transform callback
     return project
 
 
+# The drawing strategy of each store, by its dialect's name (`twin.dialects`).
+DRAWINGS: dict[str, type[Drawing]] = {"postgis": PostgisDrawing, "spatialite": SpatialiteDrawing}
+
+
 def drawing_for(conn: Connection) -> Drawing:
     """The drawing strategy of the store behind `conn`."""
-    return PostgisDrawing() if is_postgis(conn.engine) else SpatialiteDrawing()
+    return DRAWINGS[Store.of(conn.engine).dialect.name]()
 
 
 def simplify_tolerance(bounds: Bounds, pixels: float) -> float:

@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import table as sql_table
 
-from twin.changes import VERSION_SQL, changed_ids
+from twin.changes import changed_ids, layer_version
 from twin.store import Store
 
 log = logging.getLogger(__name__)
@@ -331,7 +331,7 @@ def read_boxes(engine: Engine, table: str, since: LayerBoxes | None = None,
     """
     with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn:
         conn.execute(text("SET LOCAL jit = off"))  # compiling costs more than it saves here
-        version = conn.execute(text(VERSION_SQL), {"layer": table}).scalar()
+        version = layer_version(conn, table)
         if version is None:
             raise LookupError(f"the store keeps no change version of {table}")
         written = None if since is None else changed_ids(conn, table, since.version)

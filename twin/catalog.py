@@ -20,10 +20,10 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, func, select
 
 from twin.layers import LAYERS, Layer
-from twin.store import is_postgis
+from twin.store import Store
 
 BBox = tuple[float, float, float, float]
 log = logging.getLogger(__name__)
@@ -41,28 +41,16 @@ class LayerStats:
     version: int | None = None
 
 
-def _extent_sql(engine: Engine, table: str) -> str:
-    if is_postgis(engine):
-        return (f"SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "  # noqa: S608 - name from registry
-                f"FROM (SELECT ST_Extent(geom) AS e FROM {table}) s")
-    # SpatiaLite keeps every box in the R*Tree beside the table: read it, not the rows.
-    return f"SELECT min(xmin), min(ymin), max(xmax), max(ymax) FROM idx_{table}_geom"  # noqa: S608
-
-
 def layer_stats(engine: Engine, layer: Layer) -> LayerStats:
-    """Count and extent of one layer, read from the store now (PostGIS: with its version)."""
-    postgis = is_postgis(engine)
-    options = {"isolation_level": "REPEATABLE READ"} if postgis else {}
-    with engine.connect().execution_options(**options) as conn:
-        version = None
-        if postgis:
-            version = conn.execute(text("SELECT version FROM layer_version WHERE layer = :t"),
-                                   {"t": layer.table.name}).scalar()
+    """Count and extent of one layer, read from the store now (with its version, where the
+    store keeps versions), all in one snapshot."""
+    dialect = Store.of(engine).dialect
+    with engine.connect().execution_options(**dialect.snapshot_options()) as conn:
+        version = dialect.layer_version(conn, layer.table.name)
         count = conn.execute(select(func.count()).select_from(layer.table)).scalar_one()
-        row = conn.execute(text(_extent_sql(engine, layer.table.name))).one() if count else None
+        bbox = dialect.extent(conn, layer.table) if count else None
         conn.rollback()
-    bbox = None if row is None or row[0] is None else (row[0], row[1], row[2], row[3])
-    return LayerStats(int(count), bbox, None if version is None else int(version))
+    return LayerStats(int(count), bbox, version)
 
 
 class Catalog:
@@ -75,7 +63,7 @@ class Catalog:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._postgis = is_postgis(engine)
+        self._dialect = Store.of(engine).dialect
         self._kept: dict[str, LayerStats] = {}
         self._locks = {name: threading.Lock() for name in LAYERS}
         self._watch_lock = threading.Lock()
@@ -83,10 +71,9 @@ class Catalog:
 
     def versions(self) -> dict[str, int | None]:
         """The change version of every layer as the store says it now."""
-        if self._postgis:
+        if self._dialect.keeps_versions:
             with self.engine.connect() as conn:
-                rows = conn.execute(text("SELECT layer, version FROM layer_version")).all()
-            found: dict[str, int] = {row[0]: row[1] for row in rows}
+                found = self._dialect.layer_versions(conn) or {}
             return {name: _int(found.get(layer.table.name)) for name, layer in LAYERS.items()}
         token = self._data_version()
         return dict.fromkeys(LAYERS, token)
@@ -101,7 +88,8 @@ class Catalog:
             if version is not None and kept is not None and (kept.version or -1) >= version:
                 return kept
             fresh = layer_stats(self.engine, layer)
-            if not self._postgis:  # the token read before counting: a later write recounts
+            if not self._dialect.keeps_versions:  # the token read before counting: a later
+                # write recounts
                 fresh = LayerStats(fresh.count, fresh.bbox, version)
             if fresh.version is not None:
                 self._kept[layer.name] = fresh

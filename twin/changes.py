@@ -10,17 +10,12 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, text
 
-from twin.store import is_postgis
-
-VERSION_SQL = "SELECT version FROM layer_version WHERE layer = :layer"
+from twin.store import Store
 
 
 def layer_version(conn: Connection, table_name: str) -> int | None:
     """The change version of `table_name` as `conn`'s snapshot sees it (None: not kept)."""
-    if not is_postgis(conn.engine):
-        return None
-    value = conn.execute(text(VERSION_SQL), {"layer": table_name}).scalar()
-    return None if value is None else int(value)
+    return Store.of(conn.engine).dialect.layer_version(conn, table_name)
 
 
 CHANGED_SQL = """

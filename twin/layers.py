@@ -63,12 +63,50 @@ def _check_uscc(row: dict[str, Any]) -> tuple[str, str] | None:
 FIRST_YEAR_BUILT = 1800
 
 
+def year_built_problem(year: int) -> str | None:
+    """Why `year` cannot be a building's year built (None: it can)."""
+    if not FIRST_YEAR_BUILT <= year <= date.today().year:
+        return f"year built {year} is not a year between {FIRST_YEAR_BUILT} and {date.today().year}"
+    return None
+
+
 def _check_building(row: dict[str, Any]) -> tuple[str, str] | None:
     year = row.get("year_built")
-    if year is not None and not FIRST_YEAR_BUILT <= year <= date.today().year:
-        return "year_built", (f"year built {year} is not a year between {FIRST_YEAR_BUILT} "
-                              f"and {date.today().year}")
-    return None
+    problem = None if year is None else year_built_problem(year)
+    return None if problem is None else ("year_built", problem)
+
+
+@dataclass(frozen=True)
+class TileRules:
+    """How a layer is drawn into vector tiles (generalisation; see `tiles.rules`).
+
+    `min_zoom`/`max_zoom`: the zooms the layer is in tiles at; `min_pixels`: features
+    smaller than this on both sides are left out; `budget`: at most this many features per
+    tile, the largest first; `attributes`: (from zoom, properties) pairs, each holding until
+    the next; `simplify_pixels`: detail finer than this is simplified away.
+    """
+
+    min_zoom: int
+    max_zoom: int = 22
+    min_pixels: float = 0.0
+    budget: int = 3000
+    attributes: tuple[tuple[int, tuple[str, ...]], ...] = field(default=((0, ("code",)),))
+    simplify_pixels: float = 0.5
+
+    def shows(self, zoom: int) -> bool:
+        """True when the layer is in tiles at `zoom`."""
+        return self.min_zoom <= zoom <= self.max_zoom
+
+    def attributes_at(self, zoom: int) -> tuple[str, ...]:
+        """The properties a tile at `zoom` carries."""
+        kept: tuple[str, ...] = ()
+        for start, names in self.attributes:
+            if zoom >= start:
+                kept = names
+        return kept
+
+
+BUILDING_DETAIL = ("code", "name", "floors", "height", "use", "status")
 
 
 class Level(StrEnum):
@@ -122,6 +160,8 @@ class Layer:
     placed: bool = False
     # Where the layer comes when a code is looked up, most specific first (None: never).
     code_rank: int | None = None
+    # How the layer is drawn into vector tiles (a layer without its own shows from zoom 14).
+    tiles: TileRules = TileRules(14)
 
     @property
     def sensitive_fields(self) -> tuple[str, ...]:
@@ -198,6 +238,7 @@ LAYERS: dict[str, Layer] = {
             check=_check_division,
             scheme="division",
             code_rank=8,
+            tiles=TileRules(0, attributes=((0, ("code", "name", "level")),)),
         ),
         Layer(
             "grids",
@@ -206,6 +247,7 @@ LAYERS: dict[str, Layer] = {
             models.Grid,
             "MultiPolygon",
             code_rank=7,
+            tiles=TileRules(12, attributes=((12, ()), (15, ("code", "name")))),
         ),
         Layer(
             "roads",
@@ -214,6 +256,8 @@ LAYERS: dict[str, Layer] = {
             models.Road,
             "MultiLineString",
             code_rank=6,
+            tiles=TileRules(10, min_pixels=2.0,
+                            attributes=((10, ("name",)), (15, ("code", "name")))),
         ),
         Layer(
             "addresses",
@@ -226,6 +270,7 @@ LAYERS: dict[str, Layer] = {
             object_type="address",
             placed=True,
             code_rank=3,
+            tiles=TileRules(17, attributes=((17, ("code", "level")),)),
         ),
         Layer(
             "buildings",
@@ -240,6 +285,8 @@ LAYERS: dict[str, Layer] = {
             issued_on_create=True,
             placed=True,
             code_rank=1,
+            tiles=TileRules(12, min_pixels=0.0, budget=3000,
+                            attributes=((12, ()), (15, BUILDING_DETAIL))),
         ),
         Layer(
             "houses",
@@ -251,6 +298,7 @@ LAYERS: dict[str, Layer] = {
             object_type="house",
             placed=True,
             code_rank=2,
+            tiles=TileRules(17, attributes=((17, ("code",)),)),
         ),
         Layer(
             "people",
@@ -265,6 +313,7 @@ LAYERS: dict[str, Layer] = {
             scheme="person",
             placed=True,
             code_rank=9,
+            tiles=TileRules(17, attributes=((17, ("code",)),)),
         ),
         Layer(
             "organizations",
@@ -277,6 +326,7 @@ LAYERS: dict[str, Layer] = {
             object_type="organization",
             placed=True,
             code_rank=5,
+            tiles=TileRules(15, attributes=((15, ("code", "name", "org_type")),)),
         ),
         Layer(
             "city_objects",
@@ -288,6 +338,7 @@ LAYERS: dict[str, Layer] = {
             object_type="city_object",
             placed=True,
             code_rank=4,
+            tiles=TileRules(16, attributes=((16, ("code", "object_type")),)),
         ),
     )
 }

@@ -18,7 +18,7 @@ from api.dependencies import EngineDep, MediaType
 from api.links import link, url_for
 from tiles.cache import TileCache
 from tiles.matrix import TILE_MATRIX_SETS, TileAddress, get_tile_matrix_set
-from tiles.rules import is_sensitive, rules_for, tile_layers
+from tiles.rules import is_sensitive, tile_layers
 from tiles.service import Tile, TileService
 from twin.catalog import layer_stats
 from twin.features.lookup import FeatureLookup
@@ -146,8 +146,8 @@ def _tileset(
                 "title": layer.title,
                 "dataType": "vector",
                 "geometryType": layer.geometry_type.lower().removeprefix("multi"),
-                "minTileMatrix": str(rules_for(layer).min_zoom),
-                "maxTileMatrix": str(rules_for(layer).max_zoom),
+                "minTileMatrix": str(layer.tiles.min_zoom),
+                "maxTileMatrix": str(layer.tiles.max_zoom),
             }
             for layer in layers
         ],
@@ -207,16 +207,16 @@ def _tilejson(
         "name": base.strip("/"),
         "scheme": "xyz",
         "tiles": [url_for(request, f"{base}/{tms_id}/") + "{z}/{y}/{x}"],
-        "minzoom": min((rules_for(layer).min_zoom for layer in layers), default=0),
+        "minzoom": min((layer.tiles.min_zoom for layer in layers), default=0),
         "maxzoom": 22,
         "bounds": bbox or CITY_BOUNDS,
         "vector_layers": [
             {
                 "id": layer.name,
                 "description": layer.title,
-                "minzoom": rules_for(layer).min_zoom,
-                "maxzoom": rules_for(layer).max_zoom,
-                "fields": {a: "" for _, names in rules_for(layer).attributes for a in names},
+                "minzoom": layer.tiles.min_zoom,
+                "maxzoom": layer.tiles.max_zoom,
+                "fields": {a: "" for _, names in layer.tiles.attributes for a in names},
             }
             for layer in layers
         ],

@@ -67,8 +67,8 @@ def main() -> None:
                 per_request.append(1e6 * spent / requests_done(out))
             per_request.sort()
             runs = ", ".join(f"{v:.0f}" for v in per_request)
-            print(f"{kind:6} server CPU per request: median {per_request[len(per_request) // 2]:.0f} µs"
-                  f" (runs: {runs})")
+            median = per_request[len(per_request) // 2]
+            print(f"{kind:6} server CPU per request: median {median:.0f} µs (runs: {runs})")
     finally:
         server.stop()
     print(f"\ncommand: python bench/peers/cpu_per_request.py {' '.join(sys.argv[1:])}")

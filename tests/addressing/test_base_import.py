@@ -240,3 +240,28 @@ def test_issued_codes_skip_codes_the_registry_holds(empty_engine_spatialite, tmp
     with empty_engine_spatialite.connect() as conn:
         code = conn.execute(select(Address.__table__.c.code)).scalar_one()
     assert code == "440305007000" + "0002" + "0" * 10
+
+
+def test_the_import_issues_through_the_registry_counters(empty_engine_spatialite, tmp_path):
+    from twin.codes.registry import CodeRequest, issue_many
+
+    engine = empty_engine_spatialite
+    area = "440305007000"
+    one = [["440305", "粤海街道", "", "科苑路", "1号", "", "", "", "", "", "113.94", "22.54",
+            "", ""]]
+    import_address_base(engine, write(tmp_path / "one.csv", one))
+    with engine.begin() as conn:
+        codes = dict(conn.execute(select(Address.__table__.c.level,
+                                         Address.__table__.c.code)).all())
+        # a road issued by the registry elsewhere takes the next number of the same counter
+        other = issue_many(conn, [CodeRequest("address", "elsewhere", {
+            "admin": area, "door": 0, "room": 0})])[0]
+    # roads count from 1 under the township, doors from 1 under the road (0 is the road)
+    assert codes == {"road": area + "0001" + "0" * 10, "door": area + "0001" + "0001" + "0" * 6}
+    assert other.code == area + "0002" + "0" * 10
+    two = [["440305", "粤海街道", "", "学府路", "", "", "", "", "", "", "113.94", "22.54", "", ""]]
+    import_address_base(engine, write(tmp_path / "two.csv", two))
+    with engine.connect() as conn:
+        road = conn.execute(select(Address.__table__.c.code).where(
+            Address.__table__.c.road == "学府路")).scalar_one()
+    assert road == area + "0003" + "0" * 10

@@ -44,3 +44,14 @@ def test_the_registry_and_code_lookup_read_the_layers():
     for layer in LAYERS.values():
         if layer.scheme not in (None, "uscc", "division"):
             assert layer.scheme in all_schemes()
+
+
+def test_tile_limits_are_layer_facts():
+    from tiles.rules import tile_layers
+
+    buildings = LAYERS["buildings"].tiles
+    assert (buildings.min_zoom, buildings.max_zoom) == (12, 22)
+    assert buildings.attributes_at(14) == () and "height" in buildings.attributes_at(15)
+    assert not buildings.shows(11) and buildings.shows(12)
+    assert LAYERS["people"].tiles.min_zoom == 17
+    assert LAYERS["people"] not in tile_layers(may_see_sensitive=False)

@@ -138,3 +138,19 @@ def test_one_json_schema_per_column():
     assert json_schema(LAYERS["city_objects"].table.c.attributes) == {"type": "object"}
     assert json_schema(COL.status)["enum"][-1] == "demolished"
     assert json_schema(COL.floors) == {"type": "integer"}
+
+
+def test_a_filter_literal_and_a_registry_year_are_read_by_the_same_rules():
+    from twin.features.query import coerce
+    from twin.layers import year_built_problem
+    from twin.registry_coding.checks import read_year
+
+    assert coerce(COL.floors, "12.0") == 12 == from_text(COL.floors, "12.0")
+    with pytest.raises(InvalidInput, match="whole number"):
+        coerce(COL.floors, "12.5")
+    with pytest.raises(InvalidInput, match="floors"):
+        coerce(COL.floors, " ")
+    assert coerce(COL.use, "no such use") == "no such use"  # a filter may match nothing
+    assert read_year("2001.0") == (2001, None)
+    assert read_year("1799") == (None, year_built_problem(1799))
+    assert read_year("") == (0, None)

@@ -3,8 +3,8 @@
 import numpy as np
 
 from tiles.matrix import TileAddress
-from tiles.rules import RULES, TileRules
 from tiles.selection import Reach, choose, reach
+from twin.layers import LAYERS, TileRules
 
 
 def test_small_features_are_left_out_and_the_budget_keeps_the_largest():
@@ -31,7 +31,7 @@ def test_the_smallest_feature_is_a_share_of_the_tile():
 
 
 def test_attributes_follow_the_zoom():
-    buildings = RULES["buildings"]
+    buildings = LAYERS["buildings"].tiles
     assert buildings.attributes_at(12) == ()
     assert "height" in buildings.attributes_at(15) and "code" in buildings.attributes_at(18)
     assert not buildings.shows(11) and buildings.shows(12)

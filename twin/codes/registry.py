@@ -19,24 +19,20 @@ code's history says what happened, when and why.
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ARRAY,
     Connection,
     String,
     Table,
     and_,
-    any_,
     bindparam,
     func,
     select,
-    text,
     update,
 )
 
@@ -45,6 +41,7 @@ from twin.codes.scheme import CodeScheme, SequenceSegment
 from twin.codes.schemes import all_schemes
 from twin.errors import Conflict, InvalidInput, NotFound
 from twin.layers import layers_coded_by, layers_of_object_type
+from twin.store import Store
 
 REGISTRY: Table = models.CodeRecord.__table__  # type: ignore[assignment]
 SEQUENCES: Table = models.CodeSequence.__table__  # type: ignore[assignment]
@@ -58,7 +55,9 @@ class CodeRequest:
     """Ask for the code of one object, known by its natural key.
 
     `values` gives every segment except the sequence to allocate (by default the first
-    sequence segment that `values` leaves out).
+    sequence segment that `values` leaves out). A caller that holds the text before that
+    sequence already (a child counted under its parent's code) gives it as `prefix`, and
+    `values` then gives only the segments after the sequence.
     """
 
     scheme: str
@@ -68,6 +67,7 @@ class CodeRequest:
     object_id: str | None = None
     sequence: str | None = None
     predecessors: tuple[str, ...] = ()
+    prefix: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,16 +109,6 @@ class CodeRecordView:
         return out
 
 
-def _insert(conn: Connection, table: Table) -> Any:
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table)
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table)
-
-
 def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence[Any]]:
     for i in range(0, len(items), size):
         yield items[i : i + size]
@@ -126,11 +116,7 @@ def _chunks(items: Sequence[Any], size: int = LOOKUP_CHUNK) -> Iterable[Sequence
 
 def _in_chunks(conn: Connection, column: Any, values: Sequence[str]) -> Iterable[Any]:
     """`column IN values`, in chunks the store takes in one statement."""
-    postgis = conn.dialect.name == "postgresql"
-    for part in _chunks(list(values), 50_000 if postgis else LOOKUP_CHUNK):
-        # PostGIS takes the values as one array parameter; SQLite as a bounded IN list.
-        yield (column == any_(bindparam("keys", list(part), type_=ARRAY(String)))
-               if postgis else column.in_(part))
+    return Store.of(conn.engine).dialect.in_lists(column, list(values), String())
 
 
 def find_by_natural_keys(conn: Connection, scheme: str, keys: Sequence[str]) -> dict[str, str]:
@@ -180,22 +166,18 @@ def _seed(conn: Connection, scheme: CodeScheme, segments: dict[str, SequenceSegm
           prefixes: list[str]) -> dict[str, int]:
     """First free value under each new prefix: past every code already stored anywhere
     (the registry, and tables loaded before the registry knew their codes)."""
-    by_length: dict[int, list[str]] = defaultdict(list)
-    for p in prefixes:
-        by_length[len(p)].append(p)
-    highest = {p: segments[p].start - 1 for p in prefixes}
-    postgis = conn.dialect.name == "postgresql"
+    by_length: dict[tuple[int, int], list[str]] = defaultdict(list)
+    for p in prefixes:  # a given prefix may be of any length: group by the width after it
+        by_length[(len(p), segments[p].length)].append(p)
+    highest = {p: segments[p].first_issued - 1 for p in prefixes}
     # Codes loaded before the registry knew them (sample data, imports) live only in the
     # tables of the layers the scheme codes.
     tables = [layer.table for layer in layers_coded_by(scheme.name, scheme.object_type)]
     for table in (REGISTRY, *tables):
         code = table.c.code
-        for length, group in by_length.items():
-            width = segments[group[0]].length
+        for (length, width), group in by_length.items():
             head = func.substr(code, 1, length)
-            for part in _chunks(group, 50_000 if postgis else LOOKUP_CHUNK):
-                match = (head == any_(bindparam("prefixes", list(part), type_=ARRAY(String)))
-                         if postgis else head.in_(part))
+            for match in _in_chunks(conn, head, group):
                 rows = conn.execute(
                     select(head, func.max(func.substr(code, length + 1, width)))
                     .where(func.length(code) == scheme.length, match)
@@ -214,9 +196,10 @@ def _lock_counters(conn: Connection, scheme: CodeScheme, wanted: dict[str, Seque
     prefixes = sorted(wanted)
     created: set[str] = set()
     for part in _chunks(prefixes, 1000):
-        stmt = _insert(conn, SEQUENCES).values(
-            [{"scheme": scheme.name, "prefix": p, "next_value": wanted[p].start} for p in part]
-        ).on_conflict_do_nothing().returning(SEQUENCES.c.prefix)
+        stmt = Store.of(conn.engine).dialect.insert_skipping_clashes(SEQUENCES).values(
+            [{"scheme": scheme.name, "prefix": p, "next_value": wanted[p].first_issued}
+             for p in part]
+        ).returning(SEQUENCES.c.prefix)
         created.update(conn.execute(stmt).scalars())
     nexts: dict[str, int] = {}
     for part in _chunks(prefixes, 1000):
@@ -240,6 +223,9 @@ def issue_many(
     reason: str = "issue",
     schemes: Mapping[str, CodeScheme] | None = None,
     full: str = "raise",
+    taken: Collection[str] = (),
+    in_order: bool = False,
+    named_by_code: bool = False,
 ) -> list[IssuedCode]:
     """Codes for many requests in the caller's transaction, one answer per request.
 
@@ -247,6 +233,10 @@ def issue_many(
     False); the rest get fresh codes. Commit or roll back the transaction as a whole.
     When a sequence has no value left under a prefix: `full="raise"` raises Conflict,
     `full="skip"` answers those requests without a code (see IssuedCode.full).
+    A counter steps over the codes in `taken` (codes a caller holds that the registry and
+    the layer tables do not know yet). Under one prefix values go by natural key, or in
+    request order with `in_order` (a file's first door is door 1). With `named_by_code`
+    the registry names each object by its code (objects whose key is their code).
     """
     schemes = schemes or all_schemes()
     by_scheme: dict[str, list[CodeRequest]] = defaultdict(list)
@@ -259,12 +249,23 @@ def issue_many(
     for name in sorted(by_scheme):
         if name not in schemes:
             raise NotFound(f"no code scheme {name!r}; schemes are: {', '.join(schemes)}")
-        answers.update(_issue_scheme(conn, schemes[name], by_scheme[name], reason, full))
+        answers.update(_issue_scheme(conn, schemes[name], by_scheme[name], reason, full,
+                                     _Allocation(taken, in_order, named_by_code)))
     return [answers[(r.scheme, r.natural_key)] for r in requests]
 
 
+@dataclass(frozen=True)
+class _Allocation:
+    """How `issue_many` hands out values (see its docstring)."""
+
+    taken: Collection[str] = ()
+    in_order: bool = False
+    named_by_code: bool = False
+
+
 def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeRequest],
-                  reason: str, full: str = "raise") -> dict[tuple[str, str], IssuedCode]:
+                  reason: str, full: str = "raise", how: _Allocation = _Allocation()
+                  ) -> dict[tuple[str, str], IssuedCode]:
     unique: dict[str, CodeRequest] = {}
     for r in requests:
         unique.setdefault(r.natural_key, r)
@@ -276,10 +277,12 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
     prefixes: dict[tuple[Any, ...], str] = {}  # a batch repeats few parents: validate once
     for r in pending:
         segment = _sequence_segment(scheme, r)
-        parent = (segment.name, *(r.values.get(s.name) for s in scheme.segments))
-        prefix = prefixes.get(parent)
+        prefix = r.prefix
         if prefix is None:
-            prefix = prefixes[parent] = scheme.prefix(r.values, segment.name)
+            parent = (segment.name, *(r.values.get(s.name) for s in scheme.segments))
+            prefix = prefixes.get(parent)
+            if prefix is None:
+                prefix = prefixes[parent] = scheme.prefix(r.values, segment.name)
         plan[prefix].append(r)
         segments[prefix] = segment
     if plan:
@@ -288,11 +291,27 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
         known.update(find_by_natural_keys(conn, scheme.name, [r.natural_key for r in pending]))
         rows: list[dict[str, Any]] = []
         counters: list[dict[str, Any]] = []
+        tails: dict[tuple[str, int], str] = {}
         for prefix in sorted(plan):
             segment, value = segments[prefix], nexts[prefix]
-            for r in sorted(plan[prefix], key=lambda r: r.natural_key):
+            order = plan[prefix] if how.in_order else sorted(plan[prefix],
+                                                               key=lambda r: r.natural_key)
+            for r in order:
                 if r.natural_key in known:
                     continue
+                # What follows the sequence is the same for every request sharing its values
+                # (an import's nodes all end in zeros): rendered once per values given.
+                tail = tails.get((segment.name, id(r.values)))
+                if tail is None:
+                    tail = scheme.compose_body("", segment.name, segment.start,
+                                               r.values)[segment.length:]
+                    tails[(segment.name, id(r.values))] = tail
+                body = ""
+                while value < segment.capacity:
+                    body = prefix + segment.render(value) + tail
+                    if not how.taken or _finished(scheme, body) not in how.taken:
+                        break
+                    value += 1
                 if value >= segment.capacity:
                     if full == "skip":
                         out[(scheme.name, r.natural_key)] = IssuedCode("", r.natural_key,
@@ -302,7 +321,6 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
                         f"sequence {segment.name!r} of scheme {scheme.name!r} is exhausted "
                         f"under prefix {prefix!r}"
                     )
-                body = scheme.compose_body(prefix, segment.name, value, r.values)
                 value += 1
                 rows.append({
                     "code": body, "scheme": scheme.name,
@@ -314,6 +332,8 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
                 counters.append({"p": prefix, "v": value})
         for row, code in zip(rows, scheme.finish([row["code"] for row in rows]), strict=True):
             row["code"] = code
+            if how.named_by_code:
+                row["object_id"] = code
         if counters:
             conn.execute(
                 update(SEQUENCES)
@@ -342,55 +362,13 @@ def _issue_scheme(conn: Connection, scheme: CodeScheme, requests: list[CodeReque
     return out
 
 
-# Columns a new registry row sets; the rest take their defaults (issued_at: now).
-RECORD_COLUMNS = ("code", "scheme", "object_type", "object_id", "natural_key", "status",
-                  "reason", "predecessors", "successors")
-INCOMING = "code_registry_incoming"
+def _finished(scheme: CodeScheme, body: str) -> str:
+    return scheme.finish([body])[0] if scheme.check is not None else body
 
 
 def _insert_records(conn: Connection, rows: list[dict[str, Any]]) -> set[str]:
-    """Insert new registry rows, skipping any that clash; natural keys of those that went in.
-
-    PostGIS: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO NOTHING
-    (a batch of 50 000 codes is one round trip, not thousands). SpatiaLite: one INSERT
-    with many parameter sets.
-    """
-    if not rows:
-        return set()
-    if conn.dialect.name != "postgresql":
-        stmt = _insert(conn, REGISTRY).on_conflict_do_nothing()
-        return set(conn.execute(stmt.returning(REGISTRY.c.natural_key), rows).scalars())
-    names = ", ".join(RECORD_COLUMNS)  # fixed identifiers, never input
-    from psycopg.errors import UniqueViolation
-
-    try:  # the usual case: no clash, so COPY straight in (inside a savepoint)
-        with conn.begin_nested():
-            _copy_records(conn, "code_registry", rows)
-        return {row["natural_key"] for row in rows}
-    except UniqueViolation:
-        pass  # a racing run took a key: sort it out row by row below
-    conn.execute(text(f"CREATE TEMPORARY TABLE IF NOT EXISTS {INCOMING} "
-                      "(LIKE code_registry INCLUDING DEFAULTS) ON COMMIT DELETE ROWS"))
-    _copy_records(conn, INCOMING, rows)
-    inserted = conn.execute(text(
-        f"INSERT INTO code_registry ({names}) SELECT {names} FROM {INCOMING} "
-        "ON CONFLICT DO NOTHING RETURNING natural_key"
-    )).scalars().all()
-    conn.execute(text(f"TRUNCATE {INCOMING}"))
-    return set(inserted)
-
-
-def _copy_records(conn: Connection, table: str, rows: list[dict[str, Any]]) -> None:
-    names = ", ".join(RECORD_COLUMNS)
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:  # type: ignore[union-attr]
-        with cur.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([
-                    (json.dumps(row[c]) if row[c] else "[]")
-                    if c in ("predecessors", "successors") else row[c]
-                    for c in RECORD_COLUMNS
-                ])
+    """Insert new registry rows, skipping any that clash; natural keys of those that went in."""
+    return Store.of(conn.engine).dialect.insert_new(conn, REGISTRY, rows, "natural_key")
 
 
 def issue(conn: Connection, request: CodeRequest, *, reason: str = "issue") -> IssuedCode:

@@ -7,7 +7,8 @@ and generating, validating and parsing are generic over it:
               to exist in the NBS table (and be of `level`)
     year      a 4-digit year (`allow_unknown` lets 0000 mean "not known")
     sequence  a number of `length` digits (or characters of `alphabet`), counted within
-              everything before it (its parent prefix); `start` is its first value
+              everything before it (its parent prefix); `start` is its least value and,
+              unless `first` says otherwise, the first one issued
     beidou    a BeiDou grid location code at `level` (2D)
     value     a fixed-length field given by the caller (a class code …), optionally one of
               `values` (value → meaning)
@@ -79,6 +80,8 @@ class SequenceSegment(_Segment):
     kind: Literal["sequence"] = "sequence"
     length: int = Field(ge=1, le=12)
     start: int = Field(default=1, ge=0)
+    first: int | None = Field(default=None, description="the first value issued, when it "
+                              "is above `start` (a value below it means something else)")
     alphabet: str = DIGITS
 
     @property
@@ -93,7 +96,15 @@ class SequenceSegment(_Segment):
         if list(self.alphabet) != sorted(set(self.alphabet)):
             raise ValueError(f"sequence {self.name!r}: alphabet must be distinct characters "
                              f"in ascending order, got {self.alphabet!r}")
+        if self.first is not None and self.first < self.start:
+            raise ValueError(f"sequence {self.name!r}: first ({self.first}) is below start "
+                             f"({self.start})")
         return self
+
+    @property
+    def first_issued(self) -> int:
+        """The value a new counter gives first."""
+        return self.start if self.first is None else self.first
 
     @property
     def capacity(self) -> int:

@@ -47,12 +47,13 @@ ADDRESS = CodeScheme(
     title="标准地址编码 Standard address code (GB/T 39609-2020 区划式 layout)",
     object_type="address",
     description="12-digit admin code (community for doors and below, township for roads) + "
-    "road/compound sequence + door/building sequence + unit/floor/room sequence.",
+    "road/compound sequence + door/building sequence + unit/floor/room sequence; a "
+    "sequence of 0 stands for the node above (a road's code ends in 0000000000).",
     segments=[
         AdminSegment(name="admin", title="行政区划", length=12),
         SequenceSegment(name="road", title="街路巷/小区顺序号", length=4, start=1),
-        SequenceSegment(name="door", title="门牌/楼栋顺序号", length=4, start=0),
-        SequenceSegment(name="room", title="单元/楼层/户室顺序号", length=6, start=0),
+        SequenceSegment(name="door", title="门牌/楼栋顺序号", length=4, start=0, first=1),
+        SequenceSegment(name="room", title="单元/楼层/户室顺序号", length=6, start=0, first=1),
     ],
 )
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from functools import lru_cache
 from typing import Any, NamedTuple
 
@@ -26,6 +25,7 @@ from sqlalchemy import (
 from twin.errors import InvalidInput
 from twin.features.temporal import Interval, datetime_clause, parse_instant
 from twin.layers import LAYERS, Layer
+from twin.rows import ColumnKind, from_text, kind_of
 from twin.store import Store
 
 BBox = tuple[float, float, float, float]
@@ -117,29 +117,20 @@ def bbox_clause(store: Store, layer: Layer, bbox: BBox) -> ColumnElement[bool]:
 
 
 def coerce(col: Column, text: str) -> Any:
-    """A query-parameter string as the value `col` holds, or InvalidInput naming both."""
-    try:
-        kind = col.type.python_type
-    except NotImplementedError:
-        kind = str
-    try:
-        if kind is bool:
-            if text.lower() not in ("true", "false", "1", "0"):
-                raise ValueError(text)
-            return text.lower() in ("true", "1")
-        if kind is int:
-            return int(text)
-        if kind is float:
-            return float(text)
-        if kind is date:
-            return date.fromisoformat(text)
-        if kind is datetime:
-            return parse_instant(text, field=col.name)
-    except ValueError:
-        raise InvalidInput(
-            f"{col.name} takes {kind.__name__} values, not {text!r}", field=col.name, value=text
-        ) from None
-    return text
+    """A filter's literal (a query parameter, CQL2 text) as the value `col` holds, or
+    InvalidInput naming both: the row model's reading (`twin.rows.from_text`), except that a
+    date-time is an RFC 3339 instant (UTC when it names no zone) and text is compared as
+    given (a filter may name a value no row holds)."""
+    kind = kind_of(col)
+    if kind is ColumnKind.datetime:
+        return parse_instant(text, field=col.name)
+    if kind in (ColumnKind.text, ColumnKind.json):
+        return text
+    value = from_text(col, text)
+    if value is None:  # blank: a file's "no value", but a filter must name one
+        raise InvalidInput(f"{col.name} takes a {kind} value, not {text!r}", field=col.name,
+                           value=text)
+    return value
 
 
 def filterable(col: Column) -> bool:

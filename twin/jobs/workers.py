@@ -24,6 +24,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
@@ -38,6 +39,7 @@ from twin.jobs.store import (
     JobStore,
     job_table,
 )
+from twin.store import Store
 
 log = logging.getLogger(__name__)
 QUEUE = "twin_jobs"
@@ -291,9 +293,11 @@ class ProcrastinateWorker:
 def worker_for(engine: Engine, execute: Execute, *, step_delay: float = 0.0,
                retention: timedelta = DEFAULT_RETENTION) -> JobWorker:
     """The job worker that suits the store."""
-    if engine.dialect.name == "postgresql":
-        return ProcrastinateWorker(engine, execute, step_delay=step_delay, retention=retention)
-    return ThreadWorker(engine, execute, step_delay=step_delay, retention=retention)
+    # PostGIS has a job engine (procrastinate) on the store; SpatiaLite a thread in-process.
+    workers: dict[str, Callable[..., JobWorker]] = {"postgis": ProcrastinateWorker,
+                                                   "spatialite": ThreadWorker}
+    return workers[Store.of(engine).dialect.name](engine, execute, step_delay=step_delay,
+                                                  retention=retention)
 
 
 __all__ = ["JobStatus", "JobWorker", "ProcrastinateWorker", "ThreadWorker", "run_job",

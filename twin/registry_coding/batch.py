@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from sqlalchemy import Connection, Engine, func, select, text
+from sqlalchemy import Connection, Engine, func, select
 
 from twin import models
 from twin.bulk import write_rows
@@ -50,6 +50,7 @@ from twin.registry_coding.matching import (
 )
 from twin.registry_coding.source import RegistryFile
 from twin.rows import check_value, from_text
+from twin.store import Store
 
 BUILDINGS = LAYERS["buildings"]
 
@@ -432,11 +433,7 @@ def _lock_townships(conn: Connection, townships: list[str]) -> None:
     """PostGIS: one transaction-scoped advisory lock per township, in sorted order, so runs
     creating buildings in the same township take turns. SpatiaLite: take the file's write
     lock now (a no-op write), so the look below sees every committed building."""
-    if conn.dialect.name == "postgresql":
-        for t in townships:
-            conn.execute(select(func.pg_advisory_xact_lock(func.hashtext(f"twin:building:{t}"))))
-    else:
-        conn.execute(text("UPDATE code_sequence SET next_value = next_value WHERE 0"))
+    Store.of(conn.engine).dialect.lock_keys(conn, [f"twin:building:{t}" for t in townships])
 
 
 def _stored_meanwhile(conn: Connection, heads: list[int], geoms: np.ndarray, snapshot: int,

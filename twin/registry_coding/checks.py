@@ -10,6 +10,7 @@ import shapely
 from sqlalchemy import Engine
 
 from twin.divisions import Level, load_divisions
+from twin.layers import FIRST_YEAR_BUILT, year_built_problem
 from twin.placement import PlacementIndex
 from twin.registry_coding.source import RegistryFile
 
@@ -22,9 +23,11 @@ def read_year(text: object) -> tuple[int | None, str | None]:
         s = s[:-2]
     if not s:
         return 0, None
-    if s.isdigit() and len(s) == 4 and 1800 <= int(s) <= date.today().year:
-        return int(s), None
-    return None, f"year built {s!r} is not a year between 1800 and {date.today().year}"
+    if not (s.isdigit() and len(s) == 4):
+        return None, f"year built {s!r} is not a year between {FIRST_YEAR_BUILT} and " \
+            f"{date.today().year}"
+    problem = year_built_problem(int(s))
+    return (None, problem) if problem else (int(s), None)
 
 
 def check_rows(reg: RegistryFile) -> np.ndarray:

@@ -17,10 +17,11 @@ from functools import lru_cache
 
 import numpy as np
 import shapely
-from sqlalchemy import ARRAY, Engine, String, all_, bindparam, func, select
+from sqlalchemy import Engine, String, func, select
 
 from twin import models
 from twin.divisions import Level, load_divisions
+from twin.store import Store
 
 SAME_BUILDING = 0.5  # overlap at or above which two footprints are one building
 SLIVER = 0.05  # overlap below which a touch is digitising noise, not a clash
@@ -94,10 +95,11 @@ class BuildingIndex:
             .where(b.c.status == "active")
             .order_by(b.c.code)
         )
-        if exclude and engine.dialect.name == "postgresql":
+        left_out = (Store.of(engine).dialect.leave_out(b.c.code, sorted(exclude), String())
+                    if exclude else None)
+        if left_out is not None:
             # Leave them in the database: a rerun need not fetch the buildings it made.
-            query = query.where(b.c.code != all_(bindparam("own", sorted(exclude),
-                                                           type_=ARRAY(String))))
+            query = query.where(left_out)
         with engine.connect() as conn:
             rows = conn.execute(query).all()
         rows = [r for r in rows if r[0] not in exclude]
