@@ -160,6 +160,8 @@ class Geocoder:
             pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
         notes += [f"village {e.value} not checked (the division table does not hold it)"
                   for e in parsed.leftovers if e.level == "village"]
+        notes += [f"place {e.value} before the street not checked (the base does not hold it)"
+                  for e in parsed.leftovers if e.level == "place"]
         leftovers = [e for e in parsed.leftovers if e.level == "unknown"]
         penalty += min(20, 5 * len(leftovers))
         if leftovers:

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from addressing.base_import import import_address_base
 from addressing.base_reader import build_index
+from addressing.lexicon import NameLexicon
 from addressing.match import Geocoder
 from addressing.normalize import normalize
 from addressing.parse import parse
@@ -133,3 +134,35 @@ def test_the_parser_reads_lanes_phases_and_rooms_after_doors():
 def test_dashes_between_names_separate_them_and_numbers_keep_theirs():
     assert normalize("浙江省-金华市-义乌市").text == "浙江省金华市义乌市"
     assert normalize("3-1-1201").text == "3-1-1201"
+
+
+def test_a_place_the_base_lacks_glued_before_a_known_name_is_kept_apart():
+    streets: NameLexicon[str] = NameLexicon()
+    streets.add("五洲路", "road")
+    streets.add("义福新村", "compound")
+    streets.add("芸海北路", "road")
+
+    def read(text):
+        p = parse(text, streets=streets)
+        return ([(e.level, e.value) for e in p.elements if e.level in ("road", "compound")],
+                [(e.level, e.value) for e in p.leftovers])
+
+    # an old area's name before a road; a place before a compound, a shop after it
+    assert read("浙江省杭州市余杭区临平五洲路186号") == ([("road", "五洲路")], [("place", "临平")])
+    assert read("拱北街道拱北义福新村107栋小王商店") == (
+        [("compound", "义福新村")], [("place", "拱北"), ("unknown", "小王商店")])
+    # a township the division table lacks, typed before the road: not a road called …街道
+    assert read("东阳市江丽街道芸海北路12号")[0] == [("road", "芸海北路")]
+    assert read("东阳市丽江街道湖滨路12号") == ([("road", "湖滨路")], [("place", "丽江街道")])
+    # a known name of two characters is too short to be cut out of unknown text
+    streets.add("中路", "road")
+    assert read("南山区东大中路7号")[0] == [("road", "东大中路")]
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_place_typed_before_a_known_road_does_not_stop_the_match(base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+    r = geocoder.geocode("南山区黄泥塘科苑路15号科兴科学园3期12栋2单元1201")
+    assert (r.status, r.level) == ("matched", "room")
+    assert "place 黄泥塘 before the street not checked" in r.reason
