@@ -16,6 +16,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
+from addressing.door_numbers import numbered_and_sub, split_sub_number
 from addressing.index import LEVEL_CODE, AddressIndex, name_key
 from addressing.normalize import NormalizedText
 from addressing.parse import Element, ParsedAddress, parse
@@ -408,6 +409,9 @@ class Geocoder:
                 if len(rooms) == 1:  # 文华小区3115号: rooms straight under the compound
                     notes.append(f"{door_el.value} read as a room of {index.value(node)}")
                     return _Found(rooms[0], penalty, notes, True)
+            split = split_sub_number(door_el.key) if not doors else None
+            if split is not None and parsed.get("building") is None:
+                return self._sub_numbered(node, door_el.value, *split, parsed, notes, penalty)
             if len(doors) != 1:
                 notes.append(f"door {door_el.value} not found on {index.value(node)}")
                 return _Found(node, penalty, notes, False)
@@ -429,6 +433,13 @@ class Geocoder:
                 (has_buildings and building_el is not None)
                 or (not has_buildings and any(index.level_of(c) != "door"
                                               for c in index.children(node)))):
+            if (building_el is not None and room_el is not None and unit_el is None
+                    and floor_el is None and building_el.key.isdigit()
+                    and index.child(node, "door", building_el.key)):
+                # 紫金街154-8: read as building-room, but the road numbers its doors so.
+                typed = f"{building_el.key}-{room_el.key}"
+                return self._sub_numbered(node, typed, building_el.key, room_el.key,
+                                          None, notes, penalty)
             notes.append("no door number typed; cannot go below the road")
             return _Found(node, penalty, notes, False)
         if building_el is not None and not has_buildings and index.children(node):
@@ -450,6 +461,28 @@ class Geocoder:
         else:
             buildings = [node]
         return self._inside_buildings(buildings, unit_el, floor_el, room_el, node, notes, penalty)
+
+    def _sub_numbered(self, road: int, typed: str, door_key: str, sub_key: str,
+                      parsed: ParsedAddress | None, notes: list[str], penalty: int) -> _Found:
+        """柳乐路119-52号 where the road (or compound) has no door 119-52: the door (or
+        building) 119 and what is numbered 52 under it; what is typed below goes on from
+        there (`parsed`)."""
+        index = self.index
+        level = "door" if index.children(road, "door") else "building"
+        door, sub = numbered_and_sub(index, road, level, door_key, sub_key)
+        if door < 0:
+            notes.append(f"door {typed} not found on {index.value(road)}")
+            return _Found(road, penalty, notes, False)
+        if sub is None:
+            notes.append(f"door {typed} read as {index.value(door)}; {sub_key} not found there")
+            return _Found(door, penalty, notes, False)
+        notes.append(f"door {typed} read as {index.value(door)} {index.value(sub)}")
+        if parsed is None or index.level_of(sub) != "building":
+            complete = parsed is None or all(parsed.get(lvl) is None
+                                             for lvl in ("unit", "floor", "room"))
+            return _Found(sub, penalty, notes, complete)
+        return self._inside_buildings([sub], parsed.get("unit"), parsed.get("floor"),
+                                      parsed.get("room"), door, notes, penalty)
 
     def _phased(self, node: int, building_el: Element, notes: list[str]) -> list[int]:
         """12栋 typed where the base names the building 3期12栋 (phase, cluster or zone

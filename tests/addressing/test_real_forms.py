@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from addressing.base_import import import_address_base
 from addressing.base_reader import build_index
+from addressing.door_numbers import split_sub_number
 from addressing.lexicon import NameLexicon
 from addressing.match import Geocoder
 from addressing.normalize import normalize
@@ -36,6 +37,11 @@ BASE = [
     # a renamed road: its old name kept with the day it ended (on the road's own row)
     ["440305", "粤海街道", "", "创新路", "", "", "", "", "", "", "旧城路~2019-05-01"],
     ["440305", "粤海街道", "", "创新路", "8号", "", "", "", "", ""],
+    # a door and the building behind it, typed as one number (119-52号); a door held as
+    # written with its sub-number; a compound numbering buildings with rooms in them
+    ["440305", "粤海街道", "", "海德三道", "119号", "", "52号", "", "", ""],
+    ["440305", "粤海街道", "", "海德三道", "34-76号", "", "", "", "", ""],
+    ["440305", "", "", "", "", "沁心园", "80幢", "", "", "206室"],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -166,3 +172,30 @@ def test_a_place_typed_before_a_known_road_does_not_stop_the_match(base, store_k
     r = geocoder.geocode("南山区黄泥塘科苑路15号科兴科学园3期12栋2单元1201")
     assert (r.status, r.level) == ("matched", "room")
     assert "place 黄泥塘 before the street not checked" in r.reason
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_door_typed_with_its_sub_number_reaches_what_the_base_holds_behind_it(
+        base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+    for text in ("南山区海德三道119-52号", "南山区海德三道119-52", "南山区海德三道119一52"):
+        r = geocoder.geocode(text)
+        assert (r.status, r.level) == ("matched", "building"), (text, r.reason)
+        assert r.full_text.endswith("海德三道119号52号") and "read as 119号 52号" in r.reason
+    # held as written: found directly, no reading needed
+    r = geocoder.geocode("南山区海德三道34-76号")
+    assert (r.status, r.level, r.reason) == ("matched", "door", "every typed element found")
+    # a compound that numbers its buildings: building 80, room 206
+    r = geocoder.geocode("南山区沁心园80-206号电联")
+    assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("80幢206室")
+    # the door exists but holds nothing numbered so: partial at the door, saying why
+    r = geocoder.geocode("南山区海德三道119-7号")
+    assert (r.status, r.level) == ("partial", "door") and "7 not found there" in r.reason
+
+
+def test_a_sub_numbered_key_splits_once_into_door_and_sub_number():
+    assert split_sub_number("119-52") == ("119", "52")
+    assert split_sub_number("119") is None
+    assert split_sub_number("A-3") is None
+    assert split_sub_number("1-2-3") is None
