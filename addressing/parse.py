@@ -157,6 +157,8 @@ class _Reader:
             self.add("road", run, run, start, end)
         elif "compound" not in self.found and COMPOUND_SUFFIX.search(run) and len(run) >= 2:
             self.add("compound", run, run, start, end)
+        elif before == "known":  # text before a known street: a place it lies in
+            self.leftovers.append(("place", run, run, start, end))
         else:
             self.leftovers.append(("unknown", run, run, start, end))
 
@@ -185,11 +187,15 @@ class _Reader:
                 continue
             if streets is not None and (
                 self.unknown_start is None or t.endswith(_AREA_WORDS, self.unknown_start, pos)
+                or ("0" <= ch <= "9" and "road" not in self.found
+                    and "compound" not in self.found)
             ):
                 hit = streets.longest_at(t, pos)
                 if hit is not None:
-                    # An unknown run that ends like an area (旧名社区) stops before a known street.
-                    self.flush_unknown(pos, None)
+                    # An unknown run that ends like an area (旧名社区) stops before a known
+                    # street, and so does a place before a numbered one (段桥7组: a village
+                    # group the base holds as a road).
+                    self.flush_unknown(pos, "known")
                     end, name = hit
                     kinds = streets.get(name)
                     level = "road" if "road" in kinds and "road" not in self.found else "compound"

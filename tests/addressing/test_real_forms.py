@@ -42,6 +42,8 @@ BASE = [
     ["440305", "粤海街道", "", "海德三道", "119号", "", "52号", "", "", ""],
     ["440305", "粤海街道", "", "海德三道", "34-76号", "", "", "", "", ""],
     ["440305", "", "", "", "", "沁心园", "80幢", "", "", "206室"],
+    # a village group held as the road its doors are numbered on (X村X组X号)
+    ["440305", "粤海街道", "", "六组", "197号", "", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -199,3 +201,16 @@ def test_a_sub_numbered_key_splits_once_into_door_and_sub_number():
     assert split_sub_number("119") is None
     assert split_sub_number("A-3") is None
     assert split_sub_number("1-2-3") is None
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_village_group_after_the_village_name_is_read_as_the_base_holds_it(base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+    for text in ("南山区永西村六组197号", "南山区永西6组197号"):
+        r = geocoder.geocode(text)
+        assert (r.status, r.level) == ("matched", "door"), (text, r.reason)
+        assert r.full_text.endswith("6组197号") or r.full_text.endswith("六组197号")
+    # an unknown name before a numbered door is still no place: it stays not understood
+    r = geocoder.geocode("南山区永西7组197号")
+    assert r.status != "matched"
