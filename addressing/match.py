@@ -20,6 +20,7 @@ from addressing.door_numbers import numbered_and_sub, split_sub_number
 from addressing.index import LEVEL_CODE, AddressIndex, name_key
 from addressing.normalize import NormalizedText
 from addressing.parse import Element, ParsedAddress, parse
+from addressing.same_place import one_place
 from twin.crs import display_crs_name, to_display
 from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
 
@@ -167,6 +168,13 @@ class Geocoder:
         penalty += min(20, 5 * len(leftovers))
         if leftovers:
             notes.append("not understood: " + ", ".join(e.value for e in leftovers))
+        if len(pool) > 1:
+            # The same place held twice (a road row with and without its township) is one.
+            same = one_place(self.index, [f.node for f in pool])
+            if same is not None and len({f.complete for f in pool}) == 1:
+                pool = [f for f in pool if f.node == same]
+                notes.append("the base holds this place twice (with and without its "
+                             "township); the fuller copy is given")
         if len(pool) > 1 or pool[0].ties:
             return self._tie(result, pool, notes, penalty)
         best = pool[0]

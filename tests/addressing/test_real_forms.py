@@ -44,6 +44,11 @@ BASE = [
     ["440305", "", "", "", "", "沁心园", "80幢", "", "", "206室"],
     # a village group held as the road its doors are numbered on (X村X组X号)
     ["440305", "粤海街道", "", "六组", "197号", "", "", "", "", ""],
+    # one road held twice, with and without its township; one name in two townships
+    ["440305", "粤海街道", "", "海德二道", "5号", "", "", "", "", ""],
+    ["440305", "", "", "海德二道", "5号", "", "", "", "", ""],
+    ["440305", "粤海街道", "", "海德一道", "5号", "", "", "", "", ""],
+    ["440305", "南头街道", "", "海德一道", "5号", "", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -214,3 +219,14 @@ def test_a_village_group_after_the_village_name_is_read_as_the_base_holds_it(bas
     # an unknown name before a numbered door is still no place: it stays not understood
     r = geocoder.geocode("南山区永西7组197号")
     assert r.status != "matched"
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_one_place_held_twice_is_one_answer_and_two_places_stay_a_tie(base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+    r = geocoder.geocode("南山区海德二道5号")
+    assert (r.status, r.level) == ("matched", "door")
+    assert "粤海街道" in r.full_text and "holds this place twice" in r.reason
+    r = geocoder.geocode("南山区海德一道5号")
+    assert r.status == "tie" and len(r.candidates) == 2
