@@ -466,6 +466,15 @@ class Geocoder:
             if len(buildings) > 1 and room_el is None:
                 notes.append("no building typed and the door has several")
                 return _Found(node, penalty, notes, False)
+            typed = [el for el in (unit_el, floor_el, room_el) if el is not None]
+            named = [b for b in buildings if len(typed) == 1 and (
+                index.node_key(b) == typed[0].key or index.value(b) == typed[0].value)]
+            if len(named) == 1:  # 创意产业园1444: the number read as a room is the building
+                notes.append(f"{typed[0].value} read as the building {index.value(named[0])}")
+                return _Found(named[0], penalty, notes, True)
+            # No building typed: one that nothing typed below confirms is no answer.
+            return self._inside_buildings(buildings, unit_el, floor_el, room_el, node, notes,
+                                          penalty, inferred=True)
         else:
             buildings = [node]
         return self._inside_buildings(buildings, unit_el, floor_el, room_el, node, notes, penalty)
@@ -508,7 +517,10 @@ class Geocoder:
     def _inside_buildings(
         self, buildings: list[int], unit_el: Element | None, floor_el: Element | None,
         room_el: Element | None, door: int, notes: list[str], penalty: int,
+        inferred: bool = False,
     ) -> _Found:
+        """Down from the building(s) by the typed unit, floor and room. Where the building
+        was not typed (`inferred`, the door's only one), a miss below stops at the door."""
         index = self.index
         if room_el is not None:
             rooms = [r for b in buildings for r in index.rooms_in(b, room_el.key)]
@@ -529,11 +541,11 @@ class Geocoder:
             below = self._below(node, level, el.key)
             if len(below) != 1:
                 notes.append(f"{level} {el.value} not found in {index.full_text(node)}")
-                return _Found(node, penalty, notes, False)
+                return _Found(door if inferred else node, penalty, notes, False)
             node = below[0]
         if room_el is not None:
             notes.append(f"room {room_el.value} not found in {index.full_text(node)}")
-            return _Found(node, penalty, notes, False)
+            return _Found(door if inferred else node, penalty, notes, False)
         return _Found(node, penalty, notes, True)
 
     def _below(self, node: int, level: str, key: str) -> list[int]:

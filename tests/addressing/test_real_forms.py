@@ -49,6 +49,9 @@ BASE = [
     ["440305", "", "", "海德二道", "5号", "", "", "", "", ""],
     ["440305", "粤海街道", "", "海德一道", "5号", "", "", "", "", ""],
     ["440305", "南头街道", "", "海德一道", "5号", "", "", "", "", ""],
+    # compounds with one building each: rooms in one, the other numbered like a room
+    ["440305", "", "", "", "", "柯北贸易中心", "6栋", "", "", "101室"],
+    ["440305", "", "", "", "", "广博工业园", "442", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -230,3 +233,16 @@ def test_one_place_held_twice_is_one_answer_and_two_places_stay_a_tie(base, stor
     assert "粤海街道" in r.full_text and "holds this place twice" in r.reason
     r = geocoder.geocode("南山区海德一道5号")
     assert r.status == "tie" and len(r.candidates) == 2
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_building_not_typed_is_the_answer_only_when_what_is_typed_below_confirms_it(
+        base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+    r = geocoder.geocode("南山区柯北贸易中心101")  # the only building holds room 101
+    assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("6栋101室")
+    r = geocoder.geocode("南山区柯北贸易中心3264")  # it does not hold 3264: the compound
+    assert (r.status, r.level) == ("partial", "compound") and "3264" in r.reason
+    r = geocoder.geocode("南山区广博工业园442")  # the number read as a room is the building
+    assert (r.status, r.level) == ("matched", "building")
