@@ -466,11 +466,11 @@ class Geocoder:
             if len(buildings) > 1 and room_el is None:
                 notes.append("no building typed and the door has several")
                 return _Found(node, penalty, notes, False)
-            typed = [el for el in (unit_el, floor_el, room_el) if el is not None]
-            named = [b for b in buildings if len(typed) == 1 and (
-                index.node_key(b) == typed[0].key or index.value(b) == typed[0].value)]
+            given = [el for el in (unit_el, floor_el, room_el) if el is not None]
+            named = [b for b in buildings if len(given) == 1 and (
+                index.node_key(b) == given[0].key or index.value(b) == given[0].value)]
             if len(named) == 1:  # 创意产业园1444: the number read as a room is the building
-                notes.append(f"{typed[0].value} read as the building {index.value(named[0])}")
+                notes.append(f"{given[0].value} read as the building {index.value(named[0])}")
                 return _Found(named[0], penalty, notes, True)
             # No building typed: one that nothing typed below confirms is no answer.
             return self._inside_buildings(buildings, unit_el, floor_el, room_el, node, notes,
