@@ -27,6 +27,8 @@ COMPOUND_SUFFIXES = (
     "坊",
 )
 # A village or community the division table may lack, typed before the place in it.
+# A township typed in the street part: one the division table lacks (renamed, mistyped).
+TOWNSHIP_WORDS = ("街道", "镇", "乡")
 VILLAGE_WORDS = ("村", "社区", "村委会", "居委会", "村民委员会", "居民委员会")
 
 

@@ -16,9 +16,11 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
+from addressing.door_numbers import numbered_and_sub, split_sub_number
 from addressing.index import LEVEL_CODE, AddressIndex, name_key
 from addressing.normalize import NormalizedText
 from addressing.parse import Element, ParsedAddress, parse
+from addressing.same_place import one_place
 from twin.crs import display_crs_name, to_display
 from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
 
@@ -160,10 +162,19 @@ class Geocoder:
             pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
         notes += [f"village {e.value} not checked (the division table does not hold it)"
                   for e in parsed.leftovers if e.level == "village"]
+        notes += [f"place {e.value} before the street not checked (the base does not hold it)"
+                  for e in parsed.leftovers if e.level == "place"]
         leftovers = [e for e in parsed.leftovers if e.level == "unknown"]
         penalty += min(20, 5 * len(leftovers))
         if leftovers:
             notes.append("not understood: " + ", ".join(e.value for e in leftovers))
+        if len(pool) > 1:
+            # The same place held twice (a road row with and without its township) is one.
+            same = one_place(self.index, [f.node for f in pool])
+            if same is not None and len({f.complete for f in pool}) == 1:
+                pool = [f for f in pool if f.node == same]
+                notes.append("the base holds this place twice (with and without its "
+                             "township); the fuller copy is given")
         if len(pool) > 1 or pool[0].ties:
             return self._tie(result, pool, notes, penalty)
         best = pool[0]
@@ -406,6 +417,9 @@ class Geocoder:
                 if len(rooms) == 1:  # 文华小区3115号: rooms straight under the compound
                     notes.append(f"{door_el.value} read as a room of {index.value(node)}")
                     return _Found(rooms[0], penalty, notes, True)
+            split = split_sub_number(door_el.key) if not doors else None
+            if split is not None and parsed.get("building") is None:
+                return self._sub_numbered(node, door_el.value, *split, parsed, notes, penalty)
             if len(doors) != 1:
                 notes.append(f"door {door_el.value} not found on {index.value(node)}")
                 return _Found(node, penalty, notes, False)
@@ -427,6 +441,13 @@ class Geocoder:
                 (has_buildings and building_el is not None)
                 or (not has_buildings and any(index.level_of(c) != "door"
                                               for c in index.children(node)))):
+            if (building_el is not None and room_el is not None and unit_el is None
+                    and floor_el is None and building_el.key.isdigit()
+                    and index.child(node, "door", building_el.key)):
+                # 紫金街154-8: read as building-room, but the road numbers its doors so.
+                typed = f"{building_el.key}-{room_el.key}"
+                return self._sub_numbered(node, typed, building_el.key, room_el.key,
+                                          None, notes, penalty)
             notes.append("no door number typed; cannot go below the road")
             return _Found(node, penalty, notes, False)
         if building_el is not None and not has_buildings and index.children(node):
@@ -445,9 +466,40 @@ class Geocoder:
             if len(buildings) > 1 and room_el is None:
                 notes.append("no building typed and the door has several")
                 return _Found(node, penalty, notes, False)
+            given = [el for el in (unit_el, floor_el, room_el) if el is not None]
+            named = [b for b in buildings if len(given) == 1 and (
+                index.node_key(b) == given[0].key or index.value(b) == given[0].value)]
+            if len(named) == 1:  # 创意产业园1444: the number read as a room is the building
+                notes.append(f"{given[0].value} read as the building {index.value(named[0])}")
+                return _Found(named[0], penalty, notes, True)
+            # No building typed: one that nothing typed below confirms is no answer.
+            return self._inside_buildings(buildings, unit_el, floor_el, room_el, node, notes,
+                                          penalty, inferred=True)
         else:
             buildings = [node]
         return self._inside_buildings(buildings, unit_el, floor_el, room_el, node, notes, penalty)
+
+    def _sub_numbered(self, road: int, typed: str, door_key: str, sub_key: str,
+                      parsed: ParsedAddress | None, notes: list[str], penalty: int) -> _Found:
+        """柳乐路119-52号 where the road (or compound) has no door 119-52: the door (or
+        building) 119 and what is numbered 52 under it; what is typed below goes on from
+        there (`parsed`)."""
+        index = self.index
+        level = "door" if index.children(road, "door") else "building"
+        door, sub = numbered_and_sub(index, road, level, door_key, sub_key)
+        if door < 0:
+            notes.append(f"door {typed} not found on {index.value(road)}")
+            return _Found(road, penalty, notes, False)
+        if sub is None:
+            notes.append(f"door {typed} read as {index.value(door)}; {sub_key} not found there")
+            return _Found(door, penalty, notes, False)
+        notes.append(f"door {typed} read as {index.value(door)} {index.value(sub)}")
+        if parsed is None or index.level_of(sub) != "building":
+            complete = parsed is None or all(parsed.get(lvl) is None
+                                             for lvl in ("unit", "floor", "room"))
+            return _Found(sub, penalty, notes, complete)
+        return self._inside_buildings([sub], parsed.get("unit"), parsed.get("floor"),
+                                      parsed.get("room"), door, notes, penalty)
 
     def _phased(self, node: int, building_el: Element, notes: list[str]) -> list[int]:
         """12栋 typed where the base names the building 3期12栋 (phase, cluster or zone
@@ -465,7 +517,10 @@ class Geocoder:
     def _inside_buildings(
         self, buildings: list[int], unit_el: Element | None, floor_el: Element | None,
         room_el: Element | None, door: int, notes: list[str], penalty: int,
+        inferred: bool = False,
     ) -> _Found:
+        """Down from the building(s) by the typed unit, floor and room. Where the building
+        was not typed (`inferred`, the door's only one), a miss below stops at the door."""
         index = self.index
         if room_el is not None:
             rooms = [r for b in buildings for r in index.rooms_in(b, room_el.key)]
@@ -486,11 +541,11 @@ class Geocoder:
             below = self._below(node, level, el.key)
             if len(below) != 1:
                 notes.append(f"{level} {el.value} not found in {index.full_text(node)}")
-                return _Found(node, penalty, notes, False)
+                return _Found(door if inferred else node, penalty, notes, False)
             node = below[0]
         if room_el is not None:
             notes.append(f"room {room_el.value} not found in {index.full_text(node)}")
-            return _Found(node, penalty, notes, False)
+            return _Found(door if inferred else node, penalty, notes, False)
         return _Found(node, penalty, notes, True)
 
     def _below(self, node: int, level: str, key: str) -> list[int]:

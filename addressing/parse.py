@@ -13,7 +13,7 @@ from typing import Any
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.admin_names import AREA_ENDINGS
-from addressing.grammar import COMPOUND_SUFFIX, ROAD_SUFFIX, VILLAGE_WORDS
+from addressing.grammar import COMPOUND_SUFFIX, ROAD_SUFFIX, TOWNSHIP_WORDS, VILLAGE_WORDS
 from addressing.lexicon import NameLexicon
 from addressing.normalize import NormalizedText, Span, normalize
 
@@ -32,6 +32,7 @@ _TRIPLE = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)(?:室|号)?")
 _PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
 _LETTER_ROOM = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号)?(?![0-9])")
 _NUMBER = re.compile(r"([0-9]+)")
+KNOWN_INSIDE_MIN = 3  # a known name read inside unknown text has at least this many characters
 _AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省")
 # Where `_Reader.read` may act inside an unknown run: a character below U+2E80 (space,
 # digits, letters, dashes) or just after an area word (a superset; `read` checks exactly).
@@ -119,7 +120,34 @@ class _Reader:
         run = self.t[start:end]
         if not run.strip():
             return
-        if end < len(self.t) and run.endswith(VILLAGE_WORDS) and len(run) >= 3:
+        inside = self.known_inside(start, end) if len(run) >= 4 else None
+        if inside is not None:
+            # 临平五洲路, 拱北义福新村: a place the base does not hold (a village, an old
+            # area's name) glued before a road or compound it holds; the known name is read,
+            # the place before it kept apart, and the rest read on its own.
+            at, stop, name = inside
+            if at > start:
+                self.leftovers.append(("place", self.t[start:at], self.t[start:at], start, at))
+            kinds = self.streets.get(name) if self.streets is not None else []
+            level = "road" if "road" in kinds and "road" not in self.found else "compound"
+            self.add(level, name, name, at, stop)
+            if stop < end:
+                self.unknown_start = stop
+                self.flush_unknown(end, before)
+            return
+        township = run.find("街道", 2, len(run) - 3)
+        if township > 0 and "road" not in self.found and "compound" not in self.found:
+            # 江丽街道芸海北路: a township the division table does not hold (renamed, or
+            # typed wrong) before the street, not a road named …街道.
+            self.leftovers.append(("place", run[:township + 2], run[:township + 2], start,
+                                   start + township + 2))
+            self.unknown_start = start + township + 2
+            self.flush_unknown(end, before)
+            return
+        if end < len(self.t) and run.endswith(TOWNSHIP_WORDS) and len(run) >= 3 and (
+                "road" not in self.found and "compound" not in self.found):
+            self.leftovers.append(("place", run, run, start, end))
+        elif end < len(self.t) and run.endswith(VILLAGE_WORDS) and len(run) >= 3:
             # 花塘村西店陆186号: a village (or community) the division table lacks, before
             # the place in it; kept apart, never taken for the place itself.
             self.leftovers.append(("village", run, run, start, end))
@@ -129,8 +157,23 @@ class _Reader:
             self.add("road", run, run, start, end)
         elif "compound" not in self.found and COMPOUND_SUFFIX.search(run) and len(run) >= 2:
             self.add("compound", run, run, start, end)
+        elif before == "known":  # text before a known street: a place it lies in
+            self.leftovers.append(("place", run, run, start, end))
         else:
             self.leftovers.append(("unknown", run, run, start, end))
+
+    def known_inside(self, start: int, end: int) -> tuple[int, int, str] | None:
+        """The first known road or compound name (of three characters or more) that begins
+        inside the unknown run [start, end) and ends within it, with its span."""
+        streets = self.streets
+        if streets is None or streets.get(self.t[start:end]):
+            return None
+        run = self.t[:end]
+        for at in range(start + 1, end - 2):
+            hit = streets.longest_at(run, at)
+            if hit is not None and hit[0] - at >= KNOWN_INSIDE_MIN:
+                return at, hit[0], hit[1]
+        return None
 
     def read(self, pos: int) -> None:
         t = self.t
@@ -144,11 +187,15 @@ class _Reader:
                 continue
             if streets is not None and (
                 self.unknown_start is None or t.endswith(_AREA_WORDS, self.unknown_start, pos)
+                or ("0" <= ch <= "9" and "road" not in self.found
+                    and "compound" not in self.found)
             ):
                 hit = streets.longest_at(t, pos)
                 if hit is not None:
-                    # An unknown run that ends like an area (旧名社区) stops before a known street.
-                    self.flush_unknown(pos, None)
+                    # An unknown run that ends like an area (旧名社区) stops before a known
+                    # street, and so does a place before a numbered one (段桥7组: a village
+                    # group the base holds as a road).
+                    self.flush_unknown(pos, "known")
                     end, name = hit
                     kinds = streets.get(name)
                     level = "road" if "road" in kinds and "road" not in self.found else "compound"

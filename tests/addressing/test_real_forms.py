@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 from addressing.base_import import import_address_base
 from addressing.base_reader import build_index
+from addressing.door_numbers import split_sub_number
+from addressing.lexicon import NameLexicon
 from addressing.match import Geocoder
 from addressing.normalize import normalize
 from addressing.parse import parse
@@ -35,6 +37,21 @@ BASE = [
     # a renamed road: its old name kept with the day it ended (on the road's own row)
     ["440305", "粤海街道", "", "创新路", "", "", "", "", "", "", "旧城路~2019-05-01"],
     ["440305", "粤海街道", "", "创新路", "8号", "", "", "", "", ""],
+    # a door and the building behind it, typed as one number (119-52号); a door held as
+    # written with its sub-number; a compound numbering buildings with rooms in them
+    ["440305", "粤海街道", "", "海德三道", "119号", "", "52号", "", "", ""],
+    ["440305", "粤海街道", "", "海德三道", "34-76号", "", "", "", "", ""],
+    ["440305", "", "", "", "", "沁心园", "80幢", "", "", "206室"],
+    # a village group held as the road its doors are numbered on (X村X组X号)
+    ["440305", "粤海街道", "", "六组", "197号", "", "", "", "", ""],
+    # one road held twice, with and without its township; one name in two townships
+    ["440305", "粤海街道", "", "海德二道", "5号", "", "", "", "", ""],
+    ["440305", "", "", "海德二道", "5号", "", "", "", "", ""],
+    ["440305", "粤海街道", "", "海德一道", "5号", "", "", "", "", ""],
+    ["440305", "南头街道", "", "海德一道", "5号", "", "", "", "", ""],
+    # compounds with one building each: rooms in one, the other numbered like a room
+    ["440305", "", "", "", "", "柯北贸易中心", "6栋", "", "", "101室"],
+    ["440305", "", "", "", "", "广博工业园", "442", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -133,3 +150,99 @@ def test_the_parser_reads_lanes_phases_and_rooms_after_doors():
 def test_dashes_between_names_separate_them_and_numbers_keep_theirs():
     assert normalize("浙江省-金华市-义乌市").text == "浙江省金华市义乌市"
     assert normalize("3-1-1201").text == "3-1-1201"
+
+
+def test_a_place_the_base_lacks_glued_before_a_known_name_is_kept_apart():
+    streets: NameLexicon[str] = NameLexicon()
+    streets.add("五洲路", "road")
+    streets.add("义福新村", "compound")
+    streets.add("芸海北路", "road")
+
+    def read(text):
+        p = parse(text, streets=streets)
+        return ([(e.level, e.value) for e in p.elements if e.level in ("road", "compound")],
+                [(e.level, e.value) for e in p.leftovers])
+
+    # an old area's name before a road; a place before a compound, a shop after it
+    assert read("浙江省杭州市余杭区临平五洲路186号") == ([("road", "五洲路")], [("place", "临平")])
+    assert read("拱北街道拱北义福新村107栋小王商店") == (
+        [("compound", "义福新村")], [("place", "拱北"), ("unknown", "小王商店")])
+    # a township the division table lacks, typed before the road: not a road called …街道
+    assert read("东阳市江丽街道芸海北路12号")[0] == [("road", "芸海北路")]
+    assert read("东阳市丽江街道湖滨路12号") == ([("road", "湖滨路")], [("place", "丽江街道")])
+    # a known name of two characters is too short to be cut out of unknown text
+    streets.add("中路", "road")
+    assert read("南山区东大中路7号")[0] == [("road", "东大中路")]
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_place_typed_before_a_known_road_does_not_stop_the_match(base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+    r = geocoder.geocode("南山区黄泥塘科苑路15号科兴科学园3期12栋2单元1201")
+    assert (r.status, r.level) == ("matched", "room")
+    assert "place 黄泥塘 before the street not checked" in r.reason
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_door_typed_with_its_sub_number_reaches_what_the_base_holds_behind_it(
+        base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+    for text in ("南山区海德三道119-52号", "南山区海德三道119-52", "南山区海德三道119一52"):
+        r = geocoder.geocode(text)
+        assert (r.status, r.level) == ("matched", "building"), (text, r.reason)
+        assert r.full_text.endswith("海德三道119号52号") and "read as 119号 52号" in r.reason
+    # held as written: found directly, no reading needed
+    r = geocoder.geocode("南山区海德三道34-76号")
+    assert (r.status, r.level, r.reason) == ("matched", "door", "every typed element found")
+    # a compound that numbers its buildings: building 80, room 206
+    r = geocoder.geocode("南山区沁心园80-206号电联")
+    assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("80幢206室")
+    # the door exists but holds nothing numbered so: partial at the door, saying why
+    r = geocoder.geocode("南山区海德三道119-7号")
+    assert (r.status, r.level) == ("partial", "door") and "7 not found there" in r.reason
+
+
+def test_a_sub_numbered_key_splits_once_into_door_and_sub_number():
+    assert split_sub_number("119-52") == ("119", "52")
+    assert split_sub_number("119") is None
+    assert split_sub_number("A-3") is None
+    assert split_sub_number("1-2-3") is None
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_village_group_after_the_village_name_is_read_as_the_base_holds_it(base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+    for text in ("南山区永西村六组197号", "南山区永西6组197号"):
+        r = geocoder.geocode(text)
+        assert (r.status, r.level) == ("matched", "door"), (text, r.reason)
+        assert r.full_text.endswith("6组197号") or r.full_text.endswith("六组197号")
+    # an unknown name before a numbered door is still no place: it stays not understood
+    r = geocoder.geocode("南山区永西7组197号")
+    assert r.status != "matched"
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_one_place_held_twice_is_one_answer_and_two_places_stay_a_tie(base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+    r = geocoder.geocode("南山区海德二道5号")
+    assert (r.status, r.level) == ("matched", "door")
+    assert "粤海街道" in r.full_text and "holds this place twice" in r.reason
+    r = geocoder.geocode("南山区海德一道5号")
+    assert r.status == "tie" and len(r.candidates) == 2
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_building_not_typed_is_the_answer_only_when_what_is_typed_below_confirms_it(
+        base, store_kind):
+    engine, _ = base
+    geocoder = Geocoder(build_index(engine))
+    r = geocoder.geocode("南山区柯北贸易中心101")  # the only building holds room 101
+    assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("6栋101室")
+    r = geocoder.geocode("南山区柯北贸易中心3264")  # it does not hold 3264: the compound
+    assert (r.status, r.level) == ("partial", "compound") and "3264" in r.reason
+    r = geocoder.geocode("南山区广博工业园442")  # the number read as a room is the building
+    assert (r.status, r.level) == ("matched", "building")
