@@ -23,8 +23,11 @@ def test_retire_create_and_placement_facts():
     assert {n for n, layer in LAYERS.items() if layer.placed} == {
         "buildings", "city_objects", "addresses", "houses", "people", "organizations"}
     for name in ("houses", "people", "organizations", "addresses", "city_objects"):
-        assert LAYERS[name].place_columns == ("township_code", "community_code", "grid_code")
+        extra = ("beidou_code_3d",) if name == "houses" else ()  # a house's storey in 3D
+        assert LAYERS[name].place_columns == (
+            "township_code", "community_code", "grid_code", *extra)
         assert LAYERS[name].column_class("grid_code") == "place"
+    assert LAYERS["houses"].column_class("beidou_code_3d") == "place"
     assert LAYERS["admin_areas"].column_class("has_boundary") == "system"
     assert "has_boundary" not in {c.name for c in LAYERS["admin_areas"].importable_columns()}
     assert buildings.place_columns == ("township_code", "community_code", "grid_code",

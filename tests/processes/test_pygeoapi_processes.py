@@ -80,7 +80,10 @@ def test_pygeoapi_and_the_twin_issue_the_same_codes(pygeoapi, process_engine):
         again = ours.post("/processes/batch-code/execution", json={"inputs": inputs},
                           headers=WRITER).json()
         assert again["report"]["codes_issued"] == 0
-        second = pd.read_csv(io.BytesIO(ours.get(again["result"]["href"]).content), dtype=str)
+        # the result belongs to the key that asked for it
+        result = ours.get(again["result"]["href"], headers=WRITER)
+        assert result.status_code == 200, result.text
+        second = pd.read_csv(io.BytesIO(result.content), dtype=str)
     assert list(second["code"]) == list(first["code"])
 
 
