@@ -32,7 +32,7 @@ from alembic.config import Config
 from geoalchemy2.admin.dialects.sqlite import init_spatialite
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from twin.dialects import DIALECTS, StoreDialect
@@ -222,7 +222,7 @@ def schema_ready(engine: Engine) -> bool:
     """True when the store has been initialised (`twin init`)."""
     try:
         return inspect(engine).has_table("address")
-    except OperationalError:
+    except DatabaseError:  # unreachable, or a file that is not a database at all
         return False
 
 
