@@ -143,7 +143,3 @@ app.add_typer(keys.app, name="keys")
 def main() -> None:
     """The `twin` console script."""
     app()
-
-
-if __name__ == "__main__":
-    main()

@@ -5,6 +5,7 @@ its exit code and one line naming what is wrong, and leaves the store as it was.
 from __future__ import annotations
 
 import csv
+import socket
 
 import pandas as pd
 import pytest
@@ -141,3 +142,16 @@ def test_an_unforeseen_error_is_one_line_exit_4_asking_for_a_report():
     assert bare.exit_code == Exit.INTERNAL
     assert error_line(bare) == ("error: internal error (ZeroDivisionError: "
                                 "ZeroDivisionError); please report it")
+
+
+def test_serve_on_a_port_in_use_says_so_and_serves_nothing(city: City):
+    before = city.state()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = city.twin("serve", "--port", str(port))
+    assert result.exit_code == Exit.BAD_INPUT, result.output
+    assert error_line(result) == (f"error: cannot listen on 127.0.0.1:{port} (in use, or not "
+                                  "this machine's address)")
+    assert "serving on" not in result.output and city.state() == before
