@@ -155,3 +155,15 @@ def test_serve_on_a_port_in_use_says_so_and_serves_nothing(city: City):
     assert error_line(result) == (f"error: cannot listen on 127.0.0.1:{port} (in use, or not "
                                   "this machine's address)")
     assert "serving on" not in result.output and city.state() == before
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_clean_import_exits_0_and_writes_an_empty_report(empty_engine, tmp_path, store_kind):
+    url = empty_engine.url.render_as_string(hide_password=False)
+    source = tmp_path / "orgs.csv"
+    pd.DataFrame({"code": ["91350100M000100Y43"], "name": ["好单位"]}).to_csv(source, index=False)
+    report = tmp_path / "refused.csv"
+    result = CliRunner().invoke(app, ["import", "organizations", str(source), "--report",
+                                      str(report), "--database-url", url])
+    assert result.exit_code == Exit.OK, result.output
+    assert pd.read_csv(report).empty

@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pyproj import Transformer
+from shapely import Point
 
 from twin.errors import InvalidInput
 from twin.sources import check_readable, pick_sheet, read_source, read_table
@@ -75,6 +76,8 @@ def test_a_geometry_column_asked_for_must_be_there(tmp_path):
     err = refused(read_source, path, geometry_column="footprint")
     assert str(err) == "no geometry column 'footprint'; the columns are name, wkt"
     assert (err.field, err.value) == ("geometry", "footprint")
+    named = read_source(path, geometry_column="wkt")
+    assert named.geometry_name == "wkt" and named.geoms[0].equals(Point(113.93, 22.53))
 
 
 def test_a_given_crs_is_checked_first_and_then_used(tmp_path):

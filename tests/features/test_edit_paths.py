@@ -4,6 +4,7 @@ the Feature id, a township and year with no building number left, an ETag not ou
 
 from __future__ import annotations
 
+from twin.codes import registry
 from twin.codes.check import mod11_2
 
 from .conftest import WRITER
@@ -61,3 +62,16 @@ def test_an_etag_that_is_not_ours_matches_no_version(edit_client):
                              headers={**WRITER, "If-Match": f'"x", W/{before.headers["etag"]}'})
     assert weak.status_code == 200, weak.text  # one of the tags is the current version
     assert weak.json()["properties"]["floors"] == 77
+
+
+def test_a_code_the_registry_issued_before_is_never_given_again(edit_client):
+    with edit_client.engine.begin() as conn:
+        code = registry.issue(conn, registry.CodeRequest(
+            "building", "test:issued-elsewhere",
+            {"township": "440305002", "year": 2018, "household": 0},
+            object_type="building")).code
+    response = edit_client.post("/collections/buildings/items", headers=WRITER,
+                                json=new_building(code, year_built=2018))
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"] == f"code {code} was issued before; a code is never reused"
+    assert edit_client.get(f"/collections/buildings/items/{code}").status_code == 404
