@@ -66,11 +66,9 @@ def _load_sample(engine: Engine, settings: Settings, size: str, seed: int = 2023
 
     secret = settings.security.secret_key.get_secret_value().encode()
     with progress_bar(f"loading the {size} sample city (roads)") as update:
-        try:
-            report = sample_data.load(engine, size, seed, secret=secret, replace=replace,
-                                      progress=lambda _town, done, total: update(done, total))
-        except ValueError as exc:  # the store already holds a city: say --replace
-            raise fail(str(exc), Exit.USAGE) from None
+        # A store that already holds a city is a Conflict naming --replace (exit 3).
+        report = sample_data.load(engine, size, seed, secret=secret, replace=replace,
+                                  progress=lambda _town, done, total: update(done, total))
     console.print(", ".join(f"{k} {v}" for k, v in report.counts.items()))
 
 
@@ -145,7 +143,3 @@ app.add_typer(keys.app, name="keys")
 def main() -> None:
     """The `twin` console script."""
     app()
-
-
-if __name__ == "__main__":
-    main()

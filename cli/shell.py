@@ -164,12 +164,10 @@ def check_output(path: Path, *, inputs: tuple[Path, ...] = (), force: bool = Fal
 
     if path.is_dir():
         raise InvalidInput(f"the output {path} is a directory", field="output", value=str(path))
-    kinds = kinds or tuple(KINDS.values())
-    if kinds:
-        try:
-            kind_of(path, kinds)
-        except InvalidInput as exc:
-            raise InvalidInput(f"output {exc}", field="output", value=str(path)) from None
+    try:
+        kind_of(path, kinds or tuple(KINDS.values()))
+    except InvalidInput as exc:
+        raise InvalidInput(f"output {exc}", field="output", value=str(path)) from None
     for source in inputs:
         if path.exists() and source.exists() and path.resolve() == source.resolve():
             if not force:

@@ -122,7 +122,8 @@ def check_code(layer: Layer, code: object) -> str:
         if not verdict.valid:
             raise _bad(f"{code} is not a valid unified social credit code: "
                        f"{'; '.join(verdict.reasons)}", layer.id_column, code)
-    elif layer.scheme is not None:
+    else:
+        assert layer.scheme is not None  # editable layers keep codes of a scheme
         get_scheme(layer.scheme).parse(code)
     return code
 

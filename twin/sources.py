@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,8 +142,12 @@ def read_table(path: Path, *, sheet: str | None = None, as_text: bool = True,
     dtype = str if as_text else None
     try:
         if kind == "csv":
-            frame = pd.read_csv(path, dtype=str, encoding=detect_encoding(path), nrows=rows,
-                                **blanks)
+            with warnings.catch_warnings():
+                # Rows one field longer than the header would otherwise shift every value
+                # one column along (pandas takes the first field as an index): refuse them.
+                warnings.simplefilter("error", pd.errors.ParserWarning)
+                frame = pd.read_csv(path, dtype=str, encoding=detect_encoding(path),
+                                    nrows=rows, index_col=False, **blanks)
         else:
             frame = pd.read_excel(path, sheet_name=pick_sheet(path, sheet) or 0, dtype=dtype,
                                   nrows=rows, **blanks)
@@ -151,6 +156,10 @@ def read_table(path: Path, *, sheet: str | None = None, as_text: bool = True,
                            value=str(path)) from None
     except pd.errors.ParserError as exc:
         raise InvalidInput(f"{path.name}: not a readable CSV table: {exc}", field="file",
+                           value=str(path)) from None
+    except pd.errors.ParserWarning:
+        raise InvalidInput(f"{path.name}: its rows hold more fields than the header names; "
+                           "check the delimiters (a stray comma?)", field="file",
                            value=str(path)) from None
     except (ValueError, OSError) as exc:  # openpyxl/xlrd: not a workbook, a broken zip
         raise InvalidInput(f"{path.name}: not a readable {kind} file: {exc}", field="file",

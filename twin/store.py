@@ -34,7 +34,7 @@ from psycopg import OperationalError as DriverOperationalError
 from psycopg_pool import PoolTimeout
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, DatabaseError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from twin.dialects import DIALECTS, StoreDialect
@@ -240,7 +240,7 @@ def schema_ready(engine: Engine) -> bool:
     """True when the store has been initialised (`twin init`)."""
     try:
         return inspect(engine).has_table("address")
-    except OperationalError:
+    except DatabaseError:  # unreachable, or a file that is not a database at all
         return False
 
 

@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 import pytest
 import shapely
+from sqlalchemy import Boolean, Column, Integer, MetaData, Table
 
 from twin.errors import InvalidInput
 from twin.layers import LAYERS
@@ -154,3 +155,29 @@ def test_a_filter_literal_and_a_registry_year_are_read_by_the_same_rules():
     assert read_year("2001.0") == (2001, None)
     assert read_year("1799") == (None, year_built_problem(1799))
     assert read_year("") == (0, None)
+
+
+# No layer has a boolean column yet; the rule the module promises is held on a table of its own.
+FLAGS = Table("flags", MetaData(), Column("id", Integer, primary_key=True),
+              Column("lit", Boolean))
+
+
+@pytest.mark.parametrize(("text", "value"), [
+    ("true", True), ("YES", True), ("1", True), ("是", True),
+    ("false", False), ("No", False), ("0", False), ("否", False),
+])
+def test_booleans_read_from_words_and_json(text, value):
+    assert from_text(FLAGS.c.lit, f" {text} ") is value
+    assert from_json(FLAGS.c.lit, text) is value  # a JSON string reads as a cell would
+    assert from_json(FLAGS.c.lit, value) is value
+    assert json_schema(FLAGS.c.lit) == {"type": "boolean"}
+
+
+@pytest.mark.parametrize(("convert", "given"), [
+    (from_text, "maybe"), (from_json, "maybe"), (from_json, 1), (from_json, [True]),
+])
+def test_a_boolean_refuses_anything_else_naming_the_value(convert, given):
+    with pytest.raises(InvalidInput) as err:
+        convert(FLAGS.c.lit, given)
+    assert str(err.value) == f"lit takes true or false, not {given!r}"
+    assert (err.value.field, err.value.value) == ("lit", given)

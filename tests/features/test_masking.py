@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
+from twin.features.masking import mask_value, masker
+from twin.layers import LAYERS
 from twin.models import AuditEntry
 
 from .conftest import SENSITIVE, WRITER
@@ -77,3 +80,19 @@ def test_queryables_hide_sensitive_fields_without_the_scope(client):
     allowed = client.get("/collections/people/queryables", headers=SENSITIVE).json()["properties"]
     assert "name" not in anonymous and "phone" not in anonymous and "id_hash" not in anonymous
     assert {"name", "phone", "birth_year"} <= set(allowed) and "id_hash" not in allowed
+
+
+@pytest.mark.parametrize(("field", "value", "masked"), [
+    ("name", "张三丰", "张**"), ("phone", "13812345678", "138****5678"),
+    ("note", "4403", "****"), ("birth_year", 1990, None), ("name", None, None),
+])
+def test_each_sensitive_value_has_one_masked_form(field, value, masked):
+    assert mask_value(field, value) == masked
+
+
+def test_the_masker_leaves_what_a_page_did_not_select():
+    people = LAYERS["people"]
+    assert masker(people, may_see_sensitive=True) is None
+    assert masker(LAYERS["roads"], may_see_sensitive=False) is None  # nothing sensitive
+    mask = masker(people, may_see_sensitive=False)
+    assert mask({"code": "P1", "name": "李四"}) == {"code": "P1", "name": "李*"}

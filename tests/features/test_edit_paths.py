@@ -1,0 +1,77 @@
+"""Write paths the other edit tests leave out, over HTTP on both stores: a code given as
+the Feature id, a township and year with no building number left, an ETag not ours.
+"""
+
+from __future__ import annotations
+
+from twin.codes import registry
+from twin.codes.check import mod11_2
+
+from .conftest import WRITER
+from .test_edit import SQUARE, new_building
+
+
+def test_a_bad_credit_code_given_as_the_feature_id_is_refused(edit_client):
+    body = {"type": "Feature", "id": "91350100M000100Y45",
+            "geometry": {"type": "Point", "coordinates": [113.93, 22.52]},
+            "properties": {"name": "以编号给码"}}
+    response = edit_client.post("/collections/organizations/items", json=body, headers=WRITER)
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["field"] == "code" and problem["value"] == "91350100M000100Y45"
+    assert problem["detail"] == ("91350100M000100Y45 is not a valid unified social credit "
+                                 "code: check character is '5', expected '3'")
+    assert edit_client.get("/collections/organizations/items/91350100M000100Y45"
+                           ).status_code == 404
+
+
+def test_a_township_year_with_no_building_number_left_is_a_conflict(edit_client):
+    last = "4403050022019" "9999" "00000"
+    last += mod11_2(last)
+    taken = edit_client.post("/collections/buildings/items", headers=WRITER,
+                             json=new_building(last, year_built=2019))
+    assert taken.status_code == 201, taken.text
+    body = new_building(None, year_built=2019)
+    del body["properties"]["code"], body["properties"]["township_code"]
+    body["geometry"]["coordinates"] = [[[x + 0.002, y] for x, y in ring] for ring in SQUARE]
+    before = edit_client.get("/collections/buildings/items",
+                             params={"year_built": 2019, "limit": 100}).json()
+    response = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"] == (
+        "no building number left for township 440305002, year 2019: the code layout holds "
+        "9999 per township and year")
+    after = edit_client.get("/collections/buildings/items",
+                            params={"year_built": 2019, "limit": 100}).json()
+    assert after["numberMatched"] == before["numberMatched"]
+
+
+def test_an_etag_that_is_not_ours_matches_no_version(edit_client):
+    code = edit_client.get("/collections/buildings/items", params={"limit": 1}
+                           ).json()["features"][0]["id"]
+    url = f"/collections/buildings/items/{code}"
+    before = edit_client.get(url)
+    for tag in ('"stale"', 'W/"abc", "x1"'):
+        response = edit_client.patch(url, json={"properties": {"floors": 77}},
+                                     headers={**WRITER, "If-Match": tag})
+        assert response.status_code == 412, (tag, response.text)
+        assert "read it again and retry" in response.json()["detail"]
+    after = edit_client.get(url)
+    assert after.json() == before.json() and after.headers["etag"] == before.headers["etag"]
+    weak = edit_client.patch(url, json={"properties": {"floors": 77}},
+                             headers={**WRITER, "If-Match": f'"x", W/{before.headers["etag"]}'})
+    assert weak.status_code == 200, weak.text  # one of the tags is the current version
+    assert weak.json()["properties"]["floors"] == 77
+
+
+def test_a_code_the_registry_issued_before_is_never_given_again(edit_client):
+    with edit_client.engine.begin() as conn:
+        code = registry.issue(conn, registry.CodeRequest(
+            "building", "test:issued-elsewhere",
+            {"township": "440305002", "year": 2018, "household": 0},
+            object_type="building")).code
+    response = edit_client.post("/collections/buildings/items", headers=WRITER,
+                                json=new_building(code, year_built=2018))
+    assert response.status_code == 409, response.text
+    assert response.json()["detail"] == f"code {code} was issued before; a code is never reused"
+    assert edit_client.get(f"/collections/buildings/items/{code}").status_code == 404
