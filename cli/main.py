@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 from typing import Annotated
 
@@ -120,7 +121,12 @@ def serve(
         for pid in children:
             os.waitpid(pid, 0)
     except KeyboardInterrupt:
-        pass
+        # Ctrl-C reached every worker too (one process group): wait for each to shut down,
+        # then end as one server does after Ctrl-C (128 + SIGINT).
+        for pid in children:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        raise typer.Exit(Exit.INTERRUPTED) from None
 
 
 def _is_empty(engine: Engine) -> bool:

@@ -39,6 +39,7 @@ class Exit(IntEnum):
     USAGE = 2
     BAD_INPUT = 3
     INTERNAL = 4
+    INTERRUPTED = 130  # Ctrl-C, as shells count it (128 + SIGINT)
 
 
 # One ordered table, as api/errors.py has for HTTP statuses: the first class that matches.

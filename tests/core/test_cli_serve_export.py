@@ -41,31 +41,35 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def start_serve(url: str, workers: int, log: Path) -> tuple[str, subprocess.Popen]:
+    """`twin serve --sample --workers N` in a session of its own, once it answers."""
+    env = {**os.environ, "TWIN_DATABASE_URL": url, "TWIN_ENVIRONMENT": "test"}
+    port = free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*CLI, "serve", "--sample", "--workers", str(workers),
+             "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 240
+    while True:
+        assert process.poll() is None, log.read_text()[-3000:]
+        assert time.monotonic() < deadline, log.read_text()[-3000:]
+        try:
+            if httpx.get(f"{base}/", timeout=5).status_code == 200:
+                return base, process
+        except httpx.TransportError:
+            pass
+        time.sleep(0.5)
+
+
 @pytest.fixture(scope="module", params=STORES)
 def served(request, tmp_path_factory):
     """A fresh store served by `twin serve --sample --workers 2`: (base URL, db URL, process)."""
     workdir = tmp_path_factory.mktemp(f"serve-{request.param}")
     with store_url(request.param, workdir) as url:
-        env = {**os.environ, "TWIN_DATABASE_URL": url, "TWIN_ENVIRONMENT": "test"}
-        port = free_port()
-        log = workdir / "serve.log"
-        with log.open("wb") as out:
-            process = subprocess.Popen(
-                [*CLI, "serve", "--sample", "--workers", "2",
-                 "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True)
-        base = f"http://127.0.0.1:{port}"
+        base, process = start_serve(url, 2, workdir / "serve.log")
         try:
-            deadline = time.monotonic() + 240
-            while True:
-                assert process.poll() is None, log.read_text()[-3000:]
-                assert time.monotonic() < deadline, log.read_text()[-3000:]
-                try:
-                    if httpx.get(f"{base}/", timeout=5).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.5)
             yield base, url, process
         finally:
             os.killpg(process.pid, signal.SIGTERM)  # the server we started and its workers
@@ -83,6 +87,32 @@ def test_serve_loads_the_sample_and_runs_two_workers(served):
     # `twin serve` forks one server per worker over the shared socket.
     workers = children_of(process.pid)
     assert len(workers) == 2, [Path(f"/proc/{p}/cmdline").read_bytes() for p in workers]
+
+
+@pytest.mark.parametrize("workers, kind", [(1, "spatialite"), (2, "postgis")])
+def test_ctrl_c_stops_the_server_and_every_worker(workers, kind, tmp_path):
+    """Ctrl-C in the terminal (SIGINT to the foreground process group): the server and
+    each worker shut down, the command ends with 130 (128 + SIGINT, as shells count a
+    Ctrl-C) and no traceback, the port is free."""
+    with store_url(kind, tmp_path) as url:
+        log = tmp_path / "serve.log"
+        base, process = start_serve(url, workers, log)
+        pids = [process.pid, *children_of(process.pid)]
+        assert len(pids) == (1 if workers == 1 else 1 + workers)
+        os.killpg(process.pid, signal.SIGINT)
+        try:
+            assert process.wait(timeout=30) == 130, log.read_text()[-3000:]
+        finally:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while any(Path(f"/proc/{pid}").exists() for pid in pids[1:]):
+            assert time.monotonic() < deadline, "a worker outlived Ctrl-C"
+            time.sleep(0.2)
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{base}/", timeout=5)
+        said = log.read_text()
+        assert f"with {workers} worker(s)" in said and "Traceback" not in said
 
 
 def run(*args, url, check=True):
