@@ -137,11 +137,12 @@ def test_an_unforeseen_error_is_one_line_exit_4_asking_for_a_report():
     result = runner.invoke(probe, [])
     assert result.exit_code == Exit.INTERNAL
     assert error_line(result) == ("error: internal error (ZeroDivisionError: division by "
-                                  "zero); please report it")
+                                  "zero); please report it (set TWIN_DEBUG=1 for the traceback)")
     bare = runner.invoke(probe, ["--empty"])
     assert bare.exit_code == Exit.INTERNAL
     assert error_line(bare) == ("error: internal error (ZeroDivisionError: "
-                                "ZeroDivisionError); please report it")
+                                "ZeroDivisionError); please report it (set TWIN_DEBUG=1 for the "
+                                "traceback)")
 
 
 def test_serve_on_a_port_in_use_says_so_and_serves_nothing(city: City):
