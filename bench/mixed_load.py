@@ -35,7 +35,8 @@ from sqlalchemy import create_engine, text
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from code_batch import SERVER, fresh_database  # noqa: E402  (a sibling script)
+from code_batch import SERVER, fresh_database  # noqa: E402  (sibling scripts)
+from features_peers import WRK_SCRIPT  # noqa: E402
 from peers.servers import start_twin  # noqa: E402
 
 import sample_data  # noqa: E402
@@ -45,14 +46,6 @@ from twin.settings import StoreSettings  # noqa: E402
 from twin.store import migrate, open_store  # noqa: E402
 
 WRITE_KEY = "mixed-load-writer"
-WRK_SCRIPT = """
-local paths = {%s}
-local i = math.random(#paths)
-request = function()
-  i = i %% #paths + 1
-  return wrk.format("GET", paths[i])
-end
-"""
 
 
 def load(database: str, size: str) -> str:
