@@ -8,11 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-import sample_data
 from api import create_app
 from twin.settings import ApiSettings, SecuritySettings, Settings, StoreSettings
 
-from .stores import STORES, ready_store
+from .stores import STORES, ready_store, sample_store
 
 SECRET = "test-secret"
 API_KEYS = {
@@ -25,8 +24,7 @@ API_KEYS = {
 @pytest.fixture(scope="session", params=STORES)
 def sample_engine(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Engine]:
     """A store of each kind holding the small sample city; shared, so tests must not write."""
-    with ready_store(request.param, tmp_path_factory.mktemp(request.param)) as engine:
-        sample_data.load(engine, "small", secret=SECRET.encode())
+    with sample_store(request.param, tmp_path_factory.mktemp(request.param)) as engine:
         yield engine
 
 

@@ -20,10 +20,9 @@ from schemathesis.specs.openapi.checks import (
     positive_data_acceptance,
 )
 
-import sample_data
 from api import create_app
-from tests.conftest import SECRET, settings_for
-from tests.stores import STORES, ready_store
+from tests.conftest import settings_for
+from tests.stores import STORES, sample_store
 
 EXAMPLES = int(os.environ.get("SCHEMATHESIS_EXAMPLES", "3"))
 WRITER = {"X-API-Key": "writer-key"}
@@ -32,8 +31,7 @@ WRITER = {"X-API-Key": "writer-key"}
 @pytest.fixture(scope="module", params=STORES)
 def fuzzed_client(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[TestClient]:
     """The app over a private store of each kind holding the small sample: writes allowed."""
-    with ready_store(request.param, tmp_path_factory.mktemp(f"fuzz-{request.param}")) as engine:
-        sample_data.load(engine, "small", secret=SECRET.encode())
+    with sample_store(request.param, tmp_path_factory.mktemp(f"fuzz-{request.param}")) as engine:
         # A small page maximum: generated requests ask for the maximum, and pages of 10,000
         # would make the search slow without finding more.
         config = settings_for(engine)

@@ -15,9 +15,8 @@ import shapely
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-import sample_data
 from cli.main import app
-from tests.stores import STORES, ready_store
+from tests.stores import STORES, sample_store
 from twin import models
 
 runner = CliRunner()
@@ -49,8 +48,7 @@ class City:
 @pytest.fixture(scope="package", params=STORES)
 def city(request, tmp_path_factory) -> Iterator[City]:
     """The small sample city on each store, for the CLI tests."""
-    with ready_store(request.param, tmp_path_factory.mktemp(request.param)) as engine:
-        sample_data.load(engine, "small", secret=b"test-secret")
+    with sample_store(request.param, tmp_path_factory.mktemp(request.param)) as engine:
         yield City(engine, engine.url.render_as_string(hide_password=False))
 
 

@@ -7,15 +7,10 @@ database (dropped afterwards); the client tests run against each.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import nullcontext
 
 import pytest
 
-import sample_data
-from twin.settings import StoreSettings
-from twin.store import migrate, open_store
-
-from ..stores import postgis_database
+from ..stores import sample_store
 from .servers import TwinServer, start_twin, stop
 
 
@@ -25,17 +20,9 @@ def twin_server(
 ) -> Iterator[TwinServer]:
     """The twin served by uvicorn over a store holding the small sample city."""
     workdir = tmp_path_factory.mktemp(f"twin-{request.param}")
-    fresh = (nullcontext(f"sqlite:///{workdir / 'twin.db'}") if request.param == "spatialite"
-             else postgis_database("twin_clients"))
-    with fresh as url:
-        engine = open_store(StoreSettings(database_url=url))
+    with sample_store(request.param, workdir, b"sample") as engine:
+        server = start_twin(engine.url.render_as_string(hide_password=False), workdir)
         try:
-            migrate(engine)
-            sample_data.load(engine, "small")
-            server = start_twin(url, workdir)
-            try:
-                yield TwinServer(server.url, server.log, server.process, request.param, engine)
-            finally:
-                stop(server.process)
+            yield TwinServer(server.url, server.log, server.process, request.param, engine)
         finally:
-            engine.dispose()
+            stop(server.process)

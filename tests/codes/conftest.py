@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, delete, select
 
-from sample_data.load import load
-from tests.stores import STORES, store_url
+from tests.stores import STORES, sample_store, store_url
 from twin import models
 from twin.settings import StoreSettings
 from twin.store import migrate, open_store
@@ -21,14 +20,12 @@ WRITTEN = ("house", "building", "grid", "address", "code_registry", "code_sequen
 
 
 @contextmanager
-def migrated_store(kind: str, workdir: Path, *, sample: bool = False) -> Iterator[Engine]:
-    """A fresh migrated store of `kind` (no division table), with the small sample if asked."""
+def migrated_store(kind: str, workdir: Path) -> Iterator[Engine]:
+    """A fresh migrated store of `kind` (no division table)."""
     with store_url(kind, workdir) as url:
         engine = open_store(StoreSettings(database_url=url))
         try:
             migrate(engine)
-            if sample:
-                load(engine, "small")
             yield engine
         finally:
             engine.dispose()
@@ -53,8 +50,7 @@ def store(code_store: Engine) -> Iterator[Engine]:
 @pytest.fixture(scope="session", params=STORES)
 def sample_code_store(request, tmp_path_factory) -> Iterator[Engine]:
     """A store of each kind with the small sample city loaded (shared by the session)."""
-    with migrated_store(request.param, tmp_path_factory.mktemp("codes-sample"),
-                        sample=True) as engine:
+    with sample_store(request.param, tmp_path_factory.mktemp("codes-sample"), b"sample") as engine:
         yield engine
 
 

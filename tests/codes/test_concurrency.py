@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from tests.codes.conftest import migrated_store
+from tests.stores import sample_store
 from twin import models
 from twin.codes.schemes import BUILDING
 
@@ -86,7 +87,7 @@ def test_concurrent_batch_runs_store_each_building_once(tmp_path):
     from sample_data.messy_buildings import messy_registry
     from twin.registry_coding.matching import group_same_footprints
 
-    with migrated_store("postgis", tmp_path, sample=True) as engine:
+    with sample_store("postgis", tmp_path, b"sample") as engine:
         url = engine.url.render_as_string(hide_password=False)
         reg = messy_registry(engine, rows=90, seed=9)
         parts = []

@@ -10,15 +10,14 @@ from twin.layers import LAYERS
 from twin.sources import read_columns
 from twin.transfer import export_layer, import_layer, read_layer
 
-from ..stores import STORES, ready_store
+from ..stores import STORES, sample_store
 
 FORMATS = ["csv", "xlsx", "geojson", "gpkg", "shp"]
 
 
 @pytest.fixture(scope="module", params=STORES)
 def store(request, tmp_path_factory):
-    with ready_store(request.param, tmp_path_factory.mktemp("transfer")) as engine:
-        sample_data.load(engine, "small")
+    with sample_store(request.param, tmp_path_factory.mktemp("transfer"), b"sample") as engine:
         yield engine
 
 

@@ -8,10 +8,9 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-import sample_data
 from api import create_app
-from tests.conftest import SECRET, settings_for
-from tests.stores import STORES, ready_store
+from tests.conftest import settings_for
+from tests.stores import STORES, sample_store
 
 WRITER = {"X-API-Key": "writer-key"}
 SENSITIVE = {"Authorization": "Bearer sensitive-key"}
@@ -43,8 +42,7 @@ def walk(client: TestClient, url: str, headers: dict[str, str] | None = None
 @pytest.fixture(scope="module", params=STORES)
 def edit_client(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[TestClient]:
     """The app over a private store of each kind holding the small sample: tests may write."""
-    with ready_store(request.param, tmp_path_factory.mktemp(f"edit-{request.param}")) as engine:
-        sample_data.load(engine, "small", secret=SECRET.encode())
+    with sample_store(request.param, tmp_path_factory.mktemp(f"edit-{request.param}")) as engine:
         with TestClient(create_app(settings_for(engine))) as client:
             client.engine = engine  # type: ignore[attr-defined]
             yield client

@@ -19,11 +19,10 @@ import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-import sample_data
 from api import create_app
-from tests.conftest import SECRET, settings_for
+from tests.conftest import settings_for
 from tests.features.conftest import WRITER
-from tests.stores import ready_store
+from tests.stores import sample_store
 from twin.boxes import Hits, LayerBoxes, keeper, read_boxes
 
 LAYER = "buildings"
@@ -32,8 +31,7 @@ LAYER = "buildings"
 @pytest.fixture(scope="module")
 def twins(tmp_path_factory) -> Iterator[tuple[TestClient, TestClient]]:
     """(with boxes, without) over one PostGIS store of the small sample."""
-    with ready_store("postgis", tmp_path_factory.mktemp("boxes")) as engine:
-        sample_data.load(engine, "small", secret=SECRET.encode())
+    with sample_store("postgis", tmp_path_factory.mktemp("boxes")) as engine:
         kept_settings = settings_for(engine)
         kept_settings.api.boxes_min_rows = 1
         plain_settings = settings_for(engine)

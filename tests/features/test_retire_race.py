@@ -14,17 +14,14 @@ import time
 
 from sqlalchemy import func, select, text
 
-import sample_data
-from tests.conftest import SECRET
-from tests.stores import ready_store
+from tests.stores import sample_store
 from twin import editing, models
 from twin.errors import PreconditionFailed
 from twin.layers import LAYERS
 
 
 def test_two_retires_at_once_one_wins_the_other_is_told(tmp_path):
-    with ready_store("postgis", tmp_path) as engine:
-        sample_data.load(engine, "small", secret=SECRET.encode())
+    with sample_store("postgis", tmp_path) as engine:
         b = models.Building.__table__
         with engine.connect() as conn:
             code, version = conn.execute(select(b.c.code, b.c.version)

@@ -14,10 +14,9 @@ import shapely
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-import sample_data
 from api import create_app
-from tests.conftest import SECRET, settings_for
-from tests.stores import STORES, ready_store
+from tests.conftest import settings_for
+from tests.stores import STORES, sample_store
 from twin import models
 
 CSV = "text/csv"
@@ -29,8 +28,7 @@ ASYNC = {"Prefer": "respond-async"}
 @pytest.fixture(scope="module", params=STORES)
 def process_engine(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Engine]:
     """A store of each kind with the small sample city, for this module alone."""
-    with ready_store(request.param, tmp_path_factory.mktemp(request.param)) as engine:
-        sample_data.load(engine, "small", secret=SECRET.encode())
+    with sample_store(request.param, tmp_path_factory.mktemp(request.param)) as engine:
         yield engine
 
 

@@ -14,11 +14,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
-import sample_data
 from tests.clients.servers import REPO, free_port, launch, stop
 from tests.conftest import API_KEYS, SECRET
 from tests.processes.conftest import ASYNC, WRITER, file_input, new_footprints, wait_for
-from tests.stores import STORES, ready_store
+from tests.stores import STORES, sample_store
 from twin import models
 from twin.jobs.store import job_table
 
@@ -52,8 +51,7 @@ def issued_codes(engine, before: int) -> list[str]:
 @pytest.mark.parametrize("kind", STORES)
 def test_a_job_cut_off_by_a_stopped_server_resumes_without_issuing_a_code_twice(
         kind, tmp_path):
-    with ready_store(kind, tmp_path) as engine:
-        sample_data.load(engine, "small", secret=SECRET.encode())
+    with sample_store(kind, tmp_path) as engine:
         url = engine.url.render_as_string(hide_password=False)
         registry = "name,wkt\n" + "".join(
             f'楼{i},"{wkt}"\n' for i, wkt in enumerate(new_footprints(engine, BUILDINGS)))

@@ -8,19 +8,17 @@ import mapbox_vector_tile
 import pytest
 from fastapi.testclient import TestClient
 
-import sample_data
 from api import create_app
 from tiles.matrix import tiles_over
 
-from ..conftest import SECRET, settings_for
-from ..stores import STORES, ready_store
+from ..conftest import settings_for
+from ..stores import STORES, sample_store
 
 
 @pytest.fixture(scope="module", params=STORES)
 def writable_client(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[TestClient]:
     """The app over a private sample store of each kind: this module's write test edits it."""
-    with ready_store(request.param, tmp_path_factory.mktemp(f"tiles-{request.param}")) as engine:
-        sample_data.load(engine, "small", secret=SECRET.encode())
+    with sample_store(request.param, tmp_path_factory.mktemp(f"tiles-{request.param}")) as engine:
         with TestClient(create_app(settings_for(engine))) as client:
             client.postgis = engine.dialect.name == "postgresql"  # type: ignore[attr-defined]
             yield client

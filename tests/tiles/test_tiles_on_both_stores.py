@@ -14,7 +14,7 @@ import pytest
 from shapely.geometry import shape
 from sqlalchemy import Engine, text
 
-import sample_data
+from tests.stores import sample_store
 from tiles.cache import TileCache
 from tiles.matrix import TileAddress, tiles_over
 from tiles.rules import tile_layers
@@ -22,19 +22,15 @@ from tiles.service import TileService
 from twin.catalog import layer_stats
 from twin.layers import LAYERS
 
-from ..stores import ready_store
-
 SECRET = b"test-secret"
 
 
 @pytest.fixture(scope="module")
 def stores(tmp_path_factory) -> Iterator[dict[str, Engine]]:
     with (
-        ready_store("spatialite", tmp_path_factory.mktemp("lite")) as lite,
-        ready_store("postgis", tmp_path_factory.mktemp("pg")) as pg,
+        sample_store("spatialite", tmp_path_factory.mktemp("lite")) as lite,
+        sample_store("postgis", tmp_path_factory.mktemp("pg")) as pg,
     ):
-        for engine in (lite, pg):
-            sample_data.load(engine, "small", secret=SECRET)
         yield {"spatialite": lite, "postgis": pg}
 
 
