@@ -2,8 +2,9 @@
 # Install the peer servers (pygeoapi, tipg) each into its own virtualenv, so their pins
 # never touch the twin's environment. Idempotent: an existing venv is reused.
 #
-#   bench/peers/install.sh            # both
-#   bench/peers/install.sh pygeoapi   # one
+#   bench/peers/install.sh                       # both, and the load tools (wrk, pgbench)
+#   bench/peers/install.sh pygeoapi              # one (the client tests ask for pygeoapi alone)
+#   bench/peers/install.sh tipg load-tools       # one, and the load tools the benches drive
 #
 # TWIN_PEERS_DIR (default: ~/.cache/cim-twin/peers) says where the venvs live.
 # pygeoapi's venv sees the twin's site-packages (--system-site-packages) because the
@@ -46,13 +47,13 @@ install_load_tools() {
     $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk postgresql-client >/dev/null
 }
 
-install_load_tools
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(pygeoapi tipg)
+[ ${#targets[@]} -eq 0 ] && targets=(load-tools pygeoapi tipg)
 for t in "${targets[@]}"; do
     case "$t" in
         pygeoapi) install_pygeoapi ;;
         tipg) install_tipg ;;
-        *) echo "unknown peer: $t (pygeoapi, tipg)" >&2; exit 2 ;;
+        load-tools) install_load_tools ;;
+        *) echo "unknown peer: $t (pygeoapi, tipg, load-tools)" >&2; exit 2 ;;
     esac
 done

@@ -61,8 +61,9 @@ class Server:
 
 
 def ensure_peers(*names: str) -> None:
-    """Install the peers' virtualenvs if they are missing."""
-    subprocess.run(["bash", str(REPO / "bench/peers/install.sh"), *names], check=True,
+    """Install the peers' virtualenvs, and the load tools the benches drive, if missing."""
+    subprocess.run(["bash", str(REPO / "bench/peers/install.sh"), "load-tools", *names],
+                   check=True,
                    env={**os.environ, "TWIN_PEERS_DIR": str(PEERS_DIR)})
 
 
