@@ -69,11 +69,12 @@ def start_serve(url: str, workers: int, log: Path, *, sample: bool = True,
 
 @pytest.fixture(scope="module", params=STORES)
 def served(request, tmp_path_factory):
-    """A fresh store served by `twin serve --sample --workers 2`: (base URL, db URL, process)."""
+    """A fresh store served by `twin serve --sample --workers 2`: (base URL, db URL, process);
+    stopped afterwards as a script's background server is, and held to ending with 0."""
     workdir = tmp_path_factory.mktemp(f"serve-{request.param}")
     with store_url(request.param, workdir) as url:
         log = workdir / "serve.log"
-        # Started as `twin serve &` in a script starts it (SIGINT ignored), so the stop below
+        # Started as `twin serve &` in a script would be (SIGINT ignored), so the stop below
         # is the workers ending without Ctrl-C: each returns, then the command, with 0.
         base, process = start_serve(url, 2, log, preexec_fn=ignore_sigint)
         workers = children_of(process.pid)
