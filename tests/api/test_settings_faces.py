@@ -36,10 +36,9 @@ def test_the_development_secret_is_allowed_in_dev_and_test(environment, monkeypa
     assert SecuritySettings().secret_key.get_secret_value() == DEV_SECRET
 
 
-def app_over(engine, *, root_path: str = "", anonymous_scopes: list[str] | None = None
-             ) -> TestClient:
+def app_over(engine, *, anonymous_scopes: list[str] | None = None) -> TestClient:
     settings = settings_for(engine)
-    settings.api = ApiSettings(root_path=root_path, address_index_at_startup=False)
+    settings.api = ApiSettings(address_index_at_startup=False)  # the rest from TWIN_* vars
     if anonymous_scopes is not None:
         settings.security = SecuritySettings(
             environment="test", secret_key=settings.security.secret_key,
@@ -47,9 +46,11 @@ def app_over(engine, *, root_path: str = "", anonymous_scopes: list[str] | None 
     return TestClient(create_app(settings))
 
 
-def test_links_carry_the_root_path_behind_a_proxy(sample_engine):
-    # The proxy serves the twin at /twin and strips the prefix before passing requests on.
-    with app_over(sample_engine, root_path="/twin") as client:
+def test_links_carry_the_root_path_behind_a_proxy(sample_engine, monkeypatch):
+    # The proxy serves the twin at /twin and strips the prefix before passing requests on;
+    # the deployment says so in the environment, as the README's settings table has it.
+    monkeypatch.setenv("TWIN_ROOT_PATH", "/twin")
+    with app_over(sample_engine) as client:
         landing = client.get("/")
         assert landing.status_code == 200
         hrefs = [link["href"] for link in landing.json()["links"]]

@@ -1,11 +1,12 @@
-"""`twin serve --sample --workers 2` as a real process on a free port, and `twin export`
-with --crs and people's sensitive fields, on both stores.
+"""`twin serve --sample --workers 2` as a real process on a free port, how its servers end,
+and `twin export` with --crs and people's sensitive fields, on both stores.
 """
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -14,10 +15,12 @@ import httpx
 import pandas as pd
 import pytest
 from pyproj import Transformer
+from typer.testing import CliRunner
 
+from cli.main import app
 from twin.layers import LAYERS
 from twin.settings import StoreSettings
-from twin.store import open_store
+from twin.store import migrate, open_store
 from twin.transfer import read_layer
 
 from ..clients.servers import free_port
@@ -41,15 +44,16 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
-def start_serve(url: str, workers: int, log: Path) -> tuple[str, subprocess.Popen]:
-    """`twin serve --sample --workers N` in a session of its own, once it answers."""
+def start_serve(url: str, workers: int, log: Path, *, sample: bool = True,
+                **popen) -> tuple[str, subprocess.Popen]:
+    """`twin serve [--sample] --workers N` in a session of its own, once it answers."""
     env = {**os.environ, "TWIN_DATABASE_URL": url, "TWIN_ENVIRONMENT": "test"}
     port = free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
-            [*CLI, "serve", "--sample", "--workers", str(workers),
+            [*CLI, "serve", *(["--sample"] if sample else []), "--workers", str(workers),
              "--port", str(port)], env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True)
+            start_new_session=True, **popen)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 240
     while True:
@@ -65,19 +69,28 @@ def start_serve(url: str, workers: int, log: Path) -> tuple[str, subprocess.Pope
 
 @pytest.fixture(scope="module", params=STORES)
 def served(request, tmp_path_factory):
-    """A fresh store served by `twin serve --sample --workers 2`: (base URL, db URL, process)."""
+    """A fresh store served by `twin serve --sample --workers 2`: (base URL, db URL, process);
+    stopped afterwards as a script's background server is, and held to ending with 0."""
     workdir = tmp_path_factory.mktemp(f"serve-{request.param}")
     with store_url(request.param, workdir) as url:
-        base, process = start_serve(url, 2, workdir / "serve.log")
+        log = workdir / "serve.log"
+        # Started as `twin serve &` in a script would be (SIGINT ignored), so the stop below
+        # is the workers ending without Ctrl-C: each returns, then the command, with 0.
+        base, process = start_serve(url, 2, log, preexec_fn=ignore_sigint)
+        workers = children_of(process.pid)
         try:
             yield base, url, process
         finally:
-            os.killpg(process.pid, signal.SIGTERM)  # the server we started and its workers
+            os.killpg(process.pid, signal.SIGINT)  # the server we started and its workers
             try:
-                process.wait(timeout=20)
+                ended = process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+                ended = process.wait()
+        assert ended == 0, log.read_text()[-3000:]
+        assert not any(Path(f"/proc/{pid}").exists() for pid in workers)  # reaped: gone
+        said = log.read_text()
+        assert said.count("Finished server process") == 2 and "Traceback" not in said
 
 
 def test_serve_loads_the_sample_and_runs_two_workers(served):
@@ -113,6 +126,48 @@ def test_ctrl_c_stops_the_server_and_every_worker(workers, kind, tmp_path):
             httpx.get(f"{base}/", timeout=5)
         said = log.read_text()
         assert f"with {workers} worker(s)" in said and "Traceback" not in said
+
+
+def ignore_sigint() -> None:
+    """What a POSIX shell does for `twin serve &` in a script (no job control)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def test_one_server_ending_without_ctrl_c_ends_the_command_with_0(tmp_path):
+    """In a process that ignores SIGINT (`twin serve &` in a script), a SIGINT still stops
+    the server gracefully (uvicorn listens for it), but raised again it ends nothing: the
+    server returns and the command ends with 0. In-process: one server needs no fork."""
+    with store_url("spatialite", tmp_path) as url:
+        engine = open_store(StoreSettings(database_url=url))
+        migrate(engine)  # a store, empty: `serve` without --sample on it
+        engine.dispose()
+        port = free_port()
+        answered = []
+
+        def stop_once_up() -> None:
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    answered.append(httpx.get(f"http://127.0.0.1:{port}/", timeout=5).status_code)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.1)
+            if answered:  # the server runs on the main thread until this signal
+                os.kill(os.getpid(), signal.SIGINT)
+
+        stopper = threading.Thread(target=stop_once_up)
+        pytest_sigint = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            stopper.start()
+            result = CliRunner().invoke(app, ["serve", "--port", str(port), "--database-url", url])
+            stopper.join()
+        finally:
+            signal.signal(signal.SIGINT, pytest_sigint)
+        assert answered == [200], result.output
+        assert result.exit_code == 0, result.output
+        assert f"serving on http://127.0.0.1:{port}/ with 1 worker(s)" in result.output
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
 
 
 def run(*args, url, check=True):

@@ -1,5 +1,6 @@
 """Write paths the other edit tests leave out, over HTTP on both stores: a code given as
-the Feature id, a township and year with no building number left, an ETag not ours.
+the Feature id, a township and year with no building number left, an ETag not ours, a house
+whose geometry is taken away, edits the store's own rules refuse.
 """
 
 from __future__ import annotations
@@ -75,3 +76,40 @@ def test_a_code_the_registry_issued_before_is_never_given_again(edit_client):
     assert response.status_code == 409, response.text
     assert response.json()["detail"] == f"code {code} was issued before; a code is never reused"
     assert edit_client.get(f"/collections/buildings/items/{code}").status_code == 404
+
+
+def test_a_house_without_geometry_has_no_3d_code(edit_client):
+    house = edit_client.get("/collections/houses/items", params={"limit": 1}).json()["features"][0]
+    assert house["geometry"] is not None and house["properties"]["beidou_code_3d"]
+    url = f"/collections/houses/items/{house['id']}"
+    response = edit_client.patch(url, json={"geometry": None}, headers=WRITER)
+    assert response.status_code == 200, response.text
+    for got in (response.json(), edit_client.get(url).json()):
+        assert got["geometry"] is None and got["properties"]["beidou_code_3d"] is None
+        assert got["properties"]["version"] == house["properties"]["version"] + 1
+
+
+def test_an_edit_breaking_a_store_rule_is_refused_naming_the_rule(edit_client):
+    """Rules only the store holds (an address valid until before it was valid, a parent
+    address that is not there) refuse the edit as bad input with the store's own words."""
+    postgis = edit_client.engine.dialect.name == "postgresql"
+    address = edit_client.get("/collections/addresses/items", params={"limit": 1}
+                              ).json()["features"][0]
+    code = address["id"]
+    url = f"/collections/addresses/items/{code}"
+    broken = {
+        "valid_to": ('new row for relation "address" violates check constraint '
+                     '"ck_address_validity"' if postgis
+                     else "CHECK constraint failed: ck_address_validity"),
+        "parent_code": ('insert or update on table "address" violates foreign key constraint '
+                        '"address_parent_code_fkey"' if postgis
+                        else "FOREIGN KEY constraint failed"),
+    }
+    values = {"valid_to": "1990-01-01", "parent_code": code[:-6] + "999999"}
+    for field, rule in broken.items():
+        response = edit_client.patch(url, json={"properties": {field: values[field]}},
+                                     headers=WRITER)
+        assert response.status_code == 400, response.text
+        assert response.json()["detail"] == f"{code} breaks a rule of the store: {rule}"
+    after = edit_client.get(url).json()
+    assert (after["geometry"], after["properties"]) == (address["geometry"], address["properties"])
