@@ -16,7 +16,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from twin.admin_areas import install_divisions
 from twin.settings import StoreSettings
-from twin.store import migrate, open_store
+from twin.store import Store, migrate, open_store
 
 POSTGIS_ADMIN_URL = os.environ.get(
     "TWIN_TEST_POSTGIS_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -37,6 +37,11 @@ def postgis_database(prefix: str = "twin_test") -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def on_postgis(engine: Engine) -> bool:
+    """True when `engine` is a PostGIS store (for tests whose expectations differ by store)."""
+    return Store.of(engine).dialect.name == "postgis"
 
 
 @contextmanager

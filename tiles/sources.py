@@ -227,13 +227,11 @@ def _projector(epsg: int):  # noqa: ANN202 - shapely's transform callback
     return project
 
 
-# The drawing strategy of each store, by its dialect's name (`twin.dialects`).
-DRAWINGS: dict[str, type[Drawing]] = {"postgis": PostgisDrawing, "spatialite": SpatialiteDrawing}
-
-
 def drawing_for(conn: Connection) -> Drawing:
-    """The drawing strategy of the store behind `conn`."""
-    return DRAWINGS[Store.of(conn.engine).dialect.name]()
+    """The drawing strategy of the store behind `conn`: the store's own MVT encoder where
+    its dialect has one (`twin.dialects`), else shapely and `mapbox-vector-tile`."""
+    encodes = Store.of(conn.engine).dialect.encodes_tiles
+    return PostgisDrawing() if encodes else SpatialiteDrawing()
 
 
 def simplify_tolerance(bounds: Bounds, pixels: float) -> float:

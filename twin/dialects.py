@@ -89,7 +89,12 @@ class StoreDialect(ABC):
     """The operations whose SQL differs between the stores."""
 
     name: ClassVar[str]
-    postgis: ClassVar[bool]
+    # The store has an async driver: reads can run on the event loop (twin.features.lookup).
+    reads_async: ClassVar[bool]
+    # The store encodes vector tiles itself (ST_AsMVT), so tiles need not be drawn in Python.
+    encodes_tiles: ClassVar[bool]
+    # The store can carry a job queue (LISTEN/NOTIFY and row locks: procrastinate).
+    carries_job_queue: ClassVar[bool]
     # The store keeps per-layer change versions (migration 0003) and can be asked for them.
     keeps_versions: ClassVar[bool]
     # The store can guess row counts (planner statistics) cheaply enough to pick plans.
@@ -211,7 +216,9 @@ class SpatiaLite(StoreDialect):
     """The embedded store: SQLite + SpatiaLite."""
 
     name = "spatialite"
-    postgis = False
+    reads_async = False
+    encodes_tiles = False
+    carries_job_queue = False
     keeps_versions = False
     estimates_rows = False
     naive_times = True
@@ -329,7 +336,9 @@ class PostGIS(StoreDialect):
     """The production store: PostgreSQL + PostGIS."""
 
     name = "postgis"
-    postgis = True
+    reads_async = True
+    encodes_tiles = True
+    carries_job_queue = True
     keeps_versions = True
     estimates_rows = True
     naive_times = False

@@ -146,11 +146,6 @@ class Store:
                     found = _stores[id(engine)] = cls(engine)
         return found
 
-    @property
-    def postgis(self) -> bool:
-        """True for the PostGIS store."""
-        return self.dialect.postgis
-
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for reads (no transaction round trips where the store allows),
@@ -194,11 +189,6 @@ class Store:
 # By engine id, weakly: a Store holds its engine, so an entry lives as long as its holder.
 _stores: weakref.WeakValueDictionary[int, Store] = weakref.WeakValueDictionary()
 _stores_lock = threading.Lock()
-
-
-def is_postgis(engine: Engine) -> bool:
-    """True for the PostGIS store (for code that has an engine, not yet its Store)."""
-    return Store.of(engine).postgis
 
 
 # What the drivers raise when the store stops answering mid-request (a restart, the
