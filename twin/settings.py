@@ -151,6 +151,22 @@ class MatcherSettings(BaseSettings):
         return True if isinstance(value, str) else value
 
 
+class CliSettings(BaseSettings):
+    """How the command line reports."""
+
+    model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
+
+    debug: bool = Field(default=False, description="print the traceback of an internal error "
+                        "(a bug) above its one-line message (1, true, yes or on)")
+
+    @field_validator("debug", mode="before")
+    @classmethod
+    def _on_words(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return value
+
+
 class Settings(BaseSettings):
     """All settings of one running twin."""
 
@@ -161,10 +177,11 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     codes: CodeSettings = Field(default_factory=CodeSettings)
     matcher: MatcherSettings = Field(default_factory=MatcherSettings)
+    cli: CliSettings = Field(default_factory=CliSettings)
 
     @classmethod
     def from_env(cls, **store_overrides: object) -> Settings:
         """Read everything from the environment; `database_url=` etc. override the store."""
         store = StoreSettings(**store_overrides)  # type: ignore[arg-type]
         return cls(store=store, security=SecuritySettings(), api=ApiSettings(),
-                   codes=CodeSettings(), matcher=MatcherSettings())
+                   codes=CodeSettings(), matcher=MatcherSettings(), cli=CliSettings())

@@ -9,7 +9,6 @@ opens a unit of work.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import weakref
@@ -245,7 +244,3 @@ def session(engine: Engine) -> Iterator[Session]:
     with make_sessions(engine)() as s, s.begin():
         yield s
 
-
-def database_url_from_env() -> str:
-    """The configured URL, for tools that print where they write."""
-    return os.environ.get("TWIN_DATABASE_URL", StoreSettings().database_url)
