@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"
+
+
+def _switch(value: object, *, words: tuple[str, ...], means: bool) -> object:
+    """A switch given as text: one of `words` means `means`, any other text the opposite
+    (a switch never stops the program over a word it does not know)."""
+    if isinstance(value, str):
+        return means if value.strip().lower() in words else not means
+    return value
+
+
+# On unless set to 0, false, no or off; off unless set to 1, true, yes or on.
+OnUnlessOff = Annotated[bool, BeforeValidator(
+    partial(_switch, words=("0", "false", "no", "off"), means=False))]
+OffUnlessOn = Annotated[bool, BeforeValidator(
+    partial(_switch, words=("1", "true", "yes", "on"), means=True))]
 
 
 class StoreSettings(BaseSettings):
@@ -140,15 +157,8 @@ class MatcherSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
 
-    native: bool = Field(default=True, description="run the compiled address matcher when "
-                         "its build is current (false: plain Python)")
-
-    @field_validator("native", mode="before")
-    @classmethod
-    def _off_words(cls, value: object) -> object:
-        if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
-            return False
-        return True if isinstance(value, str) else value
+    native: OnUnlessOff = Field(default=True, description="run the compiled address "
+                                "matcher when its build is current (false: plain Python)")
 
 
 class CliSettings(BaseSettings):
@@ -156,15 +166,9 @@ class CliSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
 
-    debug: bool = Field(default=False, description="print the traceback of an internal error "
-                        "(a bug) above its one-line message (1, true, yes or on)")
-
-    @field_validator("debug", mode="before")
-    @classmethod
-    def _on_words(cls, value: object) -> object:
-        if isinstance(value, str):
-            return value.strip().lower() in ("1", "true", "yes", "on")
-        return value
+    debug: OffUnlessOn = Field(default=False, description="print the traceback of an "
+                               "internal error (a bug) above its one-line message (1, true, "
+                               "yes or on)")
 
 
 class Settings(BaseSettings):
