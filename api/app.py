@@ -41,9 +41,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.store = store
         engine = app.state.engine = store.engine
         catalog(engine).warm()  # the layers' counts and extents, ahead of /collections
-        # Item reads on the event loop (twin.features.lookup): PostGIS has an async driver.
+        # Item reads on the event loop (twin.features.lookup), where the store's driver has
+        # an async face.
         lookup = (await FeatureLookup.open(engine)
-                  if settings.api.fast_reads and store.postgis else None)
+                  if settings.api.fast_reads and store.dialect.reads_async else None)
         app.state.lookup = lookup
         # The geocoder's index takes minutes at city scale: built behind the server, which
         # answers at once (the geocoding routes say 503 until the first index is ready).

@@ -9,7 +9,7 @@ an item-by-id request under load, more than half of a kept tile's). This middlew
 those requests in the table of items routes the features router declares
 (`api.routers.features.hot_routes`: one dict lookup by path) or by the tile path's shape,
 reads the very parameter models the routes declare (`ItemsParams`, `ItemParams`) and calls
-the same handlers (`api.features.items`; `api.routers.tiles.*_tile_answer`), so there is
+the same handlers (`api.features.items`; `api.routers.tiles.tile_answer`), so there is
 one implementation of the answer. Anything else (HTML, another method, a value the
 parameter models refuse) goes on to FastAPI untouched, which answers it in its own words;
 the routes stay the contract in OpenAPI.
@@ -36,7 +36,7 @@ from api.errors import known_error, problem_response, status_of
 from api.features.items import read_item, read_item_on_loop, read_items
 from api.routers.collections import collections_json
 from api.routers.features import HotRoute
-from api.routers.tiles import kept_tile_answer, layer_tile_answer, twin_tile_answer
+from api.routers.tiles import kept_tile_answer, tile_answer
 from tiles.matrix import TileAddress
 from twin.features.params import ItemParams, ItemsParams
 from twin.features.service import audits_reads
@@ -137,10 +137,7 @@ class FastReads:
                 kept = await kept_tile_answer(request, lookup, collection, tile, principal)
                 if kept is not None:
                     return kept
-            if collection is None:
-                return await run_in_threadpool(twin_tile_answer, request, tile, principal)
-            return await run_in_threadpool(layer_tile_answer, request, collection, tile,
-                                           principal)
+            return await run_in_threadpool(tile_answer, request, collection, tile, principal)
 
         return answer
 

@@ -19,11 +19,11 @@ from sqlalchemy import text
 import sample_data
 from twin.admin_areas import install_divisions
 from twin.settings import StoreSettings
-from twin.store import is_postgis, migrate, open_store
+from twin.store import Store, migrate, open_store
 
 
 def store_bytes(engine, url: str) -> int:
-    if is_postgis(engine):
+    if Store.of(engine).dialect.name == "postgis":
         with engine.connect() as conn:
             return conn.execute(text("SELECT pg_database_size(current_database())")).scalar()
     path = Path(url.split("///", 1)[1])
@@ -50,7 +50,7 @@ def main() -> None:
 
     report = sample_data.load(engine, args.size, args.seed, replace=True, progress=progress)
     seconds = time.perf_counter() - start
-    if is_postgis(engine):
+    if Store.of(engine).dialect.name == "postgis":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("ANALYZE"))
     rows = sum(report.counts.values())

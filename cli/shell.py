@@ -26,7 +26,7 @@ from sqlalchemy.engine import make_url
 
 from addressing.errors import AddressError
 from twin.errors import InvalidInput, NotFound, RowProblem, StoreError, TwinError
-from twin.settings import Settings
+from twin.settings import CliSettings, Settings
 
 console = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -68,13 +68,9 @@ def fail(message: str, code: Exit = Exit.BAD_INPUT) -> typer.Exit:
 
 
 F = TypeVar("F", bound=Callable[..., Any])
-# Set to 1 to see the traceback of an internal error (a bug) above its one-line message.
-DEBUG_ENV = "TWIN_DEBUG"
-
-
 def debugging() -> bool:
-    """Whether the environment asks for tracebacks of internal errors."""
-    return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "yes", "on")
+    """Whether the settings ask for tracebacks of internal errors (TWIN_DEBUG)."""
+    return CliSettings().debug
 
 
 def guarded(command: F) -> F:
@@ -93,7 +89,7 @@ def guarded(command: F) -> F:
                 if debugging():
                     console.print_exception()
                 text = (f"internal error ({type(exc).__name__}: {text}); please report it "
-                        f"(set {DEBUG_ENV}=1 for the traceback)")
+                        "(set TWIN_DEBUG=1 for the traceback)")
             raise fail(text, code) from None
 
     return run  # type: ignore[return-value]

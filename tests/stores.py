@@ -25,7 +25,7 @@ from sqlalchemy import Engine, create_engine, text
 import sample_data
 from twin.admin_areas import install_divisions
 from twin.settings import StoreSettings
-from twin.store import migrate, open_store
+from twin.store import Store, migrate, open_store
 
 POSTGIS_ADMIN_URL = os.environ.get(
     "TWIN_TEST_POSTGIS_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -44,6 +44,11 @@ def _admin_execute(statement: str) -> None:
             conn.execute(text(statement))
     finally:
         admin.dispose()
+
+
+def on_postgis(engine: Engine) -> bool:
+    """True when `engine` is a PostGIS store (for tests whose expectations differ by store)."""
+    return Store.of(engine).dialect.name == "postgis"
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from tiles.cache import DrawnTile, TileCache, TileKey
 from tiles.matrix import TileAddress, check_tile, drawing_frame
 from tiles.rules import is_sensitive, tile_layers
 from tiles.selection import choose, reach
-from tiles.sources import drawing_for, feature_key, simplify_tolerance
+from tiles.sources import TileDraw, drawing_for, feature_key, simplify_tolerance
 from twin import boxes as kept_boxes
 from twin.changes import changed_ids, layer_version
 from twin.layers import Layer
@@ -155,11 +155,10 @@ class TileService:
         attributes = [a for a in rules.attributes_at(tile.zoom) if a in visible]
         bounds, epsg = drawing_frame(tile)
         everything = len(chosen) == len(ids)  # then the store may find them by the reach
-        data = drawing.encode(
-            conn, layer, chosen, attributes, bounds, epsg,
-            simplify_tolerance(bounds, rules.simplify_pixels),
-            within=where.bbox if everything else None,
-        )
+        draw = TileDraw(chosen, attributes, bounds, epsg,
+                        simplify_tolerance(bounds, rules.simplify_pixels),
+                        within=where.bbox if everything else None)
+        data = drawing.encode(conn, layer, draw)
         return DrawnTile(data, chosen, where.bbox, version)
 
     def _kept(self, layer: Layer, version: int | None) -> kept_boxes.LayerBoxes | None:

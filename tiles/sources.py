@@ -8,6 +8,7 @@ ids. SpatiaLite has no MVT encoder: the same ids are read as WKB and drawn with 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import mapbox_vector_tile
@@ -26,28 +27,28 @@ from twin.store import Store
 ID_CHUNK = 10_000
 
 
+@dataclass(frozen=True)
+class TileDraw:
+    """What of one layer a tile shows, and how it is drawn."""
+
+    ids: np.ndarray  # the chosen features (`feature_key`)
+    attributes: Sequence[str]  # the properties the tile carries
+    bounds: Bounds  # the tile in its drawing CRS
+    epsg: int  # the drawing CRS
+    tolerance: float  # simplification, in the drawing CRS's units (0: none)
+    # The ids are every feature whose box meets this (lon/lat) box, so a store may find
+    # them by the box instead of by the ids.
+    within: Bounds | None = None
+
+
 class Drawing(Protocol):
     """How one store finds a tile's candidate features and encodes the chosen ones."""
 
     def boxes(self, conn: Connection, layer: Layer, bbox: Bounds) -> tuple[np.ndarray, np.ndarray]:
         """Ids and (n, 4) lon/lat boxes of the features whose boxes meet `bbox`."""
 
-    def encode(
-        self,
-        conn: Connection,
-        layer: Layer,
-        ids: np.ndarray,
-        attributes: Sequence[str],
-        bounds: Bounds,
-        epsg: int,
-        tolerance: float,
-        within: Bounds | None = None,
-    ) -> bytes:
-        """The MVT layer `layer.name` of these features in a tile of `bounds` (tile CRS).
-
-        `within` (lon/lat) says the ids are every feature whose box meets it, so a store
-        may find them by that box instead of by the ids.
-        """
+    def encode(self, conn: Connection, layer: Layer, draw: TileDraw) -> bytes:
+        """The MVT layer `layer.name` of the features `draw` names."""
 
 
 def feature_key(layer: Layer) -> Column:
@@ -84,23 +85,13 @@ class PostgisDrawing:
         ).all()
         return _as_arrays(rows)
 
-    def encode(
-        self,
-        conn: Connection,
-        layer: Layer,
-        ids: np.ndarray,
-        attributes: Sequence[str],
-        bounds: Bounds,
-        epsg: int,
-        tolerance: float,
-        within: Bounds | None = None,
-    ) -> bytes:
+    def encode(self, conn: Connection, layer: Layer, draw: TileDraw) -> bytes:
         """One ST_AsMVT statement over the chosen ids."""
         t, key = layer.table, feature_key(layer)
         geom: Any = layer.geometry_column
-        if epsg != STORAGE_SRID:
+        if draw.epsg != STORAGE_SRID:
             geom = func.ST_Transform(geom, bindparam("srid"))
-        if tolerance > 0:
+        if draw.tolerance > 0:
             geom = func.ST_Simplify(geom, bindparam("tol"), True)
         envelope = func.ST_MakeEnvelope(*(bindparam(f"b{i}") for i in range(4)), bindparam("srid"))
         drawn = func.ST_AsMVTGeom(geom, envelope, EXTENT, BUFFER, True).label("geom")
@@ -109,11 +100,11 @@ class PostgisDrawing:
         chosen = (
             layer.geometry_column.op("&&")(
                 func.ST_MakeEnvelope(*(bindparam(f"r{i}") for i in range(4)), STORAGE_SRID))
-            if within is not None
+            if draw.within is not None
             else key == func.any(bindparam("ids"))
         )
         features = (
-            select(key, *(t.c[a] for a in attributes if a != key.name), drawn)
+            select(key, *(t.c[a] for a in draw.attributes if a != key.name), drawn)
             .where(chosen)
             .subquery("f")
         )
@@ -124,14 +115,14 @@ class PostgisDrawing:
         )
         statement = select(mvt).select_from(features).where(features.c.geom.is_not(None))
         params = {
-            "srid": epsg,
-            "tol": tolerance,
-            **{f"b{i}": v for i, v in enumerate(bounds)},
+            "srid": draw.epsg,
+            "tol": draw.tolerance,
+            **{f"b{i}": v for i, v in enumerate(draw.bounds)},
         }
-        if within is None:
-            params["ids"] = ids.tolist()
+        if draw.within is None:
+            params["ids"] = draw.ids.tolist()
         else:
-            params.update({f"r{i}": v for i, v in enumerate(within)})
+            params.update({f"r{i}": v for i, v in enumerate(draw.within)})
         return bytes(conn.execute(statement, params).scalar() or b"")
 
 
@@ -152,40 +143,30 @@ class SpatialiteDrawing:
         ).all()
         return _as_arrays(rows)
 
-    def encode(
-        self,
-        conn: Connection,
-        layer: Layer,
-        ids: np.ndarray,
-        attributes: Sequence[str],
-        bounds: Bounds,
-        epsg: int,
-        tolerance: float,
-        within: Bounds | None = None,
-    ) -> bytes:
+    def encode(self, conn: Connection, layer: Layer, draw: TileDraw) -> bytes:
         """Read the features, transform, simplify, clip and encode them."""
         t, key = layer.table, feature_key(layer)
         columns = [
             key.label("key_"),
-            *(t.c[a] for a in attributes if a != key.name),
+            *(t.c[a] for a in draw.attributes if a != key.name),
             func.ST_AsBinary(layer.geometry_column).label("wkb"),
         ]
         rows: list[Any] = []
-        for start in range(0, len(ids), ID_CHUNK):
-            chunk = ids[start : start + ID_CHUNK].tolist()
+        for start in range(0, len(draw.ids), ID_CHUNK):
+            chunk = draw.ids[start : start + ID_CHUNK].tolist()
             rows += conn.execute(select(*columns).where(key.in_(chunk))).all()
         if not rows:
             return b""
         shapes = shapely.from_wkb([bytes(r.wkb) for r in rows])
-        if epsg != STORAGE_SRID:
-            shapes = shapely.transform(shapes, _projector(epsg), interleaved=False)
-        if tolerance > 0:
+        if draw.epsg != STORAGE_SRID:
+            shapes = shapely.transform(shapes, _projector(draw.epsg), interleaved=False)
+        if draw.tolerance > 0:
             shapes = shapely.simplify(
-                shapes, tolerance, preserve_topology=True
+                shapes, draw.tolerance, preserve_topology=True
             )  # keeps what ST_Simplify(..., true) keeps
         # As ST_AsMVTGeom does: into tile units, clipped to the buffer, snapped to the
         # unit grid; what collapses there (a sliver at the edge) is not drawn.
-        minx, miny, maxx, maxy = bounds
+        minx, miny, maxx, maxy = draw.bounds
         scale_x, scale_y = EXTENT / (maxx - minx), EXTENT / (maxy - miny)
         shapes = shapely.transform(shapes, lambda xy: (xy - (minx, miny)) * (scale_x, scale_y))
         shapes = shapely.clip_by_rect(shapes, -BUFFER, -BUFFER, EXTENT + BUFFER, EXTENT + BUFFER)
@@ -194,7 +175,7 @@ class SpatialiteDrawing:
         for row, shape in zip(rows, shapes, strict=True):
             if shape is None or shape.is_empty:
                 continue
-            props = {a: _mvt_value(getattr(row, a)) for a in attributes if a != key.name}
+            props = {a: _mvt_value(getattr(row, a)) for a in draw.attributes if a != key.name}
             feature: dict[str, Any] = {"geometry": shape}
             if key.name == "id":
                 feature["id"] = int(row.key_)
@@ -227,13 +208,11 @@ def _projector(epsg: int):  # noqa: ANN202 - shapely's transform callback
     return project
 
 
-# The drawing strategy of each store, by its dialect's name (`twin.dialects`).
-DRAWINGS: dict[str, type[Drawing]] = {"postgis": PostgisDrawing, "spatialite": SpatialiteDrawing}
-
-
 def drawing_for(conn: Connection) -> Drawing:
-    """The drawing strategy of the store behind `conn`."""
-    return DRAWINGS[Store.of(conn.engine).dialect.name]()
+    """The drawing strategy of the store behind `conn`: the store's own MVT encoder where
+    its dialect has one (`twin.dialects`), else shapely and `mapbox-vector-tile`."""
+    encodes = Store.of(conn.engine).dialect.encodes_tiles
+    return PostgisDrawing() if encodes else SpatialiteDrawing()
 
 
 def simplify_tolerance(bounds: Bounds, pixels: float) -> float:

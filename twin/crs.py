@@ -282,6 +282,24 @@ def from_display(lon: float, lat: float, crs: str) -> tuple[float, float]:
 # -- a file's CRS: any CRS pyproj knows, to CGCS2000 lon/lat ---------------------------------
 
 
+@lru_cache(maxsize=32)
+def _authority_transformer(target: str) -> Transformer:
+    """CGCS2000 to the CRS `target` names, both in their authorities' axis order."""
+    return Transformer.from_crs(CRS.from_epsg(STORAGE_SRID), CRS.from_user_input(target))
+
+
+def from_storage_to(geoms: shapely.Geometry, target: str) -> shapely.Geometry:
+    """Stored CGCS2000 lon/lat geometries in any CRS `target` names (a WKT, EPSG:…), in
+    its authority's axis order (for callers that name a CRS by WKT, such as pygeoapi)."""
+    transformer = _authority_transformer(target)
+
+    def apply(xy: np.ndarray) -> np.ndarray:
+        # Stored x is longitude; EPSG:4490's authority order wants latitude first.
+        return np.column_stack(transformer.transform(xy[:, 1], xy[:, 0]))
+
+    return shapely.transform(geoms, apply)
+
+
 def check_crs(text: str, field: str = "crs") -> CRS:
     """The CRS `text` names (EPSG:4547, a WKT, a PROJ string …), or InvalidInput."""
     try:

@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SECRET = "dev-only-secret-change-me"
+
+
+def _switch(value: object, *, words: tuple[str, ...], means: bool) -> object:
+    """A switch given as text: one of `words` means `means`, any other text the opposite
+    (a switch never stops the program over a word it does not know)."""
+    if isinstance(value, str):
+        return means if value.strip().lower() in words else not means
+    return value
+
+
+# On unless set to 0, false, no or off; off unless set to 1, true, yes or on.
+OnUnlessOff = Annotated[bool, BeforeValidator(
+    partial(_switch, words=("0", "false", "no", "off"), means=False))]
+OffUnlessOn = Annotated[bool, BeforeValidator(
+    partial(_switch, words=("1", "true", "yes", "on"), means=True))]
 
 
 class StoreSettings(BaseSettings):
@@ -140,15 +157,18 @@ class MatcherSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
 
-    native: bool = Field(default=True, description="run the compiled address matcher when "
-                         "its build is current (false: plain Python)")
+    native: OnUnlessOff = Field(default=True, description="run the compiled address "
+                                "matcher when its build is current (false: plain Python)")
 
-    @field_validator("native", mode="before")
-    @classmethod
-    def _off_words(cls, value: object) -> object:
-        if isinstance(value, str) and value.strip().lower() in ("0", "false", "no", "off"):
-            return False
-        return True if isinstance(value, str) else value
+
+class CliSettings(BaseSettings):
+    """How the command line reports."""
+
+    model_config = SettingsConfigDict(env_prefix="TWIN_", extra="ignore")
+
+    debug: OffUnlessOn = Field(default=False, description="print the traceback of an "
+                               "internal error (a bug) above its one-line message (1, true, "
+                               "yes or on)")
 
 
 class Settings(BaseSettings):
@@ -161,10 +181,11 @@ class Settings(BaseSettings):
     api: ApiSettings = Field(default_factory=ApiSettings)
     codes: CodeSettings = Field(default_factory=CodeSettings)
     matcher: MatcherSettings = Field(default_factory=MatcherSettings)
+    cli: CliSettings = Field(default_factory=CliSettings)
 
     @classmethod
     def from_env(cls, **store_overrides: object) -> Settings:
         """Read everything from the environment; `database_url=` etc. override the store."""
         store = StoreSettings(**store_overrides)  # type: ignore[arg-type]
         return cls(store=store, security=SecuritySettings(), api=ApiSettings(),
-                   codes=CodeSettings(), matcher=MatcherSettings())
+                   codes=CodeSettings(), matcher=MatcherSettings(), cli=CliSettings())

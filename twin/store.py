@@ -9,7 +9,6 @@ opens a unit of work.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import threading
 import weakref
@@ -146,11 +145,6 @@ class Store:
                     found = _stores[id(engine)] = cls(engine)
         return found
 
-    @property
-    def postgis(self) -> bool:
-        """True for the PostGIS store."""
-        return self.dialect.postgis
-
     @contextmanager
     def reading(self) -> Iterator[Connection]:
         """A connection for reads (no transaction round trips where the store allows),
@@ -194,11 +188,6 @@ class Store:
 # By engine id, weakly: a Store holds its engine, so an entry lives as long as its holder.
 _stores: weakref.WeakValueDictionary[int, Store] = weakref.WeakValueDictionary()
 _stores_lock = threading.Lock()
-
-
-def is_postgis(engine: Engine) -> bool:
-    """True for the PostGIS store (for code that has an engine, not yet its Store)."""
-    return Store.of(engine).postgis
 
 
 # What the drivers raise when the store stops answering mid-request (a restart, the
@@ -255,7 +244,3 @@ def session(engine: Engine) -> Iterator[Session]:
     with make_sessions(engine)() as s, s.begin():
         yield s
 
-
-def database_url_from_env() -> str:
-    """The configured URL, for tools that print where they write."""
-    return os.environ.get("TWIN_DATABASE_URL", StoreSettings().database_url)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import os
 from typing import Any, ClassVar
 
 from pygeoapi.process.base import BaseProcessor, ProcessorExecuteError
@@ -31,6 +30,7 @@ from pygeoapi.process.base import BaseProcessor, ProcessorExecuteError
 from api.processes import PROCESSES, Processes, job_input
 from api.pygeoapi.provider import engine_for
 from twin.errors import TwinError
+from twin.settings import StoreSettings
 
 
 def _metadata(process: str) -> dict[str, Any]:
@@ -63,7 +63,9 @@ class TwinProcessor(BaseProcessor):
     def __init__(self, processor_def: dict[str, Any]):
         """Remember which store the process runs against."""
         super().__init__(processor_def, _metadata(self.process_id))
-        self.database_url = processor_def.get("data") or os.environ.get("TWIN_DATABASE_URL")
+        store = StoreSettings()
+        configured = store.database_url if "database_url" in store.model_fields_set else None
+        self.database_url = processor_def.get("data") or configured
         if not self.database_url:
             raise ProcessorExecuteError(
                 f"the {self.process_id} process needs `data:` (a store URL) or "

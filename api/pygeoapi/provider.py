@@ -30,9 +30,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
-import numpy as np
 import orjson
-import pyproj
 import shapely
 from pygeoapi.provider.base import (
     BaseProvider,
@@ -44,6 +42,7 @@ from shapely.geometry import mapping
 from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 
+from twin.crs import from_storage_to
 from twin.errors import NotFound, TwinError
 from twin.features.counting import count_matched
 from twin.features.geojson import geometry_texts
@@ -52,13 +51,11 @@ from twin.features.query import Cursor, FeatureQuery
 from twin.features.queryables import column_schema
 from twin.features.service import ItemShape, build_query, features_of, read_item_row, read_page
 from twin.layers import Layer, get_layer
-from twin.models import STORAGE_SRID
 from twin.settings import StoreSettings
 from twin.store import Store, open_store
 
 LOGGER = logging.getLogger(__name__)
 
-CGCS2000 = pyproj.CRS.from_epsg(STORAGE_SRID)
 # Geometry as the twin serves it (CGCS2000 lon/lat, the routes' precision), then
 # transformed here when pygeoapi asks (`crs_transform_spec`).
 AS_STORED = crs_or_default(None, "crs")
@@ -217,21 +214,5 @@ class TwinProvider(BaseProvider):
                           ) -> Callable[[shapely.Geometry], shapely.Geometry] | None:
         if spec is None:
             return None
-        target = pyproj.CRS.from_wkt(spec.target_crs_wkt)
-        transformer = _transformer(target.to_wkt())
-
-        def to_target(geom: shapely.Geometry) -> shapely.Geometry:
-            # Stored x is longitude; EPSG:4490's authority order wants latitude first.
-            return shapely.transform(geom, lambda xy: _apply(transformer, xy[:, ::-1]))
-
-        return to_target
-
-
-@lru_cache(maxsize=32)
-def _transformer(target_wkt: str) -> pyproj.Transformer:
-    return pyproj.Transformer.from_crs(CGCS2000, pyproj.CRS.from_wkt(target_wkt))
-
-
-def _apply(transformer: pyproj.Transformer, xy: Any) -> Any:
-    a, b = transformer.transform(xy[:, 0], xy[:, 1])
-    return np.column_stack([a, b])
+        target = spec.target_crs_wkt
+        return lambda geom: from_storage_to(geom, target)

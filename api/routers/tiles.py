@@ -8,9 +8,10 @@ sensitive one) is tiled only for callers with the `sensitive` scope.
 from __future__ import annotations
 
 import threading
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, NamedTuple
 
-from fastapi import APIRouter, FastAPI, Path, Request, Response
+from fastapi import APIRouter, Depends, FastAPI, Path, Request, Response
 
 from api.auth import Principal, PrincipalDep
 from api.conformance import declare
@@ -81,13 +82,18 @@ def _tile_response(request: Request, tile: Tile, sensitive: bool) -> Response:
     return Response(tile.data, media_type=MVT, headers=headers)
 
 
-def layer_tile_answer(
-    request: Request, collection_id: str, address: TileAddress, principal: Principal
+def tile_answer(
+    request: Request, collection_id: str | None, address: TileAddress, principal: Principal
 ) -> Response:
-    """One layer's tile as HTTP: the route's answer and the lean path's (api.fast_reads)."""
-    layer = _visible_layer(collection_id, principal)
+    """A tile of one collection, or (None) of the whole twin, as HTTP: the routes' answer
+    and the lean path's (api.fast_reads)."""
     sensitive = principal.can("sensitive")
-    tile = tile_service(request).layer_tile(layer, address, may_see_sensitive=sensitive)
+    service = tile_service(request)
+    if collection_id is None:
+        tile = service.twin_tile(address, may_see_sensitive=sensitive)
+    else:
+        layer = _visible_layer(collection_id, principal)
+        tile = service.layer_tile(layer, address, may_see_sensitive=sensitive)
     return _tile_response(request, tile, sensitive)
 
 
@@ -99,7 +105,7 @@ async def kept_tile_answer(
     principal: Principal,
 ) -> Response | None:
     """A kept tile answered on the event loop (its layers' versions read there, no thread);
-    None when it must be drawn (`layer_tile_answer`, `twin_tile_answer`)."""
+    None when it must be drawn (`tile_answer`)."""
     sensitive = principal.can("sensitive")
     layers = (
         tile_layers(sensitive) if collection_id is None
@@ -110,13 +116,6 @@ async def kept_tile_answer(
         layers, address, versions, may_see_sensitive=sensitive, stacked=collection_id is None
     )
     return None if tile is None else _tile_response(request, tile, sensitive)
-
-
-def twin_tile_answer(request: Request, address: TileAddress, principal: Principal) -> Response:
-    """The whole twin's tile as HTTP: the route's answer and the lean path's."""
-    sensitive = principal.can("sensitive")
-    tile = tile_service(request).twin_tile(address, may_see_sensitive=sensitive)
-    return _tile_response(request, tile, sensitive)
 
 
 def _tms_links(request: Request, tms_id: str) -> list[dict[str, str]]:
@@ -272,154 +271,110 @@ def tile_matrix_set(tileMatrixSetId: TmsId) -> dict[str, Any]:  # noqa: N803
     return get_tile_matrix_set(tileMatrixSetId).model_dump(mode="json", exclude_none=True)
 
 
-@router.get("/tiles", operation_id="getTwinTileSetsList", summary="Tilesets of the whole twin")
-def twin_tilesets(request: Request) -> dict[str, Any]:
-    """One multi-layer tileset per tile matrix set."""
-    return _tilesets(request, "/tiles")
+class TileScope(NamedTuple):
+    """What a family of tile routes serves: the whole twin, or one collection."""
+
+    base: str  # the path its tilesets are under
+    layers: list[Layer]
+    collection_id: str | None  # None: the whole twin
 
 
-@router.get(
-    "/tiles/{tileMatrixSetId}/tilejson.json",
-    operation_id="getTwinTileJson",
-    summary="TileJSON of the whole twin (MapLibre)",
-)
-def twin_tilejson(
-    request: Request,
-    tileMatrixSetId: TmsId,
-    engine: EngineDep,  # noqa: N803
-    principal: PrincipalDep,
-) -> dict[str, Any]:
-    """Every layer the caller may see, as one vector source."""
-    layers = tile_layers(principal.can("sensitive"))
-    return _tilejson(request, "/tiles", tileMatrixSetId, layers, _bbox(engine, layers))
+def twin_scope(principal: PrincipalDep) -> TileScope:
+    """Every layer the caller may see."""
+    return TileScope("/tiles", tile_layers(principal.can("sensitive")), None)
 
 
-@router.get(
-    "/tiles/{tileMatrixSetId}",
-    operation_id="getTwinTileSet",
-    summary="Tileset metadata of the whole twin",
-)
-def twin_tileset(
-    request: Request,
-    tileMatrixSetId: TmsId,
-    engine: EngineDep,  # noqa: N803
-    principal: PrincipalDep,
-) -> dict[str, Any]:
-    """The multi-layer tileset: its layers, zooms, tile template."""
-    layers = tile_layers(principal.can("sensitive"))
-    return _tileset(request, "/tiles", tileMatrixSetId, layers, _bbox(engine, layers))
-
-
-@router.get(
-    "/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
-    operation_id="getTwinTile",
-    summary="A multi-layer vector tile of the whole twin",
-    response_class=Response,
-    responses={
-        200: {"content": {MVT: {}}},
-        204: {"description": "No features"},
-        304: {"description": "Not modified"},
-    },
-)
-def twin_tile(
-    request: Request,
-    tileMatrixSetId: TmsId,
-    tileMatrix: Zoom,  # noqa: N803
-    tileRow: Row,
-    tileCol: Col,
-    principal: PrincipalDep,
-) -> Response:  # noqa: N803
-    """Every layer the caller may see, generalised for the zoom."""
-    return twin_tile_answer(
-        request, TileAddress(tileMatrixSetId, tileMatrix, tileRow, tileCol), principal
-    )
-
-
-@router.get(
-    "/collections/{collectionId}/tiles",
-    operation_id="getCollectionTileSetsList",
-    summary="Tilesets of one layer",
-)
-def collection_tilesets(
-    request: Request,
-    collectionId: str,  # noqa: N803
-    principal: PrincipalDep,
-) -> dict[str, Any]:
-    """One tileset per tile matrix set."""
+def collection_scope(collectionId: str, principal: PrincipalDep) -> TileScope:  # noqa: N803
+    """The collection's layer, where the caller may see it."""
     layer = _visible_layer(collectionId, principal)
-    return _tilesets(request, f"/collections/{layer.name}/tiles")
+    return TileScope(f"/collections/{layer.name}/tiles", [layer], collectionId)
 
 
-@router.get(
-    "/collections/{collectionId}/tiles/{tileMatrixSetId}/tilejson.json",
-    operation_id="getCollectionTileJson",
-    summary="TileJSON of one layer (MapLibre)",
-)
-def collection_tilejson(
-    request: Request,
-    collectionId: str,
-    tileMatrixSetId: TmsId,  # noqa: N803
-    engine: EngineDep,
-    principal: PrincipalDep,
-) -> dict[str, Any]:
-    """The layer as one vector source."""
-    layer = _visible_layer(collectionId, principal)
-    return _tilejson(
-        request,
-        f"/collections/{layer.name}/tiles",
-        tileMatrixSetId,
-        [layer],
-        _bbox(engine, [layer]),
-    )
+class _Doc(NamedTuple):
+    operation_id: str
+    summary: str
+    description: str
 
 
-@router.get(
-    "/collections/{collectionId}/tiles/{tileMatrixSetId}",
-    operation_id="getCollectionTileSet",
-    summary="Tileset metadata of one layer",
-)
-def collection_tileset(
-    request: Request,
-    collectionId: str,
-    tileMatrixSetId: TmsId,  # noqa: N803
-    engine: EngineDep,
-    principal: PrincipalDep,
-) -> dict[str, Any]:
-    """The layer's tileset: zooms, tile template, bounding box."""
-    layer = _visible_layer(collectionId, principal)
-    return _tileset(
-        request,
-        f"/collections/{layer.name}/tiles",
-        tileMatrixSetId,
-        [layer],
-        _bbox(engine, [layer]),
-    )
+def _scoped_routes(base: str, scope: Callable[..., TileScope], docs: dict[str, _Doc]) -> None:
+    """The tileset list, TileJSON, tileset and tile routes under `base` of one scope
+    (`twin_scope`, `collection_scope`), under `docs`' names and words."""
+    in_scope = Depends(scope)
+
+    def tilesets(request: Request, scoped: TileScope = in_scope) -> dict[str, Any]:
+        return _tilesets(request, scoped.base)
+
+    def described(build: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        def describe(
+            request: Request,
+            tileMatrixSetId: TmsId,  # noqa: N803
+            engine: EngineDep,
+            scoped: TileScope = in_scope,
+        ) -> dict[str, Any]:
+            bbox = _bbox(engine, scoped.layers)
+            return build(request, scoped.base, tileMatrixSetId, scoped.layers, bbox)
+
+        return describe
+
+    def tile(
+        request: Request,
+        tileMatrixSetId: TmsId,  # noqa: N803
+        tileMatrix: Zoom,  # noqa: N803
+        tileRow: Row,  # noqa: N803
+        tileCol: Col,  # noqa: N803
+        principal: PrincipalDep,
+        scoped: TileScope = in_scope,
+    ) -> Response:
+        address = TileAddress(tileMatrixSetId, tileMatrix, tileRow, tileCol)
+        return tile_answer(request, scoped.collection_id, address, principal)
+
+    routes: list[tuple[str, str, Callable[..., Any]]] = [
+        ("tilesets", "", tilesets),
+        ("tilejson", "/{tileMatrixSetId}/tilejson.json", described(_tilejson)),
+        ("tileset", "/{tileMatrixSetId}", described(_tileset)),
+        ("tile", f"/{{tileMatrixSetId}}/{TILE_PATH}", tile),
+    ]
+    for name, path, endpoint in routes:
+        doc = docs[name]
+        binary: dict[str, Any] = (
+            {"response_class": Response, "responses": TILE_RESPONSES} if endpoint is tile else {}
+        )
+        router.add_api_route(
+            base + path,
+            endpoint,
+            methods=["GET"],
+            operation_id=doc.operation_id,
+            summary=doc.summary,
+            description=doc.description,
+            **binary,
+        )
 
 
-@router.get(
-    "/collections/{collectionId}/tiles/{tileMatrixSetId}/{tileMatrix}/{tileRow}/{tileCol}",
-    operation_id="getCollectionTile",
-    summary="A vector tile of one layer",
-    response_class=Response,
-    responses={
-        200: {"content": {MVT: {}}},
-        204: {"description": "No features"},
-        304: {"description": "Not modified"},
-    },
-)
-def collection_tile(
-    request: Request,
-    collectionId: str,
-    tileMatrixSetId: TmsId,  # noqa: N803
-    tileMatrix: Zoom,
-    tileRow: Row,
-    tileCol: Col,  # noqa: N803
-    principal: PrincipalDep,
-) -> Response:
-    """The layer's features in one tile, generalised for the zoom."""
-    return layer_tile_answer(
-        request, collectionId, TileAddress(tileMatrixSetId, tileMatrix, tileRow, tileCol), principal
-    )
+TILE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {MVT: {}}},
+    204: {"description": "No features"},
+    304: {"description": "Not modified"},
+}
+_scoped_routes("/tiles", twin_scope, {
+    "tilesets": _Doc("getTwinTileSetsList", "Tilesets of the whole twin",
+                     "One multi-layer tileset per tile matrix set."),
+    "tilejson": _Doc("getTwinTileJson", "TileJSON of the whole twin (MapLibre)",
+                     "Every layer the caller may see, as one vector source."),
+    "tileset": _Doc("getTwinTileSet", "Tileset metadata of the whole twin",
+                    "The multi-layer tileset: its layers, zooms, tile template."),
+    "tile": _Doc("getTwinTile", "A multi-layer vector tile of the whole twin",
+                 "Every layer the caller may see, generalised for the zoom."),
+})
+_scoped_routes("/collections/{collectionId}/tiles", collection_scope, {
+    "tilesets": _Doc("getCollectionTileSetsList", "Tilesets of one layer",
+                     "One tileset per tile matrix set."),
+    "tilejson": _Doc("getCollectionTileJson", "TileJSON of one layer (MapLibre)",
+                     "The layer as one vector source."),
+    "tileset": _Doc("getCollectionTileSet", "Tileset metadata of one layer",
+                    "The layer's tileset: zooms, tile template, bounding box."),
+    "tile": _Doc("getCollectionTile", "A vector tile of one layer",
+                 "The layer's features in one tile, generalised for the zoom."),
+})
 
 
 def register(app: FastAPI) -> None:

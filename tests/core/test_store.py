@@ -4,9 +4,9 @@ from sqlalchemy.exc import IntegrityError
 
 from twin import models
 from twin.bulk import write_rows
-from twin.store import is_postgis, migrate
+from twin.store import migrate
 
-from ..stores import STORES, ready_store
+from ..stores import STORES, on_postgis, ready_store
 
 GEOMETRY_TABLES = {
     "admin_area",
@@ -29,7 +29,7 @@ def store(request, tmp_path):
 
 def spatially_indexed(engine) -> set[str]:
     with engine.connect() as conn:
-        if is_postgis(engine):
+        if on_postgis(engine):
             rows = conn.execute(
                 text("SELECT tablename FROM pg_indexes WHERE indexdef ILIKE '%USING gist (geom)%'")
             )

@@ -6,12 +6,13 @@ import time
 
 from sqlalchemy import func, literal_column, select
 
+from tests.stores import on_postgis
 from twin.features import counting, query
 from twin.features.counting import budgeted_count, forget_counts
 from twin.features.paging import fetch_page
 from twin.features.query import FeatureQuery
 from twin.layers import LAYERS
-from twin.store import Store, is_postgis
+from twin.store import Store
 
 HOUSES = LAYERS["houses"]
 
@@ -30,7 +31,7 @@ def test_cheap_counts_are_exact(sample_engine):
 
 
 def test_a_count_over_budget_is_left_out_and_remembered(sample_engine):
-    if is_postgis(sample_engine):
+    if on_postgis(sample_engine):
         slow = literal_column("pg_sleep(0.001) IS NOT NULL")  # ~5 s to count every house
     else:
         slow = literal_column("1 = 1")  # SpatiaLite has no budget: it always counts
@@ -39,7 +40,7 @@ def test_a_count_over_budget_is_left_out_and_remembered(sample_engine):
         started = time.perf_counter()
         first = budgeted_count(conn, Store.of(sample_engine), q)
         spent = time.perf_counter() - started
-        if not is_postgis(sample_engine):
+        if not on_postgis(sample_engine):
             assert first == conn.execute(select(func.count()).select_from(HOUSES.table)).scalar()
             return
         assert first is None

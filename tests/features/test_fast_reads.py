@@ -20,12 +20,12 @@ from api.fast_reads import FastReads
 from api.routers.features import hot_routes
 from tests.conftest import settings_for
 from tests.features.conftest import SENSITIVE
+from tests.stores import on_postgis
 from twin.crs import CRS84_URI, parse_crs
 from twin.features.lookup import FeatureLookup
 from twin.features.service import ItemShape
 from twin.layers import LAYERS
 from twin.models import AuditEntry
-from twin.store import is_postgis
 
 BBOX = "113.90,22.50,113.96,22.56"
 
@@ -177,7 +177,7 @@ def test_audited_reads_agree_and_are_logged_on_both_paths(edit_client):
 
 
 def test_postgis_item_reads_go_through_the_lookup(client, sample_engine):
-    assert (client.app.state.lookup is not None) == is_postgis(sample_engine)
+    assert (client.app.state.lookup is not None) == on_postgis(sample_engine)
 
 
 SHAPES = [(CRS84_URI, None), (CRS84_URI, ("name",)),
@@ -189,7 +189,7 @@ SHAPES = [(CRS84_URI, None), (CRS84_URI, ("name",)),
 def test_lookup_rows_equal_the_engine_rows(client, sample_engine):
     """Row by row, every layer and shape: the lookup reads what SQLAlchemy reads (the
     lookup is PostGIS-only; SpatiaLite reads through the engine)."""
-    assert is_postgis(sample_engine)
+    assert on_postgis(sample_engine)
 
     async def lookup_rows(asks: list[tuple[ItemShape, str]]) -> list[Any]:
         lookup = await FeatureLookup.open(sample_engine)

@@ -293,11 +293,11 @@ class ProcrastinateWorker:
 def worker_for(engine: Engine, execute: Execute, *, step_delay: float = 0.0,
                retention: timedelta = DEFAULT_RETENTION) -> JobWorker:
     """The job worker that suits the store."""
-    # PostGIS has a job engine (procrastinate) on the store; SpatiaLite a thread in-process.
-    workers: dict[str, Callable[..., JobWorker]] = {"postgis": ProcrastinateWorker,
-                                                   "spatialite": ThreadWorker}
-    return workers[Store.of(engine).dialect.name](engine, execute, step_delay=step_delay,
-                                                  retention=retention)
+    # A store that carries a job queue runs procrastinate on it; otherwise a thread in-process.
+    worker: Callable[..., JobWorker] = (ProcrastinateWorker
+                                        if Store.of(engine).dialect.carries_job_queue
+                                        else ThreadWorker)
+    return worker(engine, execute, step_delay=step_delay, retention=retention)
 
 
 __all__ = ["JobStatus", "JobWorker", "ProcrastinateWorker", "ThreadWorker", "run_job",

@@ -33,12 +33,10 @@ import shapely
 from sqlalchemy import Connection, Engine, func, select
 
 from twin import models
-from twin.bulk import write_rows
 from twin.codes.registry import CodeRequest, find_by_natural_keys, issue_many
 from twin.codes.schemes import get_scheme
 from twin.errors import InvalidInput, RowProblem
 from twin.layers import LAYERS
-from twin.models import STORAGE_SRID
 from twin.placement import DEFAULT_BEIDOU_LEVEL, PlacementIndex
 from twin.registry_coding.checks import cell_text, check_divisions, check_rows, read_year
 from twin.registry_coding.matching import (
@@ -471,34 +469,18 @@ def _stored_meanwhile(conn: Connection, heads: list[int], geoms: np.ndarray, sna
 BUILDING_COLUMNS = ("code", "geom", "status", "version", "year_built", "township_code",
                     "community_code", "grid_code", "beidou_code", "name", "floors", "height",
                     "use")
-BUILDING_TYPES = ("text", "bytea", "text", "int4", "int4", "text", "text", "text", "text",
-                  "text", "int4", "float8", "text")
 
 
 def store_buildings(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert new building rows in the caller's transaction.
-
-    PostGIS: one COPY with the footprints as hex EWKB made in one vectorised call (the
-    general `write_rows` converts value by value, too slow for a million buildings).
-    """
+    """Insert new building rows in the caller's transaction, through the store's fastest
+    bulk path (a binary COPY on PostGIS: a million buildings must not go value by value)."""
     if not rows:
         return
-    if conn.dialect.name != "postgresql":
-        write_rows(conn, models.Building.__table__, rows)  # type: ignore[arg-type]
-        return
-    ewkb = shapely.to_wkb(shapely.set_srid(np.array([r["geom"] for r in rows], dtype=object),
-                                           STORAGE_SRID), include_srid=True)
-    names = ", ".join(BUILDING_COLUMNS)  # fixed identifiers
-    raw = conn.connection.driver_connection
-    with raw.cursor() as cur:  # type: ignore[union-attr]
-        # Binary COPY: PostGIS reads the EWKB bytes as they are, no hex on either side.
-        with cur.copy(f"COPY building ({names}) FROM STDIN (FORMAT BINARY)") as copy:
-            copy.set_types(BUILDING_TYPES)
-            for row, geom in zip(rows, ewkb, strict=True):
-                copy.write_row((row["code"], geom, "active", 1, row["year_built"],
-                                row["township_code"], row["community_code"], row["grid_code"],
-                                row["beidou_code"], row.get("name"), row.get("floors"),
-                                row.get("height"), row.get("use")))
+    Store.of(conn.engine).dialect.write_typed_rows(
+        conn, models.Building.__table__, BUILDING_COLUMNS,  # type: ignore[arg-type]
+        [(row["code"], row["geom"], "active", 1, row["year_built"], row["township_code"],
+          row["community_code"], row["grid_code"], row["beidou_code"], row.get("name"),
+          row.get("floors"), row.get("height"), row.get("use")) for row in rows])
 
 
 def _building_row(i: int, code: str, geoms: np.ndarray, years: np.ndarray,
