@@ -5,7 +5,8 @@ callback that writes to the row, and keep the outcome. A server stopped mid-job 
 row `running`; the next worker finds it and runs it again from its stored input (an
 attempt more). The processes are safe to run again: geocoding and placing write nothing,
 and batch coding finds the codes an earlier attempt issued by their natural keys, so no
-code is issued twice. After MAX_ATTEMPTS cut-offs a job ends `failed`, progress kept.
+code is issued twice. After MAX_ATTEMPTS cut-offs a job ends `failed`, progress kept. A
+store that stops answering mid-job (PostgreSQL restarting) cuts the job off the same way.
 
 - `ProcrastinateWorker` (PostgreSQL): procrastinate's worker runs in the server's event
   loop; its heartbeats tell a stopped worker's jobs, which are retried. Jobs any number of
@@ -39,7 +40,7 @@ from twin.jobs.store import (
     JobStore,
     job_table,
 )
-from twin.store import Store
+from twin.store import Store, unanswered
 
 log = logging.getLogger(__name__)
 QUEUE = "twin_jobs"
@@ -84,6 +85,11 @@ def run_job(jobs: JobStore, execute: Execute, job_id: str, *, step_delay: float 
             raise
         return
     except Exception as exc:
+        if not raise_errors and unanswered(exc) is not None:
+            # The store went away (a restart): nothing can be written now, the job stays
+            # `running`, and the worker runs it again from its input once the store is back.
+            log.warning("job %s (%s) cut off: %s", job_id, job.process, unanswered(exc))
+            return
         log.exception("job %s (%s) failed", job_id, job.process)
         jobs.fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
         if raise_errors:
