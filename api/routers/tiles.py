@@ -1,8 +1,9 @@
 """OGC API - Tiles (vector): tile matrix sets, tilesets per collection and for the twin.
 
 Each route translates a request for `tiles.TileService` and adds HTTP: entity tags,
-304 on If-None-Match, cache headers, 204 for an empty tile. The people layer (and any
-sensitive one) is tiled only for callers with the `sensitive` scope.
+304 on If-None-Match, cache headers, 204 for an empty tile. A layer is tiled only for
+callers cleared to its level (people, 敏感, for the `sensitive` scope), and a 内部 field
+only for callers with a key; such tiles are `private` to shared caches.
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from api.dependencies import EngineDep, MediaType
 from api.links import link, url_for
 from tiles.cache import TileCache
 from tiles.matrix import TILE_MATRIX_SETS, TileAddress, get_tile_matrix_set
-from tiles.rules import is_sensitive, tile_layers
+from tiles.rules import drawn_for, tile_layers
 from tiles.service import Tile, TileService
 from twin.catalog import layer_stats
 from twin.features.lookup import FeatureLookup
-from twin.layers import Layer, get_layer
+from twin.layers import Layer, Level, get_layer
 
 MVT = "application/vnd.mapbox-vector-tile"
 TILEJSON = "application/json"
@@ -62,15 +63,17 @@ def tile_service(request: Request) -> TileService:
 
 def _visible_layer(collection_id: str, principal: Principal) -> Layer:
     layer = get_layer(collection_id)
-    if is_sensitive(layer):
-        principal.require("sensitive")
+    if not drawn_for(layer, principal.clearance):
+        principal.require_clearance(layer.level, f"the tiles of {layer.name}")
     return layer
 
 
-def _tile_response(request: Request, tile: Tile, sensitive: bool) -> Response:
+def _tile_response(request: Request, tile: Tile, clearance: Level) -> Response:
+    # A tile that may hold what anonymous callers are not shown is no shared cache's.
+    shared = clearance is Level.public
     headers = {
         "ETag": tile.etag,
-        "Cache-Control": f"{'private' if sensitive else 'public'}, max-age=60",
+        "Cache-Control": f"{'public' if shared else 'private'}, max-age=60",
         "Vary": "Authorization, X-API-Key",
         "X-Tile-Cache": "hit" if tile.cached else "miss",
     }
@@ -86,9 +89,9 @@ def layer_tile_answer(
 ) -> Response:
     """One layer's tile as HTTP: the route's answer and the lean path's (api.fast_reads)."""
     layer = _visible_layer(collection_id, principal)
-    sensitive = principal.can("sensitive")
-    tile = tile_service(request).layer_tile(layer, address, may_see_sensitive=sensitive)
-    return _tile_response(request, tile, sensitive)
+    clearance = principal.clearance
+    tile = tile_service(request).layer_tile(layer, address, clearance=clearance)
+    return _tile_response(request, tile, clearance)
 
 
 async def kept_tile_answer(
@@ -100,23 +103,23 @@ async def kept_tile_answer(
 ) -> Response | None:
     """A kept tile answered on the event loop (its layers' versions read there, no thread);
     None when it must be drawn (`layer_tile_answer`, `twin_tile_answer`)."""
-    sensitive = principal.can("sensitive")
+    clearance = principal.clearance
     layers = (
-        tile_layers(sensitive) if collection_id is None
+        tile_layers(clearance) if collection_id is None
         else [_visible_layer(collection_id, principal)]
     )
     versions = await lookup.layer_versions([layer.table.name for layer in layers])
     tile = tile_service(request).kept(
-        layers, address, versions, may_see_sensitive=sensitive, stacked=collection_id is None
+        layers, address, versions, clearance=clearance, stacked=collection_id is None
     )
-    return None if tile is None else _tile_response(request, tile, sensitive)
+    return None if tile is None else _tile_response(request, tile, clearance)
 
 
 def twin_tile_answer(request: Request, address: TileAddress, principal: Principal) -> Response:
     """The whole twin's tile as HTTP: the route's answer and the lean path's."""
-    sensitive = principal.can("sensitive")
-    tile = tile_service(request).twin_tile(address, may_see_sensitive=sensitive)
-    return _tile_response(request, tile, sensitive)
+    clearance = principal.clearance
+    tile = tile_service(request).twin_tile(address, clearance=clearance)
+    return _tile_response(request, tile, clearance)
 
 
 def _tms_links(request: Request, tms_id: str) -> list[dict[str, str]]:
@@ -290,7 +293,7 @@ def twin_tilejson(
     principal: PrincipalDep,
 ) -> dict[str, Any]:
     """Every layer the caller may see, as one vector source."""
-    layers = tile_layers(principal.can("sensitive"))
+    layers = tile_layers(principal.clearance)
     return _tilejson(request, "/tiles", tileMatrixSetId, layers, _bbox(engine, layers))
 
 
@@ -306,7 +309,7 @@ def twin_tileset(
     principal: PrincipalDep,
 ) -> dict[str, Any]:
     """The multi-layer tileset: its layers, zooms, tile template."""
-    layers = tile_layers(principal.can("sensitive"))
+    layers = tile_layers(principal.clearance)
     return _tileset(request, "/tiles", tileMatrixSetId, layers, _bbox(engine, layers))
 
 
