@@ -11,6 +11,7 @@ test_processes_api.py::test_process_outputs_hold_no_classified_value_of_what_the
 from __future__ import annotations
 
 import dataclasses
+import inspect
 
 import mapbox_vector_tile
 import pandas as pd
@@ -54,10 +55,16 @@ def stored(engine, codes: list[str]) -> dict[str, tuple[float | None, str | None
     return {code: (area, use) for code, area, use in rows}
 
 
+def houses_count(engine) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(House.__table__)).scalar_one()
+
+
 def test_the_level_is_data_on_the_layer():
     assert [HOUSES.level_of(f) for f in ("area", "use", "code")] == [
         Level.internal, Level.internal, Level.public]
     assert HOUSES.withheld_fields(Level.public) == INTERNAL
+    assert HOUSES.column_class("use") == "internal"
     assert HOUSES.withheld_fields(Level.internal) == HOUSES.withheld_fields(Level.sensitive) == ()
     assert LAYERS["people"].withheld_fields(Level.internal) == ("name", "phone", "birth_year")
     assert Level.sensitive.covers(Level.internal) and Level.internal.covers(Level.public)
@@ -141,18 +148,20 @@ def test_tiles_draw_internal_fields_only_for_a_caller_with_a_key(client, sample_
 
 
 def test_exports_keep_internal_fields_unless_asked_for_public_ones(sample_engine, tmp_path):
-    code, area, use, _, _ = a_house(sample_engine)
-    internal, public = tmp_path / "houses.csv", tmp_path / "houses-public.csv"
-    export_layer(sample_engine, HOUSES, internal)
+    code, *_ = a_house(sample_engine)
+    exported = {level: {c.name for c in HOUSES.attribute_columns(level)} for level in Level}
+    assert set(INTERNAL) <= exported[Level.internal] == exported[Level.sensitive]
+    assert exported[Level.public] == exported[Level.internal] - set(INTERNAL)
+    # an export keeps 内部 fields unless asked for public ones (whoever runs it is known)
+    assert inspect.signature(export_layer).parameters["clearance"].default is Level.internal
     url = sample_engine.url.render_as_string(hide_password=False)
+    public = tmp_path / "houses-public.csv"
     runner = CliRunner()
     done = runner.invoke(cli, ["export", "houses", str(public), "--public", "--database-url", url])
     assert done.exit_code == 0, done.output
-    kept = pd.read_csv(internal, dtype={"code": str}).set_index("code")
-    assert (kept.loc[code, "area"], kept.loc[code, "use"]) == (area, use)
     left = pd.read_csv(public, dtype={"code": str})
-    assert not set(INTERNAL) & set(left.columns) and code in set(left["code"])
-    assert len(left) == len(kept)
+    assert set(left.columns) - {"lon", "lat"} == exported[Level.public]
+    assert code in set(left["code"]) and len(left) == houses_count(sample_engine)
     both = runner.invoke(cli, ["export", "houses", str(tmp_path / "x.csv"), "--public",
                                "--include-sensitive", "--database-url", url])
     assert both.exit_code == 2 and not (tmp_path / "x.csv").exists()
