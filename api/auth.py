@@ -26,6 +26,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from api.errors import Forbidden, RateLimited, Unauthorized
 from twin.keys import find_key, hash_key
+from twin.layers import Level
 from twin.settings import Settings
 
 SCOPES = ("read", "write", "sensitive", "admin")
@@ -40,6 +41,21 @@ class Principal:
     scopes: frozenset[str]
     rate_limit: str | None = None
 
+    @property
+    def anonymous(self) -> bool:
+        """True for a caller without a key."""
+        return self.actor.startswith("anonymous")
+
+    @property
+    def clearance(self) -> Level:
+        """The highest classification this caller sees as stored: 敏感 with the sensitive
+        scope, 内部 for a key with the read scope, else 公开 (`twin.layers.Level`)."""
+        if self.can("sensitive"):
+            return Level.sensitive
+        if self.can("read") and not self.anonymous:
+            return Level.internal
+        return Level.public
+
     def can(self, scope: str) -> bool:
         """True when the caller holds `scope` (admin holds every scope)."""
         return scope in self.scopes or "admin" in self.scopes
@@ -48,12 +64,24 @@ class Principal:
         """Raise Unauthorized/Forbidden unless the caller holds `scope`."""
         if self.can(scope):
             return
-        if self.actor.startswith("anonymous"):
+        if self.anonymous:
             raise Unauthorized(
                 f"this needs the {scope!r} scope: send an API key as X-API-Key or "
                 "Authorization: Bearer <key>"
             )
         raise Forbidden(f"the key of {self.actor} lacks the {scope!r} scope")
+
+    def require_clearance(self, level: Level, what: str) -> None:
+        """Refuse `what` (a filter on a field, a layer's tiles) unless the caller sees
+        `level` as stored: 401 without a key, 403 for a key without the sensitive scope."""
+        if self.clearance.covers(level):
+            return
+        need = "the 'sensitive' scope" if level is Level.sensitive else "the 'read' scope"
+        if self.anonymous:
+            raise Unauthorized(f"{what} ({level.value}) needs an API key with {need}: send "
+                               "it as X-API-Key or Authorization: Bearer <key>")
+        raise Forbidden(f"{what} ({level.value}) needs {need}; the key of {self.actor} "
+                        "lacks it")
 
 
 def _presented_key(request: Request) -> str | None:

@@ -163,7 +163,7 @@ class FastReads:
         async def answer() -> Response:
             principal = current_principal(request)
             lookup = getattr(state, "lookup", None)
-            if lookup is not None and not audits_reads(layer, principal.can("sensitive")):
+            if lookup is not None and not audits_reads(layer, principal.clearance):
                 return await read_item_on_loop(request, lookup, state.store, layer,
                                                feature_id, params, principal, media)
             return await run_in_threadpool(read_item, request, state.store, layer, feature_id,

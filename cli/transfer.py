@@ -90,20 +90,26 @@ def export(
     layer: Annotated[str, typer.Argument(help="layer name, e.g. buildings")],
     file: Annotated[Path, typer.Argument(help="output: .csv .xlsx .geojson .gpkg .shp")],
     crs: Annotated[str | None, typer.Option(help="write in this CRS (default CGCS2000)")] = None,
-    include_sensitive: Annotated[bool, typer.Option(help="include sensitive fields (people)")]
+    include_sensitive: Annotated[bool, typer.Option(help="include 敏感 fields (people)")]
     = False,
+    public: Annotated[bool, typer.Option(
+        help="公开 fields only: leave 内部 ones out too (open data)")] = False,
     database_url: DatabaseUrl = None,
 ) -> None:
-    """Export a layer to a file (the format from its suffix)."""
+    """Export a layer to a file (the format from its suffix); 敏感 fields only when asked."""
     from twin.crs import check_crs
-    from twin.layers import get_layer
+    from twin.layers import Level, get_layer
     from twin.transfer import export_layer
+
+    if include_sensitive and public:
+        raise typer.BadParameter("--include-sensitive and --public contradict each other")
+    clearance = (Level.sensitive if include_sensitive
+                 else Level.public if public else Level.internal)
 
     target = get_layer(layer)
     check_output(file, kinds=("csv", "excel", "geojson", "gpkg", "shp"))
     if crs is not None:
         check_crs(crs)
     engine = open_twin_store(settings_for(database_url))
-    count = export_layer(engine, target, file, target_crs=crs,
-                         include_sensitive=include_sensitive)
+    count = export_layer(engine, target, file, target_crs=crs, clearance=clearance)
     console.print(f"wrote {count} {layer} to {file}")

@@ -15,6 +15,7 @@ from .stores import STORES, ready_store, sample_store
 
 SECRET = "test-secret"
 API_KEYS = {
+    "reader-key": ["read"],
     "writer-key": ["read", "write"],
     "sensitive-key": ["read", "sensitive"],
     "admin-key": ["read", "write", "sensitive", "admin"],

@@ -27,7 +27,8 @@ DEFAULT_MAX_BYTES = 256 * 1024 * 1024
 
 
 class TileKey(NamedTuple):
-    """A cached tile: the layer, the tile, and which variant (sensitive or not)."""
+    """A cached tile: the layer, the tile, and which variant (`tiles.rules.tile_variant`:
+    the fields withheld from its callers)."""
 
     layer: str
     tile: TileAddress

@@ -26,16 +26,25 @@ EXTENT = 4096  # MVT units across a tile
 BUFFER = 64  # MVT units drawn beyond each edge, so strokes do not break at tile seams
 TILE_PIXELS = 256
 
-__all__ = ["BUFFER", "EXTENT", "TILE_PIXELS", "TileRules", "is_sensitive",
-           "tile_layers"]
+__all__ = ["BUFFER", "EXTENT", "TILE_PIXELS", "TileRules", "drawn_for", "tile_layers",
+           "tile_variant"]
 
 
-def is_sensitive(layer: Layer) -> bool:
-    """True for layers only the `sensitive` scope may see in tiles: a 敏感 layer (people,
-    实有人口), whose single points would place a classified person on the map."""
-    return layer.level is Level.sensitive
+def drawn_for(layer: Layer, clearance: Level) -> bool:
+    """Whether a caller cleared to `clearance` sees `layer` in tiles: a layer classified
+    above it is left out whole (the points of 敏感 people, 实有人口, would place a classified
+    person on the map); a withheld field is left out of the layers drawn."""
+    return clearance.covers(layer.level)
 
 
-def tile_layers(may_see_sensitive: bool) -> list[Layer]:
+def tile_variant(layer: Layer, clearance: Level) -> str:
+    """Which cached tiles of `layer` a caller cleared to `clearance` gets: callers shown the
+    same fields share them ("-": the layer is left out)."""
+    if not drawn_for(layer, clearance):
+        return "-"
+    return ",".join(layer.withheld_fields(clearance))
+
+
+def tile_layers(clearance: Level) -> list[Layer]:
     """The layers a caller's tiles may hold, in drawing order."""
-    return [layer for layer in LAYERS.values() if may_see_sensitive or not is_sensitive(layer)]
+    return [layer for layer in LAYERS.values() if drawn_for(layer, clearance)]

@@ -18,12 +18,12 @@ from sqlalchemy import Connection, Engine, func, select
 
 from tiles.cache import DrawnTile, TileCache, TileKey
 from tiles.matrix import TileAddress, check_tile, drawing_frame
-from tiles.rules import is_sensitive, tile_layers
+from tiles.rules import drawn_for, tile_layers, tile_variant
 from tiles.selection import choose, reach
 from tiles.sources import TileDraw, drawing_for, feature_key, simplify_tolerance
 from twin import boxes as kept_boxes
 from twin.changes import changed_ids, layer_version
-from twin.layers import Layer
+from twin.layers import Layer, Level
 
 EMPTY = np.empty(0, dtype=np.int64)
 
@@ -56,23 +56,23 @@ class TileService:
         self.cache = cache if cache is not None else TileCache()
         self.keeper = keeper if keeper is not None else kept_boxes.keeper(engine)
 
-    def layer_tile(self, layer: Layer, tile: TileAddress, *, may_see_sensitive: bool) -> Tile:
-        """One layer's tile. Sensitive layers without the scope are refused by the caller."""
+    def layer_tile(self, layer: Layer, tile: TileAddress, *, clearance: Level) -> Tile:
+        """One layer's tile. A layer above the caller's clearance is refused by the caller."""
         check_tile(tile)
         with self._connect() as conn:
-            drawn = self._drawn(conn, layer, tile, may_see_sensitive)
+            drawn = self._drawn(conn, layer, tile, clearance)
         return Tile(drawn[0].data, drawn[0].etag, drawn[1])
 
     def twin_tile(
-        self, tile: TileAddress, *, may_see_sensitive: bool, layers: Sequence[Layer] | None = None
+        self, tile: TileAddress, *, clearance: Level, layers: Sequence[Layer] | None = None
     ) -> Tile:
         """Every visible layer in one tile, in drawing order."""
         check_tile(tile)
         parts: list[DrawnTile] = []
         all_cached = True
         with self._connect() as conn:
-            for layer in layers or tile_layers(may_see_sensitive):
-                drawn, cached = self._drawn(conn, layer, tile, may_see_sensitive)
+            for layer in layers or tile_layers(clearance):
+                drawn, cached = self._drawn(conn, layer, tile, clearance)
                 parts.append(drawn)
                 all_cached &= cached
         return _stacked(parts, all_cached)
@@ -83,21 +83,18 @@ class TileService:
         tile: TileAddress,
         versions: dict[str, int],
         *,
-        may_see_sensitive: bool,
+        clearance: Level,
         stacked: bool,
     ) -> Tile | None:
         """The tile from the cache alone, given the layers' versions read by the caller;
         None when a layer's tile is not kept at its version (then draw it: `layer_tile`,
         `twin_tile`). `stacked`: every layer in one tile, as `twin_tile` answers."""
         check_tile(tile)
-        variant = "sensitive" if may_see_sensitive else ""
         parts: list[DrawnTile] = []
         for layer in layers:
             version = versions.get(layer.table.name)
-            found = (
-                None if version is None
-                else self.cache.get(TileKey(layer.name, tile, variant), version)
-            )
+            key = TileKey(layer.name, tile, tile_variant(layer, clearance))
+            found = None if version is None else self.cache.get(key, version)
             if found is None:
                 return None
             parts.append(found)
@@ -112,12 +109,12 @@ class TileService:
         return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def _drawn(
-        self, conn: Connection, layer: Layer, tile: TileAddress, may_see_sensitive: bool
+        self, conn: Connection, layer: Layer, tile: TileAddress, clearance: Level
     ) -> tuple[DrawnTile, bool]:
         table = layer.table.name
         rules = layer.tiles
         version = layer_version(conn, table)
-        key = TileKey(layer.name, tile, "sensitive" if may_see_sensitive else "")
+        key = TileKey(layer.name, tile, tile_variant(layer, clearance))
         if version is not None:
             self.cache.advance(
                 layer.name, version, lambda _n, since: self._written(conn, layer, since)
@@ -126,10 +123,10 @@ class TileService:
             if found is not None:
                 return found, True
         where = reach(tile, rules)
-        if not rules.shows(tile.zoom) or (is_sensitive(layer) and not may_see_sensitive):
+        if not rules.shows(tile.zoom) or not drawn_for(layer, clearance):
             drawn = DrawnTile(b"", EMPTY, where.bbox, version)
         else:
-            drawn = self._draw(conn, layer, tile, version, may_see_sensitive)
+            drawn = self._draw(conn, layer, tile, version, clearance)
         self.cache.put(key, drawn)
         return drawn, False
 
@@ -139,7 +136,7 @@ class TileService:
         layer: Layer,
         tile: TileAddress,
         version: int | None,
-        may_see_sensitive: bool,
+        clearance: Level,
     ) -> DrawnTile:
         rules = layer.tiles
         where = reach(tile, rules)
@@ -151,7 +148,7 @@ class TileService:
         chosen = choose(ids, boxes, where, rules.budget)
         if len(chosen) == 0:  # the kept boxes show nothing here: no query
             return DrawnTile(b"", EMPTY, where.bbox, version)
-        visible = {c.name for c in layer.attribute_columns(include_sensitive=may_see_sensitive)}
+        visible = {c.name for c in layer.attribute_columns(clearance)}
         attributes = [a for a in rules.attributes_at(tile.zoom) if a in visible]
         bounds, epsg = drawing_frame(tile)
         everything = len(chosen) == len(ids)  # then the store may find them by the reach

@@ -112,15 +112,22 @@ BUILDING_DETAIL = ("code", "name", "floors", "height", "use", "status")
 class Level(StrEnum):
     """Classification (分级分类) of a layer or a field: who may see it as stored.
 
-    公开 public: every caller with the read scope. 内部 internal: recorded and shown in
-    every schema (enforced as public for now). 敏感 sensitive: only the `sensitive` scope
-    sees it as stored; other callers get it masked (Features, /codes), or not at all
-    (tiles, exports). Every face reads the level from the layer, here.
+    公开 public: every caller with the read scope, anonymous ones too. 内部 internal: callers
+    who name themselves with a key holding the read scope; an anonymous caller gets the
+    field withheld (null in Features and /codes, left out of filters, tiles and exports).
+    敏感 sensitive: only the `sensitive` scope sees it as stored; other callers get it
+    masked (Features, /codes), or not at all (tiles, exports). A caller's clearance is the
+    highest level it sees as stored. Every face reads the level from the layer, here.
     """
 
     public = "公开"
     internal = "内部"
     sensitive = "敏感"
+
+    def covers(self, other: Level) -> bool:
+        """Whether a caller cleared to this level sees what is classified `other`."""
+        order = list(Level)
+        return order.index(self) >= order.index(other)
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,8 @@ class Layer:
     geometry_type: str
     id_column: str = "code"
     # The layer's classification, and its fields' where they differ from it (a field of a
-    # 敏感 layer is 公开 unless listed: people's codes are, their names are not).
+    # 敏感 layer is 公开 unless listed: people's codes are, their names are not). The layer's
+    # own level decides whether its features are drawn into a caller's tiles.
     level: Level = Level.public
     field_levels: tuple[tuple[str, Level], ...] = ()
     # Fields never served or exported (keyed hashes and the like).
@@ -172,6 +180,10 @@ class Layer:
         """The classification of one field (公开 unless the layer says otherwise)."""
         return dict(self.field_levels).get(name, Level.public)
 
+    def withheld_fields(self, clearance: Level) -> tuple[str, ...]:
+        """Fields a caller cleared to `clearance` does not see as stored."""
+        return tuple(name for name, level in self.field_levels if not clearance.covers(level))
+
     @property
     def table(self) -> Table:
         """The SQLAlchemy table behind the layer."""
@@ -182,11 +194,10 @@ class Layer:
         """The layer's geometry column."""
         return self.table.c.geom
 
-    def attribute_columns(self, *, include_sensitive: bool = True) -> list[Column]:
-        """Columns a client sees as feature properties (no geometry, no hidden fields)."""
-        skip = {"geom", "id", *self.hidden_fields}
-        if not include_sensitive:
-            skip |= set(self.sensitive_fields)
+    def attribute_columns(self, clearance: Level = Level.sensitive) -> list[Column]:
+        """Columns a client sees as feature properties (no geometry, no hidden fields), and
+        of them, those a caller cleared to `clearance` may filter, sort and export."""
+        skip = {"geom", "id", *self.hidden_fields, *self.withheld_fields(clearance)}
         return [c for c in self.table.columns if c.name not in skip]
 
     def importable_columns(self) -> list[Column]:
@@ -215,6 +226,8 @@ class Layer:
             return "hidden"
         if name in self.sensitive_fields:
             return "sensitive"
+        if self.level_of(name) is Level.internal:
+            return "internal"
         if name in self.system_fields:
             return "system"
         if name == "geom":
@@ -291,14 +304,20 @@ LAYERS: dict[str, Layer] = {
         Layer(
             "houses",
             "实有房屋 Houses (units and rooms)",
-            "Dwellings and offices inside buildings.",
+            "Dwellings and offices inside buildings. Area and use are 内部: shown to callers "
+            "with an API key.",
             models.House,
             "Point",
+            # What a dwelling is used for and how large it is are the house survey's (实有房屋
+            # 采集) findings about one household: the working data of the offices that hold
+            # keys, not published (the building's own use and floors are).
+            field_levels=(("area", Level.internal), ("use", Level.internal)),
             scheme="building",
             object_type="house",
             placed=True,
             code_rank=2,
-            tiles=TileRules(17, attributes=((17, ("code",)),)),
+            # use: dwellings drawn apart from shops and offices (for callers who see it)
+            tiles=TileRules(17, attributes=((17, ("code", "use")),)),
         ),
         Layer(
             "people",

@@ -37,7 +37,7 @@ from twin import sources
 from twin.bulk import write_rows
 from twin.crs import check_crs
 from twin.errors import InvalidInput, RowProblem
-from twin.layers import Layer
+from twin.layers import Layer, Level
 from twin.models import STORAGE_SRID
 from twin.placement import PlacementIndex
 from twin.rows import check_geometry, convert_row
@@ -331,10 +331,11 @@ def _update_row(conn: Any, layer: Layer, row: dict[str, Any]) -> None:
 
 
 def read_layer(
-    engine: Engine, layer: Layer, *, include_sensitive: bool = False
+    engine: Engine, layer: Layer, *, clearance: Level = Level.internal
 ) -> gpd.GeoDataFrame:
-    """A layer as a GeoDataFrame in CGCS2000 (sensitive fields left out unless asked for)."""
-    columns = layer.attribute_columns(include_sensitive=include_sensitive)
+    """A layer as a GeoDataFrame in CGCS2000, the fields `clearance` withholds left out (by
+    default the 敏感 ones: whoever runs an export is known, but the file travels)."""
+    columns = layer.attribute_columns(clearance)
     order = layer.table.c.id if "id" in layer.table.c else layer.table.c[layer.id_column]
     stmt = select(*columns, func.ST_AsBinary(layer.geometry_column).label("wkb")).order_by(order)
     with engine.connect() as conn:
@@ -367,13 +368,13 @@ def export_layer(
     path: Path | str,
     *,
     target_crs: str | None = None,
-    include_sensitive: bool = False,
+    clearance: Level = Level.internal,
 ) -> int:
     """Write a layer to a file; the format follows the file's suffix. Returns the row count."""
     path = Path(path)
     suffix = _format_of(path)
     target = check_crs(target_crs) if target_crs else None
-    frame = _as_file_values(read_layer(engine, layer, include_sensitive=include_sensitive), layer)
+    frame = _as_file_values(read_layer(engine, layer, clearance=clearance), layer)
     if target is not None:
         frame = frame.to_crs(target)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,6 @@ from fastapi import Request, Response
 
 from api.auth import Principal
 from api.dependencies import MediaType
-from api.errors import Forbidden
 from api.features.audit import record_read
 from api.html import render
 from api.links import base_url, link
@@ -61,12 +60,11 @@ def items_query(request: Request, store: Store, settings: Settings, layer: Layer
                 ) -> FeatureQuery:
     """The feature query of an items request, for this caller."""
     check_names(layer, request.query_params.keys())
-    may_see = principal.can("sensitive")
+    clearance = principal.clearance
     for name in filters:
-        if name in layer.sensitive_fields and not may_see:
-            raise Forbidden(f"filtering on {name!r} needs the 'sensitive' scope")
+        principal.require_clearance(layer.level_of(name), f"filtering on {name!r}")
     return build_query(store, layer, params, filters, limit=page_size(params.limit, settings.api),
-                       may_see_sensitive=may_see)
+                       clearance=clearance)
 
 
 def _collection_links(request: Request, layer: Layer, q: FeatureQuery, page: Any,
@@ -108,14 +106,14 @@ def read_items(request: Request, store: Store, settings: Settings, layer: Layer,
     crs = crs_or_default(params.crs, "crs")
     boxes = settings.api.boxes_min_rows if settings.api.fast_reads else None
     page, geometries = read_page(store, q, crs, boxes_min_rows=boxes)
-    may_see = principal.can("sensitive")
-    features = features_of(page.rows, geometries, layer, q.properties, may_see)
+    clearance = principal.clearance
+    features = features_of(page.rows, geometries, layer, q.properties, clearance)
     members: dict[str, Any] = {"numberReturned": len(features), "timeStamp": _now(),
                                "links": _collection_links(request, layer, q, page, media)}
     if page.matched is not None:
         members = {"numberMatched": page.matched, **members}
     content = collection_bytes(features, members)
-    if audits_reads(layer, may_see):
+    if audits_reads(layer, clearance):
         record_read(store.engine, principal, layer.name, None, {
             "query": str(request.url.query), "returned": len(features)})
     if media is MediaType.html:
@@ -175,10 +173,10 @@ def item_answer(request: Request, store: Store, shape: ItemShape, feature_id: st
         link(f"{base}/collections/{layer.name}", "collection", MediaType.json.value,
              layer.title),
     ]}
-    may_see = principal.can("sensitive")
-    feature = features_of([row], [geometry], layer, shape.properties, may_see)[0]
+    clearance = principal.clearance
+    feature = features_of([row], [geometry], layer, shape.properties, clearance)[0]
     content = feature[:-1] + b"," + orjson.dumps(extra)[1:-1] + b"}"
-    if audits_reads(layer, may_see):
+    if audits_reads(layer, clearance):
         record_read(store.engine, principal, layer.name, feature_id, {"url": here})
     headers = {"ETag": etag(row._version)} if versioned else {}
     if media is MediaType.html:

@@ -18,9 +18,10 @@ Geometry is stored longitude first in CGCS2000. pygeoapi hands a provider bboxes
 filter geometries in the storage CRS's *authority* axis order (latitude first for
 EPSG:4490) and asks it to transform from that order; the declared storage CRS is what the
 service reads them in, and output is transformed from the real longitude-first storage, so
-coordinates come out right whatever `storage_crs` says. Sensitive fields are left out
-unless `include_sensitive: true` (pygeoapi knows no scopes); hidden fields (keyed hashes)
-are never served.
+coordinates come out right whatever `storage_crs` says. pygeoapi knows no scopes, so its
+callers are served as anonymous ones are (内部 fields withheld, 敏感 ones masked) unless the
+resource says `clearance: 内部` or `clearance: 敏感`; hidden fields (keyed hashes) are never
+served.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ from twin.features.params import ItemsParams, crs_or_default
 from twin.features.query import Cursor, FeatureQuery
 from twin.features.queryables import column_schema
 from twin.features.service import ItemShape, build_query, features_of, read_item_row, read_page
-from twin.layers import Layer, get_layer
+from twin.layers import Layer, Level, get_layer
 from twin.settings import StoreSettings
 from twin.store import Store, open_store
 
@@ -89,9 +90,13 @@ class TwinProvider(BaseProvider):
             raise ProviderConnectionError(str(exc)) from exc
         self.id_field: str = provider_def.get("id_field") or self.layer.id_column
         self.storage_crs = provider_def.get("storage_crs")
-        self._may_see_sensitive = bool(provider_def.get("include_sensitive", False))
-        self._columns = {c.name: c for c in self.layer.attribute_columns(
-            include_sensitive=self._may_see_sensitive)}
+        try:
+            self._clearance = Level(provider_def.get("clearance", Level.public.value))
+        except ValueError:
+            raise ProviderConnectionError(
+                f"clearance {provider_def['clearance']!r}: one of "
+                f"{', '.join(level.value for level in Level)}") from None
+        self._columns = {c.name: c for c in self.layer.attribute_columns(self._clearance)}
         if self.id_field != self.layer.id_column:
             raise ProviderConnectionError(
                 f"id_field {self.id_field!r}: layer {self.layer.name!r} is identified by "
@@ -188,7 +193,7 @@ class TwinProvider(BaseProvider):
         query = build_query(self._store, self.layer, params,
                             {name: str(value) for name, value in properties or []},
                             limit=max(int(limit), 1),
-                            may_see_sensitive=self._may_see_sensitive, filter_node=filterq)
+                            clearance=self._clearance, filter_node=filterq)
         if offset:
             query.cursor = Cursor(offset=int(offset))
         return query
@@ -201,7 +206,7 @@ class TwinProvider(BaseProvider):
                   skip_geometry: bool) -> list[dict[str, Any]]:
         """The service's own Features, geometry transformed as pygeoapi asks."""
         features = [orjson.loads(text) for text in features_of(
-            rows, geometries, self.layer, properties, self._may_see_sensitive)]
+            rows, geometries, self.layer, properties, self._clearance)]
         for feature in features:
             if skip_geometry:
                 feature["geometry"] = None

@@ -29,12 +29,12 @@ def explain(
     """The schemes the code reads as (with segments), its registry record and history, the
     objects of the twin that carry it now, and the objects related to those across 一标三实
     (each with a link to its own code, so one code leads to the rest). A person's name is
-    masked without the sensitive scope, as in Features."""
+    masked without the sensitive scope, a 内部 title withheld without a key, as in Features."""
     principal.require("read")
-    may_see = principal.can("sensitive")
-    body = explain_code(engine, code, may_see_sensitive=may_see)
+    clearance = principal.clearance
+    body = explain_code(engine, code, clearance=clearance)
     for named in body["names"]:
-        if audits_reads(get_layer(named["layer"]), may_see):  # a person's name, unmasked
+        if audits_reads(get_layer(named["layer"]), clearance):  # a person's name, unmasked
             record_read(engine, principal, named["layer"], body["code"],
                         {"url": str(request.url)})
     body["links"] = [link(url_for(request, f"/codes/{body['code']}"), "self",

@@ -27,7 +27,7 @@ from twin.features.counting import forget_counts
 from twin.features.params import ItemParams, ItemsParams, crs_or_default
 from twin.features.query import filterable
 from twin.features.queryables import queryables_document
-from twin.layers import LAYERS, Layer, get_layer
+from twin.layers import LAYERS, Layer, Level, get_layer
 from twin.store import Store
 
 router = APIRouter(tags=["Features"])
@@ -78,6 +78,9 @@ CREATE_NOTES = (" A building posted without properties.code gets a code issued (
                 "by their geometry: township, community, grid and BeiDou code are filled in, "
                 "and a given one the geometry does not touch is refused.")
 FILTER_PREFIX = "p_"
+# What a filter parameter on a classified field says it needs.
+CLASSIFIED_NOTE = {Level.internal: " (needs an API key: the field is 内部)",
+                   Level.sensitive: " (needs the sensitive scope)"}
 FEATURE_SCHEMA = {"$ref": "https://geojson.org/schema/Feature.json"}
 CREATED = {"description": "Created: Location names the new feature, ETag its version",
            "headers": {"Location": {"schema": {"type": "string"}},
@@ -136,7 +139,7 @@ def _items_endpoint(layer: Layer) -> Callable[..., Response]:
             FILTER_PREFIX + c.name, inspect.Parameter.KEYWORD_ONLY, default=None,
             annotation=Annotated[str | None, Query(
                 alias=c.name, description=f"Features whose {c.name} equals this value"
-                + (" (needs the sensitive scope)" if c.name in layer.sensitive_fields else ""),
+                + CLASSIFIED_NOTE.get(layer.level_of(c.name), ""),
             )],
         )
         for c in columns
@@ -188,7 +191,7 @@ def queryables(request: Request, collectionId: str, media: MediaTypeDep,  # noqa
     principal.require("read")
     layer = get_layer(collectionId)
     url = f"{base_url(request)}/collections/{layer.name}/queryables"
-    body = queryables_document(layer, url, principal.can("sensitive"))
+    body = queryables_document(layer, url, principal.clearance)
     if media is MediaType.html:
         return render(request, "queryables.html", f"{layer.title} · queryables", body)
     return JSONResponse(body, media_type="application/schema+json")

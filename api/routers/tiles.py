@@ -1,8 +1,9 @@
 """OGC API - Tiles (vector): tile matrix sets, tilesets per collection and for the twin.
 
 Each route translates a request for `tiles.TileService` and adds HTTP: entity tags,
-304 on If-None-Match, cache headers, 204 for an empty tile. The people layer (and any
-sensitive one) is tiled only for callers with the `sensitive` scope.
+304 on If-None-Match, cache headers, 204 for an empty tile. A layer is tiled only for
+callers cleared to its level (people, 敏感, for the `sensitive` scope), and a 内部 field
+only for callers with a key; such tiles are `private` to shared caches.
 """
 
 from __future__ import annotations
@@ -19,11 +20,11 @@ from api.dependencies import EngineDep, MediaType
 from api.links import link, url_for
 from tiles.cache import TileCache
 from tiles.matrix import TILE_MATRIX_SETS, TileAddress, get_tile_matrix_set
-from tiles.rules import is_sensitive, tile_layers
+from tiles.rules import drawn_for, tile_layers
 from tiles.service import Tile, TileService
 from twin.catalog import layer_stats
 from twin.features.lookup import FeatureLookup
-from twin.layers import Layer, get_layer
+from twin.layers import Layer, Level, get_layer
 
 MVT = "application/vnd.mapbox-vector-tile"
 TILEJSON = "application/json"
@@ -63,15 +64,17 @@ def tile_service(request: Request) -> TileService:
 
 def _visible_layer(collection_id: str, principal: Principal) -> Layer:
     layer = get_layer(collection_id)
-    if is_sensitive(layer):
-        principal.require("sensitive")
+    if not drawn_for(layer, principal.clearance):
+        principal.require_clearance(layer.level, f"the tiles of {layer.name}")
     return layer
 
 
-def _tile_response(request: Request, tile: Tile, sensitive: bool) -> Response:
+def _tile_response(request: Request, tile: Tile, clearance: Level) -> Response:
+    # A tile that may hold what anonymous callers are not shown is no shared cache's.
+    shared = clearance is Level.public
     headers = {
         "ETag": tile.etag,
-        "Cache-Control": f"{'private' if sensitive else 'public'}, max-age=60",
+        "Cache-Control": f"{'public' if shared else 'private'}, max-age=60",
         "Vary": "Authorization, X-API-Key",
         "X-Tile-Cache": "hit" if tile.cached else "miss",
     }
@@ -87,14 +90,14 @@ def tile_answer(
 ) -> Response:
     """A tile of one collection, or (None) of the whole twin, as HTTP: the routes' answer
     and the lean path's (api.fast_reads)."""
-    sensitive = principal.can("sensitive")
+    clearance = principal.clearance
     service = tile_service(request)
     if collection_id is None:
-        tile = service.twin_tile(address, may_see_sensitive=sensitive)
+        tile = service.twin_tile(address, clearance=clearance)
     else:
         layer = _visible_layer(collection_id, principal)
-        tile = service.layer_tile(layer, address, may_see_sensitive=sensitive)
-    return _tile_response(request, tile, sensitive)
+        tile = service.layer_tile(layer, address, clearance=clearance)
+    return _tile_response(request, tile, clearance)
 
 
 async def kept_tile_answer(
@@ -106,16 +109,16 @@ async def kept_tile_answer(
 ) -> Response | None:
     """A kept tile answered on the event loop (its layers' versions read there, no thread);
     None when it must be drawn (`tile_answer`)."""
-    sensitive = principal.can("sensitive")
+    clearance = principal.clearance
     layers = (
-        tile_layers(sensitive) if collection_id is None
+        tile_layers(clearance) if collection_id is None
         else [_visible_layer(collection_id, principal)]
     )
     versions = await lookup.layer_versions([layer.table.name for layer in layers])
     tile = tile_service(request).kept(
-        layers, address, versions, may_see_sensitive=sensitive, stacked=collection_id is None
+        layers, address, versions, clearance=clearance, stacked=collection_id is None
     )
-    return None if tile is None else _tile_response(request, tile, sensitive)
+    return None if tile is None else _tile_response(request, tile, clearance)
 
 
 def _tms_links(request: Request, tms_id: str) -> list[dict[str, str]]:
@@ -281,7 +284,7 @@ class TileScope(NamedTuple):
 
 def twin_scope(principal: PrincipalDep) -> TileScope:
     """Every layer the caller may see."""
-    return TileScope("/tiles", tile_layers(principal.can("sensitive")), None)
+    return TileScope("/tiles", tile_layers(principal.clearance), None)
 
 
 def collection_scope(collectionId: str, principal: PrincipalDep) -> TileScope:  # noqa: N803

@@ -100,8 +100,9 @@ def launch(cmd: list[str], *, env: dict[str, str], log: Path, ready_path: str, p
     return RunningServer(base, log, process)
 
 
-def start_twin(database_url: str, workdir: Path) -> RunningServer:
-    """The twin under uvicorn, one process, over `database_url`, with write keys set."""
+def start_twin(database_url: str, workdir: Path, **settings: str) -> RunningServer:
+    """The twin under uvicorn, one process, over `database_url`, with write keys set (and
+    `settings` as TWIN_ variables: jobs_step_delay="0.5" sets TWIN_JOBS_STEP_DELAY)."""
     port = free_port()
     env = {
         **os.environ,
@@ -109,6 +110,7 @@ def start_twin(database_url: str, workdir: Path) -> RunningServer:
         "TWIN_DATABASE_URL": database_url,
         "TWIN_ENVIRONMENT": "test",
         "TWIN_API_KEYS": json.dumps(API_KEYS),
+        **{f"TWIN_{name.upper()}": value for name, value in settings.items()},
     }
     cmd = [sys.executable, "-m", "uvicorn", "api.app:create_app", "--factory",
            "--host", "127.0.0.1", "--port", str(port), "--log-level", "info"]

@@ -5,11 +5,14 @@ so this test can stop and start it without touching the server the other tests s
 the store is down every request that needs it is answered at once with 503 problem+json
 and Retry-After, never a 500 or a hang; once it is back the same requests succeed without
 restarting the service: the routes (SQLAlchemy's pool), the lean item and tile reads (the
-async psycopg pool) and the collections documents alike.
+async psycopg pool) and the collections documents alike. A batch-coding job running when
+the store goes away is run again once it is back, and ends successful with each new
+building coded once.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import pwd
 import shutil
@@ -21,13 +24,18 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pandas as pd
 import pytest
+from sqlalchemy import func, select
 
-from twin.admin_areas import install_divisions
+from sample_data.city import admin_geometries
+from tests.processes.conftest import ASYNC, file_input, new_footprints, wait_for
+from twin import models
+from twin.admin_areas import install_divisions, set_boundaries
 from twin.settings import StoreSettings
 from twin.store import migrate, open_store
 
-from .servers import free_port, start_twin, stop
+from .servers import WRITE_KEY, free_port, start_twin, stop
 
 pytestmark = pytest.mark.clients
 PG_BIN = Path("/usr/lib/postgresql") / max(os.listdir("/usr/lib/postgresql"), key=int) / "bin"
@@ -92,13 +100,39 @@ def answered(responses: dict[str, httpx.Response]) -> bool:
                for p, r in responses.items())
 
 
+WRITER = {"X-API-Key": WRITE_KEY}
+BUILDINGS = 4
+
+
+def start_coding(base: str, registry: str) -> str:
+    """A batch-coding job of one building a chunk, once it has coded at least one."""
+    answer = httpx.post(base + "/processes/batch-code/execution", headers={**WRITER, **ASYNC},
+                        timeout=30, json={"inputs": {"file": file_input(registry.encode()),
+                                                     "chunk_size": 1}})
+    assert answer.status_code == 201, answer.text
+    job = answer.headers["location"]
+    deadline = time.monotonic() + 60
+    while "new buildings coded" not in (httpx.get(job, headers=WRITER).json()["message"] or ""):
+        assert time.monotonic() < deadline, httpx.get(job, headers=WRITER).text
+        time.sleep(0.1)
+    return job
+
+
+def buildings(engine) -> list[str]:
+    with engine.connect() as conn:
+        return list(conn.execute(select(models.Building.__table__.c.code)).scalars())
+
+
 def test_requests_fail_cleanly_while_the_store_restarts_and_succeed_after(tmp_path):
     with private_cluster() as cluster:
         engine = open_store(StoreSettings(database_url=cluster.url))
         migrate(engine)
         install_divisions(engine)
-        engine.dispose()
-        server = start_twin(cluster.url, tmp_path)
+        set_boundaries(engine, admin_geometries()[0])  # townships to place buildings in
+        registry = "name,wkt\n" + "".join(
+            f'楼{i},"{wkt}"\n' for i, wkt in enumerate(new_footprints(engine, BUILDINGS)))
+        engine.dispose()  # its connections would not outlive the restart
+        server = start_twin(cluster.url, tmp_path, jobs_step_delay="1")
         try:
             base = server.url
             paths = [
@@ -111,6 +145,7 @@ def test_requests_fail_cleanly_while_the_store_restarts_and_succeed_after(tmp_pa
             assert answered(before), {
                 p: (r.status_code, r.text[:200]) for p, r in before.items()}
 
+            job = start_coding(base, registry)
             cluster.stop()
             started = time.monotonic()
             down = answers(base, paths[:3])
@@ -136,7 +171,24 @@ def test_requests_fail_cleanly_while_the_store_restarts_and_succeed_after(tmp_pa
             assert after[paths[1]].json() == before[paths[1]].json()
             assert after[paths[2]].content == before[paths[2]].content
             assert after[paths[3]].json()["id"] == "admin_areas"
+
+            status = wait_for(httpx, job, timeout=60, headers=WRITER)
+            assert status["status"] == "successful", status
+            assert status["attempts"] == 2, status  # cut off by the stop, then run again
+            document = httpx.get(job + "/results", headers=WRITER).json()
+            coded = pd.read_csv(io.BytesIO(httpx.get(document["result"]["href"],
+                                                     headers=WRITER).content), dtype=str)
             assert server.process.poll() is None  # the same service, never restarted
             assert "Traceback" not in server.log.read_text()
         finally:
             stop(server.process)
+        # each building coded once, in one attempt or the other, and none twice
+        stored = buildings(engine)
+        assert len(stored) == BUILDINGS and sorted(coded["code"]) == sorted(stored)
+        # what the cut-off attempt committed is `existing` to the next, which issues the rest
+        assert set(coded["status"]) <= {"existing", "new"}
+        assert document["report"]["codes_issued"] == list(coded["status"]).count("new")
+        with engine.connect() as conn:
+            registry_rows = conn.execute(select(func.count()).select_from(
+                models.CodeRecord.__table__)).scalar_one()
+        assert registry_rows == BUILDINGS

@@ -18,7 +18,7 @@ from pyproj import Transformer
 from typer.testing import CliRunner
 
 from cli.main import app
-from twin.layers import LAYERS
+from twin.layers import LAYERS, Level
 from twin.settings import StoreSettings
 from twin.store import migrate, open_store
 from twin.transfer import read_layer
@@ -186,7 +186,7 @@ def test_export_crs_writes_gauss_kruger_coordinates(served, tmp_path):
     engine = open_store(StoreSettings(database_url=url))
     try:
         lonlat = read_layer(engine, LAYERS["roads"]).sort_values("code").reset_index(drop=True)
-        people = read_layer(engine, LAYERS["people"], include_sensitive=True)
+        people = read_layer(engine, LAYERS["people"], clearance=Level.sensitive)
     finally:
         engine.dispose()
     projected = gpd.read_file(gk).sort_values("code").reset_index(drop=True)

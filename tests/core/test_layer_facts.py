@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from twin.codes.schemes import all_schemes
-from twin.layers import LAYERS, code_layers, layers_coded_by, layers_of_object_type
+from twin.layers import LAYERS, Level, code_layers, layers_coded_by, layers_of_object_type
 
 
 def test_editable_layers_name_their_scheme_and_object_type():
@@ -57,4 +57,4 @@ def test_tile_limits_are_layer_facts():
     assert buildings.attributes_at(14) == () and "height" in buildings.attributes_at(15)
     assert not buildings.shows(11) and buildings.shows(12)
     assert LAYERS["people"].tiles.min_zoom == 17
-    assert LAYERS["people"] not in tile_layers(may_see_sensitive=False)
+    assert LAYERS["people"] not in tile_layers(Level.public)

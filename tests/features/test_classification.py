@@ -6,7 +6,9 @@ face is checked here or where named: Features masks them without the sensitive s
 (tests/tiles/test_tiles_api.py::test_people_need_the_sensitive_scope, and the rule below),
 exports leave the fields out unless asked, /codes masks a person's name, and queryables
 and collections say each level. No process output carries a classified field (geocoding,
-coding and 落图 answer addresses, codes and places), so processes have nothing to mask.
+coding and 落图 answer addresses, codes and places), so processes have nothing to mask:
+tests/processes/test_processes_api.py::test_process_outputs_hold_no_classified_value_of_what_they_touch.
+内部 fields (houses' area and use), face by face: tests/features/test_internal_fields.py.
 """
 
 from __future__ import annotations
@@ -41,8 +43,8 @@ def test_the_levels_are_data_on_the_layer():
     assert all(layer.level is Level.public for name, layer in LAYERS.items()
                if name != "people")
     # tiles leave out exactly the 敏感 layers for a caller without the scope
-    assert {layer.name for layer in tile_layers(False)} == set(LAYERS) - {"people"}
-    assert {layer.name for layer in tile_layers(True)} == set(LAYERS)
+    assert {layer.name for layer in tile_layers(Level.public)} == set(LAYERS) - {"people"}
+    assert {layer.name for layer in tile_layers(Level.sensitive)} == set(LAYERS)
 
 
 def test_features_mask_a_sensitive_field_without_the_scope(edit_client):
@@ -61,7 +63,7 @@ def test_exports_leave_sensitive_fields_out_unless_asked(edit_client, tmp_path):
     people = LAYERS["people"]
     plain, full = tmp_path / "people.csv", tmp_path / "people-full.csv"
     export_layer(edit_client.engine, people, plain)
-    export_layer(edit_client.engine, people, full, include_sensitive=True)
+    export_layer(edit_client.engine, people, full, clearance=Level.sensitive)
     hidden = pd.read_csv(plain, dtype=str)
     assert not set(SECRET_FIELDS) & set(hidden.columns) and code in set(hidden["code"])
     shown = pd.read_csv(full, dtype=str).set_index("code")

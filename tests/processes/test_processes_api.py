@@ -9,8 +9,10 @@ import json
 import geopandas as gpd
 import pandas as pd
 import pytest
+from sqlalchemy import func, select
 
 from tests.processes.conftest import ASYNC, CSV, WRITER, XLSX, file_input, new_footprints, wait_for
+from twin import models
 
 PROCESSES = {"geocode", "reverse-geocode", "batch-geocode", "batch-code", "place"}
 SPEC = "http://www.opengis.net/spec/ogcapi-processes-1/1.0/conf/"
@@ -160,6 +162,72 @@ def test_batch_code_needs_write_and_issues_each_code_once(api, process_engine):
     recoded = pd.read_csv(io.BytesIO(api.get(second["result"]["href"], headers=WRITER).content),
                           dtype=str)
     assert list(recoded["code"]) == list(coded["code"])
+
+
+def classified_values(engine, count: int = 10):
+    """Points and address texts of people with a house, and every 敏感 or 内部 value of those
+    people and houses (names, phones, birth years; areas, uses), as text."""
+    person, house, address = (models.Person.__table__, models.House.__table__,
+                              models.Address.__table__)
+    building = models.Building.__table__
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(person.c.name, person.c.phone, person.c.birth_year, house.c.area,
+                   house.c.use, address.c.full_text, func.ST_X(person.c.geom),
+                   func.ST_Y(person.c.geom), func.ST_AsText(building.c.geom))
+            .join(house, house.c.code == person.c.house_code)
+            .join(address, address.c.code == person.c.address_code)
+            .join(building, building.c.code == house.c.building_code)
+            .where(house.c.area.is_not(None), person.c.phone.is_not(None))
+            .order_by(person.c.code).limit(count)).all()
+    assert len(rows) == count
+    secrets = {str(v) for r in rows for v in r[:5] if v is not None}
+    return rows, secrets
+
+
+def values_in(document) -> set[str]:
+    """Every scalar of a JSON document, as text."""
+    if isinstance(document, dict):
+        return set().union(*(values_in(v) for v in document.values())) if document else set()
+    if isinstance(document, list):
+        return set().union(*(values_in(v) for v in document)) if document else set()
+    return {str(document)}
+
+
+def test_process_outputs_hold_no_classified_value_of_what_they_touch(api, process_engine):
+    """Geocoding where people live, placing their points and coding their buildings give a
+    caller without the sensitive scope, or without a key, no 敏感 or 内部 value back: the
+    processes read addresses, codes and places, never a classified field."""
+    rows, secrets = classified_values(process_engine)
+    texts = [r.full_text for r in rows]
+    csv = ("地址\n" + "".join(f"{t}\n" for t in texts)).encode()
+    points = {"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"n": i},
+         "geometry": {"type": "Point", "coordinates": [r[6], r[7]]}}
+        for i, r in enumerate(rows)]}
+    registry = "name,wkt\n" + "".join(f'楼{i},"{r[8]}"\n' for i, r in enumerate(rows))
+    runs = [({}, "geocode", {"addresses": texts}),
+            ({}, "batch-geocode", {"file": file_input(csv), "column": "地址"}),
+            ({"X-API-Key": "reader-key"}, "place", {"features": points}),
+            (WRITER, "batch-code", {"file": file_input(registry.encode())})]
+    for headers, process, inputs in runs:
+        answer = api.post(f"/processes/{process}/execution", headers={**headers, **ASYNC},
+                          json={"inputs": inputs})
+        assert answer.status_code == 201, answer.text
+        job = answer.headers["Location"]
+        assert wait_for(api, job, headers=headers)["status"] == "successful", process
+        document = api.get(job + "/results", headers=headers).json()
+        seen = values_in(document)
+        if isinstance(document["result"], dict) and "href" in document["result"]:
+            download = api.get(document["result"]["href"], headers=headers)
+            assert download.status_code == 200, process
+            table = (gpd.read_file(io.BytesIO(download.content)).drop(columns="geometry")
+                     if process == "place" else pd.read_csv(io.BytesIO(download.content),
+                                                            dtype=str))
+            seen |= {str(v) for v in table.to_numpy().ravel()}
+            assert len(table) == len(rows), process
+        assert len(seen) > len(rows), process  # the output was read, not empty
+        assert not seen & secrets, (process, seen & secrets)
 
 
 @pytest.mark.parametrize(("process", "inputs", "field"), [

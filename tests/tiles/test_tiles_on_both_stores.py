@@ -20,7 +20,7 @@ from tiles.matrix import TileAddress, tiles_over
 from tiles.rules import tile_layers
 from tiles.service import TileService
 from twin.catalog import layer_stats
-from twin.layers import LAYERS
+from twin.layers import LAYERS, Level
 
 SECRET = b"test-secret"
 
@@ -58,8 +58,8 @@ def test_both_stores_put_the_same_features_in_each_tile(stores, tms, zoom):
     lite, pg = TileService(stores["spatialite"]), TileService(stores["postgis"])
     seen = 0
     for tile in sample_tiles(stores["postgis"], tms, zoom, 6):
-        from_lite = lite.twin_tile(tile, may_see_sensitive=True)
-        from_pg = pg.twin_tile(tile, may_see_sensitive=True)
+        from_lite = lite.twin_tile(tile, clearance=Level.sensitive)
+        from_pg = pg.twin_tile(tile, clearance=Level.sensitive)
         assert features(from_lite.data) == features(from_pg.data), tile
         seen += sum(len(ids) for ids in features(from_pg.data).values())
     assert seen > 0
@@ -70,7 +70,7 @@ def test_properties_agree_and_follow_the_zoom(stores):
     [tile] = tiles_over("WebMercatorQuad", 16, (113.94, 22.54, 113.94, 22.54))
     tiles = {
         kind: mapbox_vector_tile.decode(
-            TileService(engine).layer_tile(LAYERS["buildings"], tile, may_see_sensitive=False).data
+            TileService(engine).layer_tile(LAYERS["buildings"], tile, clearance=Level.public).data
         )
         for kind, engine in stores.items()
     }
@@ -91,7 +91,7 @@ def test_properties_agree_and_follow_the_zoom(stores):
     [low] = tiles_over("WebMercatorQuad", 12, (113.94, 22.54, 113.94, 22.54))
     at_12 = mapbox_vector_tile.decode(
         TileService(stores["postgis"])
-        .layer_tile(LAYERS["buildings"], low, may_see_sensitive=False)
+        .layer_tile(LAYERS["buildings"], low, clearance=Level.public)
         .data
     )
     assert all(not f["properties"] for f in at_12["buildings"]["features"])
@@ -100,16 +100,16 @@ def test_properties_agree_and_follow_the_zoom(stores):
 @pytest.mark.parametrize("kind", ["spatialite", "postgis"])
 def test_people_only_in_tiles_for_the_sensitive_scope(stores, kind):
     service = TileService(stores[kind])
-    assert "people" not in {layer.name for layer in tile_layers(False)}
+    assert "people" not in {layer.name for layer in tile_layers(Level.public)}
     [tile] = tiles_over("WebMercatorQuad", 17, (113.94, 22.54, 113.94, 22.54))
     for t in sample_tiles(stores[kind], "WebMercatorQuad", 17, 40):
-        if "people" in features(service.twin_tile(t, may_see_sensitive=True).data):
+        if "people" in features(service.twin_tile(t, clearance=Level.sensitive).data):
             tile = t
             break
     else:
         pytest.fail("no tile with people in the sample")
-    assert "people" not in features(service.twin_tile(tile, may_see_sensitive=False).data)
-    hidden = service.layer_tile(LAYERS["people"], tile, may_see_sensitive=False)
+    assert "people" not in features(service.twin_tile(tile, clearance=Level.public).data)
+    hidden = service.layer_tile(LAYERS["people"], tile, clearance=Level.public)
     assert hidden.data == b""
 
 
@@ -119,13 +119,13 @@ def test_a_write_forgets_exactly_the_tiles_it_touches(stores):
     service = TileService(engine, TileCache(), keeper=None)
     buildings = LAYERS["buildings"]
     tiles = sample_tiles(engine, "WebMercatorQuad", 16, 30)
-    drawn = {t: service.layer_tile(buildings, t, may_see_sensitive=False) for t in tiles}
-    assert all(service.layer_tile(buildings, t, may_see_sensitive=False).cached for t in tiles)
+    drawn = {t: service.layer_tile(buildings, t, clearance=Level.public) for t in tiles}
+    assert all(service.layer_tile(buildings, t, clearance=Level.public).cached for t in tiles)
     target = next(t for t, tile in drawn.items() if tile.data)
     moved = features(drawn[target].data)["buildings"][0]
     with engine.begin() as conn:
         conn.execute(text("UPDATE building SET height = height + 1 WHERE id = :id"), {"id": moved})
-    again = {t: service.layer_tile(buildings, t, may_see_sensitive=False) for t in tiles}
+    again = {t: service.layer_tile(buildings, t, clearance=Level.public) for t in tiles}
     redrawn = {t for t, tile in again.items() if not tile.cached}
     assert target in redrawn
     # Only tiles that held the building or meet its box were drawn again.
@@ -144,5 +144,5 @@ def test_kept_boxes_give_the_same_tiles(stores):
     plain = TileService(engine, TileCache(), keeper=None)
     for tile in sample_tiles(engine, "WebMercatorQuad", 14, 8):
         assert features(
-            with_boxes.layer_tile(LAYERS["buildings"], tile, may_see_sensitive=False).data
-        ) == features(plain.layer_tile(LAYERS["buildings"], tile, may_see_sensitive=False).data)
+            with_boxes.layer_tile(LAYERS["buildings"], tile, clearance=Level.public).data
+        ) == features(plain.layer_tile(LAYERS["buildings"], tile, clearance=Level.public).data)

@@ -23,7 +23,7 @@ from twin.codes.scheme import CodeScheme
 from twin.codes.schemes import all_schemes
 from twin.errors import InvalidInput
 from twin.features.masking import masker
-from twin.layers import LAYERS, Layer, code_layers
+from twin.layers import LAYERS, Layer, Level, code_layers
 
 TITLE_COLUMNS = ("name", "full_text", "object_type", "value")
 RELATED_LIMIT = 100  # objects listed per relation; `more` says when there are others
@@ -91,22 +91,23 @@ def readings(code: str, schemes: dict[str, CodeScheme] | None = None
     return found, refusals
 
 
-def named_objects(engine: Engine, code: str, may_see_sensitive: bool = False
+def named_objects(engine: Engine, code: str, clearance: Level = Level.public
                   ) -> list[dict[str, Any]]:
     """Objects of the twin that carry `code` now (layer, title, status); a 敏感 title (a
-    person's name) masked unless the caller may see it, as Features masks it."""
+    person's name) masked, a 内部 one withheld, unless `clearance` covers it, as Features
+    does."""
     out = []
     with engine.connect() as conn:
         for layer in code_layers():
             name, table = layer.name, layer.table
-            shown = [c for c in (*TITLE_COLUMNS, "status", "level")
-                     if c in table.c and layer.column_class(c) in ("attribute", "sensitive")]
+            shown = [c for c in (*TITLE_COLUMNS, "status", "level") if c in table.c
+                     and layer.column_class(c) in ("attribute", "internal", "sensitive")]
             columns = [table.c.code] + [table.c[c] for c in shown]
             row = conn.execute(select(*columns).where(table.c.code == code)).first()
             if row is None:
                 continue
             data = row._asdict()
-            mask = masker(layer, may_see_sensitive)
+            mask = masker(layer, clearance)
             if mask is not None:
                 data = mask(data)
             title = next((data[c] for c in TITLE_COLUMNS if data.get(c)), None)
@@ -194,9 +195,9 @@ def _own_readings(found: list[dict[str, Any]], holders: list[Layer], record: Any
 
 
 def explain_code(engine: Engine, code: str, schemes: dict[str, CodeScheme] | None = None,
-                 *, may_see_sensitive: bool = False) -> dict[str, Any]:
-    """Everything the twin can say about `code` (敏感 fields masked unless the caller may
-    see them); InvalidInput if it can say nothing."""
+                 *, clearance: Level = Level.public) -> dict[str, Any]:
+    """Everything the twin can say about `code` (classified fields masked or withheld
+    unless `clearance` covers them); InvalidInput if it can say nothing."""
     code = str(code).strip().upper()
     if not code or len(code) > 64:
         raise InvalidInput("a code has 1–64 characters", field="code", value=code[:64])
@@ -204,7 +205,7 @@ def explain_code(engine: Engine, code: str, schemes: dict[str, CodeScheme] | Non
     with engine.connect() as conn:
         record = lookup(conn, code)
         chain = history(conn, code) if record is not None else []
-    names = named_objects(engine, code, may_see_sensitive)
+    names = named_objects(engine, code, clearance)
     holders = [LAYERS[n["layer"]] for n in names]
     found = _own_readings(found, holders, record)
     if not found and record is None and not names:

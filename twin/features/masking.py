@@ -1,10 +1,11 @@
-"""Masked forms of sensitive fields, for callers without the `sensitive` scope."""
+"""What a caller sees of classified fields: 敏感 ones masked without the `sensitive` scope,
+内部 ones withheld (null) from a caller without a key (`twin.layers.Level`)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from twin.layers import Layer
+from twin.layers import Layer, Level
 from twin.people import mask_name, mask_phone
 
 
@@ -21,16 +22,18 @@ def mask_value(field: str, value: Any) -> Any:
     return None
 
 
-def masker(layer: Layer, may_see_sensitive: bool):  # noqa: ANN201 - a properties mapper
-    """A function that masks a properties dict of `layer`, or None when nothing is hidden."""
-    if may_see_sensitive or not layer.sensitive_fields:
+def masker(layer: Layer, clearance: Level):  # noqa: ANN201 - a properties mapper
+    """A function that masks a properties dict of `layer` for a caller cleared to
+    `clearance`, or None when the caller sees every field as stored."""
+    withheld = layer.withheld_fields(clearance)
+    if not withheld:
         return None
-    fields = layer.sensitive_fields
+    masked = [(name, layer.level_of(name) is Level.sensitive) for name in withheld]
 
     def apply(props: dict[str, Any]) -> dict[str, Any]:
-        for name in fields:
+        for name, sensitive in masked:
             if name in props:
-                props[name] = mask_value(name, props[name])
+                props[name] = mask_value(name, props[name]) if sensitive else None
         return props
 
     return apply

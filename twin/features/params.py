@@ -16,7 +16,7 @@ from sqlalchemy import Column
 from twin.crs import CRS84_URI, CrsRef, bbox_to_storage, parse_crs
 from twin.errors import InvalidInput
 from twin.features.query import BBox, SortKey, filterable
-from twin.layers import Layer
+from twin.layers import Layer, Level
 
 # Every parameter name an items request may carry besides the layer's property filters.
 COMMON = frozenset({
@@ -106,9 +106,9 @@ def parse_bbox(text: str, crs: CrsRef) -> BBox:
     return bbox_to_storage((a, b, c, d), crs)
 
 
-def queryable_columns(layer: Layer, may_see_sensitive: bool) -> dict[str, Column]:
-    """Columns a caller may filter and sort on (sensitive ones only with the scope)."""
-    cols = layer.attribute_columns(include_sensitive=may_see_sensitive)
+def queryable_columns(layer: Layer, clearance: Level) -> dict[str, Column]:
+    """Columns a caller cleared to `clearance` may filter and sort on (no withheld ones)."""
+    cols = layer.attribute_columns(clearance)
     return {c.name: c for c in cols if filterable(c)}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import Column
 
 from twin.features.params import queryable_columns
-from twin.layers import Layer
+from twin.layers import Layer, Level
 from twin.rows import json_schema
 
 GEOMETRY_SCHEMA = "https://geojson.org/schema/{kind}.json"
@@ -21,13 +21,13 @@ def column_schema(col: Column) -> dict[str, Any]:
     return schema
 
 
-def queryables_document(layer: Layer, self_url: str, may_see_sensitive: bool) -> dict[str, Any]:
-    """The queryables of `layer` for a caller (sensitive columns only with the scope)."""
+def queryables_document(layer: Layer, self_url: str, clearance: Level) -> dict[str, Any]:
+    """The queryables of `layer` for a caller cleared to `clearance` (no withheld columns)."""
     props: dict[str, Any] = {
         "geometry": {"$ref": GEOMETRY_SCHEMA.format(kind=layer.geometry_type),
                      "x-ogc-role": "primary-geometry"},
     }
-    for name, col in queryable_columns(layer, may_see_sensitive).items():
+    for name, col in queryable_columns(layer, clearance).items():
         props[name] = column_schema(col)
         props[name]["x-classification"] = layer.level_of(name).value
         if name == layer.id_column:

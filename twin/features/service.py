@@ -35,7 +35,7 @@ from twin.features.params import (
 )
 from twin.features.query import Cursor, FeatureQuery, Page, coerce, page_columns
 from twin.features.temporal import parse_datetime
-from twin.layers import LAYERS, Layer
+from twin.layers import LAYERS, Layer, Level
 from twin.settings import ApiSettings
 from twin.store import Store
 
@@ -54,14 +54,14 @@ def check_names(layer: Layer, names: Iterable[str]) -> None:
 
 
 def build_query(store: Store, layer: Layer, params: ItemsParams, filters: dict[str, str], *,
-                limit: int, may_see_sensitive: bool, filter_node: ast.Node | None = None
+                limit: int, clearance: Level, filter_node: ast.Node | None = None
                 ) -> FeatureQuery:
     """Check every parameter and turn them into a FeatureQuery.
 
     `filters` are property = value filters (text, converted by the column's type);
     `filter_node` is a filter a face has parsed already (pygeoapi does), in filter-crs.
     """
-    queryables = queryable_columns(layer, may_see_sensitive)
+    queryables = queryable_columns(layer, clearance)
     for name in filters:
         if name not in queryables:
             raise InvalidInput(f"cannot filter on {name!r} with a parameter; queryables are: "
@@ -124,9 +124,10 @@ def skipped(layer: Layer, properties: Iterable[str] | None) -> frozenset[str]:
 
 
 def features_of(rows: list[Any], geometries: list[bytes], layer: Layer,
-                properties: Iterable[str] | None, may_see_sensitive: bool) -> list[bytes]:
-    """GeoJSON Feature bytes of rows, sensitive fields masked for those who may not see them."""
-    mask: Callable[[dict[str, Any]], dict[str, Any]] | None = masker(layer, may_see_sensitive)
+                properties: Iterable[str] | None, clearance: Level) -> list[bytes]:
+    """GeoJSON Feature bytes of rows, classified fields masked or withheld as `clearance`
+    says (`twin.features.masking`)."""
+    mask: Callable[[dict[str, Any]], dict[str, Any]] | None = masker(layer, clearance)
     return rows_to_features(rows, geometries, layer.id_column, skipped(layer, properties), mask)
 
 
@@ -160,9 +161,9 @@ def read_item_row(store: Store, shape: ItemShape, feature_id: str) -> Any:
         return conn.execute(shape.statement, {"feature_id": feature_id}).first()
 
 
-def audits_reads(layer: Layer, may_see_sensitive: bool) -> bool:
+def audits_reads(layer: Layer, clearance: Level) -> bool:
     """Whether a read of `layer` shows sensitive fields unmasked (an audited read)."""
-    return bool(layer.sensitive_fields) and may_see_sensitive
+    return bool(layer.sensitive_fields) and clearance is Level.sensitive
 
 
 @lru_cache(maxsize=256)

@@ -5,7 +5,9 @@ callback that writes to the row, and keep the outcome. A server stopped mid-job 
 row `running`; the next worker finds it and runs it again from its stored input (an
 attempt more). The processes are safe to run again: geocoding and placing write nothing,
 and batch coding finds the codes an earlier attempt issued by their natural keys, so no
-code is issued twice. After MAX_ATTEMPTS cut-offs a job ends `failed`, progress kept.
+code is issued twice. After MAX_ATTEMPTS cut-offs a job ends `failed`, progress kept. A
+store that stops answering mid-job (PostgreSQL restarting) cuts the job off the same way
+on PostGIS; on SpatiaLite (a lock timeout, say) the job ends `failed`.
 
 - `ProcrastinateWorker` (PostgreSQL): procrastinate's worker runs in the server's event
   loop; its heartbeats tell a stopped worker's jobs, which are retried. Jobs any number of
@@ -39,7 +41,7 @@ from twin.jobs.store import (
     JobStore,
     job_table,
 )
-from twin.store import Store
+from twin.store import Store, unanswered
 
 log = logging.getLogger(__name__)
 QUEUE = "twin_jobs"
@@ -53,11 +55,14 @@ class Stopping(Exception):  # noqa: N818 (a signal, not an error)
 
 
 def run_job(jobs: JobStore, execute: Execute, job_id: str, *, step_delay: float = 0.0,
-            stop: threading.Event | None = None, raise_errors: bool = False) -> None:
+            stop: threading.Event | None = None, raise_errors: bool = False,
+            resumes: bool = False) -> None:
     """Claim, run and record one job (nothing happens if another worker holds it).
 
     A failure is kept on the job; with `raise_errors` (a synchronous execution, whose
-    caller waits for the answer) it is raised to the caller as well.
+    caller waits for the answer) it is raised to the caller as well. `resumes`: the worker
+    runs again a job left `running` when the store stops answering (procrastinate's does),
+    so such a job is left as it is, not failed.
     """
     job = jobs.claim(job_id)
     if job is None:
@@ -84,6 +89,11 @@ def run_job(jobs: JobStore, execute: Execute, job_id: str, *, step_delay: float 
             raise
         return
     except Exception as exc:
+        if resumes and not raise_errors and unanswered(exc) is not None:
+            # The store went away (a restart): nothing can be written now, the job stays
+            # `running`, and the worker runs it again from its input once the store is back.
+            log.warning("job %s (%s) cut off: %s", job_id, job.process, unanswered(exc))
+            return
         log.exception("job %s (%s) failed", job_id, job.process)
         jobs.fail(job_id, f"internal error: {type(exc).__name__}: {exc}")
         if raise_errors:
@@ -192,7 +202,8 @@ class ProcrastinateWorker:
         self._launching = asyncio.Lock()
 
     def _run(self, job_id: str) -> None:
-        run_job(self.jobs, self.execute, job_id, step_delay=self.step_delay, stop=self._stop)
+        run_job(self.jobs, self.execute, job_id, step_delay=self.step_delay, stop=self._stop,
+                resumes=True)
 
     async def start(self) -> None:
         """Start the worker now if the table holds unfinished jobs, else on the first submit.
