@@ -231,10 +231,10 @@ def relifted(conn: Connection, layer: Layer, code: str, values: dict[str, Any],
     an audit line; returns the houses whose code changed."""
     if layer.table is not models.Building.__table__ or not LIFTED_BY & set(values):
         return []
-    b, h = models.Building.__table__, models.House.__table__
+    houses = next(other for other in LAYERS.values() if other.table is models.House.__table__)
+    b, h = layer.table, houses.table
     building = conn.execute(select(b.c.floors, b.c.height, b.c.geom)
                             .where(b.c.code == code)).one()
-    houses = next(other for other in LAYERS.values() if other.table is h)
     rows = conn.execute(select(h.c.id, h.c.code, h.c.floor, h.c.geom, h.c.version, h.c.status,
                                h.c.beidou_code_3d).where(h.c.building_code == code)
                         .order_by(h.c.code)).all()
