@@ -1,4 +1,5 @@
-"""The map page and the API documentation work offline: every asset is the app's own."""
+"""The map page and the API documentation (Swagger UI, ReDoc) work offline: every asset is
+the app's own."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 EXTERNAL = re.compile(r"""(?:src|href)\s*=\s*["'](https?:)?//(?!testserver)""")
 
 
-@pytest.mark.parametrize("path", ["/map", "/api.html"])
+@pytest.mark.parametrize("path", ["/map", "/api.html", "/redoc"])
 def test_pages_load_nothing_from_another_host(client, path):
     page = client.get(path)
     assert page.status_code == 200
