@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, func, select
 
 from tiles.cache import DrawnTile, TileCache, TileKey
-from tiles.matrix import TileAddress, check_tile, drawing_frame
+from tiles.matrix import TileAddress, check_tile, display_offset, drawing_frame
 from tiles.rules import is_sensitive, tile_layers
 from tiles.selection import choose, reach
 from tiles.sources import drawing_for, feature_key, simplify_tolerance
@@ -26,6 +26,7 @@ from twin.changes import changed_ids, layer_version
 from twin.layers import Layer
 
 EMPTY = np.empty(0, dtype=np.int64)
+STORED = ("CGCS2000", "WGS84")  # display CRSs that draw the stored coordinates as they are
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,21 @@ class TileService:
         return Tile(drawn[0].data, drawn[0].etag, drawn[1])
 
     def twin_tile(
-        self, tile: TileAddress, *, may_see_sensitive: bool, layers: Sequence[Layer] | None = None
+        self,
+        tile: TileAddress,
+        *,
+        may_see_sensitive: bool,
+        layers: Sequence[Layer] | None = None,
+        display: str = "CGCS2000",
     ) -> Tile:
-        """Every visible layer in one tile, in drawing order."""
+        """Every visible layer in one tile, in drawing order; `display` GCJ-02 draws it
+        shifted for a Chinese web base map under it (`tiles.matrix.display_offset`)."""
         check_tile(tile)
         parts: list[DrawnTile] = []
         all_cached = True
         with self._connect() as conn:
             for layer in layers or tile_layers(may_see_sensitive):
-                drawn, cached = self._drawn(conn, layer, tile, may_see_sensitive)
+                drawn, cached = self._drawn(conn, layer, tile, may_see_sensitive, display)
                 parts.append(drawn)
                 all_cached &= cached
         return _stacked(parts, all_cached)
@@ -112,12 +119,19 @@ class TileService:
         return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def _drawn(
-        self, conn: Connection, layer: Layer, tile: TileAddress, may_see_sensitive: bool
+        self,
+        conn: Connection,
+        layer: Layer,
+        tile: TileAddress,
+        may_see_sensitive: bool,
+        display: str = "CGCS2000",
     ) -> tuple[DrawnTile, bool]:
         table = layer.table.name
         rules = layer.tiles
         version = layer_version(conn, table)
-        key = TileKey(layer.name, tile, "sensitive" if may_see_sensitive else "")
+        variant = "sensitive" if may_see_sensitive else ""
+        offset = (0.0, 0.0) if display in STORED else display_offset(tile, display)
+        key = TileKey(layer.name, tile, variant if display in STORED else f"{variant}:{display}")
         if version is not None:
             self.cache.advance(
                 layer.name, version, lambda _n, since: self._written(conn, layer, since)
@@ -125,11 +139,11 @@ class TileService:
             found = self.cache.get(key, version)
             if found is not None:
                 return found, True
-        where = reach(tile, rules)
+        where = reach(tile, rules, offset)
         if not rules.shows(tile.zoom) or (is_sensitive(layer) and not may_see_sensitive):
             drawn = DrawnTile(b"", EMPTY, where.bbox, version)
         else:
-            drawn = self._draw(conn, layer, tile, version, may_see_sensitive)
+            drawn = self._draw(conn, layer, tile, version, may_see_sensitive, offset)
         self.cache.put(key, drawn)
         return drawn, False
 
@@ -140,9 +154,10 @@ class TileService:
         tile: TileAddress,
         version: int | None,
         may_see_sensitive: bool,
+        offset: tuple[float, float] = (0.0, 0.0),
     ) -> DrawnTile:
         rules = layer.tiles
-        where = reach(tile, rules)
+        where = reach(tile, rules, offset)
         drawing = drawing_for(conn)
         kept = self._kept(layer, version)
         ids, boxes = (
@@ -153,7 +168,7 @@ class TileService:
             return DrawnTile(b"", EMPTY, where.bbox, version)
         visible = {c.name for c in layer.attribute_columns(include_sensitive=may_see_sensitive)}
         attributes = [a for a in rules.attributes_at(tile.zoom) if a in visible]
-        bounds, epsg = drawing_frame(tile)
+        bounds, epsg = drawing_frame(tile, offset)
         everything = len(chosen) == len(ids)  # then the store may find them by the reach
         data = drawing.encode(
             conn, layer, chosen, attributes, bounds, epsg,

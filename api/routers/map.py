@@ -44,15 +44,17 @@ def missing_assets() -> list[str]:
             response_class=HTMLResponse)
 def one_map(request: Request) -> HTMLResponse:
     """MapLibre over the twin's own vector tiles: layers, 3D buildings, search, CQL2."""
-    settings = request.app.state.settings
+    base_map = request.app.state.settings.api.map_base_tiles
     body: dict[str, Any] = {
         "description": "一张图: every layer of the twin on one map.",
         "missing": missing_assets(),
         "static": url_for(request, "/static"),
         "config": {
             "base": url_for(request, ""),
-            "tilejson": url_for(request, "/tiles/WebMercatorQuad/tilejson.json"),
-            "baseMap": settings.api.map_base_tiles,
+            # Over a GCJ-02 base map the twin's tiles come shifted into GCJ-02 to lie on it.
+            "tilejson": url_for(request, "/map/gcj02/tilejson.json" if base_map
+                                else "/tiles/WebMercatorQuad/tilejson.json"),
+            "baseMap": base_map,
         },
     }
     return render(request, "map.html", "一张图 · The one map", body)

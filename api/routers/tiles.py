@@ -21,6 +21,7 @@ from tiles.matrix import TILE_MATRIX_SETS, TileAddress, get_tile_matrix_set
 from tiles.rules import is_sensitive, tile_layers
 from tiles.service import Tile, TileService
 from twin.catalog import layer_stats
+from twin.crs import display_offsets, to_gcj02
 from twin.features.lookup import FeatureLookup
 from twin.layers import Layer, get_layer
 
@@ -112,10 +113,12 @@ async def kept_tile_answer(
     return None if tile is None else _tile_response(request, tile, sensitive)
 
 
-def twin_tile_answer(request: Request, address: TileAddress, principal: Principal) -> Response:
+def twin_tile_answer(
+    request: Request, address: TileAddress, principal: Principal, display: str = "CGCS2000"
+) -> Response:
     """The whole twin's tile as HTTP: the route's answer and the lean path's."""
     sensitive = principal.can("sensitive")
-    tile = tile_service(request).twin_tile(address, may_see_sensitive=sensitive)
+    tile = tile_service(request).twin_tile(address, may_see_sensitive=sensitive, display=display)
     return _tile_response(request, tile, sensitive)
 
 
@@ -420,6 +423,41 @@ def collection_tile(
     return layer_tile_answer(
         request, collectionId, TileAddress(tileMatrixSetId, tileMatrix, tileRow, tileCol), principal
     )
+
+
+# The map's source over a GCJ-02 web base map (TWIN_MAP_BASE_TILES): the twin's tiles drawn
+# shifted into GCJ-02 so they lie on the base map; the stored data stays CGCS2000. Not an
+# OGC tileset (GCJ-02 is no registered CRS), so left out of the OpenAPI document.
+DISPLAY = "GCJ-02"
+
+
+@router.get("/map/gcj02/tilejson.json", include_in_schema=False)
+def display_tilejson(request: Request, engine: EngineDep, principal: PrincipalDep
+                     ) -> dict[str, Any]:
+    """TileJSON of the shifted tiles, with the grid of offsets the map shifts its own
+    GeoJSON, clicks and searches by (`twin.crs.display_offsets`)."""
+    layers = tile_layers(principal.can("sensitive"))
+    bbox = _bbox(engine, layers) or CITY_BOUNDS
+    doc = _tilejson(request, "/tiles", "WebMercatorQuad", layers, bbox)
+    doc["tiles"] = [url_for(request, "/map/gcj02/tiles/") + "{z}/{y}/{x}"]
+    (west, east), (south, north) = to_gcj02([bbox[0], bbox[2]], [bbox[1], bbox[3]])
+    doc["bounds"] = [float(west), float(south), float(east), float(north)]
+    doc["display_offsets"] = display_offsets(bbox, DISPLAY)
+    return doc
+
+
+@router.get("/map/gcj02/tiles/{tileMatrix}/{tileRow}/{tileCol}", include_in_schema=False,
+            response_class=Response)
+def display_tile(
+    request: Request,
+    tileMatrix: Zoom,  # noqa: N803
+    tileRow: Row,  # noqa: N803
+    tileCol: Col,  # noqa: N803
+    principal: PrincipalDep,
+) -> Response:
+    """A WebMercatorQuad tile of the whole twin drawn shifted into GCJ-02."""
+    address = TileAddress("WebMercatorQuad", tileMatrix, tileRow, tileCol)
+    return twin_tile_answer(request, address, principal, display=DISPLAY)
 
 
 def register(app: FastAPI) -> None:
