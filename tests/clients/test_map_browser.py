@@ -91,6 +91,7 @@ def test_a_person_uses_the_map_offline(twin_server: TwinServer, browser):
     address = max(addresses["features"], key=lambda f: shape(f["geometry"]).distance(middle))
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     driver = browser
+    driver.get_log("browser")  # what an earlier test's page logged is not this one's
     # The network is really cut off: another host is unreachable from the page.
     driver.get(f"{base}/map")
     blocked = driver.execute_async_script(
@@ -186,6 +187,7 @@ def test_the_map_lies_on_a_gcj02_base_map(twin_server: TwinServer, browser):
             security=SecuritySettings(environment="test", api_keys=API_KEYS),
             api=ApiSettings(map_base_tiles=template, address_index_at_startup=False))
         with app_in_thread(create_app(settings)) as base:
+            browser.get_log("browser")
             browser.get(f"{base}/map")
             wait_for(lambda: browser.execute_script("return window.twinTimes?.load"),
                      message="the map's style over the base map")
@@ -229,3 +231,6 @@ def test_the_map_lies_on_a_gcj02_base_map(twin_server: TwinServer, browser):
             elsewhere = [u for u in requested(browser)
                          if not u.startswith(base) and not u.startswith(origin)]
             assert not elsewhere, elsewhere
+            errors = [e for e in browser.get_log("browser")
+                      if e["level"] == "SEVERE" and "favicon" not in e["message"]]
+            assert not errors, errors
