@@ -17,6 +17,7 @@ import morecantile
 from pyproj import CRS, Transformer
 
 from tiles.errors import TileError, UnknownTileMatrixSet
+from twin.crs import from_display
 
 Bounds = tuple[float, float, float, float]
 STORAGE_EPSG = 4490
@@ -140,12 +141,38 @@ def _mercator_to_lonlat(x: float, y: float) -> tuple[float, float]:
 LINEAR_FROM_ZOOM = 12
 
 
-def drawing_frame(tile: TileAddress) -> tuple[Bounds, int]:
-    """The bounds and EPSG code a tile's features are drawn in (see LINEAR_FROM_ZOOM)."""
+def drawing_frame(tile: TileAddress, offset: tuple[float, float] = (0.0, 0.0)
+                  ) -> tuple[Bounds, int]:
+    """The bounds and EPSG code a tile's features are drawn in (see LINEAR_FROM_ZOOM);
+    with a display `offset` (`display_offset`), the bounds of the stored ground it shows."""
     epsg = tms_epsg(tile.tms)
     if epsg != STORAGE_EPSG and tile.zoom >= LINEAR_FROM_ZOOM:
-        return lonlat_bounds(tile), STORAGE_EPSG
-    return tile_bounds(tile), epsg
+        return shifted(lonlat_bounds(tile), offset), STORAGE_EPSG
+    bounds = tile_bounds(tile)
+    if offset == (0.0, 0.0) or epsg == STORAGE_EPSG:
+        return shifted(bounds, offset), epsg
+    lon0, lat0, lon1, lat1 = lonlat_bounds(tile)
+    middle = (lon0 + lon1) / 2, (lat0 + lat1) / 2
+    x, y = from_lonlat(epsg).transform(*middle)
+    gx, gy = from_lonlat(epsg).transform(middle[0] - offset[0], middle[1] - offset[1])
+    return shifted(bounds, (x - gx, y - gy)), epsg
+
+
+def shifted(bounds: Bounds, offset: tuple[float, float]) -> Bounds:
+    """`bounds` moved back by `offset`: where the ground a display shifts there lies."""
+    dx, dy = offset
+    return bounds[0] - dx, bounds[1] - dy, bounds[2] - dx, bounds[3] - dy
+
+
+def display_offset(tile: TileAddress, display: str) -> tuple[float, float]:
+    """How far (lon, lat degrees) the display CRS (`twin.crs.display_crs_name`: GCJ-02 for
+    a Chinese web base map) moves the ground under the tile's middle. The shift changes by
+    under 3 mm a metre, so across one tile it moves by less than a pixel of that tile: a
+    tile is drawn shifted as one piece, by the same rule on both stores."""
+    lon0, lat0, lon1, lat1 = lonlat_bounds(tile)
+    lon, lat = (lon0 + lon1) / 2, (lat0 + lat1) / 2
+    ground = from_display(lon, lat, display)
+    return lon - ground[0], lat - ground[1]
 
 
 def tiles_over(tms_id: str, zoom: int, lonlat: Bounds) -> list[TileAddress]:

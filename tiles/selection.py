@@ -12,7 +12,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from tiles.matrix import TileAddress, lonlat_bounds
+from tiles.matrix import TileAddress, lonlat_bounds, shifted
 from tiles.rules import BUFFER, EXTENT, TILE_PIXELS, TileRules
 
 BUFFER_SHARE = BUFFER / EXTENT
@@ -26,11 +26,14 @@ class Reach(NamedTuple):
     min_height: float
 
 
-def reach(tile: TileAddress, rules: TileRules) -> Reach:
-    """The tile's lon/lat box widened by the drawing buffer, and its smallest feature."""
+def reach(tile: TileAddress, rules: TileRules, offset: tuple[float, float] = (0.0, 0.0)
+          ) -> Reach:
+    """The tile's lon/lat box widened by the drawing buffer (moved back by a display
+    offset: `tiles.matrix.display_offset`), and its smallest feature."""
     x0, y0, x1, y1 = lonlat_bounds(tile)
     pixels = rules.min_pixels / TILE_PIXELS
-    return Reach(lonlat_bounds(tile, BUFFER_SHARE), (x1 - x0) * pixels, (y1 - y0) * pixels)
+    return Reach(shifted(lonlat_bounds(tile, BUFFER_SHARE), offset), (x1 - x0) * pixels,
+                 (y1 - y0) * pixels)
 
 
 def choose(ids: np.ndarray, boxes: np.ndarray, where: Reach, budget: int) -> np.ndarray:

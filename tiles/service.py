@@ -17,7 +17,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, func, select
 
 from tiles.cache import DrawnTile, TileCache, TileKey
-from tiles.matrix import TileAddress, check_tile, drawing_frame
+from tiles.matrix import TileAddress, check_tile, display_offset, drawing_frame
 from tiles.rules import drawn_for, tile_layers, tile_variant
 from tiles.selection import choose, reach
 from tiles.sources import TileDraw, drawing_for, feature_key, simplify_tolerance
@@ -26,6 +26,7 @@ from twin.changes import changed_ids, layer_version
 from twin.layers import Layer, Level
 
 EMPTY = np.empty(0, dtype=np.int64)
+STORED = ("CGCS2000", "WGS84")  # display CRSs that draw the stored coordinates as they are
 
 
 @dataclass(frozen=True)
@@ -64,15 +65,21 @@ class TileService:
         return Tile(drawn[0].data, drawn[0].etag, drawn[1])
 
     def twin_tile(
-        self, tile: TileAddress, *, clearance: Level, layers: Sequence[Layer] | None = None
+        self,
+        tile: TileAddress,
+        *,
+        clearance: Level,
+        layers: Sequence[Layer] | None = None,
+        display: str = "CGCS2000",
     ) -> Tile:
-        """Every visible layer in one tile, in drawing order."""
+        """Every visible layer in one tile, in drawing order; `display` GCJ-02 draws it
+        shifted for a Chinese web base map under it (`tiles.matrix.display_offset`)."""
         check_tile(tile)
         parts: list[DrawnTile] = []
         all_cached = True
         with self._connect() as conn:
             for layer in layers or tile_layers(clearance):
-                drawn, cached = self._drawn(conn, layer, tile, clearance)
+                drawn, cached = self._drawn(conn, layer, tile, clearance, display)
                 parts.append(drawn)
                 all_cached &= cached
         return _stacked(parts, all_cached)
@@ -109,12 +116,19 @@ class TileService:
         return self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
 
     def _drawn(
-        self, conn: Connection, layer: Layer, tile: TileAddress, clearance: Level
+        self,
+        conn: Connection,
+        layer: Layer,
+        tile: TileAddress,
+        clearance: Level,
+        display: str = "CGCS2000",
     ) -> tuple[DrawnTile, bool]:
         table = layer.table.name
         rules = layer.tiles
         version = layer_version(conn, table)
-        key = TileKey(layer.name, tile, tile_variant(layer, clearance))
+        variant = tile_variant(layer, clearance)
+        offset = (0.0, 0.0) if display in STORED else display_offset(tile, display)
+        key = TileKey(layer.name, tile, variant if display in STORED else f"{variant}:{display}")
         if version is not None:
             self.cache.advance(
                 layer.name, version, lambda _n, since: self._written(conn, layer, since)
@@ -122,11 +136,11 @@ class TileService:
             found = self.cache.get(key, version)
             if found is not None:
                 return found, True
-        where = reach(tile, rules)
+        where = reach(tile, rules, offset)
         if not rules.shows(tile.zoom) or not drawn_for(layer, clearance):
             drawn = DrawnTile(b"", EMPTY, where.bbox, version)
         else:
-            drawn = self._draw(conn, layer, tile, version, clearance)
+            drawn = self._draw(conn, layer, tile, version, clearance, offset)
         self.cache.put(key, drawn)
         return drawn, False
 
@@ -137,9 +151,10 @@ class TileService:
         tile: TileAddress,
         version: int | None,
         clearance: Level,
+        offset: tuple[float, float] = (0.0, 0.0),
     ) -> DrawnTile:
         rules = layer.tiles
-        where = reach(tile, rules)
+        where = reach(tile, rules, offset)
         drawing = drawing_for(conn)
         kept = self._kept(layer, version)
         ids, boxes = (
@@ -150,7 +165,7 @@ class TileService:
             return DrawnTile(b"", EMPTY, where.bbox, version)
         visible = {c.name for c in layer.attribute_columns(clearance)}
         attributes = [a for a in rules.attributes_at(tile.zoom) if a in visible]
-        bounds, epsg = drawing_frame(tile)
+        bounds, epsg = drawing_frame(tile, offset)
         everything = len(chosen) == len(ids)  # then the store may find them by the reach
         draw = TileDraw(chosen, attributes, bounds, epsg,
                         simplify_tolerance(bounds, rules.simplify_pixels),

@@ -22,7 +22,7 @@ import numpy as np
 import orjson
 from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from twin import models, rows
@@ -43,6 +43,9 @@ from twin.layers import LAYERS, Layer
 from twin.models import STORAGE_SRID
 from twin.placement import DEFAULT_BEIDOU_LEVEL, PlacementIndex, house_code_3d
 from twin.registry_coding.batch import footprint_keys
+
+# A building's columns its houses' 3D codes are lifted by (twin.placement.house_code_3d).
+LIFTED_BY = frozenset({"floors", "height", "geom"})
 
 
 @dataclass(frozen=True)
@@ -203,14 +206,53 @@ def lifted(conn: Connection, layer: Layer, values: dict[str, Any], before: Any
     def now(name: str) -> Any:
         return values[name] if name in values else getattr(before, name, None)
 
-    if now("geom") is None:
-        return {"beidou_code_3d": None}
-    point = to_shape(now("geom")).representative_point()
     b = models.Building.__table__
-    storeys = conn.execute(select(b.c.floors, b.c.height)
-                           .where(b.c.code == now("building_code"))).first()
-    plane = beidou.encode(point.x, point.y, DEFAULT_BEIDOU_LEVEL)
-    return {"beidou_code_3d": house_code_3d(plane, now("floor"), *(storeys or (None, None)))}
+    building = conn.execute(select(b.c.floors, b.c.height, b.c.geom)
+                            .where(b.c.code == now("building_code"))).first()
+    return {"beidou_code_3d": _code_3d(now("geom"), now("floor"), building)}
+
+
+def _code_3d(point: Any, floor: str | None, building: Any) -> str | None:
+    """The 3D code of a house at `point` (its building's footprint when it has none) on
+    `floor` of `building` (a row with floors, height, geom; None: not in the twin)."""
+    ground = point if point is not None else getattr(building, "geom", None)
+    if ground is None:
+        return None
+    at = to_shape(ground).representative_point()
+    plane = beidou.encode(at.x, at.y, DEFAULT_BEIDOU_LEVEL)
+    return house_code_3d(plane, floor, getattr(building, "floors", None),
+                         getattr(building, "height", None))
+
+
+def relifted(conn: Connection, layer: Layer, code: str, values: dict[str, Any],
+             actor: str) -> list[str]:
+    """After a building's height, floors or footprint were written (in `conn`'s
+    transaction): its houses' 3D codes lifted again, each changed house a new version and
+    an audit line; returns the houses whose code changed."""
+    if layer.table is not models.Building.__table__ or not LIFTED_BY & set(values):
+        return []
+    houses = next(other for other in LAYERS.values() if other.table is models.House.__table__)
+    b, h = layer.table, houses.table
+    building = conn.execute(select(b.c.floors, b.c.height, b.c.geom)
+                            .where(b.c.code == code)).one()
+    rows = conn.execute(select(h.c.id, h.c.code, h.c.floor, h.c.geom, h.c.version, h.c.status,
+                               h.c.beidou_code_3d).where(h.c.building_code == code)
+                        .order_by(h.c.code)).all()
+    moved = [(house, new) for house in rows if not houses.is_gone(house.status)
+             and (new := _code_3d(house.geom, house.floor, building)) != house.beidou_code_3d]
+    if not moved:
+        return []
+    conn.execute(update(h).where(h.c.id == bindparam("house_id")).values(
+        beidou_code_3d=bindparam("code_3d"), version=h.c.version + 1,
+        updated_at=func.current_timestamp()),
+        [{"house_id": house.id, "code_3d": new} for house, new in moved])
+    for house, new in moved:
+        record(conn, actor, "update", houses.name, house.code, {
+            "before": {"beidou_code_3d": house.beidou_code_3d},
+            "after": {"beidou_code_3d": new}, "geometry_changed": False,
+            "version": house.version + 1, "because": f"building {code} changed",
+        })
+    return [house.code for house, _ in moved]
 
 
 def new_building_code(conn: Connection, values: dict[str, Any]) -> str:
@@ -287,6 +329,7 @@ def change(engine: Engine, layer: Layer, code: str, edit: Edit, actor: str, *,
                 {k: v for k, v in values.items() if k != "geom"}),
             "geometry_changed": "geom" in values, "version": row.version + 1,
         })
+        relifted(conn, layer, code, values, actor)
     return int(row.version) + 1
 
 

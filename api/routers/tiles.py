@@ -23,6 +23,7 @@ from tiles.matrix import TILE_MATRIX_SETS, TileAddress, get_tile_matrix_set
 from tiles.rules import drawn_for, tile_layers
 from tiles.service import Tile, TileService
 from twin.catalog import layer_stats
+from twin.crs import display_offsets, to_gcj02
 from twin.features.lookup import FeatureLookup
 from twin.layers import Layer, Level, get_layer
 
@@ -86,14 +87,19 @@ def _tile_response(request: Request, tile: Tile, clearance: Level) -> Response:
 
 
 def tile_answer(
-    request: Request, collection_id: str | None, address: TileAddress, principal: Principal
+    request: Request,
+    collection_id: str | None,
+    address: TileAddress,
+    principal: Principal,
+    display: str = "CGCS2000",
 ) -> Response:
     """A tile of one collection, or (None) of the whole twin, as HTTP: the routes' answer
-    and the lean path's (api.fast_reads)."""
+    and the lean path's (api.fast_reads). `display` GCJ-02 shifts the whole twin's tile
+    for the map over a Chinese web base map (`TileService.twin_tile`)."""
     clearance = principal.clearance
     service = tile_service(request)
     if collection_id is None:
-        tile = service.twin_tile(address, clearance=clearance)
+        tile = service.twin_tile(address, clearance=clearance, display=display)
     else:
         layer = _visible_layer(collection_id, principal)
         tile = service.layer_tile(layer, address, clearance=clearance)
@@ -378,6 +384,41 @@ _scoped_routes("/collections/{collectionId}/tiles", collection_scope, {
     "tile": _Doc("getCollectionTile", "A vector tile of one layer",
                  "The layer's features in one tile, generalised for the zoom."),
 })
+
+
+# The map's source over a GCJ-02 web base map (TWIN_MAP_BASE_TILES): the twin's tiles drawn
+# shifted into GCJ-02 so they lie on the base map; the stored data stays CGCS2000. Not an
+# OGC tileset (GCJ-02 is no registered CRS), so left out of the OpenAPI document.
+DISPLAY = "GCJ-02"
+
+
+@router.get("/map/gcj02/tilejson.json", include_in_schema=False)
+def display_tilejson(request: Request, engine: EngineDep, principal: PrincipalDep
+                     ) -> dict[str, Any]:
+    """TileJSON of the shifted tiles, with the grid of offsets the map shifts its own
+    GeoJSON, clicks and searches by (`twin.crs.display_offsets`)."""
+    layers = tile_layers(principal.clearance)
+    bbox = _bbox(engine, layers) or CITY_BOUNDS
+    doc = _tilejson(request, "/tiles", "WebMercatorQuad", layers, bbox)
+    doc["tiles"] = [url_for(request, "/map/gcj02/tiles/") + "{z}/{y}/{x}"]
+    (west, east), (south, north) = to_gcj02([bbox[0], bbox[2]], [bbox[1], bbox[3]])
+    doc["bounds"] = [float(west), float(south), float(east), float(north)]
+    doc["display_offsets"] = display_offsets(bbox, DISPLAY)
+    return doc
+
+
+@router.get("/map/gcj02/tiles/{tileMatrix}/{tileRow}/{tileCol}", include_in_schema=False,
+            response_class=Response)
+def display_tile(
+    request: Request,
+    tileMatrix: Zoom,  # noqa: N803
+    tileRow: Row,  # noqa: N803
+    tileCol: Col,  # noqa: N803
+    principal: PrincipalDep,
+) -> Response:
+    """A WebMercatorQuad tile of the whole twin drawn shifted into GCJ-02."""
+    address = TileAddress("WebMercatorQuad", tileMatrix, tileRow, tileCol)
+    return tile_answer(request, None, address, principal, display=DISPLAY)
 
 
 def register(app: FastAPI) -> None:

@@ -20,6 +20,37 @@
   const esc = (v) => String(v).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
   const api = (path) => T.base + path;
 
+  // Over a GCJ-02 web base map the tiles come drawn in GCJ-02 and their TileJSON carries
+  // a grid of the offsets (twin.crs.display_offsets): the GeoJSON the map draws, its clicks
+  // and its searches are moved by the same offsets, so everything lies on the base map.
+  let shift = null;
+  function offsetAt(lon, lat) {
+    const g = shift, at = (a, c, r) => a[r * g.cols + c];
+    const fx = Math.min(Math.max((lon - g.west) / g.step, 0), g.cols - 1.0001);
+    const fy = Math.min(Math.max((lat - g.south) / g.step, 0), g.rows - 1.0001);
+    const i = Math.floor(fx), j = Math.floor(fy), u = fx - i, v = fy - j;
+    const mix = (a) => (1 - u) * (1 - v) * at(a, i, j) + u * (1 - v) * at(a, i + 1, j) +
+      (1 - u) * v * at(a, i, j + 1) + u * v * at(a, i + 1, j + 1);
+    return [mix(g.dlon), mix(g.dlat)];
+  }
+  const toDisplay = ([lon, lat]) => {
+    if (!shift) return [lon, lat];
+    const [dx, dy] = offsetAt(lon, lat);
+    return [lon + dx, lat + dy];
+  };
+  const fromDisplay = ([lon, lat]) => { // the stored point the map shows at (lon, lat)
+    let p = [lon, lat];
+    for (let k = 0; shift && k < 4; k++) { const [dx, dy] = offsetAt(p[0], p[1]); p = [lon - dx, lat - dy]; }
+    return p;
+  };
+  function displayed(g) { // a GeoJSON object placed in the map's frame
+    if (!shift || !g) return g;
+    if (g.type === "FeatureCollection") return { ...g, features: g.features.map(displayed) };
+    if (g.type === "Feature") return { ...g, geometry: displayed(g.geometry) };
+    const walk = (c) => (typeof c[0] === "number" ? toDisplay(c) : c.map(walk));
+    return { ...g, coordinates: walk(g.coordinates) };
+  }
+
   async function getJSON(url) {
     const r = await fetch(url, { headers: { Accept: "application/json" } });
     const body = r.status === 204 ? {} : await r.json();
@@ -54,7 +85,7 @@
   function baseStyle() {
     const style = { version: 8, sources: { twin: { type: "vector", url: T.tilejson } },
       layers: [{ id: "background", type: "background", paint: { "background-color": "#eef0f3" } }] };
-    if (T.baseMap) { // an optional GCJ-02 web base map of the deployment; the data stays CGCS2000
+    if (T.baseMap) { // an optional GCJ-02 web base map of the deployment; the data is shifted onto it
       style.sources.base = { type: "raster", tiles: [T.baseMap], tileSize: 256 };
       style.layers.push({ id: "base", type: "raster", source: "base" });
     }
@@ -64,6 +95,7 @@
   async function start() {
     const [tilejson, collections] = await Promise.all([getJSON(T.tilejson), getJSON(api("/collections"))]);
     const titles = Object.fromEntries(collections.collections.map((c) => [c.id, c.title]));
+    shift = tilejson.display_offsets || null;
     const map = new maplibregl.Map({ container: "map", style: baseStyle(), bounds: tilejson.bounds,
       fitBoundsOptions: { padding: 20 }, pitch: 50, bearing: -15, maxPitch: 75, attributionControl: false });
     window.twinMap = map;
@@ -107,7 +139,7 @@
 
   function around(map, point, pixels) {
     const a = map.unproject([point.x - pixels, point.y + pixels]), b = map.unproject([point.x + pixels, point.y - pixels]);
-    return [a.lng, a.lat, b.lng, b.lat].map((v) => v.toFixed(7)).join(",");
+    return [...fromDisplay([a.lng, a.lat]), ...fromDisplay([b.lng, b.lat])].map((v) => v.toFixed(7)).join(",");
   }
 
   async function showFeature(map, e, clickable, titles) {
@@ -163,7 +195,7 @@
       const n = Number($("floor-select").value);
       const base = (n > 0 ? n - 1 : n) * storey;
       map.getSource("storey").setData({ type: "FeatureCollection", features: [{ type: "Feature",
-        geometry: building.geometry, properties: { floor: n, base, top: base + storey } }] });
+        geometry: displayed(building.geometry), properties: { floor: n, base, top: base + storey } }] });
       $("floor-houses").innerHTML = byFloor.get(n).map((h) => {
         const c3 = h.properties.beidou_code_3d;
         return `<li data-house="${esc(h.properties.code)}">${esc(h.properties.room || h.properties.code)}` +
@@ -185,7 +217,8 @@
     const rows = Object.entries(p).filter(([, v]) => v !== null && v !== "" && typeof v !== "object")
       .map(([k, v]) => `<tr><th>${esc(k)}</th><td>${esc(v)}</td></tr>`).join("");
     const extra = [];
-    const beidou = await getJSON(api(`/map/beidou?lon=${lngLat.lng}&lat=${lngLat.lat}`)).catch(() => null);
+    const [lon, lat] = fromDisplay([lngLat.lng, lngLat.lat]);
+    const beidou = await getJSON(api(`/map/beidou?lon=${lon}&lat=${lat}`)).catch(() => null);
     if (layer === "addresses") extra.push(["标准地址", esc(p.full_text)]);
     else if (p.address_code) {
       const address = await getJSON(api(`/addresses/${encodeURIComponent(p.address_code)}`)).catch(() => null);
@@ -228,9 +261,10 @@
       status.innerHTML = `<b>${esc(r.status)}</b>${r.level ? " · " + esc(r.level) : ""}${r.score != null ? " · " + r.score : ""}` +
         `<br>${esc(r.full_text || "")}<br><small>${esc(r.reason || "")}</small>`;
       if (r.lon != null && r.lat != null) {
-        map.flyTo({ center: [r.lon, r.lat], zoom: 17.5, pitch: 55, speed: 2.5 });
+        const at = toDisplay([r.lon, r.lat]);
+        map.flyTo({ center: at, zoom: 17.5, pitch: 55, speed: 2.5 });
         if (window.twinMarker) window.twinMarker.remove();
-        window.twinMarker = new maplibregl.Marker({ color: "#d7301f" }).setLngLat([r.lon, r.lat]).addTo(map);
+        window.twinMarker = new maplibregl.Marker({ color: "#d7301f" }).setLngLat(at).addTo(map);
       }
     } catch (err) {
       status.className = "error";
@@ -256,11 +290,11 @@
     status.className = ""; status.textContent = "…";
     try {
       const r = await getJSON(api(`/collections/${layer}/items?limit=1000&filter=${encodeURIComponent(text)}`));
-      map.getSource("selection").setData(r);
+      map.getSource("selection").setData(displayed(r));
       const matched = r.numberMatched ?? r.features.length;
       status.textContent = `${matched} 个要素 features${matched > r.features.length ? ` (showing ${r.features.length})` : ""}`;
       window.twinLastFilter = r;
-      const box = r.features.reduce((b, f) => extend(b, f.geometry), null);
+      const box = r.features.reduce((b, f) => extend(b, displayed(f.geometry)), null);
       if (box) map.fitBounds(box, { padding: 60, maxZoom: 17 });
     } catch (err) {
       status.className = "error"; status.textContent = err.message;

@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from pyproj import Transformer
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from twin.codes.check import mod11_2
 from twin.models import AuditEntry, CodeRecord
@@ -415,3 +415,72 @@ def test_a_house_written_through_the_api_gets_its_3d_code(edit_client):
     unnamed = edit_client.patch(f"/collections/houses/items/{code}", headers=WRITER,
                                 json={"properties": {"floor": "夹层"}})
     assert unnamed.json()["properties"]["beidou_code_3d"] is None
+
+
+def test_a_building_edit_lifts_its_houses_again(edit_client):
+    """A building's height, floors or footprint decide its houses' 3D codes: an edit of them
+    lifts every house again in the same write (new house versions, an audit line each), and
+    /codes reads the new code as the house's cell, the old one as no one's."""
+    from shapely import affinity
+    from shapely.geometry import shape
+
+    from twin.codes import beidou
+    from twin.models import Building, House
+
+    with edit_client.engine.connect() as conn:
+        # The building with fewest houses (a few reads a house), the last of those by code.
+        building = conn.execute(select(House.building_code).where(House.geom.is_not(None))
+                                .group_by(House.building_code)
+                                .order_by(func.count(), House.building_code.desc())
+                                ).scalars().first()
+        floors, height = conn.execute(select(Building.floors, Building.height)
+                                      .where(Building.code == building)).one()
+        houses = conn.execute(select(House.code).where(House.building_code == building)
+                              .order_by(House.code)).scalars().all()
+    # A house without a point of its own stands on its building's footprint.
+    body = building[:17] + "09997"
+    pointless = body + mod11_2(body)
+    created = edit_client.post("/collections/houses/items", headers=WRITER, json={
+        "type": "Feature", "geometry": None,
+        "properties": {"code": pointless, "building_code": building, "floor": "1层"}})
+    assert created.status_code == 201, created.text
+
+    def read(code):
+        got = edit_client.get(f"/collections/houses/items/{code}")
+        return got.json(), got.headers["etag"]
+
+    before = {code: read(code) for code in (*houses, pointless)}
+    footprint = shape(edit_client.get(f"/collections/buildings/items/{building}").json()[
+        "geometry"])
+    moved = affinity.translate(footprint, 0.0002, 0.0001)
+    taller = edit_client.patch(f"/collections/buildings/items/{building}", headers=WRITER, json={
+        "type": "Feature", "geometry": moved.__geo_interface__,
+        "properties": {"floors": floors * 2, "height": height * 3}})
+    assert taller.status_code == 200, taller.text
+    storey = height * 3 / (floors * 2)
+    writer = audit(edit_client, building)[-1][1]
+    after = {code: read(code) for code in before}
+    for code, (old, tag) in before.items():
+        new, new_tag = after[code]
+        code_3d = new["properties"]["beidou_code_3d"]
+        assert code_3d != old["properties"]["beidou_code_3d"] and new_tag != tag
+        n = int(new["properties"]["floor"].rstrip("层"))
+        cell = beidou.decode_3d(code_3d)
+        lon, lat = (new["geometry"]["coordinates"] if new["geometry"] is not None
+                    else moved.representative_point().coords[0])
+        assert cell.contains(lon, lat) and cell.bottom <= (n - 0.5) * storey < cell.top
+        assert audit(edit_client, code)[-1] == ("update", writer, "houses")
+    for code in (houses[0], pointless):  # /codes explains the new cell, not the old one
+        cells = (after[code][0], before[code][0])
+        new_code, old_code = (c["properties"]["beidou_code_3d"] for c in cells)
+        located = [(r["code"], r["relation"], r["direction"])
+                   for r in edit_client.get(f"/codes/{new_code}").json()["related"]]
+        assert (code, "beidou_code_3d", "located here") in located
+        gone = edit_client.get(f"/codes/{old_code}").json()["related"]
+        assert code not in {r["code"] for r in gone}
+    # An edit that leaves the storeys alone leaves the houses alone.
+    renamed = edit_client.patch(f"/collections/buildings/items/{building}", headers=WRITER,
+                                json={"properties": {"name": "改名楼"}})
+    assert renamed.status_code == 200
+    assert {code: read(code)[1] for code in before} == {c: t for c, (_, t) in after.items()}
+    assert len(audit(edit_client, pointless)) == 2
