@@ -43,6 +43,11 @@ def walk(client: TestClient, url: str, headers: dict[str, str] | None = None
 def edit_client(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[TestClient]:
     """The app over a private store of each kind holding the small sample: tests may write."""
     with sample_store(request.param, tmp_path_factory.mktemp(f"edit-{request.param}")) as engine:
-        with TestClient(create_app(settings_for(engine))) as client:
+        config = settings_for(engine)
+        # A geocode after a write waits for the rebuild that covers it only when the last
+        # build took at most this long: the sample's takes 1-2 s, and longer on a loaded
+        # machine, where the old base would answer and the tests reading their writes fail.
+        config.api.address_index_fresh_wait = 60
+        with TestClient(create_app(config)) as client:
             client.engine = engine  # type: ignore[attr-defined]
             yield client

@@ -71,6 +71,9 @@ def test_a_kept_count_is_stale_for_rows_written_behind_the_server_until_it_expir
             table.c.floor == "3层")).scalar()
         moved = conn.execute(select(table.c.id).where(table.c.floor == "4层").limit(1)).scalar()
     forget_counts(sample_engine, HOUSES)
+    # The budget is not what this test is about: on a loaded machine the ~30 ms count may
+    # pass 300 ms and be left out, so the budget is lifted; COUNT_MEMO_MIN_MS still applies.
+    monkeypatch.setattr(counting, "COUNT_BUDGET_MS", 60_000)
     try:
         with Store.of(sample_engine).reading() as conn:
             assert budgeted_count(conn, Store.of(sample_engine), q) == truth
