@@ -162,6 +162,7 @@ def create(engine: Engine, layer: Layer, edit: Edit, actor: str) -> str:
     rows.check_value(layer.table.c.status, values["status"])
     t = layer.table
     with engine.begin() as conn:
+        rows.check_references(conn, layer, values)
         values.update(lifted(conn, layer, values, None))
         code = new_building_code(conn, values) if issued else check_code(layer, given)
         values[layer.id_column] = code
@@ -207,21 +208,18 @@ def lifted(conn: Connection, layer: Layer, values: dict[str, Any], before: Any
         return values[name] if name in values else getattr(before, name, None)
 
     b = models.Building.__table__
+    # The building is there: its reference was checked (`rows.check_references`).
     building = conn.execute(select(b.c.floors, b.c.height, b.c.geom)
-                            .where(b.c.code == now("building_code"))).first()
+                            .where(b.c.code == now("building_code"))).one()
     return {"beidou_code_3d": _code_3d(now("geom"), now("floor"), building)}
 
 
 def _code_3d(point: Any, floor: str | None, building: Any) -> str | None:
     """The 3D code of a house at `point` (its building's footprint when it has none) on
-    `floor` of `building` (a row with floors, height, geom; None: not in the twin)."""
-    ground = point if point is not None else getattr(building, "geom", None)
-    if ground is None:
-        return None
-    at = to_shape(ground).representative_point()
+    `floor` of `building` (a row with floors, height and its footprint, never empty)."""
+    at = to_shape(point if point is not None else building.geom).representative_point()
     plane = beidou.encode(at.x, at.y, DEFAULT_BEIDOU_LEVEL)
-    return house_code_3d(plane, floor, getattr(building, "floors", None),
-                         getattr(building, "height", None))
+    return house_code_3d(plane, floor, building.floors, building.height)
 
 
 def relifted(conn: Connection, layer: Layer, code: str, values: dict[str, Any],
@@ -317,6 +315,7 @@ def change(engine: Engine, layer: Layer, code: str, edit: Edit, actor: str, *,
     with engine.begin() as conn:
         row = _current(conn, layer, code, versions)
         values.update(placed(engine, layer, values, edit.properties, row))
+        rows.check_references(conn, layer, values)
         values.update(lifted(conn, layer, values, row))
         done = _write(conn, update(t).where(t.c.id == row.id, t.c.version == row.version)
                       .values(**values, version=row.version + 1,

@@ -33,7 +33,7 @@ from typing import Any
 import orjson
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import JSON, Boolean, Column, Date, DateTime, Float, Integer
+from sqlalchemy import JSON, Boolean, Column, Connection, Date, DateTime, Float, Integer, select
 
 from twin.bulk import promote
 from twin.errors import InvalidFields, InvalidInput
@@ -336,3 +336,27 @@ def geometry_from_geojson(geometry: Any) -> BaseGeometry:
         return shapely.from_geojson(orjson.dumps(geometry))
     except Exception as exc:  # noqa: BLE001 - GEOS reader errors
         raise InvalidInput(f"geometry is not valid GeoJSON: {exc}", field="geometry") from None
+
+
+def references(layer: Layer) -> list[tuple[str, Column]]:
+    """The layer's columns that point at another row, with the column they point at."""
+    return [(c.name, fk.column) for c in layer.importable_columns() for fk in c.foreign_keys]
+
+
+def present(conn: Connection, column: Column, values: list[str]) -> set[str]:
+    """Which of `values` the column holds (asked 5,000 at a time: IN lists have limits)."""
+    found: set[str] = set()
+    for start in range(0, len(values), 5_000):
+        part = values[start : start + 5_000]
+        found |= set(conn.execute(select(column).where(column.in_(part))).scalars())
+    return found
+
+
+def check_references(conn: Connection, layer: Layer, values: Mapping[str, Any]) -> None:
+    """A written value pointing at a row the store does not hold is refused, naming the
+    field and the value (on both stores: SQLite's own refusal names neither)."""
+    for name, target in references(layer):
+        value = values.get(name)
+        if value is not None and not present(conn, target, [str(value)]):
+            raise InvalidInput(f"no {target.table.name} with {target.name} {value}",
+                               field=name, value=value)

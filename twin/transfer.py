@@ -23,9 +23,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import (
     JSON,
-    Column,
     Engine,
-    ForeignKey,
     bindparam,
     func,
     select,
@@ -40,7 +38,7 @@ from twin.errors import InvalidInput, RowProblem
 from twin.layers import Layer, Level
 from twin.models import STORAGE_SRID
 from twin.placement import PlacementIndex
-from twin.rows import check_geometry, convert_row
+from twin.rows import check_geometry, convert_row, present, references
 
 TABULAR = {".csv", ".xlsx", ".xls"}
 GIS = {".geojson": "GeoJSON", ".json": "GeoJSON", ".gpkg": "GPKG", ".shp": "ESRI Shapefile"}
@@ -178,10 +176,6 @@ def _place_rows(
     return kept
 
 
-def _foreign_keys(layer: Layer) -> list[tuple[str, ForeignKey]]:
-    return [(c.name, fk) for c in layer.importable_columns() for fk in c.foreign_keys]
-
-
 def _check_references(
     engine: Engine, layer: Layer, rows: list[tuple[int, dict[str, Any]]], problems: list[RowProblem]
 ) -> list[tuple[int, dict[str, Any]]]:
@@ -189,14 +183,13 @@ def _check_references(
     own = {str(r[layer.id_column]) for _, r in rows if layer.id_column in r}
     bad: set[int] = set()
     with engine.connect() as conn:
-        for name, fk in _foreign_keys(layer):
+        for name, target in references(layer):
             wanted = {str(r[name]) for _, r in rows if r.get(name) is not None}
             if not wanted:
                 continue
-            target = fk.column
             self_ref = target.table is layer.table and target.name == layer.id_column
             missing = wanted - (own if self_ref else set())
-            found = _present(conn, target, sorted(missing))
+            found = present(conn, target, sorted(missing))
             for number, row in rows:
                 value = row.get(name)
                 if value is not None and str(value) in missing - found and number not in bad:
@@ -212,18 +205,9 @@ def _check_references(
     return [(n, r) for n, r in rows if n not in bad]
 
 
-def _present(conn: Any, column: Column, values: list[str]) -> set[str]:
-    """Which of `values` the column holds (asked 5,000 at a time: IN lists have limits)."""
-    found: set[str] = set()
-    for start in range(0, len(values), 5_000):
-        part = values[start : start + 5_000]
-        found |= set(conn.execute(select(column).where(column.in_(part))).scalars())
-    return found
-
-
 def _existing_codes(engine: Engine, layer: Layer, codes: list[str]) -> set[str]:
     with engine.connect() as conn:
-        return _present(conn, layer.table.c[layer.id_column], codes)
+        return present(conn, layer.table.c[layer.id_column], codes)
 
 
 def import_layer(

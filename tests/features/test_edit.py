@@ -112,7 +112,11 @@ def test_a_reference_the_store_lacks_is_400_not_500(edit_client):
     body = new_building(building_code(9041), address_code="NO-SUCH-ADDRESS")
     response = edit_client.post("/collections/buildings/items", json=body, headers=WRITER)
     assert response.status_code == 400
-    assert building_code(9041) in response.json()["detail"]
+    problem = response.json()
+    assert (problem["field"], problem["value"]) == ("address_code", "NO-SUCH-ADDRESS")
+    assert problem["detail"] == "no address with code NO-SUCH-ADDRESS"
+    assert edit_client.get(f"/collections/buildings/items/{building_code(9041)}"
+                           ).status_code == 404
 
 
 def test_content_crs_reads_the_body_in_a_gk_zone(edit_client):

@@ -5,7 +5,9 @@ whose geometry is taken away, edits the store's own rules refuse.
 
 from __future__ import annotations
 
-from twin.codes import registry
+import shapely.geometry
+
+from twin.codes import beidou, registry
 from twin.codes.check import mod11_2
 
 from .conftest import WRITER
@@ -78,38 +80,55 @@ def test_a_code_the_registry_issued_before_is_never_given_again(edit_client):
     assert edit_client.get(f"/collections/buildings/items/{code}").status_code == 404
 
 
-def test_a_house_without_geometry_has_no_3d_code(edit_client):
+def test_a_house_without_a_point_is_lifted_from_its_buildings_footprint(edit_client):
+    """A house whose point is taken away keeps a 3D code: its building's footprint is where
+    it is (the cell holds the footprint's point)."""
     house = edit_client.get("/collections/houses/items", params={"limit": 1}).json()["features"][0]
     assert house["geometry"] is not None and house["properties"]["beidou_code_3d"]
+    building = edit_client.get(
+        f"/collections/buildings/items/{house['properties']['building_code']}").json()
+    inside = shapely.geometry.shape(building["geometry"]).representative_point()
     url = f"/collections/houses/items/{house['id']}"
     response = edit_client.patch(url, json={"geometry": None}, headers=WRITER)
     assert response.status_code == 200, response.text
     for got in (response.json(), edit_client.get(url).json()):
-        assert got["geometry"] is None and got["properties"]["beidou_code_3d"] is None
+        assert got["geometry"] is None
+        cell = beidou.decode_3d(got["properties"]["beidou_code_3d"])
+        assert cell.west <= inside.x <= cell.east and cell.south <= inside.y <= cell.north
         assert got["properties"]["version"] == house["properties"]["version"] + 1
+    # Moved to a building the twin does not hold: refused naming the field and the value,
+    # on both stores alike; the house stays as it was.
+    before = edit_client.get(url).json()
+    response = edit_client.patch(url, json={"properties": {"building_code": "NOT-IN-TWIN"}},
+                                 headers=WRITER)
+    problem = response.json()
+    assert response.status_code == 400, problem
+    assert (problem["field"], problem["value"]) == ("building_code", "NOT-IN-TWIN")
+    assert problem["detail"] == "no building with code NOT-IN-TWIN"
+    assert edit_client.get(url).json() == before
 
 
 def test_an_edit_breaking_a_store_rule_is_refused_naming_the_rule(edit_client):
-    """Rules only the store holds (an address valid until before it was valid, a parent
-    address that is not there) refuse the edit as bad input with the store's own words."""
+    """A rule only the store holds (an address valid until before it was valid) refuses
+    the edit as bad input with the store's own words; a parent address that is not there
+    is refused before the store is asked, naming the field and the value."""
     postgis = edit_client.engine.dialect.name == "postgresql"
     address = edit_client.get("/collections/addresses/items", params={"limit": 1}
                               ).json()["features"][0]
     code = address["id"]
     url = f"/collections/addresses/items/{code}"
-    broken = {
-        "valid_to": ('new row for relation "address" violates check constraint '
-                     '"ck_address_validity"' if postgis
-                     else "CHECK constraint failed: ck_address_validity"),
-        "parent_code": ('insert or update on table "address" violates foreign key constraint '
-                        '"address_parent_code_fkey"' if postgis
-                        else "FOREIGN KEY constraint failed"),
-    }
-    values = {"valid_to": "1990-01-01", "parent_code": code[:-6] + "999999"}
-    for field, rule in broken.items():
-        response = edit_client.patch(url, json={"properties": {field: values[field]}},
-                                     headers=WRITER)
-        assert response.status_code == 400, response.text
-        assert response.json()["detail"] == f"{code} breaks a rule of the store: {rule}"
+    rule = ('new row for relation "address" violates check constraint "ck_address_validity"'
+            if postgis else "CHECK constraint failed: ck_address_validity")
+    response = edit_client.patch(url, json={"properties": {"valid_to": "1990-01-01"}},
+                                 headers=WRITER)
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == f"{code} breaks a rule of the store: {rule}"
+    parent = code[:-6] + "999999"
+    response = edit_client.patch(url, json={"properties": {"parent_code": parent}},
+                                 headers=WRITER)
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert (problem["field"], problem["value"]) == ("parent_code", parent)
+    assert problem["detail"] == f"no address with code {parent}"
     after = edit_client.get(url).json()
     assert (after["geometry"], after["properties"]) == (address["geometry"], address["properties"])
