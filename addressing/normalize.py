@@ -370,13 +370,8 @@ def normal_text(text: str) -> str:
     return normalize(text).text
 
 
-_ELEMENT_SUFFIX = {
-    "door": re.compile(r"号$"),
-    "building": re.compile(r"(?:栋|号)$"),
-    "unit": re.compile(r"单元$"),
-    "floor": re.compile(r"(?:层|楼)$"),
-    "room": re.compile(r"(?:室|号)$"),
-}
+_ELEMENT_SUFFIX = {level: re.compile(f"(?:{'|'.join(words)})$")
+                   for level, words in grammar.KEY_WORDS.items()}
 
 
 def element_key(level: str, value: str | None) -> str:
