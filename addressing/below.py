@@ -8,7 +8,8 @@ reading stops short of what the text names, the text after the last element foun
 again against what the base holds below: at each step the longest prefix of the rest that
 is the key of exactly one node below (at any level) is taken, then its element word (号,
 栋, 单元 …) if typed. A phase or zone the base does not hold (格兰云天二期171幢, where the
-base writes 171幢) is stepped over, and said. Digits are never cut inside a run of digits
+base writes 171幢) is stepped over, and said, and so is one character where an element
+word belongs (1冻1单元). Digits are never cut inside a run of digits
 (1201 is never unit 1, room 201), nor letters inside a run of letters.
 """
 
@@ -25,6 +26,7 @@ _LONGEST_KEY = 16  # keys longer than this are not looked for
 _SEPARATORS = " -"
 _ELEMENT_WORD = re.compile("|".join(sorted(ELEMENT_WORDS, key=len, reverse=True)))
 _PHASE = re.compile(f"[0-9A-Z]+(?:{'|'.join(PHASE_WORDS)})")
+_SLIP = re.compile(r"[\u4e00-\u9fff](?=[0-9A-Z])")
 _WORD_AFTER = re.compile("|".join(sorted((*ELEMENT_WORDS, *PHASE_WORDS), key=len, reverse=True)))
 
 
@@ -36,7 +38,7 @@ class BelowReading:
     spans: list[tuple[int, int]]  # per node: the characters of the text it took
     read: str  # the text the nodes took (and any phase stepped over)
     rest: str  # what is left unread
-    stepped_over: list[str]  # phases or zones the base does not hold, not checked
+    stepped_over: list[str]  # phases the base does not hold, and slips: not checked
 
 
 def read_below(index: AddressIndex, node: int, text: str) -> BelowReading:
@@ -50,14 +52,19 @@ def read_below(index: AddressIndex, node: int, text: str) -> BelowReading:
         pos = _skip_separators(text, pos)
         found = _longest_below(index, node, text, pos)
         if found is None:
-            phase = _PHASE.match(text, pos)
-            if phase is None:
+            # A phase the base does not hold (二期 of 二期171幢), or one character where an
+            # element word belongs (1冻1单元, a slip for 1栋1单元), stepped over when what
+            # follows is found.
+            skip = _PHASE.match(text, pos)
+            if skip is None and nodes and pos == spans[-1][1] and text[pos - 1].isalnum():
+                skip = _SLIP.match(text, pos)
+            if skip is None:
                 break
-            after = _skip_separators(text, phase.end())
+            after = _skip_separators(text, skip.end())
             found = _longest_below(index, node, text, after)
             if found is None:
                 break
-            stepped.append(phase.group(0))
+            stepped.append(skip.group(0))
             pos = after
         node, end = found
         word = _ELEMENT_WORD.match(text, end)
@@ -86,12 +93,14 @@ def _longest_below(index: AddressIndex, node: int, text: str, pos: int) -> tuple
         # A word after the key must be one of its level's (1期 is no floor 1).
         levels = [lvl for lvl in _LEVELS if word is None or word.group(0) in LEVEL_WORDS[lvl]]
         found = {n for level in levels for n in index.child(node, level, key)}
-        if (
-            not found
-            and "room" in levels
-            and index.level_of(node) in ("road", "compound", "door", "building")
-        ):
-            found = set(index.rooms_in(node, key))  # rooms filed under their building
+        if not found and "room" in levels:  # a room on a floor not typed
+            level = index.level_of(node)
+            if level == "unit":
+                found = {
+                    r for f in index.children(node, "floor") for r in index.child(f, "room", key)
+                }
+            elif level != "floor":
+                found = set(index.rooms_in(node, key))  # filed under their building
         if len(found) == 1:
             return found.pop(), end
         if found:

@@ -19,7 +19,7 @@ from rapidfuzz import fuzz, process
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.below import read_below
 from addressing.door_numbers import numbered_and_sub, split_sub_number
-from addressing.grammar import PHASE_WORDS
+from addressing.grammar import PHASE_WORDS, is_numbered_only
 from addressing.index import LEVEL_CODE, AddressIndex, name_key
 from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
@@ -138,6 +138,18 @@ class Geocoder:
 
     # -- matching -------------------------------------------------------------------------
     def _match(self, parsed: ParsedAddress) -> GeocodeResult:
+        result = self._match_reading(parsed)
+        later = _later_place(parsed, self.index)
+        if later is not None and result.status != UNMATCHED:
+            # Two known places typed one after the other (滨海工业区风华园小区, 望江西园5栋):
+            # the later is the place in the earlier when the base finds the text there.
+            other = self._match_reading(later)
+            if other.status == MATCHED and (result.status != MATCHED or LEVEL_CODE[
+                    str(other.level)] >= LEVEL_CODE[str(result.level)]):
+                return other
+        return result
+
+    def _match_reading(self, parsed: ParsedAddress) -> GeocodeResult:
         query = parsed.text.original
         notes = list(parsed.notes)
         penalty = 0
@@ -169,8 +181,9 @@ class Geocoder:
             pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
         notes += [f"village {e.value} not checked (the division table does not hold it)"
                   for e in parsed.leftovers if e.level == "village"]
-        notes += [f"place {e.value} before the street not checked (the base does not hold it)"
-                  for e in parsed.leftovers if e.level == "place"]
+        notes += [f"place {e.value} before the street not checked" + (
+            "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
+            for e in parsed.leftovers if e.level == "place"]
         leftovers = [e for e in parsed.leftovers if e.level == "unknown"]
         if len(pool) == 1 and not pool[0].complete and not pool[0].ties:
             below = self._read_below(pool[0], parsed)
@@ -686,6 +699,27 @@ class Geocoder:
         result.score = max(0, 100 - penalty - (30 if result.status == PARTIAL else 0))
         result.reason = "; ".join(notes) or "only administrative areas typed"
         return result
+
+
+def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
+    """The reading of `parsed` with the second known compound name typed (before anything
+    below the first) as the compound, the first as a place it lies in; None if none."""
+    first = parsed.get("compound")
+    if first is None:
+        return None
+    below = [e.span[0] for e in parsed.elements if e.level in STREET_LEVELS[2:]]
+    for extra in parsed.leftovers:
+        if (extra.level == "extra" and extra.span[0] >= first.span[1]
+                and all(extra.span[1] <= at for at in below)
+                and index.compounds.get(name_key(extra.value))
+                and not is_numbered_only(extra.value)):  # 二号楼 is a building, not a place
+            compound = Element("compound", extra.value, extra.key, extra.span)
+            place = Element("place", first.value, first.key, first.span)
+            elements = [compound if e is first else e for e in parsed.elements]
+            leftovers = [place, *(e for e in parsed.leftovers if e is not extra)]
+            return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
+                                 list(parsed.notes))
+    return None
 
 
 def _normal_position(text: NormalizedText, typed: int) -> int:

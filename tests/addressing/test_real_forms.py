@@ -62,6 +62,10 @@ BASE = [
     ["440305", "粤海街道", "", "丹桂街", "86号", "迪凯国际中心", "", "", "79F", ""],
     ["440305", "", "", "", "", "格兰云天", "171幢", "", "", "1025室"],
     ["440305", "", "", "", "", "龚家园", "101栋", "7", "", "1161"],
+    ["440305", "", "", "", "", "阳光棕榈园", "1组团1栋", "1单元", "3层", "301室"],
+    # two places, one typed inside the other (an industrial zone, a compound in it)
+    ["440305", "", "", "", "", "滨海工业区", "", "", "", ""],
+    ["440305", "", "", "", "", "风华园小区", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -266,6 +270,9 @@ def test_what_is_typed_below_a_found_place_is_read_by_the_names_the_base_holds_t
     assert (status, level) == ("matched", "floor")
     status, level, _, reason = reached("南山区格兰云天二期171幢1025室")
     assert (status, level) == ("matched", "room") and "2期 not checked" in reason
+    # one character where the building word belongs, between numbers the base confirms
+    status, level, _, reason = reached("南山区阳光棕榈园1组团1冻1单元301室")
+    assert (status, level) == ("matched", "room") and "冻 not checked" in reason
     # a run of digits is never cut (71161 is not unit 7, room 1161), nor 1期 a floor
     status, level, _, _ = reached("南山区龚家园101栋71161")
     assert (status, level) == ("partial", "building")
@@ -297,3 +304,12 @@ def test_a_province_name_starts_a_second_chain_only_when_an_area_inside_it_follo
         ("province", "浙江省"), ("city", "杭州市"), ("county", "西湖区")]
     assert admin("浙江省杭州市西湖区浙江省人民医院") == [
         ("province", "浙江省"), ("city", "杭州市"), ("county", "西湖区")]
+
+
+def test_of_two_known_places_typed_one_after_the_other_the_later_lies_in_the_earlier(base):
+    geocoder = base[2]
+    r = geocoder.geocode("南山区滨海工业区风华园小区")
+    assert (r.status, r.level) == ("matched", "compound") and r.full_text.endswith("风华园小区")
+    assert "place 滨海工业区 before the street not checked" in r.reason
+    r = geocoder.geocode("南山区滨海工业区")  # alone, the earlier is the place
+    assert (r.status, r.level) == ("matched", "compound") and r.full_text.endswith("滨海工业区")
