@@ -30,6 +30,7 @@ _DOOR = re.compile(r"([0-9]+(?:-[0-9]+)?)(?:号(?:之([0-9]+))?(?:院)?|(弄))")
 # 3栋, and the phase, cluster or zone before it that bases keep in the building's value
 # (3期12栋, 6组团7栋, A区3栋): the key is the whole of it.
 _PHASES = "|".join(PHASE_WORDS)
+_BUILDING_MARKERS = ("栋", *PHASE_WORDS)
 _BUILDING = re.compile(f"((?:[0-9A-Z]+(?:{_PHASES}))?[0-9A-Z]+)栋")
 _UNIT = re.compile(r"([0-9A-Z]+)单元")
 _FLOOR = re.compile(r"(-?[0-9]+)(层|楼|F(?![0-9A-Z]))")
@@ -243,7 +244,7 @@ class _Reader:
             self.add("unit", m.group(2) + "单元", m.group(2), m.start(2), m.end(2))
             self.add("room", m.group(3), m.group(3), m.start(3), m.end())
             return m.end()
-        m = _BUILDING.match(t, pos) if any_form or marker in ("栋", *PHASE_WORDS) else None
+        m = _BUILDING.match(t, pos) if any_form or marker in _BUILDING_MARKERS else None
         if m:
             self.flush_unknown(pos, "building")
             self.add("building", m.group(0), m.group(1), pos, m.end())
