@@ -89,6 +89,8 @@ def _longest_below(index: AddressIndex, node: int, text: str, pos: int) -> tuple
         if not _boundary(text, end):
             continue
         key = text[pos:end]
+        if not index.is_key(key):
+            continue
         word = _WORD_AFTER.match(text, end)
         # A word after the key must be one of its level's (1期 is no floor 1).
         levels = [lvl for lvl in _LEVELS if word is None or word.group(0) in LEVEL_WORDS[lvl]]
