@@ -254,6 +254,24 @@ class AdminGazetteer:
         return best is not None and any(
             is_within(n, d) for n in self.names[text[end:best]] for d in wide)
 
+    def _later_chain(self, text: str, end: int, names: list[AdminName],
+                     chains: list[tuple[AdminName, ...]]) -> tuple[list[AdminName], int]:
+        """The province readings among `names` (read just before `end`, after a chain that
+        went below a province) that begin a second chain, being followed by an area inside
+        them (浙江杭州…, 浙江省独山港镇; not the shop 浙江商城, nor 浙江省人民医院); and how far
+        that read."""
+        later: list[AdminName] = []
+        reach = end
+        if all(not c or c[-1].division.level is Level.province for c in chains):
+            return later, reach
+        for n in names:
+            if n.division.level is Level.province:
+                inside, probe = self._area_inside(text, end, n.division)
+                reach = max(reach, probe)
+                if inside:
+                    later.append(n)
+        return later, reach
+
     def _shorter(self, text: str, pos: int, end: int) -> int | None:
         """The end of the longest name at `pos` shorter than text[pos:end] (within what the
         scan that found `end` read)."""
@@ -437,12 +455,19 @@ class AdminGazetteer:
             if street_first:
                 break  # a road or compound name that starts like an area (南山大道, 创业路)
             taken: tuple[int, list[AdminName], list[tuple[AdminName, ...]]] | None = None
+            restart = False
             if found is not None:
                 end, names = found
                 while True:
                     usable, probe = self._usable(text, pos, end, names)
                     reach = max(reach, probe)
                     extended = _extend(chains, usable)
+                    if tokens and not extended or _repeats(usable, chains):
+                        later, probe = self._later_chain(text, end, usable, chains)
+                        reach = max(reach, probe)
+                        if later:
+                            taken, restart = (end, later, _extend([()], later)), True
+                            break
                     if _repeats(usable, chains):  # 南山区南山区…, 南山区南山粤海街道
                         leads_on, probe = self._repeat_leads_on(text, pos, end, chains, extended)
                         reach = max(reach, probe)
@@ -488,6 +513,12 @@ class AdminGazetteer:
                     notes.append(_conflict_note(piece, usable, chains))
                 pos = end
                 continue
+            if restart:
+                # A form's chain, then the real one (河南省漯河市召陵区浙江省杭州市淳安县…):
+                # the later chain is the address; the earlier one is said and dropped.
+                notes.append(f"admin chain typed again from {piece}: "
+                             f"{text[tokens[0].start:pos]} dropped, the later one read")
+                tokens, before, chains = [], [], [()]
             token = AdminToken(pos, end, piece, tuple(usable))
             before.append((token, chains))
             tokens.append(token)

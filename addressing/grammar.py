@@ -16,7 +16,18 @@ UNIT_WORDS = ("单元", "单", "门")  # 2单元, 二单元; 2门 only where the
 FLOOR_WORDS = ("层", "楼", "F")
 ROOM_WORDS = ("号房", "房间", "房", "户", "室")  # folded to 室
 DOOR_WORDS = ("号",)
+# A phase, cluster or zone written before a building (3期12栋, 6组团7栋, A区3栋).
+PHASE_WORDS = ("期", "组团", "区")
 LANE_WORDS = ("弄",)  # 朝晖路416弄173号: a lane numbered on its road, with doors of its own
+# The element words of normalised text (after the folds above), per level: what may
+# follow a number of that level.
+LEVEL_WORDS = {"door": ("号", "弄"), "building": ("栋", "号"), "unit": ("单元", "号"),
+               "floor": ("层", "楼", "F"), "room": ("室", "号")}
+ELEMENT_WORDS = tuple(dict.fromkeys(w for words in LEVEL_WORDS.values() for w in words))
+# The words an element's key leaves out (3号楼 → 3, 12F → 12, 1201室 → 1201); a lane keeps
+# 弄 (416弄 is not door 416号), a unit its 号 (some bases number units so).
+KEY_WORDS = {"door": ("号",), "building": ("栋", "号"), "unit": ("单元",),
+             "floor": ("层", "楼", "F"), "room": ("室", "号")}
 # Markers after which a run of Chinese numerals is a number (三单元, 十二楼, 一二零一室).
 NUMBER_MARKERS = ("号", "栋", "幢", "座", "单元", "楼", "层", "室", "户", "弄", "期", "排",
                   "组", "房", "-")

@@ -169,6 +169,10 @@ class AddressIndex:
     def _key_id(self, level: str, key: str) -> int | None:
         return self._level_keys[level].get(key)
 
+    def is_key(self, key: str) -> bool:
+        """Whether some node of some level has the key `key`."""
+        return any(key in keys for keys in self._level_keys.values())
+
     def child(self, parent: int, level: str, key: str) -> list[int]:
         """Children of `parent` at `level` whose key is `key` (3, A, 1201 …)."""
         key_id = self._level_keys[level].get(key)

@@ -9,6 +9,7 @@ A doubtful answer is never given as `matched`: a false match costs more than non
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,10 +17,12 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
+from addressing.below import read_below
 from addressing.door_numbers import numbered_and_sub, split_sub_number
+from addressing.grammar import PHASE_WORDS, is_numbered_only
 from addressing.index import LEVEL_CODE, AddressIndex, name_key
 from addressing.normalize import NormalizedText
-from addressing.parse import Element, ParsedAddress, parse
+from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
 from addressing.same_place import one_place
 from twin.crs import display_crs_name, to_display
 from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
@@ -33,6 +36,10 @@ FUZZY_CUTOFF = 80  # rapidfuzz ratio a misspelt road or compound name must reach
 MAX_CANDIDATES = 10
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
 FUZZY_SCAN_LIMIT = 5_000  # names in the areas beyond which no linear edit-distance scan runs
+BELOW_PENALTY = 5  # the text below a place read by the base's names, not the grammar's
+# What a note says when the grammar's reading stopped (dropped when the base's names go on).
+_MISSED = (" not found", "not checked", "cannot go below", "door has several", "is not known")
+_NAMES_A_NUMBER = re.compile("[0-9A-Z]")
 
 
 @dataclass
@@ -131,6 +138,18 @@ class Geocoder:
 
     # -- matching -------------------------------------------------------------------------
     def _match(self, parsed: ParsedAddress) -> GeocodeResult:
+        result = self._match_reading(parsed)
+        later = _later_place(parsed, self.index)
+        if later is not None and result.status != UNMATCHED:
+            # Two known places typed one after the other (滨海工业区风华园小区, 望江西园5栋):
+            # the later is the place in the earlier when the base finds the text there.
+            other = self._match_reading(later)
+            if other.status == MATCHED and (result.status != MATCHED or LEVEL_CODE[
+                    str(other.level)] >= LEVEL_CODE[str(result.level)]):
+                return other
+        return result
+
+    def _match_reading(self, parsed: ParsedAddress) -> GeocodeResult:
         query = parsed.text.original
         notes = list(parsed.notes)
         penalty = 0
@@ -162,9 +181,18 @@ class Geocoder:
             pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
         notes += [f"village {e.value} not checked (the division table does not hold it)"
                   for e in parsed.leftovers if e.level == "village"]
-        notes += [f"place {e.value} before the street not checked (the base does not hold it)"
-                  for e in parsed.leftovers if e.level == "place"]
+        notes += [f"place {e.value} before the street not checked" + (
+            "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
+            for e in parsed.leftovers if e.level == "place"]
         leftovers = [e for e in parsed.leftovers if e.level == "unknown"]
+        if len(pool) == 1 and not pool[0].complete and not pool[0].ties:
+            below = self._read_below(pool[0], parsed)
+            if below is not None:
+                pool, read, (start, end) = [below[0]], below[1], below[2]
+                leftovers = [e for e in leftovers if e.span[1] <= start or e.span[0] >= end]
+                # The elements below are as the base read them (11号 a unit, not a room).
+                result.elements = [e for e in parsed.elements if e.level not in STREET_LEVELS
+                                   or e.span[1] <= start or e.span[0] >= end] + read
         penalty += min(20, 5 * len(leftovers))
         if leftovers:
             notes.append("not understood: " + ", ".join(e.value for e in leftovers))
@@ -479,6 +507,52 @@ class Geocoder:
             buildings = [node]
         return self._inside_buildings(buildings, unit_el, floor_el, room_el, node, notes, penalty)
 
+    def _read_below(self, found: _Found, parsed: ParsedAddress
+                    ) -> tuple[_Found, list[Element], tuple[int, int]] | None:
+        """Where the grammar's reading stopped short of the text: the text after the
+        elements found down to `found.node` read by what the base holds below it
+        (`addressing.below`), the elements so read, and the stretch of typed text read."""
+        index = self.index
+        text = parsed.text
+        at = _normal_position(text, self._typed_end(found.node, parsed))
+        reading = read_below(index, found.node, text.text[at:])
+        if not reading.nodes:
+            return None
+        node = reading.nodes[-1]
+        notes = [n for n in found.notes if not any(m in n for m in _MISSED)]
+        notes.append(f"{reading.read} read as " + ", ".join(
+            f"{index.level_of(n)} {index.value(n)}" for n in reading.nodes)
+            + f" (what the base holds under {index.value(found.node)})")
+        notes += [f"{phase} not checked (the base does not hold it there)"
+                  for phase in reading.stepped_over]
+        rest = reading.rest.strip()
+        if rest:
+            notes.append(f"not read below {index.value(node)}: {rest}")
+        # Unread text ends the match only where it may name something (a number, or
+        # anything where the base holds more below); a note after a room does not.
+        complete = not rest or not (_NAMES_A_NUMBER.search(rest) or index.children(node))
+        read = [Element(index.level_of(n), text.text[at + s:at + e], index.node_key(n),
+                        text.span(at + s, at + e)) for n, (s, e) in zip(
+                            reading.nodes, reading.spans, strict=True)]
+        stretch = text.span(at, at + len(reading.read))
+        return _Found(node, found.penalty + BELOW_PENALTY, notes, complete), read, stretch
+
+    def _typed_end(self, node: int, parsed: ParsedAddress) -> int:
+        """Where in the typed text the elements that name `node` and its ancestors end
+        (after the admin prefix at least)."""
+        index = self.index
+        on_path = {index.level_of(n): n for n in (node, *index.ancestors(node))}
+        end = parsed.text.span(0, parsed.admin.end)[1]
+        for e in parsed.elements:
+            at = on_path.get(e.level)
+            if e.level in ("road", "compound"):
+                taken = at is not None or (e.level == "compound" and "door" in on_path)
+            else:
+                taken = at is not None and index.node_key(at) == e.key
+            if taken:
+                end = max(end, e.span[1])
+        return end
+
     def _sub_numbered(self, road: int, typed: str, door_key: str, sub_key: str,
                       parsed: ParsedAddress | None, notes: list[str], penalty: int) -> _Found:
         """柳乐路119-52号 where the road (or compound) has no door 119-52: the door (or
@@ -509,7 +583,7 @@ class Geocoder:
             return []  # a bare number (2 of 2组团…) may be anything
         fits = [b for b in index.children(node, "building")
                 if (k := index.node_key(b)).endswith(key) and len(k) > len(key)
-                and k[: -len(key)].endswith(("期", "组团", "区"))]
+                and k[: -len(key)].endswith(PHASE_WORDS)]
         if len(fits) == 1:
             notes.append(f"building {building_el.value} read as {index.value(fits[0])}")
         return fits if len(fits) == 1 else []
@@ -625,6 +699,38 @@ class Geocoder:
         result.score = max(0, 100 - penalty - (30 if result.status == PARTIAL else 0))
         result.reason = "; ".join(notes) or "only administrative areas typed"
         return result
+
+
+def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
+    """The reading of `parsed` with the second known compound name typed (before anything
+    below the first) as the compound, the first as a place it lies in; None if none."""
+    first = parsed.get("compound")
+    if first is None:
+        return None
+    below = [e.span[0] for e in parsed.elements if e.level in STREET_LEVELS[2:]]
+    for extra in parsed.leftovers:
+        if (extra.level == "extra" and extra.span[0] >= first.span[1]
+                and all(extra.span[1] <= at for at in below)
+                and index.compounds.get(name_key(extra.value))
+                and not is_numbered_only(extra.value)):  # 二号楼 is a building, not a place
+            compound = Element("compound", extra.value, extra.key, extra.span)
+            place = Element("place", first.value, first.key, first.span)
+            elements = [compound if e is first else e for e in parsed.elements]
+            leftovers = [place, *(e for e in parsed.leftovers if e is not extra)]
+            return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
+                                 list(parsed.notes))
+    return None
+
+
+def _normal_position(text: NormalizedText, typed: int) -> int:
+    """The first character of the normalised text that comes from typed position `typed`
+    or later."""
+    if text.sources is None:
+        return min(typed, len(text.text))
+    for i, (start, _) in enumerate(text.sources):
+        if start >= typed:
+            return i
+    return len(text.text)
 
 
 def _one_per_place(names: list[str], within: Any) -> list[str]:

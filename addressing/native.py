@@ -23,7 +23,8 @@ from pathlib import Path
 from types import ModuleType
 
 PACKAGE = "addressing"
-NATIVE_MODULES = ("normalize", "lexicon", "admin_names", "admin", "parse", "index", "match")
+NATIVE_MODULES = ("normalize", "lexicon", "admin_names", "admin", "parse", "index", "below",
+                  "match")
 GROUP = f"{PACKAGE}._native"  # the shared library is addressing/_native__mypyc
 HERE = Path(__file__).resolve().parent
 STAMP = HERE / "native.stamp"

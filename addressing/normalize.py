@@ -180,7 +180,21 @@ _PHONE = re.compile(
 _RECIPIENT = re.compile(
     "(?:" + "|".join(RECIPIENT_LABELS) + r")\s*(?:[\u4e00-\u9fff]{2,4}(?=\s|$)|(?=\s|$|[0-9]))"
 )
-_NOISE = re.compile("|".join(NOISE_WORDS) + r"|^ ?中国(?=.)")
+
+
+def _province_names() -> str:
+    """Names of provinces, full and short, longest first (中国浙江省: the country before one)."""
+    from addressing.admin_names import short_names
+    from twin.divisions import Level, load_divisions
+
+    names = {n for d in load_divisions() if d.level is Level.province
+             for n in (d.name, *short_names(d))}
+    return "|".join(sorted(names, key=len, reverse=True))
+
+
+# The country before the text, or before a province inside it (a form's chain, then the
+# real one: 河南省漯河市召陵区中国浙江省杭州市…).
+_NOISE = re.compile("|".join(NOISE_WORDS) + f"|^ ?中国(?=.)|中国(?={_province_names()})")
 _SPACE_RUN = re.compile(r" {2,}")
 _INNER_SPACE = re.compile(r"(?<![0-9A-Z]) | (?![0-9A-Z])")
 _EDGE_SPACE = re.compile(r"^ +| +$")
@@ -356,13 +370,8 @@ def normal_text(text: str) -> str:
     return normalize(text).text
 
 
-_ELEMENT_SUFFIX = {
-    "door": re.compile(r"号$"),
-    "building": re.compile(r"(?:栋|号)$"),
-    "unit": re.compile(r"单元$"),
-    "floor": re.compile(r"(?:层|楼)$"),
-    "room": re.compile(r"(?:室|号)$"),
-}
+_ELEMENT_SUFFIX = {level: re.compile(f"(?:{'|'.join(words)})$")
+                   for level, words in grammar.KEY_WORDS.items()}
 
 
 def element_key(level: str, value: str | None) -> str:

@@ -13,7 +13,13 @@ from typing import Any
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.admin_names import AREA_ENDINGS
-from addressing.grammar import COMPOUND_SUFFIX, ROAD_SUFFIX, TOWNSHIP_WORDS, VILLAGE_WORDS
+from addressing.grammar import (
+    COMPOUND_SUFFIX,
+    PHASE_WORDS,
+    ROAD_SUFFIX,
+    TOWNSHIP_WORDS,
+    VILLAGE_WORDS,
+)
 from addressing.lexicon import NameLexicon
 from addressing.normalize import NormalizedText, Span, normalize
 
@@ -23,7 +29,9 @@ STREET_LEVELS = ("road", "compound", "door", "building", "unit", "floor", "room"
 _DOOR = re.compile(r"([0-9]+(?:-[0-9]+)?)(?:号(?:之([0-9]+))?(?:院)?|(弄))")
 # 3栋, and the phase, cluster or zone before it that bases keep in the building's value
 # (3期12栋, 6组团7栋, A区3栋): the key is the whole of it.
-_BUILDING = re.compile(r"((?:[0-9A-Z]+(?:期|组团|区))?[0-9A-Z]+)栋")
+_PHASES = "|".join(PHASE_WORDS)
+_BUILDING_MARKERS = ("栋", *PHASE_WORDS)
+_BUILDING = re.compile(f"((?:[0-9A-Z]+(?:{_PHASES}))?[0-9A-Z]+)栋")
 _UNIT = re.compile(r"([0-9A-Z]+)单元")
 _FLOOR = re.compile(r"(-?[0-9]+)(层|楼|F(?![0-9A-Z]))")
 _FLOOR_ROOM = re.compile(r"([0-9]+)(?:层|楼|F)([0-9]{2})(?![0-9])")  # 4楼01, 4F01: room 401
@@ -37,7 +45,7 @@ _AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "�
 # Where `_Reader.read` may act inside an unknown run: a character below U+2E80 (space,
 # digits, letters, dashes) or just after an area word (a superset; `read` checks exactly).
 _RUN_STOP = re.compile(r"[\x00-\u2e7f]|(?<=社区|街道)|(?<=[村镇乡区县市省])")
-_TOKEN = re.compile(r"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|期|组团|区|-)?")
+_TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|-)?")
 
 
 @dataclass(slots=True)  # not frozen: frozen init is slow, and one is made per element
@@ -236,7 +244,7 @@ class _Reader:
             self.add("unit", m.group(2) + "单元", m.group(2), m.start(2), m.end(2))
             self.add("room", m.group(3), m.group(3), m.start(3), m.end())
             return m.end()
-        m = _BUILDING.match(t, pos) if any_form or marker in ("栋", "期", "组团", "区") else None
+        m = _BUILDING.match(t, pos) if any_form or marker in _BUILDING_MARKERS else None
         if m:
             self.flush_unknown(pos, "building")
             self.add("building", m.group(0), m.group(1), pos, m.end())

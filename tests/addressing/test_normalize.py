@@ -112,6 +112,8 @@ def test_element_keys():
     assert element_key("building", "3号楼") == "3"
     assert element_key("unit", "第一单元") == "1"
     assert element_key("floor", "十二楼") == "12"
+    assert element_key("floor", "12F") == "12"  # as the parser keys 12F
+    assert element_key("door", "416弄") == "416弄"  # a lane is not door 416号
     assert element_key("room", "1201室") == "1201"
     assert element_key("door", "十五号") == "15"
     assert element_key("door", None) == ""

@@ -16,7 +16,7 @@ from addressing.lexicon import NameLexicon
 from addressing.match import Geocoder
 from addressing.normalize import normalize
 from addressing.parse import parse
-from tests.stores import STORES
+from tests.stores import STORES, ready_store
 from twin.models import Address
 
 HEADER = ["county_code", "township", "community", "road", "door_no", "compound", "building",
@@ -52,6 +52,20 @@ BASE = [
     # compounds with one building each: rooms in one, the other numbered like a room
     ["440305", "", "", "", "", "柯北贸易中心", "6栋", "", "", "101室"],
     ["440305", "", "", "", "", "广博工业园", "442", "", "", ""],
+    # levels the grammar would read otherwise: 11号 a unit of its building, a room with a
+    # letter after it, a building named with its compound's name, a floor below ground or
+    # written with F, a building written without the phase typed before it
+    ["440305", "", "", "", "", "凤鸣苑", "53幢", "11号", "", ""],
+    ["440305", "", "", "", "", "嘉欣华庭", "8", "", "", "215A"],
+    ["440305", "", "", "", "", "金福小区", "金福一号楼", "7单元", "", "736"],
+    ["440305", "粤海街道", "", "景坛路", "135号", "庆春银泰", "", "", "负三楼", ""],
+    ["440305", "粤海街道", "", "丹桂街", "86号", "迪凯国际中心", "", "", "79F", ""],
+    ["440305", "", "", "", "", "格兰云天", "171幢", "", "", "1025室"],
+    ["440305", "", "", "", "", "龚家园", "101栋", "7", "", "1161"],
+    ["440305", "", "", "", "", "阳光棕榈园", "1组团1栋", "1单元", "3层", "301室"],
+    # two places, one typed inside the other (an industrial zone, a compound in it)
+    ["440305", "", "", "", "", "滨海工业区", "", "", "", ""],
+    ["440305", "", "", "", "", "风华园小区", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -60,20 +74,23 @@ REFUSED = [
 ]
 
 
-@pytest.fixture
-def base(empty_engine, tmp_path):
-    path = tmp_path / "base.csv"
+@pytest.fixture(scope="module", params=STORES)
+def base(request, tmp_path_factory):
+    """The base above imported once per store kind, the import's report and a geocoder
+    over it: the tests only read."""
+    workdir = tmp_path_factory.mktemp(request.param)
+    path = workdir / "base.csv"
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
         out.writerow(HEADER)
         out.writerows(row + [""] * (len(HEADER) - len(row)) for row in BASE + REFUSED)
-    report = import_address_base(empty_engine, path)
-    return empty_engine, report
+    with ready_store(request.param, workdir) as engine:
+        report = import_address_base(engine, path)
+        yield engine, report, Geocoder(build_index(engine))
 
 
-@pytest.mark.parametrize("store_kind", STORES)
-def test_a_base_with_real_forms_imports_as_written(base, store_kind):
-    engine, report = base
+def test_a_base_with_real_forms_imports_as_written(base):
+    engine, report, _ = base
     first_refused = len(BASE) + 2
     assert {(p.row, p.field) for p in report.problems} == {
         (first_refused, "road"), (first_refused + 1, "road"), (first_refused + 2, "aliases")}
@@ -89,10 +106,8 @@ def test_a_base_with_real_forms_imports_as_written(base, store_kind):
     assert township == "440305007000"  # 粤海镇 resolved to 粤海街道
 
 
-@pytest.mark.parametrize("store_kind", STORES)
-def test_real_forms_reach_the_finest_level(base, store_kind):
-    engine, _ = base
-    geocoder = Geocoder(build_index(engine))
+def test_real_forms_reach_the_finest_level(base):
+    geocoder = base[2]
 
     def finest(text):
         r = geocoder.geocode(text)
@@ -116,10 +131,8 @@ def test_real_forms_reach_the_finest_level(base, store_kind):
     assert "创新路8号" in r.full_text and "renamed 创新路" in r.reason and "2019-05-01" in r.reason
 
 
-@pytest.mark.parametrize("store_kind", STORES)
-def test_what_the_base_does_not_hold_is_partial_with_the_reason(base, store_kind):
-    engine, _ = base
-    geocoder = Geocoder(build_index(engine))
+def test_what_the_base_does_not_hold_is_partial_with_the_reason(base):
+    geocoder = base[2]
     # a typed building the door lacks: partial at the door, never matched there
     r = geocoder.geocode("南山区科苑路15号科兴科学园9栋1201")
     assert (r.status, r.level) == ("partial", "door") and "9栋" in r.reason
@@ -175,20 +188,15 @@ def test_a_place_the_base_lacks_glued_before_a_known_name_is_kept_apart():
     assert read("南山区东大中路7号")[0] == [("road", "东大中路")]
 
 
-@pytest.mark.parametrize("store_kind", STORES)
-def test_a_place_typed_before_a_known_road_does_not_stop_the_match(base, store_kind):
-    engine, _ = base
-    geocoder = Geocoder(build_index(engine))
+def test_a_place_typed_before_a_known_road_does_not_stop_the_match(base):
+    geocoder = base[2]
     r = geocoder.geocode("南山区黄泥塘科苑路15号科兴科学园3期12栋2单元1201")
     assert (r.status, r.level) == ("matched", "room")
     assert "place 黄泥塘 before the street not checked" in r.reason
 
 
-@pytest.mark.parametrize("store_kind", STORES)
-def test_a_door_typed_with_its_sub_number_reaches_what_the_base_holds_behind_it(
-        base, store_kind):
-    engine, _ = base
-    geocoder = Geocoder(build_index(engine))
+def test_a_door_typed_with_its_sub_number_reaches_what_the_base_holds_behind_it(base):
+    geocoder = base[2]
     for text in ("南山区海德三道119-52号", "南山区海德三道119-52", "南山区海德三道119一52"):
         r = geocoder.geocode(text)
         assert (r.status, r.level) == ("matched", "building"), (text, r.reason)
@@ -211,10 +219,8 @@ def test_a_sub_numbered_key_splits_once_into_door_and_sub_number():
     assert split_sub_number("1-2-3") is None
 
 
-@pytest.mark.parametrize("store_kind", STORES)
-def test_a_village_group_after_the_village_name_is_read_as_the_base_holds_it(base, store_kind):
-    engine, _ = base
-    geocoder = Geocoder(build_index(engine))
+def test_a_village_group_after_the_village_name_is_read_as_the_base_holds_it(base):
+    geocoder = base[2]
     for text in ("南山区永西村六组197号", "南山区永西6组197号"):
         r = geocoder.geocode(text)
         assert (r.status, r.level) == ("matched", "door"), (text, r.reason)
@@ -224,10 +230,8 @@ def test_a_village_group_after_the_village_name_is_read_as_the_base_holds_it(bas
     assert r.status != "matched"
 
 
-@pytest.mark.parametrize("store_kind", STORES)
-def test_one_place_held_twice_is_one_answer_and_two_places_stay_a_tie(base, store_kind):
-    engine, _ = base
-    geocoder = Geocoder(build_index(engine))
+def test_one_place_held_twice_is_one_answer_and_two_places_stay_a_tie(base):
+    geocoder = base[2]
     r = geocoder.geocode("南山区海德二道5号")
     assert (r.status, r.level) == ("matched", "door")
     assert "粤海街道" in r.full_text and "holds this place twice" in r.reason
@@ -235,14 +239,77 @@ def test_one_place_held_twice_is_one_answer_and_two_places_stay_a_tie(base, stor
     assert r.status == "tie" and len(r.candidates) == 2
 
 
-@pytest.mark.parametrize("store_kind", STORES)
-def test_a_building_not_typed_is_the_answer_only_when_what_is_typed_below_confirms_it(
-        base, store_kind):
-    engine, _ = base
-    geocoder = Geocoder(build_index(engine))
+def test_a_building_not_typed_is_the_answer_only_when_what_is_typed_below_confirms_it(base):
+    geocoder = base[2]
     r = geocoder.geocode("南山区柯北贸易中心101")  # the only building holds room 101
     assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("6栋101室")
     r = geocoder.geocode("南山区柯北贸易中心3264")  # it does not hold 3264: the compound
     assert (r.status, r.level) == ("partial", "compound") and "3264" in r.reason
     r = geocoder.geocode("南山区广博工业园442")  # the number read as a room is the building
     assert (r.status, r.level) == ("matched", "building")
+
+
+def test_what_is_typed_below_a_found_place_is_read_by_the_names_the_base_holds_there(base):
+    geocoder = base[2]
+
+    def reached(text):
+        r = geocoder.geocode(text)
+        return r.status, r.level, r.full_text, r.reason
+
+    status, level, full, reason = reached("南山区凤鸣苑53幢11号")
+    assert (status, level) == ("matched", "unit") and full.endswith("53幢11号")
+    assert "read as unit 11号" in reason and "not found" not in reason
+    # the letter stays with its room; a delivery note after it is no address
+    status, level, full, _ = reached("南山区嘉欣华庭8-215A电联")
+    assert (status, level) == ("matched", "room") and full.endswith("215A")
+    status, level, _, _ = reached("南山区金福小区金福1号楼7单元736")
+    assert (status, level) == ("matched", "room")
+    status, level, _, _ = reached("南山区景坛路135号庆春银泰负3楼桑语专柜")
+    assert (status, level) == ("matched", "floor")
+    status, level, _, _ = reached("南山区丹桂街86号迪凯国际中心79F")
+    assert (status, level) == ("matched", "floor")
+    status, level, _, reason = reached("南山区格兰云天二期171幢1025室")
+    assert (status, level) == ("matched", "room") and "2期 not checked" in reason
+    # one character where the building word belongs, between numbers the base confirms
+    status, level, _, reason = reached("南山区阳光棕榈园1组团1冻1单元301室")
+    assert (status, level) == ("matched", "room") and "冻 not checked" in reason
+    # a run of digits is never cut (71161 is not unit 7, room 1161), nor 1期 a floor
+    status, level, _, _ = reached("南山区龚家园101栋71161")
+    assert (status, level) == ("partial", "building")
+    # the elements listed are as the base read them
+    r = geocoder.geocode("南山区凤鸣苑53幢11号")
+    assert [(e.level, e.value) for e in r.elements if e.level in ("building", "unit", "room")] == [
+        ("building", "53栋"), ("unit", "11号")]
+
+
+def test_the_later_of_two_admin_chains_is_the_address(base):
+    geocoder = base[2]
+    # a form's chain, then the real one (with or without the country before it)
+    for text in ("河南省漯河市召陵区中国广东省深圳市南山区朝晖路416弄173号",
+                 "四川省成都市郫都区广东省深圳市南山区朝晖路416弄173号",
+                 "广东省广州市天河区广东深圳南山区朝晖路416弄173号"):
+        r = geocoder.geocode(text)
+        assert (r.status, r.level) == ("matched", "building"), (text, r.reason)
+        assert "dropped, the later one read" in r.reason
+
+
+def test_a_province_name_starts_a_second_chain_only_when_an_area_inside_it_follows():
+    def admin(text):
+        return [(e.level, e.value) for e in parse(text).elements
+                if e.level in ("province", "city", "county")]
+
+    assert admin("安徽省宿州市萧县浙江省杭州市淳安县千岛湖镇") == [
+        ("province", "浙江省"), ("city", "杭州市"), ("county", "淳安县")]
+    assert admin("浙江省杭州市西湖区浙江商城5号") == [
+        ("province", "浙江省"), ("city", "杭州市"), ("county", "西湖区")]
+    assert admin("浙江省杭州市西湖区浙江省人民医院") == [
+        ("province", "浙江省"), ("city", "杭州市"), ("county", "西湖区")]
+
+
+def test_of_two_known_places_typed_one_after_the_other_the_later_lies_in_the_earlier(base):
+    geocoder = base[2]
+    r = geocoder.geocode("南山区滨海工业区风华园小区")
+    assert (r.status, r.level) == ("matched", "compound") and r.full_text.endswith("风华园小区")
+    assert "place 滨海工业区 before the street not checked" in r.reason
+    r = geocoder.geocode("南山区滨海工业区")  # alone, the earlier is the place
+    assert (r.status, r.level) == ("matched", "compound") and r.full_text.endswith("滨海工业区")
