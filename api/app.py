@@ -25,6 +25,7 @@ from api.routers import (
 )
 from twin import __version__
 from twin.catalog import catalog
+from twin.changes import SqliteVersions
 from twin.features.lookup import FeatureLookup
 from twin.settings import Settings
 from twin.store import Store
@@ -46,6 +47,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lookup = (await FeatureLookup.open(engine)
                   if settings.api.fast_reads and store.dialect.reads_async else None)
         app.state.lookup = lookup
+        # Layers' versions on the event loop, which answer a kept tile without a thread.
+        loop_versions = (SqliteVersions.of(engine)
+                         if settings.api.fast_reads and lookup is None else None)
+        app.state.versions = lookup or loop_versions
         # The geocoder's index takes minutes at city scale: built behind the server, which
         # answers at once (the geocoding routes say 503 until the first index is ready).
         addresses = app.state.address_base = AddressBaseCache(
@@ -60,6 +65,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             addresses.close()
             if lookup is not None:
                 await lookup.close()
+            if loop_versions is not None:
+                loop_versions.close()
             store.dispose()
 
     app = FastAPI(

@@ -14,9 +14,10 @@ one implementation of the answer. Anything else (HTML, another method, a value t
 parameter models refuse) goes on to FastAPI untouched, which answers it in its own words;
 the routes stay the contract in OpenAPI.
 
-On PostGIS an item read that writes no audit line, and a tile the cache keeps at its
-layers' versions, are answered on the event loop (`twin.features.lookup`); everything else
-runs in the thread pool as the routes would.
+On PostGIS an item read that writes no audit line is answered on the event loop
+(`twin.features.lookup`), and on both stores a tile the cache keeps at its layers' versions
+(read there: `twin.changes.LayerVersions`); everything else runs in the thread pool as the
+routes would.
 """
 
 from __future__ import annotations
@@ -132,9 +133,9 @@ class FastReads:
         # A kept tile is answered on the event loop; one to draw goes to the thread pool.
         async def answer() -> Response:
             principal = current_principal(request)
-            lookup = getattr(request.app.state, "lookup", None)
-            if lookup is not None:
-                kept = await kept_tile_answer(request, lookup, collection, tile, principal)
+            versions = getattr(request.app.state, "versions", None)
+            if versions is not None:
+                kept = await kept_tile_answer(request, versions, collection, tile, principal)
                 if kept is not None:
                     return kept
             return await run_in_threadpool(tile_answer, request, collection, tile, principal)

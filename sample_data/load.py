@@ -12,6 +12,7 @@ from twin.admin_areas import install_divisions, set_boundaries
 from twin.bulk import write_rows
 from twin.errors import Conflict
 from twin.layers import LAYERS
+from twin.store import Store
 
 # Layers in the order foreign keys need them.
 LOAD_ORDER = [
@@ -37,9 +38,12 @@ class LoadReport:
 
 def clear(engine: Engine) -> None:
     """Remove every object of the twin (keeps the division table and the code registry)."""
+    dialect = Store.of(engine).dialect
     with engine.begin() as conn:
         for name in reversed(["grids", *LOAD_ORDER]):
-            conn.execute(delete(LAYERS[name].table))
+            table = LAYERS[name].table
+            with dialect.bulk(conn, table):  # one change noted per table, not one per row
+                conn.execute(delete(table))
 
 
 def _object_count(engine: Engine) -> int:

@@ -5,8 +5,7 @@ A layer's tiles are drawn from one snapshot of the store at change version N
 which features were written between N and M and where they are now, and forgets exactly
 the tiles that held one of them (where it was) or meet its box (where it is now); every
 other tile of the layer is still right at M and is kept. When the store cannot list the
-writes (too many, or too old), all the layer's tiles go. Stores that keep no versions
-(SQLite) are not cached.
+writes (too many, too old, or a bulk write on SQLite), all the layer's tiles go.
 """
 
 from __future__ import annotations

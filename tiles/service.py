@@ -14,15 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine
 
 from tiles.cache import DrawnTile, TileCache, TileKey
 from tiles.matrix import TileAddress, check_tile, display_offset, drawing_frame
 from tiles.rules import drawn_for, tile_layers, tile_variant
 from tiles.selection import choose, reach
-from tiles.sources import TileDraw, drawing_for, feature_key, simplify_tolerance
+from tiles.sources import TileDraw, boxes_of, drawing_for, simplify_tolerance
 from twin import boxes as kept_boxes
-from twin.changes import changed_ids, layer_version
+from twin.changes import changed_ids, layer_version, layer_versions
 from twin.layers import Layer, Level
 
 EMPTY = np.empty(0, dtype=np.int64)
@@ -61,7 +61,8 @@ class TileService:
         """One layer's tile. A layer above the caller's clearance is refused by the caller."""
         check_tile(tile)
         with self._connect() as conn:
-            drawn = self._drawn(conn, layer, tile, clearance)
+            version = layer_version(conn, layer.table.name)
+            drawn = self._drawn(conn, layer, tile, clearance, version)
         return Tile(drawn[0].data, drawn[0].etag, drawn[1])
 
     def twin_tile(
@@ -78,8 +79,10 @@ class TileService:
         parts: list[DrawnTile] = []
         all_cached = True
         with self._connect() as conn:
+            versions = layer_versions(conn)  # every layer's in one query
             for layer in layers or tile_layers(clearance):
-                drawn, cached = self._drawn(conn, layer, tile, clearance, display)
+                version = versions.get(layer.table.name)
+                drawn, cached = self._drawn(conn, layer, tile, clearance, version, display)
                 parts.append(drawn)
                 all_cached &= cached
         return _stacked(parts, all_cached)
@@ -121,11 +124,11 @@ class TileService:
         layer: Layer,
         tile: TileAddress,
         clearance: Level,
+        version: int | None,
         display: str = "CGCS2000",
     ) -> tuple[DrawnTile, bool]:
-        table = layer.table.name
+        """One layer's tile at `version` (read before: `_connect`), kept or drawn."""
         rules = layer.tiles
-        version = layer_version(conn, table)
         variant = tile_variant(layer, clearance)
         offset = (0.0, 0.0) if display in STORED else display_offset(tile, display)
         key = TileKey(layer.name, tile, variant if display in STORED else f"{variant}:{display}")
@@ -191,17 +194,4 @@ class TileService:
         ids = changed_ids(conn, layer.table.name, since)
         if ids is None:
             return None
-        key, g = feature_key(layer), layer.geometry_column
-        rows = (
-            conn.execute(
-                select(
-                    key, func.ST_XMin(g), func.ST_YMin(g), func.ST_XMax(g), func.ST_YMax(g)
-                ).where(key.in_(ids))
-            ).all()
-            if ids
-            else []
-        )
-        boxes = np.array(
-            [[np.nan if v is None else v for v in r[1:]] for r in rows], dtype=np.float64
-        ).reshape(len(rows), 4)
-        return np.array(ids, dtype=np.int64), boxes
+        return np.array(ids, dtype=np.int64), boxes_of(conn, layer, ids)[1]

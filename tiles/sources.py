@@ -44,6 +44,9 @@ class TileDraw:
 class Drawing(Protocol):
     """How one store finds a tile's candidate features and encodes the chosen ones."""
 
+    # The store's functions of a geometry's box: min x, min y, max x, max y.
+    box_functions: tuple[str, str, str, str]
+
     def boxes(self, conn: Connection, layer: Layer, bbox: Bounds) -> tuple[np.ndarray, np.ndarray]:
         """Ids and (n, 4) lon/lat boxes of the features whose boxes meet `bbox`."""
 
@@ -60,6 +63,21 @@ def feature_key(layer: Layer) -> Column:
     return columns.id if "id" in columns else columns[layer.id_column]
 
 
+def box_columns(drawing: Drawing, geom: Any) -> list[Any]:
+    """The box of `geom` as four columns, in the store's functions."""
+    return [getattr(func, name)(geom) for name in drawing.box_functions]
+
+
+def boxes_of(conn: Connection, layer: Layer, ids: Sequence[int]
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Ids and (n, 4) lon/lat boxes of the features `ids` now (gone ones left out)."""
+    if not ids:
+        return _as_arrays([])
+    key = feature_key(layer)
+    columns = box_columns(drawing_for(conn), layer.geometry_column)
+    return _as_arrays(conn.execute(select(key, *columns).where(key.in_(ids))).all())
+
+
 def _as_arrays(rows: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
     if not rows:
         return np.empty(0, dtype=np.int64), np.empty((0, 4))
@@ -70,18 +88,14 @@ def _as_arrays(rows: Sequence[Any]) -> tuple[np.ndarray, np.ndarray]:
 class PostgisDrawing:
     """PostGIS: boxes from the GiST index, the tile from ST_AsMVT in one statement."""
 
+    box_functions = ("ST_XMin", "ST_YMin", "ST_XMax", "ST_YMax")
+
     def boxes(self, conn: Connection, layer: Layer, bbox: Bounds) -> tuple[np.ndarray, np.ndarray]:
         """Ids and boxes of the features meeting `bbox`."""
         g = layer.geometry_column
         envelope = func.ST_MakeEnvelope(*bbox, STORAGE_SRID)
         rows = conn.execute(
-            select(
-                feature_key(layer),
-                func.ST_XMin(g),
-                func.ST_YMin(g),
-                func.ST_XMax(g),
-                func.ST_YMax(g),
-            ).where(g.op("&&")(envelope))
+            select(feature_key(layer), *box_columns(self, g)).where(g.op("&&")(envelope))
         ).all()
         return _as_arrays(rows)
 
@@ -129,14 +143,15 @@ class PostgisDrawing:
 class SpatialiteDrawing:
     """SpatiaLite: boxes from the R*Tree beside the table, the tile drawn in Python."""
 
+    box_functions = ("MbrMinX", "MbrMinY", "MbrMaxX", "MbrMaxY")
+
     def boxes(self, conn: Connection, layer: Layer, bbox: Bounds) -> tuple[np.ndarray, np.ndarray]:
         """Ids and boxes of the features meeting `bbox`, read from `idx_<table>_geom`."""
         t, g, rtree = layer.table, layer.geometry_column, spatial_index(layer.table)
         minx, miny, maxx, maxy = bbox
         # The R*Tree's boxes are float32, rounded outward: it finds, the rows measure.
         rows = conn.execute(
-            select(feature_key(layer), func.MbrMinX(g), func.MbrMinY(g), func.MbrMaxX(g),
-                   func.MbrMaxY(g))
+            select(feature_key(layer), *box_columns(self, g))
             .select_from(rtree.join(t, row_id(t) == rtree.c.pkid))
             .where(rtree.c.xmin <= maxx, rtree.c.xmax >= minx, rtree.c.ymin <= maxy,
                    rtree.c.ymax >= miny)

@@ -11,6 +11,7 @@ from sqlalchemy import Engine, Table, bindparam, func, select, update
 from twin.bulk import promote, write_rows
 from twin.divisions import load_divisions
 from twin.models import STORAGE_SRID, AdminArea
+from twin.store import Store
 
 TABLE: Table = AdminArea.__table__  # type: ignore[assignment]
 
@@ -43,7 +44,7 @@ def set_boundaries(engine: Engine, boundaries: Mapping[str, BaseGeometry]) -> No
         .where(TABLE.c.code == bindparam("b_code"))
         .values(geom=func.ST_GeomFromText(bindparam("b_wkt"), STORAGE_SRID))
     )
-    with engine.begin() as conn:
+    with engine.begin() as conn, Store.of(engine).dialect.bulk(conn, TABLE):
         conn.execute(
             stmt,
             [

@@ -11,7 +11,8 @@ rows and the edge features, not every match.
 The boxes are a copy of the store at one change version (`twin.changes`): a reader that
 finds the store at another version must not use them. `BoxKeeper` builds them in the
 background and, when a reader reports a newer version, reads again only the features
-written since (or all of them, when the store no longer lists those). PostGIS only.
+written since (or all of them, when the store no longer lists those). PostGIS only (its
+statements are PostGIS's; SpatiaLite finds a rectangle's boxes in its R*Tree).
 """
 
 from __future__ import annotations
@@ -411,5 +412,5 @@ class BoxKeeper:
 
 
 def keeper(engine: Engine, min_rows: int = MIN_ROWS) -> BoxKeeper | None:
-    """The box keeper of `engine`'s Store (None where the store keeps no change versions)."""
+    """The box keeper of `engine`'s Store (None where the store cannot keep boxes)."""
     return Store.of(engine).box_keeper(min_rows)

@@ -4,12 +4,9 @@ GIS clients ask for `/collections` before anything else, and an anonymous client
 for it in a loop. Counting a million buildings and taking their extent costs a second on
 PostGIS; doing it per request made that document the slowest the service served. The
 counts and extents only change when a layer's table does, and the store says when that
-is: on PostGIS every committed write raises the table's change version (`twin.changes`),
-so the stats are computed once per version, in one snapshot with the version they belong
-to, and are exact for as long as the store still says that version. SQLite keeps no
-per-table versions; there the store's `PRAGMA data_version` (which moves whenever any
-other connection commits, in this process or another) stands for every layer's version,
-so a write anywhere recomputes every layer's stats once (cheap at an office's scale).
+is: every committed write raises the table's change version (`twin.changes`), so the
+stats are computed once per version, in one snapshot with the version they belong to, and
+are exact for as long as the store still says that version.
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ import logging
 import threading
 import weakref
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine, func, select
 
@@ -42,8 +38,8 @@ class LayerStats:
 
 
 def layer_stats(engine: Engine, layer: Layer) -> LayerStats:
-    """Count and extent of one layer, read from the store now (with its version, where the
-    store keeps versions), all in one snapshot."""
+    """Count and extent of one layer, read from the store now with its version, all in one
+    snapshot."""
     dialect = Store.of(engine).dialect
     with engine.connect().execution_options(**dialect.snapshot_options()) as conn:
         version = dialect.layer_version(conn, layer.table.name)
@@ -56,9 +52,9 @@ def layer_stats(engine: Engine, layer: Layer) -> LayerStats:
 class Catalog:
     """The stats of every layer of one store, recomputed only when the store changed.
 
-    `versions()` asks the store how far each layer has changed (one short query on
-    PostGIS, a pragma on SQLite); `stats(layer, version)` answers from memory when the
-    kept stats are that version's, else computes them once while concurrent callers wait.
+    `versions()` asks the store how far each layer has changed (one short query);
+    `stats(layer, version)` answers from memory when the kept stats are that version's,
+    else computes them once while concurrent callers wait.
     """
 
     def __init__(self, engine: Engine) -> None:
@@ -66,17 +62,12 @@ class Catalog:
         self._dialect = Store.of(engine).dialect
         self._kept: dict[str, LayerStats] = {}
         self._locks = {name: threading.Lock() for name in LAYERS}
-        self._watch_lock = threading.Lock()
-        self._watch: Any = None  # a DB-API connection of the engine's SQLite module
 
     def versions(self) -> dict[str, int | None]:
         """The change version of every layer as the store says it now."""
-        if self._dialect.keeps_versions:
-            with self.engine.connect() as conn:
-                found = self._dialect.layer_versions(conn) or {}
-            return {name: _int(found.get(layer.table.name)) for name, layer in LAYERS.items()}
-        token = self._data_version()
-        return dict.fromkeys(LAYERS, token)
+        with self.engine.connect() as conn:
+            found = self._dialect.layer_versions(conn)
+        return {name: found.get(layer.table.name) for name, layer in LAYERS.items()}
 
     def stats(self, layer: Layer, version: int | None) -> LayerStats:
         """The stats of `layer` at `version` (or later); computed when none are kept."""
@@ -88,9 +79,6 @@ class Catalog:
             if version is not None and kept is not None and (kept.version or -1) >= version:
                 return kept
             fresh = layer_stats(self.engine, layer)
-            if not self._dialect.keeps_versions:  # the token read before counting: a later
-                # write recounts
-                fresh = LayerStats(fresh.count, fresh.bbox, version)
             if fresh.version is not None:
                 self._kept[layer.name] = fresh
             return fresh
@@ -110,32 +98,6 @@ class Catalog:
         thread = threading.Thread(target=compute, daemon=True, name="catalog-warm")
         thread.start()
         return thread
-
-    def _data_version(self) -> int | None:
-        path = self.engine.url.database
-        if not path or path == ":memory:":
-            return None  # a private in-memory store: nothing to watch, always count
-        with self._watch_lock:
-            if self._watch is None:
-                # A connection of its own that never writes: the pragma moves only when
-                # another connection commits, which is exactly "the store changed". It must
-                # come from the engine's own SQLite library (pysqlite3 on some Pythons):
-                # two SQLite copies in one process on one WAL file break each other's locks.
-                dbapi = self.engine.dialect.loaded_dbapi
-                self._watch = dbapi.connect(path, check_same_thread=False, isolation_level=None)
-                weakref.finalize(self, self._watch.close)
-            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
-
-    def close(self) -> None:
-        """Close the watching connection (SQLite)."""
-        with self._watch_lock:
-            if self._watch is not None:
-                self._watch.close()
-                self._watch = None
-
-
-def _int(value: int | None) -> int | None:
-    return None if value is None else int(value)
 
 
 _catalogs: weakref.WeakKeyDictionary[Engine, Catalog] = weakref.WeakKeyDictionary()

@@ -3,7 +3,7 @@
 The data model and almost every statement are the same on SpatiaLite and PostGIS. The few
 things that are not (how a rectangle reaches the spatial index, how many values an IN-list
 takes, how rows are written in bulk, whether counts can be budgeted or guessed, how a
-reading connection is set up, whether it keeps per-layer change versions, how it skips a
+reading connection is set up, how a bulk write notes its changes, how it skips a
 clashing insert, locks a key or streams many rows) are methods of `SpatiaLite` and
 `PostGIS`, so code above the store asks the `Store` (`twin.store`) instead of testing
 which store it is on. Table and column names formatted into SQL here come only from the
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -95,8 +96,8 @@ class StoreDialect(ABC):
     encodes_tiles: ClassVar[bool]
     # The store can carry a job queue (LISTEN/NOTIFY and row locks: procrastinate).
     carries_job_queue: ClassVar[bool]
-    # The store keeps per-layer change versions (migration 0003) and can be asked for them.
-    keeps_versions: ClassVar[bool]
+    # Feature boxes can be kept in memory per version (twin.boxes: PostGIS statements).
+    keeps_boxes: ClassVar[bool]
     # The store can guess row counts (planner statistics) cheaply enough to pick plans.
     estimates_rows: ClassVar[bool]
     # Times written by the store come back naive (they are UTC).
@@ -158,13 +159,23 @@ class StoreDialect(ABC):
         """What must exist before the migrations run (nothing, unless a store says)."""
         return None
 
-    @abstractmethod
-    def layer_version(self, conn: Connection, table_name: str) -> int | None:
-        """How far `table_name` has changed, as `conn`'s snapshot sees it (None: not kept)."""
+    @contextmanager
+    def bulk(self, conn: Connection, table_: Table) -> Iterator[None]:
+        """Around many rows written to `table_` in one go: where the store notes changes
+        row by row, note one "read it all again" instead (nothing here)."""
+        yield
 
-    @abstractmethod
-    def layer_versions(self, conn: Connection) -> dict[str, int] | None:
-        """Table name → change version of every table that has one (None: not kept)."""
+    def layer_version(self, conn: Connection, table_name: str) -> int | None:
+        """How far `table_name` has changed, as `conn`'s snapshot sees it (None: not kept):
+        one primary-key lookup in `layer_version` (migrations 0003, 0009)."""
+        value = conn.execute(text("SELECT version FROM layer_version WHERE layer = :layer"),
+                             {"layer": table_name}).scalar()
+        return None if value is None else int(value)
+
+    def layer_versions(self, conn: Connection) -> dict[str, int]:
+        """Table name → change version of every table that has one."""
+        rows = conn.execute(text("SELECT layer, version FROM layer_version")).all()
+        return {row[0]: int(row[1]) for row in rows}
 
     @abstractmethod
     def snapshot_options(self) -> dict[str, Any]:
@@ -219,7 +230,7 @@ class SpatiaLite(StoreDialect):
     reads_async = False
     encodes_tiles = False
     carries_job_queue = False
-    keeps_versions = False
+    keeps_boxes = False
     estimates_rows = False
     naive_times = True
     # SQLite takes 32,766 host parameters per statement; keep well below.
@@ -273,11 +284,13 @@ class SpatiaLite(StoreDialect):
         compiled = insert(table_).values(values).compile(dialect=conn.dialect)
         order = [names.index(n) for n in compiled.positiontup or ()]
         raw = conn.connection.driver_connection
-        cursor = raw.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.executemany(str(compiled), [[_text(row[i]) for i in order] for row in matrix])
-        finally:
-            cursor.close()
+        with self.bulk(conn, table_):
+            cursor = raw.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.executemany(str(compiled),
+                                   [[_text(row[i]) for i in order] for row in matrix])
+            finally:
+                cursor.close()
 
     def write_typed_rows(self, conn: Connection, table_: Table, names: Sequence[str],
                          rows: Sequence[Sequence[Any]]) -> None:
@@ -290,11 +303,18 @@ class SpatiaLite(StoreDialect):
                 row[at] = value
         self.write_rows(conn, table_, list(names), matrix)
 
-    def layer_version(self, conn: Connection, table_name: str) -> None:  # noqa: D102
-        return None
-
-    def layer_versions(self, conn: Connection) -> None:  # noqa: D102
-        return None
+    @contextmanager
+    def bulk(self, conn: Connection, table_: Table) -> Iterator[None]:
+        """The layer's name in `layer_bulk` while the rows go in: its trigger raises the
+        version once and notes one NULL change, the row triggers skip (migration 0009).
+        Only this transaction ever sees the name."""
+        conn.execute(text("INSERT OR IGNORE INTO layer_bulk VALUES (:layer)"),
+                     {"layer": table_.name})
+        try:
+            yield
+        finally:
+            conn.execute(text("DELETE FROM layer_bulk WHERE layer = :layer"),
+                         {"layer": table_.name})
 
     def snapshot_options(self) -> dict[str, Any]:
         """None needed: a SQLite read transaction is one snapshot."""
@@ -339,7 +359,7 @@ class PostGIS(StoreDialect):
     reads_async = True
     encodes_tiles = True
     carries_job_queue = True
-    keeps_versions = True
+    keeps_boxes = True
     estimates_rows = True
     naive_times = False
     in_list_size = 50_000
@@ -454,16 +474,6 @@ class PostGIS(StoreDialect):
 
     def prepare_schema(self, conn: Connection) -> None:  # noqa: D102
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS postgis"))
-
-    def layer_version(self, conn: Connection, table_name: str) -> int | None:
-        """One primary-key lookup in `layer_version` (migration 0003)."""
-        value = conn.execute(text("SELECT version FROM layer_version WHERE layer = :layer"),
-                             {"layer": table_name}).scalar()
-        return None if value is None else int(value)
-
-    def layer_versions(self, conn: Connection) -> dict[str, int]:  # noqa: D102
-        rows = conn.execute(text("SELECT layer, version FROM layer_version")).all()
-        return {row[0]: int(row[1]) for row in rows}
 
     def snapshot_options(self) -> dict[str, Any]:  # noqa: D102
         return {"isolation_level": "REPEATABLE READ"}

@@ -164,9 +164,9 @@ class Store:
             conn.close()
 
     def box_keeper(self, min_rows: int) -> BoxKeeper | None:
-        """The boxes of this store's large layers (`twin.boxes`); None where the store keeps
-        no change versions to know when boxes are stale."""
-        if not self.dialect.keeps_versions:
+        """The boxes of this store's large layers (`twin.boxes`); None where the store
+        cannot keep them (their statements are PostGIS's)."""
+        if not self.dialect.keeps_boxes:
             return None
         if self._keeper is None:
             from twin.boxes import BoxKeeper

@@ -23,8 +23,8 @@ from tiles.matrix import TILE_MATRIX_SETS, TileAddress, get_tile_matrix_set
 from tiles.rules import drawn_for, tile_layers
 from tiles.service import Tile, TileService
 from twin.catalog import layer_stats
+from twin.changes import LayerVersions
 from twin.crs import display_offsets, to_gcj02
-from twin.features.lookup import FeatureLookup
 from twin.layers import Layer, Level, get_layer
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -108,7 +108,7 @@ def tile_answer(
 
 async def kept_tile_answer(
     request: Request,
-    lookup: FeatureLookup,
+    source: LayerVersions,
     collection_id: str | None,
     address: TileAddress,
     principal: Principal,
@@ -120,7 +120,7 @@ async def kept_tile_answer(
         tile_layers(clearance) if collection_id is None
         else [_visible_layer(collection_id, principal)]
     )
-    versions = await lookup.layer_versions([layer.table.name for layer in layers])
+    versions = await source.layer_versions([layer.table.name for layer in layers])
     tile = tile_service(request).kept(
         layers, address, versions, clearance=clearance, stacked=collection_id is None
     )

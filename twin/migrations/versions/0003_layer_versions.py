@@ -16,8 +16,8 @@ A deferred constraint trigger on the touch runs at commit: it takes the one lock
 row `*`, so committing writers number their versions one after another in commit order
 (and never deadlock over two layers), raises the table's version, stamps the touch with
 it and forgets touches older than KEEP_VERSIONS. The cost is per statement and per
-commit, not per row, so bulk loads stay bulk. SQLite stores have no versions: one
-writer, no server, and nothing there reads them.
+commit, not per row, so bulk loads stay bulk. SQLite stores keep theirs by row
+triggers (0009).
 """
 
 from alembic import op
