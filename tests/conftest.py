@@ -22,6 +22,23 @@ API_KEYS = {
 }
 
 
+# Files that take a minute or more of one worker: run first, so that under
+# `--dist loadfile` (scripts/test) neither worker ends the run alone with one of them.
+LONG_FILES = (
+    "tests/api/test_schemathesis.py",
+    "tests/core/test_cli_serve_export.py",
+    "tests/clients/test_pygeoapi.py",
+    "tests/clients/test_map_browser.py",
+    "tests/codes/test_codes_api.py",
+    "tests/processes/test_pygeoapi_processes.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    first = {name: rank for rank, name in enumerate(LONG_FILES)}
+    items.sort(key=lambda item: first.get(item.nodeid.split("::")[0], len(first)))
+
+
 @pytest.fixture(scope="session", params=STORES)
 def sample_engine(request: pytest.FixtureRequest, tmp_path_factory) -> Iterator[Engine]:
     """A store of each kind holding the small sample city; shared, so tests must not write."""
