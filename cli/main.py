@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 from typing import Annotated
 
 import typer
@@ -117,6 +118,9 @@ def serve(
             uvicorn.Server(config).run(sockets=[sock])
             os._exit(0)
         children.append(pid)
+    # A service manager (docker stop, systemd, kill) stops the main process with SIGTERM:
+    # passed on to each worker, which shuts down as on its own SIGTERM, then waited for.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: _signal_all(children, signal.SIGTERM))
     try:
         for pid in children:
             os.waitpid(pid, 0)
@@ -127,6 +131,12 @@ def serve(
             with contextlib.suppress(ChildProcessError):
                 os.waitpid(pid, 0)
         raise typer.Exit(Exit.INTERRUPTED) from None
+
+
+def _signal_all(pids: list[int], signum: int) -> None:
+    for pid in pids:
+        with contextlib.suppress(ProcessLookupError):  # that worker has ended already
+            os.kill(pid, signum)
 
 
 def _is_empty(engine: Engine) -> bool:

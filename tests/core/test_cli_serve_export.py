@@ -70,7 +70,8 @@ def start_serve(url: str, workers: int, log: Path, *, sample: bool = True,
 @pytest.fixture(scope="module", params=STORES)
 def served(request, tmp_path_factory):
     """A fresh store served by `twin serve --sample --workers 2`: (base URL, db URL, process);
-    stopped afterwards as a script's background server is, and held to ending with 0."""
+    stopped afterwards as a service manager stops it (SIGTERM to the main process alone),
+    and held to ending with 0 and every worker shut down and reaped."""
     workdir = tmp_path_factory.mktemp(f"serve-{request.param}")
     with store_url(request.param, workdir) as url:
         log = workdir / "serve.log"
@@ -81,7 +82,7 @@ def served(request, tmp_path_factory):
         try:
             yield base, url, process
         finally:
-            os.killpg(process.pid, signal.SIGINT)  # the server we started and its workers
+            os.kill(process.pid, signal.SIGTERM)  # the main process only: it stops its workers
             try:
                 ended = process.wait(timeout=30)
             except subprocess.TimeoutExpired:
