@@ -5,13 +5,18 @@ whose geometry is taken away, edits the store's own rules refuse.
 
 from __future__ import annotations
 
+import threading
+import time
+
 import shapely.geometry
 
+from tests.stores import on_postgis
+from twin import models
 from twin.codes import beidou, registry
 from twin.codes.check import mod11_2
 
 from .conftest import WRITER
-from .test_edit import SQUARE, new_building
+from .test_edit import SQUARE, building_code, new_building
 
 
 def test_a_bad_credit_code_given_as_the_feature_id_is_refused(edit_client):
@@ -132,3 +137,46 @@ def test_an_edit_breaking_a_store_rule_is_refused_naming_the_rule(edit_client):
     assert problem["detail"] == f"no address with code {parent}"
     after = edit_client.get(url).json()
     assert (after["geometry"], after["properties"]) == (address["geometry"], address["properties"])
+
+
+def test_a_code_taken_by_a_writer_the_edit_did_not_see_is_a_conflict(edit_client):
+    """Two writers, one code: the other's row is not committed when this edit looks, so
+    only the store's unique rule can tell; the edit waits for the other to commit, then is
+    told (409), not given a 500."""
+    from sqlalchemy import select
+
+    code = building_code(9077)
+    t = models.Building.__table__
+    columns = [c for c in t.columns if c.name not in ("id", "code")]
+    answers: list = []
+    with edit_client.engine.connect() as other:
+        row = other.execute(select(*columns).limit(1)).mappings().one()
+        other.execute(t.insert().values(**row, code=code))  # not committed yet
+        writer = threading.Thread(target=lambda: answers.append(edit_client.post(
+            "/collections/buildings/items", json=new_building(code), headers=WRITER)))
+        writer.start()
+        _until_the_writer_waits(edit_client.engine)
+        other.commit()
+        writer.join(30)
+    assert answers and answers[0].status_code == 409, answers and answers[0].text
+    assert answers[0].json()["detail"] == (
+        f"{code} was taken meanwhile: "
+        + ('duplicate key value violates unique constraint "building_code_key"'
+           if on_postgis(edit_client.engine) else "UNIQUE constraint failed: building.code"))
+
+
+def _until_the_writer_waits(engine) -> None:
+    """Until the edit waits for the other writer's lock: seen on PostGIS; on SQLite (no
+    view of waiters) long enough for the request to reach its insert, well inside the
+    store's 30 s busy timeout."""
+    from sqlalchemy import text
+
+    if not on_postgis(engine):
+        time.sleep(2.5)
+        return
+    waiting = text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                   "AND datname = current_database()")
+    deadline = time.monotonic() + 30
+    with engine.connect() as watch:
+        while not watch.execute(waiting).scalar() and time.monotonic() < deadline:
+            time.sleep(0.05)
