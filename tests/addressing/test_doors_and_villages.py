@@ -130,6 +130,12 @@ def test_a_village_its_groups_and_its_doors_are_found_however_the_village_is_nam
     # the village's last word left out
     status, level, full, reason = _found(geocoder, "南山区永西6组197号")
     assert (status, level) == ("matched", "building") and "last word left out" in reason
+    # a village typed wrong or by its sound, where it holds the door typed after it
+    for text in ("南山区永溪村6组197号", "南山区永四村下庄12号"):
+        status, level, _, reason = _found(geocoder, text)
+        assert (status, level) == ("matched", "building") and "read as 永西村" in reason, text
+    # a village the base does not hold before a group: no village is guessed
+    assert _found(geocoder, "南山区石门村6组197号")[0] != "matched"
     # a group the village does not have: the village, saying so
     status, level, _, reason = _found(geocoder, "南山区永西村9组197号")
     assert (status, level) == ("partial", "road") and "9组" in reason
