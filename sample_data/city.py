@@ -250,7 +250,9 @@ class TownshipBuilder:
                  (village_no, village_code, village, "2组", ["1号"], "号"),
                  (village_no, village_code, village, "8号", ["1栋"], "栋"),
                  (village_no, village_code, village, natural, ["1号"], "号")]
-        band = (x0 + 20 * layout.M_LON, y0 + 2 * layout.M_LAT, x1 - 20 * layout.M_LON,
+        # Not centred on the township: a plot's centre never falls on the line between two
+        # communities or grids (where a building would belong to both).
+        band = (x0 + 20 * layout.M_LON, y0 + 2 * layout.M_LAT, x1 - 33 * layout.M_LON,
                 road_y - 12 * layout.M_LAT)
         plots = iter(layout.strip(band, sum(len(p[4]) for p in plan)))
         centre = layout.strip(band, 1)[0]
