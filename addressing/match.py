@@ -158,8 +158,9 @@ class Geocoder:
         door = parsed.get("door")
         if door is None or parsed.get("road") is not None or parsed.get("compound") is not None:
             return None
-        village = next((e for e in parsed.leftovers
-                        if e.level == "village" and e.span[1] == door.span[0]), None)
+        typed = parsed.text.original
+        village = next((e for e in parsed.leftovers if e.level == "village" and e.span[1]
+                        <= door.span[0] and not typed[e.span[1]:door.span[0]].strip()), None)
         if village is None:
             return None
         roads = self._find_name(self.index.roads, village.value, _areas(parsed.admin), "road")[0]

@@ -53,7 +53,8 @@ _NUMBER = re.compile(r"([0-9]+)")
 KNOWN_INSIDE_MIN = 3  # a known name read inside unknown text has at least this many characters
 _AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省")
 # Where `_Reader.read` may act inside an unknown run: a character below U+2E80 (space,
-# digits, letters, dashes) or just after an area word (a superset; `read` checks exactly).
+# digits, letters, dashes), just after an area word (a superset; `read` checks exactly), or
+# a door's word before its number (甲12号).
 _RUN_STOP = re.compile(
     f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=[村镇乡区县市省])|(?:{_PREFIXES})(?=[0-9])")
 _TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|组|-)?")

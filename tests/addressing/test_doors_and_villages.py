@@ -131,7 +131,7 @@ def test_a_village_its_groups_and_its_doors_are_found_however_the_village_is_nam
     status, level, full, reason = _found(geocoder, "南山区永西6组197号")
     assert (status, level) == ("matched", "building") and "last word left out" in reason
     # a village typed wrong or by its sound, where it holds the door typed after it
-    for text in ("南山区永溪村6组197号", "南山区永四村下庄12号"):
+    for text in ("南山区永溪村6组197号", "南山区永四村下庄12号", "南山区 永溪村 6组197号"):
         status, level, _, reason = _found(geocoder, text)
         assert (status, level) == ("matched", "building") and "read as 永西村" in reason, text
     # a village the base does not hold before a group: no village is guessed
