@@ -215,10 +215,11 @@ _NUMERALS = re.compile(f"第?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
 # A room read out at the end (1单元一零一), also straight after a lane's or a village's door
 # (6组1号一零一), which has no unit.
 _TRAILING_NUMERALS = re.compile(f"(?<=[栋元层楼号\\-])([{NUMERAL_CHARS}]{{2,}})(?= |$)")
-# 12号之一, 12号附三: the number of a sub-door follows its word (grammar.DOOR_SUB_WORDS);
-# not when digits follow (4号之一3栋 is no 4号之13 栋).
+# 12号之一, 12号附三: the number of a sub-door follows its word (grammar.DOOR_SUB_WORDS),
+# after its door or alone (a base's value 之一 under the door 12号); not when digits follow
+# (4号之一3栋 is no 4号之13 栋).
 _SUB_DOOR_NUMERALS = re.compile(
-    f"(?<=[0-9]号)({'|'.join(grammar.DOOR_SUB_WORDS)})([{NUMERAL_CHARS}]+)(?![0-9])")
+    f"(?:(?<=[0-9]号)|^)({'|'.join(grammar.DOOR_SUB_WORDS)})([{NUMERAL_CHARS}]+)(?![0-9])")
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[一](?=[0-9])")
 _LEADING_ORDINAL = re.compile(r"第([0-9]+)(?=" + NUMBER_MARKERS + ")")
 _BUILDING = re.compile(r"([0-9A-Z]+)(?:" + "|".join(grammar.BUILDING_WORDS) + ")")

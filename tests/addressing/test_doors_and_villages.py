@@ -33,6 +33,7 @@ BASE = [
     # a road with the plain door only, and one holding a sub-door under its door
     ["440305", "粤海街道", "", "海德五道", "12号", "", "", "", "", ""],
     ["440305", "粤海街道", "", "海德六道", "12号", "", "附3", "", "", ""],
+    ["440305", "粤海街道", "", "海德六道", "12号", "", "之一", "", "", ""],
     # a village with groups, a natural village and doors of its own; a village of the same
     # township with a group of the same number; no road anywhere
     ["440305", "粤海街道", "", "永西村", "6组", "", "197号", "", "", ""],
@@ -103,8 +104,9 @@ def test_a_sub_door_is_found_as_the_base_holds_it_and_never_as_its_door(base):
         assert (status, level) == ("matched", "door"), (text, reason)
         assert full.endswith("海德四道" + door), (text, full)
     # held under its door
-    status, level, full, reason = _found(geocoder, "南山区海德六道12号附3")
-    assert (status, level) == ("matched", "building") and full.endswith("12号附3"), reason
+    for text, sub in (("南山区海德六道12号附3", "附3"), ("南山区海德六道十二号之一", "之一")):
+        status, level, full, reason = _found(geocoder, text)
+        assert (status, level) == ("matched", "building") and full.endswith("12号" + sub), reason
     # the base has the door only: partial there, naming what it lacks
     for text in ("南山区海德五道12号之一", "南山区海德五道十二号之一"):
         status, level, full, reason = _found(geocoder, text)
