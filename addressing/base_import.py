@@ -6,6 +6,21 @@ optionally `address_code` and `aliases` (separated by ; or |; a former name with
 its use ended, `朝阳路~2019-05-01`, is kept so: an old-name query finds the address and the
 answer says the current name). Any level below the road or
 compound may be empty: real bases skip levels (a room straight under a door).
+
+Villages (rural bases have no road at all). A village (an administrative village, written
+as 永西村, 永西村委会 or 永西村民委员会) goes in `road`: it is what a rural row's doors and
+groups are numbered in, as a road numbers its doors and lanes, and it is named within its
+township as a road is (two townships may each have a 新村). Its groups (6组) and natural
+villages (下庄) go in `door_no`, and their doors in `building`, as a lane's (朝晖路 416弄
+173号): `永西村 | 6组 | 197号`, `永西村 | 下庄 | 12号`; doors numbered on the village itself
+are plain doors (`永西村 | 12号`). So `永西村6组197号`, `永西村委会6组197号` and
+`永西村12号` are read and found with no level the tree lacks. Why not a new level: the tree's
+levels are the address element classes the codes, the index and every face share; a village
+row needs one level above the door and one between, which the road and the lane's door
+already are. Why not `community`: that column names a division of the NBS table, which
+ships villages for few cities, and a group numbered 6组 in every village of a township
+would be one road there. A village the table does hold stays in `community` as before.
+
 Every node on a row's path (road → door → building → unit → floor → room) is created once;
 a code given in the file is kept, a missing one is issued by the code registry under the
 `address` scheme (12-digit area + 4-digit road + 4-digit door/building + 6-digit
@@ -173,8 +188,10 @@ class _TreeWriter:
         # Roads are named within a township; below that the path of element keys.
         parts = [county, township or "" if row.get("road") else "", level,
                  name_key(row["road"]) if row.get("road") else "",
-                 name_key(row["compound"]) if row.get("compound") and not row.get("door_no")
-                 else ""]
+                 # A door on a road is known by its number there; one in a place with no
+                 # road (a compound, a village written as one) by the place and its number.
+                 name_key(row["compound"]) if row.get("compound") and not (
+                     row.get("door_no") and row.get("road")) else ""]
         for column, lvl in (("door_no", "door"), ("building", "building"), ("unit", "unit"),
                             ("floor", "floor"), ("room", "room")):
             parts.append(_element_key(lvl, row.get(column)) if row.get(column) else "")

@@ -16,16 +16,26 @@ UNIT_WORDS = ("单元", "单", "门")  # 2单元, 二单元; 2门 only where the
 FLOOR_WORDS = ("层", "楼", "F")
 ROOM_WORDS = ("号房", "房间", "房", "户", "室")  # folded to 室
 DOOR_WORDS = ("号",)
+# A door written with a word before its number is a door of its own, never the plain number:
+# 甲12号 (乙, 丙, 丁) is not 12号, 附1号 not 1号. Keyed with the word: 甲12, 附1.
+DOOR_PREFIXES = ("甲", "乙", "丙", "丁", "附")
+# A sub-door written after its door's number: 12号之一, 12号附3. Keyed whole (12号之1,
+# 12号附3): the base holds it as a door of its own, or under the door 12号 keyed 之1 / 附3;
+# never the same door as 12号, nor as 12-1号 (a base that writes both means two doors).
+DOOR_SUB_WORDS = ("之", "附")
 # A phase, cluster or zone written before a building (3期12栋, 6组团7栋, A区3栋).
 PHASE_WORDS = ("期", "组团", "区")
 LANE_WORDS = ("弄",)  # 朝晖路416弄173号: a lane numbered on its road, with doors of its own
+# A village's group, numbered in its village as a lane on its road, with doors of its own
+# (永西村6组197号): held at the door level under the village, its doors at the building level.
+GROUP_WORDS = ("组",)
 # The element words of normalised text (after the folds above), per level: what may
 # follow a number of that level.
-LEVEL_WORDS = {"door": ("号", "弄"), "building": ("栋", "号"), "unit": ("单元", "号"),
+LEVEL_WORDS = {"door": ("号", "弄", "组"), "building": ("栋", "号"), "unit": ("单元", "号"),
                "floor": ("层", "楼", "F"), "room": ("室", "号")}
 ELEMENT_WORDS = tuple(dict.fromkeys(w for words in LEVEL_WORDS.values() for w in words))
 # The words an element's key leaves out (3号楼 → 3, 12F → 12, 1201室 → 1201); a lane keeps
-# 弄 (416弄 is not door 416号), a unit its 号 (some bases number units so).
+# 弄 and 组 (416弄 is not door 416号, 6组 not 6号), a unit its 号 (some bases number units so).
 KEY_WORDS = {"door": ("号",), "building": ("栋", "号"), "unit": ("单元",),
              "floor": ("层", "楼", "F"), "room": ("室", "号")}
 # Markers after which a run of Chinese numerals is a number (三单元, 十二楼, 一二零一室).
@@ -41,6 +51,20 @@ COMPOUND_SUFFIXES = (
 # A township typed in the street part: one the division table lacks (renamed, mistyped).
 TOWNSHIP_WORDS = ("街道", "镇", "乡")
 VILLAGE_WORDS = ("村", "社区", "村委会", "居委会", "村民委员会", "居民委员会")
+# A village is named by its committee as often as by itself: 永西村委会, 永西村民委员会 are
+# 永西村; 桃园社区居委会 is 桃园社区.
+VILLAGE_OFFICES = {"村": ("村委会", "村民委员会"), "社区": ("社区居委会", "社区居民委员会")}
+
+
+def village_names(name: str) -> list[str]:
+    """The other names of a village (or community) the base holds as a place: 永西村 →
+    永西村委会, 永西村民委员会; 永西村委会 → 永西村, …; [] for a name that is no village's."""
+    for plain, offices in VILLAGE_OFFICES.items():
+        for written in (*offices, plain):
+            if name.endswith(written) and len(name) > len(written):
+                stem = name[: -len(written)]
+                return [stem + w for w in (plain, *offices) if w != written]
+    return []
 
 
 def _alternatives(words: tuple[str, ...]) -> str:

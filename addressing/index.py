@@ -21,7 +21,7 @@ import numpy as np
 
 from addressing.admin_names import short_names
 from addressing.errors import AddressBaseEmpty, AddressInputError
-from addressing.grammar import split_alias
+from addressing.grammar import split_alias, village_names
 from addressing.lexicon import NameLexicon
 from addressing.normalize import element_key, normal_text, numeral_variants
 from twin.divisions import Level, load_divisions
@@ -362,6 +362,8 @@ class IndexBuilder:
                 if ended is not None:  # a renamed road: the answer names the current one
                     self.renamed[name_key(name)] = (value, ended)
             lexicon = self.roads if level == "road" else self.compounds
+            # A village is typed by its committee's name too (永西村委会 for 永西村).
+            names += [v for name in names for v in village_names(str(name))]
             for name in names:
                 written = name_key(str(name))
                 # Numbers inside a name are typed either way (高新南1道 = 高新南一道).
@@ -369,6 +371,12 @@ class IndexBuilder:
                     lexicon.add(key, node)
                     if key not in _wide_area_names():  # a shop called 浙江 never hides 浙江省
                         self.streets.add(key, "road" if level == "road" else "compound")
+        if level == "door" and parent != NO_PARENT:
+            # A door the base names, not numbers: a natural village in its administrative
+            # village (永西村下庄12号), read by its name after the village like a lane.
+            key = name_key(value)
+            if not any(c.isdigit() for c in key) and key not in _wide_area_names():
+                self.streets.add(key, "door")
         if level == "door":
             compound = row.get("compound")
             for name in {compound, *(row.get("aliases") or [])} - {None, ""}:

@@ -31,7 +31,8 @@ MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
 # A typed door number that is not the compound's: confirmed by the typed road, or not.
 DOOR_DIFFERS, DOOR_DIFFERS_ALONE = 15, 40
-ROAD_WORDS = ("路", "街", "道", "巷", "大道", "大街")  # what ends a road's name
+# What ends a road's name (or a village's, which a base holds as a road: 永西 for 永西村).
+ROAD_WORDS = ("路", "街", "道", "巷", "大道", "大街", "村")
 FUZZY_CUTOFF = 80  # rapidfuzz ratio a misspelt road or compound name must reach
 MAX_CANDIDATES = 10
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
@@ -138,6 +139,7 @@ class Geocoder:
 
     # -- matching -------------------------------------------------------------------------
     def _match(self, parsed: ParsedAddress) -> GeocodeResult:
+        parsed = self._village_as_road(parsed) or parsed
         result = self._match_reading(parsed)
         later = _later_place(parsed, self.index)
         if later is not None and result.status != UNMATCHED:
@@ -148,6 +150,28 @@ class Geocoder:
                     str(other.level)] >= LEVEL_CODE[str(result.level)]):
                 return other
         return result
+
+    def _village_as_road(self, parsed: ParsedAddress) -> ParsedAddress | None:
+        """禾平村1组2号, where no road or compound was read: the village typed right before
+        the door, read as the road the base holds it as (`base_import`) by its sound or a
+        typo, when the road so found has the typed door (or group); None otherwise."""
+        door = parsed.get("door")
+        if door is None or parsed.get("road") is not None or parsed.get("compound") is not None:
+            return None
+        typed = parsed.text.original
+        village = next((e for e in parsed.leftovers if e.level == "village" and e.span[1]
+                        <= door.span[0] and not typed[e.span[1]:door.span[0]].strip()), None)
+        if village is None:
+            return None
+        roads = self._find_name(self.index.roads, village.value, _areas(parsed.admin), "road")[0]
+        if not any(self.index.child(r, "door", door.key) for r in roads):
+            return None
+        road = Element("road", village.value, village.key, village.span)
+        at = next(i for i, e in enumerate(parsed.elements) if e is door)
+        return ParsedAddress(parsed.text, parsed.admin,
+                             [*parsed.elements[:at], road, *parsed.elements[at:]],
+                             [e for e in parsed.leftovers if e is not village],
+                             list(parsed.notes))
 
     def _match_reading(self, parsed: ParsedAddress) -> GeocodeResult:
         query = parsed.text.original

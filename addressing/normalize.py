@@ -198,7 +198,11 @@ _NOISE = re.compile("|".join(NOISE_WORDS) + f"|^ ?中国(?=.)|中国(?={_provinc
 _SPACE_RUN = re.compile(r" {2,}")
 _INNER_SPACE = re.compile(r"(?<![0-9A-Z]) | (?![0-9A-Z])")
 _EDGE_SPACE = re.compile(r"^ +| +$")
-_NAME_DASH = re.compile(r"(?<=[\u4e00-\u9fff])[-·]+(?=[\u4e00-\u9fff])")
+# A dash between names separates them (浙江省-金华市); between numerals it is a number's
+# (十二-十四号, 一-一号), kept.
+_NAME_DASH = re.compile(
+    f"(?<=[\u4e00-\u9fff])(?<![{NUMERAL_CHARS}])[-·]+(?=[\u4e00-\u9fff])"
+    f"|(?<=[\u4e00-\u9fff])[-·]+(?=[\u4e00-\u9fff])(?![{NUMERAL_CHARS}])")
 _NOISE_TRIGGER = re.compile(
     "|".join(NOISE_WORDS) + "|中国|" + "|".join(RECIPIENT_LABELS) + "|[0-9]{7}"
 )
@@ -208,7 +212,14 @@ _UNIT_TRIGGER = re.compile(r"单(?!元)")
 _HAS_NUMERAL = re.compile(f"[{NUMERAL_CHARS}]")
 _HASH = re.compile(r"([0-9A-Z]+)#楼?")
 _NUMERALS = re.compile(f"第?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
-_TRAILING_NUMERALS = re.compile(f"(?<=[栋元层楼\\-])([{NUMERAL_CHARS}]{{2,}})(?= |$)")
+# A room read out at the end (1单元一零一), also straight after a lane's or a village's door
+# (6组1号一零一), which has no unit.
+_TRAILING_NUMERALS = re.compile(f"(?<=[栋元层楼号\\-])([{NUMERAL_CHARS}]{{2,}})(?= |$)")
+# 12号之一, 12号附三: the number of a sub-door follows its word (grammar.DOOR_SUB_WORDS),
+# after its door or alone (a base's value 之一 under the door 12号); not when digits follow
+# (4号之一3栋 is no 4号之13 栋).
+_SUB_DOOR_NUMERALS = re.compile(
+    f"(?:(?<=[0-9]号)|^)({'|'.join(grammar.DOOR_SUB_WORDS)})([{NUMERAL_CHARS}]+)(?![0-9])")
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[一](?=[0-9])")
 _LEADING_ORDINAL = re.compile(r"第([0-9]+)(?=" + NUMBER_MARKERS + ")")
 _BUILDING = re.compile(r"([0-9A-Z]+)(?:" + "|".join(grammar.BUILDING_WORDS) + ")")
@@ -222,6 +233,11 @@ def _numerals(m: re.Match[str]) -> str:
     if not _valid_numeral_run(run):
         return m.group(0)
     return chinese_number(run)
+
+
+def _sub_door_numerals(m: re.Match[str]) -> str:
+    run = m.group(2)
+    return m.group(0) if not _valid_numeral_run(run) else m.group(1) + chinese_number(run)
 
 
 def _strip_noise(buf: _Buffer) -> None:
@@ -306,6 +322,7 @@ def _fold_numbers(buf: _Buffer) -> None:
         if _HAS_NUMERAL.search(buf.text):
             changed |= buf.rewrite(_NUMERALS, _numerals)
             changed |= buf.rewrite(_TRAILING_NUMERALS, _numerals)
+            changed |= buf.rewrite(_SUB_DOOR_NUMERALS, _sub_door_numerals)
             changed |= buf.rewrite(_DASH_BETWEEN_DIGITS, lambda m: "-")
         if "第" in buf.text:
             changed |= buf.rewrite(_LEADING_ORDINAL, lambda m: m.group(1))

@@ -15,6 +15,10 @@ from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.admin_names import AREA_ENDINGS
 from addressing.grammar import (
     COMPOUND_SUFFIX,
+    DOOR_PREFIXES,
+    DOOR_SUB_WORDS,
+    GROUP_WORDS,
+    LANE_WORDS,
     PHASE_WORDS,
     ROAD_SUFFIX,
     TOWNSHIP_WORDS,
@@ -24,9 +28,15 @@ from addressing.lexicon import NameLexicon
 from addressing.normalize import NormalizedText, Span, normalize
 
 STREET_LEVELS = ("road", "compound", "door", "building", "unit", "floor", "room")
-# A door number, or a lane's (朝晖路416弄: the lane is a door of the road; its own doors
-# follow as buildings, as bases that hold lanes write them).
-_DOOR = re.compile(r"([0-9]+(?:-[0-9]+)?)(?:号(?:之([0-9]+))?(?:院)?|(弄))")
+# A door number, or a lane's or a village group's (朝晖路416弄, 永西村6组: the lane is a
+# door of the road, the group of the village; their own doors follow as buildings, as bases
+# that hold lanes and groups write them). A word before the number is part of the door
+# (甲12号, 附1号), and so is a sub-door after it (12号之1, 12号附3; not 12号附1栋).
+_PREFIXES = "|".join(DOOR_PREFIXES)
+_DOOR = re.compile(
+    f"((?:{_PREFIXES})?[0-9]+(?:-[0-9]+)?)(?:号(?:({'|'.join(DOOR_SUB_WORDS)})([0-9]+)号?"
+    r"(?![0-9]|栋|单元|层|楼|室))?(?:院)?"
+    f"|({'|'.join(LANE_WORDS + GROUP_WORDS)})(?!团))")
 # 3栋, and the phase, cluster or zone before it that bases keep in the building's value
 # (3期12栋, 6组团7栋, A区3栋): the key is the whole of it.
 _PHASES = "|".join(PHASE_WORDS)
@@ -43,9 +53,11 @@ _NUMBER = re.compile(r"([0-9]+)")
 KNOWN_INSIDE_MIN = 3  # a known name read inside unknown text has at least this many characters
 _AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省")
 # Where `_Reader.read` may act inside an unknown run: a character below U+2E80 (space,
-# digits, letters, dashes) or just after an area word (a superset; `read` checks exactly).
-_RUN_STOP = re.compile(r"[\x00-\u2e7f]|(?<=社区|街道)|(?<=[村镇乡区县市省])")
-_TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|-)?")
+# digits, letters, dashes), just after an area word (a superset; `read` checks exactly), or
+# a door's word before its number (甲12号).
+_RUN_STOP = re.compile(
+    f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=[村镇乡区县市省])|(?:{_PREFIXES})(?=[0-9])")
+_TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|组|-)?")
 
 
 @dataclass(slots=True)  # not frozen: frozen init is slow, and one is made per element
@@ -179,7 +191,8 @@ class _Reader:
         run = self.t[:end]
         for at in range(start + 1, end - 2):
             hit = streets.longest_at(run, at)
-            if hit is not None and hit[0] - at >= KNOWN_INSIDE_MIN:
+            if hit is not None and hit[0] - at >= KNOWN_INSIDE_MIN and (
+                    streets.get(hit[1]) != ["door"]):
                 return at, hit[0], hit[1]
         return None
 
@@ -199,18 +212,36 @@ class _Reader:
                     and "compound" not in self.found)
             ):
                 hit = streets.longest_at(t, pos)
+                kinds = streets.get(hit[1]) if hit is not None else []
+                if hit is not None and kinds == ["door"]:
+                    # A door the base names (a natural village, 下庄) counts only right
+                    # after its village, where a door may follow; a village not known
+                    # (typed wrong) before it is kept apart all the same.
+                    after_village = False
+                    if self.unknown_start is not None and t.endswith("村", self.unknown_start,
+                                                                     pos):
+                        self.flush_unknown(pos, "door")
+                        left = self.leftovers[-1] if self.leftovers else None
+                        after_village = left is not None and left[0] == "village" and (
+                            left[4] == pos)
+                    if "door" not in self.found and self.unknown_start is None and (
+                            after_village or "road" in self.found or "compound" in self.found):
+                        self.add("door", hit[1], hit[1], pos, hit[0])
+                        pos = hit[0]
+                        continue
+                    hit = None
                 if hit is not None:
                     # An unknown run that ends like an area (旧名社区) stops before a known
                     # street, and so does a place before a numbered one (段桥7组: a village
                     # group the base holds as a road).
                     self.flush_unknown(pos, "known")
                     end, name = hit
-                    kinds = streets.get(name)
                     level = "road" if "road" in kinds and "road" not in self.found else "compound"
                     self.add(level, name, name, pos, end)
                     pos = end
                     continue
-            if ch < "\u2e80":  # digits, letters, dashes: a number may start here
+            if ch < "\u2e80" or (ch in DOOR_PREFIXES and t[pos + 1:pos + 2].isdigit()):
+                # digits, letters, dashes, a door's word before its number (甲12号)
                 step = self.numbers_at(pos)
                 if step is not None:
                     pos = step
@@ -226,16 +257,23 @@ class _Reader:
     def numbers_at(self, pos: int) -> int | None:
         """Read door/building/unit/floor/room numbers at `pos`; the new position or None."""
         t, found = self.t, self.found
+        if t[pos] in DOOR_PREFIXES:  # 甲12号, 附1号: only a door starts so
+            m = _DOOR.match(t, pos)
+            if m is None or "door" in found or "building" in found:
+                return None
+            self.flush_unknown(pos, "door")
+            self.add("door", m.group(0), _door_key(m), pos, m.end())
+            return m.end()
         if not ("0" <= t[pos] <= "9" or "A" <= t[pos] <= "Z" or t[pos] == "-"):
             return None
         # The marker after the number decides which forms can apply (one regex, not ten).
         token = _TOKEN.match(t, pos)
         marker = token.group(2) if token else "?"
         any_form = marker == "?"
-        m = _DOOR.match(t, pos) if any_form or marker in ("号", "-", "弄") else None
+        m = _DOOR.match(t, pos) if any_form or marker in ("号", "-", "弄", "组") else None
         if m and "door" not in found and "building" not in found:
             self.flush_unknown(pos, "door")
-            self.add("door", m.group(0), m.group(1) + (m.group(3) or ""), pos, m.end())
+            self.add("door", m.group(0), _door_key(m), pos, m.end())
             return m.end()
         m = _TRIPLE.match(t, pos) if any_form or marker == "-" else None
         if m and "building" not in found:
@@ -313,6 +351,13 @@ class _Reader:
                 self.leftovers.append(("unknown", m.group(0), m.group(0), pos, m.end()))
             return m.end()
         return None
+
+
+def _door_key(m: re.Match[str]) -> str:
+    """The key of a door read by `_DOOR`, as `element_key` keys the base's door values:
+    12号 → 12, 甲12号 → 甲12, 12号之1 → 12号之1, 416弄 → 416弄, 6组 → 6组."""
+    sub = "号" + m.group(2) + m.group(3) if m.group(2) else ""
+    return m.group(1) + sub + (m.group(4) or "")
 
 
 STREET_MEMO_LIMIT = 100_000  # street readings held per street lexicon; then it starts again

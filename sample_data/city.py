@@ -52,7 +52,9 @@ SIZES = {
     # ~1.0M buildings, ~10M rooms: for benchmarks.
     "city": SizeSpec(74, 60, (10, 40), (1, 1), (3, 7), 2, 0.9, (0.9, 0.1), (0, 1), 4, 200),
 }
-BUILDING_USES = {"栋": ("住宅", "住宅", "住宅", "商住"), "座": ("办公", "商业", "办公")}
+# 号: a lane's or a village's door, numbered at the building level (416弄173号, 6组12号).
+BUILDING_USES = {"栋": ("住宅", "住宅", "住宅", "商住"), "座": ("办公", "商业", "办公"),
+                 "号": ("住宅",)}
 COMPONENT_TYPES = [
     ("0101", "上水井盖"),
     ("0103", "污水井盖"),
@@ -207,8 +209,77 @@ class TownshipBuilder:
                 start=1,
             ):
                 self._door(r, road_code, road_name, door_no * 2 - 1, parcel)
+            if r == 1:
+                first_road = (road_code, road_name, y)
+            if r == len(self.road_names):
+                # After every other draw of the township, so that none of those moves.
+                self._real_forms(*first_road)
             _beidou_codes(self.chunk.rows.get("buildings", []))
             yield self.chunk
+
+    def _real_forms(self, road_code: str, road_name: str, road_y: float) -> None:
+        """Doors, a lane and a village written as real bases write them (issue 16).
+
+        On the township's first road: three of the doors with a sub-number, a sub-door, a
+        word before the number or a range (1-1号, 1号之一, 3号附1, 甲5号, 乙5号, 附7号,
+        12-14号: each township takes the next three), and a lane with a door of its own
+        (16弄 1号); then a village (held as `base_import` holds
+        one: the village at the road level, its groups and natural village at the door
+        level, their doors at the building level), with a door of its own (8号 1栋). Each
+        door has a building or two of two floors; the plots lie in the band south of the
+        first road, where no other plot is.
+        """
+        spec = self.spec
+        x0, y0, x1, _ = self.tbox
+        last = spec.doors_per_road * 2 - 1
+        forms = ["1-1号", "1号之一", "3号附1", "甲5号", "乙5号", "附7号",
+                 f"{last + 1}-{last + 3}号"]
+        t = townships().index(self.town)
+        doors = [forms[(3 * t + k) % len(forms)] for k in range(3)]  # all seven in the city
+        village_no = len(self.road_names) + 1
+        village = names.VILLAGES[t % len(names.VILLAGES)]
+        natural = names.NATURAL_VILLAGES[t % len(names.NATURAL_VILLAGES)]
+        # (road number, road code, road name, door, building labels and their kind)
+        plan: list[tuple[int, str, str, str, list[str], str]] = [
+            # A栋, not 1栋: 1号之一1栋 would read as 1号之11 栋 (as it would typed).
+            *((1, road_code, road_name, d, ["A栋"], "栋") for d in doors),
+            (1, road_code, road_name, f"{last + 5}弄", [f"{t + 1}号"], "号"),
+        ]
+        village_code = f"{self.town.code}{village_no:04d}{0:04d}{0:06d}"
+        plan += [(village_no, village_code, village, "1组", ["1号", "2号"], "号"),
+                 (village_no, village_code, village, "2组", ["1号"], "号"),
+                 (village_no, village_code, village, "8号", ["1栋"], "栋"),
+                 (village_no, village_code, village, natural, ["1号"], "号")]
+        # Not centred on the township: a plot's centre never falls on the line between two
+        # communities or grids (where a building would belong to both).
+        band = (x0 + 20 * layout.M_LON, y0 + 2 * layout.M_LAT, x1 - 33 * layout.M_LON,
+                road_y - 12 * layout.M_LAT)
+        plots = iter(layout.strip(band, sum(len(p[4]) for p in plan)))
+        centre = layout.strip(band, 1)[0]
+        self._address(code=village_code, parent_code=None, level="road", value=village,
+                      full_text=f"{self.town_prefix}{village}", community_code=None,
+                      road=village, geom=Point((centre[0] + centre[2]) / 2, centre[1]))
+        for road_no, parent, road, door_no, labels, kind in plan:
+            mine = [next(plots) for _ in labels]
+            x, y = (mine[0][0] + mine[-1][2]) / 2, road_y - 6 * layout.M_LAT
+            community = self._community_at(x, y)
+            self.door_seq[(community.code, road_no)] += 1
+            door_code = (f"{community.code}{road_no:04d}"
+                         f"{self.door_seq[(community.code, road_no)]:04d}{0:06d}")
+            self._address(code=door_code, parent_code=parent, level="door", value=door_no,
+                          full_text=f"{self.town_prefix}{short_name(community)}{road}{door_no}",
+                          community_code=community.code, grid_code=self._grid_at(community, x, y),
+                          road=road, door_no=door_no, compound=None, geom=Point(x, y))
+            for label, plot in zip(labels, mine, strict=True):
+                fp = layout.footprints(plot, 1, [self.rng.random() for _ in range(7)])[0]
+                home = self._community_at((fp[0] + fp[2]) / 2, (fp[1] + fp[3]) / 2)
+                self.door_seq[(home.code, road_no)] += 1
+                self._building(
+                    home, door_code,
+                    f"{home.code}{road_no:04d}{self.door_seq[(home.code, road_no)]:04d}",
+                    f"{self.town_prefix}{short_name(home)}{road}{door_no}",
+                    {"road": road, "door_no": door_no, "compound": None}, label, kind, fp,
+                    floors=2)
 
     def _components(self, road_name: str, line: LineString) -> None:
         for k in range(self.spec.components_per_road):
@@ -293,11 +364,12 @@ class TownshipBuilder:
         label: str,
         kind: str,
         fp: layout.Box,
+        floors: int | None = None,
     ) -> None:
         spec, rng = self.spec, self.rng
         footprint = layout.polygon(fp)
         centre = footprint.centroid
-        floors = rng.randint(*spec.floors)
+        floors = floors or rng.randint(*spec.floors)
         year = rng.randint(1985, 2022)
         use = rng.choice(BUILDING_USES[kind])
         self.building_seq[year] += 1
@@ -336,7 +408,7 @@ class TownshipBuilder:
                 "geom": footprint,
             },
         )
-        units = 1 if kind == "座" else rng.randint(*spec.units)
+        units = 1 if kind in ("座", "号") else rng.randint(*spec.units)
         sub = 0
         household = 0
         for u in range(1, units + 1):

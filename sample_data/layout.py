@@ -109,6 +109,13 @@ def parcels(
     return out
 
 
+def strip(b: Box, n: int) -> list[Box]:
+    """Cut a box into `n` cells side by side, west to east."""
+    x0, y0, x1, y1 = b
+    w = (x1 - x0) / n
+    return [(x0 + i * w, y0, x0 + (i + 1) * w, y1) for i in range(n)]
+
+
 def footprints(plot: Box, count: int, jitter: list[float]) -> list[Box]:
     """`count` building footprints laid out in a grid inside a plot (at most 40 m × 25 m)."""
     x0, y0, x1, y1 = plot

@@ -10,6 +10,7 @@ not exist) measure false matches. Deterministic for a given seed.
 from __future__ import annotations
 
 import random
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -197,12 +198,16 @@ TRADITIONAL = str.maketrans(
     }
 )
 CHINESE_DIGITS = "零一二三四五六七八九"
+# Classes drawn from the rows the sample writes as real bases do (issue 16): doors with a
+# word before the number, a sub-door or a sub-number (甲5号, 1号之一, 3号附1, 1-1号), lanes
+# (16弄1号), and villages with groups and natural villages (永西村1组2号, 永西村上屋1号).
+REAL_FORMS = ("door_forms", "lane", "village")
 CLASSES = (
     "clean", "no_province_city", "short_admin", "no_admin", "full_width", "traditional",
     "chinese_numerals", "marker_synonyms", "dash_form", "compound_for_road", "road_alias",
     "homophone", "typo", "random_typo", "noise", "spaces_punctuation", "skipped_levels",
     "repeated_admin", "no_road_suffix", "mixed",
-    *UNFORESEEN,
+    *UNFORESEEN, *REAL_FORMS,
     "absent_room", "absent_road", "wrong_district", "ambiguous_room",
 )
 NEGATIVE = {"absent_room": "partial", "absent_road": "partial", "wrong_district": "partial",
@@ -267,6 +272,22 @@ def number_in_chinese(n: int) -> str:
         )
         return CHINESE_DIGITS[n // 100] + "百" + tail
     return "".join(CHINESE_DIGITS[int(c)] for c in str(n))
+
+
+def numbers_in_chinese(text: str) -> str:
+    """Every run of digits in Chinese: 1号之1 → 一号之一, 12-14号 → 十二-十四号."""
+    return re.sub(r"[0-9]+", lambda m: number_in_chinese(int(m.group(0))), text)
+
+
+def real_form(door: Mapping[str, Any]) -> str | None:
+    """Which of the REAL_FORMS the rooms behind `door` are written in, if any."""
+    if door["road"].endswith("村"):
+        return "village"
+    if door["door_no"].endswith("弄"):
+        return "lane"
+    if re.search("[甲乙丙丁附之-]", door["door_no"]):
+        return "door_forms"
+    return None
 
 
 def digits_in_chinese(text: str) -> str:
@@ -367,7 +388,7 @@ class _Writer:
         elif klass == "traditional":
             return self.join(p).translate(TRADITIONAL)
         elif klass == "chinese_numerals":
-            p["door"] = number_in_chinese(int(p["door"][:-1])) + "号"
+            p["door"] = numbers_in_chinese(p["door"])
             if p["unit"]:
                 p["unit"] = number_in_chinese(int(p["unit"][:-2])) + "单元"
             if p["room"]:
@@ -375,6 +396,8 @@ class _Writer:
         elif klass == "marker_synonyms":
             b = p["building"]
             bare = _bare_building(b)
+            if b.endswith("号"):
+                return None  # a lane's or a village's door (16弄1号): no building word
             if b.endswith("栋"):
                 p["building"] = bare + rng.choice(["幢", "号楼", "#", "#楼"])
             else:
@@ -465,6 +488,8 @@ class _Writer:
             ])
         elif klass == "no_road_suffix":  # 沙河西5号 for 沙河西路5号, 后海7号 for 后海大道7号
             road = p["road"]
+            if road.endswith("村"):
+                return None  # the village class writes 永西1组 for 永西村1组
             stem = road[:-2] if road.endswith("大道") else road[:-1]
             near = [n for n in self.tree.road_names if n.startswith(stem) and n != stem
                     and len(n) - len(stem) <= 2]
@@ -478,7 +503,31 @@ class _Writer:
                 p["community"] = ""
         elif klass == "mixed":
             return self.mixed(row)
+        elif klass in REAL_FORMS:
+            self.real_form(p, klass)
         return self.join(p)
+
+    def real_form(self, p: dict[str, str], klass: str) -> None:
+        """A room of a village, lane or door written as real bases are: numbers either way,
+        a village by its committee's name or without 村, a group with 第, admin cut short."""
+        rng = self.rng
+        p["admin"] = rng.choice([p["admin"], p["admin"].replace(PROVINCE_CITY, ""), COUNTY])
+        if p["admin"] == COUNTY or rng.random() < 0.5:
+            p["community"] = ""
+        if rng.random() < 0.5:
+            p["door"] = numbers_in_chinese(p["door"])
+        if klass == "village":
+            village = p["road"]
+            names = [village, village + "委会", village + "民委员会"]
+            if p["door"][-1] in "组号":  # 永西1组, 永西8号; 永西上屋 would be a name of its own
+                names.append(village[:-1])
+            p["road"] = rng.choice(names)
+            if p["door"].endswith("组") and rng.random() < 0.3:
+                p["door"] = "第" + p["door"]
+        if klass != "door_forms" and rng.random() < 0.5:  # the door behind the group or lane
+            p["building"] = numbers_in_chinese(p["building"])
+        if rng.random() < 0.3:
+            p["room"] = p["room"].removesuffix("室")
 
     def mixed(self, row: Mapping[str, Any]) -> str | None:
         text = self.write(
@@ -500,12 +549,18 @@ def messy_addresses(
     rng = random.Random(seed)
     writer = _Writer(tree, rng)
     rooms = sorted(c for c, r in tree.rows.items() if r["level"] == "room")
+    in_form: dict[str, list[str]] = defaultdict(list)
+    for code in rooms:
+        form = real_form(tree.door_of(code))
+        if form is not None:
+            in_form[form].append(code)
     out: list[MessyAddress] = []
     for klass in CLASSES:
+        pool = in_form[klass] if klass in REAL_FORMS else rooms
         made, tries = 0, 0
-        while made < per_class and tries < per_class * 50:
+        while pool and made < per_class and tries < per_class * 50:
             tries += 1
-            code = rng.choice(rooms)
+            code = rng.choice(pool)
             row = tree.rows[code]
             item = _negative(tree, row, klass, writer) if klass in NEGATIVE else None
             if klass in UNFORESEEN:

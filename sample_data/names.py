@@ -123,6 +123,12 @@ COMPOUND_KINDS = [
     ("广场", "座"),
 ]
 
+# Villages of the townships (one each, in township order) and natural villages in them:
+# names no division of the NBS table and no road of the sample carries.
+VILLAGES = ["永西村", "禾坪村", "榕树村", "坑尾村", "鹿岭村", "后岗村", "坳背村", "前岭村",
+            "下围村"]
+NATURAL_VILLAGES = ["上屋", "北坑", "中屋", "老屋", "新屋"]
+
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董潘袁"
 GIVEN = "甲乙丙丁戊己庚辛壬癸"
 ORG_WORDS = ["科技", "信息", "贸易", "物流", "餐饮", "咨询", "电子", "医疗", "教育", "文化"]

@@ -1,6 +1,6 @@
 import pytest
 
-from sample_data.messy_addresses import NEGATIVE, messy_addresses
+from sample_data.messy_addresses import NEGATIVE, REAL_FORMS, messy_addresses
 from sample_data.messy_unforeseen import UNFORESEEN
 
 
@@ -171,3 +171,15 @@ def test_a_road_with_its_last_word_left_out_is_completed_only_when_one_road_fits
                         for n in roads) == 1)
     r = geocoder.geocode(f"{door['road'][:-1]}{door['door_no']}")
     assert (r.status, r.code) == ("matched", door["code"]) and "last word left out" in r.reason
+
+
+def test_the_sample_writes_doors_lanes_and_villages_as_real_bases_do(geocoder, sample_rows):
+    doors = {r["door_no"] for r in sample_rows if r["level"] == "door"}
+    assert {"甲5号", "1号之一", "3号附1", "1-1号", "1组"} <= doors
+    assert any(d.endswith("弄") for d in doors)
+    items = [i for i in messy_addresses(sample_rows, per_class=20, seed=5)
+             if i.difficulty in REAL_FORMS]
+    assert {i.difficulty for i in items} == set(REAL_FORMS)
+    for item in items:
+        r = geocoder.geocode(item.text)
+        assert (r.status, r.code) == ("matched", item.truth_code), (item.text, r.reason)
