@@ -14,11 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from rapidfuzz import fuzz, process
-
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.below import read_below
 from addressing.door_numbers import numbered_and_sub, split_sub_number
+from addressing.edit_scan import NameScan, closest_two, similarity
 from addressing.grammar import PHASE_WORDS, is_numbered_only
 from addressing.index import LEVEL_CODE, AddressIndex, name_key
 from addressing.normalize import NormalizedText
@@ -33,7 +32,6 @@ CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a
 DOOR_DIFFERS, DOOR_DIFFERS_ALONE = 15, 40
 # What ends a road's name (or a village's, which a base holds as a road: 永西 for 永西村).
 ROAD_WORDS = ("路", "街", "道", "巷", "大道", "大街", "村")
-FUZZY_CUTOFF = 80  # rapidfuzz ratio a misspelt road or compound name must reach
 MAX_CANDIDATES = 10
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
 FUZZY_SCAN_LIMIT = 5_000  # names in the areas beyond which no linear edit-distance scan runs
@@ -107,8 +105,7 @@ class Geocoder:
         self.gazetteer = gazetteer or default_gazetteer()
         self.divisions = load_divisions()
         self._chains: dict[str, list[dict[str, str]]] = {}
-        self._names_memo: dict[
-            tuple[int, tuple[str, ...]], tuple[list[str], dict[str, list[int]]]] = {}
+        self._names_memo: dict[tuple[int, tuple[str, ...]], NameScan] = {}
         self._within_memo: dict[tuple[tuple[int, ...], tuple[str, ...]], list[int]] = {}
         self._named_memo: dict[tuple[int, str, tuple[str, ...]], list[int]] = {}
         # Build the typo and homophone tables now, not inside the first unlucky query.
@@ -355,16 +352,16 @@ class Geocoder:
             near = one_place
         if len(near) == 1:
             name = near[0]
-            ratio = _similarity(key, name)
+            ratio = similarity(key, name)
             return within(name), int(10 + (100 - ratio) / 2), [
                 f"{what} {typed} read as {name} (one typo, {ratio:.0f}% similar)"
             ]
         if len(near) > 1:
             return [], 0, [f"{what} {typed} is one typo away from each of {', '.join(near[:5])}"]
-        names, anagrams = self._names_within(lexicon, areas)
-        if len(names) > FUZZY_SCAN_LIMIT:
+        scan = self._names_within(lexicon, areas)
+        if len(scan) > FUZZY_SCAN_LIMIT:
             return [], 0, []
-        best = _closest_two(key, names, anagrams)
+        best = closest_two(key, scan)
         if best and (len(best) == 1 or best[0][1] - best[1][1] >= 5):
             name, ratio = best[0][0], best[0][1]
             return within(name), int(10 + (100 - ratio) / 2), [
@@ -374,20 +371,15 @@ class Geocoder:
             return [], 0, [f"{what} {typed} is as close to {best[0][0]} as to {best[1][0]}"]
         return [], 0, []
 
-    def _names_within(
-        self, lexicon: Any, areas: list[Division]
-    ) -> tuple[list[str], dict[str, list[int]]]:
-        """Names in `lexicon` with a node in the areas, and their positions by sorted letters."""
+    def _names_within(self, lexicon: Any, areas: list[Division]) -> NameScan:
+        """Names in `lexicon` with a node in the areas, laid out for the edit scan."""
         key = (id(lexicon), tuple(sorted(a.code for a in areas)))
         found = self._names_memo.get(key)
         if found is None:
             names = [n for n in lexicon.names() if self._within(lexicon.get(n), areas)]
-            anagrams: dict[str, list[int]] = {}
-            for i, name in enumerate(names):
-                anagrams.setdefault("".join(sorted(name)), []).append(i)
             if len(self._names_memo) > 1000:
                 self._names_memo.clear()
-            found = self._names_memo[key] = (names, anagrams)
+            found = self._names_memo[key] = NameScan(names)
         return found
 
     def _named_within(
@@ -766,31 +758,6 @@ def _one_per_place(names: list[str], within: Any) -> list[str]:
         if nodes:
             by_nodes[tuple(sorted(nodes))] = name
     return list(by_nodes.values())
-
-
-def _similarity(typed: str, known: str, **_: Any) -> float:
-    """Edit similarity, counting two swapped characters (河沙西路 for 沙河西路) as one typo."""
-    ratio = fuzz.ratio(typed, known)
-    if len(typed) == len(known) and sorted(typed) == sorted(known):
-        ratio = max(ratio, 90.0)
-    return ratio
-
-
-def _closest_two(
-    key: str, names: list[str], anagrams: dict[str, list[int]]
-) -> list[tuple[str, float, int]]:
-    """The two names most like `key` by `_similarity`, at least FUZZY_CUTOFF, best first.
-
-    What `process.extract(key, names, scorer=_similarity, limit=2, score_cutoff=...)` gives
-    (ties in list order), with the edit ratio scored natively: only the anagrams of `key`,
-    which the swap rule may lift, are scored in Python.
-    """
-    found = {i: (name, score) for name, score, i in process.extract(
-        key, names, scorer=fuzz.ratio, limit=None, score_cutoff=FUZZY_CUTOFF)}
-    for i in anagrams.get("".join(sorted(key)), ()):
-        found[i] = (names[i], _similarity(key, names[i]))
-    ranked = sorted(found.items(), key=lambda item: (-item[1][1], item[0]))
-    return [(name, score, i) for i, (name, score) in ranked[:2] if score >= FUZZY_CUTOFF]
 
 
 def _areas(admin: AdminParse) -> list[Division]:

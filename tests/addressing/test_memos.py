@@ -9,7 +9,8 @@ from rapidfuzz import process
 from addressing.admin import AdminGazetteer
 from addressing.batch import geocode_values
 from addressing.lexicon import NameLexicon
-from addressing.match import FUZZY_CUTOFF, Geocoder, _closest_two, _similarity
+from addressing.edit_scan import FUZZY_CUTOFF, NameScan, closest_two, shared_at_cutoff, similarity
+from addressing.match import Geocoder
 from addressing.normalize import _ONE_TO_ONE, _fold_char, normal_text
 from sample_data.messy_addresses import messy_addresses
 from twin.divisions import load_divisions
@@ -86,17 +87,45 @@ def test_fast_fold_matches_for_every_nfkc_stable_character():
         assert ch.translate(_ONE_TO_ONE) == _fold_char(ch), hex(code)
 
 
+def _full_scan(key, names):
+    """What the edit scan must give: the Python scorer over every name."""
+    return [tuple(w) for w in process.extract(key, names, scorer=similarity, limit=2,
+                                              score_cutoff=FUZZY_CUTOFF)]
+
+
 def test_closest_two_is_the_python_scorer_extract(sample_index):
     names = list(sample_index.roads.names()) + list(sample_index.compounds.names())
-    anagrams: dict[str, list[int]] = {}
-    for i, name in enumerate(names):
-        anagrams.setdefault("".join(sorted(name)), []).append(i)
+    scan = NameScan(names)
     typed = [n[1] + n[0] + n[2:] for n in names] + [n[:-1] for n in names if len(n) > 3]
     typed += [n + "路" for n in names] + [n.replace("花", "华") for n in names] + ["不存在路"]
     for key in typed:
-        want = process.extract(key, names, scorer=_similarity, limit=2,
-                               score_cutoff=FUZZY_CUTOFF)
-        assert [tuple(w) for w in want] == _closest_two(key, names, anagrams), key
+        assert _full_scan(key, names) == closest_two(key, scan), key
+
+
+# Names from six letters: most pairs share characters, repeats included, so the filter by
+# rare characters is tried where it is easiest to get wrong.
+_NAME = st.text(alphabet="东西路园花华", min_size=1, max_size=9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(names=st.lists(_NAME, min_size=1, max_size=40, unique=True), key=_NAME)
+def test_the_edit_scan_scores_every_name_that_can_reach_the_cutoff(names, key):
+    assert closest_two(key, NameScan(names)) == _full_scan(key, names)
+    # Every name at the cutoff is among the candidates, not only the best two.
+    at = set(NameScan(names).candidates(key))
+    for name, _score, i in process.extract(key, names, scorer=similarity, limit=None,
+                                           score_cutoff=FUZZY_CUTOFF):
+        assert i in at, (key, name)
+
+
+def test_the_edit_scan_looks_up_few_names_for_a_long_key():
+    """The point of the filter: a five-character name is compared with the names holding
+    its rarest characters, not with every name of a county."""
+    names = [f"{a}{b}花园" for a in "东南西北中" for b in "阳光明月星海山"] + ["阳光花园"]
+    at = NameScan(names).candidates("阳光华园")
+    assert shared_at_cutoff(4) == 2
+    assert len(at) < len(names) / 2
+    assert names.index("阳光花园") in at
 
 
 def _parse_reading(p):
