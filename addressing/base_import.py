@@ -31,8 +31,8 @@ from shapely.geometry import Point
 from sqlalchemy import Connection, Engine, Table, select
 
 from addressing.admin_names import former_township_names, short_names
-from addressing.grammar import is_numbered_only, split_alias
-from addressing.index import name_key
+from addressing.grammar import split_alias
+from addressing.index import is_numbered_name, name_key
 from addressing.normalize import element_key
 from addressing.roads import write_roads
 from twin.bulk import write_rows
@@ -265,7 +265,7 @@ def _add_row(writer: _TreeWriter, admin: _Admin, record: dict[str, str | None],
             raise _RowError(str(exc), "community", record.get("community")) from None
     values = {c: _cell(record, c) for c in ELEMENTS}
     for column in ("road", "compound"):
-        if values[column] and is_numbered_only(values[column] or ""):
+        if values[column] and is_numbered_name(values[column] or ""):
             raise _RowError(f"{column} {values[column]} is a number, not a name: put a door "
                             "number in door_no, a building in building", column, values[column])
     path = _path_levels(values)
