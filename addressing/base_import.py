@@ -174,7 +174,7 @@ class _TreeWriter:
         parts = [county, township or "" if row.get("road") else "", level,
                  name_key(row["road"]) if row.get("road") else "",
                  name_key(row["compound"]) if row.get("compound") and not row.get("door_no")
-                 else ""]
+                 and not row.get("road") else ""]
         for column, lvl in (("door_no", "door"), ("building", "building"), ("unit", "unit"),
                             ("floor", "floor"), ("room", "room")):
             parts.append(_element_key(lvl, row.get(column)) if row.get(column) else "")
@@ -345,6 +345,11 @@ def _steps(writer: _TreeWriter, county: Division, township: Division | None,
             text = (unit_text or text) + value
         else:
             text = text + value
+        if level != "road" and values["road"] and not values["door_no"]:
+            # A compound on a road with no door number (复兴路复兴东苑144幢): not a level of
+            # the tree (roads and compounds are its roots), but kept on what lies in it, so
+            # its name is known; it is no part of the node's identity.
+            row["compound"] = values["compound"]
         if level in ("building", "unit"):
             unit_text = text
         key = writer._key(county.code, township.code if township else None, row, level)

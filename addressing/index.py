@@ -392,6 +392,14 @@ class IndexBuilder:
                     self.streets.add(key, "compound")
             if compound:
                 self.compound_of[node] = name_key(str(compound))
+        elif (row.get("compound") and parent != NO_PARENT
+              and self.level[parent] == LEVEL_CODE["road"]):
+            # A compound on a road with no door number, kept on what lies in it: its name
+            # is read as a compound (not as the road's tail or unknown text); the match
+            # goes by the road and what is typed below.
+            key = name_key(str(row["compound"]))
+            if key not in _wide_area_names() and not is_numbered_name(str(row["compound"])):
+                self.streets.add(key, "compound")
         if parent == NO_PARENT or level not in KEY_PREFIX:
             return
         key_id = self._intern_key(KEY_PREFIX[level] + _key(level, value))

@@ -340,6 +340,10 @@ class Geocoder:
         if lexicon.get(key):
             where = "/".join(sorted({d.name for d in areas}))
             return [], 0, [f"{what} {typed} exists, but not in {where}"]
+        if self.index.streets.get(key):
+            # A name the base holds exactly, but not as this (a compound on a road with no
+            # door number): never read as a typo of another name.
+            return [], 0, [f"{typed} is held, but not as a {what} with addresses of its own"]
         if what == "road":  # 凤凰中一 for 凤凰中一路: the road's last word left out
             completed = _one_per_place([key + s for s in ROAD_WORDS if lexicon.get(key + s)],
                                        within)
@@ -509,6 +513,12 @@ class Geocoder:
                 typed = f"{building_el.key}-{room_el.key}"
                 return self._sub_numbered(node, typed, building_el.key, room_el.key,
                                           None, notes, penalty)
+            if building_el is None and room_el is not None:
+                # 飞霞南路飞霞大厦2608室: a room the base files straight under the road.
+                rooms = [r for r in index.rooms_in(node, room_el.key)
+                         if self._fits(r, unit_el, floor_el)]
+                if len(rooms) == 1:
+                    return _Found(rooms[0], penalty, notes, True)
             notes.append("no door number typed; cannot go below the road")
             return _Found(node, penalty, notes, False)
         if building_el is not None and not has_buildings and index.children(node):

@@ -89,6 +89,11 @@ BASE = [
     # a building named by where it stands behind the door; a door with buildings
     ["440305", "粤海街道", "", "新华路", "368号", "", "后幢", "", "", ""],
     ["440305", "粤海街道", "", "大桥路", "12号", "", "4幢", "", "", "624室"],
+    # a compound on a road with no door number (kept on what lies in it); a compound one
+    # typo from its name elsewhere; the road holds buildings at a door too
+    ["440305", "粤海街道", "", "湾厦路", "", "湾厦大厦", "", "", "", "2608室"],
+    ["440305", "粤海街道", "", "湾厦路", "1号", "", "2栋", "", "", ""],
+    ["440305", "粤海街道", "", "", "5号", "湾夏大厦", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -402,3 +407,17 @@ def test_text_after_the_door_that_names_no_known_compound_is_read_below_it(base)
     # a second building typed that nothing read has: not understood, never dropped
     r = geocoder.geocode("南山区大桥路12号4幢9幢")
     assert (r.status, r.level) == ("partial", "building") and "not understood: 9栋" in r.reason
+
+
+def test_a_compound_on_a_road_with_no_door_number_is_kept_and_read_as_a_compound(base):
+    engine, _, geocoder = base
+    t = Address.__table__
+    with engine.connect() as conn:
+        kept = conn.execute(select(t.c.compound).where(t.c.value == "2608室")).scalar()
+    assert kept == "湾厦大厦"
+    r = geocoder.geocode("南山区湾厦路湾厦大厦2608室")
+    assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("湾厦路2608室")
+    assert ("compound", "湾厦大厦") in [(e.level, e.value) for e in r.elements]
+    # the name is held exactly: never read as a typo of another compound's name
+    r = geocoder.geocode("深圳市南山区湾厦大厦5号")
+    assert r.status != "matched" and "湾夏大厦" not in (r.full_text or "") + r.reason
