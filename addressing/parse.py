@@ -45,6 +45,8 @@ _AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "�
 # Where `_Reader.read` may act inside an unknown run: a character below U+2E80 (space,
 # digits, letters, dashes) or just after an area word (a superset; `read` checks exactly).
 _RUN_STOP = re.compile(r"[\x00-\u2e7f]|(?<=社区|街道)|(?<=[村镇乡区县市省])")
+# An area word inside an unknown road name, with a road's worth of name after it.
+_PLACE_BEFORE_ROAD = re.compile("(.+(?:村|镇|乡|区))(.{3,})$")
 _TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|-)?")
 
 
@@ -162,6 +164,13 @@ class _Reader:
         elif "road" not in self.found and "compound" not in self.found and (
             ROAD_SUFFIX.search(run) or (before == "door" and len(run) >= 2)
         ):
+            glued = _PLACE_BEFORE_ROAD.match(run) if ROAD_SUFFIX.search(run) else None
+            if glued is not None:
+                # 西朱村九龙北路, 定山湖镇双马路: a village, town or area the division table
+                # lacks, glued before a road the base does not hold: the road is the rest.
+                at = start + glued.end(1)
+                self.leftovers.append(("place", glued.group(1), glued.group(1), start, at))
+                start, run = at, glued.group(2)
             self.add("road", run, run, start, end)
         elif "compound" not in self.found and COMPOUND_SUFFIX.search(run) and len(run) >= 2:
             self.add("compound", run, run, start, end)

@@ -421,3 +421,16 @@ def test_a_compound_on_a_road_with_no_door_number_is_kept_and_read_as_a_compound
     # the name is held exactly: never read as a typo of another compound's name
     r = geocoder.geocode("深圳市南山区湾厦大厦5号")
     assert r.status != "matched" and "湾夏大厦" not in (r.full_text or "") + r.reason
+
+
+def test_a_village_or_town_glued_before_an_unknown_road_is_kept_apart():
+    def read(text):
+        p = parse(text, streets=NameLexicon())
+        return ([(e.level, e.value) for e in p.elements if e.level == "road"],
+                [(e.level, e.value) for e in p.leftovers])
+
+    assert read("南山区东坑村海昌北路706号") == ([("road", "海昌北路")], [("place", "东坑村")])
+    assert read("南山区白石湖镇双桥路8号") == ([("road", "双桥路")], [("place", "白石湖镇")])
+    # an area word early in a road's own name, or too little after it, is the road's
+    assert read("南山区新村路5号") == ([("road", "新村路")], [])
+    assert read("南山区刘家村东路5号") == ([("road", "刘家村东路")], [])
