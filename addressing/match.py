@@ -462,7 +462,10 @@ class Geocoder:
         door_el = parsed.get("door")
         if level in ("road", "compound") and door_el is not None:
             doors = index.child(node, "door", door_el.key)
-            if len(doors) != 1 and not index.children(node, "door") and (
+            # A number typed without 号 (保利霞飞郡8-341) may be a building wherever the node
+            # holds no such door.
+            if len(doors) != 1 and (not index.children(node, "door")
+                                    or door_el.value == door_el.key) and (
                     parsed.get("building") is None):
                 # 六合小区237号: where the base numbers a compound's buildings, not its
                 # doors, the number is the building's.

@@ -242,7 +242,9 @@ class _Reader:
         marker = token.group(2) if token else "?"
         any_form = marker == "?"
         m = _DOOR.match(t, pos) if any_form or marker in ("号", "-", "弄") else None
-        if m and "door" not in found and "building" not in found:
+        # A number after a floor or unit is inside it (三楼819号 is a room, not a door).
+        if m and "door" not in found and "building" not in found and "floor" not in found and (
+                "unit" not in found):
             self.flush_unknown(pos, "door")
             self.add("door", m.group(0), m.group(1) + (m.group(3) or ""), pos, m.end())
             return m.end()
@@ -282,6 +284,16 @@ class _Reader:
             self.add("building", m.group(0), m.group(1), pos, m.end())
             return m.end()
         m = _PAIR.match(t, pos) if any_form or marker == "-" else None
+        after_road = "road" in found or (self.unknown_start is not None and bool(
+            ROAD_SUFFIX.search(t, self.unknown_start, pos)))
+        if m and after_road and not found.keys() & {"door", "compound", "building", "unit",
+                                                    "floor"} and m.group(1).isdigit():
+            # 纽扣路344-110: the first number after a road is its door, the second what lies
+            # behind it (the match reads it as the base holds it).
+            self.flush_unknown(pos, "door")
+            self.add("door", m.group(1), m.group(1), pos, m.end(1))
+            self.add("room", m.group(2), m.group(2), m.start(2), m.end())
+            return m.end()
         if m:
             self.flush_unknown(pos, "building")
             if "building" in found:

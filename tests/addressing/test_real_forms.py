@@ -94,6 +94,9 @@ BASE = [
     ["440305", "粤海街道", "", "湾厦路", "", "湾厦大厦", "", "", "", "2608室"],
     ["440305", "粤海街道", "", "湾厦路", "1号", "", "2栋", "", "", ""],
     ["440305", "粤海街道", "", "", "5号", "湾夏大厦", "", "", "", ""],
+    # a compound on a road with no door, numbering its buildings (the road has doors too)
+    ["440305", "粤海街道", "", "沙河路", "", "海月花园", "8", "", "", "341"],
+    ["440305", "粤海街道", "", "沙河路", "2号", "", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -230,7 +233,7 @@ def test_a_door_typed_with_its_sub_number_reaches_what_the_base_holds_behind_it(
     for text in ("南山区海德三道119-52号", "南山区海德三道119-52", "南山区海德三道119一52"):
         r = geocoder.geocode(text)
         assert (r.status, r.level) == ("matched", "building"), (text, r.reason)
-        assert r.full_text.endswith("海德三道119号52号") and "read as 119号 52号" in r.reason
+        assert r.full_text.endswith("海德三道119号52号") and "read as" in r.reason, r.reason
     # held as written: found directly, no reading needed
     r = geocoder.geocode("南山区海德三道34-76号")
     assert (r.status, r.level, r.reason) == ("matched", "door", "every typed element found")
@@ -434,3 +437,17 @@ def test_a_village_or_town_glued_before_an_unknown_road_is_kept_apart():
     # an area word early in a road's own name, or too little after it, is the road's
     assert read("南山区新村路5号") == ([("road", "新村路")], [])
     assert read("南山区刘家村东路5号") == ([("road", "刘家村东路")], [])
+
+
+def test_numbers_after_a_floor_are_inside_it_and_a_roads_first_number_is_its_door():
+    def levels(text):
+        return [(e.level, e.value) for e in parse(text).elements
+                if e.level in ("road", "door", "building", "floor", "room")]
+
+    assert levels("南山区轻工市场三楼819号") == [("floor", "3楼"), ("room", "819号")]
+    assert levels("南山区东滨路344-110") == [("road", "东滨路"), ("door", "344"), ("room", "110")]
+
+
+def test_a_bare_number_that_is_no_door_of_the_road_is_its_building(base):
+    r = base[2].geocode("南山区沙河路海月花园8-341")
+    assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("341")
