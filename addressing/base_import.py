@@ -46,8 +46,8 @@ from shapely.geometry import Point
 from sqlalchemy import Connection, Engine, Table, select
 
 from addressing.admin_names import former_township_names, short_names
-from addressing.grammar import is_numbered_only, split_alias
-from addressing.index import name_key
+from addressing.grammar import split_alias
+from addressing.index import is_numbered_name, name_key
 from addressing.normalize import element_key
 from addressing.roads import write_roads
 from twin.bulk import write_rows
@@ -190,8 +190,9 @@ class _TreeWriter:
                  name_key(row["road"]) if row.get("road") else "",
                  # A door on a road is known by its number there; one in a place with no
                  # road (a compound, a village written as one) by the place and its number.
-                 name_key(row["compound"]) if row.get("compound") and not (
-                     row.get("door_no") and row.get("road")) else ""]
+                 # A compound on a road is kept on its nodes, not in their identity.
+                 name_key(row["compound"]) if row.get("compound") and not row.get("road")
+                 else ""]
         for column, lvl in (("door_no", "door"), ("building", "building"), ("unit", "unit"),
                             ("floor", "floor"), ("room", "room")):
             parts.append(_element_key(lvl, row.get(column)) if row.get(column) else "")
@@ -282,7 +283,7 @@ def _add_row(writer: _TreeWriter, admin: _Admin, record: dict[str, str | None],
             raise _RowError(str(exc), "community", record.get("community")) from None
     values = {c: _cell(record, c) for c in ELEMENTS}
     for column in ("road", "compound"):
-        if values[column] and is_numbered_only(values[column] or ""):
+        if values[column] and is_numbered_name(values[column] or ""):
             raise _RowError(f"{column} {values[column]} is a number, not a name: put a door "
                             "number in door_no, a building in building", column, values[column])
     path = _path_levels(values)
@@ -362,6 +363,11 @@ def _steps(writer: _TreeWriter, county: Division, township: Division | None,
             text = (unit_text or text) + value
         else:
             text = text + value
+        if level != "road" and values["road"] and not values["door_no"]:
+            # A compound on a road with no door number (复兴路复兴东苑144幢): not a level of
+            # the tree (roads and compounds are its roots), but kept on what lies in it, so
+            # its name is known; it is no part of the node's identity.
+            row["compound"] = values["compound"]
         if level in ("building", "unit"):
             unit_text = text
         key = writer._key(county.code, township.code if township else None, row, level)

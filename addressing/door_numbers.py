@@ -36,8 +36,9 @@ def numbered_and_sub(index: AddressIndex, parent: int, level: str, key: str,
     if len(found) != 1:
         return -1, None
     node = found[0]
+    # A unit keeps its 号 in its key (some bases number units so: 13-13号 for unit 13号).
     below = (index.child(node, "building", sub_key) or index.rooms_in(node, sub_key)
-             or index.child(node, "unit", sub_key))
+             or index.child(node, "unit", sub_key) or index.child(node, "unit", sub_key + "号"))
     if not below:
         below = [r for b in index.children(node, "building") for r in index.rooms_in(b, sub_key)]
     return node, below[0] if len(below) == 1 else None

@@ -10,6 +10,7 @@ also filed under their building, so "A栋1201" finds the room without unit and f
 
 from __future__ import annotations
 
+import re
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
@@ -21,9 +22,9 @@ import numpy as np
 
 from addressing.admin_names import short_names
 from addressing.errors import AddressBaseEmpty, AddressInputError
-from addressing.grammar import split_alias, village_names
+from addressing.grammar import is_numbered_only, split_alias, village_names
 from addressing.lexicon import NameLexicon
-from addressing.normalize import element_key, normal_text, numeral_variants
+from addressing.normalize import NUMERAL_CHARS, element_key, normal_text, numeral_variants
 from twin.divisions import Level, load_divisions
 from twin.models import ADDRESS_LEVELS
 
@@ -55,6 +56,16 @@ def _wide_area_names() -> frozenset[str]:
 def name_key(name: str) -> str:
     """The lexicon key of a road or compound name (normalised, no spaces)."""
     return normal_text(name).replace(" ", "")
+
+
+_NUMERALS = re.compile(f"[{NUMERAL_CHARS}]")
+
+
+def is_numbered_name(name: str) -> bool:
+    """Whether a road or compound name is only a number with an element word, as written
+    (43号, 2栋) or once its Chinese numerals are digits (二幢 is 2栋, 一号楼 is 1栋)."""
+    return is_numbered_only(name) or (
+        bool(_NUMERALS.search(name)) and is_numbered_only(name_key(name)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -366,10 +377,13 @@ class IndexBuilder:
             names += [v for name in names for v in village_names(str(name))]
             for name in names:
                 written = name_key(str(name))
+                numbered = is_numbered_name(str(name))
                 # Numbers inside a name are typed either way (高新南1道 = 高新南一道).
                 for key in (written, *numeral_variants(written)):
                     lexicon.add(key, node)
-                    if key not in _wide_area_names():  # a shop called 浙江 never hides 浙江省
+                    # A shop called 浙江 never hides 浙江省; a place called 二幢 (an older
+                    # base's) is never read for the building typed so.
+                    if key not in _wide_area_names() and not numbered:
                         self.streets.add(key, "road" if level == "road" else "compound")
         if level == "door" and parent != NO_PARENT:
             # A door the base names, not numbers: a natural village in its administrative
@@ -382,10 +396,18 @@ class IndexBuilder:
             for name in {compound, *(row.get("aliases") or [])} - {None, ""}:
                 key = name_key(str(name))
                 self.compounds.add(key, node)
-                if key not in _wide_area_names():
+                if key not in _wide_area_names() and not is_numbered_name(str(name)):
                     self.streets.add(key, "compound")
             if compound:
                 self.compound_of[node] = name_key(str(compound))
+        elif (row.get("compound") and parent != NO_PARENT
+              and self.level[parent] == LEVEL_CODE["road"]):
+            # A compound on a road with no door number, kept on what lies in it: its name
+            # is read as a compound (not as the road's tail or unknown text); the match
+            # goes by the road and what is typed below.
+            key = name_key(str(row["compound"]))
+            if key not in _wide_area_names() and not is_numbered_name(str(row["compound"])):
+                self.streets.add(key, "compound")
         if parent == NO_PARENT or level not in KEY_PREFIX:
             return
         key_id = self._intern_key(KEY_PREFIX[level] + _key(level, value))

@@ -39,6 +39,7 @@ BELOW_PENALTY = 5  # the text below a place read by the base's names, not the gr
 # What a note says when the grammar's reading stopped (dropped when the base's names go on).
 _MISSED = (" not found", "not checked", "cannot go below", "door has several", "is not known")
 _NAMES_A_NUMBER = re.compile("[0-9A-Z]")
+_PHASE_BEFORE = re.compile(f"[0-9A-Z]+(?:{'|'.join(PHASE_WORDS)})(?=[0-9A-Z])")
 
 
 @dataclass
@@ -143,7 +144,11 @@ class Geocoder:
             # Two known places typed one after the other (滨海工业区风华园小区, 望江西园5栋):
             # the later is the place in the earlier when the base finds the text there.
             other = self._match_reading(later)
-            if other.status == MATCHED and (result.status != MATCHED or LEVEL_CODE[
+            # Where nothing but the earlier place is typed (尖山新区万凯新材料有限公司), its answer
+            # is that place, found by name at a door of its own: the later place is finer.
+            only_place = all(parsed.get(level) is None for level in STREET_LEVELS
+                             if level != "compound")
+            if other.status == MATCHED and (result.status != MATCHED or only_place or LEVEL_CODE[
                     str(other.level)] >= LEVEL_CODE[str(result.level)]):
                 return other
         return result
@@ -182,7 +187,7 @@ class Geocoder:
         result = GeocodeResult(query, UNMATCHED, elements=parsed.elements)
         if road_el is None and compound_el is None:
             return self._admin_only(result, parsed, areas, notes, penalty)
-        anchors, anchor_penalty, anchor_notes, by_compound = self._anchors(parsed, areas)
+        anchors, anchor_penalty, anchor_notes, by_compound, unheld = self._anchors(parsed, areas)
         notes += anchor_notes
         penalty += anchor_penalty
         if not anchors:
@@ -205,8 +210,12 @@ class Geocoder:
         notes += [f"place {e.value} before the street not checked" + (
             "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
             for e in parsed.leftovers if e.level == "place"]
-        leftovers = [e for e in parsed.leftovers if e.level == "unknown"]
-        if len(pool) == 1 and not pool[0].complete and not pool[0].ties:
+        leftovers = [e for e in parsed.leftovers if e.level == "unknown" or _unread_number(
+            e, parsed)]
+        if unheld is not None and _after_door(unheld, parsed):
+            leftovers.append(unheld)
+        if len(pool) == 1 and not pool[0].ties and (not pool[0].complete or (
+                leftovers and self.index.children(pool[0].node))):
             below = self._read_below(pool[0], parsed)
             if below is not None:
                 pool, read, (start, end) = [below[0]], below[1], below[2]
@@ -214,7 +223,9 @@ class Geocoder:
                 # The elements below are as the base read them (11号 a unit, not a room).
                 result.elements = [e for e in parsed.elements if e.level not in STREET_LEVELS
                                    or e.span[1] <= start or e.span[0] >= end] + read
-        penalty += min(20, 5 * len(leftovers))
+        # A compound the base does not hold costs nothing: it keeps the answer partial
+        # where something lies below, as any unread text does.
+        penalty += min(20, 5 * sum(1 for e in leftovers if e is not unheld))
         if leftovers:
             notes.append("not understood: " + ", ".join(e.value for e in leftovers))
         if len(pool) > 1:
@@ -261,16 +272,19 @@ class Geocoder:
 
     def _anchors(
         self, parsed: ParsedAddress, areas: list[Division]
-    ) -> tuple[list[int], int, list[str], bool]:
+    ) -> tuple[list[int], int, list[str], bool, Element | None]:
         """Road or compound nodes that the typed road/compound may mean, within the areas,
-        and whether they rest on the compound's name alone (no typed road confirms it)."""
+        whether they rest on the compound's name alone (no typed road confirms it), and the
+        typed compound when the base holds none of that name there."""
         index = self.index
         road_el, compound_el = parsed.get("road"), parsed.get("compound")
         notes: list[str] = []
         penalty = 0
         roads: list[int] = []
+        road_penalty = 0
         if road_el is not None:
-            roads, p, n = self._find_name(index.roads, road_el.value, areas, "road")
+            roads, road_penalty, n = self._find_name(index.roads, road_el.value, areas, "road")
+            p = road_penalty
             if not roads and compound_el is None and index.compounds.get(name_key(road_el.value)):
                 # 西店陆186号: read as a road, held by the base as a place with doors.
                 compound_el, road_el = road_el, None
@@ -278,10 +292,12 @@ class Geocoder:
                 penalty += p
                 notes += n
         doors: list[int] = []
+        guessed = 0  # what reading the compound's name by sound or typo cost
         if compound_el is not None:
-            doors, p, n = self._find_name(index.compounds, compound_el.value, areas, "compound")
+            doors, guessed, n = self._find_name(index.compounds, compound_el.value, areas,
+                                                "compound")
             if doors:
-                penalty += p
+                penalty += guessed
                 notes += n
         if roads and doors:
             assert compound_el is not None and road_el is not None
@@ -293,28 +309,38 @@ class Geocoder:
                 by_number = [d for r in roads for d in index.child(r, "door", door_el.key)]
                 agree = [d for d in by_number if d in set(on_road)]
                 if agree:
-                    return agree, penalty, notes, False
+                    return agree, penalty, notes, False, None
                 if by_number:
                     # Door and compound point at different places: follow both, so that
                     # only what fits the rest of the address wins (or a tie is reported).
                     notes.append(f"{compound_el.value} is not at {road_el.value}{door_el.value}")
-                    return [*by_number, CONFLICT, *doors, CONFLICT], penalty + 15, notes, False
+                    return ([*by_number, CONFLICT, *doors, CONFLICT], penalty + 15, notes, False,
+                            None)
             if on_road:
-                return on_road, penalty, notes, False
+                return on_road, penalty, notes, False, None
+            if guessed and not road_penalty:
+                # 复兴路复兴东苑 where the base has no such compound: a name read by sound or
+                # typo elsewhere does not outweigh the road typed exactly; the road leads.
+                notes = notes[:-len(n)] if n else notes
+                notes.append(f"compound {compound_el.value} not found on {road_el.value} "
+                             "(a name like it is elsewhere); not checked")
+                return roads, penalty - guessed + 10, notes, False, None
             # The typed road and compound disagree: follow both; a tie says so.
             notes.append(f"{compound_el.value} is not on {road_el.value}")
-            return [*roads, CONFLICT, *doors, CONFLICT], penalty + 15, notes, False
+            return [*roads, CONFLICT, *doors, CONFLICT], penalty + 15, notes, False, None
         if roads:
-            return roads, penalty, notes, False
+            # A compound typed that the base does not hold in the areas: not checked, and
+            # unread where it follows the door (368号后幢 may name what lies below).
+            return roads, penalty, notes, False, compound_el
         if doors:
             assert compound_el is not None
             if road_el is not None:
                 notes.append(f"road {road_el.value} not found; located by {compound_el.value}")
                 penalty += 10
-            return doors, penalty, notes, True
+            return doors, penalty, notes, True, None
         missing = [e.value for e in (road_el, compound_el) if e is not None]
         notes.append(f"{' / '.join(missing)} not found in the address base")
-        return [], penalty, notes, False
+        return [], penalty, notes, False, None
 
     def _find_name(
         self, lexicon: Any, typed: str, areas: list[Division], what: str
@@ -335,6 +361,10 @@ class Geocoder:
         if lexicon.get(key):
             where = "/".join(sorted({d.name for d in areas}))
             return [], 0, [f"{what} {typed} exists, but not in {where}"]
+        if self.index.streets.get(key):
+            # A name the base holds exactly, but not as this (a compound on a road with no
+            # door number): never read as a typo of another name.
+            return [], 0, [f"{typed} is held, but not as a {what} with addresses of its own"]
         if what == "road":  # 凤凰中一 for 凤凰中一路: the road's last word left out
             completed = _one_per_place([key + s for s in ROAD_WORDS if lexicon.get(key + s)],
                                        within)
@@ -448,7 +478,10 @@ class Geocoder:
         door_el = parsed.get("door")
         if level in ("road", "compound") and door_el is not None:
             doors = index.child(node, "door", door_el.key)
-            if len(doors) != 1 and not index.children(node, "door") and (
+            # A number typed without 号 (保利霞飞郡8-341) may be a building wherever the node
+            # holds no such door.
+            if len(doors) != 1 and (not index.children(node, "door")
+                                    or door_el.value == door_el.key) and (
                     parsed.get("building") is None):
                 # 六合小区237号: where the base numbers a compound's buildings, not its
                 # doors, the number is the building's.
@@ -464,6 +497,13 @@ class Geocoder:
             split = split_sub_number(door_el.key) if not doors else None
             if split is not None and parsed.get("building") is None:
                 return self._sub_numbered(node, door_el.value, *split, parsed, notes, penalty)
+            if not doors and all(parsed.get(lvl) is None for lvl in STREET_LEVELS[3:]):
+                # 飞霞南路置信广场2514: no such door, and the base files a room so numbered
+                # straight under the road (its door and building left out).
+                rooms = index.rooms_in(node, door_el.key)
+                if len(rooms) == 1:
+                    notes.append(f"{door_el.value} read as a room of {index.value(node)}")
+                    return _Found(rooms[0], penalty, notes, True)
             if len(doors) != 1:
                 notes.append(f"door {door_el.value} not found on {index.value(node)}")
                 return _Found(node, penalty, notes, False)
@@ -492,12 +532,30 @@ class Geocoder:
                 typed = f"{building_el.key}-{room_el.key}"
                 return self._sub_numbered(node, typed, building_el.key, room_el.key,
                                           None, notes, penalty)
+            if building_el is None and room_el is not None:
+                # 飞霞南路飞霞大厦2608室: a room the base files straight under the road.
+                rooms = [r for r in index.rooms_in(node, room_el.key)
+                         if self._fits(r, unit_el, floor_el)]
+                if len(rooms) == 1:
+                    return _Found(rooms[0], penalty, notes, True)
             notes.append("no door number typed; cannot go below the road")
             return _Found(node, penalty, notes, False)
         if building_el is not None and not has_buildings and index.children(node):
-            # The base leaves the building out here: match by the levels it has.
-            notes.append(f"building {building_el.value} not checked: the base has no "
-                         f"buildings at {index.full_text(node)}")
+            if building_el.value.endswith("楼") and floor_el is None:
+                # 14楼 names a building or a floor; where the base has no buildings, a floor.
+                notes.append(f"{building_el.value} read as a floor: the base has no "
+                             f"buildings at {index.full_text(node)}")
+                floor_el = Element("floor", building_el.value, building_el.key, building_el.span)
+            elif unit_el is None and floor_el is None and room_el is None:
+                # Nothing typed below confirms a reading without the building: the number
+                # is read by what the base holds here (`_read_below`), or the answer stops.
+                notes.append(f"building {building_el.value} not found at "
+                             f"{index.full_text(node)}")
+                return _Found(node, penalty, notes, False)
+            else:
+                # The base leaves the building out here: match by the levels it has.
+                notes.append(f"building {building_el.value} not checked: the base has no "
+                             f"buildings at {index.full_text(node)}")
             buildings = [node]
         elif building_el is not None:
             buildings = index.child(node, "building", building_el.key) or self._phased(
@@ -561,10 +619,16 @@ class Geocoder:
         end = parsed.text.span(0, parsed.admin.end)[1]
         for e in parsed.elements:
             at = on_path.get(e.level)
-            if e.level in ("road", "compound"):
-                taken = at is not None or (e.level == "compound" and "door" in on_path)
+            if e.level == "road":
+                taken = at is not None
+            elif e.level == "compound":
+                # A compound typed after a door that names another (or none) is not the
+                # door's: what it says may lie below (368号后幢).
+                door = on_path.get("door")
+                taken = at is not None or (door is not None and (
+                    index.compound_of.get(door) == name_key(e.value) or not _after_door(e, parsed)))
             else:
-                taken = at is not None and index.node_key(at) == e.key
+                taken = at is not None and index.node_key(at) in (e.key, _without_phase(e.key))
             if taken:
                 end = max(end, e.span[1])
         return end
@@ -593,8 +657,19 @@ class Geocoder:
 
     def _phased(self, node: int, building_el: Element, notes: list[str]) -> list[int]:
         """12栋 typed where the base names the building 3期12栋 (phase, cluster or zone
-        first): the one building whose value ends so."""
+        first): the one building whose value ends so; and 3期12栋 typed where it names 12栋."""
         index, key = self.index, building_el.key
+        bare = _without_phase(key)
+        if bare != key:
+            # 2期11栋 typed where the base names the building 11栋 and no building by its
+            # phase: the phase not checked.
+            buildings = index.children(node, "building")
+            if any(_PHASE_BEFORE.match(index.node_key(b)) for b in buildings):
+                return []
+            fits = index.child(node, "building", bare)
+            if len(fits) == 1:
+                notes.append(f"{key[:-len(bare)]} not checked (the base does not hold it there)")
+            return fits if len(fits) == 1 else []
         if not building_el.value.endswith("栋"):
             return []  # a bare number (2 of 2组团…) may be anything
         fits = [b for b in index.children(node, "building")
@@ -614,6 +689,10 @@ class Geocoder:
         index = self.index
         if room_el is not None:
             rooms = [r for b in buildings for r in index.rooms_in(b, room_el.key)]
+            if inferred and door not in buildings:
+                # No building typed: a room the base files straight under the place (its
+                # building left out) is as good a reading.
+                rooms += index.rooms_in(door, room_el.key)
             rooms = [r for r in rooms if self._fits(r, unit_el, floor_el)]
             if len(rooms) == 1:
                 if len(buildings) > 1:
@@ -718,13 +797,14 @@ class Geocoder:
 
 
 def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
-    """The reading of `parsed` with the second known compound name typed (before anything
-    below the first) as the compound, the first as a place it lies in; None if none."""
+    """The reading of `parsed` with the last other known compound name typed (before
+    anything below the first) as the compound, the first as a place it lies in; None if
+    none."""
     first = parsed.get("compound")
     if first is None:
         return None
     below = [e.span[0] for e in parsed.elements if e.level in STREET_LEVELS[2:]]
-    for extra in parsed.leftovers:
+    for extra in reversed(parsed.leftovers):  # the last of several is the finest place
         if (extra.level == "extra" and extra.span[0] >= first.span[1]
                 and all(extra.span[1] <= at for at in below)
                 and index.compounds.get(name_key(extra.value))
@@ -736,6 +816,24 @@ def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | 
             return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
                                  list(parsed.notes))
     return None
+
+
+def _after_door(element: Element, parsed: ParsedAddress) -> bool:
+    door = parsed.get("door")
+    return door is not None and element.span[0] >= door.span[1]
+
+
+def _without_phase(key: str) -> str:
+    """A building's key without the phase, cluster or zone typed before it (2期11 → 11)."""
+    phase = _PHASE_BEFORE.match(key)
+    return key if phase is None else key[phase.end():]
+
+
+def _unread_number(extra: Element, parsed: ParsedAddress) -> bool:
+    """Whether a second element of a level (4幢624幢) names a number no element read has: it
+    may name what the base holds below, so it is not understood rather than dropped."""
+    return extra.level == "extra" and bool(_NAMES_A_NUMBER.search(extra.key)) and all(
+        e.key != extra.key for e in parsed.elements)
 
 
 def _normal_position(text: NormalizedText, typed: int) -> int:

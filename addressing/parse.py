@@ -57,6 +57,8 @@ _AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "�
 # a door's word before its number (甲12号).
 _RUN_STOP = re.compile(
     f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=[村镇乡区县市省])|(?:{_PREFIXES})(?=[0-9])")
+# An area word inside an unknown road name, with a road's worth of name after it.
+_PLACE_BEFORE_ROAD = re.compile("(.+(?:村|镇|乡|区))(.{3,})$")
 _TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|组|-)?")
 
 
@@ -174,6 +176,13 @@ class _Reader:
         elif "road" not in self.found and "compound" not in self.found and (
             ROAD_SUFFIX.search(run) or (before == "door" and len(run) >= 2)
         ):
+            glued = _PLACE_BEFORE_ROAD.match(run) if ROAD_SUFFIX.search(run) else None
+            if glued is not None:
+                # 西朱村九龙北路, 定山湖镇双马路: a village, town or area the division table
+                # lacks, glued before a road the base does not hold: the road is the rest.
+                at = start + glued.end(1)
+                self.leftovers.append(("place", glued.group(1), glued.group(1), start, at))
+                start, run = at, glued.group(2)
             self.add("road", run, run, start, end)
         elif "compound" not in self.found and COMPOUND_SUFFIX.search(run) and len(run) >= 2:
             self.add("compound", run, run, start, end)
@@ -271,7 +280,9 @@ class _Reader:
         marker = token.group(2) if token else "?"
         any_form = marker == "?"
         m = _DOOR.match(t, pos) if any_form or marker in ("号", "-", "弄", "组") else None
-        if m and "door" not in found and "building" not in found:
+        # A number after a floor or unit is inside it (三楼819号 is a room, not a door).
+        if m and "door" not in found and "building" not in found and "floor" not in found and (
+                "unit" not in found):
             self.flush_unknown(pos, "door")
             self.add("door", m.group(0), _door_key(m), pos, m.end())
             return m.end()
@@ -311,6 +322,16 @@ class _Reader:
             self.add("building", m.group(0), m.group(1), pos, m.end())
             return m.end()
         m = _PAIR.match(t, pos) if any_form or marker == "-" else None
+        after_road = "road" in found or (self.unknown_start is not None and bool(
+            ROAD_SUFFIX.search(t, self.unknown_start, pos)))
+        if m and after_road and not found.keys() & {"door", "compound", "building", "unit",
+                                                    "floor"} and m.group(1).isdigit():
+            # 纽扣路344-110: the first number after a road is its door, the second what lies
+            # behind it (the match reads it as the base holds it).
+            self.flush_unknown(pos, "door")
+            self.add("door", m.group(1), m.group(1), pos, m.end(1))
+            self.add("room", m.group(2), m.group(2), m.start(2), m.end())
+            return m.end()
         if m:
             self.flush_unknown(pos, "building")
             if "building" in found:

@@ -11,7 +11,8 @@ never used here. Nothing of the corpus is in this repository.
 For each labelled address the gold elements make one standard address chain: the county
 from the NBS division table (by the gold district under the gold city and province, or by
 the gold town when no district is labelled), township (when the gold town is one of the
-county's), road (or subroad), door (roadno), compound (poi), building (houseno), unit
+county's), road (or subroad), door (roadno; a numbered lane, subroad 98弄, when the road
+has no roadno, its subroadno then the building), compound (poi), building (houseno), unit
 (cellno), floor (floorno), room (roomno), each value as the text wrote it. Those rows go
 through the real address-base import into a real store (a fresh SpatiaLite file unless
 `--database-url` names an empty migrated one), the index is built from the store as the
@@ -30,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import re
 import sys
 import tempfile
 import time
@@ -57,6 +59,7 @@ STREET = ("road", "door", "compound", "building", "unit", "floor", "room")
 PATH = ("road", "compound", "door", "building", "unit", "floor", "room")  # root to leaf
 COLUMNS = ("county_code", "township", "community", "road", "door_no", "compound", "building",
            "unit", "floor", "room")
+_NUMBERED_LANE = re.compile("[0-9零一二三四五六七八九十百]+弄$")
 ALIASES = Path(__file__).resolve().parents[1] / "addressing" / "data" / "division_aliases.tsv"
 
 
@@ -168,12 +171,19 @@ class Divisions:
 def base_row(item: Labelled, county: Division, divisions: Divisions) -> dict[str, str] | None:
     """The standard address row the gold elements make (None: no street element)."""
     road, door = item.first("road"), item.first("roadno")
-    if road is None and item.first("subroad"):
-        road, door = item.first("subroad"), item.first("subroadno")
+    building = item.first("houseno")
+    lane = item.first("subroad")
+    if road is None and lane:
+        road, door = lane, item.first("subroadno")
+    elif road and not door and lane and _NUMBERED_LANE.match(lane):
+        # 长兴路98弄83号: a numbered lane of the road and the number in it, held as the
+        # import holds lanes (the lane a door of its road, its own numbers below it).
+        door = lane
+        building = building or item.first("subroadno")
     row = {"county_code": county.code[:6],
            "township": divisions.township(county, item.first("town")), "community": "",
            "road": road or "", "door_no": door or "", "compound": item.first("poi") or "",
-           "building": item.first("houseno") or "", "unit": item.first("cellno") or "",
+           "building": building or "", "unit": item.first("cellno") or "",
            "floor": item.first("floorno") or "", "room": item.first("roomno") or ""}
     if not any(row[c] for c in COLUMNS[3:]):
         return None

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from addressing.base_import import import_address_base
 from addressing.base_reader import build_index
 from addressing.door_numbers import split_sub_number
+from addressing.index import is_numbered_name
 from addressing.lexicon import NameLexicon
 from addressing.match import Geocoder
 from addressing.normalize import normalize
@@ -66,11 +67,42 @@ BASE = [
     # two places, one typed inside the other (an industrial zone, a compound in it)
     ["440305", "", "", "", "", "滨海工业区", "", "", "", ""],
     ["440305", "", "", "", "", "风华园小区", "", "", "", ""],
+    # bases that leave levels out: no buildings in a compound whose units hold floors; a
+    # room straight under a door; rooms straight under a compound that has buildings too;
+    # a room straight under a road that numbers doors elsewhere
+    ["440305", "", "", "", "", "翠湖南苑", "", "3单元", "12楼", ""],
+    ["440305", "粤海街道", "", "海德四道", "20号", "海景酒店", "", "", "", "815号"],
+    ["440305", "", "", "", "", "南油商贸城", "1栋", "", "", "101"],
+    ["440305", "", "", "", "", "南油商贸城", "", "", "6楼", "36041"],
+    ["440305", "粤海街道", "", "桂庙路", "3号", "", "", "", "", ""],
+    ["440305", "粤海街道", "", "桂庙路", "", "", "", "", "", "2514"],
+    # buildings written without the phase; a unit numbered with 号 behind a sub-number
+    ["440305", "粤海街道", "", "桃园路", "", "", "11栋", "3单元", "", "1154室"],
+    ["440305", "", "", "", "", "南湾", "11栋", "46号", "", ""],
+    ["440305", "", "", "", "", "桥东新村", "13", "13号", "", ""],
+    # a company in a zone held at a road's door; a compound whose name is one typo from
+    # another's, on a road that holds buildings straight under it
+    ["440305", "粤海街道", "", "创业路", "8号", "蛇口新区", "", "", "", ""],
+    ["440305", "", "", "", "", "华强电子有限公司", "", "", "", ""],
+    ["440305", "", "", "", "", "南光东苑", "2栋", "", "", ""],
+    ["440305", "粤海街道", "", "南光路", "", "", "144幢", "4单元", "", "1521"],
+    # a building named by where it stands behind the door; a door with buildings
+    ["440305", "粤海街道", "", "新华路", "368号", "", "后幢", "", "", ""],
+    ["440305", "粤海街道", "", "大桥路", "12号", "", "4幢", "", "", "624室"],
+    # a compound on a road with no door number (kept on what lies in it); a compound one
+    # typo from its name elsewhere; the road holds buildings at a door too
+    ["440305", "粤海街道", "", "湾厦路", "", "湾厦大厦", "", "", "", "2608室"],
+    ["440305", "粤海街道", "", "湾厦路", "1号", "", "2栋", "", "", ""],
+    ["440305", "粤海街道", "", "", "5号", "湾夏大厦", "", "", "", ""],
+    # a compound on a road with no door, numbering its buildings (the road has doors too)
+    ["440305", "粤海街道", "", "沙河路", "", "海月花园", "8", "", "", "341"],
+    ["440305", "粤海街道", "", "沙河路", "2号", "", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
     ["440305", "粤海街道", "", "", "7号", "", "", "", "", ""],  # a door with no road or place
     ["440305", "粤海街道", "", "创新路", "9号", "", "", "", "", "", "旧路~2019-13-01"],
+    ["440305", "", "", "", "", "三幢", "", "", "", ""],  # a building (3栋) as a compound
 ]
 
 
@@ -93,7 +125,8 @@ def test_a_base_with_real_forms_imports_as_written(base):
     engine, report, _ = base
     first_refused = len(BASE) + 2
     assert {(p.row, p.field) for p in report.problems} == {
-        (first_refused, "road"), (first_refused + 1, "road"), (first_refused + 2, "aliases")}
+        (first_refused, "road"), (first_refused + 1, "road"), (first_refused + 2, "aliases"),
+        (first_refused + 3, "compound")}
     assert "is a number, not a name" in report.problems[0].reason
     t = Address.__table__
     with engine.connect() as conn:
@@ -200,7 +233,7 @@ def test_a_door_typed_with_its_sub_number_reaches_what_the_base_holds_behind_it(
     for text in ("南山区海德三道119-52号", "南山区海德三道119-52", "南山区海德三道119一52"):
         r = geocoder.geocode(text)
         assert (r.status, r.level) == ("matched", "building"), (text, r.reason)
-        assert r.full_text.endswith("海德三道119号52号") and "read as 119号 52号" in r.reason
+        assert r.full_text.endswith("海德三道119号52号") and "read as" in r.reason, r.reason
     # held as written: found directly, no reading needed
     r = geocoder.geocode("南山区海德三道34-76号")
     assert (r.status, r.level, r.reason) == ("matched", "door", "every typed element found")
@@ -313,3 +346,108 @@ def test_of_two_known_places_typed_one_after_the_other_the_later_lies_in_the_ear
     assert "place 滨海工业区 before the street not checked" in r.reason
     r = geocoder.geocode("南山区滨海工业区")  # alone, the earlier is the place
     assert (r.status, r.level) == ("matched", "compound") and r.full_text.endswith("滨海工业区")
+
+
+def test_a_name_that_is_only_a_numbered_element_is_no_street_name():
+    assert is_numbered_name("43号") and is_numbered_name("二幢") and is_numbered_name("一号楼")
+    assert not is_numbered_name("三元里") and not is_numbered_name("七星花园")
+    assert not is_numbered_name("高新南一道")
+
+
+def test_a_level_the_base_leaves_out_never_hides_what_is_typed_below_it(base):
+    geocoder = base[2]
+
+    def reached(text):
+        r = geocoder.geocode(text)
+        return r.status, r.level, r.full_text or "", r.reason
+
+    # 12楼 before a unit, where the compound has no buildings: the floor of that unit
+    status, level, full, reason = reached("南山区翠湖南苑12楼3单元")
+    assert (status, level) == ("matched", "floor") and full.endswith("3单元12楼")
+    assert "12楼 read as a floor" in reason
+    # a number after the door read as a building where the base has none: the room there
+    status, level, full, _ = reached("南山区海德四道20号海景酒店815号")
+    assert (status, level) == ("matched", "room") and full.endswith("815号")
+    # a building typed that the door lacks, nothing below it: partial, never matched above
+    status, level, _, reason = reached("南山区海德四道20号海景酒店9栋")
+    assert (status, level) == ("partial", "door") and "9栋" in reason
+    # no building typed: a room filed straight under the compound is found beside buildings
+    status, level, full, _ = reached("南山区南油商贸城6楼36041")
+    assert (status, level) == ("matched", "room") and full.endswith("36041")
+    # no such door on the road, and one room so numbered straight under it
+    status, level, full, reason = reached("南山区桂庙路2514")
+    assert (status, level) == ("matched", "room") and "read as a room of 桂庙路" in reason
+
+
+def test_a_phase_typed_where_the_base_writes_none_is_stepped_over(base):
+    geocoder = base[2]
+    r = geocoder.geocode("南山区桃园路二期11栋3单元1154室")
+    assert (r.status, r.level) == ("matched", "room") and "2期 not checked" in r.reason
+    # what follows the building is read by what the base holds there (46号 a unit)
+    r = geocoder.geocode("南山区南湾4区11栋46号")
+    assert (r.status, r.level) == ("matched", "unit") and r.full_text.endswith("11栋46号")
+    # a sub-number that the base holds as a unit numbered with 号
+    r = geocoder.geocode("南山区桥东新村13-13号")
+    assert (r.status, r.level) == ("matched", "unit") and r.full_text.endswith("1313号")
+
+
+def test_the_later_place_typed_after_a_zone_is_the_answer(base):
+    r = base[2].geocode("南山区蛇口新区华强电子有限公司")
+    assert (r.status, r.level) == ("matched", "compound")
+    assert r.full_text.endswith("华强电子有限公司") and "place 蛇口新区" in r.reason
+
+
+def test_a_compound_guessed_elsewhere_does_not_outweigh_the_road_typed_exactly(base):
+    r = base[2].geocode("南山区南光路南光西苑144幢4单元1521")
+    assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("1521")
+    assert "compound 南光西苑 not found on 南光路" in r.reason
+
+
+def test_text_after_the_door_that_names_no_known_compound_is_read_below_it(base):
+    geocoder = base[2]
+    r = geocoder.geocode("南山区新华路368号后幢")
+    assert (r.status, r.level) == ("matched", "building") and r.full_text.endswith("368号后幢")
+    # a second building typed that nothing read has: not understood, never dropped
+    r = geocoder.geocode("南山区大桥路12号4幢9幢")
+    assert (r.status, r.level) == ("partial", "building") and "not understood: 9栋" in r.reason
+
+
+def test_a_compound_on_a_road_with_no_door_number_is_kept_and_read_as_a_compound(base):
+    engine, _, geocoder = base
+    t = Address.__table__
+    with engine.connect() as conn:
+        kept = conn.execute(select(t.c.compound).where(t.c.value == "2608室")).scalar()
+    assert kept == "湾厦大厦"
+    r = geocoder.geocode("南山区湾厦路湾厦大厦2608室")
+    assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("湾厦路2608室")
+    assert ("compound", "湾厦大厦") in [(e.level, e.value) for e in r.elements]
+    # the name is held exactly: never read as a typo of another compound's name
+    r = geocoder.geocode("深圳市南山区湾厦大厦5号")
+    assert r.status != "matched" and "湾夏大厦" not in (r.full_text or "") + r.reason
+
+
+def test_a_village_or_town_glued_before_an_unknown_road_is_kept_apart():
+    def read(text):
+        p = parse(text, streets=NameLexicon())
+        return ([(e.level, e.value) for e in p.elements if e.level == "road"],
+                [(e.level, e.value) for e in p.leftovers])
+
+    assert read("南山区东坑村海昌北路706号") == ([("road", "海昌北路")], [("place", "东坑村")])
+    assert read("南山区白石湖镇双桥路8号") == ([("road", "双桥路")], [("place", "白石湖镇")])
+    # an area word early in a road's own name, or too little after it, is the road's
+    assert read("南山区新村路5号") == ([("road", "新村路")], [])
+    assert read("南山区刘家村东路5号") == ([("road", "刘家村东路")], [])
+
+
+def test_numbers_after_a_floor_are_inside_it_and_a_roads_first_number_is_its_door():
+    def levels(text):
+        return [(e.level, e.value) for e in parse(text).elements
+                if e.level in ("road", "door", "building", "floor", "room")]
+
+    assert levels("南山区轻工市场三楼819号") == [("floor", "3楼"), ("room", "819号")]
+    assert levels("南山区东滨路344-110") == [("road", "东滨路"), ("door", "344"), ("room", "110")]
+
+
+def test_a_bare_number_that_is_no_door_of_the_road_is_its_building(base):
+    r = base[2].geocode("南山区沙河路海月花园8-341")
+    assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("341")
