@@ -8,8 +8,8 @@ from rapidfuzz import process
 
 from addressing.admin import AdminGazetteer
 from addressing.batch import geocode_values
-from addressing.lexicon import NameLexicon
 from addressing.edit_scan import FUZZY_CUTOFF, NameScan, closest_two, shared_at_cutoff, similarity
+from addressing.lexicon import NameLexicon
 from addressing.match import Geocoder
 from addressing.normalize import _ONE_TO_ONE, _fold_char, normal_text
 from sample_data.messy_addresses import messy_addresses
