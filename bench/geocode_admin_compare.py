@@ -13,8 +13,10 @@ Three input sets with known truth:
   each written in five forms (see `china_set`).
 
 - `real` (with `--corpus DIR`): real logistics addresses of the NAACL 2019 address-parsing
-  corpus (dev split; see bench/README.md), those whose gold district the NBS table knows;
-  truth is that district (`geocode_real_text.py` reads the corpus and resolves it).
+  corpus (`--split`, dev by default; see bench/README.md), those whose gold district the NBS
+  table knows; truth is that district (`geocode_real_text.py` reads the corpus and resolves
+  it); `real-today` the same texts, truth the county the labelled town lies in today where
+  the labelled district was since split or lost it (江干区下沙街道: 钱塘区 since 2021).
 
 For each tool: the share of inputs where province, city and county are right. A tool that
 answers nothing for a level where the input is ambiguous (朝阳区 alone) is right only if the
@@ -150,20 +152,23 @@ def china_set(counties: int, seed: int) -> tuple[list[str], list[Answer], list[s
     return texts, truths, forms
 
 
-def real_set(corpus: str) -> tuple[list[str], list[Answer]]:
-    """The corpus's dev texts that name a district the NBS table knows, with that district."""
+def real_set(corpus: str, split: str = "dev") -> tuple[list[str], list[Answer], list[Answer]]:
+    """The corpus's texts that name a district the NBS table knows, with that district as
+    labelled and as it is today (where the labelled town says an old district's part)."""
     from pathlib import Path
 
     from geocode_real_text import Divisions, read_corpus  # a sibling script in bench/
 
     divisions = Divisions(load_divisions())
-    texts, truths = [], []
-    for item in read_corpus(Path(corpus) / "dev.txt"):
+    texts, truths, today = [], [], []
+    for item in read_corpus(Path(corpus) / f"{split}.txt"):
         county, named = divisions.county_of(item)
         if county is not None and named:
             texts.append(item.text)
             truths.append(truth_of(county.code[:6]))
-    return texts, truths
+            now = divisions.today(item, county)
+            today.append(truth_of(now.code[:6] if now else None))
+    return texts, truths, today
 
 
 def truth_of(county: str | None) -> Answer:
@@ -262,6 +267,8 @@ def main() -> None:
                     help="counties drawn for the generated nationwide set (5 forms each)")
     ap.add_argument("--seed", type=int, default=2023)
     ap.add_argument("--corpus", help="directory with the address-parsing corpus's dev.txt")
+    ap.add_argument("--split", default="dev", choices=("train", "dev"),
+                    help="the corpus split of the real set (develop on train)")
     args = ap.parse_args()
     print(f"command: python {' '.join(sys.argv)}")
     rows = []
@@ -281,7 +288,9 @@ def main() -> None:
         "china": china_set(args.china_counties, args.seed)[:2],
     }
     if args.corpus:
-        sets["real"] = real_set(args.corpus)
+        texts, labelled, today = real_set(args.corpus, args.split)
+        sets["real"] = texts, labelled
+        sets["real-today"] = texts, today
     tools: dict[str, Callable[[list[str]], list[Answer]]] = {
         "cim-twin parse": lambda texts: [ours_parse(t) for t in texts],
         "cim-twin geocode": lambda texts: [ours_geocode(geocoder)(t) for t in texts],
