@@ -9,8 +9,9 @@ Addresses keep the names of their day: a record of 2019 says 江干区 (split in
 上城区 and 钱塘区), 临安市 (临安区 since 2017), 余杭区乔司街道 (乔司 is in 临平区 since 2021).
 Where an old area went is read from its townships, whose names outlive their county's: each
 old township is followed to the current township of the same name (by code, else by name in
-the same city, else in the same province, when only one bears it), and an old county goes
-where its townships went (every county that took one), an old city where its counties went.
+the same city, or in the same province where the city itself is gone, when only one bears
+it), and an old county goes where its townships went (each county that took two of them or
+a tenth), an old city where its counties went.
 
 Output: `addressing/data/division_changes.tsv`, read beside `division_aliases.tsv` (its
 columns, and the old code: name, current code, kind, former parent code or -, old code,
@@ -80,8 +81,8 @@ def read_release(path: Path) -> tuple[int, list[OldArea]]:
                     # 1.x writes 6- and 12-digit codes, 2.x the digits of the level.
                     code = str(row["code"])[:digits].ljust(12, "0")
                     # 1.x and the 2017/2018 tables write 街道办事处 where people write 街道.
-                name = row["name"].strip().replace("街道办事处", "街道")
-                areas.append(OldArea(code, name, digits))
+                    name = row["name"].strip().replace("街道办事处", "街道")
+                    areas.append(OldArea(code, name, digits))
     if year is None:
         raise SystemExit(f"{path}: no README naming the NBS year")
     return year, areas
@@ -184,10 +185,10 @@ def changes(current: DivisionTable, year: int, old: list[OldArea]) -> list[tuple
         county = code[:6].ljust(12, "0")
         if county not in home or any(d.code.startswith(c[:6]) for c in home[county][1]):
             continue
-        if d.code != code and succ.of(succ.old[county])[d.code[:6].ljust(12, "0")] < 2:
+        if succ.of(succ.old[county])[d.code[:6].ljust(12, "0")] < 2:
             continue  # one name alike in another county (兴化's 城东镇, 海陵's 城东街道)
         # Read under the county its old county's name now means (余杭区乔司街道: 乔司 went
-        # to 临平区 in 2021; 双流县's one township now in 简阳市).
+        # to 临平区 in 2021, with eight more of 余杭区's townships).
         main, _ = home[county]
         rows.append((a.name, d.code[:9], "moved", main[:6], a.short,
                      f"{a.name} of {succ.old[county].name} in the NBS {year} table; now "
