@@ -18,8 +18,10 @@ from addressing.admin_names import (
     LEVEL_ORDER,
     NOT_AREAS,
     AdminName,
+    former_county_names,
     former_township_names,
     is_within,
+    other_township_kinds,
     read_aliases,
     short_names,
 )
@@ -122,13 +124,28 @@ class AdminGazetteer:
             self.names[d.name].append(AdminName(d, "full"))
             for short in short_names(d):
                 self.names[short].append(AdminName(d, "short"))
-        for d in table:  # after every real name: an old kind never stands beside a real one
+        # Old kinds: a township's (东浦镇, now 东浦街道) stands beside a real one of the name
+        # elsewhere (the nesting decides, and a chain begins with the real one); a county's
+        # (富阳市, now 富阳区) only where no real one bears it.
+        for d in table:
             for former in former_township_names(d):
-                if not any(n.kind == "full" for n in self.names.get(former, ())):
+                self.names[former].append(AdminName(
+                    d, "former", f"former kind: {former} is now {d.name}"))
+        for d in table:
+            for former in former_county_names(d):
+                if not self.names.get(former):
                     self.names[former].append(AdminName(
                         d, "former", f"former kind: {former} is now {d.name}"))
         for name, alias in read_aliases(table):
             self.names[name].append(alias)
+            if alias.former_parent is not None and name.endswith(("街道", "镇", "乡")):
+                # 余杭区乔司镇, 余杭区临平: a moved township in its old county, under an older
+                # kind or its short name too.
+                for former in other_township_kinds(name):
+                    self.names[former].append(alias)
+                for short in short_names(alias.division):
+                    self.names[short].append(AdminName(
+                        alias.division, "short", alias.note, alias.former_parent))
         # Every prefix of every name: a lookup walks forward while the text is still a prefix.
         self._prefixes = {name[:k] for name in self.names for k in range(2, len(name) + 1)}
         # A division that is its parent's only child and bears its name (嘉峪关市 the county
@@ -523,7 +540,7 @@ class AdminGazetteer:
             before.append((token, chains))
             tokens.append(token)
             chains = _coarsest_reading(extended, self._namesakes)
-            for n in {c[-1] for c in chains if c[-1].kind not in ("full", "short")}:
+            for n in {c[-1] for c in chains if c[-1].note}:
                 note = f"{piece}: {n.note}"
                 if n.note and note not in notes:
                     notes.append(note)
@@ -552,6 +569,11 @@ def _coarsest_reading(
     # One name read as an area and as an area inside it (西丽: 西丽街道, 西丽社区): only the
     # outer reading is certain, unless the inner is the outer's only child and namesake
     # (嘉峪关市): then the inner is, and it says the outer too.
+    # The same areas read by their own names and by an alias (临平区乔司街道: 乔司街道, and
+    # the alias of 余杭区's former 乔司街道) are one reading, by their own names.
+    plain = {tuple(n.division.code for n in c) for c in chains if c[-1].note is None}
+    chains = [c for c in chains if c[-1].note is None
+              or tuple(n.division.code for n in c) not in plain]
     lasts = {c[-1].division.code: c[-1].division for c in chains}
     inner_certain = {lasts[c].parent_code for c in lasts if c in namesakes}
     keep = []
@@ -584,9 +606,14 @@ def _extend(
     chains: list[tuple[AdminName, ...]], names: list[AdminName]
 ) -> list[tuple[AdminName, ...]]:
     out: list[tuple[AdminName, ...]] = []
+    # A township's old kind is read only where no real name of it fits (东浦镇 in a county
+    # that has a real 东浦镇 and a 东浦街道 once a 镇 is the real one).
+    real = [n for n in names if n.kind != "former"]
     for chain in chains:
         last = chain[-1].division if chain else None
-        for n in names:
+        fits = real if len(real) < len(names) and any(
+            last is None or is_within(n, last) for n in real) else names
+        for n in fits:
             if last is None:
                 # Township and village short names mean something only inside a county, and
                 # a misspelt name is taken only as the first of a chain when it is unique.

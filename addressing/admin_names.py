@@ -62,32 +62,85 @@ def former_township_names(d: Division) -> list[str]:
     """The names a township had as another kind of township: 东浦街道 → 东浦镇, 东浦乡."""
     if d.level is not Level.township:
         return []
+    return other_township_kinds(d.name)
+
+
+def former_county_names(d: Division) -> list[str]:
+    """The names a county had before it became a district or a city: 富阳区 → 富阳市,
+    富阳县; 玉环市 → 玉环县 (撤县设区, 撤市设区, 撤县设市)."""
+    if d.level is not Level.county or len(d.name) < 3:
+        return []
+    stem = d.name[:-1]
+    if d.name.endswith("区") and not d.name.endswith("新区"):
+        return [stem + "市", stem + "县"]
+    if d.name.endswith("市"):
+        return [stem + "县"]
+    return []
+
+
+def other_township_kinds(name: str) -> list[str]:
+    """A township name with each other kind: 乔司街道 → 乔司镇, 乔司乡."""
     for kind in _TOWNSHIP_KINDS:
-        if d.name.endswith(kind) and len(d.name) - len(kind) >= 2:
-            stem = d.name[: -len(kind)]
+        if name.endswith(kind) and len(name) - len(kind) >= 2:
+            stem = name[: -len(kind)]
             return [stem + other for other in _TOWNSHIP_KINDS if other != kind]
     return []
 
 
 def read_aliases(table: DivisionTable) -> list[tuple[str, AdminName]]:
-    """Former and other names of divisions (addressing/data/division_aliases.tsv)."""
-    data = resources.files("addressing.data").joinpath("division_aliases.tsv")
-    out = []
-    for line in data.read_text(encoding="utf-8").splitlines():
-        if not line or line.startswith("#"):
-            continue
-        name, code, kind, former, note = line.split("\t")
+    """Former and other names of divisions, once each.
+
+    `division_changes.tsv` holds what older NBS tables say (extracted by
+    scripts/extract_division_changes.py: 江干区 now 上城区 or 钱塘区, 乔司街道 once of 余杭区);
+    `division_aliases.tsv` what they cannot (changes before 2015, informal names).
+    """
+    out: dict[tuple[str, str, str | None], AdminName] = {}
+    for row in _alias_rows("division_changes.tsv") + _alias_rows("division_aliases.tsv"):
+        name, code, kind, former, note = row[0], row[1], row[2], row[3], row[-1]
         division = table.get(code)
         former_parent = None if former == "-" else former.ljust(12, "0")
-        out.append((name, AdminName(division, kind, f"{kind}: {note}", former_parent)))
-    return out
+        out.setdefault((name, division.code, former_parent),
+                       AdminName(division, kind, f"{kind}: {note}", former_parent))
+    return [(name, alias) for (name, _, _), alias in out.items()]
+
+
+@dataclass(frozen=True, slots=True)
+class FormerArea:
+    """An area of an older NBS table that no longer is: its name, and what it is now."""
+
+    code: str  # 12 digits, as the old table had it
+    name: str
+    now: tuple[Division, ...]  # the current areas that took its parts
+    note: str
+
+
+def former_areas(table: DivisionTable) -> dict[str, FormerArea]:
+    """Old county and city codes that the current table lacks → what they are now
+    (division_changes.tsv: 330104, 江干区 → 上城区, 钱塘区)."""
+    found: dict[str, tuple[str, list[Division], str]] = {}
+    for row in _alias_rows("division_changes.tsv"):
+        name, code, kind, old, note = row[0], row[1], row[2], row[4], row[5]
+        old = old.ljust(12, "0")
+        if kind == "moved" or old in table.by_code:
+            continue  # a township's move is read by name; a code still in use means that
+        entry = found.setdefault(old, (name, [], note))
+        d = table.get(code)
+        if d not in entry[1]:
+            entry[1].append(d)
+    return {code: FormerArea(code, name, tuple(now), note)
+            for code, (name, now, note) in found.items()}
+
+
+def _alias_rows(file: str) -> list[list[str]]:
+    data = resources.files("addressing.data").joinpath(file).read_text(encoding="utf-8")
+    return [line.split("\t") for line in data.splitlines() if line and not line.startswith("#")]
 
 
 def is_within(child: AdminName, parent: Division) -> bool:
-    """True when `child` lies strictly inside `parent`, now or before a recorded move."""
-    d = child.division
-    if LEVEL_ORDER[d.level] <= LEVEL_ORDER[parent.level]:
-        return False
-    if d.code.startswith(parent.short_code):
+    """True when `child` lies strictly inside `parent`, now or before a recorded move (a
+    township that became a county lay in its old county: 龙港镇 of 苍南县, now 龙港市)."""
+    if child.former_parent is not None and child.former_parent.startswith(parent.short_code):
         return True
-    return child.former_parent is not None and child.former_parent.startswith(parent.short_code)
+    d = child.division
+    return LEVEL_ORDER[d.level] > LEVEL_ORDER[parent.level] and d.code.startswith(
+        parent.short_code)

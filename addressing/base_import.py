@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
@@ -45,7 +46,13 @@ from typing import Any, cast
 from shapely.geometry import Point
 from sqlalchemy import Connection, Engine, Table, select
 
-from addressing.admin_names import former_township_names, short_names
+from addressing.admin_names import (
+    former_areas,
+    former_township_names,
+    other_township_kinds,
+    read_aliases,
+    short_names,
+)
 from addressing.grammar import split_alias
 from addressing.index import is_numbered_name, name_key
 from addressing.normalize import element_key
@@ -99,16 +106,39 @@ class _Node:
 
 
 class _Admin:
-    """Resolves county, township and community cells against the NBS table."""
+    """Resolves county, township and community cells against the NBS table.
+
+    Old values resolve to the current division (addressing/data/division_changes.tsv): a
+    county code of an older table (330104, 江干区) to the county it is now, the township
+    deciding where the old county was split; a township now in another county (余杭区 with
+    乔司街道, in 临平区 since 2021) to that township, and the row to its county.
+    """
 
     def __init__(self, table: DivisionTable):
         self.table = table
+        self.former = former_areas(table)
+        self.moved: dict[tuple[str, str], list[Division]] = defaultdict(list)
+        for name, alias in read_aliases(table):
+            if alias.former_parent is not None and alias.division.level in (
+                    Level.township, Level.county):
+                for typed in (name, *other_township_kinds(name)):
+                    self.moved[(alias.former_parent, typed)].append(alias.division)
 
-    def county(self, value: str | None) -> Division:
+    def county(self, value: str | None, township: str | None = None) -> Division:
         text = (value or "").strip()
         if not re.fullmatch(r"\d{6}(\d{6})?", text):
             raise ValueError("county_code must be 6 or 12 digits")
         d = self.table.by_code.get(text.ljust(12, "0"))
+        former = self.former.get(text.ljust(12, "0")) if d is None else None
+        if former is not None and all(c.level is Level.county for c in former.now):
+            if len(former.now) == 1:
+                return former.now[0]
+            for county in former.now:
+                if township and self._township(county, township.strip()) is not None:
+                    return county
+            now = ", ".join(f"{c.name} ({c.code[:6]})" for c in former.now)
+            raise ValueError(f"{former.name} of an older NBS table is now parted between "
+                             f"{now}; name the township to say which")
         if d is None or d.level is not Level.county:
             raise ValueError("no county with this code in the NBS 2023 table")
         return d
@@ -122,11 +152,23 @@ class _Admin:
             if d is None or d.parent_code != parent.code:
                 raise ValueError(f"{what} code is not under {parent.name} ({parent.code})")
             return d
+        found = self._township(parent, text) if parent.level is Level.county else None
+        if found is not None:
+            return found
         for child in self.table.children(parent.code):
+            if text == child.name or text in short_names(child):
+                return child
+        raise ValueError(f"no {what} of this name under {parent.name}")
+
+    def _township(self, county: Division, text: str) -> Division | None:
+        """The township of `county` so named, now or in an older table (a moved one, or the
+        county a township became)."""
+        for child in self.table.children(county.code):
             if text == child.name or text in short_names(child) or (
                     text in former_township_names(child)):
                 return child
-        raise ValueError(f"no {what} of this name under {parent.name}")
+        moved = self.moved.get((county.code, text), [])
+        return moved[0] if len(moved) == 1 else None
 
 
 def _cell(record: dict[str, str | None], name: str) -> str | None:
@@ -268,13 +310,17 @@ def _given_codes(records: list[dict[str, str | None]], first_row: int,
 def _add_row(writer: _TreeWriter, admin: _Admin, record: dict[str, str | None],
              geom: Any, given_code: str | None) -> None:
     try:
-        county = admin.county(_cell(record, "county_code"))
+        county = admin.county(_cell(record, "county_code"), _cell(record, "township"))
     except ValueError as exc:
         raise _RowError(str(exc), "county_code", record.get("county_code")) from None
     try:
         township = admin.below(county, _cell(record, "township"), "township")
     except ValueError as exc:
         raise _RowError(str(exc), "township", record.get("township")) from None
+    if township is not None and township.level is Level.county:
+        county, township = township, None  # a township that became a county (龙港镇)
+    elif township is not None and township.parent_code != county.code:
+        county = writer.table.get(township.parent_code or "")  # moved since (乔司街道)
     community = None
     if township is not None:
         try:

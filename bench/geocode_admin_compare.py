@@ -13,8 +13,10 @@ Three input sets with known truth:
   each written in five forms (see `china_set`).
 
 - `real` (with `--corpus DIR`): real logistics addresses of the NAACL 2019 address-parsing
-  corpus (dev split; see bench/README.md), those whose gold district the NBS table knows;
-  truth is that district (`geocode_real_text.py` reads the corpus and resolves it).
+  corpus (`--split`, dev by default; see bench/README.md), those whose gold district the NBS
+  table knows; truth is that district (`geocode_real_text.py` reads the corpus and resolves
+  it); `real-today` the same texts, truth the county the labelled town lies in today where
+  the labelled district was since split or lost it (江干区下沙街道: 钱塘区 since 2021).
 
 For each tool: the share of inputs where province, city and county are right. A tool that
 answers nothing for a level where the input is ambiguous (朝阳区 alone) is right only if the
@@ -57,7 +59,8 @@ NATIONAL = [
     ("湖北省襄樊市樊城区人民路1号", "420606"),
     ("上海市闸北区天目西路218号", "310106"),
     ("北京市崇文区前门大街1号", "110101"),
-    ("杭州市江干区钱江路1号", "330102"),
+    ("杭州市下城区延安路1号", "330105"),  # merged into 拱墅区 in 2021
+    ("杭州市江干区下沙街道1号", "330114"),  # 江干区 was split in 2021: its township decides
     ("苏州平江区干将路1号", "320508"),
     ("广西南宁市青秀区民族大道1号", "450103"),
     ("内蒙古呼和浩特市新城区新华大街1号", "150102"),
@@ -150,20 +153,23 @@ def china_set(counties: int, seed: int) -> tuple[list[str], list[Answer], list[s
     return texts, truths, forms
 
 
-def real_set(corpus: str) -> tuple[list[str], list[Answer]]:
-    """The corpus's dev texts that name a district the NBS table knows, with that district."""
+def real_set(corpus: str, split: str = "dev") -> tuple[list[str], list[Answer], list[Answer]]:
+    """The corpus's texts that name a district the NBS table knows, with that district as
+    labelled and as it is today (where the labelled town says an old district's part)."""
     from pathlib import Path
 
     from geocode_real_text import Divisions, read_corpus  # a sibling script in bench/
 
     divisions = Divisions(load_divisions())
-    texts, truths = [], []
-    for item in read_corpus(Path(corpus) / "dev.txt"):
+    texts, truths, today = [], [], []
+    for item in read_corpus(Path(corpus) / f"{split}.txt"):
         county, named = divisions.county_of(item)
         if county is not None and named:
             texts.append(item.text)
             truths.append(truth_of(county.code[:6]))
-    return texts, truths
+            now = divisions.today(item, county)
+            today.append(truth_of(now.code[:6] if now else None))
+    return texts, truths, today
 
 
 def truth_of(county: str | None) -> Answer:
@@ -262,6 +268,8 @@ def main() -> None:
                     help="counties drawn for the generated nationwide set (5 forms each)")
     ap.add_argument("--seed", type=int, default=2023)
     ap.add_argument("--corpus", help="directory with the address-parsing corpus's dev.txt")
+    ap.add_argument("--split", default="dev", choices=("train", "dev"),
+                    help="the corpus split of the real set (develop on train)")
     args = ap.parse_args()
     print(f"command: python {' '.join(sys.argv)}")
     rows = []
@@ -281,7 +289,9 @@ def main() -> None:
         "china": china_set(args.china_counties, args.seed)[:2],
     }
     if args.corpus:
-        sets["real"] = real_set(args.corpus)
+        texts, labelled, today = real_set(args.corpus, args.split)
+        sets["real"] = texts, labelled
+        sets["real-today"] = texts, today
     tools: dict[str, Callable[[list[str]], list[Answer]]] = {
         "cim-twin parse": lambda texts: [ours_parse(t) for t in texts],
         "cim-twin geocode": lambda texts: [ours_geocode(geocoder)(t) for t in texts],

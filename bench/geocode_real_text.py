@@ -24,7 +24,9 @@ service builds it, and each raw text is geocoded. Printed:
 - matched above typed: `matched` at a node above the finest element the base holds;
 - per-element parse F1 of the geocoder's parse (spans against gold spans);
 - county accuracy of our parser, our geocoder, cpca and jionlp on the rows whose text
-  names a district (gold district resolved in the NBS table).
+  names a district (gold district resolved in the NBS table), against the district as
+  labelled and against where the labelled town lies today (a 2019 text's 江干区下沙街道 is in
+  钱塘区 since 2021; the base holds each address where it is today, as one built now would).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from pathlib import Path
 
 from geocode_admin_compare import cpca_answers, jionlp_answers, ours_parse  # bench sibling
 
+from addressing.admin_names import other_township_kinds
 from addressing.base_import import import_address_base
 from addressing.base_reader import build_index
 from addressing.index import name_key
@@ -61,6 +64,9 @@ COLUMNS = ("county_code", "township", "community", "road", "door_no", "compound"
            "unit", "floor", "room")
 _NUMBERED_LANE = re.compile("[0-9零一二三四五六七八九十百]+弄$")
 ALIASES = Path(__file__).resolve().parents[1] / "addressing" / "data" / "division_aliases.tsv"
+# What older NBS tables say (scripts/extract_division_changes.py): used only to say which
+# current county a labelled old district and town are today (`Divisions.today`).
+CHANGES = ALIASES.with_name("division_changes.tsv")
 
 
 @dataclass
@@ -131,6 +137,20 @@ class Divisions:
                 if code.ljust(12, "0") in table:
                     self.by_name[name].append(table.get(code.ljust(12, "0")))
 
+        # Old county names → the counties they are now; moved townships by former county.
+        self.heirs: dict[str, list[Division]] = defaultdict(list)
+        self.moved: dict[tuple[str, str], list[Division]] = defaultdict(list)
+        for line in [*CHANGES.read_text(encoding="utf-8").splitlines(),
+                     *ALIASES.read_text(encoding="utf-8").splitlines()]:
+            if line and not line.startswith("#"):
+                name, code, kind, former = line.split("\t")[:4]
+                d = table.get(code.ljust(12, "0"))
+                if former != "-":  # a township moved (乔司街道 of 余杭区, 大浪街道 of 宝安区)
+                    for typed in (name, *other_township_kinds(name)):
+                        self.moved[(former.ljust(12, "0"), typed)].append(d)
+                elif d.level is Level.county:
+                    self.heirs[name].append(d)
+
     def named(self, name: str | None, level: Level, within: list[Division]) -> list[Division]:
         if not name:
             return []
@@ -163,6 +183,25 @@ class Divisions:
         if len(counties) == 1 and counties[0] is not None:
             return self.table.get(counties[0]), False
         return None, False
+
+    def today(self, item: Labelled, county: Division | None) -> Division | None:
+        """The county the labelled town lies in today, when the labelled district is an old
+        name it has left (江干区 with 下沙街道: 钱塘区 since 2021; 余杭区 with 乔司街道: 临平区);
+        else `county` (the district as labelled, as resolved above)."""
+        town, district = item.first("town") or item.first("devzone"), item.first("district")
+        if county is None or not town or not district:
+            return county
+        # 乔司街道, 乔司镇 or the bare 乔司 (a short name the corpus labels a town too)
+        typed = (town, *other_township_kinds(town)) if town.endswith(("街道", "镇", "乡")) else (
+            town, town + "街道", town + "镇", town + "乡")
+        if any(self.named(t, Level.township, [county]) for t in typed):
+            return county
+        heirs = self.heirs.get(district, [])
+        found = {d.parent_code for t in typed for d in (
+            self.named(t, Level.township, heirs) if heirs else [])}
+        found |= {d.code if d.level is Level.county else d.parent_code  # 龙港镇: 龙港市
+                  for t in typed for c in [county, *heirs] for d in self.moved.get((c.code, t), [])}
+        return self.table.get(found.pop()) if len(found) == 1 else county  # type: ignore[arg-type]
 
     def township(self, county: Division, name: str | None) -> str:
         return next((d.name for d in self.named(name, Level.township, [county])), "")
@@ -293,9 +332,11 @@ def main() -> None:
     rows: list[dict[str, str]] = []
     placed: list[int] = []  # item number of each base row
     counties: dict[int, tuple[Division | None, bool]] = {}
+    today: dict[int, Division | None] = {}  # the labelled district and town, today
     for i, item in enumerate(items):
         counties[i] = divisions.county_of(item)
-        county = counties[i][0]
+        # The base holds each address where it is today (as a base built now would).
+        county = today[i] = divisions.today(item, counties[i][0])
         row = base_row(item, county, divisions) if county else None
         if row is not None:
             rows.append(row)
@@ -374,12 +415,16 @@ def main() -> None:
     named = [i for i, (d, in_text) in counties.items() if d is not None and in_text]
     texts = [items[i].text for i in named]
     gold_county = [counties[i][0].code[:6] for i in named]  # type: ignore[union-attr]
+    gold_today = [today[i].code[:6] for i in named]  # type: ignore[union-attr]
     tools = {"cim-twin parse": lambda ts: [ours_parse(t)[2] for t in ts],
              "cim-twin geocode": lambda ts: [_county(results[i]) for i in named]}
     if not args.no_peers:
         tools["cpca"] = lambda ts: [a[2] for a in cpca_answers(ts)]
         tools["jionlp"] = lambda ts: [a[2] for a in jionlp_answers(ts)]
-    print(f"county right on the {len(texts)} texts that name a district the NBS table knows:")
+    moved = sum(a != b for a, b in zip(gold_county, gold_today, strict=True))
+    print(f"county right on the {len(texts)} texts that name a district the NBS table knows "
+          f"(as labelled / today: the labelled town's county where the labelled district "
+          f"has since been split or lost it, {moved} texts):")
     for tool, run in tools.items():
         try:
             answers = run(texts)
@@ -388,7 +433,9 @@ def main() -> None:
                   "'setuptools<81'")
             continue
         right = sum(a == g for a, g in zip(answers, gold_county, strict=True))
-        print(f"  {tool:<18}{right / len(texts):>8.1%}  ({right}/{len(texts)})")
+        now = sum(a == g for a, g in zip(answers, gold_today, strict=True))
+        print(f"  {tool:<18}{right / len(texts):>8.1%}  ({right}/{len(texts)})"
+              f"{now / len(texts):>8.1%}  ({now}/{len(texts)})")
     engine.dispose()
 
 

@@ -265,3 +265,34 @@ def test_the_import_issues_through_the_registry_counters(empty_engine_spatialite
         road = conn.execute(select(Address.__table__.c.code).where(
             Address.__table__.c.road == "学府路")).scalar_one()
     assert road == area + "0003" + "0" * 10
+
+
+def test_old_county_codes_and_moved_townships_import_where_they_are_today(
+        empty_engine_spatialite, tmp_path):
+    # Bases keep the codes and names of their day (older NBS tables, division_changes.tsv).
+    rows = [
+        # 330185 was 临安市 until 2017: one county now (临安区 330112).
+        ["330185", "锦城街道", "", "钱王街", "8号", "", "", "", "", "", "119.7", "30.2", "", ""],
+        # 330104 was 江干区, split in 2021: the township says which part.
+        ["330104", "下沙街道", "", "学源街", "18号", "", "", "", "", "", "120.3", "30.3", "", ""],
+        ["330104", "凯旋街道", "", "凤起东路", "2号", "", "", "", "", "", "120.2", "30.3", "", ""],
+        # 乔司 was 余杭区's until 2021, now 临平区's; typed under its old kind too.
+        ["330110", "乔司镇", "", "乔莫西路", "5号", "", "", "", "", "", "120.3", "30.4", "", ""],
+        ["330104", "", "", "天城路", "9号", "", "", "", "", "", "120.2", "30.3", "", ""],
+        # 龙港镇 of 苍南县 became the county-level city 龙港市 in 2019.
+        ["330327", "龙港镇", "", "世纪大道", "6号", "", "", "", "", "", "120.6", "27.6", "", ""],
+    ]
+    report = import_address_base(empty_engine_spatialite, write(tmp_path / "b.csv", rows))
+    assert [(p.row, p.field) for p in report.problems] == [(6, "county_code")]
+    assert "上城区 (330102)" in report.problems[0].reason
+    assert "钱塘区 (330114)" in report.problems[0].reason
+    with empty_engine_spatialite.connect() as conn:
+        t = Address.__table__
+        stored = {road: (county[:6], township) for road, county, township in conn.execute(
+            select(t.c.road, t.c.county_code, t.c.township_code).where(t.c.level == "road"))}
+    assert stored == {"钱王街": ("330112", "330112006000"), "学源街": ("330114", "330114001000"),
+                      "凤起东路": ("330102", "330102011000"),
+                      "乔莫西路": ("330113", "330113005000"), "世纪大道": ("330383", None)}
+    geocoder = Geocoder(build_index(empty_engine_spatialite))
+    r = geocoder.geocode("杭州市江干区下沙街道学源街18号")
+    assert r.status == "matched" and "钱塘区" in r.full_text

@@ -203,3 +203,39 @@ def test_an_unknown_road_after_a_bare_short_area_that_together_begin_a_known_roa
     assert levels["road"] == "中山路" and levels["village"] == "文昌"
     # Without a known road that the two begin, the area stands (沙河 + 东北).
     assert parse("南山区沙河东北8号", streets=streets).get("township") is not None
+
+
+def test_names_of_older_nbs_tables_read_as_the_areas_they_are_today():
+    # division_changes.tsv, extracted from the 2015–2022 tables: 临安市 is 临安区 since 2017.
+    assert chains("浙江省杭州市临安市") == [["330000000000", "330100000000", "330112000000"]]
+    # 江干区 was split in 2021 (上城区, 钱塘区): alone it is either; its township decides.
+    assert sorted(c[-1] for c in chains("杭州市江干区")) == ["330102000000", "330114000000"]
+    p = default_gazetteer().parse("杭州市江干区下沙街道")
+    assert [c[-1].division.code for c in p.chains] == ["330114001000"]
+    assert any("江干区" in n and "钱塘区" in n for n in p.notes)
+    # 乔司 went from 余杭区 to the new 临平区 in 2021: under its old county, in any kind.
+    for text in ("杭州市余杭区乔司街道", "余杭区乔司镇"):
+        p = default_gazetteer().parse(text)
+        assert [c[-1].division.code for c in p.chains] == ["330113005000"], text
+        assert any("余杭区" in n and "临平区" in n for n in p.notes)
+    # 龙港镇 of 苍南县 became the county-level city 龙港市 in 2019.
+    assert [c[-1] for c in chains("温州市苍南县龙港镇")] == ["330383000000"]
+    # Under its county of today nothing is said about the move.
+    p = default_gazetteer().parse("杭州市临平区乔司街道")
+    assert [c[-1].division.code for c in p.chains] == ["330113005000"] and not p.notes
+
+
+def test_a_parsed_old_area_is_an_element_of_its_level_with_the_text_as_typed():
+    text = "浙江省杭州市余杭区乔司镇永玄路8号"
+    spans = {e.level: text[e.span[0]:e.span[1]] for e in parse(text).elements}
+    assert spans["county"] == "余杭区" and spans["township"] == "乔司镇"
+
+
+def test_an_old_kind_is_read_inside_its_county_even_where_a_real_name_is_elsewhere():
+    # 飞云镇 is a real township in 甘肃; 瑞安市's 飞云街道 was a 镇 until 2011.
+    p = default_gazetteer().parse("浙江省瑞安市飞云镇")
+    assert [c[-1].division.code for c in p.chains] == ["330381009000"] and p.end == 9
+    # Alone, the real one is read.
+    assert chains("飞云镇") == [["620821106000"]]
+    # A county that became a district (富阳市 → 富阳区 in 2014) under its old kind.
+    assert chains("杭州市富阳市") == [["330100000000", "330111000000"]]

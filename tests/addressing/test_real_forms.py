@@ -209,8 +209,12 @@ def test_a_place_the_base_lacks_glued_before_a_known_name_is_kept_apart():
         return ([(e.level, e.value) for e in p.elements if e.level in ("road", "compound")],
                 [(e.level, e.value) for e in p.leftovers])
 
-    # an old area's name before a road; a place before a compound, a shop after it
-    assert read("浙江省杭州市余杭区临平五洲路186号") == ([("road", "五洲路")], [("place", "临平")])
+    # an unknown place before a road; a place before a compound, a shop after it
+    assert read("浙江省杭州市余杭区塘河五洲路186号") == ([("road", "五洲路")], [("place", "塘河")])
+    # 临平 of 余杭区 is a township of 2020 (临平区 since): read as that, not a place
+    p = parse("浙江省杭州市余杭区临平五洲路186号", streets=streets)
+    read_as = [(e.level, e.value) for e in p.elements][3:5]
+    assert read_as == [("township", "临平"), ("road", "五洲路")]
     assert read("拱北街道拱北义福新村107栋小王商店") == (
         [("compound", "义福新村")], [("place", "拱北"), ("unknown", "小王商店")])
     # a township the division table lacks, typed before the road: not a road called …街道
