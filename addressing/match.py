@@ -36,6 +36,9 @@ MAX_CANDIDATES = 10
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
 FUZZY_SCAN_LIMIT = 5_000  # names in the areas beyond which no linear edit-distance scan runs
 BELOW_PENALTY = 5  # the text below a place read by the base's names, not the grammar's
+# A partial answer loses this much per typed street level it does not reach (road-level
+# answers to a typed room score 70 or less; a room match scores up to 100).
+MISSED_LEVEL_PENALTY = 10
 # What a note says when the grammar's reading stopped (dropped when the base's names go on).
 _MISSED = (" not found", "not checked", "cannot go below", "door has several", "is not known")
 _NAMES_A_NUMBER = re.compile("[0-9A-Z]")
@@ -238,7 +241,8 @@ class Geocoder:
         if len(pool) > 1 or pool[0].ties:
             return self._tie(result, pool, notes, penalty)
         best = pool[0]
-        score = max(0, 100 - penalty - best.penalty)
+        missed = 0 if best.complete else self._missed_levels(best.node, result.elements)
+        score = max(0, 100 - penalty - best.penalty - MISSED_LEVEL_PENALTY * missed)
         self._fill(result, best.node)
         result.score = score
         notes = notes + best.notes
@@ -735,6 +739,14 @@ class Geocoder:
         return True
 
     # -- results --------------------------------------------------------------------------
+    def _missed_levels(self, node: int, elements: list[Element]) -> int:
+        """How many street levels typed are not on the answer's path (at least one for a
+        partial answer): a road-level fallback for a typed room never scores like the room."""
+        index = self.index
+        path = {index.level_of(n) for n in (node, *index.ancestors(node))}
+        typed = {e.level for e in elements if e.level in STREET_LEVELS}
+        return max(1, len(typed - path))
+
     def _fill(self, result: GeocodeResult, node: int) -> None:
         index = self.index
         result.code = index.code(node)

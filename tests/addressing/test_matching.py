@@ -52,6 +52,25 @@ def test_coordinates_in_display_crs(geocoder, sample_rows):
     assert 0.005 < abs(bd.lon - plain.lon) < 0.03
 
 
+def test_a_partial_answer_scores_by_the_typed_levels_it_does_not_reach(geocoder, sample_rows):
+    """Scores a person can read: the fewer typed levels reached, the lower the score, and
+    a road-level fallback for a typed room never scores like the room."""
+    row = next(r for r in sample_rows if r["level"] == "room" and r["unit"])
+    room = geocoder.geocode(row["full_text"])
+    no_room = geocoder.geocode(row["full_text"].replace(row["room"], "9999室"))
+    door = row["door_no"] if row["door_no"].endswith("号") else row["door_no"] + "号"
+    # Without the compound, which would find the room by itself (matched, the door's
+    # difference noted): only the road is left to answer.
+    text = row["full_text"].replace(row["compound"] or "\0", "")
+    no_door = geocoder.geocode(text.replace(door, "9999号", 1))
+    assert (room.status, room.score) == ("matched", 100)
+    assert (no_room.status, no_room.level) == ("partial", "unit")
+    assert no_door.status == "partial" and no_door.level in ("road", "compound"), no_door
+    assert room.score > no_room.score > no_door.score
+    assert no_room.score <= 90 and no_door.score <= 70
+    assert "9999" in no_door.reason
+
+
 def test_missing_room_is_partial_at_the_unit(geocoder, sample_rows):
     row = next(r for r in sample_rows if r["level"] == "room" and r["unit"])
     text = row["full_text"].replace(row["room"], "9999室")
