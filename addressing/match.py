@@ -109,7 +109,7 @@ class Geocoder:
         self.gazetteer = gazetteer or default_gazetteer()
         self.divisions = load_divisions()
         self._chains: dict[str, list[dict[str, str]]] = {}
-        self._names_memo: dict[tuple[int, tuple[str, ...]], NameScan] = {}
+        self._names_memo: dict[tuple[int, Any], NameScan] = {}
         self._within_memo: dict[tuple[tuple[int, ...], tuple[str, ...]], list[int]] = {}
         self._named_memo: dict[tuple[int, str, tuple[str, ...]], list[int]] = {}
         # Build the typo and homophone tables now, not inside the first unlucky query.
@@ -406,11 +406,18 @@ class Geocoder:
         return [], 0, []
 
     def _names_within(self, lexicon: Any, areas: list[Division]) -> NameScan:
-        """Names in `lexicon` with a node in the areas, laid out for the edit scan."""
-        key = (id(lexicon), tuple(sorted(a.code for a in areas)))
+        """Names in `lexicon` with a node in the areas, laid out for the edit scan.
+
+        Kept by what decides `_filter_within` (two communities of one township ask for the
+        same names), not by the areas as typed: at city scale each new key read every name
+        of the lexicon, and texts naming communities made a new key of nearly every text.
+        """
+        tests = _area_tests(areas)
+        key = (id(lexicon), tests if areas else None)
         found = self._names_memo.get(key)
         if found is None:
-            names = [n for n in lexicon.names() if self._within(lexicon.get(n), areas)]
+            names = [n for n in lexicon.names() if (
+                self._in_areas(lexicon.get(n), *tests) if areas else lexicon.get(n))]
             if len(self._names_memo) > 1000:
                 self._names_memo.clear()
             found = self._names_memo[key] = NameScan(names)
@@ -444,17 +451,13 @@ class Geocoder:
         return self._filter_within(nodes, areas)
 
     def _filter_within(self, nodes: list[int], areas: list[Division]) -> list[int]:
-        # Per area: the code prefix a node's finest code must have, and whether its county
-        # code may have it instead (areas of county level and above).
-        # A node the base left without a township (a road row with none) lies within a
-        # township or village of its county: the base cannot say otherwise.
-        tests = []
-        for area in areas:
-            if area.level is Level.village:
-                tests.append((area.code[: LEVEL_DIGITS[Level.township]], False))  # roads cross
-            else:                                                                  # communities
-                tests.append((area.short_code, LEVEL_DIGITS[area.level] <= 6))
-        counties = {a.code[:6] for a in areas if LEVEL_DIGITS[a.level] > 6}
+        return self._in_areas(nodes, *_area_tests(areas))
+
+    def _in_areas(self, nodes: list[int], tests: tuple[tuple[str, bool], ...],
+                  counties: frozenset[str]) -> list[int]:
+        """The nodes within the areas `_area_tests` made these tests of. A node the base
+        left without a township (a road row with none) lies within a township or village
+        of its county: the base cannot say otherwise."""
         admin_of = self.index.admin
         out = []
         for node in nodes:
@@ -868,6 +871,21 @@ def _one_per_place(names: list[str], within: Any) -> list[str]:
         if nodes:
             by_nodes[tuple(sorted(nodes))] = name
     return list(by_nodes.values())
+
+
+def _area_tests(areas: list[Division]
+                ) -> tuple[tuple[tuple[str, bool], ...], frozenset[str]]:
+    """What being within `areas` tests of a node: per area, the code prefix its finest code
+    must have and whether its county code may have it instead (areas of county level and
+    above); and the counties whose nodes without a township are within."""
+    tests = set()
+    for area in areas:
+        if area.level is Level.village:
+            tests.add((area.code[: LEVEL_DIGITS[Level.township]], False))  # roads cross
+        else:                                                                # communities
+            tests.add((area.short_code, LEVEL_DIGITS[area.level] <= 6))
+    counties = frozenset(a.code[:6] for a in areas if LEVEL_DIGITS[a.level] > 6)
+    return tuple(sorted(tests)), counties
 
 
 def _areas(admin: AdminParse) -> list[Division]:
