@@ -82,43 +82,39 @@
       "circle-color": spec.color, "circle-radius": spec.radius, "circle-stroke-color": "#fff", "circle-stroke-width": 0.5 } }];
   }
 
-  // The style carries the tileset as read from its TileJSON (no second request) and every
-  // layer from the start, so each tile is fetched and parsed once for all of them.
-  function baseStyle(tilejson, layers) {
-    const twin = { type: "vector", tiles: tilejson.tiles, minzoom: tilejson.minzoom,
-      maxzoom: tilejson.maxzoom, bounds: tilejson.bounds };
-    const style = { version: 8, sources: { twin },
+  function baseStyle() {
+    const style = { version: 8, sources: { twin: { type: "vector", url: T.tilejson } },
       layers: [{ id: "background", type: "background", paint: { "background-color": "#eef0f3" } }] };
     if (T.baseMap) { // an optional GCJ-02 web base map of the deployment; the data is shifted onto it
       style.sources.base = { type: "raster", tiles: [T.baseMap], tileSize: 256 };
       style.layers.push({ id: "base", type: "raster", source: "base" });
     }
-    for (const l of layers) style.layers.push(...mapLayers(l.id, STYLE[l.id]));
     return style;
   }
 
   async function start() {
-    // The first render waits on the tiles' worker threads: start them while the page asks
-    // for the tileset; the layer list's titles need not hold the map back.
-    maplibregl.prewarm();
-    const collections = getJSON(api("/collections"));
-    const tilejson = await getJSON(T.tilejson);
+    const [tilejson, collections] = await Promise.all([getJSON(T.tilejson), getJSON(api("/collections"))]);
+    const titles = Object.fromEntries(collections.collections.map((c) => [c.id, c.title]));
     shift = tilejson.display_offsets || null;
-    const layers = tilejson.vector_layers.filter((l) => STYLE[l.id]);
-    const map = new maplibregl.Map({ container: "map", style: baseStyle(tilejson, layers),
-      bounds: tilejson.bounds, fitBoundsOptions: { padding: 20 }, pitch: 50, bearing: -15,
-      maxPitch: 75, attributionControl: false });
+    const map = new maplibregl.Map({ container: "map", style: baseStyle(), bounds: tilejson.bounds,
+      fitBoundsOptions: { padding: 20 }, pitch: 50, bearing: -15, maxPitch: 75, attributionControl: false });
     window.twinMap = map;
     // Buildings are tiled from zoom 12: open close enough to see them.
     if (map.getZoom() < 13) map.setZoom(13);
     map.addControl(new maplibregl.NavigationControl({ visualizePitch: true }));
     map.addControl(new maplibregl.ScaleControl());
-    const clickable = layers.flatMap((l) => mapLayers(l.id, STYLE[l.id]).map((ml) => ml.id));
+    const layers = tilejson.vector_layers.filter((l) => STYLE[l.id]);
+    const clickable = [];
+    map.on("load", () => {
+      for (const l of layers) {
+        for (const ml of mapLayers(l.id, STYLE[l.id])) { map.addLayer(ml); clickable.push(ml.id); }
+      }
+      addSelectionLayers(map);
+    });
     map.once("idle", () => { window.twinFirstRender = performance.now(); });
     window.twinTimes = { created: performance.now() };
-    map.once("load", () => { window.twinTimes.load = performance.now(); addSelectionLayers(map); });
+    map.once("load", () => { window.twinTimes.load = performance.now(); });
     map.on("sourcedata", (e) => { if (e.tile) window.twinTimes.lastTile = performance.now(); });
-    const titles = Object.fromEntries((await collections).collections.map((c) => [c.id, c.title]));
     buildSwitcher(map, layers, titles);
     map.on("click", (e) => showFeature(map, e, clickable, titles));
     for (const id of clickable) map.on("mouseenter", id, () => { map.getCanvas().style.cursor = "pointer"; });
