@@ -17,14 +17,15 @@ from typing import Any
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.below import read_below
 from addressing.door_numbers import numbered_and_sub, split_sub_number
-from addressing.edit_scan import NameScan, closest_two, similarity
+from addressing.edit_scan import closest_two, similarity
 from addressing.grammar import PHASE_WORDS, is_numbered_only
 from addressing.index import LEVEL_CODE, AddressIndex, name_key
 from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
 from addressing.same_place import one_place
+from addressing.within_areas import WithinAreas
 from twin.crs import display_crs_name, to_display
-from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
+from twin.divisions import LEVEL_DIGITS, Division, load_divisions
 
 MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
@@ -109,9 +110,7 @@ class Geocoder:
         self.gazetteer = gazetteer or default_gazetteer()
         self.divisions = load_divisions()
         self._chains: dict[str, list[dict[str, str]]] = {}
-        self._names_memo: dict[tuple[int, Any], NameScan] = {}
-        self._within_memo: dict[tuple[tuple[int, ...], tuple[str, ...]], list[int]] = {}
-        self._named_memo: dict[tuple[int, str, tuple[str, ...]], list[int]] = {}
+        self.within = WithinAreas(index)
         # Build the typo and homophone tables now, not inside the first unlucky query.
         for lexicon in (index.roads, index.compounds):
             lexicon.near("")
@@ -353,7 +352,7 @@ class Geocoder:
         area_key = tuple(a.code for a in areas)
 
         def within(name: str) -> list[int]:
-            return self._named_within(lexicon, name, areas, area_key)
+            return self.within.named(lexicon, name, areas, area_key)
 
         nodes = within(key)
         if nodes:
@@ -392,7 +391,7 @@ class Geocoder:
             ]
         if len(near) > 1:
             return [], 0, [f"{what} {typed} is one typo away from each of {', '.join(near[:5])}"]
-        scan = self._names_within(lexicon, areas)
+        scan = self.within.names(lexicon, areas)
         if len(scan) > FUZZY_SCAN_LIMIT:
             return [], 0, []
         best = closest_two(key, scan)
@@ -404,73 +403,6 @@ class Geocoder:
         if best:
             return [], 0, [f"{what} {typed} is as close to {best[0][0]} as to {best[1][0]}"]
         return [], 0, []
-
-    def _names_within(self, lexicon: Any, areas: list[Division]) -> NameScan:
-        """Names in `lexicon` with a node in the areas, laid out for the edit scan.
-
-        Kept by what decides `_filter_within` (two communities of one township ask for the
-        same names), not by the areas as typed: at city scale each new key read every name
-        of the lexicon, and texts naming communities made a new key of nearly every text.
-        """
-        tests = _area_tests(areas)
-        key = (id(lexicon), tests if areas else None)
-        found = self._names_memo.get(key)
-        if found is None:
-            names = [n for n in lexicon.names() if (
-                self._in_areas(lexicon.get(n), *tests) if areas else lexicon.get(n))]
-            if len(self._names_memo) > 1000:
-                self._names_memo.clear()
-            found = self._names_memo[key] = NameScan(names)
-        return found
-
-    def _named_within(
-        self, lexicon: Any, name: str, areas: list[Division], area_key: tuple[str, ...]
-    ) -> list[int]:
-        """The nodes filed under `name` in `lexicon` (one of the index's) within the areas."""
-        if not areas:
-            return list(lexicon.get(name))
-        key = (id(lexicon), name, area_key)  # the index, and so its lexicons, outlive the memo
-        hit = self._named_memo.get(key)
-        if hit is None:
-            if len(self._named_memo) > 200_000:
-                self._named_memo.clear()
-            hit = self._named_memo[key] = self._filter_within(lexicon.get(name), areas)
-        return list(hit)
-
-    def _within(self, nodes: list[int], areas: list[Division]) -> list[int]:
-        if not areas:
-            return list(nodes)
-        if len(nodes) > 8:
-            key = (tuple(nodes), tuple(a.code for a in areas))
-            hit = self._within_memo.get(key)
-            if hit is None:
-                if len(self._within_memo) > 10_000:
-                    self._within_memo.clear()
-                hit = self._within_memo[key] = self._filter_within(nodes, areas)
-            return list(hit)
-        return self._filter_within(nodes, areas)
-
-    def _filter_within(self, nodes: list[int], areas: list[Division]) -> list[int]:
-        return self._in_areas(nodes, *_area_tests(areas))
-
-    def _in_areas(self, nodes: list[int], tests: tuple[tuple[str, bool], ...],
-                  counties: frozenset[str]) -> list[int]:
-        """The nodes within the areas `_area_tests` made these tests of. A node the base
-        left without a township (a road row with none) lies within a township or village
-        of its county: the base cannot say otherwise."""
-        admin_of = self.index.admin
-        out = []
-        for node in nodes:
-            admin = admin_of(node)
-            finest, county = admin.community or admin.township or admin.county, admin.county
-            if admin.township is None and county[:6] in counties:
-                out.append(node)
-                continue
-            for prefix, county_too in tests:
-                if finest.startswith(prefix) or (county_too and county.startswith(prefix)):
-                    out.append(node)
-                    break
-        return out
 
     def _descend(self, anchor: int, parsed: ParsedAddress, by_compound: bool = False) -> _Found:
         """Walk from a road/compound/door node down the typed door, building, unit, floor, room.
@@ -871,21 +803,6 @@ def _one_per_place(names: list[str], within: Any) -> list[str]:
         if nodes:
             by_nodes[tuple(sorted(nodes))] = name
     return list(by_nodes.values())
-
-
-def _area_tests(areas: list[Division]
-                ) -> tuple[tuple[tuple[str, bool], ...], frozenset[str]]:
-    """What being within `areas` tests of a node: per area, the code prefix its finest code
-    must have and whether its county code may have it instead (areas of county level and
-    above); and the counties whose nodes without a township are within."""
-    tests = set()
-    for area in areas:
-        if area.level is Level.village:
-            tests.add((area.code[: LEVEL_DIGITS[Level.township]], False))  # roads cross
-        else:                                                                # communities
-            tests.add((area.short_code, LEVEL_DIGITS[area.level] <= 6))
-    counties = frozenset(a.code[:6] for a in areas if LEVEL_DIGITS[a.level] > 6)
-    return tuple(sorted(tests)), counties
 
 
 def _areas(admin: AdminParse) -> list[Division]:

@@ -1,0 +1,91 @@
+"""Which address nodes and names lie within the admin areas a text names.
+
+A typed road or compound is looked up within the areas the text's admin part decided
+(its township, its community, its county); a misspelt one is compared with the names of
+those areas (`edit_scan`). Both are asked again and again in a batch, so what they find is
+kept: by what decides it (two communities of one township ask the same question of a
+node), not by the areas as typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from addressing.edit_scan import NameScan
+from addressing.index import AddressIndex
+from twin.divisions import LEVEL_DIGITS, Division, Level
+
+AreaTests = tuple[tuple[tuple[str, bool], ...], frozenset[str]]
+
+
+def area_tests(areas: list[Division]) -> AreaTests:
+    """What being within `areas` tests of a node: per area, the code prefix its finest code
+    must have and whether its county code may have it instead (areas of county level and
+    above); and the counties whose nodes without a township are within."""
+    tests = set()
+    for area in areas:
+        if area.level is Level.village:
+            tests.add((area.code[: LEVEL_DIGITS[Level.township]], False))  # roads cross
+        else:                                                                # communities
+            tests.add((area.short_code, LEVEL_DIGITS[area.level] <= 6))
+    counties = frozenset(a.code[:6] for a in areas if LEVEL_DIGITS[a.level] > 6)
+    return tuple(sorted(tests)), counties
+
+
+class WithinAreas:
+    """The nodes and names of one index within admin areas, with what was found kept."""
+
+    def __init__(self, index: AddressIndex) -> None:
+        self.index = index
+        self._names: dict[tuple[int, AreaTests | None], NameScan] = {}
+        self._named: dict[tuple[int, str, tuple[str, ...]], list[int]] = {}
+
+    def names(self, lexicon: Any, areas: list[Division]) -> NameScan:
+        """Names in `lexicon` with a node in the areas, laid out for the edit scan.
+
+        At city scale each new question read every name of the lexicon (43 ms in Python);
+        kept by the areas as typed, texts naming communities asked a new one nearly every
+        time.
+        """
+        tests = area_tests(areas)
+        key = (id(lexicon), tests if areas else None)
+        found = self._names.get(key)
+        if found is None:
+            names = [n for n in lexicon.names() if (
+                self.nodes_in(lexicon.get(n), tests) if areas else lexicon.get(n))]
+            if len(self._names) > 1000:
+                self._names.clear()
+            found = self._names[key] = NameScan(names)
+        return found
+
+    def named(self, lexicon: Any, name: str, areas: list[Division], area_key: tuple[str, ...]
+              ) -> list[int]:
+        """The nodes filed under `name` in `lexicon` (one of the index's) within the areas."""
+        if not areas:
+            return list(lexicon.get(name))
+        key = (id(lexicon), name, area_key)  # the index, and so its lexicons, outlive these
+        hit = self._named.get(key)
+        if hit is None:
+            if len(self._named) > 200_000:
+                self._named.clear()
+            hit = self._named[key] = self.nodes_in(lexicon.get(name), area_tests(areas))
+        return list(hit)
+
+    def nodes_in(self, nodes: list[int], tests: AreaTests) -> list[int]:
+        """The nodes within the areas `area_tests` made these tests of. A node the base
+        left without a township (a road row with none) lies within a township or village
+        of its county: the base cannot say otherwise."""
+        prefixes, counties = tests
+        admin_of = self.index.admin
+        out = []
+        for node in nodes:
+            admin = admin_of(node)
+            finest, county = admin.community or admin.township or admin.county, admin.county
+            if admin.township is None and county[:6] in counties:
+                out.append(node)
+                continue
+            for prefix, county_too in prefixes:
+                if finest.startswith(prefix) or (county_too and county.startswith(prefix)):
+                    out.append(node)
+                    break
+        return out
