@@ -342,12 +342,14 @@ def _fold_numbers(buf: _Buffer) -> None:
 
 def _strip_again(buf: _Buffer) -> bool:
     before = buf.text
-    _strip_noise(buf)
+    if _NOISE_TRIGGER.search(buf.text):
+        _strip_noise(buf)
     if "-" in buf.text:  # folding may have made a name character beside a dash (幢 → 栋)
         buf.rewrite(_NAME_DASH, lambda m: "")
-    buf.rewrite(_SPACE_RUN, lambda m: " ")
-    buf.rewrite(_INNER_SPACE, lambda m: "")
-    buf.rewrite(_EDGE_SPACE, lambda m: "")
+    if " " in buf.text:
+        buf.rewrite(_SPACE_RUN, lambda m: " ")
+        buf.rewrite(_INNER_SPACE, lambda m: "")
+        buf.rewrite(_EDGE_SPACE, lambda m: "")
     return buf.text != before
 
 
