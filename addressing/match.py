@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
@@ -62,23 +62,37 @@ class Candidate:
                 "lon": self.lon, "lat": self.lat}
 
 
-@dataclass
+# One is made per address: its __init__ is written out (see addressing/native.py).
+@dataclass(init=False)
 class GeocodeResult:
     """What matching one address gave, and why."""
 
     query: str
     status: str
-    level: str | None = None
-    code: str | None = None
-    full_text: str | None = None
-    score: int = 0
-    reason: str = ""
-    lon: float | None = None
-    lat: float | None = None
-    crs: str = "CGCS2000"
-    admin: list[dict[str, str]] = field(default_factory=list)
-    elements: list[Element] = field(default_factory=list)
-    candidates: list[Candidate] = field(default_factory=list)
+    level: str | None
+    code: str | None
+    full_text: str | None
+    score: int
+    reason: str
+    lon: float | None
+    lat: float | None
+    crs: str
+    admin: list[dict[str, str]]
+    elements: list[Element]
+    candidates: list[Candidate]
+
+    def __init__(self, query: str, status: str, level: str | None = None,
+                 code: str | None = None, full_text: str | None = None, score: int = 0,
+                 reason: str = "", lon: float | None = None, lat: float | None = None,
+                 crs: str = "CGCS2000", admin: list[dict[str, str]] | None = None,
+                 elements: list[Element] | None = None,
+                 candidates: list[Candidate] | None = None) -> None:
+        self.query, self.status, self.level, self.code = query, status, level, code
+        self.full_text, self.score, self.reason = full_text, score, reason
+        self.lon, self.lat, self.crs = lon, lat, crs
+        self.admin = [] if admin is None else admin
+        self.elements = [] if elements is None else elements
+        self.candidates = [] if candidates is None else candidates
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
@@ -91,7 +105,8 @@ class GeocodeResult:
         }
 
 
-@dataclass
+# One is made per node reached: its __init__ is written out (see addressing/native.py).
+@dataclass(init=False)
 class _Found:
     """A node reached while descending, with what it cost and what was noted."""
 
@@ -99,7 +114,12 @@ class _Found:
     penalty: int
     notes: list[str]
     complete: bool  # every typed element below the anchor was found
-    ties: tuple[int, ...] = ()  # several nodes fit equally (node is the first of them)
+    ties: tuple[int, ...]  # several nodes fit equally (node is the first of them)
+
+    def __init__(self, node: int, penalty: int, notes: list[str], complete: bool,
+                 ties: tuple[int, ...] = ()) -> None:
+        self.node, self.penalty, self.notes, self.complete, self.ties = (
+            node, penalty, notes, complete, ties)
 
 
 class Geocoder:
@@ -692,14 +712,21 @@ class Geocoder:
             result.lon, result.lat = point
         result.admin = self._admin_chain(index.admin(node).finest)
 
-    def _admin_chain(self, code: str) -> list[dict[str, str]]:
+    def _links(self, code: str) -> list[dict[str, str]]:
+        """The division chain of `code`, province first (kept: the table's walk is slow)."""
         chain = self._chains.get(code)
         if chain is None:
             chain = self._chains[code] = [
                 {"code": d.code, "name": d.name, "level": str(d.level)}
                 for d in self.divisions.chain(code)
             ]
-        return [dict(link) for link in chain]
+        return chain
+
+    def _admin_chain(self, code: str) -> list[dict[str, str]]:
+        return [dict(link) for link in self._links(code)]
+
+    def _area_text(self, code: str) -> str:
+        return "".join(link["name"] for link in self._links(code) if link["name"] != "市辖区")
 
     def _candidate(self, node: int) -> Candidate:
         point = self.index.point(node)
@@ -723,7 +750,7 @@ class Geocoder:
                 result.status = TIE
                 shown = ", ".join(f"{d.name} ({d.short_code})" for d in areas[:MAX_CANDIDATES])
                 result.reason = "; ".join([*notes, f"the area name is ambiguous: {shown}"])
-                result.candidates = [Candidate(d.code, str(d.level), _area_text(self.divisions, d),
+                result.candidates = [Candidate(d.code, str(d.level), self._area_text(d.code),
                                                None, None) for d in areas[:MAX_CANDIDATES]]
                 return result
             result.reason = "; ".join([*notes, "no area, road or compound recognised"])
@@ -736,7 +763,7 @@ class Geocoder:
             notes = [*notes, f"not understood: {', '.join(unread)}"]
         result.level = str(decided.level)
         result.code = decided.code
-        result.full_text = _area_text(self.divisions, decided)
+        result.full_text = self._area_text(decided.code)
         result.admin = self._admin_chain(decided.code)
         result.score = max(0, 100 - penalty - (30 if result.status == PARTIAL else 0))
         result.reason = "; ".join(notes) or "only administrative areas typed"
@@ -818,10 +845,6 @@ def _decided_area(admin: AdminParse, table: Any) -> Division | None:
         if d is not None:
             return d
     return None
-
-
-def _area_text(table: Any, d: Division) -> str:
-    return "".join(x.name for x in table.chain(d.code) if x.name not in ("市辖区",))
 
 
 def _rounded(point: tuple[float, float]) -> tuple[float, float]:

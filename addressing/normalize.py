@@ -82,13 +82,17 @@ def _fold_char(ch: str) -> str:
     return "".join(out)
 
 
-@dataclass(slots=True)  # not frozen: frozen init is slow, and one is made per element
+# One is made per address: its __init__ is written out (see addressing/native.py).
+@dataclass(init=False)
 class NormalizedText:
     """Normalised text and, for each of its characters, the span it came from."""
 
     text: str
     sources: tuple[Span, ...] | None  # None: character i came from character i
     original: str
+
+    def __init__(self, text: str, sources: tuple[Span, ...] | None, original: str) -> None:
+        self.text, self.sources, self.original = text, sources, original
 
     def source_spans(self) -> tuple[Span, ...]:
         """One original span per normalised character."""
@@ -255,7 +259,8 @@ def normalize(text: str) -> NormalizedText:
     sources: list[Span] | None = None
     if unicodedata.is_normalized("NFKC", text):
         # Each character is its own NFKC form, so folding maps one character to one.
-        folded = text.translate(_ONE_TO_ONE)
+        # str.translate looks every character up in a dict; most texts have none to fold.
+        folded = text.translate(_ONE_TO_ONE) if _ONE_TO_ONE_SEEN.search(text) else text
     else:
         fold = _FOLDED
         pieces = [fold.get(ch) or _fold_new(ch) for ch in text]
@@ -305,6 +310,12 @@ def _one_to_one_table() -> dict[int, str]:
 
 
 _ONE_TO_ONE = _one_to_one_table()
+# A character that may fold: one of the table's (a class of BMP characters, which the regex
+# engine tests in one step), or any outside the BMP (a class holding those is tested by a
+# slow scan; translate decides).
+_ONE_TO_ONE_SEEN = re.compile(
+    "[" + "".join(re.escape(chr(c)) for c in sorted(_ONE_TO_ONE) if c <= 0xFFFF) + "]"
+    "|[\U00010000-\U0010FFFF]")
 
 
 def _fold_new(ch: str) -> str:

@@ -62,7 +62,8 @@ _PLACE_BEFORE_ROAD = re.compile("(.+(?:村|镇|乡|区))(.{3,})$")
 _TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|组|-)?")
 
 
-@dataclass(slots=True)  # not frozen: frozen init is slow, and one is made per element
+# One is made per element: its __init__ is written out (see addressing/native.py).
+@dataclass(init=False)
 class Element:
     """One parsed element: its level, its value as normalised, its key and original span."""
 
@@ -70,7 +71,11 @@ class Element:
     value: str
     key: str
     span: Span
-    code: str | None = None  # admin levels: the division code, when decided
+    code: str | None  # admin levels: the division code, when decided
+
+    def __init__(self, level: str, value: str, key: str, span: Span,
+                 code: str | None = None) -> None:
+        self.level, self.value, self.key, self.span, self.code = level, value, key, span, code
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready form."""
@@ -82,16 +87,26 @@ class Element:
         return out
 
 
-@dataclass
+# One is made per address: its __init__ is written out (see addressing/native.py).
+@dataclass(init=False)
 class ParsedAddress:
     """A parsed address: admin readings, street elements, leftovers and notes."""
 
     text: NormalizedText
     admin: AdminParse
-    elements: list[Element] = field(default_factory=list)
-    leftovers: list[Element] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    _by_level: dict[str, Element] | None = field(default=None, repr=False)
+    elements: list[Element]
+    leftovers: list[Element]
+    notes: list[str]
+    _by_level: dict[str, Element] | None = field(repr=False)
+
+    def __init__(self, text: NormalizedText, admin: AdminParse,
+                 elements: list[Element] | None = None, leftovers: list[Element] | None = None,
+                 notes: list[str] | None = None) -> None:
+        self.text, self.admin = text, admin
+        self.elements = [] if elements is None else elements
+        self.leftovers = [] if leftovers is None else leftovers
+        self.notes = [] if notes is None else notes
+        self._by_level = None
 
     def get(self, level: str) -> Element | None:
         """The element of `level`, if parsed."""
