@@ -33,6 +33,8 @@ from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_di
 _WIDE = (Level.province, Level.city)
 # After a short name, these start a road or place, not the rest of an area (南山大道).
 _ROAD_STARTS = set("路街道巷弄里大桥村园湾山河湖口门")
+_DIRECTIONS = set("东南西北中")
+_ROAD_WORDS = set("路街巷道")
 SOUND_READ = 7  # characters from its position that `sounds_at` reads (a 7-character name)
 
 
@@ -210,7 +212,7 @@ class AdminGazetteer:
         reach = end
         road_like = False
         if not text[pos:end].endswith(AREA_ENDINGS):
-            reach = end + 1  # _road_follows reads the character after
+            reach = end + 2  # _road_follows reads the two characters after
             road_like = _road_follows(text, end)
         usable = []
         for n in names:
@@ -630,7 +632,9 @@ def _skips_a_level(chains: list[tuple[AdminName, ...]]) -> bool:
 
 
 def _road_follows(text: str, end: int) -> bool:
-    return end < len(text) and text[end] in _ROAD_STARTS
+    # 南山大道; 段塘西路, 东湖南路: a direction and a road's word end a road's name.
+    return end < len(text) and (text[end] in _ROAD_STARTS or (
+        text[end] in _DIRECTIONS and text[end + 1:end + 2] in _ROAD_WORDS))
 
 
 def _extend(

@@ -193,7 +193,8 @@ class _Reader:
 
     def known_inside(self, start: int, end: int) -> tuple[int, int, str] | None:
         """The first known road or compound name (of three characters or more) that begins
-        inside the unknown run [start, end) and ends within it, with its span."""
+        inside the unknown run [start, end) and ends within it, with its span. A place
+        before it has two characters at least: 乌山西路 is no 山西路 after a place 乌."""
         streets = self.streets
         if streets is None or streets.get(self.t[start:end]):
             return None

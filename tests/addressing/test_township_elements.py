@@ -40,3 +40,16 @@ def test_a_township_no_table_holds_is_named_when_typed_with_its_kind_word():
 def test_a_bare_kind_word_or_a_road_is_no_township():
     assert townships("江苏省苏州市吴中区长江路6号") == []
     assert townships("浙江省温州市鹿城区镇前路6号") == []
+
+
+def test_a_short_area_name_before_a_direction_and_a_road_word_begins_the_road():
+    def read(text):
+        return [(e.level, text[e.span[0]:e.span[1]]) for e in parse(text).elements]
+
+    # 西湖 (西湖区) and 新塘 (新塘街道) begin these roads: no area is typed after them.
+    assert read("浙江省杭州市西湖北路12号") == [
+        ("province", "浙江省"), ("city", "杭州市"), ("road", "西湖北路"), ("door", "12号")]
+    assert read("浙江省杭州市萧山区新塘西路8号")[-2:] == [("road", "新塘西路"), ("door", "8号")]
+    # with an area after it, the short name is the area
+    assert read("杭州西湖西溪街道文二路5号")[:3] == [
+        ("city", "杭州"), ("county", "西湖"), ("township", "西溪街道")]
