@@ -17,6 +17,7 @@ from addressing.admin_names import (
     AREA_ENDINGS,
     LEVEL_ORDER,
     NOT_AREAS,
+    TOWNSHIP_KINDS,
     AdminName,
     former_county_names,
     former_township_names,
@@ -32,6 +33,8 @@ from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_di
 _WIDE = (Level.province, Level.city)
 # After a short name, these start a road or place, not the rest of an area (南山大道).
 _ROAD_STARTS = set("路街道巷弄里大桥村园湾山河湖口门")
+_DIRECTIONS = set("东南西北中")
+_ROAD_WORDS = set("路街巷道")
 SOUND_READ = 7  # characters from its position that `sounds_at` reads (a 7-character name)
 
 
@@ -54,6 +57,9 @@ class AdminParse:
     end: int
     notes: list[str] = field(default_factory=list)
     readings: list[tuple[str, str | None]] = field(default_factory=list)
+    # Townships typed in full that lie outside the areas read (海宁市盐仓镇: merged away,
+    # or typed under the wrong county): still townships the text names, never checked.
+    unplaced: list[AdminToken] = field(default_factory=list)
     _finest: list[Division] | None = field(default=None, repr=False, compare=False)
 
     def finest(self) -> list[Division]:
@@ -128,6 +134,9 @@ class AdminGazetteer:
         # elsewhere (the nesting decides, and a chain begins with the real one); a county's
         # (富阳市, now 富阳区) only where no real one bears it.
         for d in table:
+            if d.level is Level.township and d.name.endswith("街道"):
+                # 古城街道办事处: a subdistrict named by its office, as forms often write it.
+                self.names[d.name + "办事处"].append(AdminName(d, "full"))
             for former in former_township_names(d):
                 self.names[former].append(AdminName(
                     d, "former", f"former kind: {former} is now {d.name}"))
@@ -203,7 +212,7 @@ class AdminGazetteer:
         reach = end
         road_like = False
         if not text[pos:end].endswith(AREA_ENDINGS):
-            reach = end + 1  # _road_follows reads the character after
+            reach = end + 2  # _road_follows reads the two characters after
             road_like = _road_follows(text, end)
         usable = []
         for n in names:
@@ -383,6 +392,24 @@ class AdminGazetteer:
                 self._walk_lengths = sorted({*self._walk_lengths, pos}, reverse=True)
         return pos, starts
 
+    def township_ending(self, text: str, start: int, end: int) -> int | None:
+        """Where the township named at the end of text[start:end] begins, for a place the
+        street part holds (绍兴县柯桥街道, 政府五常街道, 水心街道): the longest tail that
+        is a township's name, full or of another kind (丁桥镇, now 丁桥街道); else the whole
+        run when it is only a name and its kind word (two to four characters before it,
+        no area's ending among them); None when it ends in no kind word."""
+        run = text[start:end]
+        if not run.endswith(TOWNSHIP_KINDS):
+            return None
+        for at in range(start, end - 2):
+            if any(n.kind != "short" and n.division.level is Level.township
+                   for n in self.names.get(text[at:end], [])):
+                return at
+        stem = run[: -2 if run.endswith("街道") else -1]
+        if 2 <= len(stem) <= 4 and not any(ch in "省市区县旗州镇乡村街道路" for ch in stem):
+            return start
+        return None
+
     def sounds_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
         """A misspelt province/city/county name at `pos` that sounds like a real one (深证市)."""
         for end in range(min(len(text), pos + SOUND_READ), pos + 2, -1):
@@ -438,20 +465,23 @@ class AdminGazetteer:
         tokens: list[AdminToken] = []
         chains: list[tuple[AdminName, ...]] = [()]
         notes: list[str] = []
+        unplaced: list[AdminToken] = []
         before: list[tuple[AdminToken, list[tuple[AdminName, ...]]]] = []  # chains per token
         pos = reach = start
         for at in reversed(starts):
             if start < at < stop:
                 state = _recall(memo, text, start, at, _STATE)
                 if state is not None:
-                    saved_tokens, chains, saved_notes, saved_before, reach = state
+                    saved_tokens, chains, saved_notes, saved_before, saved_unplaced, reach = state
                     tokens, notes, pos = list(saved_tokens), list(saved_notes), at
+                    unplaced = list(saved_unplaced)
                     before = list(saved_before)
                     break
         while pos < stop:
             if pos > start:
                 _remember(memo, text, start, pos, reach,
-                          (tuple(tokens), chains, tuple(notes), tuple(before), reach), _STATE)
+                          (tuple(tokens), chains, tuple(notes), tuple(before), tuple(unplaced),
+                           reach), _STATE)
             best, probe = self._scan(text, pos)
             reach = max(reach, probe)
             street: tuple[int, str] | None = None
@@ -528,6 +558,8 @@ class AdminGazetteer:
             if not extended:
                 if not _repeats(usable, chains):  # 深圳市深圳市, 嘉峪关市嘉峪关市: said already
                     notes.append(_conflict_note(piece, usable, chains))
+                    if _typed_township(piece, usable):
+                        unplaced.append(AdminToken(pos, end, piece, tuple(usable)))
                 pos = end
                 continue
             if restart:
@@ -535,7 +567,7 @@ class AdminGazetteer:
                 # the later chain is the address; the earlier one is said and dropped.
                 notes.append(f"admin chain typed again from {piece}: "
                              f"{text[tokens[0].start:pos]} dropped, the later one read")
-                tokens, before, chains = [], [], [()]
+                tokens, before, chains, unplaced = [], [], [()], []
             token = AdminToken(pos, end, piece, tuple(usable))
             before.append((token, chains))
             tokens.append(token)
@@ -546,7 +578,8 @@ class AdminGazetteer:
                     notes.append(note)
             pos = end
         chains = [c for c in chains if c]
-        return AdminParse(tokens, chains, pos, notes, _readings(tokens, chains)), reach
+        return AdminParse(tokens, chains, pos, notes, _readings(tokens, chains),
+                          unplaced), reach
 
 
 def _readings(
@@ -599,7 +632,9 @@ def _skips_a_level(chains: list[tuple[AdminName, ...]]) -> bool:
 
 
 def _road_follows(text: str, end: int) -> bool:
-    return end < len(text) and text[end] in _ROAD_STARTS
+    # 南山大道; 段塘西路, 东湖南路: a direction and a road's word end a road's name.
+    return end < len(text) and (text[end] in _ROAD_STARTS or (
+        text[end] in _DIRECTIONS and text[end + 1:end + 2] in _ROAD_WORDS))
 
 
 def _extend(
@@ -639,6 +674,12 @@ def _repeats(names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> boo
     # Every reading already holds one of these divisions, as its last area or one outside it.
     return all(chain and any(chain[-1].division.code.startswith(n.division.short_code)
                              for n in names) for chain in chains)
+
+
+def _typed_township(piece: str, names: list[AdminName]) -> bool:
+    # A name typed with a township's kind word that means only townships.
+    return piece.removesuffix("办事处").endswith(TOWNSHIP_KINDS) and all(
+        n.kind != "short" and n.division.level is Level.township for n in names)
 
 
 def _conflict_note(piece: str, names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> str:

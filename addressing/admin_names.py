@@ -55,7 +55,7 @@ def short_names(d: Division) -> list[str]:
 
 # Townships change kind (东浦镇 became 东浦街道, a 乡 became a 镇) and keep their name;
 # people and old records go on writing the old kind.
-_TOWNSHIP_KINDS = ("街道", "镇", "乡")
+TOWNSHIP_KINDS = ("街道", "镇", "乡")
 
 
 def former_township_names(d: Division) -> list[str]:
@@ -80,10 +80,10 @@ def former_county_names(d: Division) -> list[str]:
 
 def other_township_kinds(name: str) -> list[str]:
     """A township name with each other kind: 乔司街道 → 乔司镇, 乔司乡."""
-    for kind in _TOWNSHIP_KINDS:
+    for kind in TOWNSHIP_KINDS:
         if name.endswith(kind) and len(name) - len(kind) >= 2:
             stem = name[: -len(kind)]
-            return [stem + other for other in _TOWNSHIP_KINDS if other != kind]
+            return [stem + other for other in TOWNSHIP_KINDS if other != kind]
     return []
 
 

@@ -208,7 +208,8 @@ class _Reader:
 
     def known_inside(self, start: int, end: int) -> tuple[int, int, str] | None:
         """The first known road or compound name (of three characters or more) that begins
-        inside the unknown run [start, end) and ends within it, with its span."""
+        inside the unknown run [start, end) and ends within it, with its span. A place
+        before it has two characters at least: 乌山西路 is no 山西路 after a place 乌."""
         streets = self.streets
         if streets is None or streets.get(self.t[start:end]):
             return None
@@ -459,6 +460,13 @@ def parse(
         if refound and refound[0][0] == "road":
             admin, at, found, left = gazetteer.parse(t[:start], 0, streets), start, refound, releft
     elements = _admin_elements(normalized, admin)
+    for kind, _, _, s, e in left:
+        begins = gazetteer.township_ending(t, at + s, at + e) if kind == "place" else None
+        if begins is not None:
+            # A township the division table lacks here, typed before the street: named, not
+            # decided (the place stays a leftover, which the match notes as not checked).
+            name = t[begins:at + e]
+            elements.append(Element("township", name, name, normalized.span(begins, at + e)))
     if normalized.sources is None:
         # Character i came from character i: a span is its positions (an empty one too,
         # since read elements are never empty and never end past the text).
@@ -499,7 +507,12 @@ def _glued_to_last_area(admin: AdminParse, found: tuple[_Piece, ...],
 
 
 def _admin_elements(normalized: NormalizedText, admin: AdminParse) -> list[Element]:
-    return [
+    out = [
         Element(level, token.text, token.text, normalized.span(token.start, token.end), code)
         for token, (level, code) in zip(admin.tokens, admin.readings, strict=True)
     ] if admin.tokens else []
+    if admin.unplaced:  # townships typed outside the areas read: named, not decided
+        out.extend(Element("township", token.text, token.text,
+                           normalized.span(token.start, token.end)) for token in admin.unplaced)
+        out.sort(key=lambda e: e.span)
+    return out
