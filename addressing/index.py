@@ -284,6 +284,7 @@ class IndexBuilder:
         self.roads: NameLexicon[int] = NameLexicon()
         self.compounds: NameLexicon[int] = NameLexicon()
         self.streets: NameLexicon[str] = NameLexicon()
+        # The compound a door is named by, or that a node straight under a road lies in.
         self.compound_of: dict[int, str] = {}
         self.renamed: dict[str, tuple[str, str]] = {}  # former name → (current name, ended)
 
@@ -404,8 +405,10 @@ class IndexBuilder:
               and self.level[parent] == LEVEL_CODE["road"]):
             # A compound on a road with no door number, kept on what lies in it: its name
             # is read as a compound (not as the road's tail or unknown text); the match
-            # goes by the road and what is typed below.
+            # goes by the road and what is typed below, and the node says whose it is (a
+            # compound filed at a door of the road may hold a building of that name too).
             key = name_key(str(row["compound"]))
+            self.compound_of[node] = key
             if key not in _wide_area_names() and not is_numbered_name(str(row["compound"])):
                 self.streets.add(key, "compound")
         if parent == NO_PARENT or level not in KEY_PREFIX:

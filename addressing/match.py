@@ -41,7 +41,8 @@ BELOW_PENALTY = 5  # the text below a place read by the base's names, not the gr
 # answers to a typed room score 70 or less; a room match scores up to 100).
 MISSED_LEVEL_PENALTY = 10
 # What a note says when the grammar's reading stopped (dropped when the base's names go on).
-_MISSED = (" not found", "not checked", "cannot go below", "door has several", "is not known")
+_MISSED = (" not found", "not checked", "cannot go below", "door has several", "is not known",
+           "a door that differs")
 _NAMES_A_NUMBER = re.compile("[0-9A-Z]")
 _PHASE_BEFORE = re.compile(f"[0-9A-Z]+(?:{'|'.join(PHASE_WORDS)})(?=[0-9A-Z])")
 
@@ -115,11 +116,14 @@ class _Found:
     notes: list[str]
     complete: bool  # every typed element below the anchor was found
     ties: tuple[int, ...]  # several nodes fit equally (node is the first of them)
+    # Stopped at a door whose number differs from the one typed: any other reading is better.
+    stopped: bool
 
     def __init__(self, node: int, penalty: int, notes: list[str], complete: bool,
-                 ties: tuple[int, ...] = ()) -> None:
+                 ties: tuple[int, ...] = (), stopped: bool = False) -> None:
         self.node, self.penalty, self.notes, self.complete, self.ties = (
             node, penalty, notes, complete, ties)
+        self.stopped = stopped
 
 
 class Geocoder:
@@ -225,6 +229,9 @@ class Geocoder:
                 [self._descend(a, parsed, by_compound=i == 1) for a in side])[:1]]
             pool = [f for f in pool if f.complete] or pool  # what explains every element
             pool = list({f.node: f for f in pool}.values())
+            if len(pool) == 2 and road_el is not None and compound_el is not None and (
+                    _zone_before(compound_el, road_el, parsed)):
+                pool = pool[:1]  # the road runs through the zone typed before it: finer
         else:
             pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
         notes += [f"village {e.value} not checked (the division table does not hold it)"
@@ -252,11 +259,13 @@ class Geocoder:
             notes.append("not understood: " + ", ".join(e.value for e in leftovers))
         if len(pool) > 1:
             # The same place held twice (a road row with and without its township) is one.
-            same = one_place(self.index, [f.node for f in pool])
+            typed = tuple(name_key(e.value) for e in (road_el, compound_el) if e is not None)
+            same = one_place(self.index, [f.node for f in pool], typed)
             if same is not None and len({f.complete for f in pool}) == 1:
                 pool = [f for f in pool if f.node == same]
                 notes.append("the base holds this place twice (with and without its "
-                             "township); the fuller copy is given")
+                             "township, or its numbers written two ways); the fuller copy "
+                             "is given")
         if len(pool) > 1 or pool[0].ties:
             return self._tie(result, pool, notes, penalty)
         best = pool[0]
@@ -284,7 +293,9 @@ class Geocoder:
         return result
 
     def _best(self, found: list[_Found]) -> list[_Found]:
-        """The deepest results, complete ones first, one per node."""
+        """The deepest results, complete ones first, one per node; a door that differs
+        from the one typed only where nothing else was found."""
+        found = [f for f in found if not f.stopped] or found
         best_depth = max(self._depth(f) for f in found)
         deepest = [f for f in found if self._depth(f) == best_depth]
         pool = [f for f in deepest if f.complete] or deepest
@@ -327,6 +338,20 @@ class Geocoder:
             door_el = parsed.get("door")
             road_set = set(roads)
             on_road = [d for d in doors if index.parent_of(d) in road_set]
+            if _zone_before(compound_el, road_el, parsed) and (on_road or not guessed):
+                # 星桥开发区星灵西路, 荷叶塘工业区洪界路839号: a zone typed before its road names
+                # where the road runs, not one of its doors (the base may file the zone at
+                # one, or at another road): the road and the door typed decide.
+                at = [d for d in on_road if door_el is not None
+                      and index.node_key(d) == door_el.key]
+                if at:
+                    return at, penalty, notes, False, None
+                notes.append(f"{compound_el.value} typed before {road_el.value}: " + (
+                    "the base holds it at " + "/".join(index.value(d) for d in on_road)
+                    if on_road else "the base does not hold it on the road"))
+                # Both are followed (the road may be misread: 6组团 is no road 6组); the
+                # road wins unless only the zone explains what is typed (`_match_reading`).
+                return [*roads, CONFLICT, *doors, CONFLICT], penalty, notes, False, None
             if on_road and door_el is not None:
                 # Both typed: the door number decides, the compound confirms.
                 by_number = [d for r in roads for d in index.child(r, "door", door_el.key)]
@@ -339,6 +364,15 @@ class Geocoder:
                     notes.append(f"{compound_el.value} is not at {road_el.value}{door_el.value}")
                     return ([*by_number, CONFLICT, *doors, CONFLICT], penalty + 15, notes, False,
                             None)
+            building_el = parsed.get("building")
+            if on_road and door_el is None and building_el is not None:
+                # 香樟路泛海国际中心A座43楼 where the base files the compound at 香樟路3号 and
+                # also keeps buildings of it straight under the road: both are followed, and
+                # what the rest of the address fits decides (or a tie says it does not).
+                key = name_key(compound_el.value)
+                kept = [b for r in roads for b in index.child(r, "building", building_el.key)
+                        if index.compound_of.get(b) == key]
+                return [*on_road, *kept], penalty, notes, False, None
             if on_road:
                 return on_road, penalty, notes, False, None
             if guessed and not road_penalty:
@@ -435,6 +469,9 @@ class Geocoder:
         penalty = 0
         level = index.level_of(node)
         door_el = parsed.get("door")
+        if level == "building":  # a compound's building kept straight under its road
+            return self._inside_buildings([node], parsed.get("unit"), parsed.get("floor"),
+                                          parsed.get("room"), node, notes, penalty)
         if level in ("road", "compound") and door_el is not None:
             doors = index.child(node, "door", door_el.key)
             # A number typed without 号 (保利霞飞郡8-341) may be a building wherever the node
@@ -477,6 +514,23 @@ class Geocoder:
         if building_el is None and unit_el is None and floor_el is None and room_el is None:
             # The compound's door, not the typed one: found only if something below confirms.
             return _Found(node, penalty, notes, not differs)
+        found = self._below_door(node, parsed, list(notes), penalty)
+        if differs and not found.complete and found.node != node:
+            # What is typed below belongs to the door typed, not to this one: only all of
+            # it found here confirms this door; a part of it is a guess (55号B座15楼 at 9号
+            # whose B座 has no 15楼), so the answer stops at the compound's door.
+            notes.append(f"what is typed below is not all at {index.value(node)}; "
+                         "not read below a door that differs")
+            return _Found(node, penalty, notes, False, stopped=True)
+        return found
+
+    def _below_door(self, node: int, parsed: ParsedAddress, notes: list[str], penalty: int
+                    ) -> _Found:
+        """Down from a road, compound or door node by the typed building, unit, floor and
+        room (the door, if any, already found)."""
+        index = self.index
+        building_el = parsed.get("building")
+        unit_el, floor_el, room_el = parsed.get("unit"), parsed.get("floor"), parsed.get("room")
         # A base may skip levels (a building straight under a road, a room straight under
         # a door): what holds the typed levels is the node itself where it has no buildings.
         has_buildings = bool(index.children(node, "building"))
@@ -790,6 +844,15 @@ def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | 
             return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
                                  list(parsed.notes))
     return None
+
+
+def _zone_before(compound: Element, road: Element, parsed: ParsedAddress) -> bool:
+    """Whether the compound is typed right before the road, nothing of the street between
+    (星桥开发区星灵西路): a zone the road runs through. 裘皮广场B座土耳其路14号 names a
+    building of the place first and then the place's own address."""
+    return compound.span[1] <= road.span[0] and not any(
+        compound.span[1] <= e.span[0] < road.span[0] for e in parsed.elements
+        if e.level in STREET_LEVELS)
 
 
 def _after_door(element: Element, parsed: ParsedAddress) -> bool:
