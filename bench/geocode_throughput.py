@@ -62,6 +62,12 @@ def _cpu_seconds() -> float:
     return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
 
 
+def _page_faults() -> int:
+    """Minor page faults so far (in forked workers: mostly pages of the index copied on write)."""
+    return (resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            + resource.getrusage(resource.RUSAGE_CHILDREN).ru_minflt)
+
+
 def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -282,12 +288,14 @@ def main() -> None:
         elapsed = statistics.median(t[0] for t in timed)
         cpu = statistics.median(t[1] for t in timed)
         matched, distinct = timed[0][2], timed[0][3]
+        faults = statistics.median(t[4] for t in timed)
         label = f"workers={workers}" + (", dedupe" if dedupe else "")
         print(f"{label}: {len(queries) / elapsed:,.0f} addresses/s wall (median of "
               f"{len(timed)}: {', '.join(f'{t[0]:.2f}' for t in timed)} s; {matched:.1%} "
               f"matched); {cpu / len(queries) * 1e6:.0f} µs CPU per address = "
               f"{len(queries) / cpu * min(workers, cores):,.0f}/s if {min(workers, cores)} "
-              f"core(s) were free" + (f"; {distinct:,} rows differ" if distinct else ""))
+              f"core(s) were free; {faults / len(queries):.1f} page faults per address"
+              + (f"; {distinct:,} rows differ" if distinct else ""))
     print(f"load average while running: {os.getloadavg()[0]:.1f} on {cores} cores "
           "(other work on the machine slows the wall-clock figures)")
     print(f"peak RSS at the end: {peak_rss_mb():,.0f} MiB")
@@ -300,8 +308,9 @@ _REFERENCE: list[tuple[Any, ...]] = []  # the rows of the first run, to check th
 
 def _timed(
     geocoder: Geocoder, queries: list[str], workers: int, dedupe: bool
-) -> tuple[float, float, float, int]:
-    """Wall and CPU seconds of one batch, its matched share and rows unlike the first run's.
+) -> tuple[float, float, float, int, int]:
+    """Wall and CPU seconds of one batch, its matched share, rows unlike the first run's and
+    minor page faults.
 
     Each run is a forked child of the warmed process, so no run finds the memo tables of
     another run (or of an earlier run on the same queries) filled.
@@ -310,22 +319,23 @@ def _timed(
     receive, send = ctx.Pipe(duplex=False)
 
     def run() -> None:
-        cpu0 = _cpu_seconds()
+        cpu0, faults0 = _cpu_seconds(), _page_faults()
         started = time.perf_counter()
         results = geocode_values(geocoder, queries, workers=workers, dedupe=dedupe)
         elapsed = time.perf_counter() - started
-        cpu = _cpu_seconds() - cpu0
+        cpu, faults = _cpu_seconds() - cpu0, _page_faults() - faults0
         matched = sum(r[0] == "matched" for r in results) / len(results)
         differ = sum(a != b for a, b in zip(results, _REFERENCE, strict=False))
-        send.send((elapsed, cpu, matched, differ, results if not _REFERENCE else None))
+        send.send((elapsed, cpu, matched, differ, faults,
+                   results if not _REFERENCE else None))
 
     child = ctx.Process(target=run)
     child.start()
-    elapsed, cpu, matched, differ, results = receive.recv()
+    elapsed, cpu, matched, differ, faults, results = receive.recv()
     child.join()
     if results is not None:
         _REFERENCE.extend(results)
-    return elapsed, cpu, matched, differ
+    return elapsed, cpu, matched, differ, faults
 
 
 def _round_robin(items: list[MessyAddress]) -> list[MessyAddress]:
