@@ -1,12 +1,17 @@
-"""Building the address index: progress reports, stopping a build, the cache's threads."""
+"""Building the address index: progress reports, stopping a build, the cache's threads, the
+fenced search over its key arrays."""
 
+import random
 import threading
+from array import array
+from bisect import bisect_left
 
 import pytest
 from sqlalchemy import func, select
 
 from addressing.base_import import import_address_base
 from addressing.base_reader import _level_query, address_rows, build_index
+from addressing.index import FENCE_STEP, _first_at_least
 from addressing.service import AddressBaseCache, IndexState
 from tests.addressing.test_base_import import GOOD, write
 from tests.stores import STORES
@@ -71,3 +76,14 @@ def test_rows_read_for_the_index_are_the_rows_of_the_table(empty_engine, tmp_pat
                     for r in conn.execute(_level_query(level)).mappings()]
     assert any(r["aliases"] == odd for r in expected)
     assert list(address_rows(empty_engine)) == expected
+
+
+def test_the_fenced_search_finds_what_a_plain_binary_search_finds():
+    # Sizes around the fence's step, keys repeated and missing, probes below, between and
+    # above them.
+    rng = random.Random(7)
+    for size in (0, 1, 2, FENCE_STEP - 1, FENCE_STEP, FENCE_STEP + 1, 2 * FENCE_STEP, 3000):
+        keys = array("q", sorted(rng.randrange(3 * size + 5) for _ in range(size)))
+        fence = keys[::FENCE_STEP]
+        for key in range(-2, 3 * size + 8):
+            assert _first_at_least(keys, fence, key) == bisect_left(keys, key), (size, key)
