@@ -17,6 +17,8 @@ from addressing.admin_names import (
     AREA_ENDINGS,
     LEVEL_ORDER,
     NOT_AREAS,
+    PLACEHOLDERS,
+    PLACEHOLDERS_BEFORE_AREA,
     TOWNSHIP_KINDS,
     AdminName,
     former_county_names,
@@ -25,7 +27,9 @@ from addressing.admin_names import (
     other_township_kinds,
     read_aliases,
     short_names,
+    typed_with_kind,
 )
+from addressing.grammar import COMPOUND_SUFFIXES
 from addressing.lexicon import NameLexicon, sound_key
 from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_divisions
 
@@ -34,8 +38,13 @@ _WIDE = (Level.province, Level.city)
 # After a short name, these start a road or place, not the rest of an area (南山大道).
 _ROAD_STARTS = set("路街道巷弄里大桥村园湾山河湖口门")
 _DIRECTIONS = set("东南西北中")
+_COMPOUND_WORDS = tuple(w for w in COMPOUND_SUFFIXES if len(w) > 1)  # 小区, 家园, 科技园
+_COMPOUND_READ = max(2, *(len(w) for w in _COMPOUND_WORDS))
+_COMPOUND_CHARS = {w for w in COMPOUND_SUFFIXES if len(w) == 1}  # 苑, 园, 城
+_COUNTY_ENDS = set("县区市旗")
 _ROAD_WORDS = set("路街巷道")
 SOUND_READ = 7  # characters from its position that `sounds_at` reads (a 7-character name)
+PLACEHOLDER_READ = max(len(w) for w in PLACEHOLDERS)  # what `_placeholder_at` reads at least
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,6 +196,19 @@ class AdminGazetteer:
         best = self._scan(text, pos)[0]
         return None if best is None else (best, self.names[text[pos:best]])
 
+    def _placeholder_at(self, text: str, pos: int) -> tuple[int | None, int]:
+        """The end of a form's placeholder at `pos` (NULL, 市辖区, 其它区; 其他 or 县 only
+        where an admin name follows), and how far that read."""
+        reach = pos + PLACEHOLDER_READ
+        for word in PLACEHOLDERS:
+            if text.startswith(word, pos):
+                return pos + len(word), reach
+        for word in PLACEHOLDERS_BEFORE_AREA:
+            if text.startswith(word, pos):
+                after, probe = self._scan(text, pos + len(word))
+                return (None if after is None else pos + len(word)), max(reach, probe)
+        return None, reach
+
     def _scan(self, text: str, pos: int) -> tuple[int | None, int]:
         # The end of the longest name at `pos`, and how far the scan had to read.
         best = None
@@ -207,16 +229,19 @@ class AdminGazetteer:
         """The readings of text[pos:end] that may be areas here, and how far that read.
 
         A bare short name before a road character is a road's first word (南山大道), unless
-        admin names inside it follow (盐城大丰区, 广西河池南丹县).
+        admin names inside it follow (盐城大丰区, 广西河池南丹县). A short name typed with a
+        kind word of its level is not bare (麻勘社区 of 麻勘社区居委会, 延边州, 长阳县); 西乡
+        of 西乡街道 is, and begins 西乡中路.
         """
         reach = end
         road_like = False
-        if not text[pos:end].endswith(AREA_ENDINGS):
+        piece = text[pos:end]
+        if any(n.kind == "short" and not typed_with_kind(piece, n.division) for n in names):
             reach = end + 2  # _road_follows reads the two characters after
             road_like = _road_follows(text, end)
         usable = []
         for n in names:
-            if n.kind == "short" and road_like:
+            if n.kind == "short" and road_like and not typed_with_kind(piece, n.division):
                 inside, probe = self._area_inside(text, end, n.division)
                 reach = max(reach, probe)
                 if not inside:
@@ -325,6 +350,20 @@ class AdminGazetteer:
             return None
         return shorts, reach
 
+    def _townships_of_name(self, piece: str, names: list[AdminName],
+                           chains: list[tuple[AdminName, ...]]) -> list[str]:
+        """A note when `piece`, typed with no county before it, is the short name of
+        townships in several counties of the city or province read (never one guessed)."""
+        outer = [c[-1].division for c in chains if c and c[-1].division.level in _WIDE]
+        towns = {n.division.code: n.division for n in names if n.kind == "short"
+                 and n.division.level is Level.township and any(is_within(n, o) for o in outer)}
+        if len(towns) < 2:
+            return []
+        counties = sorted({self.table.by_code[code[:6].ljust(12, "0")].name for code in towns
+                           if code[:6].ljust(12, "0") in self.table.by_code})
+        return [f"{piece} may be a township of {'/'.join(counties)} "
+                f"({len(towns)} of that name); none is taken"]
+
     def _area_inside(self, text: str, pos: int, outer: Division, depth: int = 2
                      ) -> tuple[bool, int]:
         """Whether admin names inside `outer` start at `pos` and end in one typed in full
@@ -377,8 +416,12 @@ class AdminGazetteer:
             if best is None:
                 found = self.sounds_at(text, pos)
                 if found is None:
-                    break
-                best, plain = found[0], False
+                    best = self._placeholder_at(text, pos)[0]  # a form's empty level
+                    if best is None:
+                        break
+                else:
+                    best = found[0]
+                plain = False
             probes.append(probe)
             starts.append(pos)
             last_start, pos = pos, best
@@ -493,6 +536,14 @@ class AdminGazetteer:
             if found is None and street is None:
                 reach = max(reach, pos + SOUND_READ)
                 found = self.sounds_at(text, pos)
+            if found is None:
+                skip, probe = self._placeholder_at(text, pos)
+                reach = max(reach, probe)
+                if skip is not None:
+                    # A form's empty level (浙江省杭州市NULL…, 广州市市辖区…): said, not read.
+                    notes.append(f"placeholder {text[pos:skip]} skipped (not an area)")
+                    pos = skip
+                    continue
             street_first = found is not None and street is not None and (
                 street[0] > found[0]
                 or (street[0] == found[0] and all(n.kind == "short" for n in found[1])
@@ -508,7 +559,11 @@ class AdminGazetteer:
                 while True:
                     usable, probe = self._usable(text, pos, end, names)
                     reach = max(reach, probe)
-                    extended = _extend(chains, usable)
+                    bare = _bare_township(usable, chains)
+                    if bare:
+                        reach = max(reach, end + _COMPOUND_READ)
+                        bare = not _names_more(text, end)
+                    extended = _extend(chains, usable, bare)
                     if tokens and not extended or _repeats(usable, chains):
                         later, probe = self._later_chain(text, end, usable, chains)
                         reach = max(reach, probe)
@@ -542,6 +597,9 @@ class AdminGazetteer:
                 if before and street is None and text[pos - 1] == "市":
                     resumed = self._city_short(text, pos, before[-1])
                 if resumed is None:
+                    if found is not None:  # 杭州市城北: say why it was not read
+                        notes.extend(self._townships_of_name(text[pos:found[0]], found[1],
+                                                             chains))
                     break
                 # 青岛市北区 is 青岛 and 市北区 when 北区 reads as nothing here.
                 reach = max(reach, resumed[1])
@@ -638,8 +696,9 @@ def _road_follows(text: str, end: int) -> bool:
 
 
 def _extend(
-    chains: list[tuple[AdminName, ...]], names: list[AdminName]
+    chains: list[tuple[AdminName, ...]], names: list[AdminName], bare_township: bool = False
 ) -> list[tuple[AdminName, ...]]:
+    # `bare_township`: a township's short name may follow a city or province (see below).
     out: list[tuple[AdminName, ...]] = []
     # A township's old kind is read only where no real name of it fits (东浦镇 in a county
     # that has a real 东浦镇 and a 东浦街道 once a 镇 is the real one).
@@ -657,9 +716,12 @@ def _extend(
                 out.append((n,))
             elif is_within(n, last):
                 # A short township name needs its county typed just before it (深圳南山 is
-                # the district, not 南山街道); a short village name its county or township.
+                # the district, not 南山街道), or a city or province where it is the one
+                # township of the name (杭州市九堡: 九堡街道 of 上城区, and no other in 杭州);
+                # a short village name its county or township.
                 if n.kind == "short" and n.division.level is Level.township and (
-                    last.level is not Level.county
+                    last.level is not Level.county and not (
+                        bare_township and _only_township(n, names, last))
                 ):
                     continue
                 if n.kind == "short" and n.division.level is Level.village and (
@@ -668,6 +730,29 @@ def _extend(
                     continue
                 out.append((*chain, n))
     return out
+
+
+def _names_more(text: str, end: int) -> bool:
+    # Whether what follows a bare township name (one with no county typed) makes it part of
+    # a longer name: a compound's word (北京市北苑家园; with its county typed, 萧山区瓜沥
+    # 工业园 is the township's park), a direction and a compound's character (望江东园), or
+    # an area's ending (苍山县, a county the table no longer holds).
+    return text.startswith(_COMPOUND_WORDS, end) or text[end:end + 1] in _COUNTY_ENDS or (
+        text[end:end + 1] in _DIRECTIONS and text[end + 1:end + 2] in _COMPOUND_CHARS)
+
+
+def _bare_township(names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> bool:
+    # Whether a township's short name may be read after a city or province (`_extend`).
+    return any(n.kind == "short" and n.division.level is Level.township for n in names) and (
+        any(c and c[-1].division.level in _WIDE for c in chains))
+
+
+def _only_township(name: AdminName, names: list[AdminName], outer: Division) -> bool:
+    # Whether `name`, a township's short name, is the only township of `outer` (a city or
+    # province) that the name may mean.
+    return outer.level in _WIDE and all(
+        n.division.code == name.division.code for n in names
+        if n.division.level is Level.township and is_within(n, outer))
 
 
 def _repeats(names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> bool:

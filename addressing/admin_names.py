@@ -22,8 +22,13 @@ _SUFFIXES = {
     Level.township: ("街道办事处", "街道", "镇", "乡"),
     Level.village: ("社区居委会", "居委会", "村委会", "社区", "村"),
 }
+_SHORT_KINDS = {Level.village: ("村", "社区")}  # kind words short village names keep
 AREA_ENDINGS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省", "旗", "盟", "州")
 NOT_AREAS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
+# What forms put where an admin level is missing (a drop-down left empty or at its catch-all):
+# never a name. The first are never anything else; the last only where an area follows.
+PLACEHOLDERS = ("NULL", "市辖区", "其它地区", "其他地区", "其它区", "其他区")
+PLACEHOLDERS_BEFORE_AREA = ("其它", "其他", "县")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +56,16 @@ def short_names(d: Division) -> list[str]:
     if d.level is Level.village and d.name.endswith("村委会"):
         out.append(d.name[: -len("委会")])
     return [s for s in dict.fromkeys(out) if s != d.name]
+
+
+def typed_with_kind(name: str, d: Division) -> bool:
+    """Whether `name`, a short name of `d`, ends in a kind word of d's level after a name of
+    two characters or more (麻勘社区 of 麻勘社区居委会), or in d's own last character (延边州
+    of 延边朝鲜族自治州): 西乡 of 西乡街道 does not (西 is no name)."""
+    if name[-1] == d.name[-1]:
+        return True
+    return any(name.endswith(kind) and len(name) - len(kind) >= 2
+               for kind in (*_SUFFIXES[d.level], *_SHORT_KINDS.get(d.level, ())))
 
 
 # Townships change kind (东浦镇 became 东浦街道, a 乡 became a 镇) and keep their name;

@@ -51,14 +51,20 @@ _PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
 _LETTER_ROOM = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号)?(?![0-9])")
 _NUMBER = re.compile(r"([0-9]+)")
 KNOWN_INSIDE_MIN = 3  # a known name read inside unknown text has at least this many characters
-_AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省")
+# Words that end an area's name in the street part (茶木村民委员会: a village's committee).
+_AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省", "委员会")
+_AREA_CHARS = {w for w in _AREA_WORDS if len(w) == 1}
+_VILLAGERS = ("村民小组", "村民委员会")  # 村 of these ends no village's name
 # Where `_Reader.read` may act inside an unknown run: a character below U+2E80 (space,
 # digits, letters, dashes), just after an area word (a superset; `read` checks exactly), or
 # a door's word before its number (甲12号).
 _RUN_STOP = re.compile(
-    f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=[村镇乡区县市省])|(?:{_PREFIXES})(?=[0-9])")
+    f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=委员会)|(?<=[村镇乡区县市省])|(?:{_PREFIXES})(?=[0-9])")
 # An area word inside an unknown road name, with a road's worth of name after it.
 _PLACE_BEFORE_ROAD = re.compile("(.+(?:村|镇|乡|区))(.{3,})$")
+# A township's name (two or three characters, none an area's, road's or a 古镇's) and its
+# kind word, with two characters or more after it.
+_TOWNSHIP_BEFORE = re.compile("([^省市区县镇乡村路街道古小]{2,3}(?:镇|乡))..")
 _TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|组|-)?")
 
 
@@ -172,13 +178,17 @@ class _Reader:
                 self.unknown_start = stop
                 self.flush_unknown(end, before)
             return
-        township = run.find("街道", 2, len(run) - 3)
+        township = run.find("街道", 2, len(run) - 3) + 2
+        if township <= 1:
+            glued = _TOWNSHIP_BEFORE.match(run)
+            township = 0 if glued is None else glued.end(1)
         if township > 0 and "road" not in self.found and "compound" not in self.found:
-            # 江丽街道芸海北路: a township the division table does not hold (renamed, or
-            # typed wrong) before the street, not a road named …街道.
-            self.leftovers.append(("place", run[:township + 2], run[:township + 2], start,
-                                   start + township + 2))
-            self.unknown_start = start + township + 2
+            # 江丽街道芸海北路, 草塔镇横畈塘, 北厝镇北洋村: a township the division table
+            # does not hold (merged away, renamed, or typed wrong) before the street or
+            # village, not a road named …街道 or a village named …镇…村.
+            self.leftovers.append(("place", run[:township], run[:township], start,
+                                   start + township))
+            self.unknown_start = start + township
             self.flush_unknown(end, before)
             return
         if end < len(self.t) and run.endswith(TOWNSHIP_WORDS) and len(run) >= 3 and (
@@ -216,8 +226,11 @@ class _Reader:
         run = self.t[:end]
         for at in range(start + 1, end - 2):
             hit = streets.longest_at(run, at)
+            # A bare area word (村民委员会) a base holds as a name names no place here, and
+            # no name starts inside 村民小组 (上屋村民小组 is no 民小组).
             if hit is not None and hit[0] - at >= KNOWN_INSIDE_MIN and (
-                    streets.get(hit[1]) != ["door"]):
+                    streets.get(hit[1]) != ["door"]) and hit[1] not in VILLAGE_WORDS and (
+                    not run.startswith(_VILLAGERS, at - 1)):
                 return at, hit[0], hit[1]
         return None
 
@@ -231,12 +244,22 @@ class _Reader:
                 self.flush_unknown(pos, None)
                 pos += 1
                 continue
+            after_area = self.unknown_start is not None and t.endswith(
+                _AREA_WORDS, self.unknown_start, pos) and not t.startswith(_VILLAGERS, pos - 1)
             if streets is not None and (
-                self.unknown_start is None or t.endswith(_AREA_WORDS, self.unknown_start, pos)
+                self.unknown_start is None or after_area
                 or ("0" <= ch <= "9" and "road" not in self.found
                     and "compound" not in self.found)
             ):
                 hit = streets.longest_at(t, pos)
+                if after_area and self.unknown_start is not None and (
+                        pos - 1 - self.unknown_start >= 2 and t[pos - 1] in _AREA_CHARS):
+                    # 犀牛角村南街: a road the base holds that begins with the area's word
+                    # (村南街) is that road, not a shorter one after the area (南街).
+                    longer = streets.longest_at(t, pos - 1)
+                    if longer is not None and (hit is None or longer[0] >= hit[0]) and (
+                            "road" in streets.get(longer[1])):
+                        hit, pos = longer, pos - 1
                 kinds = streets.get(hit[1]) if hit is not None else []
                 if hit is not None and kinds == ["door"]:
                     # A door the base names (a natural village, 下庄) counts only right
