@@ -536,7 +536,9 @@ class AdminGazetteer:
             if found is None and street is None:
                 reach = max(reach, pos + SOUND_READ)
                 found = self.sounds_at(text, pos)
-            if found is None:
+            if found is None and street is None:
+                # (Not where a known street starts, 县前街: reading on for a placeholder
+                # there would only make the memo's key longer.)
                 skip, probe = self._placeholder_at(text, pos)
                 reach = max(reach, probe)
                 if skip is not None:
