@@ -43,6 +43,7 @@ MISSED_LEVEL_PENALTY = 10
 # What a note says when the grammar's reading stopped (dropped when the base's names go on).
 _MISSED = (" not found", "not checked", "cannot go below", "door has several", "is not known")
 _NAMES_A_NUMBER = re.compile("[0-9A-Z]")
+_STEPPED_OVER = "not checked (the base does not hold it there)"
 _PHASE_BEFORE = re.compile(f"[0-9A-Z]+(?:{'|'.join(PHASE_WORDS)})(?=[0-9A-Z])")
 
 
@@ -209,6 +210,7 @@ class Geocoder:
             pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
         notes += [f"village {e.value} not checked (the division table does not hold it)"
                   for e in parsed.leftovers if e.level == "village"]
+        notes += [f"zone {e.value} not checked" for e in parsed.leftovers if e.level == "zone"]
         notes += [f"place {e.value} before the street not checked" + (
             "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
             for e in parsed.leftovers if e.level == "place"]
@@ -477,6 +479,11 @@ class Geocoder:
                          if self._fits(r, unit_el, floor_el)]
                 if len(rooms) == 1:
                     return _Found(rooms[0], penalty, notes, True)
+                named = index.child(node, "building", room_el.key) if (
+                    unit_el is None and floor_el is None) else []
+                if len(named) == 1:  # 火花路川北购物中心173: the number is a building there
+                    notes.append(f"{room_el.value} read as the building {index.value(named[0])}")
+                    return _Found(named[0], penalty, notes, True)
             notes.append("no door number typed; cannot go below the road")
             return _Found(node, penalty, notes, False)
         if building_el is not None and not has_buildings and index.children(node):
@@ -532,7 +539,9 @@ class Geocoder:
         if not reading.nodes:
             return None
         node = reading.nodes[-1]
-        notes = [n for n in found.notes if not any(m in n for m in _MISSED)]
+        # What the descent missed is read again below; a phase it stepped over stays said.
+        notes = [n for n in found.notes if not any(m in n for m in _MISSED)
+                 or n.endswith(_STEPPED_OVER)]
         notes.append(f"{reading.read} read as " + ", ".join(
             f"{index.level_of(n)} {index.value(n)}" for n in reading.nodes)
             + f" (what the base holds under {index.value(found.node)})")
@@ -626,6 +635,14 @@ class Geocoder:
         """Down from the building(s) by the typed unit, floor and room. Where the building
         was not typed (`inferred`, the door's only one), a miss below stops at the door."""
         index = self.index
+        if unit_el is not None and room_el is not None and len(buildings) == 1 and not (
+                index.children(buildings[0], "unit")) and index.rooms_in(buildings[0],
+                                                                         room_el.key):
+            # 3栋2梯553室 where the base holds no units in the building: the unit is not
+            # checked, the room (typed below it) decides.
+            notes.append(f"unit {unit_el.value} not checked: the base holds no units in "
+                         f"{index.full_text(buildings[0])}")
+            unit_el = None
         if room_el is not None:
             rooms = [r for b in buildings for r in index.rooms_in(b, room_el.key)]
             if inferred and door not in buildings:

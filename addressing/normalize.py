@@ -208,7 +208,7 @@ _NOISE_TRIGGER = re.compile(
 )
 _BUILDING_TRIGGER = re.compile(
     "[0-9A-Z](?:" + "|".join(w for w in grammar.BUILDING_WORDS if w != "栋") + ")")
-_UNIT_TRIGGER = re.compile(r"单(?!元)")
+_UNIT_TRIGGER = re.compile(r"单(?!元)|梯|栋[0-9A-Z]+号?门")
 _HAS_NUMERAL = re.compile(f"[{NUMERAL_CHARS}]")
 _HASH = re.compile(r"([0-9A-Z]+)#楼?")
 _NUMERALS = re.compile(f"第?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
@@ -223,7 +223,13 @@ _SUB_DOOR_NUMERALS = re.compile(
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[一](?=[0-9])")
 _LEADING_ORDINAL = re.compile(r"第([0-9]+)(?=" + NUMBER_MARKERS + ")")
 _BUILDING = re.compile(r"([0-9A-Z]+)(?:" + "|".join(grammar.BUILDING_WORDS) + ")")
-_UNIT = re.compile(r"([0-9A-Z]+)(?:单元|单)(?![元])")
+# A building named by a letter and 楼 (A楼, H楼): floors are numbered, never lettered (B1楼
+# is a floor).
+_LETTER_BUILDING = re.compile(r"(?<![0-9A-Z])([A-Z])楼(?![A-Z层])")
+_UNIT = re.compile(r"([0-9A-Z]+)(?:单元|单(?!元)|梯)")
+# 29栋1门, 3栋2号门: after a building, 门 numbers its units (门 alone is a gate; 门面, 门市 a
+# shopfront).
+_GATE_UNIT = re.compile(r"(?<=栋)([0-9A-Z]+)号?门(?![面市牌店口卫岗诊])")
 _ROOM = re.compile(r"([0-9]+)(?:" + "|".join(grammar.ROOM_WORDS) + ")")
 _FLOOR = re.compile(r"([0-9]+)层楼?")
 
@@ -329,9 +335,12 @@ def _fold_numbers(buf: _Buffer) -> None:
         text = buf.text
         if _BUILDING_TRIGGER.search(text):
             changed |= buf.rewrite(_BUILDING, lambda m: m.group(1) + "栋")
+        if "楼" in text:
+            changed |= buf.rewrite(_LETTER_BUILDING, lambda m: m.group(1) + "栋")
         if _UNIT_TRIGGER.search(text):
             changed |= buf.rewrite(_UNIT, lambda m: m.group(1) + "单元")
-        if "房" in text or "户" in text:
+            changed |= buf.rewrite(_GATE_UNIT, lambda m: m.group(1) + "单元")
+        if "房" in text or "户" in text or "商" in text or "铺" in text:
             changed |= buf.rewrite(_ROOM, lambda m: m.group(1) + "室")
         if "层楼" in text:
             changed |= buf.rewrite(_FLOOR, lambda m: m.group(1) + "层")

@@ -44,11 +44,26 @@ _BUILDING_MARKERS = ("栋", *PHASE_WORDS)
 _BUILDING = re.compile(f"((?:[0-9A-Z]+(?:{_PHASES}))?[0-9A-Z]+)栋")
 _UNIT = re.compile(r"([0-9A-Z]+)单元")
 _FLOOR = re.compile(r"(-?[0-9]+)(层|楼|F(?![0-9A-Z]))")
-_FLOOR_ROOM = re.compile(r"([0-9]+)(?:层|楼|F)([0-9]{2})(?![0-9])")  # 4楼01, 4F01: room 401
+_FLOOR_ROOM = re.compile(r"([0-9]+)(?:层|楼|F)([0-9]{2})(?![0-9]|街)")  # 4楼01, 4F01: room 401
 _ROOM = re.compile(r"([0-9]+)(?:室|号)")
 _TRIPLE = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)(?:室|号)?")
 _PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
 _LETTER_ROOM = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号)?(?![0-9])")
+# 12排: a row of houses, numbered as buildings are (its houses follow: 12排59号).
+_ROW = re.compile(f"(?:[0-9A-Z]+(?:{_PHASES}))?[0-9A-Z]+排")
+# 6栋1号496室, 7幢9号13楼: a number with 号 between a building and its floor or room is a
+# unit (rooms come last).
+_UNIT_BY_NUMBER = re.compile(
+    r"([0-9A-Z]+)号(?= ?(?:-?[0-9]+(?:层|楼|F)|[0-9A-Z]*[0-9][0-9A-Z]*室"
+    r"|[0-9]{3,}(?![0-9]*(?:层|楼))))")
+# A market's zone and aisle (国际商贸城4区6楼7街41050, 9层1区6街20427): the zone, typed
+# where no building follows, is not checked; the aisle, after a floor or a zone, is held
+# at the unit level.
+_ZONE = re.compile(r"([0-9A-Z]+)区(?![0-9A-Z]+(?:栋|排))")
+_AISLE = re.compile(r"([0-9A-Z]+)街(?= ?[0-9A-Z])")
+_NUMERAL_ZONE = re.compile(r"[一二三四五六七八九十]+区")
+# A building named by where it stands (西座, 北楼, 裙楼), after the place it is in.
+_NAMED_BUILDING = re.compile(r"(?:[东西南北中]座|[东西南北]楼|裙楼|主楼)$")
 _NUMBER = re.compile(r"([0-9]+)")
 KNOWN_INSIDE_MIN = 3  # a known name read inside unknown text has at least this many characters
 _AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省")
@@ -59,7 +74,7 @@ _RUN_STOP = re.compile(
     f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=[村镇乡区县市省])|(?:{_PREFIXES})(?=[0-9])")
 # An area word inside an unknown road name, with a road's worth of name after it.
 _PLACE_BEFORE_ROAD = re.compile("(.+(?:村|镇|乡|区))(.{3,})$")
-_TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|组|-)?")
+_TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|组|排|街|-)?")
 
 
 @dataclass(slots=True)  # not frozen: frozen init is slow, and one is made per element
@@ -141,6 +156,20 @@ class _Reader:
         start, self.unknown_start = self.unknown_start, None
         run = self.t[start:end]
         if not run.strip():
+            return
+        if "compound" in self.found and _NUMERAL_ZONE.fullmatch(run) and "building" not in (
+                self.found) and before != "building":
+            self.leftovers.append(("zone", run, run, start, end))  # 国际商贸城四区六楼
+            return
+        named = _NAMED_BUILDING.search(run)
+        if named is not None and "building" not in self.found and before != "building" and (
+                "compound" in self.found or "door" in self.found or len(run) > 2):
+            # 文华大厦西座三楼: the place, then its building named by where it stands.
+            at = start + named.start()
+            if at > start:
+                self.unknown_start = start
+                self.flush_unknown(at, "building")
+            self.add("building", named.group(0), named.group(0), at, end)
             return
         inside = self.known_inside(start, end) if len(run) >= 4 else None
         if inside is not None:
@@ -263,6 +292,20 @@ class _Reader:
             pos = size if m is None else m.start()
         self.flush_unknown(size, None)
 
+    def just_after_compound(self, pos: int) -> bool:
+        """Whether a compound read after the road ends right before `pos`."""
+        compound, road = self.found.get("compound"), self.found.get("road")
+        return compound is not None and road is not None and road[4] <= compound[3] and (
+            self.unknown_start is None and self.t[compound[4]:pos].strip() == "")
+
+    def after_zone(self, pos: int) -> bool:
+        """Whether a market's zone (4区) was read just before `pos`."""
+        if self.unknown_start is not None:  # 四区, not yet classified
+            return "compound" in self.found and bool(
+                _NUMERAL_ZONE.fullmatch(self.t, self.unknown_start, pos))
+        last = self.leftovers[-1] if self.leftovers else None
+        return last is not None and last[0] == "zone" and last[4] == pos
+
     def numbers_at(self, pos: int) -> int | None:
         """Read door/building/unit/floor/room numbers at `pos`; the new position or None."""
         t, found = self.t, self.found
@@ -292,6 +335,21 @@ class _Reader:
             self.add("building", m.group(1) + "栋", m.group(1), pos, m.start(2) - 1)
             self.add("unit", m.group(2) + "单元", m.group(2), m.start(2), m.end(2))
             self.add("room", m.group(3), m.group(3), m.start(3), m.end())
+            return m.end()
+        m = _AISLE.match(t, pos) if marker == "街" else None
+        if m and "unit" not in found and ("floor" in found or self.after_zone(pos)):
+            self.flush_unknown(pos, "unit")
+            self.add("unit", m.group(0), m.group(0), pos, m.end())
+            return m.end()
+        m = _ZONE.match(t, pos) if marker == "区" and "compound" in found else None
+        if m and "building" not in found and "unit" not in found:
+            self.flush_unknown(pos, "zone")
+            self.leftovers.append(("zone", m.group(0), m.group(0), pos, m.end()))
+            return m.end()
+        m = _ROW.match(t, pos) if marker in ("排", *PHASE_WORDS) else None
+        if m and "building" not in found:
+            self.flush_unknown(pos, "building")
+            self.add("building", m.group(0), m.group(0), pos, m.end())
             return m.end()
         m = _BUILDING.match(t, pos) if any_form or marker in _BUILDING_MARKERS else None
         if m:
@@ -340,6 +398,12 @@ class _Reader:
                 self.add("building", m.group(1) + "栋", m.group(1), pos, m.end(1))
             self.add("room", m.group(2), m.group(2), m.start(2), m.end())
             return m.end()
+        m = _UNIT_BY_NUMBER.match(t, pos) if marker == "号" else None
+        if m and "building" in found and not found.keys() & {"unit", "floor", "room"}:
+            self.flush_unknown(pos, "unit")
+            # keyed with its 号, as the base's unit values are (`grammar.KEY_WORDS`)
+            self.add("unit", m.group(0), m.group(0), pos, m.end())
+            return m.end()
         m = _ROOM.match(t, pos) if any_form or marker in ("室", "号") else None
         inside = "building" in found or "floor" in found or "unit" in found
         placed = "door" in found or "compound" in found
@@ -362,8 +426,11 @@ class _Reader:
             self.flush_unknown(pos, "number")
             if "building" in found or "unit" in found or "floor" in found:
                 self.add("room", m.group(0), m.group(1), pos, m.end())
-            elif "door" in found or ("compound" in found and "road" not in found):
-                # 华星科技大厦1567, 数码城6051: a room; 工商城7: a building
+            elif "door" in found or ("compound" in found and (
+                    "road" not in found or self.just_after_compound(pos))):
+                # 华星科技大厦1567, 数码城6051: a room; 工商城7: a building; so too after
+                # a road's compound (古墩路紫金港商务大厦941): the road's door is typed
+                # before the compound, or with 号
                 level = "room" if len(m.group(1)) >= 3 else "building"
                 self.add(level, m.group(0), m.group(1), pos, m.end())
             elif "door" not in found and ("road" in found or self.unknown_start is not None):
