@@ -19,7 +19,7 @@ from addressing.below import read_below
 from addressing.door_numbers import numbered_and_sub, split_sub_number
 from addressing.edit_scan import closest_two, similarity
 from addressing.grammar import PHASE_WORDS, is_numbered_only
-from addressing.index import LEVEL_CODE, AddressIndex, name_key
+from addressing.index import LEVEL_CODE, NO_PARENT, AddressIndex, name_key
 from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
 from addressing.same_place import one_place
@@ -44,6 +44,7 @@ MISSED_LEVEL_PENALTY = 10
 _MISSED = (" not found", "not checked", "cannot go below", "door has several", "is not known")
 _NAMES_A_NUMBER = re.compile("[0-9A-Z]")
 _STEPPED_OVER = "not checked (the base does not hold it there)"
+_OUTER_BUILDING = "outer building"  # a building typed before the one the base holds
 _PHASE_BEFORE = re.compile(f"[0-9A-Z]+(?:{'|'.join(PHASE_WORDS)})(?=[0-9A-Z])")
 
 
@@ -142,6 +143,14 @@ class Geocoder:
     def _match(self, parsed: ParsedAddress) -> GeocodeResult:
         parsed = self._village_as_road(parsed) or parsed
         result = self._match_reading(parsed)
+        if result.status != MATCHED:
+            # 隽维中心A座4号楼6楼: of two buildings typed, the base may hold only the later
+            # (the earlier a block or wing it does not write): read so when that matches.
+            inner = _later_building(parsed)
+            if inner is not None:
+                other = self._match_reading(inner)
+                if other.status == MATCHED:
+                    parsed, result = inner, other
         later = _later_place(parsed, self.index)
         if later is not None and result.status != UNMATCHED:
             # Two known places typed one after the other (滨海工业区风华园小区, 望江西园5栋):
@@ -210,7 +219,11 @@ class Geocoder:
             pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
         notes += [f"village {e.value} not checked (the division table does not hold it)"
                   for e in parsed.leftovers if e.level == "village"]
-        notes += [f"zone {e.value} not checked" for e in parsed.leftovers if e.level == "zone"]
+        notes += [f"{e.level} {e.value} not checked" for e in parsed.leftovers
+                  if e.level in ("zone", "gate")]
+        notes += [f"building {e.value} not checked (the base does not hold it there); the "
+                  "later building typed is read" for e in parsed.leftovers
+                  if e.level == _OUTER_BUILDING]
         notes += [f"place {e.value} before the street not checked" + (
             "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
             for e in parsed.leftovers if e.level == "place"]
@@ -450,11 +463,19 @@ class Geocoder:
                 return _Found(node, penalty, notes, False)
             node = doors[0]
         differs = False
+        building_el = parsed.get("building")
+        split = split_sub_number(door_el.key) if (
+            level == "door" and door_el is not None and building_el is None) else None
+        parent = index.parent_of(node)
+        if (split is not None and door_el is not None and split[0] == index.node_key(node)
+                and parent != NO_PARENT):
+            # 南苑东路109-10号金诚口腔, found by the compound at door 109: the typed door
+            # is that door and what is numbered 10 behind it.
+            return self._sub_numbered(parent, door_el.value, *split, parsed, notes, penalty)
         if level == "door" and door_el is not None and index.node_key(node) != door_el.key:
             notes.append(f"door number {door_el.value} differs from {index.value(node)}")
             penalty += DOOR_DIFFERS_ALONE if by_compound else DOOR_DIFFERS
             differs = True
-        building_el = parsed.get("building")
         unit_el, floor_el, room_el = parsed.get("unit"), parsed.get("floor"), parsed.get("room")
         if building_el is None and unit_el is None and floor_el is None and room_el is None:
             # The compound's door, not the typed one: found only if something below confirms.
@@ -506,6 +527,14 @@ class Geocoder:
         elif building_el is not None:
             buildings = index.child(node, "building", building_el.key) or self._phased(
                 node, building_el, notes)
+            parent = index.parent_of(node)
+            if (not buildings and level == "door" and door_el is None and room_el is not None
+                    and unit_el is None and floor_el is None and parent != NO_PARENT
+                    and building_el.key == index.node_key(node)):
+                # 模具城冶山路483-8, found by the compound at door 483: the door's own number
+                # typed, then what is numbered 8 behind it.
+                return self._sub_numbered(parent, f"{building_el.key}-{room_el.key}",
+                                          building_el.key, room_el.key, None, notes, penalty)
             if not buildings:
                 notes.append(f"building {building_el.value} not found at {index.full_text(node)}")
                 return _Found(node, penalty, notes, False)
@@ -777,6 +806,26 @@ def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | 
             place = Element("place", first.value, first.key, first.span)
             elements = [compound if e is first else e for e in parsed.elements]
             leftovers = [place, *(e for e in parsed.leftovers if e is not extra)]
+            return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
+                                 list(parsed.notes))
+    return None
+
+
+def _later_building(parsed: ParsedAddress) -> ParsedAddress | None:
+    """The reading of `parsed` with the last other building typed after the first (and
+    before anything below) as the building, the first kept as one not checked; None if
+    none."""
+    first = parsed.get("building")
+    if first is None:
+        return None
+    below = [e.span[0] for e in parsed.elements if e.level in ("unit", "floor", "room")]
+    for extra in reversed(parsed.leftovers):
+        if (extra.level == "extra" and extra.value.endswith("栋")
+                and extra.span[0] >= first.span[1] and all(extra.span[1] <= at for at in below)):
+            building = Element("building", extra.value, extra.key, extra.span)
+            outer = Element(_OUTER_BUILDING, first.value, first.key, first.span)
+            elements = [building if e is first else e for e in parsed.elements]
+            leftovers = [outer, *(e for e in parsed.leftovers if e is not extra)]
             return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
                                  list(parsed.notes))
     return None

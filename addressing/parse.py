@@ -59,7 +59,12 @@ _UNIT_BY_NUMBER = re.compile(
 # A market's zone and aisle (国际商贸城4区6楼7街41050, 9层1区6街20427): the zone, typed
 # where no building follows, is not checked; the aisle, after a floor or a zone, is held
 # at the unit level.
-_ZONE = re.compile(r"([0-9A-Z]+)区(?![0-9A-Z]+(?:栋|排))")
+_ZONE = re.compile(r"(?:[0-9A-Z]+(?:期|区))+(?![0-9A-Z]+(?:栋|排))")
+# 国际商贸城79号门: a gate of the place, not an element of the address (门面 a shopfront).
+_GATE = re.compile(r"[0-9A-Z]+号门(?![面市牌店口卫岗诊])")
+# 华远大厦西单元: a unit named by where it stands.
+_NAMED_UNIT = re.compile(r"[东西南北中]单元$")
+_NUMERAL_AISLE = re.compile(r"[一二三四五六七八九十]+街")
 _AISLE = re.compile(r"([0-9A-Z]+)街(?= ?[0-9A-Z])")
 _NUMERAL_ZONE = re.compile(r"[一二三四五六七八九十]+区")
 # A building named by where it stands (西座, 北楼, 裙楼), after the place it is in.
@@ -160,6 +165,19 @@ class _Reader:
         if "compound" in self.found and _NUMERAL_ZONE.fullmatch(run) and "building" not in (
                 self.found) and before != "building":
             self.leftovers.append(("zone", run, run, start, end))  # 国际商贸城四区六楼
+            return
+        if "unit" not in self.found and _NUMERAL_AISLE.fullmatch(run) and (
+                "floor" in self.found or self.after_zone(start)):
+            self.add("unit", run, run, start, end)  # 国际商贸城四区六楼四街36041
+            return
+        named_unit = _NAMED_UNIT.search(run)
+        if named_unit is not None and "unit" not in self.found and (
+                "compound" in self.found or "building" in self.found or len(run) > 3):
+            at = start + named_unit.start()  # 华远大厦西单元1041
+            if at > start:
+                self.unknown_start = start
+                self.flush_unknown(at, "unit")
+            self.add("unit", named_unit.group(0), named_unit.group(0), at, end)
             return
         named = _NAMED_BUILDING.search(run)
         if named is not None and "building" not in self.found and before != "building" and (
@@ -292,6 +310,11 @@ class _Reader:
             pos = size if m is None else m.start()
         self.flush_unknown(size, None)
 
+    def compound_pending(self, pos: int) -> bool:
+        """Whether the unknown run before `pos` ends like a compound's name (not yet read)."""
+        return self.unknown_start is not None and bool(
+            COMPOUND_SUFFIX.search(self.t, self.unknown_start, pos))
+
     def just_after_compound(self, pos: int) -> bool:
         """Whether a compound read after the road ends right before `pos`."""
         compound, road = self.found.get("compound"), self.found.get("road")
@@ -322,6 +345,12 @@ class _Reader:
         token = _TOKEN.match(t, pos)
         marker = token.group(2) if token else "?"
         any_form = marker == "?"
+        m = _GATE.match(t, pos) if marker == "号" and (
+            "compound" in found or self.compound_pending(pos)) else None
+        if m and not found.keys() & {"door", "building", "unit", "floor", "room"}:
+            self.flush_unknown(pos, "gate")
+            self.leftovers.append(("gate", m.group(0), m.group(0), pos, m.end()))
+            return m.end()
         m = _DOOR.match(t, pos) if any_form or marker in ("号", "-", "弄", "组") else None
         # A number after a floor or unit is inside it (三楼819号 is a room, not a door).
         if m and "door" not in found and "building" not in found and "floor" not in found and (
@@ -341,7 +370,7 @@ class _Reader:
             self.flush_unknown(pos, "unit")
             self.add("unit", m.group(0), m.group(0), pos, m.end())
             return m.end()
-        m = _ZONE.match(t, pos) if marker == "区" and "compound" in found else None
+        m = _ZONE.match(t, pos) if marker in ("区", "期") and "compound" in found else None
         if m and "building" not in found and "unit" not in found:
             self.flush_unknown(pos, "zone")
             self.leftovers.append(("zone", m.group(0), m.group(0), pos, m.end()))
@@ -382,8 +411,10 @@ class _Reader:
         m = _PAIR.match(t, pos) if any_form or marker == "-" else None
         after_road = "road" in found or (self.unknown_start is not None and bool(
             ROAD_SUFFIX.search(t, self.unknown_start, pos)))
-        if m and after_road and not found.keys() & {"door", "compound", "building", "unit",
-                                                    "floor"} and m.group(1).isdigit():
+        # 江滨西路东明锦园7-2225: a compound named (not yet read) between the road and the
+        # numbers makes them the compound's building and room.
+        if m and after_road and not self.compound_pending(pos) and not found.keys() & {
+                "door", "compound", "building", "unit", "floor"} and m.group(1).isdigit():
             # 纽扣路344-110: the first number after a road is its door, the second what lies
             # behind it (the match reads it as the base holds it).
             self.flush_unknown(pos, "door")

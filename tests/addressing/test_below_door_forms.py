@@ -39,6 +39,17 @@ BASE = [
     # a road's compound with rooms; a road holding a building straight under it
     ["440305", "粤海街道", "", "学苑路", "8号", "学苑商务中心", "", "", "", "1618"],
     ["440305", "粤海街道", "", "火炬路", "", "", "173", "", "", ""],
+    # buildings the base holds without the block or wing typed before them
+    ["440305", "", "", "", "", "隽云中心", "4号楼", "", "6楼", ""],
+    ["440305", "", "", "", "", "星湖苑", "13号楼", "", "", "2299"],
+    # a compound in phases and with gates the base does not write; a unit named by where
+    # it stands
+    ["440305", "", "", "", "", "碧水花园", "6", "2", "", "604"],
+    ["440305", "", "", "", "", "星辰商贸城", "", "9街", "8楼", "31390"],
+    ["440305", "粤海街道", "", "文华路", "3号", "华新大厦", "", "西单元", "", "1041"],
+    # doors held with a compound, numbering what lies behind them
+    ["440305", "粤海街道", "", "南苑路", "109", "金诚诊所", "10号", "", "", ""],
+    ["440305", "粤海街道", "", "冶金路", "483", "模具城", "8", "", "", ""],
 ]
 
 
@@ -163,3 +174,61 @@ def test_a_stall_or_shop_is_numbered_as_a_room():
     assert normalize("2064商铺").text == "2064室"
     assert normalize("20427商位").text == "20427室"
     assert element_key("room", "2064商铺") == "2064"
+
+
+def test_of_two_buildings_typed_the_one_the_base_holds_is_read(geocoder):
+    status, level, full, reason = _reached(geocoder, "南山区隽云中心A座4号楼6楼")
+    assert (status, level) == ("matched", "floor") and full.endswith("4号楼6楼")
+    assert "building A栋 not checked" in reason
+    # the compound typed again between them
+    status, level, _, _ = _reached(geocoder, "南山区星湖苑4号楼星湖苑13号楼2299")
+    assert (status, level) == ("matched", "room")
+    # neither held: never matched
+    assert _reached(geocoder, "南山区隽云中心A座5号楼6楼")[0] != "matched"
+
+
+def test_a_door_typed_with_its_sub_number_beside_its_compound(geocoder):
+    status, level, full, reason = _reached(geocoder, "南山区南苑路109-10号金诚诊所")
+    assert (status, level) == ("matched", "building") and full.endswith("10号")
+    assert "read as" in reason
+    status, level, full, _ = _reached(geocoder, "南山区模具城冶金路483-8")
+    assert (status, level) == ("matched", "building") and full.endswith("483模具城8")
+    # the door holds nothing numbered so: not matched
+    assert _reached(geocoder, "南山区南苑路109-11号金诚诊所")[0] != "matched"
+
+
+def test_a_phase_zone_or_gate_the_base_does_not_write_is_not_checked_and_said(geocoder):
+    assert _levels("碧水花园2期凤栖苑6-2-604", "碧水花园") == [
+        ("compound", "碧水花园"), ("building", "6栋"), ("unit", "2单元"), ("room", "604")]
+    # a phase before a building stays the building's (the base may write it so)
+    assert _levels("碧水花园2期6栋", "碧水花园")[1] == ("building", "2期6栋")
+    status, level, _, reason = _reached(geocoder, "南山区碧水花园二期6-2-604")
+    assert (status, level) == ("matched", "room") and "zone 2期 not checked" in reason
+    status, level, _, reason = _reached(geocoder, "南山区星辰商贸城三期79号门8楼9街31390")
+    assert (status, level) == ("matched", "room") and "gate 79号门 not checked" in reason
+    # a gate is no door; 门面 (a shopfront) is no gate
+    typed = parse("星辰商贸城79号门")
+    assert typed.get("door") is None and [e.level for e in typed.leftovers] == ["gate"]
+    assert parse("星辰商贸城79号门面").get("door") is not None
+
+
+def test_a_unit_named_by_where_it_stands(geocoder):
+    streets: NameLexicon[str] = NameLexicon()
+    streets.add("文华路", "road")
+    streets.add("华新大厦", "compound")
+    typed = parse("文华路华新大厦西单元1041", streets=streets)
+    assert [(e.level, e.value) for e in typed.elements][-2:] == [
+        ("unit", "西单元"), ("room", "1041")]
+    status, level, full, _ = _reached(geocoder, "南山区文华路3号华新大厦西单元1041")
+    assert (status, level) == ("matched", "room") and full.endswith("西单元1041")
+
+
+def test_numbers_after_a_roads_compound_are_the_compounds():
+    streets: NameLexicon[str] = NameLexicon()
+    streets.add("江湾路", "road")
+    typed = parse("江湾路明锦园7-2225", streets=streets)
+    assert [(e.level, e.value) for e in typed.elements][-3:] == [
+        ("compound", "明锦园"), ("building", "7栋"), ("room", "2225")]
+    # straight after the road, the first number is the road's door
+    typed = parse("江湾路344-110", streets=streets)
+    assert [(e.level, e.value) for e in typed.elements][-2:] == [("door", "344"), ("room", "110")]
