@@ -217,6 +217,7 @@ class Geocoder:
             pool = list({f.node: f for f in pool}.values())
         else:
             pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
+            pool = self._under_the_road(pool, anchors, parsed, notes)
         notes += [f"village {e.value} not checked (the division table does not hold it)"
                   for e in parsed.leftovers if e.level == "village"]
         notes += [f"{e.level} {e.value} not checked" for e in parsed.leftovers
@@ -277,6 +278,32 @@ class Geocoder:
             result.status = MATCHED
         result.reason = "; ".join(notes) or "every typed element found"
         return result
+
+    def _under_the_road(self, pool: list[_Found], anchors: list[int], parsed: ParsedAddress,
+                        notes: list[str]) -> list[_Found]:
+        """东渡路华联写字楼2491 where the compound's door (typed road, no door typed) holds
+        none of what is typed below it, and the base holds it straight under the road (its
+        door and compound left out): that, said."""
+        index = self.index
+        if any(f.complete for f in pool) or parsed.get("door") is not None or (
+                parsed.get("road") is None or parsed.get("compound") is None):
+            return pool
+        roads = {index.parent_of(a) for a in anchors if index.level_of(a) == "door"}
+        if not roads or any(r == NO_PARENT or index.level_of(r) != "road" for r in roads):
+            return pool
+        road = parsed.get("road")
+        assert road is not None
+        # the typed road's every copy (one held with its township, one without)
+        roads.update(self._find_name(index.roads, road.value, _areas(parsed.admin), "road")[0])
+        found = [f for f in self._best([self._descend(r, parsed) for r in sorted(roads)])
+                 if f.complete and index.level_of(f.node) != "road"]
+        if len(found) != 1:
+            return pool
+        compound = parsed.get("compound")
+        assert compound is not None
+        notes.append(f"what is typed after {compound.value} is not at its door; found "
+                     "straight under the road, where the base holds it without door or compound")
+        return found
 
     def _best(self, found: list[_Found]) -> list[_Found]:
         """The deepest results, complete ones first, one per node."""

@@ -47,6 +47,10 @@ BASE = [
     ["440305", "", "", "", "", "碧水花园", "6", "2", "", "604"],
     ["440305", "", "", "", "", "星辰商贸城", "", "9街", "8楼", "31390"],
     ["440305", "粤海街道", "", "文华路", "3号", "华新大厦", "", "西单元", "", "1041"],
+    # a compound held at its door, and what is in it held straight under the road (the
+    # base leaves door and compound out there)
+    ["440305", "粤海街道", "", "东湖路", "103号", "华侨写字楼", "", "", "", ""],
+    ["440305", "粤海街道", "", "东湖路", "", "华侨写字楼", "", "", "", "2491"],
     # doors held with a compound, numbering what lies behind them
     ["440305", "粤海街道", "", "南苑路", "109", "金诚诊所", "10号", "", "", ""],
     ["440305", "粤海街道", "", "冶金路", "483", "模具城", "8", "", "", ""],
@@ -232,3 +236,12 @@ def test_numbers_after_a_roads_compound_are_the_compounds():
     # straight after the road, the first number is the road's door
     typed = parse("江湾路344-110", streets=streets)
     assert [(e.level, e.value) for e in typed.elements][-2:] == [("door", "344"), ("room", "110")]
+
+
+def test_what_the_compounds_door_lacks_is_found_straight_under_the_road(geocoder):
+    status, level, full, reason = _reached(geocoder, "南山区东湖路华侨写字楼2491")
+    assert (status, level) == ("matched", "room") and full.endswith("东湖路2491")
+    assert "found straight under the road" in reason
+    # the compound alone is its door; a room held nowhere stays partial
+    assert _reached(geocoder, "南山区东湖路华侨写字楼")[:2] == ("matched", "door")
+    assert _reached(geocoder, "南山区东湖路华侨写字楼2492")[0] == "partial"
