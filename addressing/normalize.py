@@ -230,7 +230,8 @@ _UNIT = re.compile(r"([0-9A-Z]+)(?:单元|单(?!元)|梯)")
 # 29栋1门, 3栋2号门: after a building, 门 numbers its units (门 alone is a gate; 门面, 门市 a
 # shopfront).
 _GATE_UNIT = re.compile(r"(?<=栋)([0-9A-Z]+)号?门(?![面市牌店口卫岗诊])")
-_ROOM = re.compile(r"([0-9]+)(?:" + "|".join(grammar.ROOM_WORDS) + ")")
+_ROOM = re.compile(r"([0-9]+)(?:" + "|".join(grammar.ROOM_WORDS) + ")"
+                   r"|([0-9]{3,})(?:店|档)(?![面铺])")  # a market's stall: 6409店, 355档
 _FLOOR = re.compile(r"([0-9]+)层楼?")
 
 
@@ -340,8 +341,9 @@ def _fold_numbers(buf: _Buffer) -> None:
         if _UNIT_TRIGGER.search(text):
             changed |= buf.rewrite(_UNIT, lambda m: m.group(1) + "单元")
             changed |= buf.rewrite(_GATE_UNIT, lambda m: m.group(1) + "单元")
-        if "房" in text or "户" in text or "商" in text or "铺" in text:
-            changed |= buf.rewrite(_ROOM, lambda m: m.group(1) + "室")
+        if "房" in text or "户" in text or "商" in text or "铺" in text or "店" in text or (
+                "档" in text):
+            changed |= buf.rewrite(_ROOM, lambda m: (m.group(1) or m.group(2)) + "室")
         if "层楼" in text:
             changed |= buf.rewrite(_FLOOR, lambda m: m.group(1) + "层")
         if not changed:

@@ -44,11 +44,12 @@ _BUILDING_MARKERS = ("栋", *PHASE_WORDS)
 _BUILDING = re.compile(f"((?:[0-9A-Z]+(?:{_PHASES}))?[0-9A-Z]+)栋")
 _UNIT = re.compile(r"([0-9A-Z]+)单元")
 _FLOOR = re.compile(r"(-?[0-9]+)(层|楼|F(?![0-9A-Z]))")
-_FLOOR_ROOM = re.compile(r"([0-9]+)(?:层|楼|F)([0-9]{2})(?![0-9]|街)")  # 4楼01, 4F01: room 401
+_FLOOR_ROOM = re.compile(r"([0-9]+)(?:层|楼|F)([0-9]{2})(?![0-9A-Z]|街)")  # 4楼01, 4F01: room 401
 _ROOM = re.compile(r"([0-9]+)(?:室|号)")
 _TRIPLE = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)(?:室|号)?")
 _PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
 _LETTER_ROOM = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号)?(?![0-9])")
+_LETTERED_ROOM = re.compile(r"([A-Z]?[0-9]{2,}[A-Z]?)(?:室|号)?(?![0-9A-Z])")
 # 12排: a row of houses, numbered as buildings are (its houses follow: 12排59号).
 _ROW = re.compile(f"(?:[0-9A-Z]+(?:{_PHASES}))?[0-9A-Z]+排")
 # 6栋1号496室, 7幢9号13楼: a number with 号 between a building and its floor or room is a
@@ -65,6 +66,7 @@ _GATE = re.compile(r"[0-9A-Z]+号门(?![面市牌店口卫岗诊])")
 # 华远大厦西单元: a unit named by where it stands.
 _NAMED_UNIT = re.compile(r"[东西南北中]单元$")
 _NUMERAL_AISLE = re.compile(r"[一二三四五六七八九十]+街")
+_INSIDE = ("building", "unit", "floor")  # what a run names the place of when it precedes
 _AISLE = re.compile(r"([0-9A-Z]+)街(?= ?[0-9A-Z])")
 _NUMERAL_ZONE = re.compile(r"[一二三四五六七八九十]+区")
 # A building named by where it stands (西座, 北楼, 裙楼), after the place it is in.
@@ -235,6 +237,11 @@ class _Reader:
             self.add("compound", run, run, start, end)
         elif before == "known":  # text before a known street: a place it lies in
             self.leftovers.append(("place", run, run, start, end))
+        elif before in _INSIDE and "compound" not in self.found and len(run) >= 2 and not (
+                found_below(self.found)):
+            # 先科大院7栋, 西湖银泰12楼: a name right before a building, unit or floor
+            # number is the place they are in, whatever it ends with.
+            self.add("compound", run, run, start, end)
         else:
             self.leftovers.append(("unknown", run, run, start, end))
 
@@ -437,7 +444,7 @@ class _Reader:
             return m.end()
         m = _ROOM.match(t, pos) if any_form or marker in ("室", "号") else None
         inside = "building" in found or "floor" in found or "unit" in found
-        placed = "door" in found or "compound" in found
+        placed = "door" in found or "compound" in found or self.compound_pending(pos)
         if m and (inside or (placed and marker == "室")):
             self.flush_unknown(pos, "room")
             self.add("room", m.group(0), m.group(1), pos, m.end())
@@ -445,6 +452,14 @@ class _Reader:
         if m and placed:  # 1820号12号: a second number after the door is its building
             self.flush_unknown(pos, "building")
             self.add("building", m.group(0), m.group(1), pos, m.end())
+            return m.end()
+        m = _LETTERED_ROOM.match(t, pos) if inside and "room" not in found and (
+            marker in (None, "室", "号")) else None
+        glued = pos > 0 and t[pos] >= "A" and (t[pos - 1].isdigit() or "A" <= t[pos - 1] <= "Z")
+        if m and not m.group(1).isdigit() and not glued:  # (3A1234: the letter is 3's)
+            # 57楼2375C, 50楼A2123, 9楼1073B号: a room numbered with a letter
+            self.flush_unknown(pos, "room")
+            self.add("room", m.group(0), m.group(1), pos, m.end())
             return m.end()
         m = _LETTER_ROOM.match(t, pos) if "A" <= t[pos] <= "Z" else None
         if m and "building" not in found:
@@ -470,6 +485,11 @@ class _Reader:
                 self.leftovers.append(("unknown", m.group(0), m.group(0), pos, m.end()))
             return m.end()
         return None
+
+
+def found_below(found: dict[str, _Piece]) -> bool:
+    """Whether a building, unit, floor or room was read already."""
+    return bool(found.keys() & {"building", "unit", "floor", "room"})
 
 
 def _door_key(m: re.Match[str]) -> str:

@@ -51,6 +51,9 @@ BASE = [
     # base leaves door and compound out there)
     ["440305", "粤海街道", "", "东湖路", "103号", "华侨写字楼", "", "", "", ""],
     ["440305", "粤海街道", "", "东湖路", "", "华侨写字楼", "", "", "", "2491"],
+    # rooms numbered with a letter
+    ["440305", "", "", "", "", "远帆大厦", "A座", "", "50楼", "A2123"],
+    ["440305", "", "", "", "", "远帆大厦", "B座", "", "7楼", "10C"],
     # doors held with a compound, numbering what lies behind them
     ["440305", "粤海街道", "", "南苑路", "109", "金诚诊所", "10号", "", "", ""],
     ["440305", "粤海街道", "", "冶金路", "483", "模具城", "8", "", "", ""],
@@ -177,6 +180,8 @@ def test_a_number_typed_straight_after_a_roads_compound_is_a_room(geocoder):
 def test_a_stall_or_shop_is_numbered_as_a_room():
     assert normalize("2064商铺").text == "2064室"
     assert normalize("20427商位").text == "20427室"
+    assert normalize("6409店 355档").text == "6409室355室"
+    assert normalize("4S店 3店面").text == "4S店3店面"  # a shop's name, a shopfront
     assert element_key("room", "2064商铺") == "2064"
 
 
@@ -245,3 +250,27 @@ def test_what_the_compounds_door_lacks_is_found_straight_under_the_road(geocoder
     # the compound alone is its door; a room held nowhere stays partial
     assert _reached(geocoder, "南山区东湖路华侨写字楼")[:2] == ("matched", "door")
     assert _reached(geocoder, "南山区东湖路华侨写字楼2492")[0] == "partial"
+
+
+def test_a_name_right_before_a_building_or_floor_is_the_place_they_are_in():
+    def compound(text):
+        typed = parse(text)
+        found = typed.get("compound")
+        return None if found is None else found.value
+
+    assert compound("南山区先科大院七栋六楼") == "先科大院"
+    assert compound("南山区科苑路88号海岸银泰12楼") == "海岸银泰"
+    # not after a building already read, nor where nothing numbered follows
+    assert compound("南山区科苑路88号3栋后门") is None
+    assert compound("南山区科苑路88号海岸银泰") is None
+
+
+def test_a_room_numbered_with_a_letter(geocoder):
+    assert _levels("远帆大厦A座50楼A2123", "远帆大厦")[-1] == ("room", "A2123")
+    assert _levels("远帆大厦B座7楼10C", "远帆大厦")[-2:] == [("floor", "7楼"), ("room", "10C")]
+    assert _levels("远帆大厦2期57楼2375C", "远帆大厦")[-1] == ("room", "2375C")
+    # a letter glued to a building's number is the building's (3A1234: no room A1234)
+    assert ("room", "A1234") not in _levels("远帆大厦3A1234", "远帆大厦")
+    status, level, full, _ = _reached(geocoder, "南山区远帆大厦A座50楼A2123")
+    assert (status, level) == ("matched", "room") and full.endswith("A2123")
+    assert _reached(geocoder, "南山区远帆大厦B座7楼10C")[:2] == ("matched", "room")
