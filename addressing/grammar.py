@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 
-# Building words, folded to 栋 after a number (3幢, B座, 10号楼, 3#楼 → 3栋, B栋, 10栋).
-BUILDING_WORDS = ("号楼", "号栋", "号幢", "号座", "栋楼", "幢楼", "座楼", "栋", "幢", "座")
+# Building words, folded to 栋 after a number (3幢, B座, 10号楼, 3#楼, A塔楼 → 3栋, B栋, 10栋,
+# A栋).
+BUILDING_WORDS = ("号塔楼", "号楼", "号栋", "号幢", "号座", "栋楼", "幢楼", "座楼", "塔楼", "栋",
+                  "幢", "座")
 UNIT_WORDS = ("单元", "单", "梯", "门")  # 2单元, 二单元, 2梯 (a stairway); 2门 only after a
 # building (3栋1门: 门 alone is a gate, 79号门 of a market)
 FLOOR_WORDS = ("层", "楼", "F")

@@ -203,6 +203,7 @@ _EDGE_SPACE = re.compile(r"^ +| +$")
 _NAME_DASH = re.compile(
     f"(?<=[\u4e00-\u9fff])(?<![{NUMERAL_CHARS}])[-·]+(?=[\u4e00-\u9fff])"
     f"|(?<=[\u4e00-\u9fff])[-·]+(?=[\u4e00-\u9fff])(?![{NUMERAL_CHARS}])")
+_DOUBLED_DASH = re.compile(r"(?<=[0-9A-Z])-{2,}(?=[0-9A-Z])")
 _NOISE_TRIGGER = re.compile(
     "|".join(NOISE_WORDS) + "|中国|" + "|".join(RECIPIENT_LABELS) + "|[0-9]{7}"
 )
@@ -289,6 +290,7 @@ def normalize(text: str) -> NormalizedText:
         buf.rewrite(_HASH, lambda m: m.group(1) + "栋")
     if "-" in buf.text:  # 浙江省-金华市-义乌市: a dash between names separates them
         buf.rewrite(_NAME_DASH, lambda m: "")
+        buf.rewrite(_DOUBLED_DASH, lambda m: "-")  # 8--33: one dash typed twice
     _fold_numbers(buf)
     return NormalizedText(buf.text, None if buf.sources is None else tuple(buf.sources), text)
 

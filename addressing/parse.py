@@ -333,8 +333,8 @@ class _Reader:
         if self.unknown_start is not None:  # 四区, not yet classified
             return "compound" in self.found and bool(
                 _NUMERAL_ZONE.fullmatch(self.t, self.unknown_start, pos))
-        last = self.leftovers[-1] if self.leftovers else None
-        return last is not None and last[0] == "zone" and last[4] == pos
+        last = self.leftovers[-1] if self.leftovers else None  # (a gate after it: 四区79号门97街)
+        return last is not None and last[0] in ("zone", "gate") and last[4] == pos
 
     def numbers_at(self, pos: int) -> int | None:
         """Read door/building/unit/floor/room numbers at `pos`; the new position or None."""

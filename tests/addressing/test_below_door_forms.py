@@ -136,6 +136,8 @@ def test_a_markets_zone_floor_aisle_and_stall(geocoder):
         status, level, _, reason = _reached(geocoder, text)
         assert (status, level) == ("matched", "room"), (text, reason)
     assert "zone 四区 not checked" in _reached(geocoder, "南山区星辰商贸城四区六楼7街41050")[3]
+    # the aisle after a zone and the gate typed with it
+    assert ("unit", "7街") in _levels("星辰商贸城四区79号门7街41050", "星辰商贸城")
     # a numbered street after a compound is no aisle where no floor or zone comes before
     assert ("unit", "112街") not in _levels("星辰新村112街58号", "星辰新村")
 
@@ -153,6 +155,8 @@ def test_a_building_named_by_where_it_stands_or_by_a_letter(geocoder):
         ("compound", "文景大厦"), ("building", "西座"), ("floor", "3楼")]
     assert normalize("文景大厦A楼15楼").text == "文景大厦A栋15楼"
     assert normalize("B1楼").text == "B1楼"  # a floor below ground, not a building
+    assert normalize("文景大厦A塔楼2455").text == "文景大厦A栋2455"
+    assert normalize("文景大厦3号塔楼").text == "文景大厦3栋"
     status, level, full, _ = _reached(geocoder, "南山区文景大厦西座三楼")
     assert (status, level) == ("matched", "floor") and full.endswith("西座3楼")
     status, level, full, _ = _reached(geocoder, "南山区文景大厦A楼15楼")
@@ -274,3 +278,8 @@ def test_a_room_numbered_with_a_letter(geocoder):
     status, level, full, _ = _reached(geocoder, "南山区远帆大厦A座50楼A2123")
     assert (status, level) == ("matched", "room") and full.endswith("A2123")
     assert _reached(geocoder, "南山区远帆大厦B座7楼10C")[:2] == ("matched", "room")
+
+
+def test_a_dash_typed_twice_between_numbers_is_one():
+    assert normalize("沁园8--33商铺").text == "沁园8-33室"
+    assert normalize("3---1-1201").text == "3-1-1201"
