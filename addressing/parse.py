@@ -237,10 +237,11 @@ class _Reader:
             self.add("compound", run, run, start, end)
         elif before == "known":  # text before a known street: a place it lies in
             self.leftovers.append(("place", run, run, start, end))
-        elif before in _INSIDE and "compound" not in self.found and len(run) >= 2 and not (
-                found_below(self.found)):
+        elif (before in _INSIDE or (before in ("room", "number") and "door" in self.found)) and (
+                "compound" not in self.found and len(run) >= 2 and not found_below(self.found)):
             # 先科大院7栋, 西湖银泰12楼: a name right before a building, unit or floor
-            # number is the place they are in, whatever it ends with.
+            # number is the place they are in, whatever it ends with; so is one between a
+            # door and a room (延安路945号嘉里中心写字楼1511).
             self.add("compound", run, run, start, end)
         else:
             self.leftovers.append(("unknown", run, run, start, end))

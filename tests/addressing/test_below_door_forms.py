@@ -264,6 +264,7 @@ def test_a_name_right_before_a_building_or_floor_is_the_place_they_are_in():
 
     assert compound("南山区先科大院七栋六楼") == "先科大院"
     assert compound("南山区科苑路88号海岸银泰12楼") == "海岸银泰"
+    assert compound("南山区科苑路945号嘉里中心写字楼1511") == "嘉里中心写字楼"
     # not after a building already read, nor where nothing numbered follows
     assert compound("南山区科苑路88号3栋后门") is None
     assert compound("南山区科苑路88号海岸银泰") is None
