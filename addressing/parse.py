@@ -44,10 +44,13 @@ _BUILDING_MARKERS = ("栋", *PHASE_WORDS)
 _BUILDING = re.compile(f"((?:[0-9A-Z]+(?:{_PHASES}))?[0-9A-Z]+)栋")
 _UNIT = re.compile(r"([0-9A-Z]+)单元")
 _FLOOR = re.compile(r"(-?[0-9]+)(层|楼|F(?![0-9A-Z]))")
-_FLOOR_ROOM = re.compile(r"([0-9]+)(?:层|楼|F)([0-9]{2})(?![0-9A-Z]|街)")  # 4楼01, 4F01: room 401
+# 4楼01, 4F01: room 401 (not 3楼97号门, a gate on the floor)
+_FLOOR_ROOM = re.compile(r"([0-9]+)(?:层|楼|F)([0-9]{2})(?![0-9A-Z]|街|号门)")
 _ROOM = re.compile(r"([0-9]+)(?:室|号)")
 _TRIPLE = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)(?:室|号)?")
 _PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
+_QUADRUPLE = re.compile(r"([0-9]+)-([0-9A-Z]+)-([0-9A-Z]+)-([0-9]+)(?:室|号)?(?![0-9A-Z-])")
+_SUB_BUILDING = re.compile(r"([0-9A-Z]+-[0-9A-Z]+)栋")
 _LETTER_ROOM = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号)?(?![0-9])")
 _LETTERED_ROOM = re.compile(r"([A-Z]?[0-9]{2,}[A-Z]?)(?:室|号)?(?![0-9A-Z])")
 # 12排: a row of houses, numbered as buildings are (its houses follow: 12排59号).
@@ -318,6 +321,11 @@ class _Reader:
             pos = size if m is None else m.start()
         self.flush_unknown(size, None)
 
+    def road_pending(self, pos: int) -> bool:
+        """Whether the unknown run before `pos` ends like a road's name (not yet read)."""
+        return self.unknown_start is not None and bool(
+            ROAD_SUFFIX.search(self.t, self.unknown_start, pos))
+
     def compound_pending(self, pos: int) -> bool:
         """Whether the unknown run before `pos` ends like a compound's name (not yet read)."""
         return self.unknown_start is not None and bool(
@@ -355,7 +363,7 @@ class _Reader:
         any_form = marker == "?"
         m = _GATE.match(t, pos) if marker == "号" and (
             "compound" in found or self.compound_pending(pos)) else None
-        if m and not found.keys() & {"door", "building", "unit", "floor", "room"}:
+        if m and not found.keys() & {"door", "building", "room"}:  # (after a floor or aisle too)
             self.flush_unknown(pos, "gate")
             self.leftovers.append(("gate", m.group(0), m.group(0), pos, m.end()))
             return m.end()
@@ -365,6 +373,21 @@ class _Reader:
                 "unit" not in found):
             self.flush_unknown(pos, "door")
             self.add("door", m.group(0), _door_key(m), pos, m.end())
+            return m.end()
+        m = _QUADRUPLE.match(t, pos) if marker == "-" else None
+        if m and not found.keys() & {"door", "compound", "building"} and (
+                "road" in found or self.road_pending(pos)):
+            # 将军路1326-11-6-434: the road's door, then building, unit and room
+            self.flush_unknown(pos, "door")
+            self.add("door", m.group(1), m.group(1), pos, m.end(1))
+            self.add("building", m.group(2) + "栋", m.group(2), m.start(2), m.end(2))
+            self.add("unit", m.group(3) + "单元", m.group(3), m.start(3), m.end(3))
+            self.add("room", m.group(4), m.group(4), m.start(4), m.end())
+            return m.end()
+        m = _SUB_BUILDING.match(t, pos) if marker == "-" else None
+        if m and "building" not in found:  # 3-2幢: a building numbered with a sub-number
+            self.flush_unknown(pos, "building")
+            self.add("building", m.group(0), m.group(1), pos, m.end())
             return m.end()
         m = _TRIPLE.match(t, pos) if any_form or marker == "-" else None
         if m and "building" not in found:

@@ -284,3 +284,28 @@ def test_a_room_numbered_with_a_letter(geocoder):
 def test_a_dash_typed_twice_between_numbers_is_one():
     assert normalize("沁园8--33商铺").text == "沁园8-33室"
     assert normalize("3---1-1201").text == "3-1-1201"
+
+
+def test_four_numbers_after_a_road_and_sub_numbered_buildings():
+    streets: NameLexicon[str] = NameLexicon()
+    streets.add("将台路", "road")
+    streets.add("艮山小区", "compound")
+
+    def read(text):
+        return [(e.level, e.key) for e in parse(text, streets=streets).elements
+                if e.level in ("door", "building", "unit", "room")]
+
+    # the road's door, then building, unit and room
+    assert read("将台路1326-11-6-434") == [
+        ("door", "1326"), ("building", "11"), ("unit", "6"), ("room", "434")]
+    assert read("将台路3-1-1201") == [("building", "3"), ("unit", "1"), ("room", "1201")]
+    # a building numbered with a sub-number keeps it (as the base keys 2-2幢)
+    assert read("艮山小区2-2幢7单元1188") == [
+        ("building", "2-2"), ("unit", "7"), ("room", "1188")]
+    assert element_key("building", "2-2幢") == "2-2"
+
+
+def test_a_gate_typed_on_a_markets_floor_is_not_its_room():
+    assert _levels("星辰商贸城五区三楼97号门9街61568", "星辰商贸城") == [
+        ("compound", "星辰商贸城"), ("unit", "9街"), ("floor", "3楼"), ("room", "61568")]
+    assert _levels("星辰商贸城4楼01", "星辰商贸城")[-1] == ("room", "401")
