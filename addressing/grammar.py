@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import re
 
-# Building words, folded to 栋 after a number (3幢, B座, 10号楼, 3#楼 → 3栋, B栋, 10栋).
-BUILDING_WORDS = ("号楼", "号栋", "号幢", "号座", "栋楼", "幢楼", "座楼", "栋", "幢", "座")
-UNIT_WORDS = ("单元", "单", "门")  # 2单元, 二单元; 2门 only where the normaliser allows
+# Building words, folded to 栋 after a number (3幢, B座, 10号楼, 3#楼, A塔楼 → 3栋, B栋, 10栋,
+# A栋).
+BUILDING_WORDS = ("号塔楼", "号楼", "号栋", "号幢", "号座", "栋楼", "幢楼", "座楼", "塔楼", "栋",
+                  "幢", "座")
+UNIT_WORDS = ("单元", "单", "梯", "门")  # 2单元, 二单元, 2梯 (a stairway); 2门 only after a
+# building (3栋1门: 门 alone is a gate, 79号门 of a market)
 FLOOR_WORDS = ("层", "楼", "F")
-ROOM_WORDS = ("号房", "房间", "房", "户", "室")  # folded to 室
+# Folded to 室; a market's stall or a shop (2064商铺, 20427商位) is numbered as a room.
+ROOM_WORDS = ("号房", "房间", "房", "户", "商铺", "商位", "铺位", "室")
 DOOR_WORDS = ("号",)
 # A door written with a word before its number is a door of its own, never the plain number:
 # 甲12号 (乙, 丙, 丁) is not 12号, 附1号 not 1号. Keyed with the word: 甲12, 附1.
@@ -36,10 +40,10 @@ LEVEL_WORDS = {"door": ("号", "弄", "组"), "building": ("栋", "号"), "unit"
 ELEMENT_WORDS = tuple(dict.fromkeys(w for words in LEVEL_WORDS.values() for w in words))
 # The words an element's key leaves out (3号楼 → 3, 12F → 12, 1201室 → 1201); a lane keeps
 # 弄 and 组 (416弄 is not door 416号, 6组 not 6号), a unit its 号 (some bases number units so).
-KEY_WORDS = {"door": ("号",), "building": ("栋", "号"), "unit": ("单元",),
+KEY_WORDS = {"door": ("号",), "building": ("栋", "号"), "unit": ("单元", "门"),
              "floor": ("层", "楼", "F"), "room": ("室", "号")}
 # Markers after which a run of Chinese numerals is a number (三单元, 十二楼, 一二零一室).
-NUMBER_MARKERS = ("号", "栋", "幢", "座", "单元", "楼", "层", "室", "户", "弄", "期", "排",
+NUMBER_MARKERS = ("号", "栋", "幢", "座", "单元", "梯", "楼", "层", "室", "户", "弄", "期", "排",
                   "组", "房", "-")
 ROAD_SUFFIXES = ("大道", "大街", "公路", "环路", "胡同", "路", "街", "道", "巷", "弄", "里")
 COMPOUND_SUFFIXES = (

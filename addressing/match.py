@@ -19,7 +19,7 @@ from addressing.below import read_below
 from addressing.door_numbers import numbered_and_sub, split_sub_number
 from addressing.edit_scan import closest_two, similarity
 from addressing.grammar import PHASE_WORDS, is_numbered_only
-from addressing.index import LEVEL_CODE, AddressIndex, name_key
+from addressing.index import LEVEL_CODE, NO_PARENT, AddressIndex, name_key
 from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
 from addressing.same_place import one_place
@@ -44,6 +44,8 @@ MISSED_LEVEL_PENALTY = 10
 _MISSED = (" not found", "not checked", "cannot go below", "door has several", "is not known",
            "a door that differs")
 _NAMES_A_NUMBER = re.compile("[0-9A-Z]")
+_STEPPED_OVER = "not checked (the base does not hold it there)"
+_OUTER_BUILDING = "outer building"  # a building typed before the one the base holds
 _PHASE_BEFORE = re.compile(f"[0-9A-Z]+(?:{'|'.join(PHASE_WORDS)})(?=[0-9A-Z])")
 
 
@@ -165,6 +167,14 @@ class Geocoder:
     def _match(self, parsed: ParsedAddress) -> GeocodeResult:
         parsed = self._village_as_road(parsed) or parsed
         result = self._match_reading(parsed)
+        if result.status != MATCHED:
+            # 隽维中心A座4号楼6楼: of two buildings typed, the base may hold only the later
+            # (the earlier a block or wing it does not write): read so when that matches.
+            inner = _later_building(parsed)
+            if inner is not None:
+                other = self._match_reading(inner)
+                if other.status == MATCHED:
+                    parsed, result = inner, other
         later = _later_place(parsed, self.index)
         if later is not None and result.status != UNMATCHED:
             # Two known places typed one after the other (滨海工业区风华园小区, 望江西园5栋):
@@ -234,8 +244,14 @@ class Geocoder:
                 pool = pool[:1]  # the road runs through the zone typed before it: finer
         else:
             pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
+            pool = self._under_the_road(pool, anchors, parsed, notes)
         notes += [f"village {e.value} not checked (the division table does not hold it)"
                   for e in parsed.leftovers if e.level == "village"]
+        notes += [f"{e.level} {e.value} not checked" for e in parsed.leftovers
+                  if e.level in ("zone", "gate")]
+        notes += [f"building {e.value} not checked (the base does not hold it there); the "
+                  "later building typed is read" for e in parsed.leftovers
+                  if e.level == _OUTER_BUILDING]
         notes += [f"place {e.value} before the street not checked" + (
             "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
             for e in parsed.leftovers if e.level == "place"]
@@ -291,6 +307,32 @@ class Geocoder:
             result.status = MATCHED
         result.reason = "; ".join(notes) or "every typed element found"
         return result
+
+    def _under_the_road(self, pool: list[_Found], anchors: list[int], parsed: ParsedAddress,
+                        notes: list[str]) -> list[_Found]:
+        """东渡路华联写字楼2491 where the compound's door (typed road, no door typed) holds
+        none of what is typed below it, and the base holds it straight under the road (its
+        door and compound left out): that, said."""
+        index = self.index
+        if any(f.complete for f in pool) or parsed.get("door") is not None or (
+                parsed.get("road") is None or parsed.get("compound") is None):
+            return pool
+        roads = {index.parent_of(a) for a in anchors if index.level_of(a) == "door"}
+        if not roads or any(r == NO_PARENT or index.level_of(r) != "road" for r in roads):
+            return pool
+        road = parsed.get("road")
+        assert road is not None
+        # the typed road's every copy (one held with its township, one without)
+        roads.update(self._find_name(index.roads, road.value, _areas(parsed.admin), "road")[0])
+        found = [f for f in self._best([self._descend(r, parsed) for r in sorted(roads)])
+                 if f.complete and index.level_of(f.node) != "road"]
+        if len(found) != 1:
+            return pool
+        compound = parsed.get("compound")
+        assert compound is not None
+        notes.append(f"what is typed after {compound.value} is not at its door; found "
+                     "straight under the road, where the base holds it without door or compound")
+        return found
 
     def _best(self, found: list[_Found]) -> list[_Found]:
         """The deepest results, complete ones first, one per node; a door that differs
@@ -505,11 +547,19 @@ class Geocoder:
                 return _Found(node, penalty, notes, False)
             node = doors[0]
         differs = False
+        building_el = parsed.get("building")
+        split = split_sub_number(door_el.key) if (
+            level == "door" and door_el is not None and building_el is None) else None
+        parent = index.parent_of(node)
+        if (split is not None and door_el is not None and split[0] == index.node_key(node)
+                and parent != NO_PARENT):
+            # 南苑东路109-10号金诚口腔, found by the compound at door 109: the typed door
+            # is that door and what is numbered 10 behind it.
+            return self._sub_numbered(parent, door_el.value, *split, parsed, notes, penalty)
         if level == "door" and door_el is not None and index.node_key(node) != door_el.key:
             notes.append(f"door number {door_el.value} differs from {index.value(node)}")
             penalty += DOOR_DIFFERS_ALONE if by_compound else DOOR_DIFFERS
             differs = True
-        building_el = parsed.get("building")
         unit_el, floor_el, room_el = parsed.get("unit"), parsed.get("floor"), parsed.get("room")
         if building_el is None and unit_el is None and floor_el is None and room_el is None:
             # The compound's door, not the typed one: found only if something below confirms.
@@ -551,6 +601,11 @@ class Geocoder:
                          if self._fits(r, unit_el, floor_el)]
                 if len(rooms) == 1:
                     return _Found(rooms[0], penalty, notes, True)
+                named = index.child(node, "building", room_el.key) if (
+                    unit_el is None and floor_el is None) else []
+                if len(named) == 1:  # 火花路川北购物中心173: the number is a building there
+                    notes.append(f"{room_el.value} read as the building {index.value(named[0])}")
+                    return _Found(named[0], penalty, notes, True)
             notes.append("no door number typed; cannot go below the road")
             return _Found(node, penalty, notes, False)
         if building_el is not None and not has_buildings and index.children(node):
@@ -573,6 +628,15 @@ class Geocoder:
         elif building_el is not None:
             buildings = index.child(node, "building", building_el.key) or self._phased(
                 node, building_el, notes)
+            parent = index.parent_of(node)
+            if (not buildings and index.level_of(node) == "door" and parsed.get("door") is None
+                    and room_el is not None
+                    and unit_el is None and floor_el is None and parent != NO_PARENT
+                    and building_el.key == index.node_key(node)):
+                # 模具城冶山路483-8, found by the compound at door 483: the door's own number
+                # typed, then what is numbered 8 behind it.
+                return self._sub_numbered(parent, f"{building_el.key}-{room_el.key}",
+                                          building_el.key, room_el.key, None, notes, penalty)
             if not buildings:
                 notes.append(f"building {building_el.value} not found at {index.full_text(node)}")
                 return _Found(node, penalty, notes, False)
@@ -606,7 +670,9 @@ class Geocoder:
         if not reading.nodes:
             return None
         node = reading.nodes[-1]
-        notes = [n for n in found.notes if not any(m in n for m in _MISSED)]
+        # What the descent missed is read again below; a phase it stepped over stays said.
+        notes = [n for n in found.notes if not any(m in n for m in _MISSED)
+                 or n.endswith(_STEPPED_OVER)]
         notes.append(f"{reading.read} read as " + ", ".join(
             f"{index.level_of(n)} {index.value(n)}" for n in reading.nodes)
             + f" (what the base holds under {index.value(found.node)})")
@@ -700,6 +766,14 @@ class Geocoder:
         """Down from the building(s) by the typed unit, floor and room. Where the building
         was not typed (`inferred`, the door's only one), a miss below stops at the door."""
         index = self.index
+        if unit_el is not None and room_el is not None and len(buildings) == 1 and not (
+                index.children(buildings[0], "unit")) and index.rooms_in(buildings[0],
+                                                                         room_el.key):
+            # 3栋2梯553室 where the base holds no units in the building: the unit is not
+            # checked, the room (typed below it) decides.
+            notes.append(f"unit {unit_el.value} not checked: the base holds no units in "
+                         f"{index.full_text(buildings[0])}")
+            unit_el = None
         if room_el is not None:
             rooms = [r for b in buildings for r in index.rooms_in(b, room_el.key)]
             if inferred and door not in buildings:
@@ -853,6 +927,26 @@ def _zone_before(compound: Element, road: Element, parsed: ParsedAddress) -> boo
     return compound.span[1] <= road.span[0] and not any(
         compound.span[1] <= e.span[0] < road.span[0] for e in parsed.elements
         if e.level in STREET_LEVELS)
+
+
+def _later_building(parsed: ParsedAddress) -> ParsedAddress | None:
+    """The reading of `parsed` with the last other building typed after the first (and
+    before anything below) as the building, the first kept as one not checked; None if
+    none."""
+    first = parsed.get("building")
+    if first is None:
+        return None
+    below = [e.span[0] for e in parsed.elements if e.level in ("unit", "floor", "room")]
+    for extra in reversed(parsed.leftovers):
+        if (extra.level == "extra" and extra.value.endswith("栋")
+                and extra.span[0] >= first.span[1] and all(extra.span[1] <= at for at in below)):
+            building = Element("building", extra.value, extra.key, extra.span)
+            outer = Element(_OUTER_BUILDING, first.value, first.key, first.span)
+            elements = [building if e is first else e for e in parsed.elements]
+            leftovers = [outer, *(e for e in parsed.leftovers if e is not extra)]
+            return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
+                                 list(parsed.notes))
+    return None
 
 
 def _after_door(element: Element, parsed: ParsedAddress) -> bool:

@@ -207,12 +207,13 @@ _EDGE_SPACE = re.compile(r"^ +| +$")
 _NAME_DASH = re.compile(
     f"(?<=[\u4e00-\u9fff])(?<![{NUMERAL_CHARS}])[-·]+(?=[\u4e00-\u9fff])"
     f"|(?<=[\u4e00-\u9fff])[-·]+(?=[\u4e00-\u9fff])(?![{NUMERAL_CHARS}])")
+_DOUBLED_DASH = re.compile(r"(?<=[0-9A-Z])-{2,}(?=[0-9A-Z])")
 _NOISE_TRIGGER = re.compile(
     "|".join(NOISE_WORDS) + "|中国|" + "|".join(RECIPIENT_LABELS) + "|[0-9]{7}"
 )
 _BUILDING_TRIGGER = re.compile(
     "[0-9A-Z](?:" + "|".join(w for w in grammar.BUILDING_WORDS if w != "栋") + ")")
-_UNIT_TRIGGER = re.compile(r"单(?!元)")
+_UNIT_TRIGGER = re.compile(r"单(?!元)|梯|栋[0-9A-Z]+号?门")
 _HAS_NUMERAL = re.compile(f"[{NUMERAL_CHARS}]")
 _HASH = re.compile(r"([0-9A-Z]+)#楼?")
 _NUMERALS = re.compile(f"第?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
@@ -227,8 +228,15 @@ _SUB_DOOR_NUMERALS = re.compile(
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[一](?=[0-9])")
 _LEADING_ORDINAL = re.compile(r"第([0-9]+)(?=" + NUMBER_MARKERS + ")")
 _BUILDING = re.compile(r"([0-9A-Z]+)(?:" + "|".join(grammar.BUILDING_WORDS) + ")")
-_UNIT = re.compile(r"([0-9A-Z]+)(?:单元|单)(?![元])")
-_ROOM = re.compile(r"([0-9]+)(?:" + "|".join(grammar.ROOM_WORDS) + ")")
+# A building named by a letter and 楼 (A楼, H楼): floors are numbered, never lettered (B1楼
+# is a floor).
+_LETTER_BUILDING = re.compile(r"(?<![0-9A-Z])([A-Z])楼(?![A-Z层])")
+_UNIT = re.compile(r"([0-9A-Z]+)(?:单元|单(?!元)|梯)")
+# 29栋1门, 3栋2号门: after a building, 门 numbers its units (门 alone is a gate; 门面, 门市 a
+# shopfront).
+_GATE_UNIT = re.compile(r"(?<=栋)([0-9A-Z]+)号?门(?![面市牌店口卫岗诊])")
+_ROOM = re.compile(r"([0-9]+)(?:" + "|".join(grammar.ROOM_WORDS) + ")"
+                   r"|([0-9]{3,})(?:店|档)(?![面铺])")  # a market's stall: 6409店, 355档
 _FLOOR = re.compile(r"([0-9]+)层楼?")
 
 
@@ -287,6 +295,7 @@ def normalize(text: str) -> NormalizedText:
         buf.rewrite(_HASH, lambda m: m.group(1) + "栋")
     if "-" in buf.text:  # 浙江省-金华市-义乌市: a dash between names separates them
         buf.rewrite(_NAME_DASH, lambda m: "")
+        buf.rewrite(_DOUBLED_DASH, lambda m: "-")  # 8--33: one dash typed twice
     _fold_numbers(buf)
     return NormalizedText(buf.text, None if buf.sources is None else tuple(buf.sources), text)
 
@@ -340,10 +349,14 @@ def _fold_numbers(buf: _Buffer) -> None:
         text = buf.text
         if _BUILDING_TRIGGER.search(text):
             changed |= buf.rewrite(_BUILDING, lambda m: m.group(1) + "栋")
+        if "楼" in text:
+            changed |= buf.rewrite(_LETTER_BUILDING, lambda m: m.group(1) + "栋")
         if _UNIT_TRIGGER.search(text):
             changed |= buf.rewrite(_UNIT, lambda m: m.group(1) + "单元")
-        if "房" in text or "户" in text:
-            changed |= buf.rewrite(_ROOM, lambda m: m.group(1) + "室")
+            changed |= buf.rewrite(_GATE_UNIT, lambda m: m.group(1) + "单元")
+        if "房" in text or "户" in text or "商" in text or "铺" in text or "店" in text or (
+                "档" in text):
+            changed |= buf.rewrite(_ROOM, lambda m: (m.group(1) or m.group(2)) + "室")
         if "层楼" in text:
             changed |= buf.rewrite(_FLOOR, lambda m: m.group(1) + "层")
         if not changed:
