@@ -41,6 +41,7 @@ _DOOR = re.compile(
 # (3期12栋, 6组团7栋, A区3栋): the key is the whole of it.
 _PHASES = "|".join(PHASE_WORDS)
 _BUILDING_MARKERS = ("栋", *PHASE_WORDS)
+_ROW_MARKERS = ("排", *PHASE_WORDS)
 _BUILDING = re.compile(f"((?:[0-9A-Z]+(?:{_PHASES}))?[0-9A-Z]+)栋")
 _UNIT = re.compile(r"([0-9A-Z]+)单元")
 _FLOOR = re.compile(r"(-?[0-9]+)(层|楼|F(?![0-9A-Z]))")
@@ -445,7 +446,7 @@ class _Reader:
             self.flush_unknown(pos, "zone")
             self.leftovers.append(("zone", m.group(0), m.group(0), pos, m.end()))
             return m.end()
-        m = _ROW.match(t, pos) if marker in ("排", *PHASE_WORDS) else None
+        m = _ROW.match(t, pos) if marker in _ROW_MARKERS else None
         if m and "building" not in found:
             self.flush_unknown(pos, "building")
             self.add("building", m.group(0), m.group(0), pos, m.end())
