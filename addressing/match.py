@@ -25,7 +25,7 @@ from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
 from addressing.same_place import one_place
 from addressing.within_areas import WithinAreas
 from twin.crs import display_crs_name, to_display
-from twin.divisions import LEVEL_DIGITS, Division, load_divisions
+from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
 
 MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
@@ -229,6 +229,10 @@ class Geocoder:
         if not anchors:
             return self._admin_only(result, parsed, areas, notes, penalty, missing=True)
         conflict = anchors[-1] == CONFLICT
+        checked: Element | None = None
+        if not conflict and any(e.level == "place" for e in parsed.leftovers):
+            anchors, checked, n = self._place_township(parsed, anchors)
+            notes += n
         if conflict:
             # Road+door and compound name two real places: the best of each side is kept,
             # and if they differ the answer is a tie, never one side silently.
@@ -254,7 +258,7 @@ class Geocoder:
                   if e.level == _OUTER_BUILDING]
         notes += [f"place {e.value} before the street not checked" + (
             "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
-            for e in parsed.leftovers if e.level == "place"]
+            for e in parsed.leftovers if e.level == "place" and e is not checked]
         leftovers = [e for e in parsed.leftovers if e.level == "unknown" or _unread_number(
             e, parsed)]
         if unheld is not None and _after_door(unheld, parsed):
@@ -440,6 +444,46 @@ class Geocoder:
         missing = [e.value for e in (road_el, compound_el) if e is not None]
         notes.append(f"{' / '.join(missing)} not found in the address base")
         return [], penalty, notes, False, None
+
+    def _place_township(self, parsed: ParsedAddress, anchors: list[int]
+                        ) -> tuple[list[int], Element | None, list[str]]:
+        """下沙东大街16号, 濮院环城东路12号: a place typed before the street with no township
+        read, that is a township's name (short, as people write it): where the road or
+        compound has candidates in that township, those are kept and the place is checked;
+        where it holds none, all are kept and the place is not checked. Candidates in two
+        townships of the name (or one the base files in no township) stay for the rest of
+        the address to decide, or tie: the place never picks between them."""
+        street = min((e for e in (parsed.get("road"), parsed.get("compound")) if e is not None),
+                     key=lambda e: e.span[0])
+        names = self.gazetteer.names
+        for place in parsed.leftovers:
+            if place.level != "place" or place.span[1] > street.span[0]:
+                continue
+            towns = {n.division.code: n.division for n in names.get(place.value, ())
+                     if n.division.level is Level.township}
+            if not towns:
+                continue
+            fit, held = self.within.in_townships(anchors, set(towns))
+            if not held:  # the place not checked, as any other place
+                return anchors, place, [
+                    f"place {place.value} before the street not checked (no township of that "
+                    f"name is known to hold {street.value})"]
+            unsure = {self.index.admin(a).county[:6] for a in fit
+                      if self.index.admin(a).township is None} - {c[:6] for c in held}
+            if len(held) == 1 and not unsure:
+                town = towns[next(iter(held))]
+                return fit, place, [f"place {place.value} read as {town.name}, "
+                                    f"where {street.value} lies"]
+            shown = sorted(f"{towns[c].name} ({self._county_name(c)})" for c in held) + sorted(
+                f"{d.name} ({self._county_name(c)}, where the base files it in no township)"
+                for c, d in towns.items() if c[:6] in unsure)
+            return fit, place, [f"place {place.value} may be any of {', '.join(shown)}, "
+                                f"where {street.value} lies; not decided by the place"]
+        return anchors, None, []
+
+    def _county_name(self, code: str) -> str:
+        county = self.divisions.by_code.get(code[:6].ljust(12, "0"))
+        return code[:6] if county is None else county.name
 
     def _find_name(
         self, lexicon: Any, typed: str, areas: list[Division], what: str

@@ -89,3 +89,20 @@ class WithinAreas:
                     out.append(node)
                     break
         return out
+
+    def in_townships(self, nodes: list[int], townships: set[str]) -> tuple[list[int], set[str]]:
+        """The nodes that may lie in one of `townships` (12-digit codes), and the townships
+        that hold one for certain. A node the base left without a township may lie in any
+        township of its county, so it is kept where one of them is in its county."""
+        counties = {code[:6] for code in townships}
+        admin_of = self.index.admin
+        fit: list[int] = []
+        held: set[str] = set()
+        for node in nodes:
+            admin = admin_of(node)
+            if admin.township is not None and admin.township in townships:
+                fit.append(node)
+                held.add(admin.township)
+            elif admin.township is None and admin.county[:6] in counties:
+                fit.append(node)
+        return fit, held
