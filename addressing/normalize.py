@@ -231,6 +231,7 @@ _BUILDING = re.compile(r"([0-9A-Z]+)(?:" + "|".join(grammar.BUILDING_WORDS) + ")
 # A building named by a letter and 楼 (A楼, H楼): floors are numbered, never lettered (B1楼
 # is a floor).
 _LETTER_BUILDING = re.compile(r"(?<![0-9A-Z])([A-Z])楼(?![A-Z层])")
+_LETTER_BUILDING_TRIGGER = re.compile("[A-Z]楼")  # a scan that skips ahead, unlike the above
 _UNIT = re.compile(r"([0-9A-Z]+)(?:单元|单(?!元)|梯)")
 # 29栋1门, 3栋2号门: after a building, 门 numbers its units (门 alone is a gate; 门面, 门市 a
 # shopfront).
@@ -349,7 +350,7 @@ def _fold_numbers(buf: _Buffer) -> None:
         text = buf.text
         if _BUILDING_TRIGGER.search(text):
             changed |= buf.rewrite(_BUILDING, lambda m: m.group(1) + "栋")
-        if "楼" in text:
+        if _LETTER_BUILDING_TRIGGER.search(text):
             changed |= buf.rewrite(_LETTER_BUILDING, lambda m: m.group(1) + "栋")
         if _UNIT_TRIGGER.search(text):
             changed |= buf.rewrite(_UNIT, lambda m: m.group(1) + "单元")
