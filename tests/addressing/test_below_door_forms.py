@@ -6,20 +6,15 @@ road's compound; on both stores.
 The examples are hand-written, in 南山区 (440305), not taken from any corpus.
 """
 
-import csv
 
 import pytest
 
-from addressing.base_import import import_address_base
-from addressing.base_reader import build_index
 from addressing.lexicon import NameLexicon
-from addressing.match import Geocoder
 from addressing.normalize import element_key, normalize
 from addressing.parse import parse
-from tests.stores import STORES, ready_store
+from tests.addressing.hand_base import imported
+from tests.stores import STORES
 
-HEADER = ["county_code", "township", "community", "road", "door_no", "compound", "building",
-          "unit", "floor", "room"]
 BASE = [
     # units written as stairways and gates; a building whose base holds no units
     ["440305", "", "", "", "", "榕荫苑", "3幢", "2单元", "", "553室"],
@@ -63,16 +58,10 @@ BASE = [
 @pytest.fixture(scope="module", params=STORES)
 def geocoder(request, tmp_path_factory):
     """The base above imported once per store kind, and a geocoder over it."""
-    workdir = tmp_path_factory.mktemp(request.param)
-    path = workdir / "base.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
-        out.writerow(HEADER)
-        out.writerows(BASE)
-    with ready_store(request.param, workdir) as engine:
-        report = import_address_base(engine, path)
+    with imported(BASE, tmp_path_factory.mktemp(request.param), request.param) as (_, report,
+                                                                                geocoder):
         assert not report.problems, report.problems
-        yield Geocoder(build_index(engine))
+        yield geocoder
 
 
 def _reached(geocoder, text):

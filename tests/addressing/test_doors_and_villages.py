@@ -5,23 +5,18 @@ typed addresses find each one, never the plain door in its place.
 The examples are hand-written, in 南山区 (440305), not taken from any corpus.
 """
 
-import csv
 
 import pytest
 from sqlalchemy import select
 
-from addressing.base_import import import_address_base
-from addressing.base_reader import build_index
 from addressing.door_numbers import split_sub_number
 from addressing.grammar import village_names
-from addressing.match import Geocoder
 from addressing.normalize import element_key, normalize
 from addressing.parse import parse
-from tests.stores import STORES, ready_store
+from tests.addressing.hand_base import imported
+from tests.stores import STORES
 from twin.models import Address
 
-HEADER = ["county_code", "township", "community", "road", "door_no", "compound", "building",
-          "unit", "floor", "room"]
 BASE = [
     # a door, the doors written with a word before its number, its sub-doors held as doors
     ["440305", "粤海街道", "", "海德四道", "12号", "", "", "", "", ""],
@@ -50,15 +45,8 @@ BASE = [
 @pytest.fixture(scope="module", params=STORES)
 def base(request, tmp_path_factory):
     """The base above imported once per store kind, and a geocoder over it."""
-    workdir = tmp_path_factory.mktemp(request.param)
-    path = workdir / "base.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
-        out.writerow(HEADER)
-        out.writerows(BASE)
-    with ready_store(request.param, workdir) as engine:
-        report = import_address_base(engine, path)
-        yield engine, report, Geocoder(build_index(engine))
+    with imported(BASE, tmp_path_factory.mktemp(request.param), request.param) as base:
+        yield base
 
 
 def test_doors_and_villages_import_as_written(base):

@@ -5,17 +5,11 @@ it decides.
 The base and the typed addresses are hand-written, in 南山区 (440305), from no corpus.
 """
 
-import csv
 
 import pytest
 
-from addressing.base_import import import_address_base
-from addressing.base_reader import build_index
-from addressing.match import Geocoder
-from tests.stores import ready_store
+from tests.addressing.hand_base import imported
 
-HEADER = ["county_code", "township", "community", "road", "door_no", "compound", "building",
-          "unit", "floor", "room"]
 BASE = [
     # a compound held at one door of a road (building C座 behind it), and held alone with a
     # building numbered like a door
@@ -35,16 +29,9 @@ BASE = [
 
 @pytest.fixture(scope="module")
 def geocoder(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("choice")
-    path = workdir / "base.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
-        out.writerow(HEADER)
-        out.writerows(BASE)
-    with ready_store("spatialite", workdir) as engine:
-        report = import_address_base(engine, path)
+    with imported(BASE, tmp_path_factory.mktemp("choice")) as (_, report, geocoder):
         assert not report.problems, report.problems
-        yield Geocoder(build_index(engine))
+        yield geocoder
 
 
 def test_a_door_that_differs_is_never_gone_below_on_a_part_of_what_is_typed(geocoder):
@@ -94,17 +81,11 @@ def test_a_compound_on_its_road_is_looked_for_at_its_door_and_straight_under_the
 
 
 def test_one_road_held_with_its_numbers_written_two_ways_is_one_place(tmp_path):
-    path = tmp_path / "base.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
-        out.writerow(HEADER)
-        out.writerows([["440305", "", "", "科技南十路", "", "", "", "", "", ""],
-                       ["440305", "", "", "科技南10路", "", "", "", "", "", ""],
-                       ["440305", "", "", "科技南路", "", "", "", "", "", ""]])
-    with ready_store("spatialite", tmp_path) as engine:
-        import_address_base(engine, path)
-        geocoder = Geocoder(build_index(engine))
-    for typed in ("科技南十路", "科技南10路"):
-        r = geocoder.geocode(f"南山区{typed}")
-        assert (r.status, r.level) == ("matched", "road"), r.reason
-        assert r.full_text.endswith(typed) and "numbers written two ways" in r.reason
+    rows = [["440305", "", "", "科技南十路", "", "", "", "", "", ""],
+            ["440305", "", "", "科技南10路", "", "", "", "", "", ""],
+            ["440305", "", "", "科技南路", "", "", "", "", "", ""]]
+    with imported(rows, tmp_path) as (_, _, geocoder):
+        for typed in ("科技南十路", "科技南10路"):
+            r = geocoder.geocode(f"南山区{typed}")
+            assert (r.status, r.level) == ("matched", "road"), r.reason
+            assert r.full_text.endswith(typed) and "numbers written two ways" in r.reason

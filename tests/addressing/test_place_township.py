@@ -6,17 +6,11 @@ The base and the typed addresses are hand-written (real township names, made-up 
 from no corpus.
 """
 
-import csv
 
 import pytest
 
-from addressing.base_import import import_address_base
-from addressing.base_reader import build_index
-from addressing.match import Geocoder
-from tests.stores import ready_store
+from tests.addressing.hand_base import imported
 
-HEADER = ["county_code", "township", "community", "road", "door_no", "compound", "building",
-          "unit", "floor", "room"]
 BASE = [
     # one road name in three townships of three counties
     ["330114", "下沙街道", "", "东大街", "16号", "", "", "", "", ""],
@@ -47,16 +41,9 @@ BASE = [
 
 @pytest.fixture(scope="module")
 def geocoder(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("place_township")
-    path = workdir / "base.csv"
-    with path.open("w", newline="", encoding="utf-8") as f:
-        out = csv.writer(f)
-        out.writerow(HEADER)
-        out.writerows(BASE)
-    with ready_store("spatialite", workdir) as engine:
-        report = import_address_base(engine, path)
+    with imported(BASE, tmp_path_factory.mktemp("place_township")) as (_, report, geocoder):
         assert not report.problems, report.problems
-        yield Geocoder(build_index(engine))
+        yield geocoder
 
 
 def test_a_short_township_name_before_the_road_chooses_the_road_that_lies_there(geocoder):
