@@ -9,16 +9,14 @@ A doubtful answer is never given as `matched`: a false match costs more than non
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
-from addressing.below import read_below
-from addressing.door_numbers import numbered_and_sub, split_sub_number
+from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
 from addressing.edit_scan import closest_two, similarity
-from addressing.grammar import PHASE_WORDS, is_numbered_only
+from addressing.grammar import is_numbered_only
 from addressing.index import LEVEL_CODE, NO_PARENT, AddressIndex, name_key
 from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
@@ -29,24 +27,15 @@ from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
 
 MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
-# A typed door number that is not the compound's: confirmed by the typed road, or not.
-DOOR_DIFFERS, DOOR_DIFFERS_ALONE = 15, 40
 # What ends a road's name (or a village's, which a base holds as a road: 永西 for 永西村).
 ROAD_WORDS = ("路", "街", "道", "巷", "大道", "大街", "村")
 MAX_CANDIDATES = 10
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
 FUZZY_SCAN_LIMIT = 5_000  # names in the areas beyond which no linear edit-distance scan runs
-BELOW_PENALTY = 5  # the text below a place read by the base's names, not the grammar's
 # A partial answer loses this much per typed street level it does not reach (road-level
 # answers to a typed room score 70 or less; a room match scores up to 100).
 MISSED_LEVEL_PENALTY = 10
-# What a note says when the grammar's reading stopped (dropped when the base's names go on).
-_MISSED = (" not found", "not checked", "cannot go below", "door has several", "is not known",
-           "a door that differs")
-_NAMES_A_NUMBER = re.compile("[0-9A-Z]")
-_STEPPED_OVER = "not checked (the base does not hold it there)"
 _OUTER_BUILDING = "outer building"  # a building typed before the one the base holds
-_PHASE_BEFORE = re.compile(f"[0-9A-Z]+(?:{'|'.join(PHASE_WORDS)})(?=[0-9A-Z])")
 
 
 @dataclass
@@ -108,26 +97,6 @@ class GeocodeResult:
         }
 
 
-# One is made per node reached: its __init__ is written out (see addressing/native.py).
-@dataclass(init=False)
-class _Found:
-    """A node reached while descending, with what it cost and what was noted."""
-
-    node: int
-    penalty: int
-    notes: list[str]
-    complete: bool  # every typed element below the anchor was found
-    ties: tuple[int, ...]  # several nodes fit equally (node is the first of them)
-    # Stopped at a door whose number differs from the one typed: any other reading is better.
-    stopped: bool
-
-    def __init__(self, node: int, penalty: int, notes: list[str], complete: bool,
-                 ties: tuple[int, ...] = (), stopped: bool = False) -> None:
-        self.node, self.penalty, self.notes, self.complete, self.ties = (
-            node, penalty, notes, complete, ties)
-        self.stopped = stopped
-
-
 class Geocoder:
     """Matches addresses against one `AddressIndex` (thread-safe, read-only)."""
 
@@ -137,6 +106,7 @@ class Geocoder:
         self.divisions = load_divisions()
         self._chains: dict[str, list[dict[str, str]]] = {}
         self.within = WithinAreas(index)
+        self.descent = Descent(index)
         # Build the typo and homophone tables now, not inside the first unlucky query.
         for lexicon in (index.roads, index.compounds):
             lexicon.near("")
@@ -240,14 +210,14 @@ class Geocoder:
             sides = [anchors[:split], anchors[split + 1 : -1]]
             # The compound's side (the second) has no typed road behind it.
             pool = [p for i, side in enumerate(sides) if side for p in self._best(
-                [self._descend(a, parsed, by_compound=i == 1) for a in side])[:1]]
+                [self.descent.descend(a, parsed, by_compound=i == 1) for a in side])[:1]]
             pool = [f for f in pool if f.complete] or pool  # what explains every element
             pool = list({f.node: f for f in pool}.values())
             if len(pool) == 2 and road_el is not None and compound_el is not None and (
                     _zone_before(compound_el, road_el, parsed)):
                 pool = pool[:1]  # the road runs through the zone typed before it: finer
         else:
-            pool = self._best([self._descend(a, parsed, by_compound) for a in anchors])
+            pool = self._best([self.descent.descend(a, parsed, by_compound) for a in anchors])
             pool = self._under_the_road(pool, anchors, parsed, notes)
         notes += [f"village {e.value} not checked (the division table does not hold it)"
                   for e in parsed.leftovers if e.level == "village"]
@@ -261,11 +231,11 @@ class Geocoder:
             for e in parsed.leftovers if e.level == "place" and e is not checked]
         leftovers = [e for e in parsed.leftovers if e.level == "unknown" or _unread_number(
             e, parsed)]
-        if unheld is not None and _after_door(unheld, parsed):
+        if unheld is not None and after_door(unheld, parsed):
             leftovers.append(unheld)
         if len(pool) == 1 and not pool[0].ties and (not pool[0].complete or (
                 leftovers and self.index.children(pool[0].node))):
-            below = self._read_below(pool[0], parsed)
+            below = self.descent.read_below(pool[0], parsed)
             if below is not None:
                 pool, read, (start, end) = [below[0]], below[1], below[2]
                 leftovers = [e for e in leftovers if e.span[1] <= start or e.span[0] >= end]
@@ -312,8 +282,8 @@ class Geocoder:
         result.reason = "; ".join(notes) or "every typed element found"
         return result
 
-    def _under_the_road(self, pool: list[_Found], anchors: list[int], parsed: ParsedAddress,
-                        notes: list[str]) -> list[_Found]:
+    def _under_the_road(self, pool: list[Found], anchors: list[int], parsed: ParsedAddress,
+                        notes: list[str]) -> list[Found]:
         """东渡路华联写字楼2491 where the compound's door (typed road, no door typed) holds
         none of what is typed below it, and the base holds it straight under the road (its
         door and compound left out): that, said."""
@@ -328,7 +298,7 @@ class Geocoder:
         assert road is not None
         # the typed road's every copy (one held with its township, one without)
         roads.update(self._find_name(index.roads, road.value, _areas(parsed.admin), "road")[0])
-        found = [f for f in self._best([self._descend(r, parsed) for r in sorted(roads)])
+        found = [f for f in self._best([self.descent.descend(r, parsed) for r in sorted(roads)])
                  if f.complete and index.level_of(f.node) != "road"]
         if len(found) != 1:
             return pool
@@ -338,7 +308,7 @@ class Geocoder:
                      "straight under the road, where the base holds it without door or compound")
         return found
 
-    def _best(self, found: list[_Found]) -> list[_Found]:
+    def _best(self, found: list[Found]) -> list[Found]:
         """The deepest results, complete ones first, one per node; a door that differs
         from the one typed only where nothing else was found."""
         found = [f for f in found if not f.stopped] or found
@@ -347,7 +317,7 @@ class Geocoder:
         pool = [f for f in deepest if f.complete] or deepest
         return list({f.node: f for f in pool}.values())
 
-    def _depth(self, found: _Found) -> int:
+    def _depth(self, found: Found) -> int:
         return LEVEL_CODE[self.index.level_of(found.node)]
 
     def _anchors(
@@ -544,327 +514,6 @@ class Geocoder:
             return [], 0, [f"{what} {typed} is as close to {best[0][0]} as to {best[1][0]}"]
         return [], 0, []
 
-    def _descend(self, anchor: int, parsed: ParsedAddress, by_compound: bool = False) -> _Found:
-        """Walk from a road/compound/door node down the typed door, building, unit, floor, room.
-
-        A typed door number that differs from the compound's door costs more when no typed
-        road confirms the compound (`by_compound`): then it is a candidate, not a match."""
-        index = self.index
-        node = anchor
-        notes: list[str] = []
-        penalty = 0
-        level = index.level_of(node)
-        door_el = parsed.get("door")
-        if level == "building":  # a compound's building kept straight under its road
-            return self._inside_buildings([node], parsed.get("unit"), parsed.get("floor"),
-                                          parsed.get("room"), node, notes, penalty)
-        if level in ("road", "compound") and door_el is not None:
-            doors = index.child(node, "door", door_el.key)
-            # A number typed without 号 (保利霞飞郡8-341) may be a building wherever the node
-            # holds no such door.
-            if len(doors) != 1 and (not index.children(node, "door")
-                                    or door_el.value == door_el.key) and (
-                    parsed.get("building") is None):
-                # 六合小区237号: where the base numbers a compound's buildings, not its
-                # doors, the number is the building's.
-                doors = index.child(node, "building", door_el.key)
-                if len(doors) == 1:
-                    notes.append(f"{door_el.value} read as a building of {index.value(node)}")
-                    return self._inside_buildings(doors, parsed.get("unit"), parsed.get("floor"),
-                                                  parsed.get("room"), node, notes, penalty)
-                rooms = index.rooms_in(node, door_el.key) if parsed.get("room") is None else []
-                if len(rooms) == 1:  # 文华小区3115号: rooms straight under the compound
-                    notes.append(f"{door_el.value} read as a room of {index.value(node)}")
-                    return _Found(rooms[0], penalty, notes, True)
-            split = split_sub_number(door_el.key) if not doors else None
-            if split is not None and parsed.get("building") is None:
-                return self._sub_numbered(node, door_el.value, *split, parsed, notes, penalty)
-            if not doors and all(parsed.get(lvl) is None for lvl in STREET_LEVELS[3:]):
-                # 飞霞南路置信广场2514: no such door, and the base files a room so numbered
-                # straight under the road (its door and building left out).
-                rooms = index.rooms_in(node, door_el.key)
-                if len(rooms) == 1:
-                    notes.append(f"{door_el.value} read as a room of {index.value(node)}")
-                    return _Found(rooms[0], penalty, notes, True)
-            if len(doors) != 1:
-                notes.append(f"door {door_el.value} not found on {index.value(node)}")
-                return _Found(node, penalty, notes, False)
-            node = doors[0]
-        differs = False
-        building_el = parsed.get("building")
-        split = split_sub_number(door_el.key) if (
-            level == "door" and door_el is not None and building_el is None) else None
-        parent = index.parent_of(node)
-        if (split is not None and door_el is not None and split[0] == index.node_key(node)
-                and parent != NO_PARENT):
-            # 南苑东路109-10号金诚口腔, found by the compound at door 109: the typed door
-            # is that door and what is numbered 10 behind it.
-            return self._sub_numbered(parent, door_el.value, *split, parsed, notes, penalty)
-        if level == "door" and door_el is not None and index.node_key(node) != door_el.key:
-            notes.append(f"door number {door_el.value} differs from {index.value(node)}")
-            penalty += DOOR_DIFFERS_ALONE if by_compound else DOOR_DIFFERS
-            differs = True
-        unit_el, floor_el, room_el = parsed.get("unit"), parsed.get("floor"), parsed.get("room")
-        if building_el is None and unit_el is None and floor_el is None and room_el is None:
-            # The compound's door, not the typed one: found only if something below confirms.
-            return _Found(node, penalty, notes, not differs)
-        found = self._below_door(node, parsed, list(notes), penalty)
-        if differs and not found.complete and found.node != node:
-            # What is typed below belongs to the door typed, not to this one: only all of
-            # it found here confirms this door; a part of it is a guess (55号B座15楼 at 9号
-            # whose B座 has no 15楼), so the answer stops at the compound's door.
-            notes.append(f"what is typed below is not all at {index.value(node)}; "
-                         "not read below a door that differs")
-            return _Found(node, penalty, notes, False, stopped=True)
-        return found
-
-    def _below_door(self, node: int, parsed: ParsedAddress, notes: list[str], penalty: int
-                    ) -> _Found:
-        """Down from a road, compound or door node by the typed building, unit, floor and
-        room (the door, if any, already found)."""
-        index = self.index
-        building_el = parsed.get("building")
-        unit_el, floor_el, room_el = parsed.get("unit"), parsed.get("floor"), parsed.get("room")
-        # A base may skip levels (a building straight under a road, a room straight under
-        # a door): what holds the typed levels is the node itself where it has no buildings.
-        has_buildings = bool(index.children(node, "building"))
-        if index.level_of(node) == "road" and not (
-                (has_buildings and building_el is not None)
-                or (not has_buildings and any(index.level_of(c) != "door"
-                                              for c in index.children(node)))):
-            if (building_el is not None and room_el is not None and unit_el is None
-                    and floor_el is None and building_el.key.isdigit()
-                    and index.child(node, "door", building_el.key)):
-                # 紫金街154-8: read as building-room, but the road numbers its doors so.
-                typed = f"{building_el.key}-{room_el.key}"
-                return self._sub_numbered(node, typed, building_el.key, room_el.key,
-                                          None, notes, penalty)
-            if building_el is None and room_el is not None:
-                # 飞霞南路飞霞大厦2608室: a room the base files straight under the road.
-                rooms = [r for r in index.rooms_in(node, room_el.key)
-                         if self._fits(r, unit_el, floor_el)]
-                if len(rooms) == 1:
-                    return _Found(rooms[0], penalty, notes, True)
-                named = index.child(node, "building", room_el.key) if (
-                    unit_el is None and floor_el is None) else []
-                if len(named) == 1:  # 火花路川北购物中心173: the number is a building there
-                    notes.append(f"{room_el.value} read as the building {index.value(named[0])}")
-                    return _Found(named[0], penalty, notes, True)
-            notes.append("no door number typed; cannot go below the road")
-            return _Found(node, penalty, notes, False)
-        if building_el is not None and not has_buildings and index.children(node):
-            if building_el.value.endswith("楼") and floor_el is None:
-                # 14楼 names a building or a floor; where the base has no buildings, a floor.
-                notes.append(f"{building_el.value} read as a floor: the base has no "
-                             f"buildings at {index.full_text(node)}")
-                floor_el = Element("floor", building_el.value, building_el.key, building_el.span)
-            elif unit_el is None and floor_el is None and room_el is None:
-                # Nothing typed below confirms a reading without the building: the number
-                # is read by what the base holds here (`_read_below`), or the answer stops.
-                notes.append(f"building {building_el.value} not found at "
-                             f"{index.full_text(node)}")
-                return _Found(node, penalty, notes, False)
-            else:
-                # The base leaves the building out here: match by the levels it has.
-                notes.append(f"building {building_el.value} not checked: the base has no "
-                             f"buildings at {index.full_text(node)}")
-            buildings = [node]
-        elif building_el is not None:
-            buildings = index.child(node, "building", building_el.key) or self._phased(
-                node, building_el, notes)
-            parent = index.parent_of(node)
-            if (not buildings and index.level_of(node) == "door" and parsed.get("door") is None
-                    and room_el is not None
-                    and unit_el is None and floor_el is None and parent != NO_PARENT
-                    and building_el.key == index.node_key(node)):
-                # 模具城冶山路483-8, found by the compound at door 483: the door's own number
-                # typed, then what is numbered 8 behind it.
-                return self._sub_numbered(parent, f"{building_el.key}-{room_el.key}",
-                                          building_el.key, room_el.key, None, notes, penalty)
-            if not buildings:
-                notes.append(f"building {building_el.value} not found at {index.full_text(node)}")
-                return _Found(node, penalty, notes, False)
-        elif has_buildings:
-            buildings = index.children(node, "building")
-            if len(buildings) > 1 and room_el is None:
-                notes.append("no building typed and the door has several")
-                return _Found(node, penalty, notes, False)
-            given = [el for el in (unit_el, floor_el, room_el) if el is not None]
-            named = [b for b in buildings if len(given) == 1 and (
-                index.node_key(b) == given[0].key or index.value(b) == given[0].value)]
-            if len(named) == 1:  # 创意产业园1444: the number read as a room is the building
-                notes.append(f"{given[0].value} read as the building {index.value(named[0])}")
-                return _Found(named[0], penalty, notes, True)
-            # No building typed: one that nothing typed below confirms is no answer.
-            return self._inside_buildings(buildings, unit_el, floor_el, room_el, node, notes,
-                                          penalty, inferred=True)
-        else:
-            buildings = [node]
-        return self._inside_buildings(buildings, unit_el, floor_el, room_el, node, notes, penalty)
-
-    def _read_below(self, found: _Found, parsed: ParsedAddress
-                    ) -> tuple[_Found, list[Element], tuple[int, int]] | None:
-        """Where the grammar's reading stopped short of the text: the text after the
-        elements found down to `found.node` read by what the base holds below it
-        (`addressing.below`), the elements so read, and the stretch of typed text read."""
-        index = self.index
-        text = parsed.text
-        at = _normal_position(text, self._typed_end(found.node, parsed))
-        reading = read_below(index, found.node, text.text[at:])
-        if not reading.nodes:
-            return None
-        node = reading.nodes[-1]
-        # What the descent missed is read again below; a phase it stepped over stays said.
-        notes = [n for n in found.notes if not any(m in n for m in _MISSED)
-                 or n.endswith(_STEPPED_OVER)]
-        notes.append(f"{reading.read} read as " + ", ".join(
-            f"{index.level_of(n)} {index.value(n)}" for n in reading.nodes)
-            + f" (what the base holds under {index.value(found.node)})")
-        notes += [f"{phase} not checked (the base does not hold it there)"
-                  for phase in reading.stepped_over]
-        rest = reading.rest.strip()
-        if rest:
-            notes.append(f"not read below {index.value(node)}: {rest}")
-        # Unread text ends the match only where it may name something (a number, or
-        # anything where the base holds more below); a note after a room does not.
-        complete = not rest or not (_NAMES_A_NUMBER.search(rest) or index.children(node))
-        read = [Element(index.level_of(n), text.text[at + s:at + e], index.node_key(n),
-                        text.span(at + s, at + e)) for n, (s, e) in zip(
-                            reading.nodes, reading.spans, strict=True)]
-        stretch = text.span(at, at + len(reading.read))
-        return _Found(node, found.penalty + BELOW_PENALTY, notes, complete), read, stretch
-
-    def _typed_end(self, node: int, parsed: ParsedAddress) -> int:
-        """Where in the typed text the elements that name `node` and its ancestors end
-        (after the admin prefix at least)."""
-        index = self.index
-        on_path = {index.level_of(n): n for n in (node, *index.ancestors(node))}
-        end = parsed.text.span(0, parsed.admin.end)[1]
-        for e in parsed.elements:
-            at = on_path.get(e.level)
-            if e.level == "road":
-                taken = at is not None
-            elif e.level == "compound":
-                # A compound typed after a door that names another (or none) is not the
-                # door's: what it says may lie below (368号后幢).
-                door = on_path.get("door")
-                taken = at is not None or (door is not None and (
-                    index.compound_of.get(door) == name_key(e.value) or not _after_door(e, parsed)))
-            else:
-                taken = at is not None and index.node_key(at) in (e.key, _without_phase(e.key))
-            if taken:
-                end = max(end, e.span[1])
-        return end
-
-    def _sub_numbered(self, road: int, typed: str, door_key: str, sub_key: str,
-                      parsed: ParsedAddress | None, notes: list[str], penalty: int) -> _Found:
-        """柳乐路119-52号 where the road (or compound) has no door 119-52: the door (or
-        building) 119 and what is numbered 52 under it; what is typed below goes on from
-        there (`parsed`)."""
-        index = self.index
-        level = "door" if index.children(road, "door") else "building"
-        door, sub = numbered_and_sub(index, road, level, door_key, sub_key)
-        if door < 0:
-            notes.append(f"door {typed} not found on {index.value(road)}")
-            return _Found(road, penalty, notes, False)
-        if sub is None:
-            notes.append(f"door {typed} read as {index.value(door)}; {sub_key} not found there")
-            return _Found(door, penalty, notes, False)
-        notes.append(f"door {typed} read as {index.value(door)} {index.value(sub)}")
-        if parsed is None or index.level_of(sub) != "building":
-            complete = parsed is None or all(parsed.get(lvl) is None
-                                             for lvl in ("unit", "floor", "room"))
-            return _Found(sub, penalty, notes, complete)
-        return self._inside_buildings([sub], parsed.get("unit"), parsed.get("floor"),
-                                      parsed.get("room"), door, notes, penalty)
-
-    def _phased(self, node: int, building_el: Element, notes: list[str]) -> list[int]:
-        """12栋 typed where the base names the building 3期12栋 (phase, cluster or zone
-        first): the one building whose value ends so; and 3期12栋 typed where it names 12栋."""
-        index, key = self.index, building_el.key
-        bare = _without_phase(key)
-        if bare != key:
-            # 2期11栋 typed where the base names the building 11栋 and no building by its
-            # phase: the phase not checked.
-            buildings = index.children(node, "building")
-            if any(_PHASE_BEFORE.match(index.node_key(b)) for b in buildings):
-                return []
-            fits = index.child(node, "building", bare)
-            if len(fits) == 1:
-                notes.append(f"{key[:-len(bare)]} not checked (the base does not hold it there)")
-            return fits if len(fits) == 1 else []
-        if not building_el.value.endswith("栋"):
-            return []  # a bare number (2 of 2组团…) may be anything
-        fits = [b for b in index.children(node, "building")
-                if (k := index.node_key(b)).endswith(key) and len(k) > len(key)
-                and k[: -len(key)].endswith(PHASE_WORDS)]
-        if len(fits) == 1:
-            notes.append(f"building {building_el.value} read as {index.value(fits[0])}")
-        return fits if len(fits) == 1 else []
-
-    def _inside_buildings(
-        self, buildings: list[int], unit_el: Element | None, floor_el: Element | None,
-        room_el: Element | None, door: int, notes: list[str], penalty: int,
-        inferred: bool = False,
-    ) -> _Found:
-        """Down from the building(s) by the typed unit, floor and room. Where the building
-        was not typed (`inferred`, the door's only one), a miss below stops at the door."""
-        index = self.index
-        if unit_el is not None and room_el is not None and len(buildings) == 1 and not (
-                index.children(buildings[0], "unit")) and index.rooms_in(buildings[0],
-                                                                         room_el.key):
-            # 3栋2梯553室 where the base holds no units in the building: the unit is not
-            # checked, the room (typed below it) decides.
-            notes.append(f"unit {unit_el.value} not checked: the base holds no units in "
-                         f"{index.full_text(buildings[0])}")
-            unit_el = None
-        if room_el is not None:
-            rooms = [r for b in buildings for r in index.rooms_in(b, room_el.key)]
-            if inferred and door not in buildings:
-                # No building typed: a room the base files straight under the place (its
-                # building left out) is as good a reading.
-                rooms += index.rooms_in(door, room_el.key)
-            rooms = [r for r in rooms if self._fits(r, unit_el, floor_el)]
-            if len(rooms) == 1:
-                if len(buildings) > 1:
-                    notes.append("building inferred from the room number (unique)")
-                return _Found(rooms[0], penalty, notes, True)
-            if len(rooms) > 1:
-                return _Found(rooms[0], penalty, notes, True, tuple(rooms))
-        if len(buildings) != 1:
-            notes.append("room not found and the building is not known")
-            return _Found(door, penalty, notes, False)
-        node = buildings[0]
-        for el, level in ((unit_el, "unit"), (floor_el, "floor")):
-            if el is None:
-                continue
-            below = self._below(node, level, el.key)
-            if len(below) != 1:
-                notes.append(f"{level} {el.value} not found in {index.full_text(node)}")
-                return _Found(door if inferred else node, penalty, notes, False)
-            node = below[0]
-        if room_el is not None:
-            notes.append(f"room {room_el.value} not found in {index.full_text(node)}")
-            return _Found(door if inferred else node, penalty, notes, False)
-        return _Found(node, penalty, notes, True)
-
-    def _below(self, node: int, level: str, key: str) -> list[int]:
-        direct = self.index.child(node, level, key)
-        if direct or level != "floor":
-            return direct
-        units = self.index.children(node, "unit")
-        return [f for u in units for f in self.index.child(u, level, key)]
-
-    def _fits(self, room: int, unit_el: Element | None, floor_el: Element | None) -> bool:
-        index = self.index
-        for el, level in ((unit_el, "unit"), (floor_el, "floor")):
-            if el is None:
-                continue
-            above = index.ancestor_at(room, level)
-            if above is None or index.node_key(above) != el.key:
-                return False
-        return True
-
     # -- results --------------------------------------------------------------------------
     def _missed_levels(self, node: int, elements: list[Element]) -> int:
         """How many street levels typed are not on the answer's path (at least one for a
@@ -905,7 +554,7 @@ class Geocoder:
         return Candidate(self.index.code(node), self.index.level_of(node),
                          self.index.full_text(node), *(point or (None, None)))
 
-    def _tie(self, result: GeocodeResult, pool: list[_Found], notes: list[str],
+    def _tie(self, result: GeocodeResult, pool: list[Found], notes: list[str],
              penalty: int) -> GeocodeResult:
         nodes = list(dict.fromkeys(n for f in pool for n in (f.ties or (f.node,))))
         result.status = TIE
@@ -993,33 +642,11 @@ def _later_building(parsed: ParsedAddress) -> ParsedAddress | None:
     return None
 
 
-def _after_door(element: Element, parsed: ParsedAddress) -> bool:
-    door = parsed.get("door")
-    return door is not None and element.span[0] >= door.span[1]
-
-
-def _without_phase(key: str) -> str:
-    """A building's key without the phase, cluster or zone typed before it (2期11 → 11)."""
-    phase = _PHASE_BEFORE.match(key)
-    return key if phase is None else key[phase.end():]
-
-
 def _unread_number(extra: Element, parsed: ParsedAddress) -> bool:
     """Whether a second element of a level (4幢624幢) names a number no element read has: it
     may name what the base holds below, so it is not understood rather than dropped."""
-    return extra.level == "extra" and bool(_NAMES_A_NUMBER.search(extra.key)) and all(
+    return extra.level == "extra" and bool(NAMES_A_NUMBER.search(extra.key)) and all(
         e.key != extra.key for e in parsed.elements)
-
-
-def _normal_position(text: NormalizedText, typed: int) -> int:
-    """The first character of the normalised text that comes from typed position `typed`
-    or later."""
-    if text.sources is None:
-        return min(typed, len(text.text))
-    for i, (start, _) in enumerate(text.sources):
-        if start >= typed:
-            return i
-    return len(text.text)
 
 
 def _one_per_place(names: list[str], within: Any) -> list[str]:

@@ -11,7 +11,7 @@ them from source always. Either way they are the same code with the same answers
 
 Compiled, a dataclass's generated `__init__` still runs as interpreted Python, about ten
 times slower than one written in the class: the classes made once per address or per
-element (NormalizedText, Element, ParsedAddress, GeocodeResult, _Found) are dataclasses
+element (NormalizedText, Element, ParsedAddress, GeocodeResult, Found) are dataclasses
 with `init=False` and an `__init__` of their own.
 """
 
@@ -29,7 +29,7 @@ from types import ModuleType
 
 PACKAGE = "addressing"
 NATIVE_MODULES = ("normalize", "lexicon", "admin_names", "admin", "parse", "index", "below",
-                  "edit_scan", "within_areas", "match")
+                  "edit_scan", "within_areas", "descend", "match")
 GROUP = f"{PACKAGE}._native"  # the shared library is addressing/_native__mypyc
 HERE = Path(__file__).resolve().parent
 STAMP = HERE / "native.stamp"
