@@ -146,8 +146,15 @@ def read_table(path: Path, *, sheet: str | None = None, as_text: bool = True,
                 # Rows one field longer than the header would otherwise shift every value
                 # one column along (pandas takes the first field as an index): refuse them.
                 warnings.simplefilter("error", pd.errors.ParserWarning)
-                frame = pd.read_csv(path, dtype=str, encoding=detect_encoding(path),
-                                    nrows=rows, index_col=False, **blanks)
+                encoding = detect_encoding(path)
+                # In a one-column table a blank line is a row with its cell empty (a
+                # spreadsheet of addresses saved as CSV): skipping it would move every row
+                # after it up one, against its row number. Wider tables write "," for one.
+                one_column = len(pd.read_csv(path, dtype=str, encoding=encoding, nrows=0,
+                                             index_col=False).columns) == 1
+                frame = pd.read_csv(path, dtype=str, encoding=encoding, nrows=rows,
+                                    index_col=False, skip_blank_lines=not one_column,
+                                    **blanks)
         else:
             frame = pd.read_excel(path, sheet_name=pick_sheet(path, sheet) or 0, dtype=dtype,
                                   nrows=rows, **blanks)

@@ -54,6 +54,20 @@ def test_geocode_gbk_csv_keeps_rows_and_columns(store_url, tmp_path):
     assert frame["geo_candidates"][2].count(";") == 1
 
 
+def test_a_blank_line_in_a_one_column_csv_is_a_row_of_its_own(store_url, tmp_path):
+    # A spreadsheet of addresses alone, saved as CSV, writes an empty cell as a blank line:
+    # dropping it would move every later answer up one row, beside another address.
+    source = tmp_path / "addresses.csv"
+    source.write_text("地址\n" + "\n".join(r[1] for r in ROWS) + "\n", encoding="utf-8")
+    out = tmp_path / "out.csv"
+    result = runner.invoke(app, ["geocode", str(source), "--column", "地址", "-o", str(out),
+                                 "--database-url", store_url])
+    assert result.exit_code == 0, result.output
+    frame = pd.read_csv(out, dtype=str, keep_default_na=False)
+    assert list(frame["地址"]) == [r[1] for r in ROWS]
+    assert list(frame["geo_status"]) == ["matched", "unmatched", "tie", "unmatched", "matched"]
+
+
 def test_geocode_excel_in_bd09(store_url, tmp_path):
     source = tmp_path / "in.xlsx"
     pd.DataFrame(ROWS, columns=["id", "addr", "note"]).to_excel(source, index=False)
