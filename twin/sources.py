@@ -147,14 +147,20 @@ def read_table(path: Path, *, sheet: str | None = None, as_text: bool = True,
                 # one column along (pandas takes the first field as an index): refuse them.
                 warnings.simplefilter("error", pd.errors.ParserWarning)
                 encoding = detect_encoding(path)
-                # In a one-column table a blank line is a row with its cell empty (a
-                # spreadsheet of addresses saved as CSV): skipping it would move every row
-                # after it up one, against its row number. Wider tables write "," for one.
+                # In a one-column table a blank line between rows is a row with its cell
+                # empty (a spreadsheet of addresses saved as CSV): skipping it would move
+                # every row after it up one, against its row number. Blank lines after the
+                # last row are none (a spreadsheet writes nothing past its last row). Wider
+                # tables write "," for an empty row.
                 one_column = len(pd.read_csv(path, dtype=str, encoding=encoding, nrows=0,
                                              index_col=False).columns) == 1
                 frame = pd.read_csv(path, dtype=str, encoding=encoding, nrows=rows,
                                     index_col=False, skip_blank_lines=not one_column,
                                     **blanks)
+                if one_column:
+                    cells = frame.iloc[:, 0].fillna("").astype(str).str.strip()
+                    last = max((i for i, cell in enumerate(cells) if cell), default=-1)
+                    frame = frame.iloc[: last + 1]
         else:
             frame = pd.read_excel(path, sheet_name=pick_sheet(path, sheet) or 0, dtype=dtype,
                                   nrows=rows, **blanks)

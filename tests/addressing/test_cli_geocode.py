@@ -58,7 +58,8 @@ def test_a_blank_line_in_a_one_column_csv_is_a_row_of_its_own(store_url, tmp_pat
     # A spreadsheet of addresses alone, saved as CSV, writes an empty cell as a blank line:
     # dropping it would move every later answer up one row, beside another address.
     source = tmp_path / "addresses.csv"
-    source.write_text("地址\n" + "\n".join(r[1] for r in ROWS) + "\n", encoding="utf-8")
+    # (Blank lines after the last row are none: a spreadsheet writes nothing past it.)
+    source.write_text("地址\n" + "\n".join(r[1] for r in ROWS) + "\n\n\n", encoding="utf-8")
     out = tmp_path / "out.csv"
     result = runner.invoke(app, ["geocode", str(source), "--column", "地址", "-o", str(out),
                                  "--database-url", store_url])
