@@ -7,11 +7,18 @@ dropped character cost 1.9 ms, twelve times an ordinary one. The ratio bounds ho
 characters a name at the cutoff shares with the typed one, so only names holding one of
 the typed name's rarest characters can reach it (prefix filtering): those are scored, and
 the answer is the full scan's, name for name.
+
+The geocoder scans only after looking for names one typo away (`NameLexicon.near`) and
+finding none in the areas; what is left to find is further away, and the ratio allows that
+only for a few lengths of name (a four-character key reaches 80 only with a six-character
+name holding all four: 工业花园, 工业花园二期). Told so, the scan looks only there: at city
+scale it scored every name of a county ending in 花园 for each misspelt compound.
 """
 
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from rapidfuzz import fuzz, process
 
@@ -26,10 +33,12 @@ class NameScan:
         self.names = names
         self.anagrams: dict[str, list[int]] = {}
         self.holding: dict[str, list[int]] = {}
+        self.holding_of_length: dict[tuple[int, str], list[int]] = {}
         for i, name in enumerate(names):
             self.anagrams.setdefault("".join(sorted(name)), []).append(i)
             for char in set(name):
                 self.holding.setdefault(char, []).append(i)
+                self.holding_of_length.setdefault((len(name), char), []).append(i)
 
     def __len__(self) -> int:
         return len(self.names)
@@ -51,6 +60,39 @@ class NameScan:
             found.update(self.holding.get(char, ()))
         return sorted(found)
 
+    def candidates_beyond_one_typo(self, key: str) -> list[int]:
+        """`candidates`, for a scan that needs no name one typo away from `key` (nor `key`):
+        only names of the lengths `beyond_one_typo` allows, each holding one of the key's
+        rarest characters, as many as its length requires."""
+        found: set[int] = set()
+        for length, shared in beyond_one_typo(len(key)):
+            rarest = sorted(key, key=lambda char: len(
+                self.holding_of_length.get((length, char), ())))
+            for char in rarest[: len(key) - shared + 1]:
+                found.update(self.holding_of_length.get((length, char), ()))
+        return sorted(found)
+
+
+@lru_cache(maxsize=64)
+def beyond_one_typo(length: int) -> tuple[tuple[int, int], ...]:
+    """The lengths of name that can reach FUZZY_CUTOFF against a key of `length` without
+    being one typo from it, each with the fewest characters such a name shares with the key.
+
+    ratio = 200·LCS / (length + other). One typo is one character added or dropped (LCS
+    the shorter length, the lengths one apart), one dropped from each (LCS `length` − 1,
+    the lengths equal: a character changed or moved), or the key's letters in another
+    order; the longest LCS left is the shorter length where the lengths differ by two or
+    more, one less where they differ by one, and two less where they are equal.
+    """
+    cutoff = FUZZY_CUTOFF / 100
+    out = []
+    for other in range(1, math.floor(length * (2 - cutoff) / cutoff) + 2):
+        apart = abs(length - other)
+        lcs = min(length, other) - (2 if apart == 0 else 1 if apart == 1 else 0)
+        if lcs > 0 and 200 * lcs >= FUZZY_CUTOFF * (length + other):
+            out.append((other, math.ceil(cutoff / 2 * (length + other) - 1e-9) - 1))
+    return tuple(out)
+
 
 def shared_at_cutoff(length: int) -> int:
     """The fewest characters a name reaching FUZZY_CUTOFF shares with a key of `length`,
@@ -70,15 +112,18 @@ def similarity(typed: str, known: str, **_: object) -> float:
     return ratio
 
 
-def closest_two(key: str, scan: NameScan) -> list[tuple[str, float, int]]:
+def closest_two(key: str, scan: NameScan, beyond_typo: bool = False
+                ) -> list[tuple[str, float, int]]:
     """The two names most like `key` by `similarity`, at least FUZZY_CUTOFF, best first.
+    With `beyond_typo`, the caller vouches that no name of the scan is `key` or one typo
+    from it (`NameLexicon.near`), and only names further away are looked at.
 
     What `process.extract(key, names, scorer=similarity, limit=2, score_cutoff=...)` over
     every name gives (ties in list order), with the edit ratio scored natively over the
     candidates alone: only the anagrams of `key`, which the swap rule may lift, are scored
     in Python.
     """
-    at = scan.candidates(key)
+    at = scan.candidates_beyond_one_typo(key) if beyond_typo else scan.candidates(key)
     found = {at[j]: (name, score) for name, score, j in process.extract(
         key, [scan.names[i] for i in at], scorer=fuzz.ratio, limit=None,
         score_cutoff=FUZZY_CUTOFF)}

@@ -101,7 +101,7 @@ class AddressIndex:
         self.lon = np.frombuffer(b.lon, dtype=np.float64)
         self.lat = np.frombuffer(b.lat, dtype=np.float64)
         self._admin_id = b.admin_id
-        self._admins = b.admins
+        self.admins: list[AdminCodes] = b.admins  # the distinct admin codes of nodes
         self._text_base = b.text_base
         self._text_suffix = b.text_suffix
         self._suffixes = b.suffixes
@@ -150,7 +150,11 @@ class AddressIndex:
 
     def admin(self, node: int) -> AdminCodes:
         """The county, township and community codes of a node."""
-        return self._admins[self._admin_id[node]]
+        return self.admins[self._admin_id[node]]
+
+    def admin_id(self, node: int) -> int:
+        """Which of `admins` the node lies in."""
+        return self._admin_id[node]
 
     def point(self, node: int) -> tuple[float, float] | None:
         """Longitude and latitude (CGCS2000), or None when the node has no point."""

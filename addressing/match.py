@@ -15,7 +15,7 @@ from typing import Any
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
-from addressing.edit_scan import closest_two, similarity
+from addressing.edit_scan import beyond_one_typo, closest_two, similarity
 from addressing.grammar import is_numbered_only
 from addressing.index import LEVEL_CODE, NO_PARENT, AddressIndex, name_key
 from addressing.normalize import NormalizedText
@@ -501,10 +501,15 @@ class Geocoder:
             ]
         if len(near) > 1:
             return [], 0, [f"{what} {typed} is one typo away from each of {', '.join(near[:5])}"]
+        # No name of the areas is one typo away: the scan looks only for those further off,
+        # which a name of three characters or fewer has none of at the cutoff.
+        beyond_typo = len(key) >= 3
+        if beyond_typo and not beyond_one_typo(len(key)):
+            return [], 0, []
         scan = self.within.names(lexicon, areas)
         if len(scan) > FUZZY_SCAN_LIMIT:
             return [], 0, []
-        best = closest_two(key, scan)
+        best = closest_two(key, scan, beyond_typo)
         if best and (len(best) == 1 or best[0][1] - best[1][1] >= 5):
             name, ratio = best[0][0], best[0][1]
             return within(name), int(10 + (100 - ratio) / 2), [

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from addressing.edit_scan import NameScan
-from addressing.index import AddressIndex
+from addressing.index import AddressIndex, AdminCodes
 from twin.divisions import LEVEL_DIGITS, Division, Level
 
 AreaTests = tuple[tuple[tuple[str, bool], ...], frozenset[str]]
@@ -32,6 +32,17 @@ def area_tests(areas: list[Division]) -> AreaTests:
     return tuple(sorted(tests)), counties
 
 
+def _within(admin: AdminCodes, tests: AreaTests) -> bool:
+    prefixes, counties = tests
+    if admin.township is None and admin.county[:6] in counties:
+        return True
+    finest, county = admin.community or admin.township or admin.county, admin.county
+    for prefix, county_too in prefixes:
+        if finest.startswith(prefix) or (county_too and county.startswith(prefix)):
+            return True
+    return False
+
+
 class WithinAreas:
     """The nodes and names of one index within admin areas, with what was found kept."""
 
@@ -39,6 +50,7 @@ class WithinAreas:
         self.index = index
         self._names: dict[tuple[int, AreaTests | None], NameScan] = {}
         self._named: dict[tuple[int, str, tuple[str, ...]], list[int]] = {}
+        self._by_admin: dict[int, tuple[dict[int, list[str]], dict[str, int]]] = {}
 
     def names(self, lexicon: Any, areas: list[Division]) -> NameScan:
         """Names in `lexicon` with a node in the areas, laid out for the edit scan.
@@ -51,11 +63,34 @@ class WithinAreas:
         key = (id(lexicon), tests if areas else None)
         found = self._names.get(key)
         if found is None:
-            names = [n for n in lexicon.names() if (
-                self.nodes_in(lexicon.get(n), tests) if areas else lexicon.get(n))]
+            if areas:
+                # By the admin codes a name's nodes carry (a few thousand in a city), not
+                # name by name: a new question read every node of the lexicon.
+                by_admin, rank = self._names_by_admin(lexicon)
+                admins = self.index.admins
+                held = {n for a, names in by_admin.items()
+                        if _within(admins[a], tests) for n in names}
+                names = sorted(held, key=rank.__getitem__)
+            else:
+                names = [n for n in lexicon.names() if lexicon.get(n)]
             if len(self._names) > 1000:
                 self._names.clear()
             found = self._names[key] = NameScan(names)
+        return found
+
+    def _names_by_admin(self, lexicon: Any) -> tuple[dict[int, list[str]], dict[str, int]]:
+        """The lexicon's names by the admin codes of their nodes, and each name's place in
+        the lexicon (a scan lists names in that order: it breaks ties)."""
+        found = self._by_admin.get(id(lexicon))
+        if found is None:
+            by_admin: dict[int, list[str]] = {}
+            rank: dict[str, int] = {}
+            admin_id = self.index.admin_id
+            for n in lexicon.names():
+                rank[n] = len(rank)
+                for a in {admin_id(node) for node in lexicon.get(n)}:
+                    by_admin.setdefault(a, []).append(n)
+            found = self._by_admin[id(lexicon)] = (by_admin, rank)
         return found
 
     def named(self, lexicon: Any, name: str, areas: list[Division], area_key: tuple[str, ...]
@@ -75,20 +110,8 @@ class WithinAreas:
         """The nodes within the areas `area_tests` made these tests of. A node the base
         left without a township (a road row with none) lies within a township or village
         of its county: the base cannot say otherwise."""
-        prefixes, counties = tests
         admin_of = self.index.admin
-        out = []
-        for node in nodes:
-            admin = admin_of(node)
-            finest, county = admin.community or admin.township or admin.county, admin.county
-            if admin.township is None and county[:6] in counties:
-                out.append(node)
-                continue
-            for prefix, county_too in prefixes:
-                if finest.startswith(prefix) or (county_too and county.startswith(prefix)):
-                    out.append(node)
-                    break
-        return out
+        return [node for node in nodes if _within(admin_of(node), tests)]
 
     def in_townships(self, nodes: list[int], townships: set[str]) -> tuple[list[int], set[str]]:
         """The nodes that may lie in one of `townships` (12-digit codes), and the townships

@@ -2,13 +2,20 @@
 
 import unicodedata
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rapidfuzz import process
 
 from addressing.admin import AdminGazetteer
 from addressing.batch import geocode_values
-from addressing.edit_scan import FUZZY_CUTOFF, NameScan, closest_two, shared_at_cutoff, similarity
+from addressing.edit_scan import (
+    FUZZY_CUTOFF,
+    NameScan,
+    beyond_one_typo,
+    closest_two,
+    shared_at_cutoff,
+    similarity,
+)
 from addressing.lexicon import NameLexicon
 from addressing.match import Geocoder
 from addressing.normalize import _ONE_TO_ONE, _fold_char, normal_text
@@ -118,6 +125,34 @@ def test_the_edit_scan_scores_every_name_that_can_reach_the_cutoff(names, key):
         assert i in at, (key, name)
 
 
+@settings(max_examples=500, deadline=None)
+@given(names=st.lists(_NAME, min_size=1, max_size=40, unique=True),
+       key=st.text(alphabet="东西路园花华", min_size=3, max_size=9))
+# At the edge of each length the rule allows: two added, two changed, two dropped, one
+# longer with one changed.
+@example(names=["工业花园二期", "工业花园"], key="工业花园")
+@example(names=["东西路园花华东西甲乙"], key="东西路园花华东西路园")
+@example(names=["西路园花"], key="东西路园花华")
+@example(names=["东西路园花甲东乙"], key="东西路园花华东")
+def test_the_scan_beyond_one_typo_is_the_full_scan_of_the_names_further_off(names, key):
+    """What the geocoder asks once no name one typo away lies in the areas: the answer is
+    the full scan's over the names left."""
+    lexicon: NameLexicon[int] = NameLexicon()
+    for name in names:
+        lexicon.add(name, 0)
+    near = set(lexicon.near(key)) | {key}
+    further = [n for n in names if n not in near and len(n) >= 2]  # a lexicon's names
+    assert closest_two(key, NameScan(further), beyond_typo=True) == _full_scan(key, further)
+
+
+def test_a_misspelt_four_character_name_is_compared_with_six_character_names_only():
+    names = [f"{a}{b}花园" for a in "东南西北中" for b in "阳光明月星海山"] + ["阳光花园二期"]
+    scan = NameScan(names)
+    assert scan.candidates_beyond_one_typo("阳光花园") == [len(names) - 1]
+    assert closest_two("阳光花园", scan, beyond_typo=True)[0][0] == "阳光花园二期"
+    assert beyond_one_typo(3) == ()  # within the cutoff, all is one typo away
+
+
 def test_the_edit_scan_looks_up_few_names_for_a_long_key():
     """The point of the filter: a five-character name is compared with the names holding
     its rarest characters, not with every name of a county."""
@@ -177,3 +212,22 @@ def test_a_lexicon_drops_its_readings_when_a_name_is_added():
     after = _parse_reading(parse_module.parse("南山区科兴园7号", streets=streets))
     assert after != before and after == _parse_reading(
         parse_module.parse("南山区科兴园7号", streets=streets))
+
+
+def test_the_names_of_areas_are_the_lexicon_names_with_a_node_there(sample_index):
+    """The scan's names, gathered by admin codes, are those a walk over every name finds,
+    in the lexicon's order (which breaks ties)."""
+    from addressing.within_areas import WithinAreas, area_tests
+
+    divisions = load_divisions()
+    codes = {sample_index.admin(n).finest for n in range(len(sample_index))}
+    areas = [[divisions.by_code[c.ljust(12, "0")]] for c in sorted(codes)]
+    areas += [[divisions.by_code[c[:6].ljust(12, "0")]] for c in sorted(codes)][:3]
+    areas.append([divisions.by_code[c.ljust(12, "0")] for c in sorted(codes)[:3]])
+    within = WithinAreas(sample_index)
+    for lexicon in (sample_index.roads, sample_index.compounds):
+        for area in areas:
+            walked = [n for n in lexicon.names()
+                      if within.nodes_in(lexicon.get(n), area_tests(area))]
+            assert within.names(lexicon, area).names == walked, [a.name for a in area]
+            assert walked or area[0].code[:6] != "440305"
