@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
+from addressing.compound_readings import kept_under_road, road_as_compound
 from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
 from addressing.edit_scan import closest_two, similarity
 from addressing.grammar import is_numbered_only
@@ -145,6 +146,19 @@ class Geocoder:
                 other = self._match_reading(inner)
                 if other.status == MATCHED:
                     parsed, result = inner, other
+        if result.status != MATCHED:
+            # 比胜庙巷126幢6单元552: the road reading stops at the road (no door typed);
+            # the base's compound of the name may hold what is typed below.
+            compound = road_as_compound(parsed, self.index)
+            if compound is not None:
+                other = self._match_reading(compound)
+                if other.status == MATCHED:
+                    road = parsed.get("road")
+                    assert road is not None
+                    other.reason = "; ".join([f"{road.value} read as the compound of that name "
+                                              "(the road holds nothing typed below it)",
+                                              other.reason])
+                    parsed, result = compound, other
         later = _later_place(parsed, self.index)
         if later is not None and result.status != UNMATCHED:
             # Two known places typed one after the other (滨海工业区风华园小区, 望江西园5栋):
@@ -402,6 +416,11 @@ class Geocoder:
             notes.append(f"{compound_el.value} is not on {road_el.value}")
             return [*roads, CONFLICT, *doors, CONFLICT], penalty + 15, notes, False, None
         if roads:
+            under = kept_under_road(index, roads, parsed)
+            if under is not None:
+                # A door typed that the base does not hold costs a little (not checked).
+                return (under[0], penalty + 5 * (parsed.get("building") is not None),
+                        [*notes, under[1]], False, None)
             # A compound typed that the base does not hold in the areas: not checked, and
             # unread where it follows the door (368号后幢 may name what lies below).
             return roads, penalty, notes, False, compound_el

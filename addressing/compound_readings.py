@@ -1,0 +1,61 @@
+"""Readings that go by a compound where the grammar's reading went by a road.
+
+A compound's name may end in a road word (比胜庙巷, 十五奎巷: an old lane built over, the
+estate keeping its name), so the parser reads it as the road; where the base holds both a
+road and a compound of the name, a text with no door but a building below names the
+compound. A compound the base keeps straight under its road (no door of its own, its
+buildings filed under the road) is found by those buildings where the typed door is not
+on the road. The `Geocoder` (addressing/match.py) decides whether a reading is taken.
+"""
+
+from __future__ import annotations
+
+from addressing.index import AddressIndex, name_key
+from addressing.parse import Element, ParsedAddress
+
+_BELOW_DOOR = ("building", "unit", "floor", "room")
+
+
+def road_as_compound(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
+    """The reading of `parsed` with its road as the compound of that name: where no door and
+    no compound is typed, something below the door is, and the base holds a compound so
+    named (somewhere: the areas are checked by the match); None otherwise."""
+    road = parsed.get("road")
+    if road is None or parsed.get("compound") is not None or parsed.get("door") is not None:
+        return None
+    if all(parsed.get(level) is None for level in _BELOW_DOOR):
+        return None
+    if not index.compounds.get(name_key(road.value)):
+        return None
+    compound = Element("compound", road.value, road.key, road.span)
+    return ParsedAddress(parsed.text, parsed.admin,
+                         [compound if e is road else e for e in parsed.elements],
+                         list(parsed.leftovers), list(parsed.notes))
+
+
+def kept_under_road(index: AddressIndex, roads: list[int], parsed: ParsedAddress
+                    ) -> tuple[list[int], str] | None:
+    """庆丰北路1298号光大城市花园112幢, where the road holds no such door and the base keeps the
+    compound's buildings straight under the road: the typed building of the compound there
+    (or, with no building typed, the one numbered as the typed door: 金胜花苑130号), and
+    what to say; None where the base holds none or the door is on the road."""
+    door, compound = parsed.get("door"), parsed.get("compound")
+    if door is None or compound is None:
+        return None
+    if any(index.child(r, "door", door.key) for r in roads):
+        return None
+    building = parsed.get("building")
+    key = name_key(compound.value)
+    number = door if building is None else building
+    found = [b for r in roads for b in index.child(r, "building", number.key)
+             if index.compound_of.get(b) == key]
+    if not found:
+        return None
+    names = "/".join(sorted({index.value(index.parent_of(b)) for b in found}))
+    if building is None:
+        said = (f"{door.value} read as a building of {compound.value}, which the base holds "
+                f"straight under {names} (no door {door.value} there)")
+    else:
+        said = (f"door {door.value} not checked: {names} holds no such door, and the base "
+                f"holds the buildings of {compound.value} straight under it")
+    return found, said

@@ -1,0 +1,73 @@
+"""Compounds the grammar reads as something else (issue 16): a compound named like a lane
+(its name ends in 巷), typed without a door, and a compound the base keeps straight under
+its road, typed after the road and a door the road does not hold; on both stores.
+
+The base and the typed addresses are hand-written, in 南山区 (440305), from no corpus.
+"""
+
+
+import pytest
+
+from tests.addressing.hand_base import imported
+from tests.stores import STORES
+
+BASE = [
+    # a lane and an estate of the same name: the lane has doors, the estate buildings
+    ["440305", "", "", "青桐巷", "8号", "", "", "", "", ""],
+    ["440305", "", "", "", "", "青桐巷", "31幢", "2单元", "", "604"],
+    # a lane with no estate of its name: buildings typed on it stay unfound
+    ["440305", "", "", "柳荫巷", "5号", "", "", "", "", ""],
+    # estates the base keeps straight under their road (no door of their own)
+    ["440305", "", "", "湾厦路", "", "海悦花园", "27幢", "", "", "1503室"],
+    ["440305", "", "", "湾厦路", "", "海悦花园", "9号", "", "", ""],
+    ["440305", "", "", "湾厦路", "16号", "", "", "", "", ""],
+    ["440305", "", "", "登良路", "", "金桂苑", "44号", "", "", ""],
+]
+
+
+@pytest.fixture(scope="module", params=STORES)
+def geocoder(request, tmp_path_factory):
+    """The base above imported once per store kind, and a geocoder over it."""
+    with imported(BASE, tmp_path_factory.mktemp(request.param), request.param) as (_, report,
+                                                                                geocoder):
+        assert not report.problems, report.problems
+        yield geocoder
+
+
+def test_a_compound_named_like_a_lane_is_read_as_the_compound_below_it(geocoder):
+    r = geocoder.geocode("南山区青桐巷31幢2单元604")
+    assert (r.status, r.level) == ("matched", "room"), r.reason
+    assert r.full_text == "广东省深圳市南山区青桐巷31幢2单元604"
+    assert "青桐巷 read as the compound" in r.reason
+    assert [e.level for e in r.elements if e.value == "青桐巷"] == ["compound"]
+    # a door typed: the lane's door, as before
+    r = geocoder.geocode("南山区青桐巷8号")
+    assert (r.status, r.level) == ("matched", "door") and r.full_text.endswith("青桐巷8号")
+    # a building the estate does not hold: no answer below the lane is made up
+    r = geocoder.geocode("南山区青桐巷77幢2单元604")
+    assert r.status == "partial" and "77" not in (r.full_text or "")
+    # no estate of the lane's name: the lane, said to stop there
+    r = geocoder.geocode("南山区柳荫巷3幢1单元201")
+    assert (r.status, r.level) == ("partial", "road"), r.reason
+
+
+def test_a_compound_kept_under_its_road_is_found_by_its_buildings(geocoder):
+    # the road holds no door 1298号; the estate's building 27幢 is under the road
+    r = geocoder.geocode("南山区湾厦路1298号海悦花园27幢1503室")
+    assert (r.status, r.level) == ("matched", "room"), r.reason
+    assert r.full_text == "广东省深圳市南山区湾厦路27幢1503室"
+    assert "door 1298号 not checked" in r.reason
+    # the number typed as a door is the estate's building numbered so
+    r = geocoder.geocode("南山区登良路金桂苑44号")
+    assert (r.status, r.level) == ("matched", "building"), r.reason
+    assert r.full_text == "广东省深圳市南山区登良路44号"
+    assert "44号 read as a building of 金桂苑" in r.reason
+    # the road holds the door typed: the door, not the estate's building
+    r = geocoder.geocode("南山区湾厦路16号海悦花园")
+    assert (r.level, r.full_text) == ("door", "广东省深圳市南山区湾厦路16号")
+    # a building the estate does not hold: not found, never another one
+    r = geocoder.geocode("南山区湾厦路1298号海悦花园28幢1503室")
+    assert r.status == "partial" and r.level == "road", (r.level, r.full_text)
+    # another estate's name: its buildings are not this one's
+    r = geocoder.geocode("南山区湾厦路金桂苑9号")
+    assert r.level == "road", (r.level, r.full_text)
