@@ -59,3 +59,37 @@ def kept_under_road(index: AddressIndex, roads: list[int], parsed: ParsedAddress
         said = (f"door {door.value} not checked: {names} holds no such door, and the base "
                 f"holds the buildings of {compound.value} straight under it")
     return found, said
+
+
+def number_as_door(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
+    """胡家塔98: a bare number after a compound (no 号, no 栋), read as a building by the
+    grammar, as the door of that number, where the base holds a door so numbered under a
+    compound of the name and nothing else is typed below; None otherwise."""
+    compound, building = parsed.get("compound"), parsed.get("building")
+    if (compound is None or building is None or parsed.get("door") is not None
+            or parsed.get("road") is not None or building.value != building.key
+            or not building.key.isdigit()
+            or any(parsed.get(level) is not None for level in _BELOW_DOOR[1:])):
+        return None
+    places = index.compounds.get(name_key(compound.value)) or []
+    if not any(index.child(p, "door", building.key) for p in places
+               if index.level_of(p) == "compound"):
+        return None
+    door = Element("door", building.value, building.key, building.span)
+    return ParsedAddress(parsed.text, parsed.admin,
+                         [door if e is building else e for e in parsed.elements],
+                         list(parsed.leftovers), list(parsed.notes))
+
+
+def on_no_road(index: AddressIndex, node: int, kept: frozenset[str]) -> bool:
+    """Whether `node` is a compound the base files on no road: a root compound whose name no
+    door of a road carries and no road keeps things of (`kept`: the names of compounds
+    kept straight under roads)."""
+    if index.level_of(node) != "compound" or index.parent_of(node) >= 0:
+        return False
+    key = name_key(index.value(node))
+    if key in kept:
+        return False
+    return all(index.level_of(n) == "compound" or index.parent_of(n) < 0
+               or index.level_of(index.parent_of(n)) != "road"
+               for n in index.compounds.get(key) or [])

@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
-from addressing.compound_readings import kept_under_road, road_as_compound
+from addressing.compound_readings import (
+    kept_under_road,
+    number_as_door,
+    on_no_road,
+    road_as_compound,
+)
 from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
 from addressing.edit_scan import closest_two, similarity
 from addressing.grammar import is_numbered_only
@@ -31,6 +36,7 @@ CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a
 # What ends a road's name (or a village's, which a base holds as a road: 永西 for 永西村).
 ROAD_WORDS = ("路", "街", "道", "巷", "大道", "大街", "村")
 MAX_CANDIDATES = 10
+TIE_SHOWN = 3  # candidates a tie's reason names
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
 FUZZY_SCAN_LIMIT = 5_000  # names in the areas beyond which no linear edit-distance scan runs
 # A partial answer loses this much per typed street level it does not reach (road-level
@@ -108,6 +114,7 @@ class Geocoder:
         self._chains: dict[str, list[dict[str, str]]] = {}
         self.within = WithinAreas(index)
         self.descent = Descent(index)
+        self._kept: frozenset[str] | None = None
         # Build the typo and homophone tables now, not inside the first unlucky query.
         for lexicon in (index.roads, index.compounds):
             lexicon.near("")
@@ -147,18 +154,7 @@ class Geocoder:
                 if other.status == MATCHED:
                     parsed, result = inner, other
         if result.status != MATCHED:
-            # 比胜庙巷126幢6单元552: the road reading stops at the road (no door typed);
-            # the base's compound of the name may hold what is typed below.
-            compound = road_as_compound(parsed, self.index)
-            if compound is not None:
-                other = self._match_reading(compound)
-                if other.status == MATCHED:
-                    road = parsed.get("road")
-                    assert road is not None
-                    other.reason = "; ".join([f"{road.value} read as the compound of that name "
-                                              "(the road holds nothing typed below it)",
-                                              other.reason])
-                    parsed, result = compound, other
+            parsed, result = self._compound_reading(parsed, result)
         later = _later_place(parsed, self.index)
         if later is not None and result.status != UNMATCHED:
             # Two known places typed one after the other (滨海工业区风华园小区, 望江西园5栋):
@@ -172,6 +168,24 @@ class Geocoder:
                     str(other.level)] >= LEVEL_CODE[str(result.level)]):
                 return other
         return result
+
+    def _compound_reading(self, parsed: ParsedAddress, result: GeocodeResult
+                          ) -> tuple[ParsedAddress, GeocodeResult]:
+        """比胜庙巷126幢6单元552 (the road reading stops at the road, no door typed) and
+        胜家塔98 (a bare number after a compound): the reading by the base's compound of the
+        name, and its door so numbered, where that matches (`addressing.compound_readings`)."""
+        road, building = parsed.get("road"), parsed.get("building")
+        for reading, said in (
+                (road_as_compound(parsed, self.index), road and f"{road.value} read as the "
+                 "compound of that name (the road holds nothing typed below it)"),
+                (number_as_door(parsed, self.index), building and f"{building.value} read as "
+                 "the door so numbered (no building of that number)")):
+            if reading is not None:
+                other = self._match_reading(reading)
+                if other.status == MATCHED:
+                    other.reason = "; ".join([str(said), other.reason])
+                    return reading, other
+        return parsed, result
 
     def _village_as_road(self, parsed: ParsedAddress) -> ParsedAddress | None:
         """禾平村1组2号, where no road or compound was read: the village typed right before
@@ -230,6 +244,7 @@ class Geocoder:
             if len(pool) == 2 and road_el is not None and compound_el is not None and (
                     _zone_before(compound_el, road_el, parsed)):
                 pool = pool[:1]  # the road runs through the zone typed before it: finer
+            pool = self._lone_compound(pool, parsed, notes)
         else:
             pool = self._best([self.descent.descend(a, parsed, by_compound) for a in anchors])
             pool = self._under_the_road(pool, anchors, parsed, notes)
@@ -295,6 +310,43 @@ class Geocoder:
             result.status = MATCHED
         result.reason = "; ".join(notes) or "every typed element found"
         return result
+
+    def _lone_compound(self, pool: list[Found], parsed: ParsedAddress, notes: list[str]
+                       ) -> list[Found]:
+        """迎春路湘云雅苑 where the road leads to itself alone (no door typed) and the compound
+        elsewhere: the road where the base keeps the compound's addresses straight under it;
+        the compound where the base files it on no road (the road does not contradict it,
+        and the compound is finer); both otherwise (a tie), the reason says."""
+        index = self.index
+        if len(pool) != 2 or parsed.get("door") is not None:
+            return pool
+        roads = [f for f in pool if index.level_of(f.node) == "road"]
+        compound, road = parsed.get("compound"), parsed.get("road")
+        if len(roads) != 1 or compound is None or road is None:
+            return pool
+        others = [f for f in pool if f is not roads[0]]
+        notes[:] = [n for n in notes if n != f"{compound.value} is not on {road.value}"]
+        key = name_key(compound.value)
+        if any(index.compound_of.get(c) == key for c in index.children(roads[0].node)):
+            # 新塘路浙江汽配城: the base keeps what is in the compound straight under the
+            # road typed; the road is where both typed names meet.
+            notes.append(f"the base keeps {compound.value} straight under {road.value} (no "
+                         "address of its own there)")
+            return roads
+        if roads[0].complete == others[0].complete and on_no_road(
+                index, ([*index.ancestors(others[0].node)] or [others[0].node])[-1],
+                self._kept_compounds()):
+            notes.append(f"the base files {compound.value} on no road; {road.value} not "
+                         "checked")
+            return others
+        notes.append(f"{compound.value} is not on {road.value}")
+        return pool
+
+    def _kept_compounds(self) -> frozenset[str]:
+        """The names of compounds the base keeps straight under a road (built once)."""
+        if self._kept is None:
+            self._kept = frozenset(self.index.compound_of.values())
+        return self._kept
 
     def _under_the_road(self, pool: list[Found], anchors: list[int], parsed: ParsedAddress,
                         notes: list[str]) -> list[Found]:
@@ -579,7 +631,10 @@ class Geocoder:
         result.status = TIE
         result.candidates = [self._candidate(n) for n in nodes[:MAX_CANDIDATES]]
         result.score = max(0, 100 - penalty - 30)
-        result.reason = "; ".join([*notes, f"{len(nodes)} addresses fit equally"])
+        # The reason names them (the first few), so that a reader sees what to type.
+        shown = ", ".join(self.index.full_text(n) for n in nodes[:TIE_SHOWN]) + (
+            ", …" if len(nodes) > TIE_SHOWN else "")
+        result.reason = "; ".join([*notes, f"{len(nodes)} addresses fit equally: {shown}"])
         return result
 
     def _admin_only(self, result: GeocodeResult, parsed: ParsedAddress, areas: list[Division],

@@ -22,6 +22,18 @@ BASE = [
     ["440305", "", "", "湾厦路", "", "海悦花园", "9号", "", "", ""],
     ["440305", "", "", "湾厦路", "16号", "", "", "", "", ""],
     ["440305", "", "", "登良路", "", "金桂苑", "44号", "", "", ""],
+    # estates typed after a road: one filed on no road, one kept straight under the road
+    # and held alone as well, one held at a door of another road
+    ["440305", "", "", "科苑路", "", "", "", "", "", ""],
+    ["440305", "", "", "", "", "翠湖苑", "3幢", "", "", ""],
+    ["440305", "", "", "登良路", "", "星河苑", "", "", "", "1204室"],
+    ["440305", "", "", "", "", "星河苑", "6幢", "", "", ""],
+    ["440305", "", "", "南光路", "", "", "", "", "", ""],
+    ["440305", "", "", "创业路", "21号", "荔香苑", "", "", "", ""],
+    # a place whose doors are numbered with and without 号
+    ["440305", "蛇口街道", "", "", "98", "李家塘", "", "", "", ""],
+    ["440305", "蛇口街道", "", "", "1028号", "李家塘", "", "", "", ""],
+    ["440305", "蛇口街道", "", "", "55号", "李家塘", "", "", "", ""],
 ]
 
 
@@ -71,3 +83,32 @@ def test_a_compound_kept_under_its_road_is_found_by_its_buildings(geocoder):
     # another estate's name: its buildings are not this one's
     r = geocoder.geocode("南山区湾厦路金桂苑9号")
     assert r.level == "road", (r.level, r.full_text)
+
+
+def test_a_compound_typed_after_a_road_is_the_answer_where_the_road_does_not_contradict_it(
+        geocoder):
+    # filed on no road: the typed road says nothing against it, and it is finer
+    r = geocoder.geocode("南山区科苑路翠湖苑")
+    assert (r.status, r.level) == ("matched", "compound"), r.reason
+    assert r.full_text == "广东省深圳市南山区翠湖苑"
+    assert "the base files 翠湖苑 on no road" in r.reason
+    # kept straight under the typed road: the road is where both names meet
+    r = geocoder.geocode("南山区登良路星河苑")
+    assert (r.level, r.full_text) == ("road", "广东省深圳市南山区登良路"), r.reason
+    assert "keeps 星河苑 straight under 登良路" in r.reason
+    # held at a door of another road: a tie, whose reason names both
+    r = geocoder.geocode("南山区南光路荔香苑")
+    assert r.status == "tie", r.reason
+    assert "荔香苑 is not on 南光路" in r.reason
+    assert "南山区南光路" in r.reason and "创业路21号荔香苑" in r.reason
+
+
+def test_a_bare_number_after_a_place_is_its_door_so_numbered(geocoder):
+    r = geocoder.geocode("南山区蛇口街道李家塘98")
+    assert (r.status, r.level) == ("matched", "door"), r.reason
+    assert r.full_text.endswith("李家塘98")
+    r = geocoder.geocode("南山区蛇口街道李家塘55")
+    assert (r.status, r.level) == ("matched", "door") and r.full_text.endswith("李家塘55号")
+    # no door so numbered: never another door
+    r = geocoder.geocode("南山区蛇口街道李家塘77")
+    assert r.status != "matched" and "77" not in (r.full_text or "")
