@@ -10,10 +10,13 @@ on the road. The `Geocoder` (addressing/match.py) decides whether a reading is t
 
 from __future__ import annotations
 
+from addressing.grammar import COMPOUND_SUFFIXES
 from addressing.index import AddressIndex, name_key
 from addressing.parse import Element, ParsedAddress
 
 _BELOW_DOOR = ("building", "unit", "floor", "room")
+# One character that ends a place's name: typed right after a known name, it makes another.
+_PLACE_ENDS = frozenset(["区", *(s for s in COMPOUND_SUFFIXES if len(s) == 1)])
 
 
 def road_as_compound(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
@@ -93,3 +96,34 @@ def on_no_road(index: AddressIndex, node: int, kept: frozenset[str]) -> bool:
     return all(index.level_of(n) == "compound" or index.parent_of(n) < 0
                or index.level_of(index.parent_of(n)) != "road"
                for n in index.compounds.get(key) or [])
+
+
+def typed_longer(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
+    """大学城温州大学区: a known compound name (温州大学) read inside a longer one typed (its
+    last character a place word left unread): the longer name is another place, which the
+    base does not hold, so the name is not read (it is text not understood); where it was
+    the compound, a known place typed before it (大学城) is the compound instead. None where
+    no name is so typed."""
+    compound = parsed.get("compound")
+    named = [e for e in (compound, *parsed.leftovers) if e is not None and (
+        e is compound or e.level == "extra")]
+    for tail in parsed.leftovers:
+        if tail.level != "unknown" or tail.value not in _PLACE_ENDS:
+            continue
+        name = next((e for e in named if e.span[1] == tail.span[0]), None)
+        if name is not None:
+            break
+    else:
+        return None
+    longer = Element("unknown", name.value + tail.value, name.key + tail.key,
+                     (name.span[0], tail.span[1]))
+    place = None if name is not compound else next(
+        (e for e in reversed(parsed.leftovers) if e.level == "place"
+         and e.span[1] <= name.span[0] and index.compounds.get(name_key(e.value))), None)
+    elements = [e for e in parsed.elements if e is not name]
+    if place is not None:
+        elements.append(Element("compound", place.value, place.key, place.span))
+        elements.sort(key=lambda e: e.span[0])
+    leftovers = [e for e in parsed.leftovers if e not in (tail, place, name)]
+    return ParsedAddress(parsed.text, parsed.admin, elements, [*leftovers, longer],
+                         list(parsed.notes))

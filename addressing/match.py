@@ -19,6 +19,7 @@ from addressing.compound_readings import (
     number_as_door,
     on_no_road,
     road_as_compound,
+    typed_longer,
 )
 from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
 from addressing.edit_scan import closest_two, similarity
@@ -144,6 +145,7 @@ class Geocoder:
     # -- matching -------------------------------------------------------------------------
     def _match(self, parsed: ParsedAddress) -> GeocodeResult:
         parsed = self._village_as_road(parsed) or parsed
+        parsed = typed_longer(parsed, self.index) or parsed
         result = self._match_reading(parsed)
         if result.status != MATCHED:
             # 隽维中心A座4号楼6楼: of two buildings typed, the base may hold only the later

@@ -34,6 +34,9 @@ BASE = [
     ["440305", "蛇口街道", "", "", "98", "李家塘", "", "", "", ""],
     ["440305", "蛇口街道", "", "", "1028号", "李家塘", "", "", "", ""],
     ["440305", "蛇口街道", "", "", "55号", "李家塘", "", "", "", ""],
+    # a college, and the college town it lies in
+    ["440305", "", "", "", "", "深圳学院", "", "", "", ""],
+    ["440305", "桃源街道", "", "", "", "学院城", "", "", "", ""],
 ]
 
 
@@ -112,3 +115,16 @@ def test_a_bare_number_after_a_place_is_its_door_so_numbered(geocoder):
     # no door so numbered: never another door
     r = geocoder.geocode("南山区蛇口街道李家塘77")
     assert r.status != "matched" and "77" not in (r.full_text or "")
+
+
+def test_a_known_name_inside_a_longer_one_typed_is_not_read(geocoder):
+    # 深圳学院区 is another place than 深圳学院: the town typed before it is the answer
+    r = geocoder.geocode("南山区桃源街道学院城深圳学院区")
+    assert (r.level, r.full_text) == ("compound", "广东省深圳市南山区桃源街道学院城"), r.reason
+    assert "not understood: 深圳学院区" in r.reason
+    r = geocoder.geocode("广东省深圳市南山区深圳学院区")
+    assert (r.status, r.level) == ("partial", "county"), r.reason
+    assert "not understood: 深圳学院区" in r.reason
+    # the name alone, or followed by what lies in it, is read
+    r = geocoder.geocode("南山区深圳学院")
+    assert (r.status, r.level) == ("matched", "compound")
