@@ -5,11 +5,15 @@ estate keeping its name), so the parser reads it as the road; where the base hol
 road and a compound of the name, a text with no door but a building below names the
 compound. A compound the base keeps straight under its road (no door of its own, its
 buildings filed under the road) is found by those buildings where the typed door is not
-on the road. The `Geocoder` (addressing/match.py) decides whether a reading is taken.
+on the road. A road and a compound typed together, the compound found elsewhere, are
+told apart by where the base files the compound; a bare number after a place may be its
+door; a known name inside a longer one typed (温州大学 in 温州大学区) is not read. The
+`Geocoder` (addressing/match.py) decides whether a reading is taken.
 """
 
 from __future__ import annotations
 
+from addressing.descend import Found
 from addressing.grammar import COMPOUND_SUFFIXES
 from addressing.index import AddressIndex, name_key
 from addressing.parse import Element, ParsedAddress
@@ -127,3 +131,33 @@ def typed_longer(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | 
     leftovers = [e for e in parsed.leftovers if e not in (tail, place, name)]
     return ParsedAddress(parsed.text, parsed.admin, elements, [*leftovers, longer],
                          list(parsed.notes))
+
+
+def road_or_compound(index: AddressIndex, pool: list[Found], parsed: ParsedAddress,
+                     notes: list[str], kept: frozenset[str]) -> list[Found]:
+    """迎春路湘云雅苑 where the road leads to itself alone (no door typed) and the compound
+    elsewhere: the road where the base keeps the compound's addresses straight under it;
+    the compound where the base files it on no road (the road does not contradict it,
+    and the compound is finer); both otherwise (a tie), the reason says (`notes`, changed
+    in place). `kept`: the names of compounds kept straight under roads."""
+    if len(pool) != 2 or parsed.get("door") is not None:
+        return pool
+    roads = [f for f in pool if index.level_of(f.node) == "road"]
+    compound, road = parsed.get("compound"), parsed.get("road")
+    if len(roads) != 1 or compound is None or road is None:
+        return pool
+    others = [f for f in pool if f is not roads[0]]
+    notes[:] = [n for n in notes if n != f"{compound.value} is not on {road.value}"]
+    key = name_key(compound.value)
+    if any(index.compound_of.get(c) == key for c in index.children(roads[0].node)):
+        # 新塘路浙江汽配城: the base keeps what is in the compound straight under the
+        # road typed; the road is where both typed names meet.
+        notes.append(f"the base keeps {compound.value} straight under {road.value} (no "
+                     "address of its own there)")
+        return roads
+    if roads[0].complete == others[0].complete and on_no_road(
+            index, ([*index.ancestors(others[0].node)] or [others[0].node])[-1], kept):
+        notes.append(f"the base files {compound.value} on no road; {road.value} not checked")
+        return others
+    notes.append(f"{compound.value} is not on {road.value}")
+    return pool

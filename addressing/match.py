@@ -17,8 +17,8 @@ from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.compound_readings import (
     kept_under_road,
     number_as_door,
-    on_no_road,
     road_as_compound,
+    road_or_compound,
     typed_longer,
 )
 from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
@@ -171,6 +171,12 @@ class Geocoder:
                 return other
         return result
 
+    def _kept_compounds(self) -> frozenset[str]:
+        """The names of compounds the base keeps straight under a road (built once)."""
+        if self._kept is None:
+            self._kept = frozenset(self.index.compound_of.values())
+        return self._kept
+
     def _compound_reading(self, parsed: ParsedAddress, result: GeocodeResult
                           ) -> tuple[ParsedAddress, GeocodeResult]:
         """比胜庙巷126幢6单元552 (the road reading stops at the road, no door typed) and
@@ -246,7 +252,7 @@ class Geocoder:
             if len(pool) == 2 and road_el is not None and compound_el is not None and (
                     _zone_before(compound_el, road_el, parsed)):
                 pool = pool[:1]  # the road runs through the zone typed before it: finer
-            pool = self._lone_compound(pool, parsed, notes)
+            pool = road_or_compound(self.index, pool, parsed, notes, self._kept_compounds())
         else:
             pool = self._best([self.descent.descend(a, parsed, by_compound) for a in anchors])
             pool = self._under_the_road(pool, anchors, parsed, notes)
@@ -312,43 +318,6 @@ class Geocoder:
             result.status = MATCHED
         result.reason = "; ".join(notes) or "every typed element found"
         return result
-
-    def _lone_compound(self, pool: list[Found], parsed: ParsedAddress, notes: list[str]
-                       ) -> list[Found]:
-        """迎春路湘云雅苑 where the road leads to itself alone (no door typed) and the compound
-        elsewhere: the road where the base keeps the compound's addresses straight under it;
-        the compound where the base files it on no road (the road does not contradict it,
-        and the compound is finer); both otherwise (a tie), the reason says."""
-        index = self.index
-        if len(pool) != 2 or parsed.get("door") is not None:
-            return pool
-        roads = [f for f in pool if index.level_of(f.node) == "road"]
-        compound, road = parsed.get("compound"), parsed.get("road")
-        if len(roads) != 1 or compound is None or road is None:
-            return pool
-        others = [f for f in pool if f is not roads[0]]
-        notes[:] = [n for n in notes if n != f"{compound.value} is not on {road.value}"]
-        key = name_key(compound.value)
-        if any(index.compound_of.get(c) == key for c in index.children(roads[0].node)):
-            # 新塘路浙江汽配城: the base keeps what is in the compound straight under the
-            # road typed; the road is where both typed names meet.
-            notes.append(f"the base keeps {compound.value} straight under {road.value} (no "
-                         "address of its own there)")
-            return roads
-        if roads[0].complete == others[0].complete and on_no_road(
-                index, ([*index.ancestors(others[0].node)] or [others[0].node])[-1],
-                self._kept_compounds()):
-            notes.append(f"the base files {compound.value} on no road; {road.value} not "
-                         "checked")
-            return others
-        notes.append(f"{compound.value} is not on {road.value}")
-        return pool
-
-    def _kept_compounds(self) -> frozenset[str]:
-        """The names of compounds the base keeps straight under a road (built once)."""
-        if self._kept is None:
-            self._kept = frozenset(self.index.compound_of.values())
-        return self._kept
 
     def _under_the_road(self, pool: list[Found], anchors: list[int], parsed: ParsedAddress,
                         notes: list[str]) -> list[Found]:
