@@ -14,6 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
+from addressing.compound_readings import (
+    kept_under_road,
+    number_as_door,
+    road_as_compound,
+    road_or_compound,
+    typed_longer,
+)
 from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
 from addressing.edit_scan import beyond_one_typo, closest_two, similarity
 from addressing.grammar import is_numbered_only
@@ -30,6 +37,7 @@ CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a
 # What ends a road's name (or a village's, which a base holds as a road: 永西 for 永西村).
 ROAD_WORDS = ("路", "街", "道", "巷", "大道", "大街", "村")
 MAX_CANDIDATES = 10
+TIE_SHOWN = 3  # candidates a tie's reason names
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
 FUZZY_SCAN_LIMIT = 5_000  # names in the areas beyond which no linear edit-distance scan runs
 # A partial answer loses this much per typed street level it does not reach (road-level
@@ -107,6 +115,7 @@ class Geocoder:
         self._chains: dict[str, list[dict[str, str]]] = {}
         self.within = WithinAreas(index)
         self.descent = Descent(index)
+        self._kept: frozenset[str] | None = None
         # Build the typo and homophone tables now, not inside the first unlucky query.
         for lexicon in (index.roads, index.compounds):
             lexicon.near("")
@@ -136,6 +145,7 @@ class Geocoder:
     # -- matching -------------------------------------------------------------------------
     def _match(self, parsed: ParsedAddress) -> GeocodeResult:
         parsed = self._village_as_road(parsed) or parsed
+        parsed = typed_longer(parsed, self.index) or parsed
         result = self._match_reading(parsed)
         if result.status != MATCHED:
             # 隽维中心A座4号楼6楼: of two buildings typed, the base may hold only the later
@@ -145,6 +155,8 @@ class Geocoder:
                 other = self._match_reading(inner)
                 if other.status == MATCHED:
                     parsed, result = inner, other
+        if result.status != MATCHED:
+            parsed, result = self._compound_reading(parsed, result)
         later = _later_place(parsed, self.index)
         if later is not None and result.status != UNMATCHED:
             # Two known places typed one after the other (滨海工业区风华园小区, 望江西园5栋):
@@ -158,6 +170,30 @@ class Geocoder:
                     str(other.level)] >= LEVEL_CODE[str(result.level)]):
                 return other
         return result
+
+    def _kept_compounds(self) -> frozenset[str]:
+        """The names of compounds the base keeps straight under a road (built once)."""
+        if self._kept is None:
+            self._kept = frozenset(self.index.compound_of.values())
+        return self._kept
+
+    def _compound_reading(self, parsed: ParsedAddress, result: GeocodeResult
+                          ) -> tuple[ParsedAddress, GeocodeResult]:
+        """比胜庙巷126幢6单元552 (the road reading stops at the road, no door typed) and
+        胜家塔98 (a bare number after a compound): the reading by the base's compound of the
+        name, and its door so numbered, where that matches (`addressing.compound_readings`)."""
+        road, building = parsed.get("road"), parsed.get("building")
+        for reading, said in (
+                (road_as_compound(parsed, self.index), road and f"{road.value} read as the "
+                 "compound of that name (the road holds nothing typed below it)"),
+                (number_as_door(parsed, self.index), building and f"{building.value} read as "
+                 "the door so numbered (no building of that number)")):
+            if reading is not None:
+                other = self._match_reading(reading)
+                if other.status == MATCHED:
+                    other.reason = "; ".join([str(said), other.reason])
+                    return reading, other
+        return parsed, result
 
     def _village_as_road(self, parsed: ParsedAddress) -> ParsedAddress | None:
         """禾平村1组2号, where no road or compound was read: the village typed right before
@@ -216,6 +252,7 @@ class Geocoder:
             if len(pool) == 2 and road_el is not None and compound_el is not None and (
                     _zone_before(compound_el, road_el, parsed)):
                 pool = pool[:1]  # the road runs through the zone typed before it: finer
+            pool = road_or_compound(self.index, pool, parsed, notes, self._kept_compounds())
         else:
             pool = self._best([self.descent.descend(a, parsed, by_compound) for a in anchors])
             pool = self._under_the_road(pool, anchors, parsed, notes)
@@ -402,6 +439,11 @@ class Geocoder:
             notes.append(f"{compound_el.value} is not on {road_el.value}")
             return [*roads, CONFLICT, *doors, CONFLICT], penalty + 15, notes, False, None
         if roads:
+            under = kept_under_road(index, roads, parsed)
+            if under is not None:
+                # A door typed that the base does not hold costs a little (not checked).
+                return (under[0], penalty + 5 * (parsed.get("building") is not None),
+                        [*notes, under[1]], False, None)
             # A compound typed that the base does not hold in the areas: not checked, and
             # unread where it follows the door (368号后幢 may name what lies below).
             return roads, penalty, notes, False, compound_el
@@ -565,7 +607,10 @@ class Geocoder:
         result.status = TIE
         result.candidates = [self._candidate(n) for n in nodes[:MAX_CANDIDATES]]
         result.score = max(0, 100 - penalty - 30)
-        result.reason = "; ".join([*notes, f"{len(nodes)} addresses fit equally"])
+        # The reason names them (the first few), so that a reader sees what to type.
+        shown = ", ".join(self.index.full_text(n) for n in nodes[:TIE_SHOWN]) + (
+            ", …" if len(nodes) > TIE_SHOWN else "")
+        result.reason = "; ".join([*notes, f"{len(nodes)} addresses fit equally: {shown}"])
         return result
 
     def _admin_only(self, result: GeocodeResult, parsed: ParsedAddress, areas: list[Division],

@@ -1,0 +1,163 @@
+"""Readings that go by a compound where the grammar's reading went by a road.
+
+A compound's name may end in a road word (比胜庙巷, 十五奎巷: an old lane built over, the
+estate keeping its name), so the parser reads it as the road; where the base holds both a
+road and a compound of the name, a text with no door but a building below names the
+compound. A compound the base keeps straight under its road (no door of its own, its
+buildings filed under the road) is found by those buildings where the typed door is not
+on the road. A road and a compound typed together, the compound found elsewhere, are
+told apart by where the base files the compound; a bare number after a place may be its
+door; a known name inside a longer one typed (温州大学 in 温州大学区) is not read. The
+`Geocoder` (addressing/match.py) decides whether a reading is taken.
+"""
+
+from __future__ import annotations
+
+from addressing.descend import Found
+from addressing.grammar import COMPOUND_SUFFIXES
+from addressing.index import AddressIndex, name_key
+from addressing.parse import Element, ParsedAddress
+
+_BELOW_DOOR = ("building", "unit", "floor", "room")
+# One character that ends a place's name: typed right after a known name, it makes another.
+_PLACE_ENDS = frozenset(["区", *(s for s in COMPOUND_SUFFIXES if len(s) == 1)])
+
+
+def road_as_compound(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
+    """The reading of `parsed` with its road as the compound of that name: where no door and
+    no compound is typed, something below the door is, and the base holds a compound so
+    named (somewhere: the areas are checked by the match); None otherwise."""
+    road = parsed.get("road")
+    if road is None or parsed.get("compound") is not None or parsed.get("door") is not None:
+        return None
+    if all(parsed.get(level) is None for level in _BELOW_DOOR):
+        return None
+    if not index.compounds.get(name_key(road.value)):
+        return None
+    compound = Element("compound", road.value, road.key, road.span)
+    return ParsedAddress(parsed.text, parsed.admin,
+                         [compound if e is road else e for e in parsed.elements],
+                         list(parsed.leftovers), list(parsed.notes))
+
+
+def kept_under_road(index: AddressIndex, roads: list[int], parsed: ParsedAddress
+                    ) -> tuple[list[int], str] | None:
+    """庆丰北路1298号光大城市花园112幢, where the road holds no such door and the base keeps the
+    compound's buildings straight under the road: the typed building of the compound there
+    (or, with no building typed, the one numbered as the typed door: 金胜花苑130号), and
+    what to say; None where the base holds none or the door is on the road."""
+    door, compound = parsed.get("door"), parsed.get("compound")
+    if door is None or compound is None:
+        return None
+    if any(index.child(r, "door", door.key) for r in roads):
+        return None
+    building = parsed.get("building")
+    key = name_key(compound.value)
+    number = door if building is None else building
+    found = [b for r in roads for b in index.child(r, "building", number.key)
+             if index.compound_of.get(b) == key]
+    if not found:
+        return None
+    names = "/".join(sorted({index.value(index.parent_of(b)) for b in found}))
+    if building is None:
+        said = (f"{door.value} read as a building of {compound.value}, which the base holds "
+                f"straight under {names} (no door {door.value} there)")
+    else:
+        said = (f"door {door.value} not checked: {names} holds no such door, and the base "
+                f"holds the buildings of {compound.value} straight under it")
+    return found, said
+
+
+def number_as_door(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
+    """胡家塔98: a bare number after a compound (no 号, no 栋), read as a building by the
+    grammar, as the door of that number, where the base holds a door so numbered under a
+    compound of the name and nothing else is typed below; None otherwise."""
+    compound, building = parsed.get("compound"), parsed.get("building")
+    if (compound is None or building is None or parsed.get("door") is not None
+            or parsed.get("road") is not None or building.value != building.key
+            or not building.key.isdigit()
+            or any(parsed.get(level) is not None for level in _BELOW_DOOR[1:])):
+        return None
+    places = index.compounds.get(name_key(compound.value)) or []
+    if not any(index.child(p, "door", building.key) for p in places
+               if index.level_of(p) == "compound"):
+        return None
+    door = Element("door", building.value, building.key, building.span)
+    return ParsedAddress(parsed.text, parsed.admin,
+                         [door if e is building else e for e in parsed.elements],
+                         list(parsed.leftovers), list(parsed.notes))
+
+
+def on_no_road(index: AddressIndex, node: int, kept: frozenset[str]) -> bool:
+    """Whether `node` is a compound the base files on no road: a root compound whose name no
+    door of a road carries and no road keeps things of (`kept`: the names of compounds
+    kept straight under roads)."""
+    if index.level_of(node) != "compound" or index.parent_of(node) >= 0:
+        return False
+    key = name_key(index.value(node))
+    if key in kept:
+        return False
+    return all(index.level_of(n) == "compound" or index.parent_of(n) < 0
+               or index.level_of(index.parent_of(n)) != "road"
+               for n in index.compounds.get(key) or [])
+
+
+def typed_longer(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
+    """大学城温州大学区: a known compound name (温州大学) read inside a longer one typed (its
+    last character a place word left unread): the longer name is another place, which the
+    base does not hold, so the name is not read (it is text not understood); where it was
+    the compound, a known place typed before it (大学城) is the compound instead. None where
+    no name is so typed."""
+    compound = parsed.get("compound")
+    named = [e for e in (compound, *parsed.leftovers) if e is not None and (
+        e is compound or e.level == "extra")]
+    for tail in parsed.leftovers:
+        if tail.level != "unknown" or tail.value not in _PLACE_ENDS:
+            continue
+        name = next((e for e in named if e.span[1] == tail.span[0]), None)
+        if name is not None:
+            break
+    else:
+        return None
+    longer = Element("unknown", name.value + tail.value, name.key + tail.key,
+                     (name.span[0], tail.span[1]))
+    place = None if name is not compound else next(
+        (e for e in reversed(parsed.leftovers) if e.level == "place"
+         and e.span[1] <= name.span[0] and index.compounds.get(name_key(e.value))), None)
+    elements = [e for e in parsed.elements if e is not name]
+    if place is not None:
+        elements.append(Element("compound", place.value, place.key, place.span))
+        elements.sort(key=lambda e: e.span[0])
+    leftovers = [e for e in parsed.leftovers if e not in (tail, place, name)]
+    return ParsedAddress(parsed.text, parsed.admin, elements, [*leftovers, longer],
+                         list(parsed.notes))
+
+
+def road_or_compound(index: AddressIndex, pool: list[Found], parsed: ParsedAddress,
+                     notes: list[str], kept: frozenset[str]) -> list[Found]:
+    """迎春路湘云雅苑 where the road leads to itself alone (no door typed) and the compound
+    elsewhere: the road where the base keeps the compound's addresses straight under it;
+    the compound where the base files it on no road (the road does not contradict it,
+    and the compound is finer); both otherwise (a tie), the reason says (`notes`, changed
+    in place). `kept`: the names of compounds kept straight under roads."""
+    if len(pool) != 2 or parsed.get("door") is not None:
+        return pool
+    roads = [f for f in pool if index.level_of(f.node) == "road"]
+    compound, road = parsed.get("compound"), parsed.get("road")
+    if len(roads) != 1 or compound is None or road is None:
+        return pool
+    others = [f for f in pool if f is not roads[0]]
+    notes[:] = [n for n in notes if n != f"{compound.value} is not on {road.value}"]
+    key = name_key(compound.value)
+    if any(index.compound_of.get(c) == key for c in index.children(roads[0].node)):
+        # 新塘路浙江汽配城: the base keeps what is in the compound straight under the
+        # road typed; the road is where both typed names meet.
+        notes.append(f"the base keeps {compound.value} straight under {road.value} (no "
+                     "address of its own there)")
+        return roads
+    if roads[0].complete == others[0].complete and on_no_road(
+            index, ([*index.ancestors(others[0].node)] or [others[0].node])[-1], kept):
+        notes.append(f"the base files {compound.value} on no road; {road.value} not checked")
+        return others
+    notes.append(f"{compound.value} is not on {road.value}")
+    return pool

@@ -1,0 +1,130 @@
+"""Compounds the grammar reads as something else (issue 16): a compound named like a lane
+(its name ends in 巷), typed without a door, and a compound the base keeps straight under
+its road, typed after the road and a door the road does not hold; on both stores.
+
+The base and the typed addresses are hand-written, in 南山区 (440305), from no corpus.
+"""
+
+
+import pytest
+
+from tests.addressing.hand_base import imported
+from tests.stores import STORES
+
+BASE = [
+    # a lane and an estate of the same name: the lane has doors, the estate buildings
+    ["440305", "", "", "青桐巷", "8号", "", "", "", "", ""],
+    ["440305", "", "", "", "", "青桐巷", "31幢", "2单元", "", "604"],
+    # a lane with no estate of its name: buildings typed on it stay unfound
+    ["440305", "", "", "柳荫巷", "5号", "", "", "", "", ""],
+    # estates the base keeps straight under their road (no door of their own)
+    ["440305", "", "", "湾厦路", "", "海悦花园", "27幢", "", "", "1503室"],
+    ["440305", "", "", "湾厦路", "", "海悦花园", "9号", "", "", ""],
+    ["440305", "", "", "湾厦路", "16号", "", "", "", "", ""],
+    ["440305", "", "", "登良路", "", "金桂苑", "44号", "", "", ""],
+    # estates typed after a road: one filed on no road, one kept straight under the road
+    # and held alone as well, one held at a door of another road
+    ["440305", "", "", "科苑路", "", "", "", "", "", ""],
+    ["440305", "", "", "", "", "翠湖苑", "3幢", "", "", ""],
+    ["440305", "", "", "登良路", "", "星河苑", "", "", "", "1204室"],
+    ["440305", "", "", "", "", "星河苑", "6幢", "", "", ""],
+    ["440305", "", "", "南光路", "", "", "", "", "", ""],
+    ["440305", "", "", "创业路", "21号", "荔香苑", "", "", "", ""],
+    # a place whose doors are numbered with and without 号
+    ["440305", "蛇口街道", "", "", "98", "李家塘", "", "", "", ""],
+    ["440305", "蛇口街道", "", "", "1028号", "李家塘", "", "", "", ""],
+    ["440305", "蛇口街道", "", "", "55号", "李家塘", "", "", "", ""],
+    # a college, and the college town it lies in
+    ["440305", "", "", "", "", "深圳学院", "", "", "", ""],
+    ["440305", "桃源街道", "", "", "", "学院城", "", "", "", ""],
+]
+
+
+@pytest.fixture(scope="module", params=STORES)
+def geocoder(request, tmp_path_factory):
+    """The base above imported once per store kind, and a geocoder over it."""
+    with imported(BASE, tmp_path_factory.mktemp(request.param), request.param) as (_, report,
+                                                                                geocoder):
+        assert not report.problems, report.problems
+        yield geocoder
+
+
+def test_a_compound_named_like_a_lane_is_read_as_the_compound_below_it(geocoder):
+    r = geocoder.geocode("南山区青桐巷31幢2单元604")
+    assert (r.status, r.level) == ("matched", "room"), r.reason
+    assert r.full_text == "广东省深圳市南山区青桐巷31幢2单元604"
+    assert "青桐巷 read as the compound" in r.reason
+    assert [e.level for e in r.elements if e.value == "青桐巷"] == ["compound"]
+    # a door typed: the lane's door, as before
+    r = geocoder.geocode("南山区青桐巷8号")
+    assert (r.status, r.level) == ("matched", "door") and r.full_text.endswith("青桐巷8号")
+    # a building the estate does not hold: no answer below the lane is made up
+    r = geocoder.geocode("南山区青桐巷77幢2单元604")
+    assert r.status == "partial" and "77" not in (r.full_text or "")
+    # no estate of the lane's name: the lane, said to stop there
+    r = geocoder.geocode("南山区柳荫巷3幢1单元201")
+    assert (r.status, r.level) == ("partial", "road"), r.reason
+
+
+def test_a_compound_kept_under_its_road_is_found_by_its_buildings(geocoder):
+    # the road holds no door 1298号; the estate's building 27幢 is under the road
+    r = geocoder.geocode("南山区湾厦路1298号海悦花园27幢1503室")
+    assert (r.status, r.level) == ("matched", "room"), r.reason
+    assert r.full_text == "广东省深圳市南山区湾厦路27幢1503室"
+    assert "door 1298号 not checked" in r.reason
+    # the number typed as a door is the estate's building numbered so
+    r = geocoder.geocode("南山区登良路金桂苑44号")
+    assert (r.status, r.level) == ("matched", "building"), r.reason
+    assert r.full_text == "广东省深圳市南山区登良路44号"
+    assert "44号 read as a building of 金桂苑" in r.reason
+    # the road holds the door typed: the door, not the estate's building
+    r = geocoder.geocode("南山区湾厦路16号海悦花园")
+    assert (r.level, r.full_text) == ("door", "广东省深圳市南山区湾厦路16号")
+    # a building the estate does not hold: not found, never another one
+    r = geocoder.geocode("南山区湾厦路1298号海悦花园28幢1503室")
+    assert r.status == "partial" and r.level == "road", (r.level, r.full_text)
+    # another estate's name: its buildings are not this one's
+    r = geocoder.geocode("南山区湾厦路金桂苑9号")
+    assert r.level == "road", (r.level, r.full_text)
+
+
+def test_a_compound_typed_after_a_road_is_the_answer_where_the_road_does_not_contradict_it(
+        geocoder):
+    # filed on no road: the typed road says nothing against it, and it is finer
+    r = geocoder.geocode("南山区科苑路翠湖苑")
+    assert (r.status, r.level) == ("matched", "compound"), r.reason
+    assert r.full_text == "广东省深圳市南山区翠湖苑"
+    assert "the base files 翠湖苑 on no road" in r.reason
+    # kept straight under the typed road: the road is where both names meet
+    r = geocoder.geocode("南山区登良路星河苑")
+    assert (r.level, r.full_text) == ("road", "广东省深圳市南山区登良路"), r.reason
+    assert "keeps 星河苑 straight under 登良路" in r.reason
+    # held at a door of another road: a tie, whose reason names both
+    r = geocoder.geocode("南山区南光路荔香苑")
+    assert r.status == "tie", r.reason
+    assert "荔香苑 is not on 南光路" in r.reason
+    assert "南山区南光路" in r.reason and "创业路21号荔香苑" in r.reason
+
+
+def test_a_bare_number_after_a_place_is_its_door_so_numbered(geocoder):
+    r = geocoder.geocode("南山区蛇口街道李家塘98")
+    assert (r.status, r.level) == ("matched", "door"), r.reason
+    assert r.full_text.endswith("李家塘98")
+    r = geocoder.geocode("南山区蛇口街道李家塘55")
+    assert (r.status, r.level) == ("matched", "door") and r.full_text.endswith("李家塘55号")
+    # no door so numbered: never another door
+    r = geocoder.geocode("南山区蛇口街道李家塘77")
+    assert r.status != "matched" and "77" not in (r.full_text or "")
+
+
+def test_a_known_name_inside_a_longer_one_typed_is_not_read(geocoder):
+    # 深圳学院区 is another place than 深圳学院: the town typed before it is the answer
+    r = geocoder.geocode("南山区桃源街道学院城深圳学院区")
+    assert (r.level, r.full_text) == ("compound", "广东省深圳市南山区桃源街道学院城"), r.reason
+    assert "not understood: 深圳学院区" in r.reason
+    r = geocoder.geocode("广东省深圳市南山区深圳学院区")
+    assert (r.status, r.level) == ("partial", "county"), r.reason
+    assert "not understood: 深圳学院区" in r.reason
+    # the name alone, or followed by what lies in it, is read
+    r = geocoder.geocode("南山区深圳学院")
+    assert (r.status, r.level) == ("matched", "compound")
