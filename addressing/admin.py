@@ -29,7 +29,7 @@ from addressing.admin_names import (
     short_names,
     typed_with_kind,
 )
-from addressing.grammar import COMPOUND_SUFFIXES
+from addressing.grammar import COMPOUND_SUFFIXES, ZONE_WORDS
 from addressing.lexicon import NameLexicon, sound_key
 from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_divisions
 
@@ -615,6 +615,19 @@ class AdminGazetteer:
                 continue
             end, usable, extended = taken
             piece = text[pos:end]
+            if not extended and piece.endswith(ZONE_WORDS) and not _repeats(usable, chains):
+                # 白塔镇工业园区: the town's zone, not a township of that name elsewhere; the
+                # street part reads it (a compound the base holds, or a place before the road),
+                # unless an area follows it (杭州经济技术开发区下沙街道: the zone is passed).
+                after, probe = self._scan(text, end)
+                reach = max(reach, probe, end + 2)
+                if not text.startswith(TOWNSHIP_KINDS, end) and (
+                        after is None or not _extend(chains, self.names[text[end:after]])):
+                    break
+                notes.append(f"{piece} read as a zone (the township of that name lies outside "
+                             f"{_inside_names(chains)}); passed")
+                pos = end
+                continue
             if not extended:
                 if not _repeats(usable, chains):  # 深圳市深圳市, 嘉峪关市嘉峪关市: said already
                     notes.append(_conflict_note(piece, usable, chains))
@@ -770,8 +783,11 @@ def _typed_township(piece: str, names: list[AdminName]) -> bool:
 
 
 def _conflict_note(piece: str, names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> str:
-    inside = {c[-1].division.name for c in chains if c}
-    return f"{piece} is not inside {'/'.join(sorted(inside))}; ignored"
+    return f"{piece} is not inside {_inside_names(chains)}; ignored"
+
+
+def _inside_names(chains: list[tuple[AdminName, ...]]) -> str:
+    return "/".join(sorted({c[-1].division.name for c in chains if c}))
 
 
 @cache

@@ -51,6 +51,12 @@ COMPOUND_SUFFIXES = (
     "生态园", "中心", "大楼", "山庄", "公馆", "城", "苑", "园", "村", "阁", "府", "庭", "居", "湾",
     "坊",
 )
+# An industrial or development zone, named after its town or county (白塔镇工业园区, 城东工业园,
+# 平湖市经济开发区): a compound where the base holds one of the name there, else a place the
+# road or door typed after it lies in. The division table names some townships so (工业园区,
+# 经济开发区 of counties elsewhere): typed after an area they are not inside, they are the zone.
+ZONE_WORDS = ("经济技术开发区", "高新技术产业开发区", "经济开发区", "工业开发区", "工业集中区",
+              "工业园区", "产业园区", "开发区", "工业园", "工业区", "高新区")
 # A village or community the division table may lack, typed before the place in it.
 # A township typed in the street part: one the division table lacks (renamed, mistyped).
 TOWNSHIP_WORDS = ("街道", "镇", "乡")

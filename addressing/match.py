@@ -16,7 +16,7 @@ from typing import Any
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
 from addressing.edit_scan import closest_two, similarity
-from addressing.grammar import is_numbered_only
+from addressing.grammar import ZONE_WORDS, is_numbered_only
 from addressing.index import LEVEL_CODE, NO_PARENT, AddressIndex, name_key
 from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
@@ -407,6 +407,13 @@ class Geocoder:
             return roads, penalty, notes, False, compound_el
         if doors:
             assert compound_el is not None
+            if road_el is not None and compound_el.value.endswith(ZONE_WORDS) and (
+                    _zone_before(compound_el, road_el, parsed)):
+                # 经济开发区新洲路1765号 where the road is not found: the zone is filed at a
+                # door of another road, which says nothing of where this road's door is.
+                notes.append(f"road {road_el.value} not found; the zone {compound_el.value} "
+                             "typed before it does not locate it")
+                return [], penalty, notes, False, None
             if road_el is not None:
                 notes.append(f"road {road_el.value} not found; located by {compound_el.value}")
                 penalty += 10
