@@ -24,6 +24,7 @@ from addressing.admin_names import (
     former_county_names,
     former_township_names,
     is_within,
+    office_names,
     other_township_kinds,
     read_aliases,
     short_names,
@@ -139,13 +140,19 @@ class AdminGazetteer:
             self.names[d.name].append(AdminName(d, "full"))
             for short in short_names(d):
                 self.names[short].append(AdminName(d, "short"))
+        # 古城街道办事处, 古城街办事处: a subdistrict named by its office, as forms often
+        # write it (a name an area bears itself is left to that one).
+        offices: dict[str, list[AdminName]] = defaultdict(list)
+        for d in table:
+            for office in office_names(d):
+                offices[office].append(AdminName(d, "full"))
+        for office, named in offices.items():
+            if not self.names.get(office):
+                self.names[office] = named
         # Old kinds: a township's (东浦镇, now 东浦街道) stands beside a real one of the name
         # elsewhere (the nesting decides, and a chain begins with the real one); a county's
         # (富阳市, now 富阳区) only where no real one bears it.
         for d in table:
-            if d.level is Level.township and d.name.endswith("街道"):
-                # 古城街道办事处: a subdistrict named by its office, as forms often write it.
-                self.names[d.name + "办事处"].append(AdminName(d, "full"))
             for former in former_township_names(d):
                 self.names[former].append(AdminName(
                     d, "former", f"former kind: {former} is now {d.name}"))

@@ -60,7 +60,9 @@ ZONE_WORDS = ("经济技术开发区", "高新技术产业开发区", "经济开
 # A village or community the division table may lack, typed before the place in it.
 # A township typed in the street part: one the division table lacks (renamed, mistyped).
 TOWNSHIP_WORDS = ("街道", "镇", "乡")
-VILLAGE_WORDS = ("村", "社区", "村委会", "居委会", "村民委员会", "居民委员会")
+VILLAGE_WORDS = ("村", "社区", "行政村", "村委会", "居委会", "村民委员会", "居民委员会")
+# A village's or community's committee (王潘流村委会, 彭村村民委员会): the village, typed last too.
+VILLAGE_COMMITTEES = ("村委会", "居委会", "村民委员会", "居民委员会")
 # A village is named by its committee as often as by itself: 永西村委会, 永西村民委员会 are
 # 永西村; 桃园社区居委会 is 桃园社区.
 VILLAGE_OFFICES = {"村": ("村委会", "村民委员会"), "社区": ("社区居委会", "社区居民委员会")}

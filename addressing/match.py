@@ -585,8 +585,11 @@ class Geocoder:
             return result
         unread = [e.value for e in parsed.leftovers if e.level == "unknown"]
         conflicts = any("not inside" in n for n in notes)  # an area typed that does not fit
-        result.status = (PARTIAL if missing or unread or conflicts or parsed.finest_street_level()
-                         else MATCHED)
+        villages = [e.value for e in parsed.leftovers if e.level == "village"]
+        notes = [*notes, *(f"village {v} not checked (the division table does not hold it)"
+                           for v in villages)]
+        result.status = (PARTIAL if missing or unread or conflicts or villages
+                         or parsed.finest_street_level() else MATCHED)
         if unread and not missing:
             notes = [*notes, f"not understood: {', '.join(unread)}"]
         result.level = str(decided.level)

@@ -23,6 +23,7 @@ from addressing.grammar import (
     ROAD_SUFFIX,
     ROAD_SUFFIXES,
     TOWNSHIP_WORDS,
+    VILLAGE_COMMITTEES,
     VILLAGE_WORDS,
     ZONE_WORDS,
 )
@@ -298,9 +299,11 @@ class _Reader:
         elif end < len(self.t) and run.endswith(TOWNSHIP_WORDS) and len(run) >= 3 and (
                 "road" not in self.found and "compound" not in self.found):
             self.leftovers.append(("place", run, run, start, end))
-        elif end < len(self.t) and run.endswith(VILLAGE_WORDS) and len(run) >= 3:
+        elif (end < len(self.t) and run.endswith(VILLAGE_WORDS) or run.endswith(
+                VILLAGE_COMMITTEES)) and len(run) >= 3:
             # 花塘村西店陆186号: a village (or community) the division table lacks, before
-            # the place in it; kept apart, never taken for the place itself.
+            # the place in it; kept apart, never taken for the place itself. Named by its
+            # committee it is the village, at the end too (王潘流村委会门口).
             self.leftovers.append(("village", run, run, start, end))
         elif "road" not in self.found and (
             ("compound" not in self.found and (

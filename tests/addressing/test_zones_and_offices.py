@@ -86,3 +86,36 @@ def test_zone_forms_without_a_base():
     # a road named after the zone, and a zone's township, are not split
     assert street("余姚市开发区大道8号")[0] == [("road", "开发区大道"), ("door", "8号")]
     assert ("road", "街道") not in street("余姚市经济开发区街道迎宾路8号")[0]
+
+
+OFFICE_BASE = [
+    ["420106", "水果湖街道", "", "黄鹂路", "", "东亭小区", "10栋", "", "", ""],
+    ["420102", "谌家矶街道", "", "", "", "天兴花园", "1280栋", "", "", ""],
+]
+
+
+@pytest.fixture(scope="module", params=STORES)
+def office_geocoder(request, tmp_path_factory):
+    """Places in 武昌区 and 江岸区, imported once per store kind."""
+    with imported(OFFICE_BASE, tmp_path_factory.mktemp(request.param), request.param) as (
+            _, report, geocoder):
+        assert not report.problems, report.problems
+        yield geocoder
+
+
+def test_a_subdistrict_named_by_its_office_is_the_subdistrict(office_geocoder):
+    for text, end in (("武昌区水果湖街街道水果湖街办事处黄鹂路东亭小区10栋", "10栋"),
+                      ("武昌区水果湖办事处黄鹂路东亭小区10栋", "10栋"),
+                      ("江岸区谌家矶街办事处天兴花园1280栋", "天兴花园1280栋")):
+        status, level, full, reason = _reached(office_geocoder, text)
+        assert (status, level) == ("matched", "building"), (text, reason)
+        assert full.endswith(end) and "办事处" not in reason, (text, full, reason)
+
+
+def test_a_village_named_by_its_committee_is_a_village(office_geocoder):
+    for text, village in (("武昌区王潘流村委会门口", "王潘流村委会"),
+                          ("武昌区水果湖街道彭村行政村村民委员会", "彭村行政村村民委员会")):
+        status, level, _, reason = _reached(office_geocoder, text)
+        assert status == "partial" and level in ("county", "township"), (text, reason)
+        assert f"village {village} not checked" in reason, reason
+        assert "not understood" not in reason
