@@ -223,6 +223,8 @@ class Geocoder:
                   for e in parsed.leftovers if e.level == "village"]
         notes += [f"{e.level} {e.value} not checked" for e in parsed.leftovers
                   if e.level in ("zone", "gate")]
+        notes += [f"segment {e.value} of the road not checked (the base holds the road "
+                  "without it)" for e in parsed.leftovers if e.level == "segment"]
         notes += [f"building {e.value} not checked (the base does not hold it there); the "
                   "later building typed is read" for e in parsed.leftovers
                   if e.level == _OUTER_BUILDING]

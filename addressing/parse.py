@@ -20,6 +20,7 @@ from addressing.grammar import (
     GROUP_WORDS,
     LANE_WORDS,
     PHASE_WORDS,
+    ROAD_SEGMENTS,
     ROAD_SUFFIX,
     ROAD_SUFFIXES,
     TOWNSHIP_WORDS,
@@ -361,6 +362,13 @@ class _Reader:
             if ch == " ":
                 self.flush_unknown(pos, None)
                 pos += 1
+                continue
+            road = self.found.get("road")
+            if road is not None and road[4] == pos and self.unknown_start is None and (
+                    t.startswith(ROAD_SEGMENTS, pos)):
+                # 世纪大道北段989号 where the base holds 世纪大道 (else the name read had it)
+                self.leftovers.append(("segment", t[pos:pos + 2], t[pos:pos + 2], pos, pos + 2))
+                pos += 2
                 continue
             after_area = self.unknown_start is not None and t.endswith(
                 _AREA_WORDS, self.unknown_start, pos) and not t.startswith(_VILLAGERS, pos - 1)

@@ -119,3 +119,27 @@ def test_a_village_named_by_its_committee_is_a_village(office_geocoder):
         assert status == "partial" and level in ("county", "township"), (text, reason)
         assert f"village {village} not checked" in reason, reason
         assert "not understood" not in reason
+
+
+SEGMENT_BASE = [
+    ["330212", "福明街道", "", "世纪大道", "989号", "", "", "", "", ""],
+    ["330212", "", "", "环城北路东段", "18号", "", "", "", "", ""],
+]
+
+
+@pytest.fixture(scope="module", params=STORES)
+def segment_geocoder(request, tmp_path_factory):
+    """Roads in 鄞州区, one held with its segment, imported once per store kind."""
+    with imported(SEGMENT_BASE, tmp_path_factory.mktemp(request.param), request.param) as (
+            _, report, geocoder):
+        assert not report.problems, report.problems
+        yield geocoder
+
+
+def test_a_road_segment_the_base_does_not_write_is_passed(segment_geocoder):
+    status, level, full, reason = _reached(segment_geocoder, "鄞州区世纪大道北段989号")
+    assert (level, full[-8:]) == ("door", "世纪大道989号"), reason
+    assert "segment 北段" in reason and "not understood" not in reason
+    # held with its segment: the name holds it
+    status, level, full, reason = _reached(segment_geocoder, "鄞州区环城北路东段18号")
+    assert (status, level) == ("matched", "door") and full.endswith("环城北路东段18号"), reason
