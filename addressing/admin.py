@@ -24,12 +24,13 @@ from addressing.admin_names import (
     former_county_names,
     former_township_names,
     is_within,
+    office_names,
     other_township_kinds,
     read_aliases,
     short_names,
     typed_with_kind,
 )
-from addressing.grammar import COMPOUND_SUFFIXES
+from addressing.grammar import COMPOUND_SUFFIXES, ZONE_WORDS
 from addressing.lexicon import NameLexicon, sound_key
 from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_divisions
 
@@ -139,13 +140,19 @@ class AdminGazetteer:
             self.names[d.name].append(AdminName(d, "full"))
             for short in short_names(d):
                 self.names[short].append(AdminName(d, "short"))
+        # 古城街道办事处, 古城街办事处: a subdistrict named by its office, as forms often
+        # write it (a name an area bears itself is left to that one).
+        offices: dict[str, list[AdminName]] = defaultdict(list)
+        for d in table:
+            for office in office_names(d):
+                offices[office].append(AdminName(d, "full"))
+        for office, named in offices.items():
+            if not self.names.get(office):
+                self.names[office] = named
         # Old kinds: a township's (东浦镇, now 东浦街道) stands beside a real one of the name
         # elsewhere (the nesting decides, and a chain begins with the real one); a county's
         # (富阳市, now 富阳区) only where no real one bears it.
         for d in table:
-            if d.level is Level.township and d.name.endswith("街道"):
-                # 古城街道办事处: a subdistrict named by its office, as forms often write it.
-                self.names[d.name + "办事处"].append(AdminName(d, "full"))
             for former in former_township_names(d):
                 self.names[former].append(AdminName(
                     d, "former", f"former kind: {former} is now {d.name}"))
@@ -615,6 +622,19 @@ class AdminGazetteer:
                 continue
             end, usable, extended = taken
             piece = text[pos:end]
+            if not extended and piece.endswith(ZONE_WORDS) and not _repeats(usable, chains):
+                # 白塔镇工业园区: the town's zone, not a township of that name elsewhere; the
+                # street part reads it (a compound the base holds, or a place before the road),
+                # unless an area follows it (杭州经济技术开发区下沙街道: the zone is passed).
+                after, probe = self._scan(text, end)
+                reach = max(reach, probe, end + 2)
+                if not text.startswith(TOWNSHIP_KINDS, end) and (
+                        after is None or not _extend(chains, self.names[text[end:after]])):
+                    break
+                notes.append(f"{piece} read as a zone (the township of that name lies outside "
+                             f"{_inside_names(chains)}); passed")
+                pos = end
+                continue
             if not extended:
                 if not _repeats(usable, chains):  # 深圳市深圳市, 嘉峪关市嘉峪关市: said already
                     notes.append(_conflict_note(piece, usable, chains))
@@ -770,8 +790,11 @@ def _typed_township(piece: str, names: list[AdminName]) -> bool:
 
 
 def _conflict_note(piece: str, names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> str:
-    inside = {c[-1].division.name for c in chains if c}
-    return f"{piece} is not inside {'/'.join(sorted(inside))}; ignored"
+    return f"{piece} is not inside {_inside_names(chains)}; ignored"
+
+
+def _inside_names(chains: list[tuple[AdminName, ...]]) -> str:
+    return "/".join(sorted({c[-1].division.name for c in chains if c}))
 
 
 @cache

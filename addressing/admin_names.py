@@ -80,6 +80,16 @@ def former_township_names(d: Division) -> list[str]:
     return other_township_kinds(d.name)
 
 
+def office_names(d: Division) -> list[str]:
+    """The names forms give a subdistrict by its office or its older word: 水果湖街道 →
+    水果湖街道办事处, 水果湖街办事处, 水果湖办事处, 水果湖街街道 (街 was the subdistrict's word)."""
+    if d.level is not Level.township or not d.name.endswith("街道") or len(d.name) < 4:
+        return []
+    stem = d.name[:-2]
+    names = [d.name + "办事处", stem + "街办事处", stem + "办事处"]
+    return names if stem.endswith("街") else [*names, stem + "街街道"]
+
+
 def former_county_names(d: Division) -> list[str]:
     """The names a county had before it became a district or a city: 富阳区 → 富阳市,
     富阳县; 玉环市 → 玉环县 (撤县设区, 撤市设区, 撤县设市)."""

@@ -51,10 +51,21 @@ COMPOUND_SUFFIXES = (
     "生态园", "中心", "大楼", "山庄", "公馆", "城", "苑", "园", "村", "阁", "府", "庭", "居", "湾",
     "坊",
 )
+# An industrial or development zone, named after its town or county (白塔镇工业园区, 城东工业园,
+# 平湖市经济开发区): a compound where the base holds one of the name there, else a place the
+# road or door typed after it lies in. The division table names some townships so (工业园区,
+# 经济开发区 of counties elsewhere): typed after an area they are not inside, they are the zone.
+ZONE_WORDS = ("经济技术开发区", "高新技术产业开发区", "经济开发区", "工业开发区", "工业集中区",
+              "工业园区", "产业园区", "开发区", "工业园", "工业区", "高新区")
+# A segment of a road (世纪大道北段989号): where the base holds the road with it, its name
+# holds it; typed after a road held without it, it is passed (not checked).
+ROAD_SEGMENTS = ("东段", "西段", "南段", "北段", "中段")
 # A village or community the division table may lack, typed before the place in it.
 # A township typed in the street part: one the division table lacks (renamed, mistyped).
 TOWNSHIP_WORDS = ("街道", "镇", "乡")
-VILLAGE_WORDS = ("村", "社区", "村委会", "居委会", "村民委员会", "居民委员会")
+VILLAGE_WORDS = ("村", "社区", "行政村", "村委会", "居委会", "村民委员会", "居民委员会")
+# A village's or community's committee (王潘流村委会, 彭村村民委员会): the village, typed last too.
+VILLAGE_COMMITTEES = ("村委会", "居委会", "村民委员会", "居民委员会")
 # A village is named by its committee as often as by itself: 永西村委会, 永西村民委员会 are
 # 永西村; 桃园社区居委会 is 桃园社区.
 VILLAGE_OFFICES = {"村": ("村委会", "村民委员会"), "社区": ("社区居委会", "社区居民委员会")}

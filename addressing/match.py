@@ -23,7 +23,7 @@ from addressing.compound_readings import (
 )
 from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
 from addressing.edit_scan import beyond_one_typo, closest_two, similarity
-from addressing.grammar import is_numbered_only
+from addressing.grammar import ZONE_WORDS, is_numbered_only
 from addressing.index import LEVEL_CODE, NO_PARENT, AddressIndex, name_key
 from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
@@ -260,6 +260,8 @@ class Geocoder:
                   for e in parsed.leftovers if e.level == "village"]
         notes += [f"{e.level} {e.value} not checked" for e in parsed.leftovers
                   if e.level in ("zone", "gate")]
+        notes += [f"segment {e.value} of the road not checked (the base holds the road "
+                  "without it)" for e in parsed.leftovers if e.level == "segment"]
         notes += [f"building {e.value} not checked (the base does not hold it there); the "
                   "later building typed is read" for e in parsed.leftovers
                   if e.level == _OUTER_BUILDING]
@@ -449,6 +451,13 @@ class Geocoder:
             return roads, penalty, notes, False, compound_el
         if doors:
             assert compound_el is not None
+            if road_el is not None and compound_el.value.endswith(ZONE_WORDS) and (
+                    _zone_before(compound_el, road_el, parsed)):
+                # 经济开发区新洲路1765号 where the road is not found: the zone is filed at a
+                # door of another road, which says nothing of where this road's door is.
+                notes.append(f"road {road_el.value} not found; the zone {compound_el.value} "
+                             "typed before it does not locate it")
+                return [], penalty, notes, False, None
             if road_el is not None:
                 notes.append(f"road {road_el.value} not found; located by {compound_el.value}")
                 penalty += 10
@@ -628,8 +637,11 @@ class Geocoder:
             return result
         unread = [e.value for e in parsed.leftovers if e.level == "unknown"]
         conflicts = any("not inside" in n for n in notes)  # an area typed that does not fit
-        result.status = (PARTIAL if missing or unread or conflicts or parsed.finest_street_level()
-                         else MATCHED)
+        villages = [e.value for e in parsed.leftovers if e.level == "village"]
+        notes = [*notes, *(f"village {v} not checked (the division table does not hold it)"
+                           for v in villages)]
+        result.status = (PARTIAL if missing or unread or conflicts or villages
+                         or parsed.finest_street_level() else MATCHED)
         if unread and not missing:
             notes = [*notes, f"not understood: {', '.join(unread)}"]
         result.level = str(decided.level)

@@ -20,9 +20,13 @@ from addressing.grammar import (
     GROUP_WORDS,
     LANE_WORDS,
     PHASE_WORDS,
+    ROAD_SEGMENTS,
     ROAD_SUFFIX,
+    ROAD_SUFFIXES,
     TOWNSHIP_WORDS,
+    VILLAGE_COMMITTEES,
     VILLAGE_WORDS,
+    ZONE_WORDS,
 )
 from addressing.lexicon import NameLexicon
 from addressing.normalize import NormalizedText, Span, normalize
@@ -88,6 +92,11 @@ _RUN_STOP = re.compile(
     f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=委员会)|(?<=[村镇乡区县市省])|(?:{_PREFIXES})(?=[0-9])")
 # An area word inside an unknown road name, with a road's worth of name after it.
 _PLACE_BEFORE_ROAD = re.compile("(.+(?:村|镇|乡|区))(.{3,})$")
+# A part of a zone (东区, 5区, 二期), typed after it.
+_ZONE_PART = re.compile("[东西南北中新老上下前后内外0-9A-Z一二三四五六七八九十]{1,3}[区期园]")
+# A zone (城东工业园, 经济开发区) with two characters or more of the street after it.
+_ZONE_NOT_BEFORE = {*ROAD_SUFFIXES, *TOWNSHIP_WORDS, *VILLAGE_WORDS}  # 开发区大道, 开发区街道
+_ZONE_BEFORE = re.compile(f"(.*?(?:{'|'.join(ZONE_WORDS)}))(.{{2,}})$")
 # A township's name (two or three characters, none an area's, road's or a 古镇's) and its
 # kind word, with two characters or more after it.
 _TOWNSHIP_BEFORE = re.compile("([^省市区县镇乡村路街道古小]{2,3}(?:镇|乡))..")
@@ -174,12 +183,39 @@ class _Reader:
         self.found: dict[str, _Piece] = {}
         self.leftovers: list[_Piece] = []
         self.unknown_start: int | None = None
+        self.zone_end: int | None = None  # where the last zone read (`zone_ends_at`) ends
 
     def add(self, level: str, value: str, key: str, start: int, end: int) -> None:
+        if level == "compound":
+            zone = self.found.get("compound")
+            if zone is not None and zone[4] == self.zone_end and self.zone_ends_at(start) and (
+                    self.names_a_place_in(zone[1], value)):
+                # 高新区研发园, 经济开发区滨海工业园区: a place in the zone typed right after
+                # it is the finer; the zone is kept as a place before the street.
+                del self.found["compound"]
+                self.leftovers.append(("place", *zone[1:]))
+            if value.endswith(ZONE_WORDS):
+                self.zone_end = end
         if level in self.found:
             self.leftovers.append(("extra", value, key, start, end))
             return
         self.found[level] = (level, value, key, start, end)
+
+    def names_a_place_in(self, zone: str, value: str) -> bool:
+        """Whether `value`, typed right after the zone `zone`, names a place of its own in
+        it: not a part of the zone (工业园东区, 西屋工业园5区) nor the zone's word again; and
+        the zone is one the base does not hold by name, or only a zone's word (高新区), for
+        a zone the base holds (五里工业园尚城花园) may hold what follows (`match`)."""
+        known = self.streets is not None and bool(self.streets.get(zone))
+        return value not in ZONE_WORDS and not _ZONE_PART.fullmatch(value) and (
+            not known or zone in ZONE_WORDS)
+
+    def zone_ends_at(self, start: int) -> bool:
+        """Whether the compound read is a zone (工业园区, 经济开发区) ending right before
+        `start`, with no road read: a road or place typed there lies in it (经济开发区华夏路,
+        高新区研发园), and the match weighs the two (`match._zone_before`)."""
+        return self.zone_end is not None and "road" not in self.found and not (
+            self.t[self.zone_end:start].strip())
 
     def flush_unknown(self, end: int, before: str | None) -> None:
         """Classify an unknown run ending at `end` by its suffix and what follows it."""
@@ -222,7 +258,11 @@ class _Reader:
             # area's name) glued before a road or compound it holds; the known name is read,
             # the place before it kept apart, and the rest read on its own.
             at, stop, name = inside
-            if at > start:
+            if at > start and self.t.endswith(ZONE_WORDS, start, at) and (
+                    "compound" not in self.found):
+                # 城东工业园玉盘路: a zone before the road, read as a compound
+                self.add("compound", self.t[start:at], self.t[start:at], start, at)
+            elif at > start:
                 self.leftovers.append(("place", self.t[start:at], self.t[start:at], start, at))
             kinds = self.streets.get(name) if self.streets is not None else []
             level = "road" if "road" in kinds and "road" not in self.found else "compound"
@@ -244,15 +284,33 @@ class _Reader:
             self.unknown_start = start + township
             self.flush_unknown(end, before)
             return
-        if end < len(self.t) and run.endswith(TOWNSHIP_WORDS) and len(run) >= 3 and (
+        zone = _ZONE_BEFORE.match(run)
+        if zone is not None and zone.group(2) not in _ZONE_NOT_BEFORE and (
+                "road" not in self.found) and (
+                "compound" not in self.found or self.zone_ends_at(start)):
+            # 城东工业园玉盘路, 开发区湾里西街: a zone the base does not hold, and the street in
+            # it: the zone is read as a compound, and the street after it on its own.
+            at = start + zone.end(1)
+            self.add("compound", zone.group(1), zone.group(1), start, at)
+            self.unknown_start = at
+            self.flush_unknown(end, before)
+            return
+        if run.endswith(ZONE_WORDS) and "compound" not in self.found and len(run) >= 3:
+            self.add("compound", run, run, start, end)  # 大隐镇工业园区36号: the zone's number
+        elif end < len(self.t) and run.endswith(TOWNSHIP_WORDS) and len(run) >= 3 and (
                 "road" not in self.found and "compound" not in self.found):
             self.leftovers.append(("place", run, run, start, end))
-        elif end < len(self.t) and run.endswith(VILLAGE_WORDS) and len(run) >= 3:
+        elif (end < len(self.t) and run.endswith(VILLAGE_WORDS) or run.endswith(
+                VILLAGE_COMMITTEES)) and len(run) >= 3:
             # 花塘村西店陆186号: a village (or community) the division table lacks, before
-            # the place in it; kept apart, never taken for the place itself.
+            # the place in it; kept apart, never taken for the place itself. Named by its
+            # committee it is the village, at the end too (王潘流村委会门口).
             self.leftovers.append(("village", run, run, start, end))
-        elif "road" not in self.found and "compound" not in self.found and (
-            ROAD_SUFFIX.search(run) or (before == "door" and len(run) >= 2)
+        elif "road" not in self.found and (
+            ("compound" not in self.found and (
+                ROAD_SUFFIX.search(run) or (before == "door" and len(run) >= 2)))
+            # 经济开发区华夏路: a road in the zone just read (剑山工业区河南210号: no road)
+            or (self.zone_ends_at(start) and ROAD_SUFFIX.search(run))
         ):
             glued = _PLACE_BEFORE_ROAD.match(run) if ROAD_SUFFIX.search(run) else None
             if glued is not None:
@@ -262,7 +320,8 @@ class _Reader:
                 self.leftovers.append(("place", glued.group(1), glued.group(1), start, at))
                 start, run = at, glued.group(2)
             self.add("road", run, run, start, end)
-        elif "compound" not in self.found and COMPOUND_SUFFIX.search(run) and len(run) >= 2:
+        elif ("compound" not in self.found or self.zone_ends_at(start)) and (
+                COMPOUND_SUFFIX.search(run) and len(run) >= 2):
             self.add("compound", run, run, start, end)
         elif before == "known":  # text before a known street: a place it lies in
             self.leftovers.append(("place", run, run, start, end))
@@ -289,6 +348,7 @@ class _Reader:
             # no name starts inside 村民小组 (上屋村民小组 is no 民小组).
             if hit is not None and hit[0] - at >= KNOWN_INSIDE_MIN and (
                     streets.get(hit[1]) != ["door"]) and hit[1] not in VILLAGE_WORDS and (
+                    hit[1] not in ZONE_WORDS) and (
                     not run.startswith(_VILLAGERS, at - 1)):
                 return at, hit[0], hit[1]
         return None
@@ -302,6 +362,13 @@ class _Reader:
             if ch == " ":
                 self.flush_unknown(pos, None)
                 pos += 1
+                continue
+            road = self.found.get("road")
+            if road is not None and road[4] == pos and self.unknown_start is None and (
+                    t.startswith(ROAD_SEGMENTS, pos)):
+                # 世纪大道北段989号 where the base holds 世纪大道 (else the name read had it)
+                self.leftovers.append(("segment", t[pos:pos + 2], t[pos:pos + 2], pos, pos + 2))
+                pos += 2
                 continue
             after_area = self.unknown_start is not None and t.endswith(
                 _AREA_WORDS, self.unknown_start, pos) and not t.startswith(_VILLAGERS, pos - 1)
