@@ -29,7 +29,7 @@ from types import ModuleType
 
 PACKAGE = "addressing"
 NATIVE_MODULES = ("normalize", "lexicon", "admin_names", "admin", "parse", "index", "below",
-                  "edit_scan", "within_areas", "descend", "match")
+                  "edit_scan", "within_areas", "descend", "compound_readings", "match")
 GROUP = f"{PACKAGE}._native"  # the shared library is addressing/_native__mypyc
 HERE = Path(__file__).resolve().parent
 STAMP = HERE / "native.stamp"

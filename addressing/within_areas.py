@@ -50,6 +50,7 @@ class WithinAreas:
         self.index = index
         self._names: dict[tuple[int, AreaTests | None], NameScan] = {}
         self._named: dict[tuple[int, str, tuple[str, ...]], list[int]] = {}
+        self._tests: dict[tuple[str, ...], AreaTests] = {}  # by the areas' codes
         self._by_admin: dict[int, tuple[dict[int, list[str]], dict[str, int]]] = {}
 
     def names(self, lexicon: Any, areas: list[Division]) -> NameScan:
@@ -103,15 +104,28 @@ class WithinAreas:
         if hit is None:
             if len(self._named) > 200_000:
                 self._named.clear()
-            hit = self._named[key] = self.nodes_in(lexicon.get(name), area_tests(areas))
+                self._tests.clear()
+            tests = self._tests.get(area_key)
+            if tests is None:
+                tests = self._tests[area_key] = area_tests(areas)
+            hit = self._named[key] = self.nodes_in(lexicon.get(name), tests)
         return list(hit)
 
     def nodes_in(self, nodes: list[int], tests: AreaTests) -> list[int]:
         """The nodes within the areas `area_tests` made these tests of. A node the base
         left without a township (a road row with none) lies within a township or village
         of its county: the base cannot say otherwise."""
-        admin_of = self.index.admin
-        return [node for node in nodes if _within(admin_of(node), tests)]
+        admin_id, admins = self.index.admin_id, self.index.admins
+        verdicts: dict[int, bool] = {}  # a name's nodes share a few admin codes
+        out = []
+        for node in nodes:
+            a = admin_id(node)
+            within = verdicts.get(a)
+            if within is None:
+                within = verdicts[a] = _within(admins[a], tests)
+            if within:
+                out.append(node)
+        return out
 
     def in_townships(self, nodes: list[int], townships: set[str]) -> tuple[list[int], set[str]]:
         """The nodes that may lie in one of `townships` (12-digit codes), and the townships
