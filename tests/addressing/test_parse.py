@@ -239,3 +239,22 @@ def test_an_old_kind_is_read_inside_its_county_even_where_a_real_name_is_elsewhe
     assert chains("飞云镇") == [["620821106000"]]
     # A county that became a district (富阳市 → 富阳区 in 2014) under its old kind.
     assert chains("杭州市富阳市") == [["330100000000", "330111000000"]]
+
+
+def test_the_sound_key_reads_word_by_word_as_pypinyin_reads_the_whole_text(sample_index):
+    """Polyphones are read by the phrase they stand in (重庆 chong, 重量 zhong; 银行 hang,
+    行政 xing), so the word cut must be pypinyin's own: the keys agree with a whole-text
+    reading on names the base holds and on texts made of phrases."""
+    from pypinyin import Style, lazy_pinyin
+
+    from addressing.lexicon import _words
+
+    texts = ["重庆路", "重量街", "银行大厦", "行政中心", "长沙朝阳路", "乐清会计所", "六安调度站",
+             "音乐广场A座12楼", "厦门重庆中路行政服务中心", "12号楼长乐坊", "朝晖路416弄"]
+    texts += list(sample_index.roads.names()) + list(sample_index.compounds.names())
+    for text in texts:
+        whole = lazy_pinyin(text, style=Style.NORMAL, errors="default")
+        by_word = [s for w in _words(text) for s in lazy_pinyin(w, style=Style.NORMAL)]
+        assert by_word == whole, text
+    # The phrase decides how 重 is read (chong, zhong), not the character alone.
+    assert sound_key("重庆路").split()[0] != sound_key("重量路").split()[0]
