@@ -216,7 +216,9 @@ _BUILDING_TRIGGER = re.compile(
 _UNIT_TRIGGER = re.compile(r"单(?!元)|梯|栋[0-9A-Z]+号?门")
 _HAS_NUMERAL = re.compile(f"[{NUMERAL_CHARS}]")
 _HASH = re.compile(r"([0-9A-Z]+)#楼?")
-_NUMERALS = re.compile(f"第?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
+# 第 before a number is its ordinal, dropped (第十五号 → 15号); in 第第10栋 the first is a
+# name's (至尊门第), and both are kept (the parser tells them apart).
+_NUMERALS = re.compile(f"(?:(?<!第)第)?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
 # A room read out at the end (1单元一零一), also straight after a lane's or a village's door
 # (6组1号一零一), which has no unit.
 _TRAILING_NUMERALS = re.compile(f"(?<=[栋元层楼号\\-])([{NUMERAL_CHARS}]{{2,}})(?= |$)")
@@ -226,7 +228,7 @@ _TRAILING_NUMERALS = re.compile(f"(?<=[栋元层楼号\\-])([{NUMERAL_CHARS}]{{2
 _SUB_DOOR_NUMERALS = re.compile(
     f"(?:(?<=[0-9]号)|^)({'|'.join(grammar.DOOR_SUB_WORDS)})([{NUMERAL_CHARS}]+)(?![0-9])")
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[一](?=[0-9])")
-_LEADING_ORDINAL = re.compile(r"第([0-9]+)(?=" + NUMBER_MARKERS + ")")
+_LEADING_ORDINAL = re.compile(r"(?<!第)第([0-9]+)(?=" + NUMBER_MARKERS + ")")
 _BUILDING = re.compile(r"([0-9A-Z]+)(?:" + "|".join(grammar.BUILDING_WORDS) + ")")
 # A building named by a letter and 楼 (A楼, H楼): floors are numbered, never lettered (B1楼
 # is a floor).
@@ -245,6 +247,11 @@ def _numerals(m: re.Match[str]) -> str:
     run = m.group(1)
     if not _valid_numeral_run(run):
         return m.group(0)
+    at = m.start()
+    if at > 0 and m.string[at - 1].isdigit() and at == m.start(1):
+        # 环城东路342八楼: the digits typed before are another number (a door), never
+        # the first digits of this one (3428楼).
+        return " " + chinese_number(run)
     return chinese_number(run)
 
 

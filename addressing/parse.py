@@ -130,6 +130,10 @@ class _Reader(NumberReader):
         if self.unknown_start is None:
             return
         start, self.unknown_start = self.unknown_start, None
+        if end >= 2 and self.t.startswith("第第", end - 2) and self.t[end:end + 1].isdigit():
+            # 至尊门第第10栋: the second 第 is the number's ordinal (normalize keeps it),
+            # the first ends the name.
+            end -= 1
         run = self.t[start:end]
         if not run.strip():
             return
