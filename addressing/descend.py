@@ -223,6 +223,8 @@ class Descent:
         text = parsed.text
         at = _normal_position(text, self._typed_end(found.node, parsed))
         reading = read_below(index, found.node, text.text[at:])
+        if reading.unsplit is not None and reading.unsplit not in found.notes:
+            found.notes.append(reading.unsplit)
         if not reading.nodes:
             return None
         node = reading.nodes[-1]
@@ -234,6 +236,8 @@ class Descent:
             + f" (what the base holds under {index.value(found.node)})")
         notes += [f"{phase} not checked (the base does not hold it there)"
                   for phase in reading.stepped_over]
+        if reading.unsplit is not None and reading.unsplit not in notes:
+            notes.append(reading.unsplit)
         rest = reading.rest.strip()
         if rest:
             notes.append(f"not read below {index.value(node)}: {rest}")

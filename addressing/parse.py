@@ -19,6 +19,7 @@ from addressing.grammar import (
     ROAD_SUFFIX,
     TOWNSHIP_WORDS,
     VILLAGE_WORDS,
+    is_phase_only,
 )
 from addressing.lexicon import NameLexicon
 from addressing.normalize import NormalizedText, Span, normalize
@@ -267,6 +268,9 @@ class _Reader(NumberReader):
                     if longer is not None and (hit is None or longer[0] >= hit[0]) and (
                             "road" in streets.get(longer[1])):
                         hit, pos = longer, pos - 1
+                if hit is not None and is_phase_only(hit[1]) and (
+                        "road" in self.found or "compound" in self.found):
+                    hit = None  # 龚大堂1期101栋: the phase of the place read, not a place
                 kinds = streets.get(hit[1]) if hit is not None else []
                 if hit is not None and kinds == ["door"]:
                     # A door the base names (a natural village, 下庄) counts only right

@@ -20,6 +20,19 @@ BASE = [
     ["440305", "", "", "海德大道", "8931", "", "", "", "二楼", ""],
     # a compound whose name ends in 第, numbering its buildings with 第
     ["440305", "", "", "", "", "状元门第", "第10栋", "7单元", "", "1045"],
+    # a road's door holding a building; a compound's buildings and rooms, at a door or not
+    ["440305", "", "", "运粮路", "700", "", "102号", "", "", ""],
+    ["440305", "", "", "东滨路", "971号", "华景公寓", "13", "", "", "2950室"],
+    ["440305", "", "", "", "", "电商产业园", "83", "", "", "2155室"],
+    # two cuts of 12305 fit here: building 1, room 2305 and building 12, room 305
+    ["440305", "", "", "", "", "双拼花园", "1", "", "", "2305"],
+    ["440305", "", "", "", "", "双拼花园", "12", "", "", "305"],
+    # a short run (345) is cut only where what follows is there too
+    ["440305", "", "", "枫林路", "34", "", "5", "", "", ""],
+    # a phase typed before a building the base holds without it; a base that also holds a
+    # place named 1期 elsewhere; a unit and room typed as one number
+    ["440305", "", "", "", "", "龙华堂", "101栋", "7", "", "1161"],
+    ["440305", "", "", "", "", "1期", "98", "", "", ""],
 ]
 
 
@@ -61,3 +74,35 @@ def test_di_ending_a_name_before_an_ordinal_stays_with_the_name(geocoder):
             ("compound", "状元门第"), ("building", "10栋")]
     status, level, full, reason = _reached(geocoder, "南山区状元门第第10栋7单元1045")
     assert (status, level) == ("matched", "room") and "typo" not in reason, reason
+
+
+def test_a_run_of_digits_is_cut_where_the_base_holds_both_parts(geocoder):
+    status, level, full, reason = _reached(geocoder, "南山区桂湾路342八楼1065")
+    assert (status, level) == ("matched", "room") and full.endswith("1065"), reason
+    assert "door 34, building 2" in reason
+    status, level, full, reason = _reached(geocoder, "南山区运粮路700102号")
+    assert (status, level) == ("matched", "building") and "door 700" in reason, reason
+    status, level, full, reason = _reached(geocoder, "南山区东滨路971号华景公寓132950室")
+    assert (status, level) == ("matched", "room") and "building 13, room 2950室" in reason, (
+        reason)
+    status, level, full, reason = _reached(geocoder, "南山区电商产业园832155室")
+    assert (status, level) == ("matched", "room") and full.endswith("832155室"), reason
+
+
+def test_a_run_two_cuts_would_read_is_not_cut_and_that_is_said(geocoder):
+    status, level, _, reason = _reached(geocoder, "南山区双拼花园12305")
+    assert (status, level) == ("partial", "compound"), reason
+    assert "12305 may be read 1 2305 or 12 305" in reason and "not split" in reason
+
+
+def test_a_short_run_is_not_cut_on_its_own(geocoder):
+    status, level, _, reason = _reached(geocoder, "南山区枫林路345")
+    assert (status, level) == ("partial", "road"), reason
+
+
+def test_a_phase_before_a_building_is_the_compounds_not_a_place(geocoder):
+    assert _levels("龙华堂1期101栋71161", "龙华堂", "1期")[:2] == [
+        ("compound", "龙华堂"), ("building", "1期101栋")]
+    status, level, full, reason = _reached(geocoder, "南山区龙华堂1期101栋71161")
+    assert (status, level) == ("matched", "room") and full.endswith("101栋71161"), reason
+    assert "1期 not checked" in reason and "unit 7, room 1161" in reason
