@@ -11,7 +11,7 @@ is the key of exactly one node below (at any level) is taken, then its element w
 base writes 171幢) is stepped over, and said, and so is one character where an element
 word belongs (1冻1单元). Digits are never cut inside a run of digits
 (1201 is never unit 1, room 201), nor letters inside a run of letters, except where no
-key fits the whole run and exactly one cut does: a door, building or unit the base holds,
+key fits the whole run and exactly one cut does: a door or building the base holds here,
 then what it holds below (`_glued`: 华南公寓132950室 for building 13, room 2950; 运河路700102号
 for door 700, building 102). Where two cuts fit, none is taken, and that is said.
 """
@@ -88,13 +88,15 @@ def read_below(index: AddressIndex, node: int, text: str) -> BelowReading:
     return BelowReading(nodes, spans, text[:last], text[last:], stepped, unsplit)
 
 
-_HEAD_LEVELS = ("door", "building", "unit")  # what the head of a glued run may be
+# What the head of a glued run may be: a door or building, never a unit (71161 under a
+# building is no unit 7, room 1161: rooms are numbered so).
+_HEAD_LEVELS = ("door", "building")
 _GLUED_SHORT = 4  # a shorter run is cut only where what is typed after it is read there too
 
 
 def _glued(index: AddressIndex, node: int, text: str, pos: int) -> tuple[int, int] | str | None:
     """A run of digits at `pos` that no key below `node` fits whole, typed for two levels:
-    the one door, building or unit under `node` keyed by a head of the run whose rest is a key
+    the one door or building under `node` keyed by a head of the run whose rest is a key
     below it, and where the head ends; a note where two cuts fit; None where none does."""
     run = _DIGITS.match(text, pos)
     if run is None or run.end() - pos < 3:

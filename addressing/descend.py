@@ -88,6 +88,7 @@ class Descent:
                 if len(rooms) == 1:  # 文华小区3115号: rooms straight under the compound
                     notes.append(f"{door_el.value} read as a room of {index.value(node)}")
                     return Found(rooms[0], penalty, notes, True)
+
             split = split_sub_number(door_el.key) if not doors else None
             if split is not None and parsed.get("building") is None:
                 return self._sub_numbered(node, door_el.value, *split, parsed, notes, penalty)
@@ -151,6 +152,17 @@ class Descent:
                 typed = f"{building_el.key}-{room_el.key}"
                 return self._sub_numbered(node, typed, building_el.key, room_el.key,
                                           None, notes, penalty)
+            doors = index.child(node, "door", building_el.key) if (
+                building_el is not None and unit_el is not None and building_el.key.isdigit()
+                and parsed.get("door") is None) else []
+            if len(doors) == 1:
+                # 西山路1248-12-12: read as building-unit-room, but the road numbers its
+                # doors so: the door, then what is typed below it.
+                assert building_el is not None
+                notes.append(f"{building_el.key} read as the door {index.value(doors[0])} "
+                             f"of {index.value(node)}")
+                return self._below_door(doors[0], _without(parsed, building_el), notes,
+                                        penalty)
             if building_el is None and room_el is not None:
                 # 飞霞南路飞霞大厦2608室: a room the base files straight under the road.
                 rooms = [r for r in index.rooms_in(node, room_el.key)
@@ -280,6 +292,10 @@ class Descent:
         index = self.index
         level = "door" if index.children(road, "door") else "building"
         door, sub = numbered_and_sub(index, road, level, door_key, sub_key)
+        if door < 0 and level == "door" and index.children(road, "building"):
+            # 建设二路保利霞飞郡8-341: a road with doors that keeps a compound's buildings
+            # straight under it too
+            door, sub = numbered_and_sub(index, road, "building", door_key, sub_key)
         if door < 0:
             notes.append(f"door {typed} not found on {index.value(road)}")
             return Found(road, penalty, notes, False)
@@ -380,6 +396,13 @@ class Descent:
             if above is None or index.node_key(above) != el.key:
                 return False
         return True
+
+
+def _without(parsed: ParsedAddress, element: Element) -> ParsedAddress:
+    """`parsed` without one of its elements."""
+    return ParsedAddress(parsed.text, parsed.admin, [e for e in parsed.elements
+                                                     if e is not element],
+                         parsed.leftovers, parsed.notes)
 
 
 def after_door(element: Element, parsed: ParsedAddress) -> bool:

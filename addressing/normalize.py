@@ -207,6 +207,7 @@ _EDGE_SPACE = re.compile(r"^ +| +$")
 _NAME_DASH = re.compile(
     f"(?<=[\u4e00-\u9fff])(?<![{NUMERAL_CHARS}])[-·]+(?=[\u4e00-\u9fff])"
     f"|(?<=[\u4e00-\u9fff])[-·]+(?=[\u4e00-\u9fff])(?![{NUMERAL_CHARS}])")
+_UNDERSCORE_DASH = re.compile(r"(?<=[0-9])_(?=[0-9])")
 _DOUBLED_DASH = re.compile(r"(?<=[0-9A-Z])-{2,}(?=[0-9A-Z])")
 _NOISE_TRIGGER = re.compile(
     "|".join(NOISE_WORDS) + "|中国|" + "|".join(RECIPIENT_LABELS) + "|[0-9]{7}"
@@ -273,6 +274,9 @@ def _strip_noise(buf: _Buffer) -> None:
 def normalize(text: str) -> NormalizedText:
     """Fold a typed address into the normal form, keeping each character's original span."""
     sources: list[Span] | None = None
+    typed = text
+    if "_" in text:  # 大义房路72_4: between digits, a dash (one character for one)
+        text = _UNDERSCORE_DASH.sub("-", text)
     if unicodedata.is_normalized("NFKC", text):
         # Each character is its own NFKC form, so folding maps one character to one.
         # str.translate looks every character up in a dict; most texts have none to fold.
@@ -305,7 +309,7 @@ def normalize(text: str) -> NormalizedText:
         buf.rewrite(_NAME_DASH, lambda m: "")
         buf.rewrite(_DOUBLED_DASH, lambda m: "-")  # 8--33: one dash typed twice
     _fold_numbers(buf)
-    return NormalizedText(buf.text, None if buf.sources is None else tuple(buf.sources), text)
+    return NormalizedText(buf.text, None if buf.sources is None else tuple(buf.sources), typed)
 
 
 _FOLDED: dict[str, str] = {}

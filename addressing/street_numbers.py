@@ -118,6 +118,14 @@ class NumberReader:
         last = self.leftovers[-1] if self.leftovers else None  # (a gate after it: 四区79号门97街)
         return last is not None and last[0] in ("zone", "gate") and last[4] == pos
 
+    def door_of_road(self, pos: int, number: str) -> bool:
+        """Whether a dash chain at `pos` starting with `number` begins with a road's door:
+        a road read or pending before it, and no compound (江滨西路东明锦园7-2225: the
+        compound's building and room) nor anything numbered read yet."""
+        after_road = "road" in self.found or self.road_pending(pos)
+        return after_road and number.isdigit() and not self.compound_pending(pos) and not (
+            self.found.keys() & {"door", "compound", "building", "unit", "floor"})
+
     def numbers_at(self, pos: int) -> int | None:
         """Read door/building/unit/floor/room numbers at `pos`; the new position or None."""
         t, found = self.t, self.found
@@ -213,17 +221,18 @@ class NumberReader:
             self.add("building", m.group(0), m.group(1), pos, m.end())
             return m.end()
         m = _PAIR.match(t, pos) if any_form or marker == "-" else None
-        after_road = "road" in found or (self.unknown_start is not None and bool(
-            ROAD_SUFFIX.search(t, self.unknown_start, pos)))
-        # 江滨西路东明锦园7-2225: a compound named (not yet read) between the road and the
-        # numbers makes them the compound's building and room.
-        if m and after_road and not self.compound_pending(pos) and not found.keys() & {
-                "door", "compound", "building", "unit", "floor"} and m.group(1).isdigit():
-            # 纽扣路344-110: the first number after a road is its door, the second what lies
-            # behind it (the match reads it as the base holds it).
+        if m and self.door_of_road(pos, m.group(1)) and m.group(0).endswith("室"):
+            # 纽扣路344-110室: the first number after a road is its door, the second a room
             self.flush_unknown(pos, "door")
             self.add("door", m.group(1), m.group(1), pos, m.end(1))
             self.add("room", m.group(2), m.group(2), m.start(2), m.end())
+            return m.end()
+        if m and self.door_of_road(pos, m.group(1)):
+            # 纽扣路344-110, 57-1: a door with its sub-number, as 57-1号 is (the match
+            # reads it as the base holds it: the door 57-1, or what 57 holds numbered 1).
+            self.flush_unknown(pos, "door")
+            door = m.group(0).removesuffix("号")
+            self.add("door", m.group(0), door, pos, m.end())
             return m.end()
         if m:
             self.flush_unknown(pos, "building")

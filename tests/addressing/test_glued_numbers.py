@@ -30,9 +30,19 @@ BASE = [
     # a short run (345) is cut only where what follows is there too
     ["440305", "", "", "枫林路", "34", "", "5", "", "", ""],
     # a phase typed before a building the base holds without it; a base that also holds a
-    # place named 1期 elsewhere; a unit and room typed as one number
+    # place named 1期 elsewhere
     ["440305", "", "", "", "", "龙华堂", "101栋", "7", "", "1161"],
     ["440305", "", "", "", "", "1期", "98", "", "", ""],
+    # dash forms after a road: a door and its sub-door both held; a door, unit and room; a
+    # door written with an underscore; a road with doors that keeps a compound's buildings
+    # straight under it; a road that keeps a compound's buildings, units and rooms so
+    ["440305", "", "", "纽约路", "57", "", "", "", "", ""],
+    ["440305", "", "", "纽约路", "57-1", "", "", "", "", ""],
+    ["440305", "", "", "西岭路", "1248", "", "", "12", "", "12"],
+    ["440305", "", "", "大义路", "72_4", "", "", "", "", ""],
+    ["440305", "", "", "建安路", "5号", "", "", "", "", ""],
+    ["440305", "", "", "建安路", "", "霞飞苑", "8", "", "", "341"],
+    ["440305", "", "", "文苑路", "", "同心苑", "7", "7", "", "1633"],
 ]
 
 
@@ -103,6 +113,35 @@ def test_a_short_run_is_not_cut_on_its_own(geocoder):
 def test_a_phase_before_a_building_is_the_compounds_not_a_place(geocoder):
     assert _levels("龙华堂1期101栋71161", "龙华堂", "1期")[:2] == [
         ("compound", "龙华堂"), ("building", "1期101栋")]
-    status, level, full, reason = _reached(geocoder, "南山区龙华堂1期101栋71161")
+    status, level, full, reason = _reached(geocoder, "南山区龙华堂1期101栋7单元1161")
     assert (status, level) == ("matched", "room") and full.endswith("101栋71161"), reason
-    assert "1期 not checked" in reason and "unit 7, room 1161" in reason
+    assert "1期 not checked" in reason and "not understood" not in reason
+    # a unit is never the head of a run (71161 is no unit 7, room 1161): the building stands
+    status, level, _, reason = _reached(geocoder, "南山区龙华堂1期101栋71161")
+    assert (status, level) == ("partial", "building") and "not understood" not in reason
+
+
+def test_dash_forms_after_a_road_begin_with_its_door(geocoder):
+    assert _levels("纽约路57-1") == [("door", "57-1")]
+    assert parse("纽约路57-1").get("door").key == parse("纽约路57-1号").get("door").key
+    assert _levels("纽约路344-110室") == [("door", "344"), ("room", "110")]
+    assert normalize("大义路72_4").text == "大义路72-4"
+    assert normalize("11一8一646").text == "11-8-646"
+    assert normalize("8--33").text == "8-33"
+    # a bare 57-1 is the door 57-1, as 57-1号 is, where the road holds 57 and 57-1
+    for text in ("南山区纽约路57-1", "南山区纽约路57-1号"):
+        status, level, full, reason = _reached(geocoder, text)
+        assert (status, level) == ("matched", "door") and full.endswith("57-1"), (text, reason)
+    # 1248-12-12 reads as building, unit, room (3-1-1201); where the road numbers its
+    # doors so, the first is its door
+    status, level, _, reason = _reached(geocoder, "南山区西岭路1248-12-12")
+    assert (status, level) == ("matched", "room") and "read as the door 1248" in reason, reason
+    status, level, full, reason = _reached(geocoder, "南山区大义路72_4")
+    assert (status, level) == ("matched", "door") and full.endswith("72_4"), reason
+
+
+def test_a_dash_chain_after_a_road_reaches_buildings_it_keeps_without_a_door(geocoder):
+    status, level, full, reason = _reached(geocoder, "南山区建安路8-341")
+    assert (status, level) == ("matched", "room") and full.endswith("8341"), reason
+    status, level, full, reason = _reached(geocoder, "南山区文苑路7-7-1633")
+    assert (status, level) == ("matched", "room") and full.endswith("771633"), reason
