@@ -250,6 +250,12 @@ class Descent:
                   for phase in reading.stepped_over]
         if reading.unsplit is not None and reading.unsplit not in notes:
             notes.append(reading.unsplit)
+        door_el = parsed.get("door")
+        if door_el is not None and index.ancestor_at(node, "door") is None:
+            # 庆丰北路1298号光大城市花园112幢781室 where the base keeps the compound on the
+            # road without a door: the door typed is not checked, and that is said.
+            notes.append(f"door {door_el.value} not checked (the base holds "
+                         f"{index.value(reading.nodes[0])} with no door)")
         rest = reading.rest.strip()
         if rest:
             notes.append(f"not read below {index.value(node)}: {rest}")
@@ -261,6 +267,13 @@ class Descent:
                             reading.nodes, reading.spans, strict=True)]
         stretch = text.span(at, at + len(reading.read))
         return Found(node, found.penalty + BELOW_PENALTY, notes, complete), read, stretch
+
+    def keeps(self, road: int, compound: str) -> bool:
+        """Whether `road` keeps buildings of the compound named `compound` straight under
+        it (the base gives the compound no door there)."""
+        key = name_key(compound)
+        return any(self.index.compound_of.get(b) == key
+                   for b in self.index.children(road, "building"))
 
     def _typed_end(self, node: int, parsed: ParsedAddress) -> int:
         """Where in the typed text the elements that name `node` and its ancestors end
@@ -278,6 +291,10 @@ class Descent:
                 door = on_path.get("door")
                 taken = at is not None or (door is not None and (
                     index.compound_of.get(door) == name_key(e.value) or not after_door(e, parsed)))
+                if not taken and node == on_path.get("road"):
+                    # 芙蓉西路航天御苑93135: a compound the road keeps its buildings for
+                    # (no door): what follows its name lies below the road.
+                    taken = self.keeps(node, e.value)
             else:
                 taken = at is not None and index.node_key(at) in (e.key, _without_phase(e.key))
             if taken:

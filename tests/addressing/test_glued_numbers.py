@@ -24,6 +24,7 @@ BASE = [
     ["440305", "", "", "运粮路", "700", "", "102号", "", "", ""],
     ["440305", "", "", "东滨路", "971号", "华景公寓", "13", "", "", "2950室"],
     ["440305", "", "", "", "", "电商产业园", "83", "", "", "2155室"],
+    ["440305", "", "", "芙蓉南路", "", "星河苑", "93", "", "", "135"],
     # two cuts of 12305 fit here: building 1, room 2305 and building 12, room 305
     ["440305", "", "", "", "", "双拼花园", "1", "", "", "2305"],
     ["440305", "", "", "", "", "双拼花园", "12", "", "", "305"],
@@ -97,6 +98,15 @@ def test_a_run_of_digits_is_cut_where_the_base_holds_both_parts(geocoder):
         reason)
     status, level, full, reason = _reached(geocoder, "南山区电商产业园832155室")
     assert (status, level) == ("matched", "room") and full.endswith("832155室"), reason
+    # a compound the road keeps its buildings for, with no door: read below the road
+    status, level, full, reason = _reached(geocoder, "南山区芙蓉南路星河苑93135")
+    assert (status, level) == ("matched", "room") and "building 93, room 135" in reason, reason
+    status, level, full, reason = _reached(geocoder, "南山区芙蓉南路星河苑93幢135室")
+    assert (status, level) == ("matched", "room"), reason
+    # a door typed where the base keeps the compound on the road without one: said
+    status, level, full, reason = _reached(geocoder, "南山区芙蓉南路1298号星河苑93幢135室")
+    assert (status, level) == ("matched", "room") and "not understood" not in reason, reason
+    assert "door 1298号 not checked" in reason
 
 
 def test_a_run_two_cuts_would_read_is_not_cut_and_that_is_said(geocoder):
