@@ -88,7 +88,11 @@ class Descent:
                 if len(rooms) == 1:  # 文华小区3115号: rooms straight under the compound
                     notes.append(f"{door_el.value} read as a room of {index.value(node)}")
                     return Found(rooms[0], penalty, notes, True)
-
+            if len(doors) != 1 and (not index.children(node, "door")
+                                    or door_el.value == door_el.key):
+                shifted = self._door_as_building(node, parsed, notes, penalty)
+                if shifted is not None:
+                    return shifted
             split = split_sub_number(door_el.key) if not doors else None
             if split is not None and parsed.get("building") is None:
                 return self._sub_numbered(node, door_el.value, *split, parsed, notes, penalty)
@@ -300,6 +304,25 @@ class Descent:
             if taken:
                 end = max(end, e.span[1])
         return end
+
+    def _door_as_building(self, node: int, parsed: ParsedAddress, notes: list[str],
+                          penalty: int) -> Found | None:
+        """招商城48号3-296室 where the compound numbers its buildings, not its doors: the
+        door typed is the building, and the building typed (3 of 3-296) its unit, when the
+        base holds that building and no unit was typed; None otherwise."""
+        index = self.index
+        door_el, building_el = parsed.get("door"), parsed.get("building")
+        if door_el is None or building_el is None or parsed.get("unit") is not None:
+            return None
+        buildings = index.child(node, "building", door_el.key)
+        units = index.child(buildings[0], "unit", building_el.key) if len(buildings) == 1 else []
+        if len(units) != 1:
+            return None
+        notes.append(f"{door_el.value} read as a building of {index.value(node)}, "
+                     f"{building_el.key} as its unit")
+        unit_el = Element("unit", building_el.value, building_el.key, building_el.span)
+        return self._inside_buildings(buildings, unit_el, parsed.get("floor"),
+                                      parsed.get("room"), node, notes, penalty)
 
     def _sub_numbered(self, road: int, typed: str, door_key: str, sub_key: str,
                       parsed: ParsedAddress | None, notes: list[str], penalty: int) -> Found:

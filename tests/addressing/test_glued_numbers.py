@@ -44,6 +44,8 @@ BASE = [
     ["440305", "", "", "建安路", "5号", "", "", "", "", ""],
     ["440305", "", "", "建安路", "", "霞飞苑", "8", "", "", "341"],
     ["440305", "", "", "文苑路", "", "同心苑", "7", "7", "", "1633"],
+    # a compound that numbers its buildings with 号 and holds units in them
+    ["440305", "", "", "", "", "南山招商城", "48号", "3", "", "296室"],
 ]
 
 
@@ -155,3 +157,13 @@ def test_a_dash_chain_after_a_road_reaches_buildings_it_keeps_without_a_door(geo
     assert (status, level) == ("matched", "room") and full.endswith("8341"), reason
     status, level, full, reason = _reached(geocoder, "南山区文苑路7-7-1633")
     assert (status, level) == ("matched", "room") and full.endswith("771633"), reason
+
+
+def test_a_door_typed_where_the_compound_numbers_buildings_is_the_building(geocoder):
+    # 48号 then 3-296室: building 48号, unit 3, room 296 where the base holds them so
+    status, level, full, reason = _reached(geocoder, "南山区南山招商城48号3-296室")
+    assert (status, level) == ("matched", "room") and full.endswith("48号3296室"), reason
+    assert "3 as its unit" in reason
+    # no such unit there: no guess
+    status, level, _, reason = _reached(geocoder, "南山区南山招商城48号5-296室")
+    assert status == "partial", reason
