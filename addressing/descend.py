@@ -255,7 +255,8 @@ class Descent:
         if reading.unsplit is not None and reading.unsplit not in notes:
             notes.append(reading.unsplit)
         door_el = parsed.get("door")
-        if door_el is not None and index.ancestor_at(node, "door") is None:
+        if door_el is not None and index.ancestor_at(node, "door") is None and (
+                door_el.span[1] <= text.span(at, at)[0]):
             # 庆丰北路1298号光大城市花园112幢781室 where the base keeps the compound on the
             # road without a door: the door typed is not checked, and that is said.
             notes.append(f"door {door_el.value} not checked (the base holds "
