@@ -10,7 +10,10 @@ is the key of exactly one node below (at any level) is taken, then its element w
 栋, 单元 …) if typed. A phase or zone the base does not hold (格兰云天二期171幢, where the
 base writes 171幢) is stepped over, and said, and so is one character where an element
 word belongs (1冻1单元). Digits are never cut inside a run of digits
-(1201 is never unit 1, room 201), nor letters inside a run of letters.
+(1201 is never unit 1, room 201), nor letters inside a run of letters, except where no
+key fits the whole run and exactly one cut does: a door or building the base holds here,
+then what it holds below (`_glued`: 华南公寓132950室 for building 13, room 2950; 运河路700102号
+for door 700, building 102). Where two cuts fit, none is taken, and that is said.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ _SEPARATORS = " -"
 _ELEMENT_WORD = re.compile("|".join(sorted(ELEMENT_WORDS, key=len, reverse=True)))
 _PHASE = re.compile(f"[0-9A-Z]+(?:{'|'.join(PHASE_WORDS)})")
 _SLIP = re.compile(r"[\u4e00-\u9fff](?=[0-9A-Z])")
+_DIGITS = re.compile("[0-9]+")
 _WORD_AFTER = re.compile("|".join(sorted((*ELEMENT_WORDS, *PHASE_WORDS), key=len, reverse=True)))
 
 
@@ -39,6 +43,7 @@ class BelowReading:
     read: str  # the text the nodes took (and any phase stepped over)
     rest: str  # what is left unread
     stepped_over: list[str]  # phases the base does not hold, and slips: not checked
+    unsplit: str | None = None  # a run of digits two cuts would read: why none was taken
 
 
 def read_below(index: AddressIndex, node: int, text: str) -> BelowReading:
@@ -47,10 +52,17 @@ def read_below(index: AddressIndex, node: int, text: str) -> BelowReading:
     nodes: list[int] = []
     spans: list[tuple[int, int]] = []
     stepped: list[str] = []
+    unsplit: str | None = None
     pos = 0
     while True:
         pos = _skip_separators(text, pos)
         found = _longest_below(index, node, text, pos)
+        if found is None and unsplit is None:
+            glued = _glued(index, node, text, pos)
+            if isinstance(glued, str):
+                unsplit = glued
+            elif glued is not None:
+                found = glued
         if found is None:
             # A phase the base does not hold (二期 of 二期171幢), or one character where an
             # element word belongs (1冻1单元, a slip for 1栋1单元), stepped over when what
@@ -73,7 +85,48 @@ def read_below(index: AddressIndex, node: int, text: str) -> BelowReading:
         spans.append((pos, end))
         pos = end
     last = pos if nodes else 0
-    return BelowReading(nodes, spans, text[:last], text[last:], stepped)
+    return BelowReading(nodes, spans, text[:last], text[last:], stepped, unsplit)
+
+
+# What the head of a glued run may be: a door or building, never a unit (71161 under a
+# building is no unit 7, room 1161: rooms are numbered so).
+_HEAD_LEVELS = ("door", "building")
+_GLUED_SHORT = 4  # a shorter run is cut only where what is typed after it is read there too
+
+
+def _glued(index: AddressIndex, node: int, text: str, pos: int) -> tuple[int, int] | str | None:
+    """A run of digits at `pos` that no key below `node` fits whole, typed for two levels:
+    the one door or building under `node` keyed by a head of the run whose rest is a key
+    below it, and where the head ends; a note where two cuts fit; None where none does."""
+    run = _DIGITS.match(text, pos)
+    if run is None or run.end() - pos < 3:
+        return None
+    fits: list[tuple[int, int]] = []
+    for cut in range(pos + 1, run.end()):
+        head = text[pos:cut]
+        if not index.is_key(head):
+            continue
+        heads = [n for level in _HEAD_LEVELS for n in index.child(node, level, head)]
+        if len(heads) != 1:
+            continue
+        below = _longest_below(index, heads[0], text, cut)
+        if below is None or below[1] < run.end():
+            continue
+        if run.end() - pos < _GLUED_SHORT and _longest_below(
+                index, below[0], text, _skip_separators(text, _after_word(text, below[1]))
+        ) is None:
+            continue  # 342 8楼: a door 34, building 2 only if 8楼 is there too
+        fits.append((heads[0], cut))
+    if len(fits) > 1:
+        return (f"{run.group(0)} may be read " + " or ".join(
+            f"{text[pos:cut]} {text[cut:run.end()]}" for _, cut in fits)
+            + " by what the base holds; not split")
+    return fits[0] if fits else None
+
+
+def _after_word(text: str, end: int) -> int:
+    word = _ELEMENT_WORD.match(text, end)
+    return word.end() if word else end
 
 
 def _skip_separators(text: str, pos: int) -> int:

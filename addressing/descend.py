@@ -88,6 +88,11 @@ class Descent:
                 if len(rooms) == 1:  # 文华小区3115号: rooms straight under the compound
                     notes.append(f"{door_el.value} read as a room of {index.value(node)}")
                     return Found(rooms[0], penalty, notes, True)
+            if len(doors) != 1 and (not index.children(node, "door")
+                                    or door_el.value == door_el.key):
+                shifted = self._door_as_building(node, parsed, notes, penalty)
+                if shifted is not None:
+                    return shifted
             split = split_sub_number(door_el.key) if not doors else None
             if split is not None and parsed.get("building") is None:
                 return self._sub_numbered(node, door_el.value, *split, parsed, notes, penalty)
@@ -151,6 +156,17 @@ class Descent:
                 typed = f"{building_el.key}-{room_el.key}"
                 return self._sub_numbered(node, typed, building_el.key, room_el.key,
                                           None, notes, penalty)
+            doors = index.child(node, "door", building_el.key) if (
+                building_el is not None and unit_el is not None and building_el.key.isdigit()
+                and parsed.get("door") is None) else []
+            if len(doors) == 1:
+                # 西山路1248-12-12: read as building-unit-room, but the road numbers its
+                # doors so: the door, then what is typed below it.
+                assert building_el is not None
+                notes.append(f"{building_el.key} read as the door {index.value(doors[0])} "
+                             f"of {index.value(node)}")
+                return self._below_door(doors[0], _without(parsed, building_el), notes,
+                                        penalty)
             if building_el is None and room_el is not None:
                 # 飞霞南路飞霞大厦2608室: a room the base files straight under the road.
                 rooms = [r for r in index.rooms_in(node, room_el.key)
@@ -223,6 +239,8 @@ class Descent:
         text = parsed.text
         at = _normal_position(text, self._typed_end(found.node, parsed))
         reading = read_below(index, found.node, text.text[at:])
+        if reading.unsplit is not None and reading.unsplit not in found.notes:
+            found.notes.append(reading.unsplit)
         if not reading.nodes:
             return None
         node = reading.nodes[-1]
@@ -234,6 +252,15 @@ class Descent:
             + f" (what the base holds under {index.value(found.node)})")
         notes += [f"{phase} not checked (the base does not hold it there)"
                   for phase in reading.stepped_over]
+        if reading.unsplit is not None and reading.unsplit not in notes:
+            notes.append(reading.unsplit)
+        door_el = parsed.get("door")
+        if door_el is not None and index.ancestor_at(node, "door") is None and (
+                door_el.span[1] <= text.span(at, at)[0]):
+            # 庆丰北路1298号光大城市花园112幢781室 where the base keeps the compound on the
+            # road without a door: the door typed is not checked, and that is said.
+            notes.append(f"door {door_el.value} not checked (the base holds "
+                         f"{index.value(reading.nodes[0])} with no door)")
         rest = reading.rest.strip()
         if rest:
             notes.append(f"not read below {index.value(node)}: {rest}")
@@ -245,6 +272,13 @@ class Descent:
                             reading.nodes, reading.spans, strict=True)]
         stretch = text.span(at, at + len(reading.read))
         return Found(node, found.penalty + BELOW_PENALTY, notes, complete), read, stretch
+
+    def keeps(self, road: int, compound: str) -> bool:
+        """Whether `road` keeps buildings of the compound named `compound` straight under
+        it (the base gives the compound no door there)."""
+        key = name_key(compound)
+        return any(self.index.compound_of.get(b) == key
+                   for b in self.index.children(road, "building"))
 
     def _typed_end(self, node: int, parsed: ParsedAddress) -> int:
         """Where in the typed text the elements that name `node` and its ancestors end
@@ -262,11 +296,34 @@ class Descent:
                 door = on_path.get("door")
                 taken = at is not None or (door is not None and (
                     index.compound_of.get(door) == name_key(e.value) or not after_door(e, parsed)))
+                if not taken and node == on_path.get("road"):
+                    # 芙蓉西路航天御苑93135: a compound the road keeps its buildings for
+                    # (no door): what follows its name lies below the road.
+                    taken = self.keeps(node, e.value)
             else:
                 taken = at is not None and index.node_key(at) in (e.key, _without_phase(e.key))
             if taken:
                 end = max(end, e.span[1])
         return end
+
+    def _door_as_building(self, node: int, parsed: ParsedAddress, notes: list[str],
+                          penalty: int) -> Found | None:
+        """招商城48号3-296室 where the compound numbers its buildings, not its doors: the
+        door typed is the building, and the building typed (3 of 3-296) its unit, when the
+        base holds that building and no unit was typed; None otherwise."""
+        index = self.index
+        door_el, building_el = parsed.get("door"), parsed.get("building")
+        if door_el is None or building_el is None or parsed.get("unit") is not None:
+            return None
+        buildings = index.child(node, "building", door_el.key)
+        units = index.child(buildings[0], "unit", building_el.key) if len(buildings) == 1 else []
+        if len(units) != 1:
+            return None
+        notes.append(f"{door_el.value} read as a building of {index.value(node)}, "
+                     f"{building_el.key} as its unit")
+        unit_el = Element("unit", building_el.value, building_el.key, building_el.span)
+        return self._inside_buildings(buildings, unit_el, parsed.get("floor"),
+                                      parsed.get("room"), node, notes, penalty)
 
     def _sub_numbered(self, road: int, typed: str, door_key: str, sub_key: str,
                       parsed: ParsedAddress | None, notes: list[str], penalty: int) -> Found:
@@ -276,6 +333,10 @@ class Descent:
         index = self.index
         level = "door" if index.children(road, "door") else "building"
         door, sub = numbered_and_sub(index, road, level, door_key, sub_key)
+        if door < 0 and level == "door" and index.children(road, "building"):
+            # 建设二路保利霞飞郡8-341: a road with doors that keeps a compound's buildings
+            # straight under it too
+            door, sub = numbered_and_sub(index, road, "building", door_key, sub_key)
         if door < 0:
             notes.append(f"door {typed} not found on {index.value(road)}")
             return Found(road, penalty, notes, False)
@@ -376,6 +437,13 @@ class Descent:
             if above is None or index.node_key(above) != el.key:
                 return False
         return True
+
+
+def _without(parsed: ParsedAddress, element: Element) -> ParsedAddress:
+    """`parsed` without one of its elements."""
+    return ParsedAddress(parsed.text, parsed.admin, [e for e in parsed.elements
+                                                     if e is not element],
+                         parsed.leftovers, parsed.notes)
 
 
 def after_door(element: Element, parsed: ParsedAddress) -> bool:

@@ -102,6 +102,16 @@ def is_numbered_only(name: str) -> bool:
     return bool(_NUMBERED_ONLY.match(name.replace(" ", "")))
 
 
+_PHASE_ONLY = re.compile("^[0-9A-Z]+期$")
+
+
+def is_phase_only(key: str) -> bool:
+    """Whether a (normalised) name is only a phase (1期): after a compound or road it is the
+    compound's phase (龚大堂1期101栋), even where a base holds a place so named. (A cluster
+    or zone, 11组团, 5区, may be a place of its own.)"""
+    return bool(_PHASE_ONLY.match(key))
+
+
 # A former name given with the day it stopped being used: 朝阳路~2019-05-01 (地名变更).
 _FORMER_NAME = re.compile(r"^(.+?)\s*[~～]\s*(\d{4}-\d{2}-\d{2})$")
 

@@ -278,6 +278,10 @@ class Geocoder:
             if below is not None:
                 pool, read, (start, end) = [below[0]], below[1], below[2]
                 leftovers = [e for e in leftovers if e.span[1] <= start or e.span[0] >= end]
+                road = self.index.ancestor_at(below[0].node, "road")
+                if unheld in leftovers and road is not None and self.descent.keeps(
+                        road, unheld.value):
+                    leftovers.remove(unheld)  # read below the road that keeps it
                 # The elements below are as the base read them (11号 a unit, not a room).
                 result.elements = [e for e in parsed.elements if e.level not in STREET_LEVELS
                                    or e.span[1] <= start or e.span[0] >= end] + read

@@ -207,6 +207,7 @@ _EDGE_SPACE = re.compile(r"^ +| +$")
 _NAME_DASH = re.compile(
     f"(?<=[\u4e00-\u9fff])(?<![{NUMERAL_CHARS}])[-·]+(?=[\u4e00-\u9fff])"
     f"|(?<=[\u4e00-\u9fff])[-·]+(?=[\u4e00-\u9fff])(?![{NUMERAL_CHARS}])")
+_UNDERSCORE_DASH = re.compile(r"(?<=[0-9])_(?=[0-9])")
 _DOUBLED_DASH = re.compile(r"(?<=[0-9A-Z])-{2,}(?=[0-9A-Z])")
 _NOISE_TRIGGER = re.compile(
     "|".join(NOISE_WORDS) + "|中国|" + "|".join(RECIPIENT_LABELS) + "|[0-9]{7}"
@@ -216,7 +217,9 @@ _BUILDING_TRIGGER = re.compile(
 _UNIT_TRIGGER = re.compile(r"单(?!元)|梯|栋[0-9A-Z]+号?门")
 _HAS_NUMERAL = re.compile(f"[{NUMERAL_CHARS}]")
 _HASH = re.compile(r"([0-9A-Z]+)#楼?")
-_NUMERALS = re.compile(f"第?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
+# 第 before a number is its ordinal, dropped (第十五号 → 15号); in 第第10栋 the first is a
+# name's (至尊门第), and both are kept (the parser tells them apart).
+_NUMERALS = re.compile(f"(?:(?<!第)第)?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
 # A room read out at the end (1单元一零一), also straight after a lane's or a village's door
 # (6组1号一零一), which has no unit.
 _TRAILING_NUMERALS = re.compile(f"(?<=[栋元层楼号\\-])([{NUMERAL_CHARS}]{{2,}})(?= |$)")
@@ -226,7 +229,7 @@ _TRAILING_NUMERALS = re.compile(f"(?<=[栋元层楼号\\-])([{NUMERAL_CHARS}]{{2
 _SUB_DOOR_NUMERALS = re.compile(
     f"(?:(?<=[0-9]号)|^)({'|'.join(grammar.DOOR_SUB_WORDS)})([{NUMERAL_CHARS}]+)(?![0-9])")
 _DASH_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[一](?=[0-9])")
-_LEADING_ORDINAL = re.compile(r"第([0-9]+)(?=" + NUMBER_MARKERS + ")")
+_LEADING_ORDINAL = re.compile(r"(?<!第)第([0-9]+)(?=" + NUMBER_MARKERS + ")")
 _BUILDING = re.compile(r"([0-9A-Z]+)(?:" + "|".join(grammar.BUILDING_WORDS) + ")")
 # A building named by a letter and 楼 (A楼, H楼): floors are numbered, never lettered (B1楼
 # is a floor).
@@ -245,6 +248,11 @@ def _numerals(m: re.Match[str]) -> str:
     run = m.group(1)
     if not _valid_numeral_run(run):
         return m.group(0)
+    at = m.start()
+    if at > 0 and m.string[at - 1].isdigit() and at == m.start(1):
+        # 环城东路342八楼: the digits typed before are another number (a door), never
+        # the first digits of this one (3428楼).
+        return " " + chinese_number(run)
     return chinese_number(run)
 
 
@@ -266,6 +274,9 @@ def _strip_noise(buf: _Buffer) -> None:
 def normalize(text: str) -> NormalizedText:
     """Fold a typed address into the normal form, keeping each character's original span."""
     sources: list[Span] | None = None
+    typed = text
+    if "_" in text:  # 大义房路72_4: between digits, a dash (one character for one)
+        text = _UNDERSCORE_DASH.sub("-", text)
     if unicodedata.is_normalized("NFKC", text):
         # Each character is its own NFKC form, so folding maps one character to one.
         # str.translate looks every character up in a dict; most texts have none to fold.
@@ -298,7 +309,7 @@ def normalize(text: str) -> NormalizedText:
         buf.rewrite(_NAME_DASH, lambda m: "")
         buf.rewrite(_DOUBLED_DASH, lambda m: "-")  # 8--33: one dash typed twice
     _fold_numbers(buf)
-    return NormalizedText(buf.text, None if buf.sources is None else tuple(buf.sources), text)
+    return NormalizedText(buf.text, None if buf.sources is None else tuple(buf.sources), typed)
 
 
 _FOLDED: dict[str, str] = {}

@@ -16,10 +16,6 @@ from addressing.admin_names import AREA_ENDINGS
 from addressing.grammar import (
     COMPOUND_SUFFIX,
     DOOR_PREFIXES,
-    DOOR_SUB_WORDS,
-    GROUP_WORDS,
-    LANE_WORDS,
-    PHASE_WORDS,
     ROAD_SEGMENTS,
     ROAD_SUFFIX,
     ROAD_SUFFIXES,
@@ -27,59 +23,19 @@ from addressing.grammar import (
     VILLAGE_COMMITTEES,
     VILLAGE_WORDS,
     ZONE_WORDS,
+    is_phase_only,
 )
 from addressing.lexicon import NameLexicon
 from addressing.normalize import NormalizedText, Span, normalize
+from addressing.street_numbers import NUMERAL_ZONE, NumberReader, Piece, found_below
 
 STREET_LEVELS = ("road", "compound", "door", "building", "unit", "floor", "room")
-# A door number, or a lane's or a village group's (朝晖路416弄, 永西村6组: the lane is a
-# door of the road, the group of the village; their own doors follow as buildings, as bases
-# that hold lanes and groups write them). A word before the number is part of the door
-# (甲12号, 附1号), and so is a sub-door after it (12号之1, 12号附3; not 12号附1栋).
-_PREFIXES = "|".join(DOOR_PREFIXES)
-_DOOR = re.compile(
-    f"((?:{_PREFIXES})?[0-9]+(?:-[0-9]+)?)(?:号(?:({'|'.join(DOOR_SUB_WORDS)})([0-9]+)号?"
-    r"(?![0-9]|栋|单元|层|楼|室))?(?:院)?"
-    f"|({'|'.join(LANE_WORDS + GROUP_WORDS)})(?!团))")
-# 3栋, and the phase, cluster or zone before it that bases keep in the building's value
-# (3期12栋, 6组团7栋, A区3栋): the key is the whole of it.
-_PHASES = "|".join(PHASE_WORDS)
-_BUILDING_MARKERS = ("栋", *PHASE_WORDS)
-_ROW_MARKERS = ("排", *PHASE_WORDS)
-_BUILDING = re.compile(f"((?:[0-9A-Z]+(?:{_PHASES}))?[0-9A-Z]+)栋")
-_UNIT = re.compile(r"([0-9A-Z]+)单元")
-_FLOOR = re.compile(r"(-?[0-9]+)(层|楼|F(?![0-9A-Z]))")
-# 4楼01, 4F01: room 401 (not 3楼97号门, a gate on the floor)
-_FLOOR_ROOM = re.compile(r"([0-9]+)(?:层|楼|F)([0-9]{2})(?![0-9A-Z]|街|号门)")
-_ROOM = re.compile(r"([0-9]+)(?:室|号)")
-_TRIPLE = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)(?:室|号)?")
-_PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
-_QUADRUPLE = re.compile(r"([0-9]+)-([0-9A-Z]+)-([0-9A-Z]+)-([0-9]+)(?:室|号)?(?![0-9A-Z-])")
-_SUB_BUILDING = re.compile(r"([0-9A-Z]+-[0-9A-Z]+)栋")
-_LETTER_ROOM = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号)?(?![0-9])")
-_LETTERED_ROOM = re.compile(r"([A-Z]?[0-9]{2,}[A-Z]?)(?:室|号)?(?![0-9A-Z])")
-# 12排: a row of houses, numbered as buildings are (its houses follow: 12排59号).
-_ROW = re.compile(f"(?:[0-9A-Z]+(?:{_PHASES}))?[0-9A-Z]+排")
-# 6栋1号496室, 7幢9号13楼: a number with 号 between a building and its floor or room is a
-# unit (rooms come last).
-_UNIT_BY_NUMBER = re.compile(
-    r"([0-9A-Z]+)号(?= ?(?:-?[0-9]+(?:层|楼|F)|[0-9A-Z]*[0-9][0-9A-Z]*室"
-    r"|[0-9]{3,}(?![0-9]*(?:层|楼))))")
-# A market's zone and aisle (国际商贸城4区6楼7街41050, 9层1区6街20427): the zone, typed
-# where no building follows, is not checked; the aisle, after a floor or a zone, is held
-# at the unit level.
-_ZONE = re.compile(r"(?:[0-9A-Z]+(?:期|区))+(?![0-9A-Z]+(?:栋|排))")
-# 国际商贸城79号门: a gate of the place, not an element of the address (门面 a shopfront).
-_GATE = re.compile(r"[0-9A-Z]+号门(?![面市牌店口卫岗诊])")
 # 华远大厦西单元: a unit named by where it stands.
 _NAMED_UNIT = re.compile(r"[东西南北中]单元$")
 _NUMERAL_AISLE = re.compile(r"[一二三四五六七八九十]+街")
 _INSIDE = ("building", "unit", "floor")  # what a run names the place of when it precedes
-_AISLE = re.compile(r"([0-9A-Z]+)街(?= ?[0-9A-Z])")
-_NUMERAL_ZONE = re.compile(r"[一二三四五六七八九十]+区")
 # A building named by where it stands (西座, 北楼, 裙楼), after the place it is in.
 _NAMED_BUILDING = re.compile(r"(?:[东西南北中]座|[东西南北]楼|裙楼|主楼)$")
-_NUMBER = re.compile(r"([0-9]+)")
 KNOWN_INSIDE_MIN = 3  # a known name read inside unknown text has at least this many characters
 # Words that end an area's name in the street part (茶木村民委员会: a village's committee).
 _AREA_WORDS = ("社区", "村", "街道", "镇", "乡", "区", "县", "市", "省", "委员会")
@@ -89,7 +45,8 @@ _VILLAGERS = ("村民小组", "村民委员会")  # 村 of these ends no village
 # digits, letters, dashes), just after an area word (a superset; `read` checks exactly), or
 # a door's word before its number (甲12号).
 _RUN_STOP = re.compile(
-    f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=委员会)|(?<=[村镇乡区县市省])|(?:{_PREFIXES})(?=[0-9])")
+    f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=委员会)|(?<=[村镇乡区县市省])"
+    f"|(?:{'|'.join(DOOR_PREFIXES)})(?=[0-9])")
 # An area word inside an unknown road name, with a road's worth of name after it.
 _PLACE_BEFORE_ROAD = re.compile("(.+(?:村|镇|乡|区))(.{3,})$")
 # A part of a zone (东区, 5区, 二期), typed after it.
@@ -100,7 +57,6 @@ _ZONE_BEFORE = re.compile(f"(.*?(?:{'|'.join(ZONE_WORDS)}))(.{{2,}})$")
 # A township's name (two or three characters, none an area's, road's or a 古镇's) and its
 # kind word, with two characters or more after it.
 _TOWNSHIP_BEFORE = re.compile("([^省市区县镇乡村路街道古小]{2,3}(?:镇|乡))..")
-_TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|组|排|街|-)?")
 
 
 # One is made per element: its __init__ is written out (see addressing/native.py).
@@ -164,13 +120,11 @@ class ParsedAddress:
         return None
 
 
-# One street element as read: level, value, key, and its span in the street text.
-_Piece = tuple[str, str, str, int, int]
 # The street part's reading: elements in STREET_LEVELS order, then the leftovers.
-StreetReading = tuple[tuple[_Piece, ...], tuple[_Piece, ...]]
+StreetReading = tuple[tuple[Piece, ...], tuple[Piece, ...]]
 
 
-class _Reader:
+class _Reader(NumberReader):
     """Walks the street part of a normalised text, collecting elements.
 
     It reads only the street text (what follows the admin prefix), so the reading is a
@@ -178,11 +132,8 @@ class _Reader:
     """
 
     def __init__(self, text: str, streets: NameLexicon[Any] | None):
-        self.t = text
+        super().__init__(text)
         self.streets = streets
-        self.found: dict[str, _Piece] = {}
-        self.leftovers: list[_Piece] = []
-        self.unknown_start: int | None = None
         self.zone_end: int | None = None  # where the last zone read (`zone_ends_at`) ends
 
     def add(self, level: str, value: str, key: str, start: int, end: int) -> None:
@@ -196,10 +147,7 @@ class _Reader:
                 self.leftovers.append(("place", *zone[1:]))
             if value.endswith(ZONE_WORDS):
                 self.zone_end = end
-        if level in self.found:
-            self.leftovers.append(("extra", value, key, start, end))
-            return
-        self.found[level] = (level, value, key, start, end)
+        super().add(level, value, key, start, end)
 
     def names_a_place_in(self, zone: str, value: str) -> bool:
         """Whether `value`, typed right after the zone `zone`, names a place of its own in
@@ -222,10 +170,14 @@ class _Reader:
         if self.unknown_start is None:
             return
         start, self.unknown_start = self.unknown_start, None
+        if end >= 2 and self.t.startswith("第第", end - 2) and self.t[end:end + 1].isdigit():
+            # 至尊门第第10栋: the second 第 is the number's ordinal (normalize keeps it),
+            # the first ends the name.
+            end -= 1
         run = self.t[start:end]
         if not run.strip():
             return
-        if "compound" in self.found and _NUMERAL_ZONE.fullmatch(run) and "building" not in (
+        if "compound" in self.found and NUMERAL_ZONE.fullmatch(run) and "building" not in (
                 self.found) and before != "building":
             self.leftovers.append(("zone", run, run, start, end))  # 国际商贸城四区六楼
             return
@@ -386,6 +338,9 @@ class _Reader:
                     if longer is not None and (hit is None or longer[0] >= hit[0]) and (
                             "road" in streets.get(longer[1])):
                         hit, pos = longer, pos - 1
+                if hit is not None and is_phase_only(hit[1]) and (
+                        "road" in self.found or "compound" in self.found):
+                    hit = None  # 龚大堂1期101栋: the phase of the place read, not a place
                 kinds = streets.get(hit[1]) if hit is not None else []
                 if hit is not None and kinds == ["door"]:
                     # A door the base names (a natural village, 下庄) counts only right
@@ -427,207 +382,6 @@ class _Reader:
             m = _RUN_STOP.search(t, pos + 1)
             pos = size if m is None else m.start()
         self.flush_unknown(size, None)
-
-    def road_pending(self, pos: int) -> bool:
-        """Whether the unknown run before `pos` ends like a road's name (not yet read)."""
-        return self.unknown_start is not None and bool(
-            ROAD_SUFFIX.search(self.t, self.unknown_start, pos))
-
-    def compound_pending(self, pos: int) -> bool:
-        """Whether the unknown run before `pos` ends like a compound's name (not yet read)."""
-        return self.unknown_start is not None and bool(
-            COMPOUND_SUFFIX.search(self.t, self.unknown_start, pos))
-
-    def just_after_compound(self, pos: int) -> bool:
-        """Whether a compound read after the road ends right before `pos`."""
-        compound, road = self.found.get("compound"), self.found.get("road")
-        return compound is not None and road is not None and road[4] <= compound[3] and (
-            self.unknown_start is None and self.t[compound[4]:pos].strip() == "")
-
-    def after_zone(self, pos: int) -> bool:
-        """Whether a market's zone (4区) was read just before `pos`."""
-        if self.unknown_start is not None:  # 四区, not yet classified
-            return "compound" in self.found and bool(
-                _NUMERAL_ZONE.fullmatch(self.t, self.unknown_start, pos))
-        last = self.leftovers[-1] if self.leftovers else None  # (a gate after it: 四区79号门97街)
-        return last is not None and last[0] in ("zone", "gate") and last[4] == pos
-
-    def numbers_at(self, pos: int) -> int | None:
-        """Read door/building/unit/floor/room numbers at `pos`; the new position or None."""
-        t, found = self.t, self.found
-        if t[pos] in DOOR_PREFIXES:  # 甲12号, 附1号: only a door starts so
-            m = _DOOR.match(t, pos)
-            if m is None or "door" in found or "building" in found:
-                return None
-            self.flush_unknown(pos, "door")
-            self.add("door", m.group(0), _door_key(m), pos, m.end())
-            return m.end()
-        if not ("0" <= t[pos] <= "9" or "A" <= t[pos] <= "Z" or t[pos] == "-"):
-            return None
-        # The marker after the number decides which forms can apply (one regex, not ten).
-        token = _TOKEN.match(t, pos)
-        marker = token.group(2) if token else "?"
-        any_form = marker == "?"
-        m = _GATE.match(t, pos) if marker == "号" and (
-            "compound" in found or self.compound_pending(pos)) else None
-        if m and not found.keys() & {"door", "building", "room"}:  # (after a floor or aisle too)
-            self.flush_unknown(pos, "gate")
-            self.leftovers.append(("gate", m.group(0), m.group(0), pos, m.end()))
-            return m.end()
-        m = _DOOR.match(t, pos) if any_form or marker in ("号", "-", "弄", "组") else None
-        # A number after a floor or unit is inside it (三楼819号 is a room, not a door).
-        if m and "door" not in found and "building" not in found and "floor" not in found and (
-                "unit" not in found):
-            self.flush_unknown(pos, "door")
-            self.add("door", m.group(0), _door_key(m), pos, m.end())
-            return m.end()
-        m = _QUADRUPLE.match(t, pos) if marker == "-" else None
-        if m and not found.keys() & {"door", "compound", "building"} and (
-                "road" in found or self.road_pending(pos)):
-            # 将军路1326-11-6-434: the road's door, then building, unit and room
-            self.flush_unknown(pos, "door")
-            self.add("door", m.group(1), m.group(1), pos, m.end(1))
-            self.add("building", m.group(2) + "栋", m.group(2), m.start(2), m.end(2))
-            self.add("unit", m.group(3) + "单元", m.group(3), m.start(3), m.end(3))
-            self.add("room", m.group(4), m.group(4), m.start(4), m.end())
-            return m.end()
-        m = _SUB_BUILDING.match(t, pos) if marker == "-" else None
-        if m and "building" not in found:  # 3-2幢: a building numbered with a sub-number
-            self.flush_unknown(pos, "building")
-            self.add("building", m.group(0), m.group(1), pos, m.end())
-            return m.end()
-        m = _TRIPLE.match(t, pos) if any_form or marker == "-" else None
-        if m and "building" not in found:
-            self.flush_unknown(pos, "building")
-            self.add("building", m.group(1) + "栋", m.group(1), pos, m.start(2) - 1)
-            self.add("unit", m.group(2) + "单元", m.group(2), m.start(2), m.end(2))
-            self.add("room", m.group(3), m.group(3), m.start(3), m.end())
-            return m.end()
-        m = _AISLE.match(t, pos) if marker == "街" else None
-        if m and "unit" not in found and ("floor" in found or self.after_zone(pos)):
-            self.flush_unknown(pos, "unit")
-            self.add("unit", m.group(0), m.group(0), pos, m.end())
-            return m.end()
-        m = _ZONE.match(t, pos) if marker in ("区", "期") and "compound" in found else None
-        if m and "building" not in found and "unit" not in found:
-            self.flush_unknown(pos, "zone")
-            self.leftovers.append(("zone", m.group(0), m.group(0), pos, m.end()))
-            return m.end()
-        m = _ROW.match(t, pos) if marker in _ROW_MARKERS else None
-        if m and "building" not in found:
-            self.flush_unknown(pos, "building")
-            self.add("building", m.group(0), m.group(0), pos, m.end())
-            return m.end()
-        m = _BUILDING.match(t, pos) if any_form or marker in _BUILDING_MARKERS else None
-        if m:
-            self.flush_unknown(pos, "building")
-            self.add("building", m.group(0), m.group(1), pos, m.end())
-            return m.end()
-        m = _UNIT.match(t, pos) if any_form or marker == "单元" else None
-        if m:
-            self.flush_unknown(pos, "unit")
-            self.add("unit", m.group(0), m.group(1), pos, m.end())
-            return m.end()
-        floor_form = any_form or marker in ("层", "楼") or (
-            token is not None and marker is None and "F" in token[1])
-        m = _FLOOR_ROOM.match(t, pos) if floor_form else None
-        if m and "room" not in found:
-            self.flush_unknown(pos, "floor")
-            self.add("floor", m.group(1) + "层", m.group(1), pos, m.start(2))
-            self.add("room", m.group(1) + m.group(2), m.group(1) + m.group(2), m.start(2),
-                     m.end())
-            return m.end()
-        m = _FLOOR.match(t, pos) if floor_form else None
-        if m and not (m.group(2) == "楼" and "building" not in found and _UNIT.match(t, m.end())):
-            self.flush_unknown(pos, "floor")
-            self.add("floor", m.group(0), m.group(1), pos, m.end())
-            return m.end()
-        if m:  # 3楼1单元: 楼 after a number and before a unit names the building
-            self.flush_unknown(pos, "building")
-            self.add("building", m.group(0), m.group(1), pos, m.end())
-            return m.end()
-        m = _PAIR.match(t, pos) if any_form or marker == "-" else None
-        after_road = "road" in found or (self.unknown_start is not None and bool(
-            ROAD_SUFFIX.search(t, self.unknown_start, pos)))
-        # 江滨西路东明锦园7-2225: a compound named (not yet read) between the road and the
-        # numbers makes them the compound's building and room.
-        if m and after_road and not self.compound_pending(pos) and not found.keys() & {
-                "door", "compound", "building", "unit", "floor"} and m.group(1).isdigit():
-            # 纽扣路344-110: the first number after a road is its door, the second what lies
-            # behind it (the match reads it as the base holds it).
-            self.flush_unknown(pos, "door")
-            self.add("door", m.group(1), m.group(1), pos, m.end(1))
-            self.add("room", m.group(2), m.group(2), m.start(2), m.end())
-            return m.end()
-        if m:
-            self.flush_unknown(pos, "building")
-            if "building" in found:
-                self.add("unit", m.group(1) + "单元", m.group(1), pos, m.end(1))
-            else:
-                self.add("building", m.group(1) + "栋", m.group(1), pos, m.end(1))
-            self.add("room", m.group(2), m.group(2), m.start(2), m.end())
-            return m.end()
-        m = _UNIT_BY_NUMBER.match(t, pos) if marker == "号" else None
-        if m and "building" in found and not found.keys() & {"unit", "floor", "room"}:
-            self.flush_unknown(pos, "unit")
-            # keyed with its 号, as the base's unit values are (`grammar.KEY_WORDS`)
-            self.add("unit", m.group(0), m.group(0), pos, m.end())
-            return m.end()
-        m = _ROOM.match(t, pos) if any_form or marker in ("室", "号") else None
-        inside = "building" in found or "floor" in found or "unit" in found
-        placed = "door" in found or "compound" in found or self.compound_pending(pos)
-        if m and (inside or (placed and marker == "室")):
-            self.flush_unknown(pos, "room")
-            self.add("room", m.group(0), m.group(1), pos, m.end())
-            return m.end()
-        if m and placed:  # 1820号12号: a second number after the door is its building
-            self.flush_unknown(pos, "building")
-            self.add("building", m.group(0), m.group(1), pos, m.end())
-            return m.end()
-        m = _LETTERED_ROOM.match(t, pos) if inside and "room" not in found and (
-            marker in (None, "室", "号")) else None
-        glued = pos > 0 and t[pos] >= "A" and (t[pos - 1].isdigit() or "A" <= t[pos - 1] <= "Z")
-        if m and not m.group(1).isdigit() and not glued:  # (3A1234: the letter is 3's)
-            # 57楼2375C, 50楼A2123, 9楼1073B号: a room numbered with a letter
-            self.flush_unknown(pos, "room")
-            self.add("room", m.group(0), m.group(1), pos, m.end())
-            return m.end()
-        m = _LETTER_ROOM.match(t, pos) if "A" <= t[pos] <= "Z" else None
-        if m and "building" not in found:
-            self.flush_unknown(pos, "building")
-            self.add("building", m.group(1) + "栋", m.group(1), pos, pos + 1)
-            self.add("room", m.group(2), m.group(2), pos + 1, m.end())
-            return m.end()
-        m = _NUMBER.match(t, pos)
-        if m:
-            self.flush_unknown(pos, "number")
-            if "building" in found or "unit" in found or "floor" in found:
-                self.add("room", m.group(0), m.group(1), pos, m.end())
-            elif "door" in found or ("compound" in found and (
-                    "road" not in found or self.just_after_compound(pos))):
-                # 华星科技大厦1567, 数码城6051: a room; 工商城7: a building; so too after
-                # a road's compound (古墩路紫金港商务大厦941): the road's door is typed
-                # before the compound, or with 号
-                level = "room" if len(m.group(1)) >= 3 else "building"
-                self.add(level, m.group(0), m.group(1), pos, m.end())
-            elif "door" not in found and ("road" in found or self.unknown_start is not None):
-                self.add("door", m.group(0), m.group(1), pos, m.end())
-            else:
-                self.leftovers.append(("unknown", m.group(0), m.group(0), pos, m.end()))
-            return m.end()
-        return None
-
-
-def found_below(found: dict[str, _Piece]) -> bool:
-    """Whether a building, unit, floor or room was read already."""
-    return bool(found.keys() & {"building", "unit", "floor", "room"})
-
-
-def _door_key(m: re.Match[str]) -> str:
-    """The key of a door read by `_DOOR`, as `element_key` keys the base's door values:
-    12号 → 12, 甲12号 → 甲12, 12号之1 → 12号之1, 416弄 → 416弄, 6组 → 6组."""
-    sub = "号" + m.group(2) + m.group(3) if m.group(2) else ""
-    return m.group(1) + sub + (m.group(4) or "")
 
 
 STREET_MEMO_LIMIT = 100_000  # street readings held per street lexicon; then it starts again
@@ -716,8 +470,8 @@ def parse(
     return ParsedAddress(normalized, admin, elements, leftovers, list(admin.notes))
 
 
-def _glued_to_last_area(admin: AdminParse, found: tuple[_Piece, ...],
-                        left: tuple[_Piece, ...], text: str,
+def _glued_to_last_area(admin: AdminParse, found: tuple[Piece, ...],
+                        left: tuple[Piece, ...], text: str,
                         streets: NameLexicon[Any] | None) -> bool:
     """Whether the admin prefix ends in a bare short name that begins the road: a door
     number follows it, at once or after unread characters, with no road or compound read

@@ -231,9 +231,11 @@ def test_numbers_after_a_roads_compound_are_the_compounds():
     typed = parse("江湾路明锦园7-2225", streets=streets)
     assert [(e.level, e.value) for e in typed.elements][-3:] == [
         ("compound", "明锦园"), ("building", "7栋"), ("room", "2225")]
-    # straight after the road, the first number is the road's door
+    # straight after the road, the first number is the road's door (with its sub-number, as
+    # 344-110号 is)
     typed = parse("江湾路344-110", streets=streets)
-    assert [(e.level, e.value) for e in typed.elements][-2:] == [("door", "344"), ("room", "110")]
+    assert [(e.level, e.value) for e in typed.elements][-2:] == [
+        ("road", "江湾路"), ("door", "344-110")]
 
 
 def test_what_the_compounds_door_lacks_is_found_straight_under_the_road(geocoder):

@@ -449,7 +449,9 @@ def test_numbers_after_a_floor_are_inside_it_and_a_roads_first_number_is_its_doo
                 if e.level in ("road", "door", "building", "floor", "room")]
 
     assert levels("南山区轻工市场三楼819号") == [("floor", "3楼"), ("room", "819号")]
-    assert levels("南山区东滨路344-110") == [("road", "东滨路"), ("door", "344"), ("room", "110")]
+    # a door with its sub-number, as 344-110号 is (the match reads it as the base holds it)
+    assert levels("南山区东滨路344-110") == [("road", "东滨路"), ("door", "344-110")]
+    assert levels("南山区东滨路344-110室") == [("road", "东滨路"), ("door", "344"), ("room", "110")]
 
 
 def test_a_bare_number_that_is_no_door_of_the_road_is_its_building(base):
