@@ -17,6 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from addressing import grammar
+from twin.divisions import Level
 
 Span = tuple[int, int]
 
@@ -186,19 +187,23 @@ _RECIPIENT = re.compile(
 )
 
 
-def _province_names() -> str:
-    """Names of provinces, full and short, longest first (中国浙江省: the country before one)."""
+def _area_names(*levels: Level) -> str:
+    """Names of the divisions of `levels`, full and short, longest first (中国浙江省,
+    中国杭州: the country before one)."""
     from addressing.admin_names import short_names
-    from twin.divisions import Level, load_divisions
+    from twin.divisions import load_divisions
 
-    names = {n for d in load_divisions() if d.level is Level.province
+    names = {n for d in load_divisions() if d.level in levels
              for n in (d.name, *short_names(d))}
     return "|".join(sorted(names, key=len, reverse=True))
 
 
-# The country before the text, or before a province inside it (a form's chain, then the
-# real one: 河南省漯河市召陵区中国浙江省杭州市…).
-_NOISE = re.compile("|".join(NOISE_WORDS) + f"|^ ?中国(?=.)|中国(?={_province_names()})")
+# The country before the text's province or city, or before a province inside it (a
+# form's chain, then the real one: 河南省漯河市召陵区中国浙江省杭州市…). 中国 before
+# anything else is a name's own (中国鞋都, 中国裘皮城: the base holds them so).
+_NOISE = re.compile("|".join(NOISE_WORDS)
+                    + f"|^ ?中国 ?(?={_area_names(Level.province, Level.city)})"
+                    + f"|中国(?={_area_names(Level.province)})")
 _SPACE_RUN = re.compile(r" {2,}")
 _INNER_SPACE = re.compile(r"(?<![0-9A-Z]) | (?![0-9A-Z])")
 _EDGE_SPACE = re.compile(r"^ +| +$")
@@ -219,7 +224,13 @@ _HAS_NUMERAL = re.compile(f"[{NUMERAL_CHARS}]")
 _HASH = re.compile(r"([0-9A-Z]+)#楼?")
 # 第 before a number is its ordinal, dropped (第十五号 → 15号); in 第第10栋 the first is a
 # name's (至尊门第), and both are kept (the parser tells them apart).
-_NUMERALS = re.compile(f"(?:(?<!第)第)?([{NUMERAL_CHARS}]+)(?={NUMBER_MARKERS})")
+# A marker word followed by the word that ends a village's, township's or road's name is
+# inside that name (三房村委会, 二楼村, 十三号街), not a number of its level.
+_NAME_ENDING = "|".join(sorted({*grammar.VILLAGE_WORDS, *grammar.TOWNSHIP_WORDS, "路", "街", "巷",
+                                "大道", "公路", "胡同"}, key=len, reverse=True))
+_IN_A_NAME = f"(?:{_NAME_ENDING})(?!民)"  # (六组村民小组: the villagers' group of 6组)
+_NUMERALS = re.compile(
+    f"(?:(?<!第)第)?([{NUMERAL_CHARS}]+)(?=(?:{NUMBER_MARKERS})(?!{_IN_A_NAME}))")
 # A room read out at the end (1单元一零一), also straight after a lane's or a village's door
 # (6组1号一零一), which has no unit.
 _TRAILING_NUMERALS = re.compile(f"(?<=[栋元层楼号\\-])([{NUMERAL_CHARS}]{{2,}})(?= |$)")
@@ -239,7 +250,7 @@ _UNIT = re.compile(r"([0-9A-Z]+)(?:单元|单(?!元)|梯)")
 # 29栋1门, 3栋2号门: after a building, 门 numbers its units (门 alone is a gate; 门面, 门市 a
 # shopfront).
 _GATE_UNIT = re.compile(r"(?<=栋)([0-9A-Z]+)号?门(?![面市牌店口卫岗诊])")
-_ROOM = re.compile(r"([0-9]+)(?:" + "|".join(grammar.ROOM_WORDS) + ")"
+_ROOM = re.compile(r"([0-9]+)(?:" + "|".join(grammar.ROOM_WORDS) + f")(?!{_IN_A_NAME})"
                    r"|([0-9]{3,})(?:店|档)(?![面铺])")  # a market's stall: 6409店, 355档
 _FLOOR = re.compile(r"([0-9]+)层楼?")
 

@@ -1,0 +1,83 @@
+"""Names that look like numbers of a level, names that begin with the country, and lanes as
+real texts write them (issue 16); on both stores.
+
+The examples are hand-written, in 南山区 (440305) and 福田区 (440304), not taken from any
+corpus.
+"""
+
+import pytest
+
+from addressing.index import name_key
+from addressing.normalize import normalize
+from addressing.parse import parse
+from tests.addressing.hand_base import imported
+from tests.stores import STORES
+
+BASE = [
+    # villages named with a numeral and a level's word (三房, 二楼, 五栋), held as roads
+    ["440305", "", "", "三房村", "12号", "", "", "", "", ""],
+    ["440305", "", "", "二楼村", "8号", "", "", "", "", ""],
+    ["440305", "", "", "五栋村", "", "", "", "", "", ""],
+    # compounds whose name begins with the country, and one without it
+    ["440304", "", "", "", "", "中国皮具城", "3栋", "", "", ""],
+    ["440304", "", "", "", "", "皮具城", "5栋", "", "", ""],
+    ["440304", "", "", "", "", "中国茶都", "2栋", "", "", ""],
+]
+
+
+@pytest.fixture(scope="module", params=STORES)
+def geocoder(request, tmp_path_factory):
+    """The base above imported once per store kind, and a geocoder over it."""
+    with imported(BASE, tmp_path_factory.mktemp(request.param), request.param) as (_, report,
+                                                                                geocoder):
+        assert not report.problems, report.problems
+        yield geocoder
+
+
+def _reached(geocoder, text):
+    r = geocoder.geocode(text)
+    return r.status, r.level, r.full_text or ""
+
+
+def test_a_numeral_and_level_word_inside_a_village_name_stay_the_name():
+    assert normalize("三房村委会").text == "三房村委会"
+    assert normalize("二楼村3号").text == "二楼村3号"
+    assert normalize("十三号街5号").text == "十三号街5号"
+    assert normalize("3房村").text == "3房村"
+    # in room, floor or group position they are numbers still
+    assert normalize("三房").text == "3室"
+    assert normalize("华星大厦三楼").text == "华星大厦3楼"
+    assert normalize("六组村民小组").text == "6组村民小组"
+    # read without a base, the village is one the division table lacks, not a room
+    parsed = parse("深圳市南山区三房村委会12号")
+    assert [(e.level, e.value) for e in parsed.elements][-1:] == [("door", "12号")]
+    assert [(e.level, e.value) for e in parsed.leftovers] == [("village", "三房村委会")]
+
+
+def test_villages_named_with_a_level_word_are_found(geocoder):
+    assert _reached(geocoder, "深圳市南山区三房村委会12号") == (
+        "matched", "door", "广东省深圳市南山区三房村12号")
+    assert _reached(geocoder, "深圳市南山区二楼村八号") == (
+        "matched", "door", "广东省深圳市南山区二楼村8号")
+    status, level, full = _reached(geocoder, "深圳市南山区五栋村")
+    assert (status, level, full) == ("matched", "road", "广东省深圳市南山区五栋村")
+
+
+def test_the_country_is_dropped_only_before_a_province_or_city():
+    assert normalize("中国广东省深圳市").text == "广东省深圳市"
+    assert normalize("中国深圳南山区").text == "深圳南山区"
+    assert normalize("河南省中国广东省深圳市").text == "河南省广东省深圳市"
+    assert normalize("中国皮具城3栋").text == "中国皮具城3栋"
+    assert name_key("中国皮具城") != name_key("皮具城")
+
+
+def test_a_name_beginning_with_the_country_is_its_own(geocoder):
+    assert _reached(geocoder, "深圳市福田区中国皮具城3栋") == (
+        "matched", "building", "广东省深圳市福田区中国皮具城3栋")
+    assert _reached(geocoder, "深圳市福田区皮具城5栋") == (
+        "matched", "building", "广东省深圳市福田区皮具城5栋")
+    # each compound's buildings are its own: no building 5栋 at 中国皮具城
+    status, level, full = _reached(geocoder, "深圳市福田区中国皮具城5栋")
+    assert (status, level, full) == ("partial", "compound", "广东省深圳市福田区中国皮具城")
+    status, level, full = _reached(geocoder, "中国广东省深圳市福田区中国茶都2栋")
+    assert (status, level, full) == ("matched", "building", "广东省深圳市福田区中国茶都2栋")
