@@ -29,13 +29,22 @@ DOOR_PREFIXES = ("甲", "乙", "丙", "丁", "附")
 DOOR_SUB_WORDS = ("之", "附")
 # A phase, cluster or zone written before a building (3期12栋, 6组团7栋, A区3栋).
 PHASE_WORDS = ("期", "组团", "区")
-LANE_WORDS = ("弄",)  # 朝晖路416弄173号: a lane numbered on its road, with doors of its own
+# 朝晖路416弄173号: a lane numbered on its road, with doors of its own; 龙泉西路8支弄: a
+# branch lane, numbered so too.
+LANE_WORDS = ("支弄", "弄")
+# A lane named on its road (百丈东路王家弄199号), or a chain of lanes (东环路6巷12弄7号,
+# 富民街富兴路5弄119号): held as a lane is, a door of the road keyed by the whole chain,
+# and the number after it its door (at the building level).
+# A name so ending, typed after a road, is a lane's, with its own numbered doors (not 里:
+# 铺里, 十里 name villages and places as often).
+LANE_NAME_WORDS = ("弄", "巷")
+LANE_CHAIN_WORDS = ("巷",)  # a number so ending, then a numbered lane: 6巷12弄
 # A village's group, numbered in its village as a lane on its road, with doors of its own
 # (永西村6组197号): held at the door level under the village, its doors at the building level.
 GROUP_WORDS = ("组",)
 # The element words of normalised text (after the folds above), per level: what may
 # follow a number of that level.
-LEVEL_WORDS = {"door": ("号", "弄", "组"), "building": ("栋", "号"), "unit": ("单元", "号"),
+LEVEL_WORDS = {"door": ("号", "弄", "支弄", "组"), "building": ("栋", "号"), "unit": ("单元", "号"),
                "floor": ("层", "楼", "F"), "room": ("室", "号")}
 ELEMENT_WORDS = tuple(dict.fromkeys(w for words in LEVEL_WORDS.values() for w in words))
 # The words an element's key leaves out (3号楼 → 3, 12F → 12, 1201室 → 1201); a lane keeps
@@ -43,8 +52,8 @@ ELEMENT_WORDS = tuple(dict.fromkeys(w for words in LEVEL_WORDS.values() for w in
 KEY_WORDS = {"door": ("号",), "building": ("栋", "号"), "unit": ("单元", "门"),
              "floor": ("层", "楼", "F"), "room": ("室", "号")}
 # Markers after which a run of Chinese numerals is a number (三单元, 十二楼, 一二零一室).
-NUMBER_MARKERS = ("号", "栋", "幢", "座", "单元", "梯", "楼", "层", "室", "户", "弄", "期", "排",
-                  "组", "房", "-")
+NUMBER_MARKERS = ("号", "栋", "幢", "座", "单元", "梯", "楼", "层", "室", "户", "弄", "支弄", "期",
+                  "排", "组", "房", "-")
 ROAD_SUFFIXES = ("大道", "大街", "公路", "环路", "胡同", "路", "街", "道", "巷", "弄", "里")
 COMPOUND_SUFFIXES = (
     "小区", "花园", "家园", "新村", "公寓", "大厦", "广场", "科技园", "科学园", "产业园", "工业园",

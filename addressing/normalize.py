@@ -229,8 +229,11 @@ _HASH = re.compile(r"([0-9A-Z]+)#楼?")
 _NAME_ENDING = "|".join(sorted({*grammar.VILLAGE_WORDS, *grammar.TOWNSHIP_WORDS, "路", "街", "巷",
                                 "大道", "公路", "胡同"}, key=len, reverse=True))
 _IN_A_NAME = f"(?:{_NAME_ENDING})(?!民)"  # (六组村民小组: the villagers' group of 6组)
-_NUMERALS = re.compile(
-    f"(?:(?<!第)第)?([{NUMERAL_CHARS}]+)(?=(?:{NUMBER_MARKERS})(?!{_IN_A_NAME}))")
+# 六巷十二弄: a lane numbered in a chain of lanes (grammar.LANE_CHAIN_WORDS).
+_CHAIN_MARKER = (f"(?:{'|'.join(grammar.LANE_CHAIN_WORDS)})"
+                 f"(?=[0-9{NUMERAL_CHARS}]+(?:{'|'.join(grammar.LANE_WORDS)}))")
+_NUMERALS = re.compile(f"(?:(?<!第)第)?([{NUMERAL_CHARS}]+)"
+                       f"(?=(?:{NUMBER_MARKERS})(?!{_IN_A_NAME})|{_CHAIN_MARKER})")
 # A room read out at the end (1单元一零一), also straight after a lane's or a village's door
 # (6组1号一零一), which has no unit.
 _TRAILING_NUMERALS = re.compile(f"(?<=[栋元层楼号\\-])([{NUMERAL_CHARS}]{{2,}})(?= |$)")

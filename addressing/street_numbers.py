@@ -17,9 +17,12 @@ from addressing.grammar import (
     DOOR_PREFIXES,
     DOOR_SUB_WORDS,
     GROUP_WORDS,
+    LANE_CHAIN_WORDS,
+    LANE_NAME_WORDS,
     LANE_WORDS,
     PHASE_WORDS,
     ROAD_SUFFIX,
+    ROAD_SUFFIXES,
 )
 
 # One street element as read: level, value, key, and its span in the street text.
@@ -67,7 +70,14 @@ _GATE = re.compile(r"[0-9A-Z]+号门(?![面市牌店口卫岗诊])")
 _AISLE = re.compile(r"([0-9A-Z]+)街(?= ?[0-9A-Z])")
 NUMERAL_ZONE = re.compile(r"[一二三四五六七八九十]+区")  # 国际商贸城四区: a market's zone
 _NUMBER = re.compile(r"([0-9]+)")
-_TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|弄|{_PHASES}|组|排|街|-)?")
+_TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|支弄|弄|{_PHASES}|组|排|街|-)?")
+_LANES = "|".join(LANE_WORDS)
+# 东环路6巷12弄: a numbered lane in a numbered lane, one lane of the road.
+_LANE_CHAIN = re.compile(f"[0-9]+(?:{'|'.join(LANE_CHAIN_WORDS)})[0-9]+(?:{_LANES})")
+# A lane's name typed after its road (王家弄, 富兴路 of 富兴路5弄): a few characters, none
+# an area's or a number's, ending like a lane (or like a road, before a numbered lane).
+_LANE_NAME = re.compile(f"[^0-9A-Z 省市区县镇乡村]{{1,4}}(?:{'|'.join(LANE_NAME_WORDS)})")
+_LANE_ROAD_NAME = re.compile(f"[^0-9A-Z 省市区县镇乡村]{{1,4}}(?:{'|'.join(ROAD_SUFFIXES)})")
 
 
 class NumberReader:
@@ -126,6 +136,46 @@ class NumberReader:
         return after_road and number.isdigit() and not self.compound_pending(pos) and not (
             self.found.keys() & {"door", "compound", "building", "unit", "floor"})
 
+    def lane_name_before(self, pos: int, numbered: bool) -> int | None:
+        """Where the name of a lane typed right after the road and before `pos` begins
+        (百丈东路王家弄199号; 富民街富兴路5弄, `numbered`: a numbered lane follows); None
+        where no such name is pending, or something besides the road was read."""
+        start = self.unknown_start
+        if start is None or "road" not in self.found or self.found.keys() & {
+                "door", "compound", "building", "unit", "floor", "room"}:
+            return None
+        road = self.found["road"]  # (a road's: not a village group's, 铺里组铺里1100号)
+        if self.t[road[4]:start].strip() or self.leftovers and self.leftovers[-1][4] > road[4] or (
+                not ROAD_SUFFIX.search(road[1])):
+            return None
+        name = _LANE_ROAD_NAME if numbered else _LANE_NAME
+        return start if name.fullmatch(self.t, start, pos) else None
+
+    def lane_at(self, pos: int, m: re.Match[str]) -> int | None:
+        """Read a lane named or chained after the road: the lane a door of the road, keyed
+        by all of it, and a plain door number after its name the lane's own (building
+        level); the new position, or None where `m` (read at `pos`) begins no such lane."""
+        lane = m.re is _LANE_CHAIN or bool(m.re is _DOOR and m.group(4))
+        if m.re is _DOOR and m.group(4) == "组":
+            return None
+        start = self.lane_name_before(pos, lane)
+        if start is None and m.re is _LANE_CHAIN and not self.found.keys() & {
+                "door", "compound", "building", "unit", "floor", "room"} and (
+                self.road_pending(pos) or ("road" in self.found and self.unknown_start is None)):
+            self.flush_unknown(pos, "door")  # (a road the base does not hold, by its suffix)
+            start = pos
+        if start is None:
+            return None
+        self.unknown_start = None
+        if lane:  # 富兴路5弄, 6巷12弄
+            name = self.t[start:m.end()]
+            self.add("door", name, name, start, m.end())
+            return m.end()
+        name = self.t[start:pos]  # 王家弄 199号
+        self.add("door", name, name, start, pos)
+        self.add("building", m.group(0), _door_key(m), pos, m.end())
+        return m.end()
+
     def numbers_at(self, pos: int) -> int | None:
         """Read door/building/unit/floor/room numbers at `pos`; the new position or None."""
         t, found = self.t, self.found
@@ -148,7 +198,16 @@ class NumberReader:
             self.flush_unknown(pos, "gate")
             self.leftovers.append(("gate", m.group(0), m.group(0), pos, m.end()))
             return m.end()
-        m = _DOOR.match(t, pos) if any_form or marker in ("号", "-", "弄", "组") else None
+        m = _LANE_CHAIN.match(t, pos) if marker is None else None
+        if m:
+            step = self.lane_at(pos, m)
+            if step is not None:
+                return step
+        m = _DOOR.match(t, pos) if any_form or marker in ("号", "-", "弄", "支弄", "组") else None
+        if m and not m.group(2) and not m.group(1).startswith(DOOR_PREFIXES):
+            step = self.lane_at(pos, m)
+            if step is not None:
+                return step
         # A number after a floor or unit is inside it (三楼819号 is a room, not a door).
         if m and "door" not in found and "building" not in found and "floor" not in found and (
                 "unit" not in found):

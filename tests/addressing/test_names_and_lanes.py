@@ -22,6 +22,14 @@ BASE = [
     ["440304", "", "", "", "", "中国皮具城", "3栋", "", "", ""],
     ["440304", "", "", "", "", "皮具城", "5栋", "", "", ""],
     ["440304", "", "", "", "", "中国茶都", "2栋", "", "", ""],
+    # lanes held as the import holds 朝晖路416弄173号: a door of the road, keyed by the
+    # lane, its doors at the building level
+    ["440305", "", "", "南海大道", "王家弄", "", "199号", "", "", ""],
+    ["440305", "", "", "南海大道", "199号", "", "", "", "", ""],
+    ["440305", "", "", "桂庙路", "富兴路5弄", "", "119号", "", "", ""],
+    ["440305", "", "", "东环路", "6巷12弄", "", "7号", "", "", ""],
+    ["440305", "", "", "龙泉路", "8支弄", "", "12号", "", "", ""],
+    ["440305", "", "", "学府路", "88号", "", "", "", "", ""],
 ]
 
 
@@ -81,3 +89,42 @@ def test_a_name_beginning_with_the_country_is_its_own(geocoder):
     assert (status, level, full) == ("partial", "compound", "广东省深圳市福田区中国皮具城")
     status, level, full = _reached(geocoder, "中国广东省深圳市福田区中国茶都2栋")
     assert (status, level, full) == ("matched", "building", "广东省深圳市福田区中国茶都2栋")
+
+
+def _street(text):
+    return [(e.level, e.value) for e in parse(text).elements
+            if e.level in ("road", "door", "building", "room")]
+
+
+def test_lanes_after_a_road_are_read_as_lanes():
+    assert normalize("东环路六巷十二弄7号").text == "东环路6巷12弄7号"
+    assert normalize("龙泉路八支弄12号").text == "龙泉路8支弄12号"
+    assert normalize("八巷村").text == "八巷村"  # no lane chain: a name
+    assert _street("东环路六巷十二弄7号") == [("road", "东环路"), ("door", "6巷12弄"),
+                                          ("building", "7号")]
+    assert _street("龙泉路8支弄12号") == [("road", "龙泉路"), ("door", "8支弄"),
+                                      ("building", "12号")]
+
+
+def test_a_lane_named_or_chained_after_a_road_is_the_roads_lane(geocoder):
+    assert _reached(geocoder, "深圳市南山区南海大道王家弄199号") == (
+        "matched", "building", "广东省深圳市南山区南海大道王家弄199号")
+    assert _reached(geocoder, "深圳市南山区桂庙路富兴路5弄119号") == (
+        "matched", "building", "广东省深圳市南山区桂庙路富兴路5弄119号")
+    assert _reached(geocoder, "深圳市南山区东环路六巷十二弄7号") == (
+        "matched", "building", "广东省深圳市南山区东环路6巷12弄7号")
+    assert _reached(geocoder, "深圳市南山区龙泉路八支弄12号") == (
+        "matched", "building", "广东省深圳市南山区龙泉路8支弄12号")
+    # a stray character between the lane's door and the room (a slip for 号)
+    assert _reached(geocoder, "深圳市南山区东环路6巷12弄7搞") == (
+        "matched", "building", "广东省深圳市南山区东环路6巷12弄7号")
+
+
+def test_a_lanes_door_is_not_the_roads(geocoder):
+    # 88号 in 李家巷 is no door 88号 of the road: the lane is not in the base
+    status, level, full = _reached(geocoder, "深圳市南山区学府路李家巷88号")
+    assert (status, level, full) == ("partial", "road", "广东省深圳市南山区学府路")
+    status, level, full = _reached(geocoder, "深圳市南山区学府路9支弄88号")
+    assert (status, level, full) == ("partial", "road", "广东省深圳市南山区学府路")
+    assert _reached(geocoder, "深圳市南山区学府路88号") == (
+        "matched", "door", "广东省深圳市南山区学府路88号")
