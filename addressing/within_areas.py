@@ -51,6 +51,7 @@ class WithinAreas:
         self._names: dict[tuple[int, AreaTests | None], NameScan] = {}
         self._named: dict[tuple[int, str, tuple[str, ...]], list[int]] = {}
         self._tests: dict[tuple[str, ...], AreaTests] = {}  # by the areas' codes
+        self._shared: dict[tuple[int, str], int] = {}  # `_shared_admin`, -1 for none
         self._by_admin: dict[int, tuple[dict[int, list[str]], dict[str, int]]] = {}
 
     def names(self, lexicon: Any, areas: list[Division]) -> NameScan:
@@ -108,8 +109,28 @@ class WithinAreas:
             tests = self._tests.get(area_key)
             if tests is None:
                 tests = self._tests[area_key] = area_tests(areas)
-            hit = self._named[key] = self.nodes_in(lexicon.get(name), tests)
+            nodes = lexicon.get(name)
+            shared = self._shared_admin(lexicon, name, nodes)
+            if shared is not None:  # one answer for all the nodes
+                hit = list(nodes) if _within(self.index.admins[shared], tests) else []
+            else:
+                hit = self.nodes_in(nodes, tests)
+            self._named[key] = hit
         return list(hit)
+
+    def _shared_admin(self, lexicon: Any, name: str, nodes: list[int]) -> int | None:
+        """The admin codes (their id) every node under `name` lies in, if they share them:
+        most names do, and one name is asked of in many areas (typed with a district, a
+        township or a community)."""
+        key = (id(lexicon), name)
+        found = self._shared.get(key)
+        if found is None:
+            if len(self._shared) > 200_000:
+                self._shared.clear()
+            admin_id = self.index.admin_id
+            ids = {admin_id(node) for node in nodes}
+            found = self._shared[key] = ids.pop() if len(ids) == 1 else -1
+        return None if found < 0 else found
 
     def nodes_in(self, nodes: list[int], tests: AreaTests) -> list[int]:
         """The nodes within the areas `area_tests` made these tests of. A node the base
