@@ -3,7 +3,8 @@
 `AdminGazetteer.parse(text)` reads the admin prefix of a normalised address (广东省深圳市南山区
 粤海街道, 深圳南山, 南山区 …) and returns every chain of divisions consistent with it. Names
 that several areas share (南山区 in 深圳 and in 鹤岗) stay several chains until context —
-another level typed, or the address base — decides; nothing is guessed here.
+another level typed, or the address base — decides; nothing is guessed here. How each
+name read extends the chains, and which of its readings are certain: addressing.admin_chains.
 """
 
 from __future__ import annotations
@@ -13,6 +14,17 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from addressing.admin_chains import (
+    WIDE,
+    coarsest_reading,
+    conflict_note,
+    extend,
+    inside_names,
+    reads_bare_township,
+    repeats,
+    skips_a_level,
+    typed_township,
+)
 from addressing.admin_names import (
     AREA_ENDINGS,
     LEVEL_ORDER,
@@ -34,8 +46,6 @@ from addressing.grammar import COMPOUND_SUFFIXES, ZONE_WORDS
 from addressing.lexicon import NameLexicon, sound_key
 from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_divisions
 
-# A base's place named like a province or city (a shop called 浙江) does not hide the area.
-_WIDE = (Level.province, Level.city)
 # After a short name, these start a road or place, not the rest of an area (南山大道).
 _ROAD_STARTS = set("路街道巷弄里大桥村园湾山河湖口门")
 _DIRECTIONS = set("东南西北中")
@@ -269,7 +279,7 @@ class AdminGazetteer:
         while shorter is not None:
             usable, probe = self._usable(text, pos, shorter, self.names[text[pos:shorter]])
             reach = max(reach, probe)
-            extended = _extend(chains, usable)
+            extended = extend(chains, usable)
             for chain in extended:
                 inside, probe = self._area_inside(text, shorter, chain[-1].division)
                 reach = max(reach, probe)
@@ -304,7 +314,7 @@ class AdminGazetteer:
         street name that starts here is not one (台州路桥区 is 台州 + 路桥区, not 台州路).
         How far it read is added to `probes`."""
         end, names = found
-        wide = [n.division for n in names if n.division.level in _WIDE]
+        wide = [n.division for n in names if n.division.level in WIDE]
         if not wide:
             return False
         best, probe = self._scan(text, end)
@@ -361,7 +371,7 @@ class AdminGazetteer:
                            chains: list[tuple[AdminName, ...]]) -> list[str]:
         """A note when `piece`, typed with no county before it, is the short name of
         townships in several counties of the city or province read (never one guessed)."""
-        outer = [c[-1].division for c in chains if c and c[-1].division.level in _WIDE]
+        outer = [c[-1].division for c in chains if c and c[-1].division.level in WIDE]
         towns = {n.division.code: n.division for n in names if n.kind == "short"
                  and n.division.level is Level.township and any(is_within(n, o) for o in outer)}
         if len(towns) < 2:
@@ -556,7 +566,7 @@ class AdminGazetteer:
             street_first = found is not None and street is not None and (
                 street[0] > found[0]
                 or (street[0] == found[0] and all(n.kind == "short" for n in found[1])
-                    and not any(n.division.level in _WIDE for n in found[1]))
+                    and not any(n.division.level in WIDE for n in found[1]))
             ) and not self._area_follows(text, found, probes)
             reach = max(reach, *probes) if probes else reach
             if street_first:
@@ -568,18 +578,18 @@ class AdminGazetteer:
                 while True:
                     usable, probe = self._usable(text, pos, end, names)
                     reach = max(reach, probe)
-                    bare = _bare_township(usable, chains)
+                    bare = reads_bare_township(usable, chains)
                     if bare:
                         reach = max(reach, end + _COMPOUND_READ)
                         bare = not _names_more(text, end)
-                    extended = _extend(chains, usable, bare)
-                    if tokens and not extended or _repeats(usable, chains):
+                    extended = extend(chains, usable, bare)
+                    if tokens and not extended or repeats(usable, chains):
                         later, probe = self._later_chain(text, end, usable, chains)
                         reach = max(reach, probe)
                         if later:
-                            taken, restart = (end, later, _extend([()], later)), True
+                            taken, restart = (end, later, extend([()], later)), True
                             break
-                    if _repeats(usable, chains):  # 南山区南山区…, 南山区南山粤海街道
+                    if repeats(usable, chains):  # 南山区南山区…, 南山区南山粤海街道
                         leads_on, probe = self._repeat_leads_on(text, pos, end, chains, extended)
                         reach = max(reach, probe)
                         if leads_on:
@@ -587,7 +597,7 @@ class AdminGazetteer:
                             break
                     if extended:
                         taken = end, usable, extended
-                        if end == found[0] and _skips_a_level(extended):
+                        if end == found[0] and skips_a_level(extended):
                             better, probe = self._shorter_leading_on(text, pos, end, chains)
                             reach = max(reach, probe)
                             taken = better or taken
@@ -617,28 +627,28 @@ class AdminGazetteer:
                                        resumed[0])
                 tokens[-1] = shortened
                 before.append((shortened, chains))
-                chains = _coarsest_reading(_extend(chains, list(resumed[0])), self._namesakes)
+                chains = coarsest_reading(extend(chains, list(resumed[0])), self._namesakes)
                 pos -= 1
                 continue
             end, usable, extended = taken
             piece = text[pos:end]
-            if not extended and piece.endswith(ZONE_WORDS) and not _repeats(usable, chains):
+            if not extended and piece.endswith(ZONE_WORDS) and not repeats(usable, chains):
                 # 白塔镇工业园区: the town's zone, not a township of that name elsewhere; the
                 # street part reads it (a compound the base holds, or a place before the road),
                 # unless an area follows it (杭州经济技术开发区下沙街道: the zone is passed).
                 after, probe = self._scan(text, end)
                 reach = max(reach, probe, end + 2)
                 if not text.startswith(TOWNSHIP_KINDS, end) and (
-                        after is None or not _extend(chains, self.names[text[end:after]])):
+                        after is None or not extend(chains, self.names[text[end:after]])):
                     break
                 notes.append(f"{piece} read as a zone (the township of that name lies outside "
-                             f"{_inside_names(chains)}); passed")
+                             f"{inside_names(chains)}); passed")
                 pos = end
                 continue
             if not extended:
-                if not _repeats(usable, chains):  # 深圳市深圳市, 嘉峪关市嘉峪关市: said already
-                    notes.append(_conflict_note(piece, usable, chains))
-                    if _typed_township(piece, usable):
+                if not repeats(usable, chains):  # 深圳市深圳市, 嘉峪关市嘉峪关市: said already
+                    notes.append(conflict_note(piece, usable, chains))
+                    if typed_township(piece, usable):
                         unplaced.append(AdminToken(pos, end, piece, tuple(usable)))
                 pos = end
                 continue
@@ -651,7 +661,7 @@ class AdminGazetteer:
             token = AdminToken(pos, end, piece, tuple(usable))
             before.append((token, chains))
             tokens.append(token)
-            chains = _coarsest_reading(extended, self._namesakes)
+            chains = coarsest_reading(extended, self._namesakes)
             for n in {c[-1] for c in chains if c[-1].note}:
                 note = f"{piece}: {n.note}"
                 if n.note and note not in notes:
@@ -676,82 +686,10 @@ def _readings(
     return out
 
 
-def _coarsest_reading(
-    chains: list[tuple[AdminName, ...]], namesakes: set[str]
-) -> list[tuple[AdminName, ...]]:
-    # One name read as an area and as an area inside it (西丽: 西丽街道, 西丽社区): only the
-    # outer reading is certain, unless the inner is the outer's only child and namesake
-    # (嘉峪关市): then the inner is, and it says the outer too.
-    # The same areas read by their own names and by an alias (临平区乔司街道: 乔司街道, and
-    # the alias of 余杭区's former 乔司街道) are one reading, by their own names.
-    plain = {tuple(n.division.code for n in c) for c in chains if c[-1].note is None}
-    chains = [c for c in chains if c[-1].note is None
-              or tuple(n.division.code for n in c) not in plain]
-    lasts = {c[-1].division.code: c[-1].division for c in chains}
-    inner_certain = {lasts[c].parent_code for c in lasts if c in namesakes}
-    keep = []
-    for chain in chains:
-        d = chain[-1].division
-        if d.code in inner_certain:
-            continue
-        if d.code not in namesakes and any(
-            o.code != d.code and LEVEL_ORDER[o.level] < LEVEL_ORDER[d.level]
-            and d.code.startswith(o.short_code) for o in lasts.values()
-        ):
-            continue
-        keep.append(chain)
-    return keep
-
-
-def _skips_a_level(chains: list[tuple[AdminName, ...]]) -> bool:
-    # Every reading puts the new name two or more levels below the one before it (云南 then
-    # the township 普洱镇): a sign the name took what begins the next one.
-    grown = [c for c in chains if len(c) > 1]
-    return bool(grown) and all(
-        LEVEL_ORDER[c[-1].division.level] - LEVEL_ORDER[c[-2].division.level] > 1 for c in grown)
-
-
 def _road_follows(text: str, end: int) -> bool:
     # 南山大道; 段塘西路, 东湖南路: a direction and a road's word end a road's name.
     return end < len(text) and (text[end] in _ROAD_STARTS or (
         text[end] in _DIRECTIONS and text[end + 1:end + 2] in _ROAD_WORDS))
-
-
-def _extend(
-    chains: list[tuple[AdminName, ...]], names: list[AdminName], bare_township: bool = False
-) -> list[tuple[AdminName, ...]]:
-    # `bare_township`: a township's short name may follow a city or province (see below).
-    out: list[tuple[AdminName, ...]] = []
-    # A township's old kind is read only where no real name of it fits (东浦镇 in a county
-    # that has a real 东浦镇 and a 东浦街道 once a 镇 is the real one).
-    real = [n for n in names if n.kind != "former"]
-    for chain in chains:
-        last = chain[-1].division if chain else None
-        fits = real if len(real) < len(names) and any(
-            last is None or is_within(n, last) for n in real) else names
-        for n in fits:
-            if last is None:
-                # Township and village short names mean something only inside a county, and
-                # a misspelt name is taken only as the first of a chain when it is unique.
-                if n.kind == "short" and n.division.level in (Level.township, Level.village):
-                    continue
-                out.append((n,))
-            elif is_within(n, last):
-                # A short township name needs its county typed just before it (深圳南山 is
-                # the district, not 南山街道), or a city or province where it is the one
-                # township of the name (杭州市九堡: 九堡街道 of 上城区, and no other in 杭州);
-                # a short village name its county or township.
-                if n.kind == "short" and n.division.level is Level.township and (
-                    last.level is not Level.county and not (
-                        bare_township and _only_township(n, names, last))
-                ):
-                    continue
-                if n.kind == "short" and n.division.level is Level.village and (
-                    last.level not in (Level.county, Level.township)
-                ):
-                    continue
-                out.append((*chain, n))
-    return out
 
 
 def _names_more(text: str, end: int) -> bool:
@@ -761,40 +699,6 @@ def _names_more(text: str, end: int) -> bool:
     # an area's ending (苍山县, a county the table no longer holds).
     return text.startswith(_COMPOUND_WORDS, end) or text[end:end + 1] in _COUNTY_ENDS or (
         text[end:end + 1] in _DIRECTIONS and text[end + 1:end + 2] in _COMPOUND_CHARS)
-
-
-def _bare_township(names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> bool:
-    # Whether a township's short name may be read after a city or province (`_extend`).
-    return any(n.kind == "short" and n.division.level is Level.township for n in names) and (
-        any(c and c[-1].division.level in _WIDE for c in chains))
-
-
-def _only_township(name: AdminName, names: list[AdminName], outer: Division) -> bool:
-    # Whether `name`, a township's short name, is the only township of `outer` (a city or
-    # province) that the name may mean.
-    return outer.level in _WIDE and all(
-        n.division.code == name.division.code for n in names
-        if n.division.level is Level.township and is_within(n, outer))
-
-
-def _repeats(names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> bool:
-    # Every reading already holds one of these divisions, as its last area or one outside it.
-    return all(chain and any(chain[-1].division.code.startswith(n.division.short_code)
-                             for n in names) for chain in chains)
-
-
-def _typed_township(piece: str, names: list[AdminName]) -> bool:
-    # A name typed with a township's kind word that means only townships.
-    return piece.removesuffix("办事处").endswith(TOWNSHIP_KINDS) and all(
-        n.kind != "short" and n.division.level is Level.township for n in names)
-
-
-def _conflict_note(piece: str, names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> str:
-    return f"{piece} is not inside {_inside_names(chains)}; ignored"
-
-
-def _inside_names(chains: list[tuple[AdminName, ...]]) -> str:
-    return "/".join(sorted({c[-1].division.name for c in chains if c}))
 
 
 @cache
