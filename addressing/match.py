@@ -1,7 +1,8 @@
 """Geocoding: match a typed address against the standard address base, top down.
 
 Roads and compounds are found exactly, then by alias, then by sound (homophones) and edit
-distance; doors, buildings, units, floors and rooms by their keys under what was found.
+distance (addressing/name_readings.py); doors, buildings, units, floors and rooms by their
+keys under what was found.
 The result (addressing/answers.py) says `matched` (every typed element found, one answer),
 `partial` (found down to a coarser level), `tie` (several answers fit equally) or
 `unmatched` — with the reason.
@@ -11,7 +12,6 @@ A doubtful answer is never given as `matched`: a false match costs more than non
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.answers import MATCHED, PARTIAL, UNMATCHED, Answers, GeocodeResult
@@ -23,9 +23,9 @@ from addressing.compound_readings import (
     typed_longer,
 )
 from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
-from addressing.edit_scan import beyond_one_typo, closest_two, similarity
 from addressing.grammar import ZONE_WORDS, is_numbered_only
 from addressing.index import LEVEL_CODE, NO_PARENT, AddressIndex, name_key
+from addressing.name_readings import NameReadings
 from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
 from addressing.same_place import one_place
@@ -34,10 +34,7 @@ from twin.crs import display_crs_name, to_display
 from twin.divisions import Division, Level, load_divisions
 
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
-# What ends a road's name (or a village's, which a base holds as a road: 永西 for 永西村).
-ROAD_WORDS = ("路", "街", "道", "巷", "大道", "大街", "村")
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
-FUZZY_SCAN_LIMIT = 5_000  # names in the areas beyond which no linear edit-distance scan runs
 # A partial answer loses this much per typed street level it does not reach (road-level
 # answers to a typed room score 70 or less; a room match scores up to 100).
 MISSED_LEVEL_PENALTY = 10
@@ -54,6 +51,7 @@ class Geocoder:
         self.answers = Answers(index, self.divisions)
         self.within = WithinAreas(index)
         self.descent = Descent(index)
+        self.names = NameReadings(index, self.within)
         self._kept: frozenset[str] | None = None
         # Build the typo and homophone tables now, not inside the first unlucky query.
         for lexicon in (index.roads, index.compounds):
@@ -146,7 +144,7 @@ class Geocoder:
                         <= door.span[0] and not typed[e.span[1]:door.span[0]].strip()), None)
         if village is None:
             return None
-        roads = self._find_name(self.index.roads, village.value, _areas(parsed.admin), "road")[0]
+        roads = self.names.find(self.index.roads, village.value, _areas(parsed.admin), "road")[0]
         if not any(self.index.child(r, "door", door.key) for r in roads):
             return None
         road = Element("road", village.value, village.key, village.span)
@@ -279,7 +277,7 @@ class Geocoder:
         road = parsed.get("road")
         assert road is not None
         # the typed road's every copy (one held with its township, one without)
-        roads.update(self._find_name(index.roads, road.value, _areas(parsed.admin), "road")[0])
+        roads.update(self.names.find(index.roads, road.value, _areas(parsed.admin), "road")[0])
         found = [f for f in self._best([self.descent.descend(r, parsed) for r in sorted(roads)])
                  if f.complete and index.level_of(f.node) != "road"]
         if len(found) != 1:
@@ -315,7 +313,7 @@ class Geocoder:
         roads: list[int] = []
         road_penalty = 0
         if road_el is not None:
-            roads, road_penalty, n = self._find_name(index.roads, road_el.value, areas, "road")
+            roads, road_penalty, n = self.names.find(index.roads, road_el.value, areas, "road")
             p = road_penalty
             if not roads and compound_el is None and index.compounds.get(name_key(road_el.value)):
                 # 西店陆186号: read as a road, held by the base as a place with doors.
@@ -326,7 +324,7 @@ class Geocoder:
         doors: list[int] = []
         guessed = 0  # what reading the compound's name by sound or typo cost
         if compound_el is not None:
-            doors, guessed, n = self._find_name(index.compounds, compound_el.value, areas,
+            doors, guessed, n = self.names.find(index.compounds, compound_el.value, areas,
                                                 "compound")
             if doors:
                 penalty += guessed
@@ -449,70 +447,6 @@ class Geocoder:
         county = self.divisions.by_code.get(code[:6].ljust(12, "0"))
         return code[:6] if county is None else county.name
 
-    def _find_name(
-        self, lexicon: Any, typed: str, areas: list[Division], what: str
-    ) -> tuple[list[int], int, list[str]]:
-        key = name_key(typed)
-        area_key = tuple(a.code for a in areas)
-
-        def within(name: str) -> list[int]:
-            return self.within.named(lexicon, name, areas, area_key)
-
-        nodes = within(key)
-        if nodes:
-            renamed = self.index.renamed.get(key)
-            if renamed is not None:
-                return nodes, 0, [f"{what} {typed} was renamed {renamed[0]} "
-                                  f"(the old name ended {renamed[1]})"]
-            return nodes, 0, []
-        if lexicon.get(key):
-            where = "/".join(sorted({d.name for d in areas}))
-            return [], 0, [f"{what} {typed} exists, but not in {where}"]
-        if self.index.streets.get(key):
-            # A name the base holds exactly, but not as this (a compound on a road with no
-            # door number): never read as a typo of another name.
-            return [], 0, [f"{typed} is held, but not as a {what} with addresses of its own"]
-        if what == "road":  # 凤凰中一 for 凤凰中一路: the road's last word left out
-            completed = _one_per_place([key + s for s in ROAD_WORDS if lexicon.get(key + s)],
-                                       within)
-            if len(completed) == 1:
-                name = completed[0]
-                return within(name), 8, [f"{what} {typed} read as {name} (last word left out)"]
-        for name in lexicon.by_sound(key):
-            nodes = within(name)
-            if nodes:
-                return nodes, 8, [f"{what} {typed} read as {name} (same sound)"]
-        # Two typed characters are too few to read as a typo of a longer name (二村: 杨二村).
-        near = [n for n in lexicon.near(key) if within(n)] if len(key) >= 3 else []
-        one_place = _one_per_place(near, within)
-        if len(one_place) == 1:
-            near = one_place
-        if len(near) == 1:
-            name = near[0]
-            ratio = similarity(key, name)
-            return within(name), int(10 + (100 - ratio) / 2), [
-                f"{what} {typed} read as {name} (one typo, {ratio:.0f}% similar)"
-            ]
-        if len(near) > 1:
-            return [], 0, [f"{what} {typed} is one typo away from each of {', '.join(near[:5])}"]
-        # No name of the areas is one typo away: the scan looks only for those further off,
-        # which a name of three characters or fewer has none of at the cutoff.
-        beyond_typo = len(key) >= 3
-        if beyond_typo and not beyond_one_typo(len(key)):
-            return [], 0, []
-        scan = self.within.names(lexicon, areas)
-        if len(scan) > FUZZY_SCAN_LIMIT:
-            return [], 0, []
-        best = closest_two(key, scan, beyond_typo)
-        if best and (len(best) == 1 or best[0][1] - best[1][1] >= 5):
-            name, ratio = best[0][0], best[0][1]
-            return within(name), int(10 + (100 - ratio) / 2), [
-                f"{what} {typed} read as {name} (edit distance, {ratio:.0f}% similar)"
-            ]
-        if best:
-            return [], 0, [f"{what} {typed} is as close to {best[0][0]} as to {best[1][0]}"]
-        return [], 0, []
-
 def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
     """The reading of `parsed` with the last other known compound name typed (before
     anything below the first) as the compound, the first as a place it lies in; None if
@@ -569,17 +503,6 @@ def _unread_number(extra: Element, parsed: ParsedAddress) -> bool:
     may name what the base holds below, so it is not understood rather than dropped."""
     return extra.level == "extra" and bool(NAMES_A_NUMBER.search(extra.key)) and all(
         e.key != extra.key for e in parsed.elements)
-
-
-def _one_per_place(names: list[str], within: Any) -> list[str]:
-    """One of `names` per distinct set of nodes they name within the areas: a road and its
-    alias (后海大道, 后海路) are one candidate, not two; names with no node there drop."""
-    by_nodes: dict[tuple[int, ...], str] = {}
-    for name in names:
-        nodes = within(name)
-        if nodes:
-            by_nodes[tuple(sorted(nodes))] = name
-    return list(by_nodes.values())
 
 
 def _areas(admin: AdminParse) -> list[Division]:
