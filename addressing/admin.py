@@ -3,39 +3,41 @@
 `AdminGazetteer.parse(text)` reads the admin prefix of a normalised address (广东省深圳市南山区
 粤海街道, 深圳南山, 南山区 …) and returns every chain of divisions consistent with it. Names
 that several areas share (南山区 in 深圳 and in 鹤岗) stay several chains until context —
-another level typed, or the address base — decides; nothing is guessed here.
+another level typed, or the address base — decides; nothing is guessed here. The names'
+lookups (longest name at a position, sound, placeholders) are addressing.admin_lookup; how
+each name read extends the chains, and which of its readings are certain, admin_chains.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+from addressing.admin_chains import (
+    WIDE,
+    coarsest_reading,
+    conflict_note,
+    extend,
+    inside_names,
+    reads_bare_township,
+    repeats,
+    skips_a_level,
+    typed_township,
+)
+from addressing.admin_lookup import SOUND_READ, AdminLookup
 from addressing.admin_names import (
     AREA_ENDINGS,
     LEVEL_ORDER,
-    NOT_AREAS,
-    PLACEHOLDERS,
-    PLACEHOLDERS_BEFORE_AREA,
     TOWNSHIP_KINDS,
     AdminName,
-    former_county_names,
-    former_township_names,
     is_within,
-    office_names,
-    other_township_kinds,
-    read_aliases,
-    short_names,
     typed_with_kind,
 )
 from addressing.grammar import COMPOUND_SUFFIXES, ZONE_WORDS
-from addressing.lexicon import NameLexicon, sound_key
+from addressing.lexicon import NameLexicon
 from twin.divisions import LEVEL_DIGITS, Division, DivisionTable, Level, load_divisions
 
-# A base's place named like a province or city (a shop called 浙江) does not hide the area.
-_WIDE = (Level.province, Level.city)
 # After a short name, these start a road or place, not the rest of an area (南山大道).
 _ROAD_STARTS = set("路街道巷弄里大桥村园湾山河湖口门")
 _DIRECTIONS = set("东南西北中")
@@ -44,8 +46,6 @@ _COMPOUND_READ = max(2, *(len(w) for w in _COMPOUND_WORDS))
 _COMPOUND_CHARS = {w for w in COMPOUND_SUFFIXES if len(w) == 1}  # 苑, 园, 城
 _COUNTY_ENDS = set("县区市旗")
 _ROAD_WORDS = set("路街巷道")
-SOUND_READ = 7  # characters from its position that `sounds_at` reads (a 7-character name)
-PLACEHOLDER_READ = max(len(w) for w in PLACEHOLDERS)  # what `_placeholder_at` reads at least
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,59 +128,11 @@ def _remember(memo: _ParseMemo, text: str, start: int, pos: int, reach: int, val
         by_tail[text[pos:max(pos, reach)]] = value
 
 
-class AdminGazetteer:
-    """Every name of every division, looked up by longest match at a position."""
+class AdminGazetteer(AdminLookup):
+    """Reads the admin prefix of an address over every name of every division (memoised)."""
 
     def __init__(self, table: DivisionTable):
-        self.table = table
-        self.names: dict[str, list[AdminName]] = defaultdict(list)
-        for d in table:
-            if d.name in NOT_AREAS:
-                continue
-            self.names[d.name].append(AdminName(d, "full"))
-            for short in short_names(d):
-                self.names[short].append(AdminName(d, "short"))
-        # 古城街道办事处, 古城街办事处: a subdistrict named by its office, as forms often
-        # write it (a name an area bears itself is left to that one).
-        offices: dict[str, list[AdminName]] = defaultdict(list)
-        for d in table:
-            for office in office_names(d):
-                offices[office].append(AdminName(d, "full"))
-        for office, named in offices.items():
-            if not self.names.get(office):
-                self.names[office] = named
-        # Old kinds: a township's (东浦镇, now 东浦街道) stands beside a real one of the name
-        # elsewhere (the nesting decides, and a chain begins with the real one); a county's
-        # (富阳市, now 富阳区) only where no real one bears it.
-        for d in table:
-            for former in former_township_names(d):
-                self.names[former].append(AdminName(
-                    d, "former", f"former kind: {former} is now {d.name}"))
-        for d in table:
-            for former in former_county_names(d):
-                if not self.names.get(former):
-                    self.names[former].append(AdminName(
-                        d, "former", f"former kind: {former} is now {d.name}"))
-        for name, alias in read_aliases(table):
-            self.names[name].append(alias)
-            if alias.former_parent is not None and name.endswith(("街道", "镇", "乡")):
-                # 余杭区乔司镇, 余杭区临平: a moved township in its old county, under an older
-                # kind or its short name too.
-                for former in other_township_kinds(name):
-                    self.names[former].append(alias)
-                for short in short_names(alias.division):
-                    self.names[short].append(AdminName(
-                        alias.division, "short", alias.note, alias.former_parent))
-        # Every prefix of every name: a lookup walks forward while the text is still a prefix.
-        self._prefixes = {name[:k] for name in self.names for k in range(2, len(name) + 1)}
-        # A division that is its parent's only child and bears its name (嘉峪关市 the county
-        # of 嘉峪关市 the city): the name means both, and the inner one is certain.
-        self._namesakes = {
-            d.code for d in table
-            if d.parent_code is not None and d.name == table.by_code[d.parent_code].name
-            and len(table.children(d.parent_code)) == 1
-        }
-        self._sound_index: dict[str, list[AdminName]] | None = None
+        super().__init__(table)
         # Parses keyed by start and admin prefix (see `parse`): those made with a street
         # lexicon are kept in its memos under this gazetteer's key, the others here.
         self._memo_key = object()
@@ -197,39 +149,6 @@ class AdminGazetteer:
         self._plain_memo = {}
         self._walks = {}
         self._walk_lengths = []
-
-    def names_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
-        """The longest admin name starting at `pos`: its end and the divisions it may mean."""
-        best = self._scan(text, pos)[0]
-        return None if best is None else (best, self.names[text[pos:best]])
-
-    def _placeholder_at(self, text: str, pos: int) -> tuple[int | None, int]:
-        """The end of a form's placeholder at `pos` (NULL, 市辖区, 其它区; 其他 or 县 only
-        where an admin name follows), and how far that read."""
-        reach = pos + PLACEHOLDER_READ
-        for word in PLACEHOLDERS:
-            if text.startswith(word, pos):
-                return pos + len(word), reach
-        for word in PLACEHOLDERS_BEFORE_AREA:
-            if text.startswith(word, pos):
-                after, probe = self._scan(text, pos + len(word))
-                return (None if after is None else pos + len(word)), max(reach, probe)
-        return None, reach
-
-    def _scan(self, text: str, pos: int) -> tuple[int | None, int]:
-        # The end of the longest name at `pos`, and how far the scan had to read.
-        best = None
-        end = pos + 2
-        stop = len(text)
-        prefixes, names = self._prefixes, self.names
-        while end <= stop:
-            piece = text[pos:end]
-            if piece not in prefixes:
-                break
-            if piece in names:
-                best = end
-            end += 1
-        return best, end
 
     def _usable(self, text: str, pos: int, end: int, names: list[AdminName]
                 ) -> tuple[list[AdminName], int]:
@@ -269,7 +188,7 @@ class AdminGazetteer:
         while shorter is not None:
             usable, probe = self._usable(text, pos, shorter, self.names[text[pos:shorter]])
             reach = max(reach, probe)
-            extended = _extend(chains, usable)
+            extended = extend(chains, usable)
             for chain in extended:
                 inside, probe = self._area_inside(text, shorter, chain[-1].division)
                 reach = max(reach, probe)
@@ -304,7 +223,7 @@ class AdminGazetteer:
         street name that starts here is not one (台州路桥区 is 台州 + 路桥区, not 台州路).
         How far it read is added to `probes`."""
         end, names = found
-        wide = [n.division for n in names if n.division.level in _WIDE]
+        wide = [n.division for n in names if n.division.level in WIDE]
         if not wide:
             return False
         best, probe = self._scan(text, end)
@@ -330,14 +249,6 @@ class AdminGazetteer:
                     later.append(n)
         return later, reach
 
-    def _shorter(self, text: str, pos: int, end: int) -> int | None:
-        """The end of the longest name at `pos` shorter than text[pos:end] (within what the
-        scan that found `end` read)."""
-        for shorter in range(end - 1, pos + 1, -1):
-            if text[pos:shorter] in self.names:
-                return shorter
-        return None
-
     def _city_short(self, text: str, pos: int,
                     last: tuple[AdminToken, list[tuple[AdminName, ...]]]
                     ) -> tuple[tuple[AdminName, ...], int] | None:
@@ -361,7 +272,7 @@ class AdminGazetteer:
                            chains: list[tuple[AdminName, ...]]) -> list[str]:
         """A note when `piece`, typed with no county before it, is the short name of
         townships in several counties of the city or province read (never one guessed)."""
-        outer = [c[-1].division for c in chains if c and c[-1].division.level in _WIDE]
+        outer = [c[-1].division for c in chains if c and c[-1].division.level in WIDE]
         towns = {n.division.code: n.division for n in names if n.kind == "short"
                  and n.division.level is Level.township and any(is_within(n, o) for o in outer)}
         if len(towns) < 2:
@@ -370,28 +281,6 @@ class AdminGazetteer:
                            if code[:6].ljust(12, "0") in self.table.by_code})
         return [f"{piece} may be a township of {'/'.join(counties)} "
                 f"({len(towns)} of that name); none is taken"]
-
-    def _area_inside(self, text: str, pos: int, outer: Division, depth: int = 2
-                     ) -> tuple[bool, int]:
-        """Whether admin names inside `outer` start at `pos` and end in one typed in full
-        (大丰区; 河池南丹县), and how far that read."""
-        end, reach = self._scan(text, pos)
-        if end is None:
-            return False, reach
-        piece = text[pos:end]
-        inner = [m for m in self.names[piece] if is_within(m, outer)]
-        if not inner:
-            return False, reach
-        if piece.endswith(AREA_ENDINGS) and any(m.kind != "short" for m in inner):
-            return True, reach
-        if depth == 0:
-            return False, reach
-        for m in inner:
-            inside, probe = self._area_inside(text, end, m.division, depth - 1)
-            reach = max(reach, probe)
-            if inside:
-                return True, reach
-        return False, reach
 
     def _walk(self, text: str, start: int) -> tuple[int, list[int]]:
         """Where the run of admin names from `start` ends (memoised on known prefixes), and
@@ -441,45 +330,6 @@ class AdminGazetteer:
             if pos not in self._walk_lengths:
                 self._walk_lengths = sorted({*self._walk_lengths, pos}, reverse=True)
         return pos, starts
-
-    def township_ending(self, text: str, start: int, end: int) -> int | None:
-        """Where the township named at the end of text[start:end] begins, for a place the
-        street part holds (绍兴县柯桥街道, 政府五常街道, 水心街道): the longest tail that
-        is a township's name, full or of another kind (丁桥镇, now 丁桥街道); else the whole
-        run when it is only a name and its kind word (two to four characters before it,
-        no area's ending among them); None when it ends in no kind word."""
-        run = text[start:end]
-        if not run.endswith(TOWNSHIP_KINDS):
-            return None
-        for at in range(start, end - 2):
-            if any(n.kind != "short" and n.division.level is Level.township
-                   for n in self.names.get(text[at:end], [])):
-                return at
-        stem = run[: -2 if run.endswith("街道") else -1]
-        if 2 <= len(stem) <= 4 and not any(ch in "省市区县旗州镇乡村街道路" for ch in stem):
-            return start
-        return None
-
-    def sounds_at(self, text: str, pos: int) -> tuple[int, list[AdminName]] | None:
-        """A misspelt province/city/county name at `pos` that sounds like a real one (深证市)."""
-        for end in range(min(len(text), pos + SOUND_READ), pos + 2, -1):
-            if text[end - 1] not in "省市区县":
-                continue
-            names = self._sounds().get(sound_key(text[pos:end]))
-            if names:
-                return end, names
-        return None
-
-    def _sounds(self) -> dict[str, list[AdminName]]:
-        if self._sound_index is None:
-            index: dict[str, list[AdminName]] = defaultdict(list)
-            for d in self.table:
-                if d.level in (Level.province, Level.city, Level.county) and (
-                    d.name not in NOT_AREAS
-                ):
-                    index[sound_key(d.name)].append(AdminName(d, "sound", f"read as {d.name}"))
-            self._sound_index = index
-        return self._sound_index
 
     def parse(
         self, text: str, start: int = 0, street_names: NameLexicon[Any] | None = None
@@ -556,7 +406,7 @@ class AdminGazetteer:
             street_first = found is not None and street is not None and (
                 street[0] > found[0]
                 or (street[0] == found[0] and all(n.kind == "short" for n in found[1])
-                    and not any(n.division.level in _WIDE for n in found[1]))
+                    and not any(n.division.level in WIDE for n in found[1]))
             ) and not self._area_follows(text, found, probes)
             reach = max(reach, *probes) if probes else reach
             if street_first:
@@ -568,18 +418,18 @@ class AdminGazetteer:
                 while True:
                     usable, probe = self._usable(text, pos, end, names)
                     reach = max(reach, probe)
-                    bare = _bare_township(usable, chains)
+                    bare = reads_bare_township(usable, chains)
                     if bare:
                         reach = max(reach, end + _COMPOUND_READ)
                         bare = not _names_more(text, end)
-                    extended = _extend(chains, usable, bare)
-                    if tokens and not extended or _repeats(usable, chains):
+                    extended = extend(chains, usable, bare)
+                    if tokens and not extended or repeats(usable, chains):
                         later, probe = self._later_chain(text, end, usable, chains)
                         reach = max(reach, probe)
                         if later:
-                            taken, restart = (end, later, _extend([()], later)), True
+                            taken, restart = (end, later, extend([()], later)), True
                             break
-                    if _repeats(usable, chains):  # 南山区南山区…, 南山区南山粤海街道
+                    if repeats(usable, chains):  # 南山区南山区…, 南山区南山粤海街道
                         leads_on, probe = self._repeat_leads_on(text, pos, end, chains, extended)
                         reach = max(reach, probe)
                         if leads_on:
@@ -587,7 +437,7 @@ class AdminGazetteer:
                             break
                     if extended:
                         taken = end, usable, extended
-                        if end == found[0] and _skips_a_level(extended):
+                        if end == found[0] and skips_a_level(extended):
                             better, probe = self._shorter_leading_on(text, pos, end, chains)
                             reach = max(reach, probe)
                             taken = better or taken
@@ -617,28 +467,28 @@ class AdminGazetteer:
                                        resumed[0])
                 tokens[-1] = shortened
                 before.append((shortened, chains))
-                chains = _coarsest_reading(_extend(chains, list(resumed[0])), self._namesakes)
+                chains = coarsest_reading(extend(chains, list(resumed[0])), self._namesakes)
                 pos -= 1
                 continue
             end, usable, extended = taken
             piece = text[pos:end]
-            if not extended and piece.endswith(ZONE_WORDS) and not _repeats(usable, chains):
+            if not extended and piece.endswith(ZONE_WORDS) and not repeats(usable, chains):
                 # 白塔镇工业园区: the town's zone, not a township of that name elsewhere; the
                 # street part reads it (a compound the base holds, or a place before the road),
                 # unless an area follows it (杭州经济技术开发区下沙街道: the zone is passed).
                 after, probe = self._scan(text, end)
                 reach = max(reach, probe, end + 2)
                 if not text.startswith(TOWNSHIP_KINDS, end) and (
-                        after is None or not _extend(chains, self.names[text[end:after]])):
+                        after is None or not extend(chains, self.names[text[end:after]])):
                     break
                 notes.append(f"{piece} read as a zone (the township of that name lies outside "
-                             f"{_inside_names(chains)}); passed")
+                             f"{inside_names(chains)}); passed")
                 pos = end
                 continue
             if not extended:
-                if not _repeats(usable, chains):  # 深圳市深圳市, 嘉峪关市嘉峪关市: said already
-                    notes.append(_conflict_note(piece, usable, chains))
-                    if _typed_township(piece, usable):
+                if not repeats(usable, chains):  # 深圳市深圳市, 嘉峪关市嘉峪关市: said already
+                    notes.append(conflict_note(piece, usable, chains))
+                    if typed_township(piece, usable):
                         unplaced.append(AdminToken(pos, end, piece, tuple(usable)))
                 pos = end
                 continue
@@ -651,7 +501,7 @@ class AdminGazetteer:
             token = AdminToken(pos, end, piece, tuple(usable))
             before.append((token, chains))
             tokens.append(token)
-            chains = _coarsest_reading(extended, self._namesakes)
+            chains = coarsest_reading(extended, self._namesakes)
             for n in {c[-1] for c in chains if c[-1].note}:
                 note = f"{piece}: {n.note}"
                 if n.note and note not in notes:
@@ -676,82 +526,10 @@ def _readings(
     return out
 
 
-def _coarsest_reading(
-    chains: list[tuple[AdminName, ...]], namesakes: set[str]
-) -> list[tuple[AdminName, ...]]:
-    # One name read as an area and as an area inside it (西丽: 西丽街道, 西丽社区): only the
-    # outer reading is certain, unless the inner is the outer's only child and namesake
-    # (嘉峪关市): then the inner is, and it says the outer too.
-    # The same areas read by their own names and by an alias (临平区乔司街道: 乔司街道, and
-    # the alias of 余杭区's former 乔司街道) are one reading, by their own names.
-    plain = {tuple(n.division.code for n in c) for c in chains if c[-1].note is None}
-    chains = [c for c in chains if c[-1].note is None
-              or tuple(n.division.code for n in c) not in plain]
-    lasts = {c[-1].division.code: c[-1].division for c in chains}
-    inner_certain = {lasts[c].parent_code for c in lasts if c in namesakes}
-    keep = []
-    for chain in chains:
-        d = chain[-1].division
-        if d.code in inner_certain:
-            continue
-        if d.code not in namesakes and any(
-            o.code != d.code and LEVEL_ORDER[o.level] < LEVEL_ORDER[d.level]
-            and d.code.startswith(o.short_code) for o in lasts.values()
-        ):
-            continue
-        keep.append(chain)
-    return keep
-
-
-def _skips_a_level(chains: list[tuple[AdminName, ...]]) -> bool:
-    # Every reading puts the new name two or more levels below the one before it (云南 then
-    # the township 普洱镇): a sign the name took what begins the next one.
-    grown = [c for c in chains if len(c) > 1]
-    return bool(grown) and all(
-        LEVEL_ORDER[c[-1].division.level] - LEVEL_ORDER[c[-2].division.level] > 1 for c in grown)
-
-
 def _road_follows(text: str, end: int) -> bool:
     # 南山大道; 段塘西路, 东湖南路: a direction and a road's word end a road's name.
     return end < len(text) and (text[end] in _ROAD_STARTS or (
         text[end] in _DIRECTIONS and text[end + 1:end + 2] in _ROAD_WORDS))
-
-
-def _extend(
-    chains: list[tuple[AdminName, ...]], names: list[AdminName], bare_township: bool = False
-) -> list[tuple[AdminName, ...]]:
-    # `bare_township`: a township's short name may follow a city or province (see below).
-    out: list[tuple[AdminName, ...]] = []
-    # A township's old kind is read only where no real name of it fits (东浦镇 in a county
-    # that has a real 东浦镇 and a 东浦街道 once a 镇 is the real one).
-    real = [n for n in names if n.kind != "former"]
-    for chain in chains:
-        last = chain[-1].division if chain else None
-        fits = real if len(real) < len(names) and any(
-            last is None or is_within(n, last) for n in real) else names
-        for n in fits:
-            if last is None:
-                # Township and village short names mean something only inside a county, and
-                # a misspelt name is taken only as the first of a chain when it is unique.
-                if n.kind == "short" and n.division.level in (Level.township, Level.village):
-                    continue
-                out.append((n,))
-            elif is_within(n, last):
-                # A short township name needs its county typed just before it (深圳南山 is
-                # the district, not 南山街道), or a city or province where it is the one
-                # township of the name (杭州市九堡: 九堡街道 of 上城区, and no other in 杭州);
-                # a short village name its county or township.
-                if n.kind == "short" and n.division.level is Level.township and (
-                    last.level is not Level.county and not (
-                        bare_township and _only_township(n, names, last))
-                ):
-                    continue
-                if n.kind == "short" and n.division.level is Level.village and (
-                    last.level not in (Level.county, Level.township)
-                ):
-                    continue
-                out.append((*chain, n))
-    return out
 
 
 def _names_more(text: str, end: int) -> bool:
@@ -761,40 +539,6 @@ def _names_more(text: str, end: int) -> bool:
     # an area's ending (苍山县, a county the table no longer holds).
     return text.startswith(_COMPOUND_WORDS, end) or text[end:end + 1] in _COUNTY_ENDS or (
         text[end:end + 1] in _DIRECTIONS and text[end + 1:end + 2] in _COMPOUND_CHARS)
-
-
-def _bare_township(names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> bool:
-    # Whether a township's short name may be read after a city or province (`_extend`).
-    return any(n.kind == "short" and n.division.level is Level.township for n in names) and (
-        any(c and c[-1].division.level in _WIDE for c in chains))
-
-
-def _only_township(name: AdminName, names: list[AdminName], outer: Division) -> bool:
-    # Whether `name`, a township's short name, is the only township of `outer` (a city or
-    # province) that the name may mean.
-    return outer.level in _WIDE and all(
-        n.division.code == name.division.code for n in names
-        if n.division.level is Level.township and is_within(n, outer))
-
-
-def _repeats(names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> bool:
-    # Every reading already holds one of these divisions, as its last area or one outside it.
-    return all(chain and any(chain[-1].division.code.startswith(n.division.short_code)
-                             for n in names) for chain in chains)
-
-
-def _typed_township(piece: str, names: list[AdminName]) -> bool:
-    # A name typed with a township's kind word that means only townships.
-    return piece.removesuffix("办事处").endswith(TOWNSHIP_KINDS) and all(
-        n.kind != "short" and n.division.level is Level.township for n in names)
-
-
-def _conflict_note(piece: str, names: list[AdminName], chains: list[tuple[AdminName, ...]]) -> str:
-    return f"{piece} is not inside {_inside_names(chains)}; ignored"
-
-
-def _inside_names(chains: list[tuple[AdminName, ...]]) -> str:
-    return "/".join(sorted({c[-1].division.name for c in chains if c}))
 
 
 @cache

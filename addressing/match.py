@@ -1,19 +1,20 @@
 """Geocoding: match a typed address against the standard address base, top down.
 
 Roads and compounds are found exactly, then by alias, then by sound (homophones) and edit
-distance; doors, buildings, units, floors and rooms by their keys under what was found.
-The result says `matched` (every typed element found, one answer), `partial` (found down
-to a coarser level), `tie` (several answers fit equally) or `unmatched` — with the reason.
+distance (addressing/name_readings.py); doors, buildings, units, floors and rooms by their
+keys under what was found.
+The result (addressing/answers.py) says `matched` (every typed element found, one answer),
+`partial` (found down to a coarser level), `tie` (several answers fit equally) or
+`unmatched` — with the reason.
 A doubtful answer is never given as `matched`: a false match costs more than none.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
-from typing import Any
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
+from addressing.answers import MATCHED, PARTIAL, UNMATCHED, Answers, GeocodeResult
 from addressing.compound_readings import (
     kept_under_road,
     number_as_door,
@@ -22,87 +23,22 @@ from addressing.compound_readings import (
     typed_longer,
 )
 from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
-from addressing.edit_scan import beyond_one_typo, closest_two, similarity
 from addressing.grammar import ZONE_WORDS, is_numbered_only
 from addressing.index import LEVEL_CODE, NO_PARENT, AddressIndex, name_key
+from addressing.name_readings import NameReadings
 from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
 from addressing.same_place import one_place
 from addressing.within_areas import WithinAreas
 from twin.crs import display_crs_name, to_display
-from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
+from twin.divisions import Division, Level, load_divisions
 
-MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
-# What ends a road's name (or a village's, which a base holds as a road: 永西 for 永西村).
-ROAD_WORDS = ("路", "街", "道", "巷", "大道", "大街", "村")
-MAX_CANDIDATES = 10
-TIE_SHOWN = 3  # candidates a tie's reason names
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
-FUZZY_SCAN_LIMIT = 5_000  # names in the areas beyond which no linear edit-distance scan runs
 # A partial answer loses this much per typed street level it does not reach (road-level
 # answers to a typed room score 70 or less; a room match scores up to 100).
 MISSED_LEVEL_PENALTY = 10
 _OUTER_BUILDING = "outer building"  # a building typed before the one the base holds
-
-
-@dataclass
-class Candidate:
-    """One possible answer (on a tie, or a doubtful fuzzy match)."""
-
-    code: str
-    level: str
-    full_text: str
-    lon: float | None
-    lat: float | None
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready form."""
-        return {"code": self.code, "level": self.level, "full_text": self.full_text,
-                "lon": self.lon, "lat": self.lat}
-
-
-# One is made per address: its __init__ is written out (see addressing/native.py).
-@dataclass(init=False)
-class GeocodeResult:
-    """What matching one address gave, and why."""
-
-    query: str
-    status: str
-    level: str | None
-    code: str | None
-    full_text: str | None
-    score: int
-    reason: str
-    lon: float | None
-    lat: float | None
-    crs: str
-    admin: list[dict[str, str]]
-    elements: list[Element]
-    candidates: list[Candidate]
-
-    def __init__(self, query: str, status: str, level: str | None = None,
-                 code: str | None = None, full_text: str | None = None, score: int = 0,
-                 reason: str = "", lon: float | None = None, lat: float | None = None,
-                 crs: str = "CGCS2000", admin: list[dict[str, str]] | None = None,
-                 elements: list[Element] | None = None,
-                 candidates: list[Candidate] | None = None) -> None:
-        self.query, self.status, self.level, self.code = query, status, level, code
-        self.full_text, self.score, self.reason = full_text, score, reason
-        self.lon, self.lat, self.crs = lon, lat, crs
-        self.admin = [] if admin is None else admin
-        self.elements = [] if elements is None else elements
-        self.candidates = [] if candidates is None else candidates
-
-    def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready form."""
-        return {
-            "query": self.query, "status": self.status, "level": self.level, "code": self.code,
-            "full_text": self.full_text, "score": self.score, "reason": self.reason,
-            "lon": self.lon, "lat": self.lat, "crs": self.crs, "admin": self.admin,
-            "elements": [e.as_dict() for e in self.elements],
-            "candidates": [c.as_dict() for c in self.candidates],
-        }
 
 
 class Geocoder:
@@ -112,9 +48,10 @@ class Geocoder:
         self.index = index
         self.gazetteer = gazetteer or default_gazetteer()
         self.divisions = load_divisions()
-        self._chains: dict[str, list[dict[str, str]]] = {}
+        self.answers = Answers(index, self.divisions)
         self.within = WithinAreas(index)
         self.descent = Descent(index)
+        self.names = NameReadings(index, self.within)
         self._kept: frozenset[str] | None = None
         # Build the typo and homophone tables now, not inside the first unlucky query.
         for lexicon in (index.roads, index.compounds):
@@ -207,7 +144,7 @@ class Geocoder:
                         <= door.span[0] and not typed[e.span[1]:door.span[0]].strip()), None)
         if village is None:
             return None
-        roads = self._find_name(self.index.roads, village.value, _areas(parsed.admin), "road")[0]
+        roads = self.names.find(self.index.roads, village.value, _areas(parsed.admin), "road")[0]
         if not any(self.index.child(r, "door", door.key) for r in roads):
             return None
         road = Element("road", village.value, village.key, village.span)
@@ -228,12 +165,12 @@ class Geocoder:
         road_el, compound_el = parsed.get("road"), parsed.get("compound")
         result = GeocodeResult(query, UNMATCHED, elements=parsed.elements)
         if road_el is None and compound_el is None:
-            return self._admin_only(result, parsed, areas, notes, penalty)
+            return self.answers.admin_only(result, parsed, areas, notes, penalty)
         anchors, anchor_penalty, anchor_notes, by_compound, unheld = self._anchors(parsed, areas)
         notes += anchor_notes
         penalty += anchor_penalty
         if not anchors:
-            return self._admin_only(result, parsed, areas, notes, penalty, missing=True)
+            return self.answers.admin_only(result, parsed, areas, notes, penalty, missing=True)
         conflict = anchors[-1] == CONFLICT
         checked: Element | None = None
         if not conflict and any(e.level == "place" for e in parsed.leftovers):
@@ -300,11 +237,11 @@ class Geocoder:
                              "township, or its numbers written two ways); the fuller copy "
                              "is given")
         if len(pool) > 1 or pool[0].ties:
-            return self._tie(result, pool, notes, penalty)
+            return self.answers.tie(result, pool, notes, penalty)
         best = pool[0]
-        missed = 0 if best.complete else self._missed_levels(best.node, result.elements)
+        missed = 0 if best.complete else self.answers.missed_levels(best.node, result.elements)
         score = max(0, 100 - penalty - best.penalty - MISSED_LEVEL_PENALTY * missed)
-        self._fill(result, best.node)
+        self.answers.fill(result, best.node)
         result.score = score
         notes = notes + best.notes
         if not best.complete:
@@ -316,7 +253,7 @@ class Geocoder:
                          "not understood may name one")
         elif score < CONFIDENT:
             result.status = UNMATCHED
-            result.candidates = [self._candidate(best.node)]
+            result.candidates = [self.answers.candidate(best.node)]
             result.code = result.full_text = result.level = None
             result.lon = result.lat = None
             notes.append(f"best guess scored {score} < {CONFIDENT}; offered as a candidate")
@@ -340,7 +277,7 @@ class Geocoder:
         road = parsed.get("road")
         assert road is not None
         # the typed road's every copy (one held with its township, one without)
-        roads.update(self._find_name(index.roads, road.value, _areas(parsed.admin), "road")[0])
+        roads.update(self.names.find(index.roads, road.value, _areas(parsed.admin), "road")[0])
         found = [f for f in self._best([self.descent.descend(r, parsed) for r in sorted(roads)])
                  if f.complete and index.level_of(f.node) != "road"]
         if len(found) != 1:
@@ -376,7 +313,7 @@ class Geocoder:
         roads: list[int] = []
         road_penalty = 0
         if road_el is not None:
-            roads, road_penalty, n = self._find_name(index.roads, road_el.value, areas, "road")
+            roads, road_penalty, n = self.names.find(index.roads, road_el.value, areas, "road")
             p = road_penalty
             if not roads and compound_el is None and index.compounds.get(name_key(road_el.value)):
                 # 西店陆186号: read as a road, held by the base as a place with doors.
@@ -387,7 +324,7 @@ class Geocoder:
         doors: list[int] = []
         guessed = 0  # what reading the compound's name by sound or typo cost
         if compound_el is not None:
-            doors, guessed, n = self._find_name(index.compounds, compound_el.value, areas,
+            doors, guessed, n = self.names.find(index.compounds, compound_el.value, areas,
                                                 "compound")
             if doors:
                 penalty += guessed
@@ -510,153 +447,6 @@ class Geocoder:
         county = self.divisions.by_code.get(code[:6].ljust(12, "0"))
         return code[:6] if county is None else county.name
 
-    def _find_name(
-        self, lexicon: Any, typed: str, areas: list[Division], what: str
-    ) -> tuple[list[int], int, list[str]]:
-        key = name_key(typed)
-        area_key = tuple(a.code for a in areas)
-
-        def within(name: str) -> list[int]:
-            return self.within.named(lexicon, name, areas, area_key)
-
-        nodes = within(key)
-        if nodes:
-            renamed = self.index.renamed.get(key)
-            if renamed is not None:
-                return nodes, 0, [f"{what} {typed} was renamed {renamed[0]} "
-                                  f"(the old name ended {renamed[1]})"]
-            return nodes, 0, []
-        if lexicon.get(key):
-            where = "/".join(sorted({d.name for d in areas}))
-            return [], 0, [f"{what} {typed} exists, but not in {where}"]
-        if self.index.streets.get(key):
-            # A name the base holds exactly, but not as this (a compound on a road with no
-            # door number): never read as a typo of another name.
-            return [], 0, [f"{typed} is held, but not as a {what} with addresses of its own"]
-        if what == "road":  # 凤凰中一 for 凤凰中一路: the road's last word left out
-            completed = _one_per_place([key + s for s in ROAD_WORDS if lexicon.get(key + s)],
-                                       within)
-            if len(completed) == 1:
-                name = completed[0]
-                return within(name), 8, [f"{what} {typed} read as {name} (last word left out)"]
-        for name in lexicon.by_sound(key):
-            nodes = within(name)
-            if nodes:
-                return nodes, 8, [f"{what} {typed} read as {name} (same sound)"]
-        # Two typed characters are too few to read as a typo of a longer name (二村: 杨二村).
-        near = [n for n in lexicon.near(key) if within(n)] if len(key) >= 3 else []
-        one_place = _one_per_place(near, within)
-        if len(one_place) == 1:
-            near = one_place
-        if len(near) == 1:
-            name = near[0]
-            ratio = similarity(key, name)
-            return within(name), int(10 + (100 - ratio) / 2), [
-                f"{what} {typed} read as {name} (one typo, {ratio:.0f}% similar)"
-            ]
-        if len(near) > 1:
-            return [], 0, [f"{what} {typed} is one typo away from each of {', '.join(near[:5])}"]
-        # No name of the areas is one typo away: the scan looks only for those further off,
-        # which a name of three characters or fewer has none of at the cutoff.
-        beyond_typo = len(key) >= 3
-        if beyond_typo and not beyond_one_typo(len(key)):
-            return [], 0, []
-        scan = self.within.names(lexicon, areas)
-        if len(scan) > FUZZY_SCAN_LIMIT:
-            return [], 0, []
-        best = closest_two(key, scan, beyond_typo)
-        if best and (len(best) == 1 or best[0][1] - best[1][1] >= 5):
-            name, ratio = best[0][0], best[0][1]
-            return within(name), int(10 + (100 - ratio) / 2), [
-                f"{what} {typed} read as {name} (edit distance, {ratio:.0f}% similar)"
-            ]
-        if best:
-            return [], 0, [f"{what} {typed} is as close to {best[0][0]} as to {best[1][0]}"]
-        return [], 0, []
-
-    # -- results --------------------------------------------------------------------------
-    def _missed_levels(self, node: int, elements: list[Element]) -> int:
-        """How many street levels typed are not on the answer's path (at least one for a
-        partial answer): a road-level fallback for a typed room never scores like the room."""
-        index = self.index
-        path = {index.level_of(n) for n in (node, *index.ancestors(node))}
-        typed = {e.level for e in elements if e.level in STREET_LEVELS}
-        return max(1, len(typed - path))
-
-    def _fill(self, result: GeocodeResult, node: int) -> None:
-        index = self.index
-        result.code = index.code(node)
-        result.level = index.level_of(node)
-        result.full_text = index.full_text(node)
-        point = index.point(node)
-        if point is not None:
-            result.lon, result.lat = point
-        result.admin = self._admin_chain(index.admin(node).finest)
-
-    def _links(self, code: str) -> list[dict[str, str]]:
-        """The division chain of `code`, province first (kept: the table's walk is slow)."""
-        chain = self._chains.get(code)
-        if chain is None:
-            chain = self._chains[code] = [
-                {"code": d.code, "name": d.name, "level": str(d.level)}
-                for d in self.divisions.chain(code)
-            ]
-        return chain
-
-    def _admin_chain(self, code: str) -> list[dict[str, str]]:
-        return [dict(link) for link in self._links(code)]
-
-    def _area_text(self, code: str) -> str:
-        return "".join(link["name"] for link in self._links(code) if link["name"] != "市辖区")
-
-    def _candidate(self, node: int) -> Candidate:
-        point = self.index.point(node)
-        return Candidate(self.index.code(node), self.index.level_of(node),
-                         self.index.full_text(node), *(point or (None, None)))
-
-    def _tie(self, result: GeocodeResult, pool: list[Found], notes: list[str],
-             penalty: int) -> GeocodeResult:
-        nodes = list(dict.fromkeys(n for f in pool for n in (f.ties or (f.node,))))
-        result.status = TIE
-        result.candidates = [self._candidate(n) for n in nodes[:MAX_CANDIDATES]]
-        result.score = max(0, 100 - penalty - 30)
-        # The reason names them (the first few), so that a reader sees what to type.
-        shown = ", ".join(self.index.full_text(n) for n in nodes[:TIE_SHOWN]) + (
-            ", …" if len(nodes) > TIE_SHOWN else "")
-        result.reason = "; ".join([*notes, f"{len(nodes)} addresses fit equally: {shown}"])
-        return result
-
-    def _admin_only(self, result: GeocodeResult, parsed: ParsedAddress, areas: list[Division],
-                    notes: list[str], penalty: int, missing: bool = False) -> GeocodeResult:
-        decided = _decided_area(parsed.admin, self.divisions)
-        if decided is None:
-            if len(areas) > 1:
-                result.status = TIE
-                shown = ", ".join(f"{d.name} ({d.short_code})" for d in areas[:MAX_CANDIDATES])
-                result.reason = "; ".join([*notes, f"the area name is ambiguous: {shown}"])
-                result.candidates = [Candidate(d.code, str(d.level), self._area_text(d.code),
-                                               None, None) for d in areas[:MAX_CANDIDATES]]
-                return result
-            result.reason = "; ".join([*notes, "no area, road or compound recognised"])
-            return result
-        unread = [e.value for e in parsed.leftovers if e.level == "unknown"]
-        conflicts = any("not inside" in n for n in notes)  # an area typed that does not fit
-        villages = [e.value for e in parsed.leftovers if e.level == "village"]
-        notes = [*notes, *(f"village {v} not checked (the division table does not hold it)"
-                           for v in villages)]
-        result.status = (PARTIAL if missing or unread or conflicts or villages
-                         or parsed.finest_street_level() else MATCHED)
-        if unread and not missing:
-            notes = [*notes, f"not understood: {', '.join(unread)}"]
-        result.level = str(decided.level)
-        result.code = decided.code
-        result.full_text = self._area_text(decided.code)
-        result.admin = self._admin_chain(decided.code)
-        result.score = max(0, 100 - penalty - (30 if result.status == PARTIAL else 0))
-        result.reason = "; ".join(notes) or "only administrative areas typed"
-        return result
-
-
 def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
     """The reading of `parsed` with the last other known compound name typed (before
     anything below the first) as the compound, the first as a place it lies in; None if
@@ -715,30 +505,8 @@ def _unread_number(extra: Element, parsed: ParsedAddress) -> bool:
         e.key != extra.key for e in parsed.elements)
 
 
-def _one_per_place(names: list[str], within: Any) -> list[str]:
-    """One of `names` per distinct set of nodes they name within the areas: a road and its
-    alias (后海大道, 后海路) are one candidate, not two; names with no node there drop."""
-    by_nodes: dict[tuple[int, ...], str] = {}
-    for name in names:
-        nodes = within(name)
-        if nodes:
-            by_nodes[tuple(sorted(nodes))] = name
-    return list(by_nodes.values())
-
-
 def _areas(admin: AdminParse) -> list[Division]:
     return admin.finest()
-
-
-def _decided_area(admin: AdminParse, table: Any) -> Division | None:
-    finest = admin.finest()
-    if len(finest) == 1:
-        return finest[0]
-    for level in reversed(list(LEVEL_DIGITS)):
-        d = admin.decided(level, table)
-        if d is not None:
-            return d
-    return None
 
 
 def _rounded(point: tuple[float, float]) -> tuple[float, float]:
