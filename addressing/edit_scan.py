@@ -27,18 +27,41 @@ FUZZY_CUTOFF = 80  # rapidfuzz ratio a misspelt road or compound name must reach
 
 class NameScan:
     """The names of one lexicon in some areas, with their positions by sorted characters
-    (anagrams, which the swap rule may lift) and by each character they hold."""
+    (anagrams, which the swap rule may lift) and by each character they hold (and length)."""
 
     def __init__(self, names: list[str]) -> None:
         self.names = names
-        self.anagrams: dict[str, list[int]] = {}
-        self.holding: dict[str, list[int]] = {}
-        self.holding_of_length: dict[tuple[int, str], list[int]] = {}
-        for i, name in enumerate(names):
-            self.anagrams.setdefault("".join(sorted(name)), []).append(i)
-            for char in set(name):
-                self.holding.setdefault(char, []).append(i)
-                self.holding_of_length.setdefault((len(name), char), []).append(i)
+        # Built when first asked: a scan is made for each new set of areas, and most are
+        # asked one way only (a long key, past the names one typo away).
+        self._anagrams: dict[str, list[int]] | None = None
+        self._holding: dict[str, list[int]] | None = None
+        self._holding_of_length: dict[tuple[int, str], list[int]] | None = None
+
+    def anagrams(self, key: str) -> list[int]:
+        """Positions of the names made of the key's characters in another order."""
+        if self._anagrams is None:
+            self._anagrams = {}
+            for i, name in enumerate(self.names):
+                self._anagrams.setdefault("".join(sorted(name)), []).append(i)
+        return self._anagrams.get("".join(sorted(key)), [])
+
+    def holding(self) -> dict[str, list[int]]:
+        """Positions of the names holding each character."""
+        if self._holding is None:
+            self._holding = {}
+            for i, name in enumerate(self.names):
+                for char in set(name):
+                    self._holding.setdefault(char, []).append(i)
+        return self._holding
+
+    def holding_of_length(self) -> dict[tuple[int, str], list[int]]:
+        """`holding`, by the name's length too."""
+        if self._holding_of_length is None:
+            self._holding_of_length = {}
+            for i, name in enumerate(self.names):
+                for char in set(name):
+                    self._holding_of_length.setdefault((len(name), char), []).append(i)
+        return self._holding_of_length
 
     def __len__(self) -> int:
         return len(self.names)
@@ -54,10 +77,11 @@ class NameScan:
         shared = shared_at_cutoff(len(key))
         if shared <= 0:
             return list(range(len(self.names)))
-        rarest = sorted(key, key=lambda char: len(self.holding.get(char, ())))
+        holding = self.holding()
+        rarest = sorted(key, key=lambda char: len(holding.get(char, ())))
         found: set[int] = set()
         for char in rarest[: len(key) - shared + 1]:
-            found.update(self.holding.get(char, ()))
+            found.update(holding.get(char, ()))
         return sorted(found)
 
     def candidates_beyond_one_typo(self, key: str) -> list[int]:
@@ -65,11 +89,11 @@ class NameScan:
         only names of the lengths `beyond_one_typo` allows, each holding one of the key's
         rarest characters, as many as its length requires."""
         found: set[int] = set()
+        holding = self.holding_of_length()
         for length, shared in beyond_one_typo(len(key)):
-            rarest = sorted(key, key=lambda char: len(
-                self.holding_of_length.get((length, char), ())))
+            rarest = sorted(key, key=lambda char: len(holding.get((length, char), ())))
             for char in rarest[: len(key) - shared + 1]:
-                found.update(self.holding_of_length.get((length, char), ()))
+                found.update(holding.get((length, char), ()))
         return sorted(found)
 
 
@@ -127,7 +151,7 @@ def closest_two(key: str, scan: NameScan, beyond_typo: bool = False
     found = {at[j]: (name, score) for name, score, j in process.extract(
         key, [scan.names[i] for i in at], scorer=fuzz.ratio, limit=None,
         score_cutoff=FUZZY_CUTOFF)}
-    for i in scan.anagrams.get("".join(sorted(key)), ()):
+    for i in scan.anagrams(key):
         found[i] = (scan.names[i], similarity(key, scan.names[i]))
     ranked = sorted(found.items(), key=lambda item: (-item[1][1], item[0]))
     return [(name, score, i) for i, (name, score) in ranked[:2] if score >= FUZZY_CUTOFF]
