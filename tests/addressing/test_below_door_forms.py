@@ -7,13 +7,11 @@ The examples are hand-written, in 南山区 (440305), not taken from any corpus.
 """
 
 
-import pytest
 
 from addressing.lexicon import NameLexicon
 from addressing.normalize import element_key, normalize
 from addressing.parse import parse
-from tests.addressing.hand_base import imported
-from tests.stores import STORES
+from tests.addressing.hand_base import base_geocoder, reached, street_levels
 
 BASE = [
     # units written as stairways and gates; a building whose base holds no units
@@ -55,26 +53,11 @@ BASE = [
 ]
 
 
-@pytest.fixture(scope="module", params=STORES)
-def geocoder(request, tmp_path_factory):
-    """The base above imported once per store kind, and a geocoder over it."""
-    with imported(BASE, tmp_path_factory.mktemp(request.param), request.param) as (_, report,
-                                                                                geocoder):
-        assert not report.problems, report.problems
-        yield geocoder
-
-
-def _reached(geocoder, text):
-    r = geocoder.geocode(text)
-    return r.status, r.level, r.full_text or "", r.reason
+geocoder = base_geocoder(BASE)
 
 
 def _levels(text, *names):
-    streets: NameLexicon[str] = NameLexicon()
-    for name in names:
-        streets.add(name, "compound")
-    return [(e.level, e.value) for e in parse(text, streets=streets).elements
-            if e.level in ("compound", "building", "unit", "floor", "room")]
+    return street_levels(text, names, ("compound", "building", "unit", "floor", "room"))
 
 
 def test_stairways_and_gates_after_a_building_are_units():
@@ -89,16 +72,16 @@ def test_stairways_and_gates_after_a_building_are_units():
 
 
 def test_a_unit_typed_in_the_forms_a_city_writes_reaches_the_room(geocoder):
-    status, level, full, _ = _reached(geocoder, "南山区榕荫苑三幢2梯553室")
+    status, level, full, _ = reached(geocoder, "南山区榕荫苑三幢2梯553室")
     assert (status, level) == ("matched", "room") and full.endswith("2单元553室")
-    status, level, _, _ = _reached(geocoder, "南山区天悦苑29号楼1门366室")
+    status, level, _, _ = reached(geocoder, "南山区天悦苑29号楼1门366室")
     assert (status, level) == ("matched", "room")
     # the base holds no units in the building: the unit typed is not checked, and said
-    status, level, full, reason = _reached(geocoder, "南山区枫丹苑5幢2梯708室")
+    status, level, full, reason = reached(geocoder, "南山区枫丹苑5幢2梯708室")
     assert (status, level) == ("matched", "room") and full.endswith("708室")
     assert "unit 2单元 not checked" in reason
     # a room the building does not hold stays partial
-    status, level, _, _ = _reached(geocoder, "南山区枫丹苑5幢2梯709室")
+    status, level, _, _ = reached(geocoder, "南山区枫丹苑5幢2梯709室")
     assert status == "partial"
 
 
@@ -109,9 +92,9 @@ def test_a_number_with_hao_between_building_and_floor_or_room_is_a_unit(geocoder
         ("building", "6栋"), ("unit", "1号"), ("room", "496室")]
     # alone after the building it stays what the grammar reads (the base decides below)
     assert _levels("翠竹苑6栋15号", "翠竹苑")[1:] == [("building", "6栋"), ("room", "15号")]
-    status, level, full, _ = _reached(geocoder, "南山区翠竹苑7幢9号13楼")
+    status, level, full, _ = reached(geocoder, "南山区翠竹苑7幢9号13楼")
     assert (status, level) == ("matched", "floor") and full.endswith("7幢9号13楼")
-    status, level, _, _ = _reached(geocoder, "南山区翠竹苑6栋一号496室")
+    status, level, _, _ = reached(geocoder, "南山区翠竹苑6栋一号496室")
     assert (status, level) == ("matched", "room")
 
 
@@ -122,9 +105,9 @@ def test_a_markets_zone_floor_aisle_and_stall(geocoder):
         ("unit", "11街"), ("floor", "9层"), ("room", "20427室")]
     for text in ("南山区星辰商贸城四区六楼7街41050", "南山区星辰商贸城4区7街41050",
                  "南山区星辰商贸城9层1区11街20427商位"):
-        status, level, _, reason = _reached(geocoder, text)
+        status, level, _, reason = reached(geocoder, text)
         assert (status, level) == ("matched", "room"), (text, reason)
-    assert "zone 四区 not checked" in _reached(geocoder, "南山区星辰商贸城四区六楼7街41050")[3]
+    assert "zone 四区 not checked" in reached(geocoder, "南山区星辰商贸城四区六楼7街41050")[3]
     # the aisle after a zone and the gate typed with it
     assert ("unit", "7街") in _levels("星辰商贸城四区79号门7街41050", "星辰商贸城")
     # a numbered street after a compound is no aisle where no floor or zone comes before
@@ -133,9 +116,9 @@ def test_a_markets_zone_floor_aisle_and_stall(geocoder):
 
 def test_a_row_of_houses_is_a_building(geocoder):
     assert _levels("桂园新村3区12排59号", "桂园新村")[1] == ("building", "3区12排")
-    status, level, full, _ = _reached(geocoder, "南山区桂园新村12排59号")
+    status, level, full, _ = reached(geocoder, "南山区桂园新村12排59号")
     assert (status, level) == ("matched", "unit") and full.endswith("12排59号")
-    status, level, _, reason = _reached(geocoder, "南山区桂园新村3区12排59号")
+    status, level, _, reason = reached(geocoder, "南山区桂园新村3区12排59号")
     assert (status, level) == ("matched", "unit") and "3区 not checked" in reason
 
 
@@ -146,9 +129,9 @@ def test_a_building_named_by_where_it_stands_or_by_a_letter(geocoder):
     assert normalize("B1楼").text == "B1楼"  # a floor below ground, not a building
     assert normalize("文景大厦A塔楼2455").text == "文景大厦A栋2455"
     assert normalize("文景大厦3号塔楼").text == "文景大厦3栋"
-    status, level, full, _ = _reached(geocoder, "南山区文景大厦西座三楼")
+    status, level, full, _ = reached(geocoder, "南山区文景大厦西座三楼")
     assert (status, level) == ("matched", "floor") and full.endswith("西座3楼")
-    status, level, full, _ = _reached(geocoder, "南山区文景大厦A楼15楼")
+    status, level, full, _ = reached(geocoder, "南山区文景大厦A楼15楼")
     assert (status, level) == ("matched", "floor") and full.endswith("A座15楼")
 
 
@@ -163,10 +146,10 @@ def test_a_number_typed_straight_after_a_roads_compound_is_a_room(geocoder):
     typed = parse("学苑路8号学苑商务中心1618", streets=streets)
     levels = [(e.level, e.value) for e in typed.elements if e.level in ("door", "room")]
     assert levels == [("door", "8号"), ("room", "1618")]
-    status, level, full, _ = _reached(geocoder, "南山区学苑路学苑商务中心1618")
+    status, level, full, _ = reached(geocoder, "南山区学苑路学苑商务中心1618")
     assert (status, level) == ("matched", "room") and full.endswith("1618")
     # the road holds the number as a building straight under it: that building
-    status, level, _, reason = _reached(geocoder, "南山区火炬路星光购物中心173")
+    status, level, _, reason = reached(geocoder, "南山区火炬路星光购物中心173")
     assert (status, level) == ("matched", "building") and "read as the building" in reason
 
 
@@ -179,24 +162,24 @@ def test_a_stall_or_shop_is_numbered_as_a_room():
 
 
 def test_of_two_buildings_typed_the_one_the_base_holds_is_read(geocoder):
-    status, level, full, reason = _reached(geocoder, "南山区隽云中心A座4号楼6楼")
+    status, level, full, reason = reached(geocoder, "南山区隽云中心A座4号楼6楼")
     assert (status, level) == ("matched", "floor") and full.endswith("4号楼6楼")
     assert "building A栋 not checked" in reason
     # the compound typed again between them
-    status, level, _, _ = _reached(geocoder, "南山区星湖苑4号楼星湖苑13号楼2299")
+    status, level, _, _ = reached(geocoder, "南山区星湖苑4号楼星湖苑13号楼2299")
     assert (status, level) == ("matched", "room")
     # neither held: never matched
-    assert _reached(geocoder, "南山区隽云中心A座5号楼6楼")[0] != "matched"
+    assert reached(geocoder, "南山区隽云中心A座5号楼6楼")[0] != "matched"
 
 
 def test_a_door_typed_with_its_sub_number_beside_its_compound(geocoder):
-    status, level, full, reason = _reached(geocoder, "南山区南苑路109-10号金诚诊所")
+    status, level, full, reason = reached(geocoder, "南山区南苑路109-10号金诚诊所")
     assert (status, level) == ("matched", "building") and full.endswith("10号")
     assert "read as" in reason
-    status, level, full, _ = _reached(geocoder, "南山区模具城冶金路483-8")
+    status, level, full, _ = reached(geocoder, "南山区模具城冶金路483-8")
     assert (status, level) == ("matched", "building") and full.endswith("483模具城8")
     # the door holds nothing numbered so: not matched
-    assert _reached(geocoder, "南山区南苑路109-11号金诚诊所")[0] != "matched"
+    assert reached(geocoder, "南山区南苑路109-11号金诚诊所")[0] != "matched"
 
 
 def test_a_phase_zone_or_gate_the_base_does_not_write_is_not_checked_and_said(geocoder):
@@ -204,9 +187,9 @@ def test_a_phase_zone_or_gate_the_base_does_not_write_is_not_checked_and_said(ge
         ("compound", "碧水花园"), ("building", "6栋"), ("unit", "2单元"), ("room", "604")]
     # a phase before a building stays the building's (the base may write it so)
     assert _levels("碧水花园2期6栋", "碧水花园")[1] == ("building", "2期6栋")
-    status, level, _, reason = _reached(geocoder, "南山区碧水花园二期6-2-604")
+    status, level, _, reason = reached(geocoder, "南山区碧水花园二期6-2-604")
     assert (status, level) == ("matched", "room") and "zone 2期 not checked" in reason
-    status, level, _, reason = _reached(geocoder, "南山区星辰商贸城三期79号门8楼9街31390")
+    status, level, _, reason = reached(geocoder, "南山区星辰商贸城三期79号门8楼9街31390")
     assert (status, level) == ("matched", "room") and "gate 79号门 not checked" in reason
     # a gate is no door; 门面 (a shopfront) is no gate
     typed = parse("星辰商贸城79号门")
@@ -221,7 +204,7 @@ def test_a_unit_named_by_where_it_stands(geocoder):
     typed = parse("文华路华新大厦西单元1041", streets=streets)
     assert [(e.level, e.value) for e in typed.elements][-2:] == [
         ("unit", "西单元"), ("room", "1041")]
-    status, level, full, _ = _reached(geocoder, "南山区文华路3号华新大厦西单元1041")
+    status, level, full, _ = reached(geocoder, "南山区文华路3号华新大厦西单元1041")
     assert (status, level) == ("matched", "room") and full.endswith("西单元1041")
 
 
@@ -239,12 +222,12 @@ def test_numbers_after_a_roads_compound_are_the_compounds():
 
 
 def test_what_the_compounds_door_lacks_is_found_straight_under_the_road(geocoder):
-    status, level, full, reason = _reached(geocoder, "南山区东湖路华侨写字楼2491")
+    status, level, full, reason = reached(geocoder, "南山区东湖路华侨写字楼2491")
     assert (status, level) == ("matched", "room") and full.endswith("东湖路2491")
     assert "found straight under the road" in reason
     # the compound alone is its door; a room held nowhere stays partial
-    assert _reached(geocoder, "南山区东湖路华侨写字楼")[:2] == ("matched", "door")
-    assert _reached(geocoder, "南山区东湖路华侨写字楼2492")[0] == "partial"
+    assert reached(geocoder, "南山区东湖路华侨写字楼")[:2] == ("matched", "door")
+    assert reached(geocoder, "南山区东湖路华侨写字楼2492")[0] == "partial"
 
 
 def test_a_name_right_before_a_building_or_floor_is_the_place_they_are_in():
@@ -267,9 +250,9 @@ def test_a_room_numbered_with_a_letter(geocoder):
     assert _levels("远帆大厦2期57楼2375C", "远帆大厦")[-1] == ("room", "2375C")
     # a letter glued to a building's number is the building's (3A1234: no room A1234)
     assert ("room", "A1234") not in _levels("远帆大厦3A1234", "远帆大厦")
-    status, level, full, _ = _reached(geocoder, "南山区远帆大厦A座50楼A2123")
+    status, level, full, _ = reached(geocoder, "南山区远帆大厦A座50楼A2123")
     assert (status, level) == ("matched", "room") and full.endswith("A2123")
-    assert _reached(geocoder, "南山区远帆大厦B座7楼10C")[:2] == ("matched", "room")
+    assert reached(geocoder, "南山区远帆大厦B座7楼10C")[:2] == ("matched", "room")
 
 
 def test_a_dash_typed_twice_between_numbers_is_one():

@@ -6,10 +6,8 @@ The base and the typed addresses are hand-written, in 南山区 (440305), from n
 """
 
 
-import pytest
 
-from tests.addressing.hand_base import imported
-from tests.stores import STORES
+from tests.addressing.hand_base import base_geocoder
 
 BASE = [
     # a lane and an estate of the same name: the lane has doors, the estate buildings
@@ -40,13 +38,7 @@ BASE = [
 ]
 
 
-@pytest.fixture(scope="module", params=STORES)
-def geocoder(request, tmp_path_factory):
-    """The base above imported once per store kind, and a geocoder over it."""
-    with imported(BASE, tmp_path_factory.mktemp(request.param), request.param) as (_, report,
-                                                                                geocoder):
-        assert not report.problems, report.problems
-        yield geocoder
+geocoder = base_geocoder(BASE)
 
 
 def test_a_compound_named_like_a_lane_is_read_as_the_compound_below_it(geocoder):

@@ -5,13 +5,11 @@ The examples are hand-written, in 南山区 (440305) and 福田区 (440304), not
 corpus.
 """
 
-import pytest
 
 from addressing.index import name_key
 from addressing.normalize import normalize
 from addressing.parse import parse
-from tests.addressing.hand_base import imported
-from tests.stores import STORES
+from tests.addressing.hand_base import base_geocoder
 
 BASE = [
     # villages named with a numeral and a level's word (三房, 二楼, 五栋), held as roads
@@ -33,13 +31,7 @@ BASE = [
 ]
 
 
-@pytest.fixture(scope="module", params=STORES)
-def geocoder(request, tmp_path_factory):
-    """The base above imported once per store kind, and a geocoder over it."""
-    with imported(BASE, tmp_path_factory.mktemp(request.param), request.param) as (_, report,
-                                                                                geocoder):
-        assert not report.problems, report.problems
-        yield geocoder
+geocoder = base_geocoder(BASE)
 
 
 def _reached(geocoder, text):

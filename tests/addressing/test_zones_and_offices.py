@@ -9,7 +9,7 @@ they are its zone.
 import pytest
 
 from addressing.parse import parse
-from tests.addressing.hand_base import imported
+from tests.addressing.hand_base import base_geocoder, imported, reached
 from tests.stores import STORES
 
 BASE = [
@@ -25,26 +25,15 @@ BASE = [
 ]
 
 
-@pytest.fixture(scope="module", params=STORES)
-def geocoder(request, tmp_path_factory):
-    """The base above imported once per store kind, and a geocoder over it."""
-    with imported(BASE, tmp_path_factory.mktemp(request.param), request.param) as (_, report,
-                                                                                geocoder):
-        assert not report.problems, report.problems
-        yield geocoder
-
-
-def _reached(geocoder, text):
-    r = geocoder.geocode(text)
-    return r.status, r.level, r.full_text or "", r.reason
+geocoder = base_geocoder(BASE)
 
 
 def test_a_towns_zone_the_base_holds_is_found_with_its_numbers(geocoder):
-    status, level, full, reason = _reached(geocoder, "余姚市大隐镇工业园区36号")
+    status, level, full, reason = reached(geocoder, "余姚市大隐镇工业园区36号")
     assert (status, level) == ("matched", "building"), reason
     assert full.endswith("大隐镇工业园区36号")
     assert "not inside" not in reason
-    status, level, full, reason = _reached(geocoder, "余姚市大隐镇工业园区华美超市")
+    status, level, full, reason = reached(geocoder, "余姚市大隐镇工业园区华美超市")
     assert (level, full[-7:]) == ("compound", "大隐镇工业园区"), reason
     assert "华美超市" in reason
 
@@ -53,14 +42,14 @@ def test_a_zone_the_base_does_not_hold_leaves_the_road_after_it(geocoder):
     for text, road in (("余姚市经济开发区华夏路616号", "华夏路616号"),
                        ("余姚市城东工业园玉盘路148", "玉盘路148"),
                        ("余姚市大隐镇经济开发区华夏路616号", "华夏路616号")):
-        status, level, full, reason = _reached(geocoder, text)
+        status, level, full, reason = reached(geocoder, text)
         assert (status, level) == ("matched", "door"), (text, reason)
         assert full.endswith(road), text
 
 
 def test_a_zone_does_not_locate_a_road_the_base_lacks(geocoder):
     # The zone is held at 龙舟路977号: a door typed on another road is not there.
-    status, level, full, reason = _reached(geocoder, "余姚市经济开发区新洲路1765号")
+    status, level, full, reason = reached(geocoder, "余姚市经济开发区新洲路1765号")
     assert level == "county", (full, reason)
     assert "新洲路" in reason and "经济开发区" in reason
 
@@ -107,7 +96,7 @@ def test_a_subdistrict_named_by_its_office_is_the_subdistrict(office_geocoder):
     for text, end in (("武昌区水果湖街街道水果湖街办事处黄鹂路东亭小区10栋", "10栋"),
                       ("武昌区水果湖办事处黄鹂路东亭小区10栋", "10栋"),
                       ("江岸区谌家矶街办事处天兴花园1280栋", "天兴花园1280栋")):
-        status, level, full, reason = _reached(office_geocoder, text)
+        status, level, full, reason = reached(office_geocoder, text)
         assert (status, level) == ("matched", "building"), (text, reason)
         assert full.endswith(end) and "办事处" not in reason, (text, full, reason)
 
@@ -115,7 +104,7 @@ def test_a_subdistrict_named_by_its_office_is_the_subdistrict(office_geocoder):
 def test_a_village_named_by_its_committee_is_a_village(office_geocoder):
     for text, village in (("武昌区王潘流村委会门口", "王潘流村委会"),
                           ("武昌区水果湖街道彭村行政村村民委员会", "彭村行政村村民委员会")):
-        status, level, _, reason = _reached(office_geocoder, text)
+        status, level, _, reason = reached(office_geocoder, text)
         assert status == "partial" and level in ("county", "township"), (text, reason)
         assert f"village {village} not checked" in reason, reason
         assert "not understood" not in reason
@@ -137,9 +126,9 @@ def segment_geocoder(request, tmp_path_factory):
 
 
 def test_a_road_segment_the_base_does_not_write_is_passed(segment_geocoder):
-    status, level, full, reason = _reached(segment_geocoder, "鄞州区世纪大道北段989号")
+    status, level, full, reason = reached(segment_geocoder, "鄞州区世纪大道北段989号")
     assert (level, full[-8:]) == ("door", "世纪大道989号"), reason
     assert "segment 北段" in reason and "not understood" not in reason
     # held with its segment: the name holds it
-    status, level, full, reason = _reached(segment_geocoder, "鄞州区环城北路东段18号")
+    status, level, full, reason = reached(segment_geocoder, "鄞州区环城北路东段18号")
     assert (status, level) == ("matched", "door") and full.endswith("环城北路东段18号"), reason
