@@ -273,6 +273,23 @@ class Descent:
         stretch = text.span(at, at + len(reading.read))
         return Found(node, found.penalty + BELOW_PENALTY, notes, complete), read, stretch
 
+    def read_from_the_road(self, found: Found, parsed: ParsedAddress
+                           ) -> tuple[Found, list[Element], tuple[int, int]] | None:
+        """东环路6巷12弄7号 where the base holds the lane 6巷12弄 with nothing numbered 7号 in
+        it and, beside it on the road, the door 6巷12弄7号 written whole: what is typed after
+        the road, read by what the road holds (`read_below` from the road), where that
+        reads all of it and reaches another door than the one found."""
+        index = self.index
+        road = index.parent_of(found.node)
+        if found.complete or index.level_of(found.node) != "door" or road == NO_PARENT or (
+                index.level_of(road) != "road"):
+            return None
+        below = self.read_below(Found(road, found.penalty, list(found.notes), False), parsed)
+        if below is None or not below[0].complete or below[0].node == found.node or (
+                index.ancestor_at(below[0].node, "door") in (None, found.node)):
+            return None
+        return below
+
     def keeps(self, road: int, compound: str) -> bool:
         """Whether `road` keeps buildings of the compound named `compound` straight under
         it (the base gives the compound no door there)."""

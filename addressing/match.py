@@ -211,7 +211,8 @@ class Geocoder:
             leftovers.append(unheld)
         if len(pool) == 1 and not pool[0].ties and (not pool[0].complete or (
                 leftovers and self.index.children(pool[0].node))):
-            below = self.descent.read_below(pool[0], parsed)
+            below = self.descent.read_below(pool[0], parsed) or (
+                self.descent.read_from_the_road(pool[0], parsed))
             if below is not None:
                 pool, read, (start, end) = [below[0]], below[1], below[2]
                 leftovers = [e for e in leftovers if e.span[1] <= start or e.span[0] >= end]

@@ -28,6 +28,9 @@ BASE = [
     ["440305", "", "", "东环路", "6巷12弄", "", "7号", "", "", ""],
     ["440305", "", "", "龙泉路", "8支弄", "", "12号", "", "", ""],
     ["440305", "", "", "学府路", "88号", "", "", "", "", ""],
+    # a lane held, and beside it a door of the lane written whole in door_no
+    ["440305", "", "", "创业路", "3巷5弄", "", "", "", "", ""],
+    ["440305", "", "", "创业路", "3巷5弄9号", "", "", "", "", ""],
 ]
 
 
@@ -120,3 +123,15 @@ def test_a_lanes_door_is_not_the_roads(geocoder):
     assert (status, level, full) == ("partial", "road", "广东省深圳市南山区学府路")
     assert _reached(geocoder, "深圳市南山区学府路88号") == (
         "matched", "door", "广东省深圳市南山区学府路88号")
+
+
+def test_a_lanes_door_written_whole_beside_the_lane_is_found(geocoder):
+    """The lane is held with nothing numbered 9号 in it, the door 3巷5弄9号 beside it on the
+    road: what is typed after the road is read by what the road holds."""
+    r = geocoder.geocode("南山区创业路三巷五弄9号")
+    assert (r.status, r.level) == ("matched", "door"), r.reason
+    assert r.full_text.endswith("创业路3巷5弄9号")
+    assert "read as door 3巷5弄9号" in r.reason
+    r = geocoder.geocode("南山区创业路3巷5弄8号")  # no such door: the lane, partial
+    assert (r.status, r.level) == ("partial", "door"), r.reason
+    assert r.full_text.endswith("创业路3巷5弄")
