@@ -6,11 +6,9 @@ table names townships 工业园区 and 经济开发区 in other counties: typed 
 they are its zone.
 """
 
-import pytest
 
 from addressing.parse import parse
-from tests.addressing.hand_base import base_geocoder, imported, reached
-from tests.stores import STORES
+from tests.addressing.hand_base import base_geocoder, reached
 
 BASE = [
     # a town's zone the base holds as a compound, with numbers of its own
@@ -83,13 +81,7 @@ OFFICE_BASE = [
 ]
 
 
-@pytest.fixture(scope="module", params=STORES)
-def office_geocoder(request, tmp_path_factory):
-    """Places in 武昌区 and 江岸区, imported once per store kind."""
-    with imported(OFFICE_BASE, tmp_path_factory.mktemp(request.param), request.param) as (
-            _, report, geocoder):
-        assert not report.problems, report.problems
-        yield geocoder
+office_geocoder = base_geocoder(OFFICE_BASE)  # places in 武昌区 and 江岸区
 
 
 def test_a_subdistrict_named_by_its_office_is_the_subdistrict(office_geocoder):
@@ -116,13 +108,7 @@ SEGMENT_BASE = [
 ]
 
 
-@pytest.fixture(scope="module", params=STORES)
-def segment_geocoder(request, tmp_path_factory):
-    """Roads in 鄞州区, one held with its segment, imported once per store kind."""
-    with imported(SEGMENT_BASE, tmp_path_factory.mktemp(request.param), request.param) as (
-            _, report, geocoder):
-        assert not report.problems, report.problems
-        yield geocoder
+segment_geocoder = base_geocoder(SEGMENT_BASE)  # one road held with its segment
 
 
 def test_a_road_segment_the_base_does_not_write_is_passed(segment_geocoder):
