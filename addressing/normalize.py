@@ -122,36 +122,46 @@ class _Buffer:
 
     def rewrite(self, pattern: re.Pattern[str], repl: Callable[[re.Match[str]], str]) -> bool:
         """Replace every match by repl(match); replaced characters span the whole match."""
-        parts: list[str] = []
-        sources: list[Span] = []
-        last = 0
-        changed = False
+        edits: list[tuple[int, int, str]] = []
         for m in pattern.finditer(self.text):
             new = repl(m)
-            if new == m.group(0):
-                continue
-            if self.sources is None:
-                self.sources = [(i, i + 1) for i in range(len(self.text))]
-            changed = True
-            parts.append(self.text[last : m.start()])
-            sources.extend(self.sources[last : m.start()])
-            if m.end() > m.start():
-                whole = (self.sources[m.start()][0], self.sources[m.end() - 1][1])
+            if new != m.group(0):
+                edits.append((m.start(), m.end(), new))
+        if not edits:
+            return False
+        parts: list[str] = []
+        last = 0
+        if self.sources is None and all(len(new) == end - start for start, end, new in edits):
+            # One character for one (3幢 → 3栋, 八零一 → 801): each keeps its own span, so
+            # the identity mapping still holds and no spans need be made.
+            for start, end, new in edits:
+                parts.append(self.text[last:start])
+                parts.append(new)
+                last = end
+            parts.append(self.text[last:])
+            self.text = "".join(parts)
+            return True
+        if self.sources is None:
+            self.sources = [(i, i + 1) for i in range(len(self.text))]
+        sources: list[Span] = []
+        for start, end, new in edits:
+            parts.append(self.text[last:start])
+            sources.extend(self.sources[last:start])
+            if end > start:
+                whole = (self.sources[start][0], self.sources[end - 1][1])
             else:
-                whole = self.sources[m.start()] if m.start() < len(self.sources) else (0, 0)
-            if len(new) == m.end() - m.start():
-                sources.extend(self.sources[m.start() : m.end()])
+                whole = self.sources[start] if start < len(self.sources) else (0, 0)
+            if len(new) == end - start:
+                sources.extend(self.sources[start:end])
             else:
                 sources.extend([whole] * len(new))
             parts.append(new)
-            last = m.end()
-        if changed:
-            assert self.sources is not None
-            parts.append(self.text[last:])
-            sources.extend(self.sources[last:])
-            self.text = "".join(parts)
-            self.sources = sources
-        return changed
+            last = end
+        parts.append(self.text[last:])
+        sources.extend(self.sources[last:])
+        self.text = "".join(parts)
+        self.sources = sources
+        return True
 
 
 def chinese_number(numerals: str) -> str:
@@ -214,13 +224,23 @@ _NAME_DASH = re.compile(
     f"|(?<=[\u4e00-\u9fff])[-·]+(?=[\u4e00-\u9fff])(?![{NUMERAL_CHARS}])")
 _UNDERSCORE_DASH = re.compile(r"(?<=[0-9])_(?=[0-9])")
 _DOUBLED_DASH = re.compile(r"(?<=[0-9A-Z])-{2,}(?=[0-9A-Z])")
-_NOISE_TRIGGER = re.compile(
-    "|".join(NOISE_WORDS) + "|中国|" + "|".join(RECIPIENT_LABELS) + "|[0-9]{7}"
-)
+# What noise needs before `_strip_noise` can find any: a word of it, or a phone number's
+# digits. Two patterns, because a class among the words would keep the regex engine from
+# skipping ahead by the words' first characters (a third of the cost of a clean address).
+_NOISE_WORD_TRIGGER = re.compile("|".join(NOISE_WORDS) + "|中国|" + "|".join(RECIPIENT_LABELS))
+_PHONE_TRIGGER = re.compile("[0-9]{7}")
+
+
+def _may_hold_noise(text: str) -> bool:
+    return _NOISE_WORD_TRIGGER.search(text) is not None or (
+        _PHONE_TRIGGER.search(text) is not None)
+
+
 _BUILDING_TRIGGER = re.compile(
     "[0-9A-Z](?:" + "|".join(w for w in grammar.BUILDING_WORDS if w != "栋") + ")")
 _UNIT_TRIGGER = re.compile(r"单(?!元)|梯|栋[0-9A-Z]+号?门")
 _HAS_NUMERAL = re.compile(f"[{NUMERAL_CHARS}]")
+_NUMERAL_RUN = re.compile(f"[{NUMERAL_CHARS}]+")
 _HASH = re.compile(r"([0-9A-Z]+)#楼?")
 # 第 before a number is its ordinal, dropped (第十五号 → 15号); in 第第10栋 the first is a
 # name's (至尊门第), and both are kept (the parser tells them apart).
@@ -309,7 +329,7 @@ def normalize(text: str) -> NormalizedText:
     # Closing up spaces can join the pieces of a noise word (电,话 → 电话): repeat to rest.
     for _ in range(4):
         before = buf.text
-        if _NOISE_TRIGGER.search(buf.text):
+        if _may_hold_noise(buf.text):
             _strip_noise(buf)
         if " " in buf.text:
             buf.rewrite(_SPACE_RUN, lambda m: " ")
@@ -366,10 +386,7 @@ def _fold_numbers(buf: _Buffer) -> None:
     for _ in range(4):
         changed = False
         if _HAS_NUMERAL.search(buf.text):
-            changed |= buf.rewrite(_NUMERALS, _numerals)
-            changed |= buf.rewrite(_TRAILING_NUMERALS, _numerals)
-            changed |= buf.rewrite(_SUB_DOOR_NUMERALS, _sub_door_numerals)
-            changed |= buf.rewrite(_DASH_BETWEEN_DIGITS, lambda m: "-")
+            changed |= _fold_numerals(buf)
         if "第" in buf.text:
             changed |= buf.rewrite(_LEADING_ORDINAL, lambda m: m.group(1))
         text = buf.text
@@ -390,9 +407,49 @@ def _fold_numbers(buf: _Buffer) -> None:
         _strip_again(buf)
 
 
+def _dash(m: re.Match[str]) -> str:
+    return "-"
+
+
+# The rewrites of Chinese numerals, in order. Each needs a run of numerals with a certain
+# neighbour (`_numeral_forms_due`), which most names holding a numeral lack (高新南一道).
+_NUMERAL_FORMS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], str]], ...] = (
+    (_NUMERALS, _numerals), (_TRAILING_NUMERALS, _numerals),
+    (_SUB_DOOR_NUMERALS, _sub_door_numerals), (_DASH_BETWEEN_DIGITS, _dash))
+# What may follow a run that `_NUMERALS` reads: a marker's or a chained lane's first character.
+_NUMBERED_AFTER = frozenset(w[0] for w in (*grammar.NUMBER_MARKERS, *grammar.LANE_CHAIN_WORDS))
+
+
+def _numeral_forms_due(text: str) -> list[bool]:
+    """For each of `_NUMERAL_FORMS`, whether it may match `text`: one scan of the runs of
+    numerals instead of four. None of the forms' neighbours is a numeral, so a form that
+    matches has a whole run with that neighbour (a run followed by a marker, a run of two or
+    more at the end, one after 之 or 附, one between digits)."""
+    due = [False, False, False, False]
+    for m in _NUMERAL_RUN.finditer(text):
+        start, end = m.span()
+        after = text[end] if end < len(text) else ""
+        due[0] = due[0] or after in _NUMBERED_AFTER
+        due[1] = due[1] or (end - start >= 2 and after in ("", " ", "\n"))  # (?= |$)
+        due[2] = due[2] or text.endswith(grammar.DOOR_SUB_WORDS, 0, start)
+        due[3] = due[3] or (start > 0 and "0" <= text[start - 1] <= "9")
+    return due
+
+
+def _fold_numerals(buf: _Buffer) -> bool:
+    """Apply the numeral rewrites that may match; whether the text changed."""
+    changed = False
+    due = _numeral_forms_due(buf.text)
+    for form, (pattern, repl) in enumerate(_NUMERAL_FORMS):
+        if due[form] and buf.rewrite(pattern, repl):
+            changed = True
+            due = _numeral_forms_due(buf.text)
+    return changed
+
+
 def _strip_again(buf: _Buffer) -> bool:
     before = buf.text
-    if _NOISE_TRIGGER.search(buf.text):
+    if _may_hold_noise(buf.text):
         _strip_noise(buf)
     if "-" in buf.text:  # folding may have made a name character beside a dash (幢 → 栋)
         buf.rewrite(_NAME_DASH, lambda m: "")
@@ -404,7 +461,6 @@ def _strip_again(buf: _Buffer) -> bool:
 
 
 _DIGIT_NAMES = "零一二三四五六七八九"
-_NUMERAL_RUN = re.compile(f"[{NUMERAL_CHARS}]+")
 _DIGIT_RUN = re.compile(r"[0-9]+")
 
 
