@@ -11,6 +11,7 @@ also filed under their building, so "A栋1201" finds the room without unit and f
 from __future__ import annotations
 
 import re
+import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
@@ -115,8 +116,8 @@ class AddressIndex:
             self._level_keys[level_of_prefix[prefixed[0]]][prefixed[1:]] = key_id
         self.child_keys, self.child_nodes = _sorted_pairs(b.child_keys, b.child_nodes)
         self.room_keys, self.room_nodes = _sorted_pairs(b.room_keys, b.room_nodes)
-        self._child_fence = self.child_keys[::FENCE_STEP]
-        self._room_fence = self.room_keys[::FENCE_STEP]
+        self._child_fence = self.child_keys[::FENCE_STEP].tolist()
+        self._room_fence = self.room_keys[::FENCE_STEP].tolist()
         self.roads: NameLexicon[int] = b.roads
         self.compounds: NameLexicon[int] = b.compounds
         self.streets: NameLexicon[str] = b.streets
@@ -229,9 +230,10 @@ class AddressIndex:
         """Bytes held by the index arrays (not counting the small name lexicons)."""
         arrays = (self._parent, self._lon, self._lat, self._admin_id, self._text_base,
                   self._text_suffix, self._value_id, self.child_keys, self.child_nodes,
-                  self.room_keys, self.room_nodes, self._code_offsets, self._child_fence,
-                  self._room_fence)
-        return len(self._code_blob) + len(self._level) + sum(
+                  self.room_keys, self.room_nodes, self._code_offsets)
+        fences = sum(sys.getsizeof(f) + sum(sys.getsizeof(k) for k in f)
+                     for f in (self._child_fence, self._room_fence))
+        return len(self._code_blob) + len(self._level) + fences + sum(
             a.itemsize * len(a) for a in arrays)
 
 
@@ -248,17 +250,19 @@ def _sorted_pairs(keys: array, nodes: array) -> tuple[array, array]:
 # Every FENCE_STEP-th key of a sorted key array is kept apart (the fence, 1/128 of its
 # size): a search over millions of keys starts in that small copy, which stays in the cache,
 # and ends inside one block of 1 KB, instead of touching some twenty scattered cache lines.
+# The fence is a list: bisect compares its ints as they are, where each probe of an array
+# makes an int object first.
 FENCE_STEP = 128
 
 
-def _first_at_least(keys: array, fence: array, key: int) -> int:
+def _first_at_least(keys: array, fence: list[int], key: int) -> int:
     """bisect_left(keys, key), by way of the fence."""
     block = bisect_left(fence, key)  # fence[block - 1] < key <= fence[block]
     lo = (block - 1) * FENCE_STEP + 1 if block else 0
     return bisect_left(keys, key, lo, min(len(keys), block * FENCE_STEP + 1))
 
 
-def _lookup(keys: array, fence: array, nodes: array, key: int) -> list[int]:
+def _lookup(keys: array, fence: list[int], nodes: array, key: int) -> list[int]:
     lo = _first_at_least(keys, fence, key)
     size = len(keys)
     if lo == size or keys[lo] != key:
