@@ -1,6 +1,9 @@
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from addressing import normalize as normalizing
 from addressing.normalize import chinese_number, element_key, normalize
 
 ADDRESS_ALPHABET = (
@@ -121,3 +124,69 @@ def test_element_keys():
 
 def test_noise_split_by_separators():
     assert normalize("电,话").text == normalize(normalize("电,话").text).text == ""
+
+
+# Runs of numerals beside every neighbour the numeral rewrites look at.
+NUMERAL_ALPHABET = "零一二三四五六七八九十百两第号栋单元层楼室户弄支期排组房-之附巷 0123456789A路村"
+
+
+@given(st.text(alphabet=NUMERAL_ALPHABET, max_size=16))
+@settings(max_examples=1500, deadline=None)
+def test_a_numeral_rewrite_that_can_match_is_never_skipped(text):
+    due = normalizing._numeral_forms_due(text)
+    for (pattern, _), may in zip(normalizing._NUMERAL_FORMS, due, strict=True):
+        if pattern.search(text):
+            assert may, (pattern.pattern, text)
+
+
+def test_numeral_rewrites_are_skipped_where_none_can_match():
+    # 高新南一道: a numeral inside a road's name, followed by no marker
+    assert normalizing._numeral_forms_due("广东省深圳市南山区高新南一道9号") == [False] * 4
+    assert normalizing._numeral_forms_due("3栋1单元一二零一") == [False, True, False, False]
+    assert normalizing._numeral_forms_due("12号之一") == [False, False, True, False]
+    assert normalizing._numeral_forms_due("5一3") == [False, False, False, True]
+
+
+def _spans_by_hand(text, pattern, repl):
+    """The rewrite as it reads: each replaced character spans what its match came from,
+    an unchanged length keeping each character's own span."""
+    out, spans, last = [], [], 0
+    for m in pattern.finditer(text):
+        new = repl(m)
+        if new == m.group(0):
+            continue
+        out.append(text[last:m.start()])
+        spans.extend((i, i + 1) for i in range(last, m.start()))
+        if len(new) == m.end() - m.start():
+            spans.extend((i, i + 1) for i in range(m.start(), m.end()))
+        else:
+            spans.extend([(m.start(), m.end())] * len(new))
+        out.append(new)
+        last = m.end()
+    out.append(text[last:])
+    spans.extend((i, i + 1) for i in range(last, len(text)))
+    return "".join(out), spans
+
+
+@given(st.text(alphabet="3幢号楼单元12-AB", max_size=20),
+       st.sampled_from(["same", "shorter", "longer"]))
+@settings(max_examples=500, deadline=None)
+def test_a_rewrite_keeps_each_characters_span(text, kind):
+    pattern = re.compile(r"([0-9A-Z]+)(幢|号楼|单(?!元))")
+    repl = {"same": lambda m: m.group(1) + "栋" * len(m.group(2)),
+            "shorter": lambda m: m.group(1) + "栋",
+            "longer": lambda m: m.group(1) + "单元" if m.group(2) == "单" else m.group(0)}[kind]
+    buf = normalizing._Buffer(text, None)
+    buf.rewrite(pattern, repl)
+    expected_text, expected_spans = _spans_by_hand(text, pattern, repl)
+    assert buf.text == expected_text
+    spans = [(i, i + 1) for i in range(len(buf.text))] if buf.sources is None else buf.sources
+    assert spans == expected_spans
+
+
+@given(st.text(alphabet="附近旁边对面中国收件人电话TEL0123456789一科苑路", max_size=20))
+@settings(max_examples=500, deadline=None)
+def test_noise_is_looked_for_wherever_a_word_or_phone_digits_are(text):
+    every = re.compile("|".join(normalizing.NOISE_WORDS) + "|中国|"
+                       + "|".join(normalizing.RECIPIENT_LABELS) + "|[0-9]{7}")
+    assert normalizing._may_hold_noise(text) == bool(every.search(text))
