@@ -11,7 +11,6 @@ also filed under their building, so "A栋1201" finds the room without unit and f
 from __future__ import annotations
 
 import re
-import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Mapping
@@ -116,8 +115,8 @@ class AddressIndex:
             self._level_keys[level_of_prefix[prefixed[0]]][prefixed[1:]] = key_id
         self.child_keys, self.child_nodes = _sorted_pairs(b.child_keys, b.child_nodes)
         self.room_keys, self.room_nodes = _sorted_pairs(b.room_keys, b.room_nodes)
-        self._child_fence = self.child_keys[::FENCE_STEP].tolist()
-        self._room_fence = self.room_keys[::FENCE_STEP].tolist()
+        self._child_start = _starts(self.child_keys, self.size)
+        self._room_start = _starts(self.room_keys, self.size)
         self.roads: NameLexicon[int] = b.roads
         self.compounds: NameLexicon[int] = b.compounds
         self.streets: NameLexicon[str] = b.streets
@@ -194,16 +193,16 @@ class AddressIndex:
     def child(self, parent: int, level: str, key: str) -> list[int]:
         """Children of `parent` at `level` whose key is `key` (3, A, 1201 …)."""
         key_id = self._level_keys[level].get(key)
-        if key_id is None:
+        if key_id is None or not 0 <= parent < self.size:
             return []
-        return _lookup(self.child_keys, self._child_fence, self.child_nodes,
-                       (parent << 32) | key_id)
+        return _lookup(self.child_keys, self.child_nodes, self._child_start[parent],
+                       self._child_start[parent + 1], (parent << 32) | key_id)
 
     def children(self, parent: int, level: str | None = None) -> list[int]:
         """All children of `parent`, optionally only those at `level`."""
-        lo = _first_at_least(self.child_keys, self._child_fence, parent << 32)
-        hi = _first_at_least(self.child_keys, self._child_fence, (parent + 1) << 32)
-        nodes = list(self.child_nodes[lo:hi])
+        if not 0 <= parent < self.size:
+            return []
+        nodes = self.child_nodes[self._child_start[parent]:self._child_start[parent + 1]].tolist()
         if level is None:
             return nodes
         want = LEVEL_CODE[level]
@@ -212,10 +211,10 @@ class AddressIndex:
     def rooms_in(self, building: int, key: str) -> list[int]:
         """Rooms with key `key` anywhere in `building` (any unit, any floor)."""
         key_id = self._level_keys["room"].get(key)
-        if key_id is None:
+        if key_id is None or not 0 <= building < self.size:
             return []
-        return _lookup(self.room_keys, self._room_fence, self.room_nodes,
-                       (building << 32) | key_id)
+        return _lookup(self.room_keys, self.room_nodes, self._room_start[building],
+                       self._room_start[building + 1], (building << 32) | key_id)
 
     def node_key(self, node: int) -> str:
         """The comparable key of a node's value."""
@@ -230,10 +229,9 @@ class AddressIndex:
         """Bytes held by the index arrays (not counting the small name lexicons)."""
         arrays = (self._parent, self._lon, self._lat, self._admin_id, self._text_base,
                   self._text_suffix, self._value_id, self.child_keys, self.child_nodes,
-                  self.room_keys, self.room_nodes, self._code_offsets)
-        fences = sum(sys.getsizeof(f) + sum(sys.getsizeof(k) for k in f)
-                     for f in (self._child_fence, self._room_fence))
-        return len(self._code_blob) + len(self._level) + fences + sum(
+                  self.room_keys, self.room_nodes, self._code_offsets, self._child_start,
+                  self._room_start)
+        return len(self._code_blob) + len(self._level) + sum(
             a.itemsize * len(a) for a in arrays)
 
 
@@ -247,30 +245,28 @@ def _sorted_pairs(keys: array, nodes: array) -> tuple[array, array]:
     return sorted_keys, sorted_nodes
 
 
-# Every FENCE_STEP-th key of a sorted key array is kept apart (the fence, 1/128 of its
-# size): a search over millions of keys starts in that small copy, which stays in the cache,
-# and ends inside one block of 1 KB, instead of touching some twenty scattered cache lines.
-# The fence is a list: bisect compares its ints as they are, where each probe of an array
-# makes an int object first.
-FENCE_STEP = 128
+def _starts(keys: array, size: int) -> array:
+    """Where each node's entries begin in `keys` (sorted by node << 32 | key id): node n's
+    are keys[starts[n]:starts[n + 1]]. A node's children (or rooms) are then a slice, and
+    a key among them a search over a few dozen entries, not over millions."""
+    sorted_keys = np.frombuffer(keys, dtype=np.int64)
+    starts = array("i")
+    step = 1 << 20  # nodes per pass: the temporary arrays stay small
+    for first in range(0, size + 1, step):
+        nodes = np.arange(first, min(size + 1, first + step), dtype=np.int64)
+        starts.frombytes(np.searchsorted(sorted_keys, nodes << 32).astype(np.int32).tobytes())
+    return starts
 
 
-def _first_at_least(keys: array, fence: list[int], key: int) -> int:
-    """bisect_left(keys, key), by way of the fence."""
-    block = bisect_left(fence, key)  # fence[block - 1] < key <= fence[block]
-    lo = (block - 1) * FENCE_STEP + 1 if block else 0
-    return bisect_left(keys, key, lo, min(len(keys), block * FENCE_STEP + 1))
-
-
-def _lookup(keys: array, fence: list[int], nodes: array, key: int) -> list[int]:
-    lo = _first_at_least(keys, fence, key)
-    size = len(keys)
-    if lo == size or keys[lo] != key:
+def _lookup(keys: array, nodes: array, lo: int, hi: int, key: int) -> list[int]:
+    """The nodes whose key is `key` among keys[lo:hi] (sorted)."""
+    at = bisect_left(keys, key, lo, hi)
+    end = at
+    while end < hi and keys[end] == key:
+        end += 1
+    if end == at:
         return []
-    hi = lo + 1
-    while hi < size and keys[hi] == key:
-        hi += 1
-    return [nodes[lo]] if hi == lo + 1 else nodes[lo:hi].tolist()
+    return [nodes[at]] if end == at + 1 else nodes[at:end].tolist()
 
 
 def _code_key(code: str) -> int | str:

@@ -4,14 +4,13 @@ fenced search over its key arrays."""
 import random
 import threading
 from array import array
-from bisect import bisect_left
 
 import pytest
 from sqlalchemy import func, select
 
 from addressing.base_import import import_address_base
 from addressing.base_reader import _level_query, address_rows, build_index
-from addressing.index import FENCE_STEP, _first_at_least
+from addressing.index import _lookup, _starts
 from addressing.service import AddressBaseCache, IndexState
 from tests.addressing.test_base_import import GOOD, write
 from tests.stores import STORES
@@ -78,12 +77,21 @@ def test_rows_read_for_the_index_are_the_rows_of_the_table(empty_engine, tmp_pat
     assert list(address_rows(empty_engine)) == expected
 
 
-def test_the_fenced_search_finds_what_a_plain_binary_search_finds():
-    # Sizes around the fence's step, keys repeated and missing, probes below, between and
-    # above them.
+def test_each_nodes_entries_are_a_slice_and_a_key_is_found_among_them():
+    # Nodes with no entries, one, many, keys repeated and missing; the first, the last and
+    # beyond the last node.
     rng = random.Random(7)
-    for size in (0, 1, 2, FENCE_STEP - 1, FENCE_STEP, FENCE_STEP + 1, 2 * FENCE_STEP, 3000):
-        keys = array("q", sorted(rng.randrange(3 * size + 5) for _ in range(size)))
-        fence = keys[::FENCE_STEP]
-        for key in range(-2, 3 * size + 8):
-            assert _first_at_least(keys, fence, key) == bisect_left(keys, key), (size, key)
+    for size in (0, 1, 2, 5, 300):
+        pairs = sorted((rng.randrange(size), rng.randrange(6)) for _ in range(3 * size))
+        keys = array("q", [(parent << 32) | key for parent, key in pairs])
+        nodes = array("i", range(len(keys)))
+        starts = _starts(keys, size)
+        assert len(starts) == size + 1
+        for parent in range(size):
+            mine = [i for i, (p, _) in enumerate(pairs) if p == parent]
+            assert list(range(starts[parent], starts[parent + 1])) == mine
+            for key in range(-1, 8):
+                expected = [i for i in mine if pairs[i][1] == key]
+                found = _lookup(keys, nodes, starts[parent], starts[parent + 1],
+                                (parent << 32) | key)
+                assert found == expected, (size, parent, key)
