@@ -139,6 +139,7 @@ class AdminGazetteer(AdminLookup):
         self._plain_memo: _ParseMemo = {}
         self._walks: dict[str, int] = {}  # admin prefix → start of its last name
         self._walk_lengths: list[int] = []
+        self._walk_ends: set[str] = set()  # the last characters of the recorded prefixes
 
     def clear_memos(self) -> None:
         """Forget memoised walks and parses (they never change a result; tests check that).
@@ -149,6 +150,7 @@ class AdminGazetteer(AdminLookup):
         self._plain_memo = {}
         self._walks = {}
         self._walk_lengths = []
+        self._walk_ends = set()
 
     def _usable(self, text: str, pos: int, end: int, names: list[AdminName]
                 ) -> tuple[list[AdminName], int]:
@@ -288,7 +290,12 @@ class AdminGazetteer(AdminLookup):
         pos = start
         starts = [start]
         if start == 0:
+            ends = self._walk_ends
             for length in self._walk_lengths:
+                # (A prefix so long is recorded only if it ends in a character some
+                # recorded prefix ends in: most lengths are passed without a lookup.)
+                if length > len(text) or text[length - 1] not in ends:
+                    continue
                 last = self._walks.get(text[:length])
                 # A recorded walk ended here; only its last name can read on differently.
                 if last is not None and self._scan(text, last)[0] == length:
@@ -326,7 +333,10 @@ class AdminGazetteer(AdminLookup):
             if len(self._walks) > 100_000:
                 self._walks.clear()
                 self._walk_lengths = []
+                self._walk_ends = set()
             self._walks[text[:pos]] = last_start
+            if pos > 0:
+                self._walk_ends.add(text[pos - 1])
             if pos not in self._walk_lengths:
                 self._walk_lengths = sorted({*self._walk_lengths, pos}, reverse=True)
         return pos, starts
