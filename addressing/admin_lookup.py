@@ -174,12 +174,14 @@ class AdminLookup:
         for end in range(min(len(text), pos + SOUND_READ), pos + 2, -1):
             if text[end - 1] not in "省市区县":
                 continue
-            names = self._sounds().get(sound_key(text[pos:end]))
+            names = self.sound_index().get(sound_key(text[pos:end]))
             if names:
                 return end, names
         return None
 
-    def _sounds(self) -> dict[str, list[AdminName]]:
+    def sound_index(self) -> dict[str, list[AdminName]]:
+        """Province, city and county names by their sound key (built on first use: a third
+        of a second of pypinyin)."""
         if self._sound_index is None:
             index: dict[str, list[AdminName]] = defaultdict(list)
             for d in self.table:

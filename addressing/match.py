@@ -57,6 +57,7 @@ class Geocoder:
         for lexicon in (index.roads, index.compounds):
             lexicon.near("")
             lexicon.by_sound("")
+        self.gazetteer.sound_index()
 
     # -- entry points ---------------------------------------------------------------------
     def geocode(self, query: str | NormalizedText, crs: str | None = None) -> GeocodeResult:

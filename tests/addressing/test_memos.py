@@ -231,3 +231,13 @@ def test_the_names_of_areas_are_the_lexicon_names_with_a_node_there(sample_index
                       if within.nodes_in(lexicon.get(n), area_tests(area))]
             assert within.names(lexicon, area).names == walked, [a.name for a in area]
             assert walked or area[0].code[:6] != "440305"
+
+
+def test_a_new_geocoder_builds_its_sound_tables_before_the_first_query(sample_index):
+    # A misspelt city (深证市) is read by the sound of every province, city and county name;
+    # the first text to need them must not pay for reading them all.
+    gazetteer = AdminGazetteer(load_divisions())
+    assert gazetteer._sound_index is None
+    geocoder = Geocoder(sample_index, gazetteer)
+    assert gazetteer._sound_index is not None
+    assert geocoder.geocode("广东省深证市南山区").level == "county"
