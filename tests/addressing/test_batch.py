@@ -19,6 +19,21 @@ def test_forked_workers_give_the_same_results_in_order(geocoder, sample_rows):
                                            if r["level"] in ("room", "floor")][:50]
 
 
+def test_rows_come_back_in_the_inputs_order_though_matched_in_the_texts(geocoder,
+                                                                       sample_rows):
+    # The batch matches rows sorted by their text: given back out of that order (reversed,
+    # shuffled, with blanks and a repeated address), each row is still its own answer.
+    texts = [r["full_text"] for r in sample_rows if r["level"] in ("room", "door")][:4100]
+    texts.reverse()
+    texts[7:7] = [None, "", texts[0]]
+    one_by_one = [geocoder.geocode("" if t is None else t) for t in texts]
+    for workers in (1, 2):
+        rows = geocode_values(geocoder, texts, workers=workers)
+        assert [(r[0], r[2], r[5]) for r in rows] == [
+            (g.status, g.code, g.reason) for g in one_by_one], workers
+    assert rows[9] == rows[0]
+
+
 def test_table_keeps_index_and_answers_blanks_as_the_api_does(geocoder, sample_rows):
     frame = pd.DataFrame({"n": [3, 1, 2], "addr": [sample_rows[-1]["full_text"], None, "  "]},
                          index=[10, 11, 12])
