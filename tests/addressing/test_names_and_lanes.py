@@ -9,7 +9,7 @@ corpus.
 from addressing.index import name_key
 from addressing.normalize import normalize
 from addressing.parse import parse
-from tests.addressing.hand_base import base_geocoder
+from tests.addressing.hand_base import base_geocoder, reached
 
 BASE = [
     # villages named with a numeral and a level's word (三房, 二楼, 五栋), held as roads
@@ -38,8 +38,7 @@ geocoder = base_geocoder(BASE)
 
 
 def _reached(geocoder, text):
-    r = geocoder.geocode(text)
-    return r.status, r.level, r.full_text or ""
+    return reached(geocoder, text)[:3]
 
 
 def test_a_numeral_and_level_word_inside_a_village_name_stay_the_name():
