@@ -14,6 +14,8 @@ import random
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from sample_data.slips import RANDOM_CHARS, one_substitution_from, slip
+
 if TYPE_CHECKING:
     from sample_data.messy_addresses import MessyAddress, _Tree, _Writer
 
@@ -27,12 +29,7 @@ BUILDING_WORD_SLIPS = {"栋": ("洞", "冻", "动", "懂"), "幢": ("撞", "憧"
 def unforeseen_item(tree: _Tree, writer: _Writer, row: Mapping[str, Any], klass: str,
                     rng: random.Random) -> MessyAddress | None:
     """One messy row of an unforeseen class, or None when this row cannot make one."""
-    from sample_data.messy_addresses import (
-        RANDOM_CHARS,
-        MessyAddress,
-        one_substitution_from,
-        slip,
-    )
+    from sample_data.messy_addresses import MessyAddress
 
     p = writer.parts(row)
     if klass in ("compound_typo", "compound_dropped_char"):
