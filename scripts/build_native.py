@@ -43,6 +43,9 @@ def build() -> None:
 
     os.chdir(ROOT)
     sources = [f"{native.PACKAGE}/{name}.py" for name in native.NATIVE_MODULES]
+    # The stamp names the sources as they were when compiling began: a source edited
+    # during the build leaves the build stale, never stamped current.
+    compiled = native.sources_hash()
     log = io.StringIO()
     try:
         with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
@@ -55,7 +58,7 @@ def build() -> None:
         clean()
         raise SystemExit(
             f"native build failed ({exc}); the matcher runs as plain Python") from exc
-    native.STAMP.write_text(native.sources_hash() + "\n")
+    native.STAMP.write_text(compiled + "\n")
 
 
 def main() -> None:
