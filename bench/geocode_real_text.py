@@ -101,12 +101,22 @@ def read_corpus(path: Path) -> list[Labelled]:
 
 
 def _labelled(chars: list[str], tags: list[str]) -> Labelled:
-    item = Labelled("".join(chars))
-    pos = 0
+    """One address from its tokens. A token may be a run of digits or of letters; two digit
+    runs in a row that begin two elements were apart in the text typed (the corpus drops
+    the space between them: 海天城133 5 2861 is tokens 133, 5, 2861, building, unit, room),
+    so a space goes back between them. (Inside one element, 571 723号, what stood between
+    them is not known, and they stay together as before.)"""
+    text: list[str] = []
     starts = []
-    for ch in chars:  # a "character" may be a run of digits or letters
+    pos = 0
+    for i, ch in enumerate(chars):
+        if i and ch.isdigit() and chars[i - 1].isdigit() and not tags[i].startswith("I-"):
+            text.append(" ")
+            pos += 1
         starts.append(pos)
+        text.append(ch)
         pos += len(ch)
+    item = Labelled("".join(text))
     current: list[object] | None = None
     for i, tag in enumerate(tags):
         kind, _, label = tag.partition("-")
@@ -326,6 +336,17 @@ def f1_table(items: list[Labelled], parses: list) -> dict[str, tuple[int, int, i
     return {k: (v[0], v[1], v[2]) for k, v in out.items()}
 
 
+def show_parse(items: list[Labelled], parses: list, level: str) -> None:
+    """Each text whose spans of one level differ from the gold ones."""
+    for item, elements in zip(items, parses, strict=True):
+        gold = sorted((s, e) for label, s, e in item.spans if LEVELS.get(label) == level)
+        ours = sorted(tuple(e.span) for e in elements if e.level == level)
+        if gold != ours:
+            marks = " ".join(f"{label}:{item.text[s:e]}" for label, s, e in item.spans)
+            print(f"  PARSE {level} gold {[item.text[s:e] for s, e in gold]} ours "
+                  f"{[item.text[s:e] for s, e in ours]} | {marks}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", required=True, type=Path, help="directory with train.txt, dev.txt")
@@ -333,6 +354,8 @@ def main() -> None:
     ap.add_argument("--database-url", help="an empty store to import into (default: SpatiaLite)")
     ap.add_argument("--show", type=int, default=0, help="print this many failures")
     ap.add_argument("--no-peers", action="store_true", help="skip cpca and jionlp")
+    ap.add_argument("--show-parse", metavar="LEVEL", help="print the texts whose LEVEL spans "
+                    "differ from the gold ones (gold, then ours); LEVEL,LEVEL for more")
     args = ap.parse_args()
     print(f"command: python {' '.join(sys.argv)}")
     items = read_corpus(args.corpus / f"{args.split}.txt")
@@ -420,6 +443,9 @@ def main() -> None:
         print(f"{label:<34}{counts[name]:>7}{counts[name] / max(held, 1):>9.1%}")
     print("per-element parse F1 (exact spans; the geocoder's parse with the base's names):")
     table_f1 = f1_table(items, [r.elements for r in results])
+    for level in (args.show_parse or "").split(","):
+        if level:
+            show_parse(items, [r.elements for r in results], level)
     print(f"{'level':<10}{'gold':>7}{'ours':>7}{'P':>8}{'R':>8}{'F1':>8}")
     for level, (tp, gold, pred) in table_f1.items():
         p, rc = tp / pred if pred else 0.0, tp / gold if gold else 0.0
