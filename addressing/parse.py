@@ -54,6 +54,11 @@ _ZONE_PART = re.compile("[东西南北中新老上下前后内外0-9A-Z一二三
 # A zone (城东工业园, 经济开发区) with two characters or more of the street after it.
 _ZONE_NOT_BEFORE = {*ROAD_SUFFIXES, *TOWNSHIP_WORDS, *VILLAGE_WORDS}  # 开发区大道, 开发区街道
 _ZONE_BEFORE = re.compile(f"(.*?(?:{'|'.join(ZONE_WORDS)}))(.{{2,}})$")
+# A road the base does not hold glued before a place's name (南新街福泰花园, 中兴路东方名庭70号):
+# two characters or more and a road's word (not 街道), then three or more.
+_ROAD_THEN_NAME = re.compile("(.{2,}?(?:大道|大街|公路|路|街(?!道)))(.{3,})$")
+# A part of a place typed after its name (汇嘉新园南区, 联合市场C区): not checked.
+_PART_AFTER = re.compile("(?:[东西南北中]|[0-9A-Z]{1,2}|[一二三四五六七八九十]{1,2})区$")
 # A township's name (two or three characters, none an area's, road's or a 古镇's) and its
 # kind word, with two characters or more after it.
 _TOWNSHIP_BEFORE = re.compile("([^省市区县镇乡村路街道古小]{2,3}(?:镇|乡))..")
@@ -247,6 +252,8 @@ class _Reader(NumberReader):
             self.unknown_start = at
             self.flush_unknown(end, before)
             return
+        if self.road_then_place(run, start, end, before):
+            return
         if run.endswith(ZONE_WORDS) and "compound" not in self.found and len(run) >= 3:
             self.add("compound", run, run, start, end)  # 大隐镇工业园区36号: the zone's number
         elif end < len(self.t) and run.endswith(TOWNSHIP_WORDS) and len(run) >= 3 and (
@@ -277,14 +284,50 @@ class _Reader(NumberReader):
             self.add("compound", run, run, start, end)
         elif before == "known":  # text before a known street: a place it lies in
             self.leftovers.append(("place", run, run, start, end))
-        elif (before in _INSIDE or (before in ("room", "number") and "door" in self.found)) and (
-                "compound" not in self.found and len(run) >= 2 and not found_below(self.found)):
+        elif self.place_before_number(run, before):
             # 先科大院7栋, 西湖银泰12楼: a name right before a building, unit or floor
             # number is the place they are in, whatever it ends with; so is one between a
             # door and a room (延安路945号嘉里中心写字楼1511).
-            self.add("compound", run, run, start, end)
+            part = _PART_AFTER.search(run)
+            if part is not None and COMPOUND_SUFFIX.search(run, 0, part.start()) and (
+                    part.start() >= 3):
+                # 汇嘉新园南区106-229: the place, then a part of it (not checked)
+                at = start + part.start()
+                self.add("compound", run[:part.start()], run[:part.start()], start, at)
+                self.leftovers.append(("zone", part.group(0), part.group(0), at, end))
+            else:
+                self.add("compound", run, run, start, end)
         else:
             self.leftovers.append(("unknown", run, run, start, end))
+
+    def place_before_number(self, run: str, before: str | None) -> bool:
+        """Whether `run`, read next to the number `before` names, is the place it is in."""
+        return (before in _INSIDE or (before in ("room", "number") and "door" in self.found)) and (
+            "compound" not in self.found and len(run) >= 2 and not found_below(self.found))
+
+    def road_then_place(self, run: str, start: int, end: int, before: str | None) -> bool:
+        """南新街福泰花园, 八卦四路先科大院7栋, 中兴路东方名庭70号: a road and a place in it,
+        neither held by the base, typed together. Read as the two where what follows the
+        road's word is a place's name of its own (two characters or more before its word,
+        or any name right before a building's number), not a road's. (东方大道小区 and
+        新丝路花园 have no name after the road's word: they stay one compound.)"""
+        if "road" in self.found or "compound" in self.found:
+            return False
+        m = _ROAD_THEN_NAME.match(run)
+        if m is None or ROAD_SUFFIX.search(m.group(2)):
+            return False
+        suffix = COMPOUND_SUFFIX.search(m.group(2))
+        if not ((suffix is not None and suffix.start() >= 2)
+                or self.place_before_number(m.group(2), before)):
+            return False
+        at = start + m.end(1)
+        self.unknown_start = start
+        self.flush_unknown(at, None)
+        if "road" not in self.found:  # the first part was read as something else: undo
+            return False
+        self.unknown_start = at
+        self.flush_unknown(end, before)
+        return True
 
     def known_inside(self, start: int, end: int) -> tuple[int, int, str] | None:
         """The first known road or compound name (of three characters or more) that begins

@@ -7,6 +7,7 @@ The base and the typed addresses are hand-written, in 南山区 (440305), from n
 
 
 
+from addressing.parse import parse
 from tests.addressing.hand_base import base_geocoder
 
 BASE = [
@@ -120,3 +121,29 @@ def test_a_known_name_inside_a_longer_one_typed_is_not_read(geocoder):
     # the name alone, or followed by what lies in it, is read
     r = geocoder.geocode("南山区深圳学院")
     assert (r.status, r.level) == ("matched", "compound")
+
+
+def test_a_road_and_a_place_neither_held_typed_together_are_read_as_the_two():
+    def street(text):
+        typed = parse(text)
+        return [(e.level, e.value) for e in typed.elements if e.level in ("road", "compound")]
+
+    assert street("南山区南新街福泰花园5-4-1230") == [("road", "南新街"), ("compound", "福泰花园")]
+    assert street("南山区八卦四路先科大院七栋六楼") == [("road", "八卦四路"),
+                                                 ("compound", "先科大院")]
+    assert street("南山区中兴路东方名庭70号707") == [("road", "中兴路"), ("compound", "东方名庭")]
+    # no name of its own after the road's word: one compound; a township's 街道 is no road
+    assert street("南山区东方大道小区3栋") == [("compound", "东方大道小区")]
+    assert street("南山区新丝路花园3栋") == [("compound", "新丝路花园")]
+    typed = parse("南山区江丽街道福泰花园3栋")
+    assert typed.get("road") is None and typed.get("compound").value == "福泰花园"
+    # two roads typed together stay one unknown road's text, not a road and a compound
+    assert ("compound", "营兴街") not in street("南山区蜀汉路营兴街7栋")
+
+
+def test_a_part_of_a_place_typed_after_its_name_is_not_checked():
+    typed = parse("南山区汇嘉新园南区106-229")
+    assert typed.get("compound").value == "汇嘉新园"
+    assert [(e.level, e.value) for e in typed.leftovers] == [("zone", "南区")]
+    # a name that is no place's before it stays whole
+    assert parse("南山区明楼南区3栋").get("compound").value == "明楼南区"
