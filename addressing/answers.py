@@ -13,13 +13,16 @@ from typing import Any
 
 from addressing.admin import AdminParse
 from addressing.descend import Found
+from addressing.door_numbers import split_sub_number
 from addressing.index import AddressIndex
+from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress
 from twin.divisions import LEVEL_DIGITS, Division, DivisionTable
 
 MATCHED, PARTIAL, TIE, UNMATCHED = "matched", "partial", "tie", "unmatched"
 MAX_CANDIDATES = 10
 TIE_SHOWN = 3  # candidates a tie's reason names
+NUMBERED_LEVELS = STREET_LEVELS[2:]  # door … room: what a number names
 
 
 @dataclass
@@ -107,6 +110,58 @@ class Answers:
         if point is not None:
             result.lon, result.lat = point
         result.admin = self._admin_chain(index.admin(node).finest)
+
+    def as_read(self, node: int, elements: list[Element], text: NormalizedText
+                ) -> list[Element]:
+        """The typed elements as the answer `node` reads them, where the base holds a typed
+        number at another level than the grammar read it: 六合小区237号 where the compound
+        numbers its buildings is building 237; 舜水北路970-12号 where the road holds door 970
+        and building 12 under it is door 970 and building 12号. The rest as typed."""
+        index = self.index
+        held: dict[str, list[str]] = {}  # key → the numbered levels of the answer's path
+        for n in (node, *index.ancestors(node)):
+            level = index.level_of(n)
+            if level in NUMBERED_LEVELS:
+                held.setdefault(index.node_key(n), []).append(level)
+        if not held:
+            return elements
+        # A typed number already at a level the path holds it at keeps it; another takes
+        # the one level of the path that holds its key and no typed number keeps.
+        kept = [e.level in held.get(e.key, ()) or e.level not in NUMBERED_LEVELS
+                for e in elements]
+        claimed = {e.level for e, keep in zip(elements, kept, strict=True) if keep}
+        out: list[Element] = []
+        for e, keep in zip(elements, kept, strict=True):
+            levels = [] if keep else [lvl for lvl in held.get(e.key, ()) if lvl not in claimed]
+            if keep:
+                out.append(e)
+            elif len(levels) == 1:
+                claimed.add(levels[0])
+                at = text.position(e.span[0])
+                value = text.text[at:text.position(e.span[1])] or e.value
+                out.append(Element(levels[0], value, e.key, e.span))
+            else:
+                out.extend(self._split_door(e, held, claimed, text) or (e,))
+        return out
+
+    @staticmethod
+    def _split_door(e: Element, held: dict[str, list[str]], claimed: set[str],
+                    text: NormalizedText) -> list[Element] | None:
+        """A door typed with a sub-number (970-12号) whose door and sub-number are both on
+        the answer's path, the sub-number at a level no other typed number has taken
+        (`claimed`, which gains the two): the two elements, each with its span."""
+        split = split_sub_number(e.key) if e.level == "door" else None
+        if split is None or "door" not in held.get(split[0], ()):
+            return None
+        below = [lvl for lvl in held.get(split[1], ()) if lvl != "door" and lvl not in claimed]
+        at = text.position(e.span[0])
+        if len(below) != 1 or not text.text.startswith(e.value, at) or not e.value.startswith(
+                f"{split[0]}-"):
+            return None
+        sub = at + len(split[0]) + 1
+        claimed.update(("door", below[0]))
+        return [Element("door", split[0], split[0], text.span(at, sub - 1)),
+                Element(below[0], e.value[sub - at:], split[1], text.span(sub, at + len(e.value)))]
 
     def _links(self, code: str) -> list[dict[str, str]]:
         """The division chain of `code`, province first (kept: the table's walk is slow)."""

@@ -16,7 +16,6 @@ from addressing.below import read_below
 from addressing.door_numbers import numbered_and_sub, split_sub_number
 from addressing.grammar import PHASE_WORDS
 from addressing.index import NO_PARENT, AddressIndex, name_key
-from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress
 
 # A typed door number that is not the compound's: confirmed by the typed road, or not.
@@ -237,7 +236,7 @@ class Descent:
         (`addressing.below`), the elements so read, and the stretch of typed text read."""
         index = self.index
         text = parsed.text
-        at = _normal_position(text, self._typed_end(found.node, parsed))
+        at = text.position(self._typed_end(found.node, parsed))
         reading = read_below(index, found.node, text.text[at:])
         if reading.unsplit is not None and reading.unsplit not in found.notes:
             found.notes.append(reading.unsplit)
@@ -473,14 +472,3 @@ def _without_phase(key: str) -> str:
     """A building's key without the phase, cluster or zone typed before it (2期11 → 11)."""
     phase = _PHASE_BEFORE.match(key)
     return key if phase is None else key[phase.end():]
-
-
-def _normal_position(text: NormalizedText, typed: int) -> int:
-    """The first character of the normalised text that comes from typed position `typed`
-    or later."""
-    if text.sources is None:
-        return min(typed, len(text.text))
-    for i, (start, _) in enumerate(text.sources):
-        if start >= typed:
-            return i
-    return len(text.text)

@@ -110,6 +110,15 @@ class NormalizedText:
             return (at, at)
         return (self.sources[start][0], self.sources[end - 1][1])
 
+    def position(self, typed: int) -> int:
+        """The first normalised character that comes from typed position `typed` or later."""
+        if self.sources is None:
+            return min(typed, len(self.text))
+        for i, (start, _) in enumerate(self.sources):
+            if start >= typed:
+                return i
+        return len(self.text)
+
 
 class _Buffer:
     """Text under rewrite, with one source span per character."""

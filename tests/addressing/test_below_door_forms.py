@@ -182,6 +182,23 @@ def test_a_door_typed_with_its_sub_number_beside_its_compound(geocoder):
     assert reached(geocoder, "南山区南苑路109-11号金诚诊所")[0] != "matched"
 
 
+def test_the_answers_elements_say_how_the_base_read_the_numbers(geocoder):
+    def read(text):
+        r = geocoder.geocode(text)
+        return r.status, [(e.level, text[e.span[0]:e.span[1]]) for e in r.elements
+                          if e.level in ("door", "building", "room")]
+
+    # a door with its sub-number: the door and the building behind it, each with its span
+    assert read("南山区南苑路109-10号金诚诊所") == ("matched", [("door", "109"),
+                                                        ("building", "10号")])
+    # read as building and room by the grammar, as door and building by the base
+    assert read("南山区模具城冶金路483-8") == ("matched", [("door", "483"), ("building", "8")])
+    # a door number the road holds as a building
+    assert read("南山区火炬路173") == ("matched", [("building", "173")])
+    # what the base does not hold stays as typed
+    assert read("南山区南苑路109-11号金诚诊所")[1] == [("door", "109-11号")]
+
+
 def test_a_phase_zone_or_gate_the_base_does_not_write_is_not_checked_and_said(geocoder):
     assert _levels("碧水花园2期凤栖苑6-2-604", "碧水花园") == [
         ("compound", "碧水花园"), ("building", "6栋"), ("unit", "2单元"), ("room", "604")]
