@@ -5,7 +5,10 @@ Columns: `county_code` (6 or 12 digits), `township`, `community` (name or code),
 optionally `address_code` and `aliases` (separated by ; or |; a former name with the day
 its use ended, `朝阳路~2019-05-01`, is kept so: an old-name query finds the address and the
 answer says the current name). Any level below the road or
-compound may be empty: real bases skip levels (a room straight under a door).
+compound may be empty: real bases skip levels (a room straight under a door). A row with a
+road and a compound and nothing below (`丰足路 | 九阳袜业`: a shop or a works on its road,
+with no door number) places both: the road, and the compound, a root as every compound is,
+filed on the road (its row and full text name the road).
 
 Villages (rural bases have no road at all). A village (an administrative village, written
 as 永西村, 永西村委会 or 永西村民委员会) goes in `road`: it is what a rural row's doors and
@@ -228,13 +231,14 @@ class _TreeWriter:
     def _key(county: str, township: str | None, row: dict[str, Any], level: str
              ) -> tuple[str, ...]:
         # Roads are named within a township; below that the path of element keys.
-        parts = [county, township or "" if row.get("road") else "", level,
-                 name_key(row["road"]) if row.get("road") else "",
+        # A compound (a root) is known by its name in its county, filed on a road or not.
+        road = row.get("road") if level != "compound" else None
+        parts = [county, township or "" if road else "", level,
+                 name_key(road) if road else "",
                  # A door on a road is known by its number there; one in a place with no
                  # road (a compound, a village written as one) by the place and its number.
                  # A compound on a road is kept on its nodes, not in their identity.
-                 name_key(row["compound"]) if row.get("compound") and not row.get("road")
-                 else ""]
+                 name_key(row["compound"]) if row.get("compound") and not road else ""]
         for column, lvl in (("door_no", "door"), ("building", "building"), ("unit", "unit"),
                             ("floor", "floor"), ("room", "room")):
             parts.append(_element_key(lvl, row.get(column)) if row.get(column) else "")
@@ -349,6 +353,12 @@ def _add_row(writer: _TreeWriter, admin: _Admin, record: dict[str, str | None],
         except ValueError:
             raise _RowError(f"alias {alias}: {ended} is not a date (YYYY-MM-DD)", "aliases",
                             alias) from None
+    if path == ["road"] and values["compound"]:
+        # 丰足路九阳袜业 and nothing below it: the road, and the compound (a root, as every
+        # compound is) filed on it; the row names the compound.
+        _place(writer, county, township, community, {**values, "compound": None}, path,
+               point, None, [])
+        path = ["compound"]
     _place(writer, county, township, community, values, path, point, given_code, aliases)
 
 
@@ -399,7 +409,10 @@ def _steps(writer: _TreeWriter, county: Division, township: Division | None,
         value = values[column]
         assert value is not None
         row = {**row, column: value}
-        if level in ("road", "compound"):
+        if level == "compound" and values["road"]:
+            text = area_text + values["road"] + value  # a compound filed on its road
+            row["road"] = values["road"]
+        elif level in ("road", "compound"):
             text = area_text + value
         elif level == "door":
             text = (area_text + community_text + (values["road"] or "") + value

@@ -89,10 +89,11 @@ def number_as_door(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress 
 
 
 def on_no_road(index: AddressIndex, node: int, kept: frozenset[str]) -> bool:
-    """Whether `node` is a compound the base files on no road: a root compound whose name no
-    door of a road carries and no road keeps things of (`kept`: the names of compounds
+    """Whether `node` is a compound the base files on no road: a root compound whose row
+    names no road, whose name no door of a road carries and no road keeps things of (`kept`: the names of compounds
     kept straight under roads)."""
-    if index.level_of(node) != "compound" or index.parent_of(node) >= 0:
+    if index.level_of(node) != "compound" or index.parent_of(node) >= 0 or (
+            node in index.filed_on):
         return False
     key = name_key(index.value(node))
     if key in kept:
@@ -137,8 +138,8 @@ def road_or_compound(index: AddressIndex, pool: list[Found], parsed: ParsedAddre
                      notes: list[str], kept: frozenset[str]) -> list[Found]:
     """迎春路湘云雅苑 where the road leads to itself alone (no door typed) and the compound
     elsewhere: the road where the base keeps the compound's addresses straight under it;
-    the compound where the base files it on no road (the road does not contradict it,
-    and the compound is finer); both otherwise (a tie), the reason says (`notes`, changed
+    the compound where the base files it on that road (丰足路九阳袜业), or on no road (the
+    road does not contradict it, and the compound is finer); both otherwise (a tie), the reason says (`notes`, changed
     in place). `kept`: the names of compounds kept straight under roads."""
     if len(pool) != 2 or parsed.get("door") is not None:
         return pool
@@ -155,6 +156,10 @@ def road_or_compound(index: AddressIndex, pool: list[Found], parsed: ParsedAddre
         notes.append(f"the base keeps {compound.value} straight under {road.value} (no "
                      "address of its own there)")
         return roads
+    if index.filed_on_road(others[0].node, roads[0].node):
+        # 丰足路九阳袜业: the base files the compound on the road typed
+        notes.append(f"the base files {compound.value} on {index.value(roads[0].node)}")
+        return others
     if roads[0].complete == others[0].complete and on_no_road(
             index, ([*index.ancestors(others[0].node)] or [others[0].node])[-1], kept):
         notes.append(f"the base files {compound.value} on no road; {road.value} not checked")

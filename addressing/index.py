@@ -121,6 +121,7 @@ class AddressIndex:
         self.compounds: NameLexicon[int] = b.compounds
         self.streets: NameLexicon[str] = b.streets
         self.compound_of: dict[int, str] = b.compound_of
+        self.filed_on: dict[int, str] = b.filed_on
         self.renamed: dict[str, tuple[str, str]] = b.renamed
 
     def __len__(self) -> int:
@@ -160,6 +161,15 @@ class AddressIndex:
         """Longitude and latitude (CGCS2000), or None when the node has no point."""
         lon, lat = self._lon[node], self._lat[node]
         return None if lon != lon else (lon, lat)  # NaN: no point
+
+    def filed_on_road(self, node: int, road: int) -> bool:
+        """Whether the compound `node` (a root) is filed on the road `road`: its row names
+        that road (numbers inside the name written either way), in the road's county."""
+        filed = self.filed_on.get(node)
+        if filed is None or self.admin(node).county != self.admin(road).county:
+            return False
+        key = name_key(self.value(road))
+        return filed == key or filed in numeral_variants(key)
 
     def parent_of(self, node: int) -> int:
         """The parent node, or NO_PARENT (-1) for a root."""
@@ -308,6 +318,8 @@ class IndexBuilder:
         self.streets: NameLexicon[str] = NameLexicon()
         # The compound a door is named by, or that a node straight under a road lies in.
         self.compound_of: dict[int, str] = {}
+        # The road a compound (a root) is filed on, where its row names one (丰足路九阳袜业).
+        self.filed_on: dict[int, str] = {}
         self.renamed: dict[str, tuple[str, str]] = {}  # former name → (current name, ended)
 
     def _intern(self, table: dict[str, int], items: list[str], text: str) -> int:
@@ -408,6 +420,8 @@ class IndexBuilder:
                     # base's) is never read for the building typed so.
                     if key not in _wide_area_names() and not numbered:
                         self.streets.add(key, "road" if level == "road" else "compound")
+        if level == "compound" and parent == NO_PARENT and row.get("road"):
+            self.filed_on[node] = name_key(str(row["road"]))
         if level == "door" and parent != NO_PARENT:
             # A door the base names, not numbers: a natural village in its administrative
             # village (永西村下庄12号), read by its name after the village like a lane.

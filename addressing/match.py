@@ -337,6 +337,13 @@ class Geocoder:
             door_el = parsed.get("door")
             road_set = set(roads)
             on_road = [d for d in doors if index.parent_of(d) in road_set]
+            filed = [d for d in doors if any(index.filed_on_road(d, r) for r in roads)]
+            if filed and not (door_el is not None and any(
+                    index.child(r, "door", door_el.key) for r in roads)):
+                # 丰足路九阳袜业, 新发村公鸡岭组: the base files the compound on the road typed
+                # (no door of its own there), and no door typed says otherwise.
+                notes.append(f"the base files {compound_el.value} on {road_el.value}")
+                return filed, penalty, notes, False, None
             if _zone_before(compound_el, road_el, parsed) and (on_road or not guessed):
                 # 星桥开发区星灵西路, 荷叶塘工业区洪界路839号: a zone typed before its road names
                 # where the road runs, not one of its doors (the base may file the zone at

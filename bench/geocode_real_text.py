@@ -258,8 +258,9 @@ def truth_nodes(engine, rows: list[dict[str, str]]) -> list[set[str]]:
     out = []
     for row in rows:
         values = dict(row)
-        if values["road"] and not values["door_no"]:
-            values["compound"] = ""  # the import keeps a compound only under a door
+        below = any(values[_column(lvl)] for lvl in PATH[2:])
+        if values["road"] and not values["door_no"] and below:
+            values["compound"] = ""  # kept on what lies in it, straight under the road
         level = next((lvl for lvl in reversed(PATH) if values[_column(lvl)]), "road")
         truth = set(stored.get(_node_key(row["county_code"], level, values), set()))
         if level == "compound" and truth:
@@ -280,7 +281,7 @@ def _node_key(county: str, level: str, row: dict) -> tuple[str, ...]:
         value = row.get(_column(lvl)) or ""
         if STREET.index(lvl) > depth and lvl != "compound":
             value = ""
-        if lvl == "compound" and row.get("road"):
+        if lvl == "compound" and row.get("road") and level != "compound":
             value = ""  # under a road a compound names its door, which the number keys
         if lvl in ("road", "compound"):
             parts.append(name_key(value) if value else "")
@@ -336,15 +337,16 @@ def f1_table(items: list[Labelled], parses: list) -> dict[str, tuple[int, int, i
     return {k: (v[0], v[1], v[2]) for k, v in out.items()}
 
 
-def show_parse(items: list[Labelled], parses: list, level: str) -> None:
-    """Each text whose spans of one level differ from the gold ones."""
-    for item, elements in zip(items, parses, strict=True):
+def show_parse(items: list[Labelled], results: list, level: str) -> None:
+    """Each text whose spans of one level differ from the gold ones, with its answer."""
+    for item, result in zip(items, results, strict=True):
         gold = sorted((s, e) for label, s, e in item.spans if LEVELS.get(label) == level)
-        ours = sorted(tuple(e.span) for e in elements if e.level == level)
+        ours = sorted(tuple(e.span) for e in result.elements if e.level == level)
         if gold != ours:
             marks = " ".join(f"{label}:{item.text[s:e]}" for label, s, e in item.spans)
             print(f"  PARSE {level} gold {[item.text[s:e] for s, e in gold]} ours "
-                  f"{[item.text[s:e] for s, e in ours]} | {marks}")
+                  f"{[item.text[s:e] for s, e in ours]} | {marks} | {result.status} "
+                  f"{result.level} | {result.reason}")
 
 
 def main() -> None:
@@ -445,7 +447,7 @@ def main() -> None:
     table_f1 = f1_table(items, [r.elements for r in results])
     for level in (args.show_parse or "").split(","):
         if level:
-            show_parse(items, [r.elements for r in results], level)
+            show_parse(items, results, level)
     print(f"{'level':<10}{'gold':>7}{'ours':>7}{'P':>8}{'R':>8}{'F1':>8}")
     for level, (tp, gold, pred) in table_f1.items():
         p, rc = tp / pred if pred else 0.0, tp / gold if gold else 0.0

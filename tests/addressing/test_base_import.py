@@ -296,3 +296,35 @@ def test_old_county_codes_and_moved_townships_import_where_they_are_today(
     geocoder = Geocoder(build_index(empty_engine_spatialite))
     r = geocoder.geocode("杭州市江干区下沙街道学源街18号")
     assert r.status == "matched" and "钱塘区" in r.full_text
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_a_compound_on_a_road_with_nothing_below_is_kept(empty_engine, tmp_path, store_kind):
+    # a works on its road with no door number; the same name alone on another row; a road
+    # only the compound's row names
+    rows = [["440305", "粤海街道", "", "丰足路", "", "九阳袜业", "", "", "", "", "113.95",
+             "22.53", "", ""],
+            ["440305", "", "", "", "", "九阳袜业", "", "", "", "", "", "", "", ""],
+            ["440305", "粤海街道", "", "科苑路", "8号", "", "", "", "", "", "", "", "", ""],
+            ["440305", "粤海街道", "", "丰足路", "3号", "", "", "", "", "", "", "", "", ""]]
+    path = write(tmp_path / "base.csv", rows)
+    first = import_address_base(empty_engine, path)
+    assert not first.problems and first.created == 5  # 2 roads, 1 compound, 2 doors
+    with empty_engine.connect() as conn:
+        t = Address.__table__
+        compound = conn.execute(select(t.c.full_text, t.c.road, t.c.parent_code).where(
+            t.c.level == "compound")).one()
+    assert compound == ("广东省深圳市南山区粤海街道丰足路九阳袜业", "丰足路", None)
+    assert import_address_base(empty_engine, path).created == 0
+    geocoder = Geocoder(build_index(empty_engine))
+    r = geocoder.geocode("南山区丰足路九阳袜业")
+    assert (r.status, r.level, r.full_text) == ("matched", "compound", compound.full_text)
+    assert "files 九阳袜业 on 丰足路" in r.reason
+    assert (geocoder.geocode("南山区九阳袜业").level, geocoder.geocode("南山区丰足路").level) == (
+        "compound", "road")
+    # typed on another road, the compound is not silently taken
+    r = geocoder.geocode("南山区科苑路九阳袜业")
+    assert r.status != "matched"
+    # a door typed that the road holds is another place than the compound filed on it
+    r = geocoder.geocode("南山区丰足路3号九阳袜业")
+    assert r.status != "matched" or r.level != "compound", r.reason
