@@ -244,9 +244,10 @@ class Geocoder:
         missed = 0 if best.complete else self.answers.missed_levels(best.node, result.elements)
         score = max(0, 100 - penalty - best.penalty - MISSED_LEVEL_PENALTY * missed)
         self.answers.fill(result, best.node)
-        result.elements = self.answers.as_read(best.node, result.elements, parsed.text)
         result.score = score
         notes = notes + best.notes
+        if any(" read as " in n for n in notes):  # a number read anew, said in the reason
+            result.elements = self.answers.as_read(best.node, result.elements, parsed.text)
         if not best.complete:
             result.status = PARTIAL
         elif leftovers and self.index.children(best.node):
