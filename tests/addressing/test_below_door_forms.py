@@ -161,6 +161,18 @@ def test_a_stall_or_shop_is_numbered_as_a_room():
     assert element_key("room", "2064商铺") == "2064"
 
 
+def test_a_run_of_rooms_is_one_room_as_typed(geocoder):
+    assert _levels("远帆大厦A座1220-1221", "远帆大厦")[-1] == ("room", "1220-1221")
+    assert _levels("远帆大厦12楼077-079", "远帆大厦")[-2:] == [("floor", "12楼"),
+                                                         ("room", "077-079")]
+    # numbers far apart, or short, are building and room (or unit and room) as before
+    assert ("room", "1220-1221") not in _levels("远帆大厦A座1220-1290", "远帆大厦")
+    assert _levels("远帆大厦3栋12-13", "远帆大厦")[-2:] == [("unit", "12单元"), ("room", "13")]
+    # right after a road, a range is the road's doors
+    assert [(e.level, e.value) for e in parse("南山区文华路396-398号").elements][-1] == (
+        "door", "396-398号")
+
+
 def test_of_two_buildings_typed_the_one_the_base_holds_is_read(geocoder):
     status, level, full, reason = reached(geocoder, "南山区隽云中心A座4号楼6楼")
     assert (status, level) == ("matched", "floor") and full.endswith("4号楼6楼")
