@@ -22,7 +22,8 @@ service builds it, and each raw text is geocoded. Printed:
   status); and matched there;
 - false matches: a street-level answer that is neither that node nor above it;
 - matched above typed: `matched` at a node above the finest element the base holds;
-- per-element parse F1 of the geocoder's parse (spans against gold spans);
+- per-element parse F1 of the geocoder's parse (spans against gold spans; a lane's spans
+  at the levels the base row gives them);
 - county accuracy of our parser, our geocoder, cpca and jionlp on the rows whose text
   names a district (gold district resolved in the NBS table), against the district as
   labelled and against where the labelled town lies today (a 2019 text's 江干区下沙街道 is in
@@ -322,12 +323,33 @@ def named_longer(node: tuple[str | None, str, str], row: dict[str, str], text: s
                for name in node[2].split("|") if name)
 
 
+def gold_spans(item: Labelled) -> set[tuple[str, int, int]]:
+    """The gold spans at our levels, a lane's as `base_row` places it in the base: a lane of
+    a text with no road is the road and its number the door; a numbered lane of a road
+    with no door number is the door, and its number the building."""
+    spans = {(LEVELS[label], start, end) for label, start, end in item.spans
+             if label in LEVELS}
+    lane = next(((s, e) for label, s, e in item.spans if label == "subroad"), None)
+    number = next(((s, e) for label, s, e in item.spans if label == "subroadno"), None)
+    if lane is None:
+        return spans
+    labels = {label for label, _, _ in item.spans}
+    if "road" not in labels:
+        spans.add(("road", *lane))
+        if number is not None:
+            spans.add(("door", *number))
+    elif "roadno" not in labels and _NUMBERED_LANE.match(item.text[lane[0]:lane[1]].strip()):
+        spans.add(("door", *lane))
+        if number is not None and "houseno" not in labels:
+            spans.add(("building", *number))
+    return spans
+
+
 def f1_table(items: list[Labelled], parses: list) -> dict[str, tuple[int, int, int]]:
     """Per level: (true positives, gold, predicted) of exact spans."""
     out: dict[str, list[int]] = {level: [0, 0, 0] for level in LEVELS.values()}
     for item, elements in zip(items, parses, strict=True):
-        gold = {(LEVELS[label], start, end) for label, start, end in item.spans
-                if label in LEVELS}
+        gold = gold_spans(item)
         ours = {(e.level, *e.span) for e in elements if e.level in out}
         for level, start, end in gold:
             out[level][1] += 1
@@ -340,7 +362,7 @@ def f1_table(items: list[Labelled], parses: list) -> dict[str, tuple[int, int, i
 def show_parse(items: list[Labelled], results: list, level: str) -> None:
     """Each text whose spans of one level differ from the gold ones, with its answer."""
     for item, result in zip(items, results, strict=True):
-        gold = sorted((s, e) for label, s, e in item.spans if LEVELS.get(label) == level)
+        gold = sorted((s, e) for lvl, s, e in gold_spans(item) if lvl == level)
         ours = sorted(tuple(e.span) for e in result.elements if e.level == level)
         if gold != ours:
             marks = " ".join(f"{label}:{item.text[s:e]}" for label, s, e in item.spans)
