@@ -36,6 +36,14 @@ DASHES = set("－—–―‐‑一")  # 一 only between digits, see _DASH_BETW
 NOISE_WORDS = (
     "附近", "旁边", "对面", "周边", "一带", "隔壁", "楼下", "门口", "左右", "中华人民共和国",
 )
+# Notes to the courier written after the address (电联: call first; 放门卫: leave it at the
+# gate): they name no place, and left in they would be text not understood after the door.
+DELIVERY_NOTES = ("提前致电", "提前电话", "提前联系", "请电联", "电联", "送货上门", "放快递柜",
+                  "快递柜", "放门卫", "门卫代收", "放门口")
+# 11点-12点取件, 5点前送达: a time to call or deliver.
+_DELIVERY_TIME = ("(?:上午|中午|下午|晚上|早上)?[0-9]{1,2}点(?:[0-9]{1,2}分?)?(?:-[0-9]{1,2}点(?:[0-9]{1,2}分?)?)?"
+                  "(?:前|后|以前|以后|之前|之后)?(?:取件|送达|送货|配送|派送|收货)")
+_DELIVERY_WORDS = ("取件", "送达", "送货", "配送", "派送", "收货")
 RECIPIENT_LABELS = (
     "收件人", "收货人", "联系人", "姓名", "户主", "住户", "业主",
     "联系电话", "手机号", "手机", "电话", "TEL", "PHONE",
@@ -220,7 +228,7 @@ def _area_names(*levels: Level) -> str:
 # The country before the text's province or city, or before a province inside it (a
 # form's chain, then the real one: 河南省漯河市召陵区中国浙江省杭州市…). 中国 before
 # anything else is a name's own (中国鞋都, 中国裘皮城: the base holds them so).
-_NOISE = re.compile("|".join(NOISE_WORDS)
+_NOISE = re.compile("|".join(DELIVERY_NOTES + NOISE_WORDS) + f"|{_DELIVERY_TIME}"
                     + f"|^ ?中国 ?(?={_area_names(Level.province, Level.city)})"
                     + f"|中国(?={_area_names(Level.province)})")
 _SPACE_RUN = re.compile(r" {2,}")
@@ -236,7 +244,8 @@ _DOUBLED_DASH = re.compile(r"(?<=[0-9A-Z])-{2,}(?=[0-9A-Z])")
 # What noise needs before `_strip_noise` can find any: a word of it, or a phone number's
 # digits. Two patterns, because a class among the words would keep the regex engine from
 # skipping ahead by the words' first characters (one pattern took 2.5 times as long).
-_NOISE_WORD_TRIGGER = re.compile("|".join(NOISE_WORDS) + "|中国|" + "|".join(RECIPIENT_LABELS))
+_NOISE_WORD_TRIGGER = re.compile("|".join(DELIVERY_NOTES + _DELIVERY_WORDS + NOISE_WORDS)
+                                 + "|中国|" + "|".join(RECIPIENT_LABELS))
 _PHONE_TRIGGER = re.compile("[0-9]{7}")
 
 

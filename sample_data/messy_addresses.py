@@ -246,6 +246,7 @@ class _Writer:
                     f"{text}（{rng.choice(['地铁站', '公交站', '超市'])}附近）",
                     f"{text} 联系人:{person} 电话:{phone}",
                     f"【{text}】",
+                    f"{text}{rng.choice(['电联', '（放门卫）', ' 11点-12点取件', '快递柜'])}",
                 ]
             )
         elif klass == "skipped_levels":

@@ -161,6 +161,14 @@ def test_a_stall_or_shop_is_numbered_as_a_room():
     assert element_key("room", "2064商铺") == "2064"
 
 
+def test_a_note_to_the_courier_after_a_door_keeps_it_matched(geocoder):
+    # the door holds a building: text not understood after it would leave it partial
+    assert reached(geocoder, "南山区南苑路109号金诚诊所")[:2] == ("matched", "door")
+    for note in ("电联", "放门卫", "11点-12点取件"):
+        status, level, _, reason = reached(geocoder, f"南山区南苑路109号金诚诊所{note}")
+        assert (status, level) == ("matched", "door") and note not in reason, reason
+
+
 def test_a_run_of_rooms_is_one_room_as_typed(geocoder):
     assert _levels("远帆大厦A座1220-1221", "远帆大厦")[-1] == ("room", "1220-1221")
     assert _levels("远帆大厦12楼077-079", "远帆大厦")[-2:] == [("floor", "12楼"),

@@ -105,6 +105,17 @@ def test_noise_is_removed_and_spans_point_back():
     assert raw[start:end] == "科苑路"
 
 
+def test_notes_to_the_courier_are_removed():
+    for note in ("电联", "（电联）", "请电联", "提前致电", "放门卫", "快递柜", "送货上门",
+                 "11点-12点取件", "下午3点送货", "5点前送达"):
+        assert normalize(f"科苑路15号{note}").text == "科苑路15号", note
+    raw = "科苑路15号电联"
+    n = normalize(raw)
+    assert raw[slice(*n.span(0, len(n.text)))] == "科苑路15号"
+    # a time that is no note to the courier, and a name with 点 in it, stay
+    assert normalize("三点水小区3栋").text == "三点水小区3栋"
+
+
 def test_landline_and_dash_forms():
     assert normalize("0755-86013388 科苑路15号 3-1-1201").text == "科苑路15号3-1-1201"
     assert normalize("3－1－1201").text == "3-1-1201"
