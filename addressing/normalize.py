@@ -240,7 +240,8 @@ _NAME_DASH = re.compile(
     f"(?<=[\u4e00-\u9fff])(?<![{NUMERAL_CHARS}])[-·]+(?=[\u4e00-\u9fff])"
     f"|(?<=[\u4e00-\u9fff])[-·]+(?=[\u4e00-\u9fff])(?![{NUMERAL_CHARS}])")
 _UNDERSCORE_DASH = re.compile(r"(?<=[0-9])_(?=[0-9])")
-_DOUBLED_DASH = re.compile(r"(?<=[0-9A-Z])-{2,}(?=[0-9A-Z])")
+# (Between numerals too: 一--0 is 1-0 once the numeral is a digit.)
+_DOUBLED_DASH = re.compile(f"(?<=[0-9A-Z{NUMERAL_CHARS}])-{{2,}}(?=[0-9A-Z{NUMERAL_CHARS}])")
 # What noise needs before `_strip_noise` can find any: a word of it, or a phone number's
 # digits. Two patterns, because a class among the words would keep the regex engine from
 # skipping ahead by the words' first characters (one pattern took 2.5 times as long).

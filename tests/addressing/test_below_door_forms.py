@@ -295,6 +295,8 @@ def test_a_room_numbered_with_a_letter(geocoder):
 def test_a_dash_typed_twice_between_numbers_is_one():
     assert normalize("沁园8--33商铺").text == "沁园8-33室"
     assert normalize("3---1-1201").text == "3-1-1201"
+    # between numerals too, so that normalising twice changes nothing
+    assert normalize("一--0").text == normalize("1--0").text == "1-0"
 
 
 def test_four_numbers_after_a_road_and_sub_numbered_buildings():
