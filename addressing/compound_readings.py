@@ -7,14 +7,15 @@ compound. A compound the base keeps straight under its road (no door of its own,
 buildings filed under the road) is found by those buildings where the typed door is not
 on the road. A road and a compound typed together, the compound found elsewhere, are
 told apart by where the base files the compound; a bare number after a place may be its
-door; a known name inside a longer one typed (温州大学 in 温州大学区) is not read. The
+door; a compound typed with a part after its name (青口南区) may be the compound of the
+name alone; a known name inside a longer one typed (温州大学 in 温州大学区) is not read. The
 `Geocoder` (addressing/match.py) decides whether a reading is taken.
 """
 
 from __future__ import annotations
 
 from addressing.descend import Found
-from addressing.grammar import COMPOUND_SUFFIXES
+from addressing.grammar import COMPOUND_SUFFIXES, PART_AFTER
 from addressing.index import AddressIndex, name_key
 from addressing.parse import Element, ParsedAddress
 
@@ -38,6 +39,30 @@ def road_as_compound(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddres
     return ParsedAddress(parsed.text, parsed.admin,
                          [compound if e is road else e for e in parsed.elements],
                          list(parsed.leftovers), list(parsed.notes))
+
+
+def compound_without_part(parsed: ParsedAddress, index: AddressIndex
+                          ) -> tuple[ParsedAddress, str] | None:
+    """青口南区39栋 where the base holds 青口 (with its building 39栋) as well as 青口南区: the
+    reading with the compound named without the part typed after its name (南区, 二区, A区:
+    grammar.PART_AFTER), the part not checked, and what to say; None where the base holds no
+    compound of the shorter name."""
+    compound = parsed.get("compound")
+    part = PART_AFTER.search(compound.value) if compound is not None else None
+    if compound is None or part is None or part.start() < 2:
+        return None
+    name = compound.value[:part.start()]
+    text = parsed.text
+    at = text.position(compound.span[0])
+    if not index.compounds.get(name_key(name)) or not text.text.startswith(compound.value, at):
+        return None
+    cut = at + part.start()
+    shorter = Element("compound", name, name, text.span(at, cut))
+    zone = Element("zone", part.group(0), part.group(0), text.span(cut, at + len(compound.value)))
+    reading = ParsedAddress(text, parsed.admin,
+                            [shorter if e is compound else e for e in parsed.elements],
+                            [*parsed.leftovers, zone], list(parsed.notes))
+    return reading, f"{compound.value} read as {name} and its part {part.group(0)}"
 
 
 def kept_under_road(index: AddressIndex, roads: list[int], parsed: ParsedAddress

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.answers import MATCHED, PARTIAL, UNMATCHED, Answers, GeocodeResult
 from addressing.compound_readings import (
+    compound_without_part,
     kept_under_road,
     number_as_door,
     road_as_compound,
@@ -117,15 +118,20 @@ class Geocoder:
 
     def _compound_reading(self, parsed: ParsedAddress, result: GeocodeResult
                           ) -> tuple[ParsedAddress, GeocodeResult]:
-        """比胜庙巷126幢6单元552 (the road reading stops at the road, no door typed) and
-        胜家塔98 (a bare number after a compound): the reading by the base's compound of the
-        name, and its door so numbered, where that matches (`addressing.compound_readings`)."""
+        """比胜庙巷126幢6单元552 (the road reading stops at the road, no door typed),
+        胜家塔98 (a bare number after a compound) and 青口南区39栋 (the base holds 39栋 in
+        青口): the reading by the base's compound of the name, its door so numbered, or the
+        compound without the part typed after its name, where that matches
+        (`addressing.compound_readings`)."""
         road, building = parsed.get("road"), parsed.get("building")
+        without_part = compound_without_part(parsed, self.index)
         for reading, said in (
                 (road_as_compound(parsed, self.index), road and f"{road.value} read as the "
                  "compound of that name (the road holds nothing typed below it)"),
                 (number_as_door(parsed, self.index), building and f"{building.value} read as "
-                 "the door so numbered (no building of that number)")):
+                 "the door so numbered (no building of that number)"),
+                (without_part[0] if without_part else None,
+                 without_part[1] if without_part else None)):
             if reading is not None:
                 other = self._match_reading(reading)
                 if other.status == MATCHED:

@@ -16,6 +16,7 @@ from addressing.admin_names import AREA_ENDINGS
 from addressing.grammar import (
     COMPOUND_SUFFIX,
     DOOR_PREFIXES,
+    PART_AFTER,
     ROAD_SEGMENTS,
     ROAD_SUFFIX,
     ROAD_SUFFIXES,
@@ -57,8 +58,6 @@ _ZONE_BEFORE = re.compile(f"(.*?(?:{'|'.join(ZONE_WORDS)}))(.{{2,}})$")
 # A road the base does not hold glued before a place's name (南新街福泰花园, 中兴路东方名庭70号):
 # two characters or more and a road's word (not 街道), then three or more.
 _ROAD_THEN_NAME = re.compile("(.{2,}?(?:大道|大街|公路|路|街(?!道)))(.{3,})$")
-# A part of a place typed after its name (汇嘉新园南区, 联合市场C区): not checked.
-_PART_AFTER = re.compile("(?:[东西南北中]|[0-9A-Z]{1,2}|[一二三四五六七八九十]{1,2})区$")
 # A township's name (two or three characters, none an area's, road's or a 古镇's) and its
 # kind word, with two characters or more after it.
 _TOWNSHIP_BEFORE = re.compile("([^省市区县镇乡村路街道古小]{2,3}(?:镇|乡))..")
@@ -288,7 +287,7 @@ class _Reader(NumberReader):
             # 先科大院7栋, 西湖银泰12楼: a name right before a building, unit or floor
             # number is the place they are in, whatever it ends with; so is one between a
             # door and a room (延安路945号嘉里中心写字楼1511).
-            part = _PART_AFTER.search(run)
+            part = PART_AFTER.search(run)
             if part is not None and COMPOUND_SUFFIX.search(run, 0, part.start()) and (
                     part.start() >= 3):
                 # 汇嘉新园南区106-229: the place, then a part of it (not checked)

@@ -8,7 +8,7 @@ The base and the typed addresses are hand-written, in 南山区 (440305), from n
 
 
 from addressing.parse import parse
-from tests.addressing.hand_base import base_geocoder
+from tests.addressing.hand_base import base_geocoder, imported
 
 BASE = [
     # a lane and an estate of the same name: the lane has doors, the estate buildings
@@ -147,3 +147,19 @@ def test_a_part_of_a_place_typed_after_its_name_is_not_checked():
     assert [(e.level, e.value) for e in typed.leftovers] == [("zone", "南区")]
     # a name that is no place's before it stays whole
     assert parse("南山区明楼南区3栋").get("compound").value == "明楼南区"
+
+
+def test_a_compound_typed_with_a_part_after_its_name_is_the_one_that_holds_the_rest(tmp_path):
+    rows = [["440305", "", "", "", "", "青口", "39栋", "9单元", "", ""],
+            ["440305", "", "", "", "", "青口南区", "2栋", "", "", ""]]
+    with imported(rows, tmp_path) as (_, report, geocoder):
+        assert not report.problems
+        # 青口南区 holds no 39栋; 青口 does: the part 南区 is not checked, and that is said
+        r = geocoder.geocode("南山区青口南区39栋9单元")
+        assert (r.status, r.level) == ("matched", "unit") and r.full_text.endswith("青口39栋9单元")
+        assert "南区 not checked" in r.reason
+        # what 青口南区 holds is found there
+        r = geocoder.geocode("南山区青口南区2栋")
+        assert (r.status, r.full_text[-6:]) == ("matched", "青口南区2栋")
+        # held by neither: not matched
+        assert geocoder.geocode("南山区青口南区77栋").status != "matched"
