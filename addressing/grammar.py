@@ -66,9 +66,9 @@ COMPOUND_SUFFIXES = (
 # 经济开发区 of counties elsewhere): typed after an area they are not inside, they are the zone.
 ZONE_WORDS = ("经济技术开发区", "高新技术产业开发区", "经济开发区", "工业开发区", "工业集中区",
               "工业园区", "产业园区", "开发区", "工业园", "工业区", "高新区")
-# A part of a place typed after its name (汇嘉新园南区, 联合市场C区, 春晗二区): where the base
-# holds the place by the name alone, the part is not checked.
-PART_AFTER = re.compile("(?:[东西南北中]|[0-9A-Z]{1,2}|[一二三四五六七八九十]{1,2})区$")
+# A part of a place typed after its name (汇嘉新园南区, 联合市场C区, 春晗二区, 新风丽都北苑):
+# where the base holds the place by the name alone, the part is not checked.
+PART_AFTER = re.compile("(?:[东西南北中]|[0-9A-Z]{1,2}|[一二三四五六七八九十]{1,2})[区苑]$")
 # A segment of a road (世纪大道北段989号): where the base holds the road with it, its name
 # holds it; typed after a road held without it, it is passed (not checked).
 ROAD_SEGMENTS = ("东段", "西段", "南段", "北段", "中段")

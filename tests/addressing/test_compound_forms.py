@@ -151,7 +151,9 @@ def test_a_part_of_a_place_typed_after_its_name_is_not_checked():
 
 def test_a_compound_typed_with_a_part_after_its_name_is_the_one_that_holds_the_rest(tmp_path):
     rows = [["440305", "", "", "", "", "青口", "39栋", "9单元", "", ""],
-            ["440305", "", "", "", "", "青口南区", "2栋", "", "", ""]]
+            ["440305", "", "", "", "", "青口南区", "2栋", "", "", ""],
+            ["440305", "", "", "", "", "丽都", "16栋", "", "", ""],
+            ["440305", "", "", "", "", "丽都北苑", "3栋", "", "", ""]]
     with imported(rows, tmp_path) as (_, report, geocoder):
         assert not report.problems
         # 青口南区 holds no 39栋; 青口 does: the part 南区 is not checked, and that is said
@@ -163,3 +165,5 @@ def test_a_compound_typed_with_a_part_after_its_name_is_the_one_that_holds_the_r
         assert (r.status, r.full_text[-6:]) == ("matched", "青口南区2栋")
         # held by neither: not matched
         assert geocoder.geocode("南山区青口南区77栋").status != "matched"
+        r = geocoder.geocode("南山区丽都北苑16栋")
+        assert (r.status, r.full_text[-5:]) == ("matched", "丽都16栋") and "北苑" in r.reason
