@@ -118,42 +118,44 @@ class Answers:
         numbers its buildings is building 237; 舜水北路970-12号 where the road holds door 970
         and building 12 under it is door 970 and building 12号. The rest as typed."""
         index = self.index
-        held: dict[str, list[str]] = {}  # key → the numbered levels of the answer's path
+        path: dict[str, int] = {}  # the numbered levels of the answer's path, and their nodes
         for n in (node, *index.ancestors(node)):
             level = index.level_of(n)
             if level in NUMBERED_LEVELS:
-                held.setdefault(index.node_key(n), []).append(level)
-        if not held:
+                path[level] = n
+        if not path:
             return elements
-        # A typed number already at a level the path holds it at keeps it; another takes
-        # the one level of the path that holds its key and no typed number keeps.
-        kept = [e.level in held.get(e.key, ()) or e.level not in NUMBERED_LEVELS
-                for e in elements]
+        # A typed number the path holds at its own level keeps it; another takes the one
+        # level of the path that holds its key and no typed number keeps.
+        kept = [e.level not in NUMBERED_LEVELS or (
+            e.level in path and index.keyed(path[e.level], e.key)) for e in elements]
         claimed = {e.level for e, keep in zip(elements, kept, strict=True) if keep}
         out: list[Element] = []
         for e, keep in zip(elements, kept, strict=True):
-            levels = [] if keep else [lvl for lvl in held.get(e.key, ()) if lvl not in claimed]
             if keep:
                 out.append(e)
-            elif len(levels) == 1:
+                continue
+            levels = [lvl for lvl, n in path.items()
+                      if lvl not in claimed and index.keyed(n, e.key)]
+            if len(levels) == 1:
                 claimed.add(levels[0])
                 at = text.position(e.span[0])
                 value = text.text[at:text.position(e.span[1])] or e.value
                 out.append(Element(levels[0], value, e.key, e.span))
             else:
-                out.extend(self._split_door(e, held, claimed, text) or (e,))
+                out.extend(self._split_door(e, path, claimed, text) or (e,))
         return out
 
-    @staticmethod
-    def _split_door(e: Element, held: dict[str, list[str]], claimed: set[str],
+    def _split_door(self, e: Element, path: dict[str, int], claimed: set[str],
                     text: NormalizedText) -> list[Element] | None:
         """A door typed with a sub-number (970-12号) whose door and sub-number are both on
         the answer's path, the sub-number at a level no other typed number has taken
         (`claimed`, which gains the two): the two elements, each with its span."""
         split = split_sub_number(e.key) if e.level == "door" else None
-        if split is None or "door" not in held.get(split[0], ()):
+        if split is None or "door" not in path or not self.index.keyed(path["door"], split[0]):
             return None
-        below = [lvl for lvl in held.get(split[1], ()) if lvl != "door" and lvl not in claimed]
+        below = [lvl for lvl, n in path.items() if lvl != "door" and lvl not in claimed
+                 and self.index.keyed(n, split[1])]
         at = text.position(e.span[0])
         if len(below) != 1 or not text.text.startswith(e.value, at) or not e.value.startswith(
                 f"{split[0]}-"):

@@ -208,6 +208,11 @@ class AddressIndex:
         return _lookup(self.child_keys, self.child_nodes, self._child_start[parent],
                        self._child_start[parent + 1], (parent << 32) | key_id)
 
+    def keyed(self, node: int, key: str) -> bool:
+        """Whether the node's key is `key` (never a root's: roads and compounds go by name)."""
+        parent = self._parent[node]
+        return parent != NO_PARENT and node in self.child(parent, self.level_of(node), key)
+
     def children(self, parent: int, level: str | None = None) -> list[int]:
         """All children of `parent`, optionally only those at `level`."""
         if not 0 <= parent < self.size:

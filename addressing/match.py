@@ -11,6 +11,7 @@ A doubtful answer is never given as `matched`: a false match costs more than non
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
@@ -40,6 +41,10 @@ CONFLICT = -1  # separates anchors found by road+door from those found by compou
 # answers to a typed room score 70 or less; a room match scores up to 100).
 MISSED_LEVEL_PENALTY = 10
 _OUTER_BUILDING = "outer building"  # a building typed before the one the base holds
+# A note that a number typed was read anew (970-12号 read as 970 12号, door 57-1 read as …,
+# A read as building A座), not a name (road 萧绍东路 read as 萧邵东路): then the answer's
+# elements are read anew too (`Answers.as_read`).
+_NUMBER_READ_ANEW = re.compile(r"(?:door |building )?[0-9A-Z][^ ;]* read as ")
 
 
 class Geocoder:
@@ -252,7 +257,7 @@ class Geocoder:
         self.answers.fill(result, best.node)
         result.score = score
         notes = notes + best.notes
-        if any(" read as " in n for n in notes):  # a number read anew, said in the reason
+        if any(_NUMBER_READ_ANEW.match(n) for n in notes):
             result.elements = self.answers.as_read(best.node, result.elements, parsed.text)
         if not best.complete:
             result.status = PARTIAL

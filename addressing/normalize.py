@@ -40,9 +40,11 @@ NOISE_WORDS = (
 # gate): they name no place, and left in they would be text not understood after the door.
 DELIVERY_NOTES = ("提前致电", "提前电话", "提前联系", "请电联", "电联", "送货上门", "放快递柜",
                   "快递柜", "放门卫", "门卫代收", "放门口")
-# 11点-12点取件, 5点前送达: a time to call or deliver.
-_DELIVERY_TIME = ("(?:上午|中午|下午|晚上|早上)?[0-9]{1,2}点(?:[0-9]{1,2}分?)?(?:-[0-9]{1,2}点(?:[0-9]{1,2}分?)?)?"
-                  "(?:前|后|以前|以后|之前|之后)?(?:取件|送达|送货|配送|派送|收货)")
+# 11点-12点取件, 5点前送达: a time to call or deliver (looked for only in a text with 点: a
+# pattern that begins with a digit would be tried at every number).
+_DELIVERY_TIME = re.compile(
+    "(?:上午|中午|下午|晚上|早上)?[0-9]{1,2}点(?:[0-9]{1,2}分?)?(?:-[0-9]{1,2}点(?:[0-9]{1,2}分?)?)?"
+    "(?:前|后|以前|以后|之前|之后)?(?:取件|送达|送货|配送|派送|收货)")
 _DELIVERY_WORDS = ("取件", "送达", "送货", "配送", "派送", "收货")
 RECIPIENT_LABELS = (
     "收件人", "收货人", "联系人", "姓名", "户主", "住户", "业主",
@@ -228,7 +230,7 @@ def _area_names(*levels: Level) -> str:
 # The country before the text's province or city, or before a province inside it (a
 # form's chain, then the real one: 河南省漯河市召陵区中国浙江省杭州市…). 中国 before
 # anything else is a name's own (中国鞋都, 中国裘皮城: the base holds them so).
-_NOISE = re.compile("|".join(DELIVERY_NOTES + NOISE_WORDS) + f"|{_DELIVERY_TIME}"
+_NOISE = re.compile("|".join(DELIVERY_NOTES + NOISE_WORDS)
                     + f"|^ ?中国 ?(?={_area_names(Level.province, Level.city)})"
                     + f"|中国(?={_area_names(Level.province)})")
 _SPACE_RUN = re.compile(r" {2,}")
@@ -320,6 +322,8 @@ def _strip_noise(buf: _Buffer) -> None:
         changed = buf.rewrite(_PHONE, lambda m: " ")
         changed |= buf.rewrite(_RECIPIENT, lambda m: " ")
         changed |= buf.rewrite(_NOISE, lambda m: "")
+        if "点" in buf.text:
+            changed |= buf.rewrite(_DELIVERY_TIME, lambda m: "")
         if not changed:
             return
 

@@ -320,9 +320,12 @@ class _Reader(NumberReader):
                 or self.place_before_number(m.group(2), before)):
             return False
         at = start + m.end(1)
+        found, left, zone_end = dict(self.found), len(self.leftovers), self.zone_end
         self.unknown_start = start
         self.flush_unknown(at, None)
         if "road" not in self.found:  # the first part was read as something else: undo
+            self.found, self.zone_end = found, zone_end
+            del self.leftovers[left:]
             return False
         self.unknown_start = at
         self.flush_unknown(end, before)
