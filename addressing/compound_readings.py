@@ -115,8 +115,8 @@ def number_as_door(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress 
 
 def on_no_road(index: AddressIndex, node: int, kept: frozenset[str]) -> bool:
     """Whether `node` is a compound the base files on no road: a root compound whose row
-    names no road, whose name no door of a road carries and no road keeps things of (`kept`: the names of compounds
-    kept straight under roads)."""
+    names no road, whose name no door of a road carries and no road keeps things of
+    (`kept`: the names of compounds kept straight under roads)."""
     if index.level_of(node) != "compound" or index.parent_of(node) >= 0 or (
             node in index.filed_on):
         return False
@@ -164,8 +164,9 @@ def road_or_compound(index: AddressIndex, pool: list[Found], parsed: ParsedAddre
     """迎春路湘云雅苑 where the road leads to itself alone (no door typed) and the compound
     elsewhere: the road where the base keeps the compound's addresses straight under it;
     the compound where the base files it on that road (丰足路九阳袜业), or on no road (the
-    road does not contradict it, and the compound is finer); both otherwise (a tie), the reason says (`notes`, changed
-    in place). `kept`: the names of compounds kept straight under roads."""
+    road does not contradict it, and the compound is finer); both otherwise (a tie), the
+    reason says (`notes`, changed in place). `kept`: the names of compounds kept straight
+    under roads."""
     if len(pool) != 2 or parsed.get("door") is not None:
         return pool
     roads = [f for f in pool if index.level_of(f.node) == "road"]
