@@ -103,7 +103,11 @@ class Descent:
                     notes.append(f"{door_el.value} read as a room of {index.value(node)}")
                     return Found(rooms[0], penalty, notes, True)
             if len(doors) != 1:
-                notes.append(f"door {door_el.value} not found on {index.value(node)}")
+                road = index.filed_on.get(node)  # a compound filed on its road, no door
+                notes.append(
+                    f"door {door_el.value} not found on {index.value(node)}" if road is None
+                    else f"door {door_el.value} not checked: the base files "
+                    f"{index.value(node)} on {road} with no door")
                 return Found(node, penalty, notes, False)
             node = doors[0]
         differs = False

@@ -322,6 +322,10 @@ def test_a_compound_on_a_road_with_nothing_below_is_kept(empty_engine, tmp_path,
     assert "files 九阳袜业 on 丰足路" in r.reason
     assert (geocoder.geocode("南山区九阳袜业").level, geocoder.geocode("南山区丰足路").level) == (
         "compound", "road")
+    # a door typed that the road does not hold: the compound, partial, and why
+    r = geocoder.geocode("南山区丰足路88号九阳袜业")
+    assert (r.status, r.level) == ("partial", "compound")
+    assert "door 88号 not checked: the base files 九阳袜业 on 丰足路 with no door" in r.reason
     # typed on another road, the compound is not silently taken
     r = geocoder.geocode("南山区科苑路九阳袜业")
     assert r.status != "matched"
