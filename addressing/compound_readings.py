@@ -163,10 +163,10 @@ def road_or_compound(index: AddressIndex, pool: list[Found], parsed: ParsedAddre
                      notes: list[str], kept: frozenset[str]) -> list[Found]:
     """迎春路湘云雅苑 where the road leads to itself alone (no door typed) and the compound
     elsewhere: the road where the base keeps the compound's addresses straight under it;
-    the compound where the base files it on that road (丰足路九阳袜业), or on no road (the
-    road does not contradict it, and the compound is finer); both otherwise (a tie), the
-    reason says (`notes`, changed in place). `kept`: the names of compounds kept straight
-    under roads."""
+    the compound where the base files it on no road (the road does not contradict it, and
+    the compound is finer); both otherwise (a tie), the reason says (`notes`, changed in
+    place). `kept`: the names of compounds kept straight under roads. (A compound filed on
+    the road typed never gets here: `Geocoder._anchors` answers it.)"""
     if len(pool) != 2 or parsed.get("door") is not None:
         return pool
     roads = [f for f in pool if index.level_of(f.node) == "road"]
@@ -182,10 +182,6 @@ def road_or_compound(index: AddressIndex, pool: list[Found], parsed: ParsedAddre
         notes.append(f"the base keeps {compound.value} straight under {road.value} (no "
                      "address of its own there)")
         return roads
-    if index.filed_on_road(others[0].node, roads[0].node):
-        # 丰足路九阳袜业: the base files the compound on the road typed
-        notes.append(f"the base files {compound.value} on {index.value(roads[0].node)}")
-        return others
     if roads[0].complete == others[0].complete and on_no_road(
             index, ([*index.ancestors(others[0].node)] or [others[0].node])[-1], kept):
         notes.append(f"the base files {compound.value} on no road; {road.value} not checked")
