@@ -14,8 +14,9 @@ from typing import Any
 from addressing.admin import AdminParse
 from addressing.descend import Found
 from addressing.door_numbers import split_sub_number
+from addressing.grammar import PHASE_BEFORE, without_phase
 from addressing.index import AddressIndex
-from addressing.normalize import NormalizedText
+from addressing.normalize import NormalizedText, element_key
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress
 from twin.divisions import LEVEL_DIGITS, Division, DivisionTable
 
@@ -143,27 +144,53 @@ class Answers:
                 value = text.text[at:text.position(e.span[1])] or e.value
                 out.append(Element(levels[0], value, e.key, e.span))
             else:
-                out.extend(self._split_door(e, path, claimed, text) or (e,))
+                out.extend(self._split_phase(e, path, claimed, text)
+                           or self._split_door(e, path, claimed, text) or (e,))
         return out
+
+    def _split_phase(self, e: Element, path: dict[str, int], claimed: set[str],
+                     text: NormalizedText) -> list[Element] | None:
+        """A building typed with a phase before it (格兰云天二期171幢) where the base holds
+        the building by its number alone (the phase not checked): the phase, as a zone, and
+        the building, each with its span."""
+        bare = without_phase(e.key) if e.level == "building" else e.key
+        if bare == e.key or "building" in claimed or "building" not in path or (
+                not self.index.keyed(path["building"], bare)):
+            return None
+        at, end = text.position(e.span[0]), text.position(e.span[1])
+        phase = PHASE_BEFORE.match(text.text, at, end)
+        if phase is None:
+            return None
+        claimed.add("building")
+        return [Element("zone", phase.group(0), phase.group(0), text.span(at, phase.end())),
+                Element("building", text.text[phase.end():end], bare,
+                        text.span(phase.end(), end))]
 
     def _split_door(self, e: Element, path: dict[str, int], claimed: set[str],
                     text: NormalizedText) -> list[Element] | None:
-        """A door typed with a sub-number (970-12号) whose door and sub-number are both on
-        the answer's path, the sub-number at a level no other typed number has taken
-        (`claimed`, which gains the two): the two elements, each with its span."""
+        """A door typed with a sub-number (970-12号; 时代广场7-3号) whose two numbers are
+        both on the answer's path at two levels no other typed number has taken (`claimed`,
+        which gains the two): the two elements, each with its span. The first is the door
+        where the path holds one, else the building or unit the base numbers so."""
         split = split_sub_number(e.key) if e.level == "door" else None
-        if split is None or "door" not in path or not self.index.keyed(path["door"], split[0]):
+        if split is None:
             return None
-        below = [lvl for lvl, n in path.items() if lvl != "door" and lvl not in claimed
-                 and self.index.keyed(n, split[1])]
+        free = [lvl for lvl in NUMBERED_LEVELS if lvl in path and lvl not in claimed]
+        heads = [lvl for lvl in free if self.index.keyed(path[lvl], split[0])]
+        if len(heads) != 1:
+            return None
         at = text.position(e.span[0])
+        sub = at + len(split[0]) + 1
+        typed = e.value[sub - at:]  # 3号 of 7-3号: keyed as the level it may be keys it
+        below = [lvl for lvl in free[free.index(heads[0]) + 1:]
+                 if self.index.keyed(path[lvl], element_key(lvl, typed) or split[1])]
         if len(below) != 1 or not text.text.startswith(e.value, at) or not e.value.startswith(
                 f"{split[0]}-"):
             return None
-        sub = at + len(split[0]) + 1
-        claimed.update(("door", below[0]))
-        return [Element("door", split[0], split[0], text.span(at, sub - 1)),
-                Element(below[0], e.value[sub - at:], split[1], text.span(sub, at + len(e.value)))]
+        claimed.update((heads[0], below[0]))
+        return [Element(heads[0], split[0], split[0], text.span(at, sub - 1)),
+                Element(below[0], typed, element_key(below[0], typed),
+                        text.span(sub, at + len(e.value)))]
 
     def _links(self, code: str) -> list[dict[str, str]]:
         """The division chain of `code`, province first (kept: the table's walk is slow)."""

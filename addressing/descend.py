@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from addressing.below import read_below
 from addressing.door_numbers import numbered_and_sub, split_sub_number
-from addressing.grammar import PHASE_WORDS
+from addressing.grammar import PHASE_BEFORE, PHASE_WORDS, without_phase
 from addressing.index import NO_PARENT, AddressIndex, name_key
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress
 
@@ -26,7 +26,6 @@ _MISSED = (" not found", "not checked", "cannot go below", "door has several", "
            "a door that differs")
 NAMES_A_NUMBER = re.compile("[0-9A-Z]")
 _STEPPED_OVER = "not checked (the base does not hold it there)"
-_PHASE_BEFORE = re.compile(f"[0-9A-Z]+(?:{'|'.join(PHASE_WORDS)})(?=[0-9A-Z])")
 
 
 # One is made per node reached: its __init__ is written out (see addressing/native.py).
@@ -321,7 +320,7 @@ class Descent:
                     # (no door): what follows its name lies below the road.
                     taken = self.keeps(node, e.value)
             else:
-                taken = at is not None and index.node_key(at) in (e.key, _without_phase(e.key))
+                taken = at is not None and index.node_key(at) in (e.key, without_phase(e.key))
             if taken:
                 end = max(end, e.span[1])
         return end
@@ -375,12 +374,12 @@ class Descent:
         """12栋 typed where the base names the building 3期12栋 (phase, cluster or zone
         first): the one building whose value ends so; and 3期12栋 typed where it names 12栋."""
         index, key = self.index, building_el.key
-        bare = _without_phase(key)
+        bare = without_phase(key)
         if bare != key:
             # 2期11栋 typed where the base names the building 11栋 and no building by its
             # phase: the phase not checked.
             buildings = index.children(node, "building")
-            if any(_PHASE_BEFORE.match(index.node_key(b)) for b in buildings):
+            if any(PHASE_BEFORE.match(index.node_key(b)) for b in buildings):
                 return []
             fits = index.child(node, "building", bare)
             if len(fits) == 1:
@@ -470,9 +469,3 @@ def after_door(element: Element, parsed: ParsedAddress) -> bool:
     """Whether `element` was typed after the door."""
     door = parsed.get("door")
     return door is not None and element.span[0] >= door.span[1]
-
-
-def _without_phase(key: str) -> str:
-    """A building's key without the phase, cluster or zone typed before it (2期11 → 11)."""
-    phase = _PHASE_BEFORE.match(key)
-    return key if phase is None else key[phase.end():]

@@ -117,6 +117,15 @@ def is_numbered_only(name: str) -> bool:
 _PHASE_ONLY = re.compile("^[0-9A-Z]+期$")
 
 
+PHASE_BEFORE = re.compile(f"[0-9A-Z]+(?:{'|'.join(PHASE_WORDS)})(?=[0-9A-Z])")
+
+
+def without_phase(key: str) -> str:
+    """A building's key without the phase, cluster or zone typed before it (2期11 → 11)."""
+    phase = PHASE_BEFORE.match(key)
+    return key if phase is None else key[phase.end():]
+
+
 def is_phase_only(key: str) -> bool:
     """Whether a (normalised) name is only a phase (1期): after a compound or road it is the
     compound's phase (龚大堂1期101栋), even where a base holds a place so named. (A cluster

@@ -42,9 +42,11 @@ CONFLICT = -1  # separates anchors found by road+door from those found by compou
 MISSED_LEVEL_PENALTY = 10
 _OUTER_BUILDING = "outer building"  # a building typed before the one the base holds
 # A note that a number typed was read anew (970-12号 read as 970 12号, door 57-1 read as …,
-# A read as building A座), not a name (road 萧绍东路 read as 萧邵东路): then the answer's
-# elements are read anew too (`Answers.as_read`).
-_NUMBER_READ_ANEW = re.compile(r"(?:door |building )?[0-9A-Z][^ ;]* read as ")
+# A read as building A座) or a phase typed before a building passed (2期 not checked), not a
+# name (road 萧绍东路 read as 萧邵东路): then the answer's elements are read anew too
+# (`Answers.as_read`).
+_NUMBER_READ_ANEW = re.compile(
+    r"(?:door |building )?[0-9A-Z][^ ;]* (?:read as |not checked \(the base does not hold)")
 
 
 class Geocoder:

@@ -11,9 +11,10 @@ never used here. Nothing of the corpus is in this repository.
 For each labelled address the gold elements make one standard address chain: the county
 from the NBS division table (by the gold district under the gold city and province, or by
 the gold town when no district is labelled), township (when the gold town is one of the
-county's), road (or subroad), door (roadno; a numbered lane, subroad 98弄, when the road
-has no roadno, its subroadno then the building), compound (poi), building (houseno), unit
-(cellno), floor (floorno), room (roomno), each value as the text wrote it. Those rows go
+county's), road (or subroad), door (roadno; a lane of the road, subroad 98弄 or 东禅巷 with
+a number, when the road has no roadno, its subroadno then the building), compound (poi),
+building (houseno), unit (cellno), floor (floorno), room (roomno), each value as the text
+wrote it. Those rows go
 through the real address-base import into a real store (a fresh SpatiaLite file unless
 `--database-url` names an empty migrated one), the index is built from the store as the
 service builds it, and each raw text is geocoded. Printed:
@@ -47,6 +48,7 @@ from geocode_admin_compare import cpca_answers, jionlp_answers, ours_parse  # be
 from addressing.admin_names import other_township_kinds
 from addressing.base_import import import_address_base
 from addressing.base_reader import build_index
+from addressing.grammar import LANE_NAME_WORDS
 from addressing.index import name_key
 from addressing.match import Geocoder
 from addressing.normalize import element_key
@@ -225,9 +227,9 @@ def base_row(item: Labelled, county: Division, divisions: Divisions) -> dict[str
     lane = item.first("subroad")
     if road is None and lane:
         road, door = lane, item.first("subroadno")
-    elif road and not door and lane and _NUMBERED_LANE.match(lane):
-        # 长兴路98弄83号: a numbered lane of the road and the number in it, held as the
-        # import holds lanes (the lane a door of its road, its own numbers below it).
+    elif road and not door and lane and _lane_of_road(lane, item.first("subroadno")):
+        # 长兴路98弄83号, 天长北路东禅巷11号: a lane of the road and the number in it, held as
+        # the import holds lanes (the lane a door of its road, its own numbers below it).
         door = lane
         building = building or item.first("subroadno")
     row = {"county_code": county.code[:6],
@@ -238,6 +240,13 @@ def base_row(item: Labelled, county: Division, divisions: Divisions) -> dict[str
     if not any(row[c] for c in COLUMNS[3:]):
         return None
     return row
+
+
+def _lane_of_road(lane: str, number: str | None) -> bool:
+    """Whether a labelled subroad typed after a road with no door number is a lane of it: a
+    numbered lane (98弄), or a named one with a number in it (东禅巷11号). (Other subroads
+    are a crossing road, 盈丰路与鸿宁路, or a segment, 中段: the road alone holds those.)"""
+    return bool(_NUMBERED_LANE.match(lane) or number and lane.endswith(LANE_NAME_WORDS))
 
 
 def truth_nodes(engine, rows: list[dict[str, str]]) -> list[set[str]]:
@@ -325,7 +334,7 @@ def named_longer(node: tuple[str | None, str, str], row: dict[str, str], text: s
 
 def gold_spans(item: Labelled) -> set[tuple[str, int, int]]:
     """The gold spans at our levels, a lane's as `base_row` places it in the base: a lane of
-    a text with no road is the road and its number the door; a numbered lane of a road
+    a text with no road is the road and its number the door; a lane of a road
     with no door number is the door, and its number the building."""
     spans = {(LEVELS[label], start, end) for label, start, end in item.spans
              if label in LEVELS}
@@ -338,7 +347,8 @@ def gold_spans(item: Labelled) -> set[tuple[str, int, int]]:
         spans.add(("road", *lane))
         if number is not None:
             spans.add(("door", *number))
-    elif "roadno" not in labels and _NUMBERED_LANE.match(item.text[lane[0]:lane[1]].strip()):
+    elif "roadno" not in labels and _lane_of_road(
+            item.text[lane[0]:lane[1]].strip(), item.first("subroadno")):
         spans.add(("door", *lane))
         if number is not None and "houseno" not in labels:
             spans.add(("building", *number))
@@ -359,14 +369,16 @@ def f1_table(items: list[Labelled], parses: list) -> dict[str, tuple[int, int, i
     return {k: (v[0], v[1], v[2]) for k, v in out.items()}
 
 
-def show_parse(items: list[Labelled], results: list, level: str) -> None:
-    """Each text whose spans of one level differ from the gold ones, with its answer."""
-    for item, result in zip(items, results, strict=True):
+def show_parse(items: list[Labelled], results: list, level: str, held: set[int]) -> None:
+    """Each text whose spans of one level differ from the gold ones, with its answer; HELD
+    where the base holds the text's address."""
+    for i, (item, result) in enumerate(zip(items, results, strict=True)):
         gold = sorted((s, e) for lvl, s, e in gold_spans(item) if lvl == level)
         ours = sorted(tuple(e.span) for e in result.elements if e.level == level)
         if gold != ours:
             marks = " ".join(f"{label}:{item.text[s:e]}" for label, s, e in item.spans)
-            print(f"  PARSE {level} gold {[item.text[s:e] for s, e in gold]} ours "
+            where = "HELD" if i in held else "free"
+            print(f"  PARSE {level} {where} gold {[item.text[s:e] for s, e in gold]} ours "
                   f"{[item.text[s:e] for s, e in ours]} | {marks} | {result.status} "
                   f"{result.level} | {result.reason}")
 
@@ -467,14 +479,20 @@ def main() -> None:
         print(f"{label:<34}{counts[name]:>7}{counts[name] / max(held, 1):>9.1%}")
     print("per-element parse F1 (exact spans; the geocoder's parse with the base's names):")
     table_f1 = f1_table(items, [r.elements for r in results])
+    # The same on the texts whose address the base holds (the parse is read with the base's
+    # names; a text the base does not hold has no names to read by).
+    held_items = [i for r, (i, truth) in enumerate(zip(placed, truths, strict=True))
+                  if r not in refused and truth]
     for level in (args.show_parse or "").split(","):
         if level:
-            show_parse(items, results, level)
-    print(f"{'level':<10}{'gold':>7}{'ours':>7}{'P':>8}{'R':>8}{'F1':>8}")
+            show_parse(items, results, level, set(held_items))
+    held_f1 = f1_table([items[i] for i in held_items], [results[i].elements for i in held_items])
+    print(f"{'level':<10}{'gold':>7}{'ours':>7}{'P':>8}{'R':>8}{'F1':>8}"
+          f"{'F1 held':>10}")
     for level, (tp, gold, pred) in table_f1.items():
-        p, rc = tp / pred if pred else 0.0, tp / gold if gold else 0.0
-        f1 = 2 * p * rc / (p + rc) if p + rc else 0.0
-        print(f"{level:<10}{gold:>7}{pred:>7}{p:>8.1%}{rc:>8.1%}{f1:>8.1%}")
+        p, rc = _ratio(tp, pred), _ratio(tp, gold)
+        print(f"{level:<10}{gold:>7}{pred:>7}{p:>8.1%}{rc:>8.1%}{_f1(tp, gold, pred):>8.1%}"
+              f"{_f1(*held_f1[level]):>10.1%}")
     named = [i for i, (d, in_text) in counties.items() if d is not None and in_text]
     texts = [items[i].text for i in named]
     gold_county = [counties[i][0].code[:6] for i in named]  # type: ignore[union-attr]
@@ -500,6 +518,15 @@ def main() -> None:
         print(f"  {tool:<18}{right / len(texts):>8.1%}  ({right}/{len(texts)})"
               f"{now / len(texts):>8.1%}  ({now}/{len(texts)})")
     engine.dispose()
+
+
+def _ratio(part: int, whole: int) -> float:
+    return part / whole if whole else 0.0
+
+
+def _f1(tp: int, gold: int, pred: int) -> float:
+    p, rc = _ratio(tp, pred), _ratio(tp, gold)
+    return 2 * p * rc / (p + rc) if p + rc else 0.0
 
 
 def _county(result) -> str | None:

@@ -244,6 +244,9 @@ def test_a_door_typed_with_its_sub_number_reaches_what_the_base_holds_behind_it(
     # a compound that numbers its buildings: building 80, room 206
     r = geocoder.geocode("南山区沁心园80-206号电联")
     assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("80幢206室")
+    # and the elements say so, each number with its own span
+    assert [(e.level, e.value, e.span) for e in r.elements if e.level in ("building", "room")
+            ] == [("building", "80", (6, 8)), ("room", "206号", (9, 13))]
     # the door exists but holds nothing numbered so: partial at the door, saying why
     r = geocoder.geocode("南山区海德三道119-7号")
     assert (r.status, r.level) == ("partial", "door") and "7 not found there" in r.reason
@@ -387,12 +390,17 @@ def test_a_phase_typed_where_the_base_writes_none_is_stepped_over(base):
     geocoder = base[2]
     r = geocoder.geocode("南山区桃园路二期11栋3单元1154室")
     assert (r.status, r.level) == ("matched", "room") and "2期 not checked" in r.reason
+    # the elements say the phase was passed and the building is 11栋 as typed
+    assert [(e.level, e.value, e.span) for e in r.elements if e.level in ("zone", "building")
+            ] == [("zone", "2期", (6, 8)), ("building", "11栋", (8, 11))]
     # what follows the building is read by what the base holds there (46号 a unit)
     r = geocoder.geocode("南山区南湾4区11栋46号")
     assert (r.status, r.level) == ("matched", "unit") and r.full_text.endswith("11栋46号")
     # a sub-number that the base holds as a unit numbered with 号
     r = geocoder.geocode("南山区桥东新村13-13号")
     assert (r.status, r.level) == ("matched", "unit") and r.full_text.endswith("1313号")
+    assert [(e.level, e.value) for e in r.elements if e.level in ("building", "unit")] == [
+        ("building", "13"), ("unit", "13号")]
 
 
 def test_the_later_place_typed_after_a_zone_is_the_answer(base):
