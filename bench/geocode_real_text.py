@@ -14,17 +14,17 @@ the gold town when no district is labelled), township (when the gold town is one
 county's), road (or subroad), door (roadno; a lane of the road, subroad 98弄 or 东禅巷 with
 a number, when the road has no roadno, its subroadno then the building), compound (poi),
 building (houseno), unit (cellno), floor (floorno), room (roomno), each value as the text
-wrote it. Those rows go
-through the real address-base import into a real store (a fresh SpatiaLite file unless
-`--database-url` names an empty migrated one), the index is built from the store as the
-service builds it, and each raw text is geocoded. Printed:
+wrote it. Those rows go through the real address-base import into a real store (a fresh
+SpatiaLite file unless `--database-url` names an empty migrated one), the index is built
+from the store as the service builds it, and each raw text is geocoded. Printed:
 
 - finest level: the share of texts whose answer is the node of their own chain (any
   status); and matched there;
 - false matches: a street-level answer that is neither that node nor above it;
 - matched above typed: `matched` at a node above the finest element the base holds;
 - per-element parse F1 of the geocoder's parse (spans against gold spans; a lane's spans
-  at the levels the base row gives them);
+  at the levels the base row gives them), over all texts and over the texts whose address
+  the base holds (there the parse reads by the base's names, as the service does);
 - county accuracy of our parser, our geocoder, cpca and jionlp on the rows whose text
   names a district (gold district resolved in the NBS table), against the district as
   labelled and against where the labelled town lies today (a 2019 text's 江干区下沙街道 is in
