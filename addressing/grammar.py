@@ -66,6 +66,11 @@ COMPOUND_SUFFIXES = (
 # 经济开发区 of counties elsewhere): typed after an area they are not inside, they are the zone.
 ZONE_WORDS = ("经济技术开发区", "高新技术产业开发区", "经济开发区", "工业开发区", "工业集中区",
               "工业园区", "产业园区", "开发区", "工业园", "工业区", "高新区")
+# A building named only by its use (综合楼, 办公楼): many places have one, so a base that
+# holds one by that name alone does not find it at the end of a longer name typed
+# (江北西范综合楼 is some other place's 综合楼).
+USE_BUILDINGS = ("综合楼", "办公楼", "宿舍楼", "教学楼", "写字楼", "商住楼", "门诊楼", "住院楼",
+                 "行政楼", "实验楼", "科研楼", "厂房")
 # A part of a place typed after its name (汇嘉新园南区, 联合市场C区, 春晗二区, 新风丽都北苑):
 # where the base holds the place by the name alone, the part is not checked.
 PART_AFTER = re.compile("(?:[东西南北中]|[0-9A-Z]{1,2}|[一二三四五六七八九十]{1,2})[区苑]$")

@@ -25,7 +25,7 @@ from addressing.compound_readings import (
     typed_longer,
 )
 from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
-from addressing.grammar import ZONE_WORDS, is_numbered_only
+from addressing.grammar import USE_BUILDINGS, ZONE_WORDS, is_numbered_only
 from addressing.index import LEVEL_CODE, NO_PARENT, AddressIndex, name_key
 from addressing.name_readings import NameReadings
 from addressing.normalize import NormalizedText
@@ -220,7 +220,7 @@ class Geocoder:
             "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
             for e in parsed.leftovers if e.level == "place" and e is not checked]
         leftovers = [e for e in parsed.leftovers if e.level == "unknown" or _unread_number(
-            e, parsed)]
+            e, parsed) or e.level == "extra" and e.key in USE_BUILDINGS]
         if unheld is not None and after_door(unheld, parsed):
             leftovers.append(unheld)
         if len(pool) == 1 and not pool[0].ties and (not pool[0].complete or (
@@ -483,7 +483,8 @@ def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | 
         if (extra.level == "extra" and extra.span[0] >= first.span[1]
                 and all(extra.span[1] <= at for at in below)
                 and index.compounds.get(name_key(extra.value))
-                and not is_numbered_only(extra.value)):  # 二号楼 is a building, not a place
+                # 二号楼 is a building, not a place; so is a building named by its use
+                and not is_numbered_only(extra.value) and extra.key not in USE_BUILDINGS):
             compound = Element("compound", extra.value, extra.key, extra.span)
             place = Element("place", first.value, first.key, first.span)
             elements = [compound if e is first else e for e in parsed.elements]
@@ -524,7 +525,8 @@ def _later_building(parsed: ParsedAddress) -> ParsedAddress | None:
 
 def _unread_number(extra: Element, parsed: ParsedAddress) -> bool:
     """Whether a second element of a level (4幢624幢) names a number no element read has: it
-    may name what the base holds below, so it is not understood rather than dropped."""
+    may name what the base holds below, so it is not understood rather than dropped (as a
+    building named by its use typed after the place, 江北西范综合楼, is)."""
     return extra.level == "extra" and bool(NAMES_A_NUMBER.search(extra.key)) and all(
         e.key != extra.key for e in parsed.elements)
 

@@ -21,6 +21,7 @@ from addressing.grammar import (
     ROAD_SUFFIX,
     ROAD_SUFFIXES,
     TOWNSHIP_WORDS,
+    USE_BUILDINGS,
     VILLAGE_COMMITTEES,
     VILLAGE_WORDS,
     ZONE_WORDS,
@@ -208,7 +209,7 @@ class _Reader(NumberReader):
                 self.flush_unknown(at, "building")
             self.add("building", named.group(0), named.group(0), at, end)
             return
-        inside = self.known_inside(start, end) if len(run) >= 4 else None
+        inside = self.known_inside(start, end, before) if len(run) >= 4 else None
         if inside is not None:
             # 临平五洲路, 拱北义福新村: a place the base does not hold (a village, an old
             # area's name) glued before a road or compound it holds; the known name is read,
@@ -331,21 +332,26 @@ class _Reader(NumberReader):
         self.flush_unknown(end, before)
         return True
 
-    def known_inside(self, start: int, end: int) -> tuple[int, int, str] | None:
+    def known_inside(self, start: int, end: int, before: str | None
+                     ) -> tuple[int, int, str] | None:
         """The first known road or compound name (of three characters or more) that begins
         inside the unknown run [start, end) and ends within it, with its span. A place
-        before it has two characters at least: 乌山西路 is no 山西路 after a place 乌."""
+        before it has two characters at least: 乌山西路 is no 山西路 after a place 乌. A
+        building named by its use (综合楼) is found so only with a number typed after it
+        (陈庄综合楼四楼), which the base's reading below it confirms or not: alone,
+        江北西范综合楼 is some other place's."""
         streets = self.streets
         if streets is None or streets.get(self.t[start:end]):
             return None
         run = self.t[:end]
         for at in range(start + 1, end - 2):
             hit = streets.longest_at(run, at)
-            # A bare area word (村民委员会) a base holds as a name names no place here, and
-            # no name starts inside 村民小组 (上屋村民小组 is no 民小组).
+            # A bare area word (村民委员会) or zone a base holds as a name names no place
+            # here, and no name starts inside 村民小组 (上屋村民小组 is no 民小组).
             if hit is not None and hit[0] - at >= KNOWN_INSIDE_MIN and (
                     streets.get(hit[1]) != ["door"]) and hit[1] not in VILLAGE_WORDS and (
                     hit[1] not in ZONE_WORDS) and (
+                    before is not None or hit[1] not in USE_BUILDINGS) and (
                     not run.startswith(_VILLAGERS, at - 1)):
                 return at, hit[0], hit[1]
         return None

@@ -97,6 +97,9 @@ BASE = [
     # a compound on a road with no door, numbering its buildings (the road has doors too)
     ["440305", "粤海街道", "", "沙河路", "", "海月花园", "8", "", "", "341"],
     ["440305", "粤海街道", "", "沙河路", "2号", "", "", "", "", ""],
+    # a building named only by its use, held as a place of its own; a place with nothing in it
+    ["440305", "", "", "", "", "综合楼", "", "", "4楼", ""],
+    ["440305", "", "", "", "", "西范大院", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -465,3 +468,20 @@ def test_numbers_after_a_floor_are_inside_it_and_a_roads_first_number_is_its_doo
 def test_a_bare_number_that_is_no_door_of_the_road_is_its_building(base):
     r = base[2].geocode("南山区沙河路海月花园8-341")
     assert (r.status, r.level) == ("matched", "room") and r.full_text.endswith("341")
+
+
+def test_a_building_named_by_its_use_names_no_place_after_another_name(base):
+    geocoder = base[2]
+    # where the base holds it alone, it is found so
+    r = geocoder.geocode("南山区综合楼")
+    assert (r.status, r.level, r.full_text) == ("matched", "compound", "广东省深圳市南山区综合楼")
+    # after a place the base holds, it is that place's building, not the other 综合楼: the
+    # place is the answer and the use is said not understood (its base holds no building)
+    r = geocoder.geocode("南山区西范大院综合楼电联")
+    assert r.full_text.endswith("西范大院") and "not understood: 综合楼" in r.reason, r.reason
+    # after a name the base lacks, no place is found inside the name typed, unless what is
+    # typed after it is what the base holds there
+    r = geocoder.geocode("深圳市南山区江北西范综合楼")
+    assert (r.status, r.level) == ("partial", "county"), (r.status, r.level, r.reason)
+    r = geocoder.geocode("深圳市南山区陈庄综合楼四楼")
+    assert (r.status, r.level) == ("matched", "floor") and "place 陈庄" in r.reason, r.reason
