@@ -136,6 +136,10 @@ def _labelled(chars: list[str], tags: list[str]) -> Labelled:
     return item
 
 
+_COUNTY_KINDS = ("新区", "区", "县", "市")
+_TOWNSHIP_KINDS = ("街道", "镇", "乡")
+
+
 class Divisions:
     """Gold admin names → NBS divisions, independently of the parser under test."""
 
@@ -167,18 +171,30 @@ class Divisions:
     def named(self, name: str | None, level: Level, within: list[Division]) -> list[Division]:
         if not name:
             return []
-        found = []
-        for d in self.by_name.get(name, []) + self._short(name, level):
-            if d.level is level and (not within or any(
-                    d.code.startswith(w.short_code) for w in within)):
-                found.append(d)
-        return list({d.code: d for d in found}.values())
+        # A short or other-kind form only within the areas labelled with it (东洲 alone is
+        # no 东洲区 of 抚顺市).
+        broad = level in (Level.province, Level.city)
+        shorter = self._short(name, level) if within or broad else []
+        for candidates in (self.by_name.get(name, []), shorter):
+            # the name as labelled first; its short or other-kind forms only where it names none
+            found = [d for d in candidates if d.level is level and (not within or any(
+                d.code.startswith(w.short_code) for w in within))]
+            if found:
+                return list({d.code: d for d in found}.values())
+        return []
 
     def _short(self, name: str, level: Level) -> list[Division]:
-        # 杭州 for 杭州市, 浙江 for 浙江省, 新疆 for 新疆维吾尔自治区: names that begin so.
-        if len(name) < 2 or level not in (Level.province, Level.city):
+        # 杭州 for 杭州市, 浙江 for 浙江省, 新疆 for 新疆维吾尔自治区: names that begin so;
+        # 鄞州 for 鄞州区, 九堡 for 九堡街道: a county's or township's name without its kind;
+        if len(name) < 2:
             return []
-        return [d for d in self.table if d.level is level and d.name.startswith(name)]
+        if level in (Level.province, Level.city):
+            return [d for d in self.table if d.level is level and d.name.startswith(name)]
+        # 海安县 for 海安市: a county of another kind since (a 县 made a 市).
+        kinds = _COUNTY_KINDS if level is Level.county else _TOWNSHIP_KINDS
+        stem = next((name[:-len(k)] for k in kinds if name.endswith(k)), name)
+        return [d for kind in kinds if len(stem) >= 2 and stem + kind != name
+                for d in self.by_name.get(stem + kind, [])]
 
     def county_of(self, item: Labelled) -> tuple[Division | None, bool]:
         """The gold county, and whether the text names it (a district label)."""
@@ -189,7 +205,17 @@ class Divisions:
         counties = self.named(item.first("district"), Level.county, within)
         if len(counties) == 1:
             return counties[0], True
-        if counties or item.first("district"):
+        if counties:  # 西湖区 (杭州市, 南昌市) with 三墩镇: the one that holds the town
+            towns = self.named(item.first("town"), Level.township, counties)
+            held = {t.parent_code for t in towns}
+            if len(held) == 1 and (county := self.table.get(held.pop() or "")) is not None:
+                return county, True
+            return None, True
+        heirs = [d for d in self.heirs.get(item.first("district") or "", [])
+                 if not within or any(d.code.startswith(w.short_code) for w in within)]
+        if len(heirs) == 1:  # 江东区 (merged into 鄞州区, 2016): where it lies today, though
+            return heirs[0], False  # the text names no district the table knows
+        if item.first("district"):
             return None, True
         towns = self.named(item.first("town"), Level.township, within)
         counties = list({t.parent_code: t for t in towns}.keys())
