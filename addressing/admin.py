@@ -235,18 +235,31 @@ class AdminGazetteer(AdminLookup):
 
     def _later_chain(self, text: str, end: int, names: list[AdminName],
                      chains: list[tuple[AdminName, ...]]) -> tuple[list[AdminName], int]:
-        """The province readings among `names` (read just before `end`, after a chain that
-        went below a province) that begin a second chain, being followed by an area inside
-        them (浙江杭州…, 浙江省独山港镇; not the shop 浙江商城, nor 浙江省人民医院); and how far
-        that read."""
+        """The province, city or county readings among `names` (read just before `end`,
+        after a chain that went below a province, and to the level above theirs at least;
+        names typed in full below a province) that begin a second chain, being
+        followed by an area inside them (浙江杭州…, 浙江省独山港镇; 温州广州市荔湾区,
+        宁波市海曙区宁波市镇海区, 衢州德清县武康镇: a form's or a wrong area, then the real
+        one; not the shop 浙江商城, nor 浙江省人民医院); and how far that read."""
         later: list[AdminName] = []
         reach = end
-        if all(not c or c[-1].division.level is Level.province for c in chains):
+        deepest = max((LEVEL_ORDER[c[-1].division.level] for c in chains if c), default=-1)
+        if deepest <= LEVEL_ORDER[Level.province]:
             return later, reach
         for n in names:
-            if n.division.level is Level.province:
+            level = n.division.level
+            if level is Level.province or level in _CHAIN_STARTS and (
+                    LEVEL_ORDER[level] <= deepest + 1 and n.kind != "short"):
                 inside, probe = self._area_inside(text, end, n.division)
                 reach = max(reach, probe)
+                if inside and level is not Level.province and any(
+                        link.division == n.division for c in chains for link in c):
+                    # a repeat (南山区南山区粤海街道) starts no chain unless what follows
+                    # is not inside the chain read (宁波市海曙区宁波市镇海区)
+                    for c in chains:
+                        within, probe = self._area_inside(text, end, c[-1].division, depth=0)
+                        reach = max(reach, probe)
+                        inside = inside and not within
                 if inside:
                     later.append(n)
         return later, reach
@@ -520,6 +533,10 @@ class AdminGazetteer(AdminLookup):
         chains = [c for c in chains if c]
         return AdminParse(tokens, chains, pos, notes, _readings(tokens, chains),
                           unplaced), reach
+
+
+# Below a province, the levels a second chain may start at (typed in full).
+_CHAIN_STARTS = (Level.city, Level.county)
 
 
 def _readings(

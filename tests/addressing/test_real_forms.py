@@ -349,6 +349,30 @@ def test_a_province_name_starts_a_second_chain_only_when_an_area_inside_it_follo
         ("province", "浙江省"), ("city", "杭州市"), ("county", "西湖区")]
 
 
+def test_a_city_or_county_typed_in_full_starts_a_second_chain_when_an_area_in_it_follows():
+    def admin(text):
+        p = parse(text)
+        return [(e.level, e.value) for e in p.elements
+                if e.level in ("city", "county", "township")], p.admin.notes
+
+    # a wrong city, then the real county and its town; a city, then another with its county
+    found, notes = admin("衢州德清县武康镇顺达路975号")
+    assert found == [("county", "德清县"), ("township", "武康镇")]
+    assert any("typed again from 德清县: 衢州 dropped" in n for n in notes), notes
+    found, _ = admin("温州广州市荔湾区站前路167号")
+    assert found == [("city", "广州市"), ("county", "荔湾区")]
+    # the city typed again, with another of its counties after it: the later is read
+    found, _ = admin("浙江省宁波市海曙区宁波市镇海区招宝山街道平海路1225号")
+    assert found == [("city", "宁波市"), ("county", "镇海区"), ("township", "招宝山街道")]
+    # a county typed again with its own township after it is one chain, said nothing of
+    found, notes = admin("深圳市南山区南山区粤海街道")
+    assert found == [("city", "深圳市"), ("county", "南山区"), ("township", "粤海街道")]
+    assert not notes
+    # a county not inside the city, with no area of its own after it, is not read
+    found, notes = admin("浙江省杭州市柯桥区万商路1875号")
+    assert found == [("city", "杭州市")] and "柯桥区 is not inside 杭州市; ignored" in notes
+
+
 def test_of_two_known_places_typed_one_after_the_other_the_later_lies_in_the_earlier(base):
     geocoder = base[2]
     r = geocoder.geocode("南山区滨海工业区风华园小区")
