@@ -344,11 +344,16 @@ class _Reader(NumberReader):
         if streets is None or streets.get(self.t[start:end]):
             return None
         run = self.t[:end]
-        for at in range(start + 1, end - 2):
+        for at in range(start + 1, end - 1):
             hit = streets.longest_at(run, at)
             # A bare area word (村民委员会) or zone a base holds as a name names no place
-            # here, and no name starts inside 村民小组 (上屋村民小组 is no 民小组).
-            if hit is not None and hit[0] - at >= KNOWN_INSIDE_MIN and (
+            # here, and no name starts inside 村民小组 (上屋村民小组 is no 民小组). A place's
+            # name of two characters is read so only at the end, with a door number after
+            # it, after a place of two characters or more (雅庄后山104号: a part of a
+            # village; never a road: 春秋北路 is no 北路).
+            if hit is not None and (hit[0] - at >= KNOWN_INSIDE_MIN or (
+                    hit[0] == end and before == "door" and at - start >= 2
+                    and "road" not in streets.get(hit[1]))) and (
                     streets.get(hit[1]) != ["door"]) and hit[1] not in VILLAGE_WORDS and (
                     hit[1] not in ZONE_WORDS) and (
                     before is not None or hit[1] not in USE_BUILDINGS) and (

@@ -100,6 +100,9 @@ BASE = [
     # a building named only by its use, held as a place of its own; a place with nothing in it
     ["440305", "", "", "", "", "综合楼", "", "", "4楼", ""],
     ["440305", "", "", "", "", "西范大院", "", "", "", ""],
+    # a part of a village held by its short name, with its doors; a road of two characters
+    ["440305", "粤海街道", "", "", "104号", "后山", "", "", "", ""],
+    ["440305", "粤海街道", "", "北路", "3号", "", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -509,3 +512,16 @@ def test_a_building_named_by_its_use_names_no_place_after_another_name(base):
     assert (r.status, r.level) == ("partial", "county"), (r.status, r.level, r.reason)
     r = geocoder.geocode("深圳市南山区陈庄综合楼四楼")
     assert (r.status, r.level) == ("matched", "floor") and "place 陈庄" in r.reason, r.reason
+
+
+def test_a_short_place_name_after_a_village_is_read_only_before_a_door_number(base):
+    geocoder = base[2]
+    r = geocoder.geocode("深圳市南山区粤海街道雅庄后山104号")
+    assert (r.status, r.level) == ("matched", "door") and r.full_text.endswith("后山104号")
+    assert "place 雅庄" in r.reason, r.reason
+    # with no door number after it, the longer name is not read as the short one
+    r = geocoder.geocode("深圳市南山区粤海街道雅庄后山")
+    assert r.level == "township", (r.status, r.level, r.reason)
+    # nor is a road of two characters read at the end of a longer road's name
+    r = geocoder.geocode("深圳市南山区粤海街道春秋北路3号")
+    assert r.level == "township", (r.status, r.level, r.reason)
