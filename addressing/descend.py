@@ -70,24 +70,26 @@ class Descent:
                                           parsed.get("room"), node, notes, penalty)
         if level in ("road", "compound") and door_el is not None:
             doors = index.child(node, "door", door_el.key)
-            # A number typed without 号 (保利霞飞郡8-341) may be a building wherever the node
-            # holds no such door.
-            if len(doors) != 1 and (not index.children(node, "door")
-                                    or door_el.value == door_el.key) and (
-                    parsed.get("building") is None):
+            # A number typed without 号 (保利霞飞郡8-341) may be a building or a room wherever
+            # the node holds no such door; with 号 (斗南新区613号), a building a compound
+            # holds so numbered next to doors of its own (a road's may be another compound's
+            # kept under it).
+            plain = not index.children(node, "door") or door_el.value == door_el.key
+            buildings = index.child(node, "building", door_el.key) if (
+                len(doors) != 1 and parsed.get("building") is None
+                and (plain or level == "compound")) else []
+            if len(buildings) == 1:
                 # 六合小区237号: where the base numbers a compound's buildings, not its
                 # doors, the number is the building's.
-                doors = index.child(node, "building", door_el.key)
-                if len(doors) == 1:
-                    notes.append(f"{door_el.value} read as a building of {index.value(node)}")
-                    return self._inside_buildings(doors, parsed.get("unit"), parsed.get("floor"),
-                                                  parsed.get("room"), node, notes, penalty)
+                notes.append(f"{door_el.value} read as a building of {index.value(node)}")
+                return self._inside_buildings(buildings, parsed.get("unit"), parsed.get("floor"),
+                                              parsed.get("room"), node, notes, penalty)
+            if len(doors) != 1 and plain and parsed.get("building") is None:
                 rooms = index.rooms_in(node, door_el.key) if parsed.get("room") is None else []
                 if len(rooms) == 1:  # 文华小区3115号: rooms straight under the compound
                     notes.append(f"{door_el.value} read as a room of {index.value(node)}")
                     return Found(rooms[0], penalty, notes, True)
-            if len(doors) != 1 and (not index.children(node, "door")
-                                    or door_el.value == door_el.key):
+            if len(doors) != 1 and plain:
                 shifted = self._door_as_building(node, parsed, notes, penalty)
                 if shifted is not None:
                     return shifted

@@ -36,6 +36,9 @@ BASE = [
     # a college, and the college town it lies in
     ["440305", "", "", "", "", "深圳学院", "", "", "", ""],
     ["440305", "桃源街道", "", "", "", "学院城", "", "", "", ""],
+    # a place with a door of its own and buildings numbered with 号 straight under it
+    ["440305", "", "", "", "178号", "斗南新区", "", "", "", ""],
+    ["440305", "", "", "", "", "斗南新区", "613号", "", "", ""],
 ]
 
 
@@ -79,6 +82,11 @@ def test_a_compound_kept_under_its_road_is_found_by_its_buildings(geocoder):
     # another estate's name: its buildings are not this one's
     r = geocoder.geocode("南山区湾厦路金桂苑9号")
     assert r.level == "road", (r.level, r.full_text)
+    # a place with a door of its own: a number it holds as a building is the building
+    r = geocoder.geocode("南山区斗南新区613号")
+    assert (r.status, r.level) == ("matched", "building"), r.reason
+    r = geocoder.geocode("南山区斗南新区178号")
+    assert (r.status, r.level) == ("matched", "door"), r.reason
 
 
 def test_a_compound_typed_after_a_road_is_the_answer_where_the_road_does_not_contradict_it(
