@@ -259,11 +259,14 @@ class _Reader(NumberReader):
         elif end < len(self.t) and run.endswith(TOWNSHIP_WORDS) and len(run) >= 3 and (
                 "road" not in self.found and "compound" not in self.found):
             self.leftovers.append(("place", run, run, start, end))
-        elif (end < len(self.t) and run.endswith(VILLAGE_WORDS) or run.endswith(
+        elif (run.endswith(VILLAGE_WORDS) and (end < len(self.t) or not (
+                self.found.keys() & {"road", "compound"})) or run.endswith(
                 VILLAGE_COMMITTEES)) and len(run) >= 3:
             # 花塘村西店陆186号: a village (or community) the division table lacks, before
             # the place in it; kept apart, never taken for the place itself. Named by its
-            # committee it is the village, at the end too (王潘流村委会门口).
+            # committee it is the village, at the end too (王潘流村委会门口), and so is one
+            # typed last with no street before it (长街镇五福村: a village the base lacks,
+            # not a compound; one it holds is a name read as known).
             self.leftovers.append(("village", run, run, start, end))
         elif "road" not in self.found and (
             ("compound" not in self.found and (

@@ -95,11 +95,15 @@ def test_a_subdistrict_named_by_its_office_is_the_subdistrict(office_geocoder):
 
 def test_a_village_named_by_its_committee_is_a_village(office_geocoder):
     for text, village in (("武昌区王潘流村委会门口", "王潘流村委会"),
-                          ("武昌区水果湖街道彭村行政村村民委员会", "彭村行政村村民委员会")):
+                          ("武昌区水果湖街道彭村行政村村民委员会", "彭村行政村村民委员会"),
+                          # typed last with nothing of the street before it, a village the
+                          # base lacks is a village too, not a compound
+                          ("武昌区水果湖街道五福村", "五福村")):
         status, level, _, reason = reached(office_geocoder, text)
         assert status == "partial" and level in ("county", "township"), (text, reason)
         assert f"village {village} not checked" in reason, reason
         assert "not understood" not in reason
+        assert "compound" not in {e.level for e in office_geocoder.geocode(text).elements}
 
 
 SEGMENT_BASE = [
