@@ -51,6 +51,10 @@ _RUN_STOP = re.compile(
     f"|(?:{'|'.join(DOOR_PREFIXES)})(?=[0-9])")
 # An area word inside an unknown road name, with a road's worth of name after it.
 _PLACE_BEFORE_ROAD = re.compile("(.+(?:村|镇|乡|区))(.{3,})$")
+# A 新村 is an estate as often as a village: with a number of these levels after it, an
+# estate (沁园新村172-9-5890).
+_ESTATE_VILLAGE = "新村"
+_NUMBERED_BELOW = ("building", "unit", "floor", "room")
 # A part of a zone (东区, 5区, 二期), typed after it.
 _ZONE_PART = re.compile("[东西南北中新老上下前后内外0-9A-Z一二三四五六七八九十]{1,3}[区期园]")
 # A zone (城东工业园, 经济开发区) with two characters or more of the street after it.
@@ -260,13 +264,15 @@ class _Reader(NumberReader):
                 "road" not in self.found and "compound" not in self.found):
             self.leftovers.append(("place", run, run, start, end))
         elif (run.endswith(VILLAGE_WORDS) and (end < len(self.t) or not (
-                self.found.keys() & {"road", "compound"})) or run.endswith(
+                self.found.keys() & {"road", "compound"})) and not (
+                run.endswith(_ESTATE_VILLAGE) and before in _NUMBERED_BELOW) or run.endswith(
                 VILLAGE_COMMITTEES)) and len(run) >= 3:
             # 花塘村西店陆186号: a village (or community) the division table lacks, before
             # the place in it; kept apart, never taken for the place itself. Named by its
             # committee it is the village, at the end too (王潘流村委会门口), and so is one
             # typed last with no street before it (长街镇五福村: a village the base lacks,
-            # not a compound; one it holds is a name read as known).
+            # not a compound; one it holds is a name read as known). A 新村 with a building
+            # number after it is an estate (沁园新村172-9-5890).
             self.leftovers.append(("village", run, run, start, end))
         elif "road" not in self.found and (
             ("compound" not in self.found and (

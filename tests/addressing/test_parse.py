@@ -258,3 +258,14 @@ def test_the_sound_key_reads_word_by_word_as_pypinyin_reads_the_whole_text(sampl
         assert by_word == whole, text
     # The phrase decides how 重 is read (chong, zhong), not the character alone.
     assert sound_key("重庆路").split()[0] != sound_key("重量路").split()[0]
+
+
+def test_an_estate_named_new_village_with_buildings_after_it_is_a_compound():
+    def levels(text):
+        return [(e.level, e.value) for e in parse(text).elements if e.level in (
+            "compound", "building")]
+
+    # 新村 with a building number after it is an estate; a 村 is a village before its place
+    assert levels("平湖街道华家新村78-4-268") == [("compound", "华家新村"), ("building", "78栋")]
+    assert ("compound", "花塘村") not in levels("花塘村西店陆186号")
+    assert "华家新村" in {e.value for e in parse("平湖街道华家新村").leftovers}
