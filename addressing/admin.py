@@ -542,11 +542,15 @@ _CHAIN_STARTS = (Level.city, Level.county)
 def _readings(
     tokens: list[AdminToken], chains: list[tuple[AdminName, ...]]
 ) -> list[tuple[str, str | None]]:
-    # Per token: its level ("admin" when the readings differ) and its code when unique.
+    # Per token: its level ("admin" when the readings differ) and its code when unique. A
+    # township typed that is a county now (苍南县龙港镇: 龙港市 since 2019) is typed as a
+    # township; its code is the county's.
     out = []
     for i, _token in enumerate(tokens):
-        readings = {c[i].division.code: c[i].division for c in chains if len(c) > i}
-        levels = {str(d.level) for d in readings.values()}
+        names = [c[i] for c in chains if len(c) > i]
+        readings = {n.division.code: n.division for n in names}
+        levels = {"township" if n.former_parent and n.division.level is Level.county
+                  else str(n.division.level) for n in names}
         level = next(iter(levels)) if len(levels) == 1 else "admin"
         code = next(iter(readings)) if len(readings) == 1 else None
         out.append((level, code))

@@ -229,6 +229,11 @@ def test_a_parsed_old_area_is_an_element_of_its_level_with_the_text_as_typed():
     text = "浙江省杭州市余杭区乔司镇永玄路8号"
     spans = {e.level: text[e.span[0]:e.span[1]] for e in parse(text).elements}
     assert spans["county"] == "余杭区" and spans["township"] == "乔司镇"
+    # a township typed that is a county now is the township typed; the area is the county
+    p = parse("温州市苍南县龙港镇龙翔路1793")
+    assert [(e.level, e.value) for e in p.elements][:3] == [
+        ("city", "温州市"), ("county", "苍南县"), ("township", "龙港镇")]
+    assert [d.code for d in p.admin.finest()] == ["330383000000"]
 
 
 def test_an_old_kind_is_read_inside_its_county_even_where_a_real_name_is_elsewhere():
