@@ -46,6 +46,10 @@ _DELIVERY_TIME = re.compile(
     "(?:上午|中午|下午|晚上|早上)?[0-9]{1,2}点(?:[0-9]{1,2}分?)?(?:-[0-9]{1,2}点(?:[0-9]{1,2}分?)?)?"
     "(?:前|后|以前|以后|之前|之后)?(?:取件|送达|送货|配送|派送|收货)")
 _DELIVERY_WORDS = ("取件", "送达", "送货", "配送", "派送", "收货")
+# What a form or a message writes before the address (寄件人浙江省…, 邮寄地址_浙江省…, 好的_
+# 浙江省…): noise where a province or city follows at once.
+FORM_PREFIXES = ("邮寄地址", "收货地址", "收件地址", "寄件地址", "发货地址", "详细地址", "地址",
+                 "寄件人", "收件人", "收货人", "委托件", "好的")
 RECIPIENT_LABELS = (
     "收件人", "收货人", "联系人", "姓名", "户主", "住户", "业主",
     "联系电话", "手机号", "手机", "电话", "TEL", "PHONE",
@@ -231,7 +235,10 @@ def _area_names(*levels: Level) -> str:
 # form's chain, then the real one: 河南省漯河市召陵区中国浙江省杭州市…). 中国 before
 # anything else is a name's own (中国鞋都, 中国裘皮城: the base holds them so).
 _NOISE = re.compile("|".join(DELIVERY_NOTES + NOISE_WORDS)
-                    + f"|^ ?中国 ?(?={_area_names(Level.province, Level.city)})"
+                    + f"|^ ?(?:{'|'.join(FORM_PREFIXES)})? ?中国 ?"
+                    f"(?={_area_names(Level.province, Level.city)})"
+                    + f"|^ ?(?:{'|'.join(FORM_PREFIXES)}) ?"
+                    f"(?={_area_names(Level.province, Level.city)})"
                     + f"|中国(?={_area_names(Level.province)})")
 _SPACE_RUN = re.compile(r" {2,}")
 _INNER_SPACE = re.compile(r"(?<![0-9A-Z]) | (?![0-9A-Z])")
@@ -248,7 +255,7 @@ _DOUBLED_DASH = re.compile(f"(?<=[0-9A-Z{NUMERAL_CHARS}])-{{2,}}(?=[0-9A-Z{NUMER
 # digits. Two patterns, because a class among the words would keep the regex engine from
 # skipping ahead by the words' first characters (one pattern took 2.5 times as long).
 _NOISE_WORD_TRIGGER = re.compile("|".join(DELIVERY_NOTES + _DELIVERY_WORDS + NOISE_WORDS)
-                                 + "|中国|" + "|".join(RECIPIENT_LABELS))
+                                 + "|中国|" + "|".join(RECIPIENT_LABELS + FORM_PREFIXES))
 _PHONE_TRIGGER = re.compile("[0-9]{7}")
 
 

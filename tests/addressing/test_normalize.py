@@ -116,6 +116,17 @@ def test_notes_to_the_courier_are_removed():
     assert normalize("三点水小区3栋").text == "三点水小区3栋"
 
 
+def test_what_a_form_writes_before_the_address_is_removed():
+    for raw in ("寄件人浙江省杭州市萧山区新宁路", "邮寄地址_浙江省杭州市萧山区新宁路",
+                "好的_浙江省杭州市萧山区新宁路", "地址：浙江省杭州市萧山区新宁路",
+                "委托件中国浙江省杭州市萧山区新宁路"):
+        n = normalize(raw)
+        assert n.text == "浙江省杭州市萧山区新宁路", raw
+        assert raw[slice(*n.span(0, 3))] == "浙江省"
+    # not before an area, the words stay (a place so named)
+    assert normalize("好的超市3号").text == "好的超市3号"
+
+
 def test_landline_and_dash_forms():
     assert normalize("0755-86013388 科苑路15号 3-1-1201").text == "科苑路15号3-1-1201"
     assert normalize("3－1－1201").text == "3-1-1201"
