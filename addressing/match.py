@@ -211,6 +211,13 @@ class Geocoder:
                   for e in parsed.leftovers if e.level == "village"]
         notes += [f"{e.level} {e.value} not checked" for e in parsed.leftovers
                   if e.level in ("zone", "gate")]
+        # A second place's name typed after the first (星辰商贸城四区六楼) that no reading
+        # took: said, not silently dropped.
+        notes += [f"{e.value} not checked (the base holds a place so named elsewhere)"
+                  for e in parsed.leftovers if e.level == "extra" and not _unread_number(
+                      e, parsed) and e.key not in USE_BUILDINGS and (
+                      compound_el is None or e.key != compound_el.key)
+                  and self.index.streets.get(e.key)]
         notes += [f"segment {e.value} of the road not checked (the base holds the road "
                   "without it)" for e in parsed.leftovers if e.level == "segment"]
         notes += [f"building {e.value} not checked (the base does not hold it there); the "

@@ -24,6 +24,8 @@ BASE = [
     # a market: aisles (街) hold floors, floors hold stalls
     ["440305", "", "", "", "", "星辰商贸城", "", "7街", "6楼", "41050"],
     ["440305", "", "", "", "", "星辰商贸城", "", "11街", "9层", "20427"],
+    # a place elsewhere named like a market's zone
+    ["440305", "", "", "", "", "四区", "", "", "", ""],
     # rows of houses, a house numbered in its row
     ["440305", "", "", "", "", "桂园新村", "12排", "59号", "", ""],
     # buildings named by where they stand, or by a letter
@@ -107,7 +109,11 @@ def test_a_markets_zone_floor_aisle_and_stall(geocoder):
                  "南山区星辰商贸城9层1区11街20427商位"):
         status, level, _, reason = reached(geocoder, text)
         assert (status, level) == ("matched", "room"), (text, reason)
-    assert "zone 四区 not checked" in reached(geocoder, "南山区星辰商贸城四区六楼7街41050")[3]
+    # (a zone the base also holds as a place elsewhere is said not checked all the same)
+    assert "四区 not checked" in reached(geocoder, "南山区星辰商贸城四区六楼7街41050")[3]
+    # a zone named like a place the base holds elsewhere, before the aisle: still the zone
+    status, level, _, reason = reached(geocoder, "南山区星辰商贸城四区7街41050")
+    assert (status, level) == ("matched", "room") and "zone 四区 not checked" in reason, reason
     # the aisle after a zone and the gate typed with it
     assert ("unit", "7街") in _levels("星辰商贸城四区79号门7街41050", "星辰商贸城")
     # a numbered street after a compound is no aisle where no floor or zone comes before
