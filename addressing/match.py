@@ -40,6 +40,8 @@ CONFLICT = -1  # separates anchors found by road+door from those found by compou
 # A partial answer loses this much per typed street level it does not reach (road-level
 # answers to a typed room score 70 or less; a room match scores up to 100).
 MISSED_LEVEL_PENALTY = 10
+# The street found in the county typed, not in the township typed (wrong, or an old one).
+WRONG_TOWNSHIP_PENALTY = 10
 _OUTER_BUILDING = "outer building"  # a building typed before the one the base holds
 # A note that a number typed was read anew (970-12号 read as 970 12号, door 57-1 read as …,
 # A read as building A座) or a phase typed before a building passed (2期 not checked), not a
@@ -117,6 +119,18 @@ class Geocoder:
                 return other
         return result
 
+    def _counties_typed(self, admin: AdminParse, areas: list[Division]) -> list[Division]:
+        """The counties of the townships read (and the county a township typed was moved
+        out of: 萧山区 of 临江街道, now of 钱塘区), where every area read is a township;
+        else none."""
+        if not areas or any(d.level is not Level.township for d in areas):
+            return []
+        codes = {d.code[:6] for d in areas}
+        codes |= {c[-1].former_parent[:6] for c in admin.chains
+                  if c and c[-1].former_parent}
+        return [d for code in sorted(codes)
+                if (d := self.divisions.by_code.get(code.ljust(12, "0"))) is not None]
+
     def _kept_compounds(self) -> frozenset[str]:
         """The names of compounds the base keeps straight under a road (built once)."""
         if self._kept is None:
@@ -181,6 +195,21 @@ class Geocoder:
         if road_el is None and compound_el is None:
             return self.answers.admin_only(result, parsed, areas, notes, penalty)
         anchors, anchor_penalty, anchor_notes, by_compound, unheld = self._anchors(parsed, areas)
+        if not anchors:
+            # (not by a zone alone: it is an area too, and what follows it names the place)
+            counties = self._counties_typed(parsed.admin, areas) if road_el is not None or (
+                compound_el is not None and not compound_el.value.endswith(ZONE_WORDS)) else []
+            again = self._anchors(parsed, counties) if counties else None
+            if again is not None and again[0] and CONFLICT not in again[0]:
+                # 萧山区义桥镇经八路 where the base holds 经八路 in 瓜沥镇 of 萧山区; 萧山区临江街道
+                # (moved to 钱塘区 since) 经八路: the township typed is wrong or old, and the
+                # street is read in its county typed.
+                towns = "/".join(sorted({d.name for d in areas}))
+                street = " / ".join(e.value for e in (road_el, compound_el) if e is not None)
+                anchors, anchor_penalty, anchor_notes, by_compound, unheld = again
+                anchor_penalty += WRONG_TOWNSHIP_PENALTY
+                anchor_notes = [f"{street} is not in {towns}; read in the county typed, "
+                                f"{'/'.join(sorted({d.name for d in counties}))}", *anchor_notes]
         notes += anchor_notes
         penalty += anchor_penalty
         if not anchors:
