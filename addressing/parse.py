@@ -35,6 +35,7 @@ STREET_LEVELS = ("road", "compound", "door", "building", "unit", "floor", "room"
 # 华远大厦西单元: a unit named by where it stands.
 _NAMED_UNIT = re.compile(r"[东西南北中]单元$")
 _NUMERAL_AISLE = re.compile(r"[一二三四五六七八九十]+街")
+_OFFICE = "办事处"  # a township's office (街道办事处, 街办事处): the township
 _AISLE_NEXT = re.compile(r"[0-9A-Z]+街[0-9A-Z ]")  # 97街38087: an aisle, its stall after it
 _INSIDE = ("building", "unit", "floor")  # what a run names the place of when it precedes
 # A building named by where it stands (西座, 北楼, 裙楼), after the place it is in.
@@ -213,6 +214,14 @@ class _Reader(NumberReader):
                 self.unknown_start = start
                 self.flush_unknown(at, "building")
             self.add("building", named.group(0), named.group(0), at, end)
+            return
+        office = run.find(_OFFICE, 2) + len(_OFFICE)
+        if len(_OFFICE) < office <= len(run) - 2 and not self.found.keys() & {"road", "compound"}:
+            # 湛家机街办事处天兴花园: a township's office the division table does not name as
+            # typed (a slip, an old name), and the place after it, read on its own
+            self.leftovers.append(("place", run[:office], run[:office], start, start + office))
+            self.unknown_start = start + office
+            self.flush_unknown(end, before)
             return
         inside = self.known_inside(start, end, before) if len(run) >= 4 else None
         if inside is not None:

@@ -6,7 +6,6 @@ table names townships 工业园区 and 经济开发区 in other counties: typed 
 they are its zone.
 """
 
-
 from addressing.parse import parse
 from tests.addressing.hand_base import base_geocoder, reached
 
@@ -91,6 +90,19 @@ def test_a_subdistrict_named_by_its_office_is_the_subdistrict(office_geocoder):
         status, level, full, reason = reached(office_geocoder, text)
         assert (status, level) == ("matched", "building"), (text, reason)
         assert full.endswith(end) and "办事处" not in reason, (text, full, reason)
+
+
+def test_an_office_the_table_does_not_name_as_typed_is_a_place_before_the_street(
+        office_geocoder):
+    # 谌家矶 typed as 湛家机 (a slip): the office is a place, the estate after it the street
+    status, level, full, reason = reached(office_geocoder, "江岸区湛家机街办事处天兴花园1280栋")
+    assert (status, level) == ("matched", "building") and full.endswith("天兴花园1280栋")
+    assert "place 湛家机街办事处 before the street not checked" in reason, reason
+    # read so by the grammar alone, with no base's names to go by
+    p = parse("江岸区湛家机街办事处天兴花园1280栋")
+    assert [(e.level, e.value) for e in p.elements if e.level in ("road", "compound")] == [
+        ("compound", "天兴花园")]
+    assert ("place", "湛家机街办事处") in [(e.level, e.value) for e in p.leftovers]
 
 
 def test_a_village_named_by_its_committee_is_a_village(office_geocoder):
