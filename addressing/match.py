@@ -243,9 +243,8 @@ class Geocoder:
         # A second place's name typed after the first (星辰商贸城四区六楼) that no reading
         # took: said, not silently dropped.
         notes += [f"{e.value} not checked (the base holds a place so named elsewhere)"
-                  for e in parsed.leftovers if e.level == "extra" and not _unread_number(
-                      e, parsed) and e.key not in USE_BUILDINGS and (
-                      compound_el is None or e.key != compound_el.key)
+                  for e in parsed.leftovers if e.level == "extra" and not _unread_extra(
+                      e, parsed) and (compound_el is None or e.key != compound_el.key)
                   and self.index.streets.get(e.key)]
         notes += [f"segment {e.value} of the road not checked (the base holds the road "
                   "without it)" for e in parsed.leftovers if e.level == "segment"]
@@ -255,8 +254,8 @@ class Geocoder:
         notes += [f"place {e.value} before the street not checked" + (
             "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
             for e in parsed.leftovers if e.level == "place" and e is not checked]
-        leftovers = [e for e in parsed.leftovers if e.level == "unknown" or _unread_number(
-            e, parsed) or e.level == "extra" and e.key in USE_BUILDINGS]
+        leftovers = [e for e in parsed.leftovers if e.level == "unknown" or _unread_extra(
+            e, parsed)]
         if unheld is not None and after_door(unheld, parsed):
             leftovers.append(unheld)
         if len(pool) == 1 and not pool[0].ties and (not pool[0].complete or (
@@ -559,12 +558,12 @@ def _later_building(parsed: ParsedAddress) -> ParsedAddress | None:
     return None
 
 
-def _unread_number(extra: Element, parsed: ParsedAddress) -> bool:
-    """Whether a second element of a level (4幢624幢) names a number no element read has: it
-    may name what the base holds below, so it is not understood rather than dropped (as a
-    building named by its use typed after the place, 江北西范综合楼, is)."""
-    return extra.level == "extra" and bool(NAMES_A_NUMBER.search(extra.key)) and all(
-        e.key != extra.key for e in parsed.elements)
+def _unread_extra(extra: Element, parsed: ParsedAddress) -> bool:
+    """Whether a second element of a level may name what the base holds below, so that it
+    is not understood rather than dropped: a number no element read has (4幢624幢), or a
+    building named by its use typed after the place (江北西范综合楼)."""
+    return extra.level == "extra" and (extra.key in USE_BUILDINGS or bool(
+        NAMES_A_NUMBER.search(extra.key)) and all(e.key != extra.key for e in parsed.elements))
 
 
 def _areas(admin: AdminParse) -> list[Division]:

@@ -353,8 +353,9 @@ class _Reader(NumberReader):
 
     def known_inside(self, start: int, end: int, before: str | None
                      ) -> tuple[int, int, str] | None:
-        """The first known road or compound name (of three characters or more) that begins
-        inside the unknown run [start, end) and ends within it, with its span. A place
+        """The first known road or compound name (of three characters or more; of two at
+        the end, before a door number, below) that begins inside the unknown run
+        [start, end) and ends within it, with its span. A place
         before it has two characters at least: 乌山西路 is no 山西路 after a place 乌. A
         building named by its use (综合楼) is found so only with a number typed after it
         (陈庄综合楼四楼), which the base's reading below it confirms or not: alone,
