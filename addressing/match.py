@@ -208,7 +208,7 @@ class Geocoder:
                 street = " / ".join(e.value for e in (road_el, compound_el) if e is not None)
                 anchors, anchor_penalty, anchor_notes, by_compound, unheld = again
                 anchor_penalty += WRONG_TOWNSHIP_PENALTY
-                anchor_notes = [f"{street} is not in {towns}; read in the county typed, "
+                anchor_notes = [f"{street} is not in {towns}; read in the township's county, "
                                 f"{'/'.join(sorted({d.name for d in counties}))}", *anchor_notes]
         notes += anchor_notes
         penalty += anchor_penalty

@@ -532,7 +532,7 @@ def test_a_street_typed_with_a_wrong_township_is_read_in_the_county_typed(base):
     # 海德三道 lies in 粤海街道; typed with 南头街道 of the same county it is still found
     r = geocoder.geocode("广东省深圳市南山区南头街道海德三道119号")
     assert (r.status, r.level) == ("matched", "door"), r.reason
-    assert "海德三道 is not in 南头街道; read in the county typed, 南山区" in r.reason
+    assert "海德三道 is not in 南头街道; read in the township's county, 南山区" in r.reason
     assert r.score < geocoder.geocode("广东省深圳市南山区粤海街道海德三道119号").score
     # a county typed wrong is not widened: no street of another county is guessed
     r = geocoder.geocode("广东省深圳市福田区南头街道海德三道119号")
