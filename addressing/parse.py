@@ -381,6 +381,21 @@ class _Reader(NumberReader):
                 return at, hit[0], hit[1]
         return None
 
+    def known_across(self, pos: int, reach: int) -> tuple[tuple[int, str], int] | None:
+        """A known name of three characters or more that begins inside the unknown run
+        before `pos` (after two characters of it at least, not with an area's word: 楼山村1区
+        is no 村1区) and ends at `reach` or after, with where it begins; the first such."""
+        streets, start = self.streets, self.unknown_start
+        if streets is None or start is None:
+            return None
+        for at in range(start + 2, pos):
+            if self.t[at] in _AREA_CHARS:
+                continue
+            hit = streets.longest_at(self.t, at)
+            if hit is not None and hit[0] >= reach and hit[0] - at >= KNOWN_INSIDE_MIN:
+                return hit, at
+        return None
+
     def read(self, pos: int) -> None:
         t = self.t
         size = len(t)
@@ -417,6 +432,12 @@ class _Reader(NumberReader):
                 if hit is not None and is_phase_only(hit[1]) and (
                         "road" in self.found or "compound" in self.found):
                     hit = None  # 龚大堂1期101栋: the phase of the place read, not a place
+                if hit is not None and "0" <= ch <= "9" and self.unknown_start is not None:
+                    # 荷叶塘下西陶5区1081号: a known name that begins inside the unknown run
+                    # and reaches as far (下西陶5区) is the name typed, not the part (5区)
+                    longer = self.known_across(pos, hit[0])
+                    if longer is not None:
+                        hit, pos = longer
                 compound = self.found.get("compound")
                 if hit is not None and compound is not None and compound[4] == pos and (
                         self.unknown_start is None and PART_AFTER.fullmatch(hit[1])

@@ -103,6 +103,9 @@ BASE = [
     # a part of a village held by its short name, with its doors; a road of two characters
     ["440305", "粤海街道", "", "", "104号", "后山", "", "", "", ""],
     ["440305", "粤海街道", "", "北路", "3号", "", "", "", "", ""],
+    # a place whose name ends in a part another place is named by alone
+    ["440305", "", "", "", "", "下西陶5区", "1081号", "", "", ""],
+    ["440305", "粤海街道", "", "", "77号", "5区", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -537,3 +540,11 @@ def test_a_street_typed_with_a_wrong_township_is_read_in_the_county_typed(base):
     # a county typed wrong is not widened: no street of another county is guessed
     r = geocoder.geocode("广东省深圳市福田区南头街道海德三道119号")
     assert r.level not in ("road", "door"), (r.status, r.level, r.reason)
+
+
+def test_a_known_name_begun_inside_unknown_text_wins_over_the_part_it_ends_with(base):
+    geocoder = base[2]
+    # 荷叶塘 (a place the base lacks) glued before 下西陶5区: the longer name is read, not 5区
+    r = geocoder.geocode("深圳市南山区荷叶塘下西陶5区1081号")
+    assert (r.status, r.level) == ("matched", "building"), r.reason
+    assert r.full_text.endswith("下西陶5区1081号")
