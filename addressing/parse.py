@@ -435,9 +435,9 @@ class _Reader(NumberReader):
                 if hit is not None and "0" <= ch <= "9" and self.unknown_start is not None:
                     # 荷叶塘下西陶5区1081号: a known name that begins inside the unknown run
                     # and reaches as far (下西陶5区) is the name typed, not the part (5区)
-                    longer = self.known_across(pos, hit[0])
-                    if longer is not None:
-                        hit, pos = longer
+                    across = self.known_across(pos, hit[0])
+                    if across is not None:
+                        hit, pos = across
                 compound = self.found.get("compound")
                 if hit is not None and compound is not None and compound[4] == pos and (
                         self.unknown_start is None and PART_AFTER.fullmatch(hit[1])
