@@ -173,17 +173,18 @@ class Divisions:
     def named(self, name: str | None, level: Level, within: list[Division]) -> list[Division]:
         if not name:
             return []
-        # A short or other-kind form only within the areas labelled with it (东洲 alone is
-        # no 东洲区 of 抚顺市).
-        broad = level in (Level.province, Level.city)
-        shorter = self._short(name, level) if within or broad else []
-        for candidates in (self.by_name.get(name, []), shorter):
-            # the name as labelled first; its short or other-kind forms only where it names none
-            found = [d for d in candidates if d.level is level and (not within or any(
-                d.code.startswith(w.short_code) for w in within))]
-            if found:
-                return list({d.code: d for d in found}.values())
-        return []
+        # The name as labelled first; its short or other-kind forms only where it names
+        # none, and only within the areas labelled with it (东洲 alone is no 东洲区 of 抚顺市).
+        found = self._within(self.by_name.get(name, []), level, within)
+        if not found and (within or level in (Level.province, Level.city)):
+            found = self._within(self._short(name, level), level, within)
+        return list({d.code: d for d in found}.values())
+
+    @staticmethod
+    def _within(candidates: list[Division], level: Level,
+                within: list[Division]) -> list[Division]:
+        return [d for d in candidates if d.level is level and (not within or any(
+            d.code.startswith(w.short_code) for w in within))]
 
     def _short(self, name: str, level: Level) -> list[Division]:
         # 杭州 for 杭州市, 浙江 for 浙江省, 新疆 for 新疆维吾尔自治区: names that begin so;
