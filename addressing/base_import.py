@@ -202,6 +202,7 @@ class _TreeWriter:
         # REGISTERED for a code the registry issued to something that is not here.
         self.code_owner: dict[str, tuple[str, ...]] = {}
         self.issued = 0
+        self.reached: set[tuple[str, ...]] = set()  # stored nodes this file's rows name
         self._load_existing(engine)
 
     def _load_existing(self, engine: Engine) -> None:
@@ -275,7 +276,7 @@ def import_address_base(
     del source  # the file's rows are in the tree now: free them before writing
     new = [n for n in writer.by_key.values() if n.new]
     report.created = len(new)
-    report.existing = len(writer.by_key) - len(new)
+    report.existing = len(writer.reached)
     _write(engine, writer, new, report)
     report.issued_codes = writer.issued
     report.problems.sort(key=lambda p: p.row)
@@ -470,7 +471,9 @@ def _place(writer: _TreeWriter, county: Division, township: Division | None,
             writer.by_key[step.key] = node
             if code:
                 writer.code_owner[code] = step.key
-        elif finest and aliases and node.new:
+        elif not node.new:
+            writer.reached.add(step.key)
+        elif finest and aliases:
             node.row["aliases"] = sorted(set(node.row["aliases"]) | set(aliases))
         if point is not None and node.new:
             node.points.append(point)

@@ -67,6 +67,18 @@ def test_import_builds_the_tree_keeps_codes_and_reports_rows(empty_engine, tmp_p
     assert report.issued_codes == report.created - 1
 
 
+def test_already_there_counts_what_the_file_names_not_the_store(empty_engine_spatialite,
+                                                                tmp_path):
+    import_address_base(empty_engine_spatialite, write(tmp_path / "base.csv", GOOD))
+    refused = import_address_base(empty_engine_spatialite, write(tmp_path / "bad.csv", BAD[:2]))
+    assert (refused.created, refused.existing, len(refused.problems)) == (0, 0, 2)
+    assert "0 already there" in refused.summary()
+    # one room under a stored floor: road, door, building, floor are there; the room is new
+    room = [GOOD[0][:9] + ["1203室"] + GOOD[0][10:]]
+    more = import_address_base(empty_engine_spatialite, write(tmp_path / "more.csv", room))
+    assert (more.created, more.existing) == (1, 4)
+
+
 @pytest.mark.parametrize("store_kind", STORES)
 def test_import_again_changes_nothing_and_geocodes(empty_engine, tmp_path, store_kind):
     path = write(tmp_path / "base.csv", GOOD)
