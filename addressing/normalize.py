@@ -248,7 +248,10 @@ _EDGE_SPACE = re.compile(r"^ +| +$")
 _NAME_DASH = re.compile(
     f"(?<=[\u4e00-\u9fff])(?<![{NUMERAL_CHARS}])[-·]+(?=[\u4e00-\u9fff])"
     f"|(?<=[\u4e00-\u9fff])[-·]+(?=[\u4e00-\u9fff])(?![{NUMERAL_CHARS}])")
-_UNDERSCORE_DASH = re.compile(r"(?<=[0-9])_(?=[0-9])")
+# (Not before a number with its own level word: 春华路1924_2幢 is a door, then building 2幢.)
+_UNDERSCORE_DASH = re.compile(
+    r"(?<=[0-9])_(?=[0-9])(?![0-9]+(?:"
+    + "|".join((*grammar.BUILDING_WORDS, *grammar.UNIT_WORDS[:1], *grammar.FLOOR_WORDS)) + "))")
 # (Between numerals too: 一--0 is 1-0 once the numeral is a digit.)
 _DOUBLED_DASH = re.compile(f"(?<=[0-9A-Z{NUMERAL_CHARS}])-{{2,}}(?=[0-9A-Z{NUMERAL_CHARS}])")
 # What noise needs before `_strip_noise` can find any: a word of it, or a phone number's

@@ -120,6 +120,8 @@ def test_dash_forms_after_a_road_begin_with_its_door(geocoder):
     assert parse("纽约路57-1").get("door").key == parse("纽约路57-1号").get("door").key
     assert _levels("纽约路344-110室") == [("door", "344"), ("room", "110")]
     assert normalize("大义路72_4").text == "大义路72-4"
+    # before a number with its own level word, a separator: a door, then its building
+    assert normalize("春华路1924_2幢").text == "春华路1924 2栋"
     assert normalize("11一8一646").text == "11-8-646"
     assert normalize("8--33").text == "8-33"
     # a bare 57-1 is the door 57-1, as 57-1号 is, where the road holds 57 and 57-1
