@@ -246,6 +246,8 @@ class Geocoder:
                   for e in parsed.leftovers if e.level == "extra" and not _unread_extra(
                       e, parsed) and (compound_el is None or e.key != compound_el.key)
                   and self.index.streets.get(e.key)]
+        notes += [f"crossing with {e.value} not checked" for e in parsed.leftovers
+                  if e.level == "crossing"]
         notes += [f"segment {e.value} of the road not checked (the base holds the road "
                   "without it)" for e in parsed.leftovers if e.level == "segment"]
         notes += [f"building {e.value} not checked (the base does not hold it there); the "

@@ -47,9 +47,9 @@ _AREA_CHARS = {w for w in _AREA_WORDS if len(w) == 1}
 _VILLAGERS = ("村民小组", "村民委员会")  # 村 of these ends no village's name
 # Where `_Reader.read` may act inside an unknown run: a character below U+2E80 (space,
 # digits, letters, dashes), just after an area word (a superset; `read` checks exactly), or
-# a door's word before its number (甲12号).
+# a door's word before its number (甲12号), or after a crossing's word (`_CROSSING`).
 _RUN_STOP = re.compile(
-    f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=委员会)|(?<=[村镇乡区县市省])"
+    f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=委员会)|(?<=[村镇乡区县市省口处])"
     f"|(?:{'|'.join(DOOR_PREFIXES)})(?=[0-9])")
 # An area word inside an unknown road name, with a road's worth of name after it.
 _PLACE_BEFORE_ROAD = re.compile("(.+(?:村|镇|乡|区))(.{3,})$")
@@ -65,6 +65,12 @@ _ZONE_BEFORE = re.compile(f"(.*?(?:{'|'.join(ZONE_WORDS)}))(.{{2,}})$")
 # A road the base does not hold glued before a place's name (南新街福泰花园, 中兴路东方名庭70号):
 # two characters or more and a road's word (not 街道), then three or more.
 _ROAD_THEN_NAME = re.compile("(.{2,}?(?:大道|大街|公路|路|街(?!道)))(.{3,})$")
+# A crossing (盈丰路与鸿宁路交叉口): a road's name after the first road, and the words for
+# where two roads meet. The address is on the first road; the second is said, not checked.
+_CROSSING = re.compile(
+    f"(?:与|和|跟)(.{{2,8}}?(?:{'|'.join(ROAD_SUFFIXES)}))"
+    "(?:交叉路口|交叉口|交汇处|交汇口|交界处|交界口|交口|十字路口|路口|口)")
+_CROSSING_WORDS = ("与", "和", "跟")
 # A township's name (two or three characters, none an area's, road's or a 古镇's) and its
 # kind word, with two characters or more after it.
 _TOWNSHIP_BEFORE = re.compile("([^省市区县镇乡村路街道古小]{2,3}(?:镇|乡))..")
@@ -187,6 +193,10 @@ class _Reader(NumberReader):
             end -= 1
         run = self.t[start:end]
         if not run.strip():
+            return
+        crossing = _CROSSING.search(run) if any(w in run for w in _CROSSING_WORDS) else None
+        if crossing is not None and crossing.end() == len(run) and self.read_crossing(
+                crossing, start):
             return
         if "compound" in self.found and NUMERAL_ZONE.fullmatch(run) and "building" not in (
                 self.found) and before != "building":
@@ -319,6 +329,43 @@ class _Reader(NumberReader):
         else:
             self.leftovers.append(("unknown", run, run, start, end))
 
+    def read_crossing(self, crossing: re.Match[str], start: int) -> bool:
+        """Read a crossing that ends the unknown run from `start`: the road before it (read
+        just before the run, or the run's text before the crossing, ending like a road) is
+        the road, and the other a crossing, not checked. Where the base holds only the
+        other road, that is the road read (the place is on both). False where no road
+        stands before the crossing."""
+        at = start + crossing.start()
+        other = (start + crossing.start(1), start + crossing.end(1))
+        road = self.found.get("road")
+        if at == start:
+            if road is None or self.t[road[4]:start].strip():
+                return False
+        elif road is not None or not ROAD_SUFFIX.search(self.t, start, at):
+            return False
+        else:
+            first = self.t[start:at]
+            second = self.t[other[0]:other[1]]
+            streets = self.streets
+            if streets is not None and not streets.get(first) and (
+                    "road" in streets.get(second)):
+                self.add("road", second, second, *other)
+                other = (start, at)
+            else:
+                self.unknown_start = start
+                self.flush_unknown(at, "crossing")
+        name = self.t[other[0]:other[1]]
+        self.leftovers.append(("crossing", name, name, *other))
+        return True
+
+    def crossing_ends(self, pos: int) -> bool:
+        """Whether the unknown run before `pos` ends with a crossing (与鸿宁路交叉口)."""
+        start = self.unknown_start
+        if start is None or not any(w in self.t[start:pos] for w in _CROSSING_WORDS):
+            return False
+        m = _CROSSING.search(self.t, start, pos)
+        return m is not None and m.end() == pos
+
     def place_before_number(self, run: str, before: str | None) -> bool:
         """Whether `run`, read next to the number `before` names, is the place it is in."""
         return (before in _INSIDE or (before in ("room", "number") and "door" in self.found)) and (
@@ -406,6 +453,9 @@ class _Reader(NumberReader):
                 self.flush_unknown(pos, None)
                 pos += 1
                 continue
+            if t[pos - 1] in "口处" and self.crossing_ends(pos):
+                # 盈丰路与鸿宁路交叉口望京空间艺术中心: what follows a crossing is read afresh
+                self.flush_unknown(pos, None)
             road = self.found.get("road")
             if road is not None and road[4] == pos and self.unknown_start is None and (
                     t.startswith(ROAD_SEGMENTS, pos)):

@@ -548,3 +548,26 @@ def test_a_known_name_begun_inside_unknown_text_wins_over_the_part_it_ends_with(
     r = geocoder.geocode("深圳市南山区荷叶塘下西陶5区1081号")
     assert (r.status, r.level) == ("matched", "building"), r.reason
     assert r.full_text.endswith("下西陶5区1081号")
+
+
+def test_a_crossing_is_on_the_first_road_and_says_the_other(base):
+    geocoder = base[2]
+    r = geocoder.geocode("深圳市南山区科苑路与学府路交叉口")
+    assert (r.status, r.level) == ("matched", "road") and r.full_text.endswith("科苑路")
+    assert "crossing with 学府路 not checked" in r.reason, r.reason
+    # what follows the crossing is read afresh: a place the base holds on the road
+    r = geocoder.geocode("深圳市南山区科苑路和学府路路口科兴科学园3期12栋2单元1201室")
+    assert (r.status, r.level) == ("matched", "room"), r.reason
+    # where the base holds only the other road, the place is on that one
+    r = geocoder.geocode("深圳市南山区盈丰路与学府路交汇处")
+    assert r.level == "road" and r.full_text.endswith("学府路"), (r.level, r.reason)
+    assert "crossing with 盈丰路 not checked" in r.reason, r.reason
+
+
+def test_a_crossing_is_read_by_its_words_not_by_a_road_name_beginning_with_one():
+    crossing = [e.value for e in parse("中山路与解放路十字路口").leftovers if e.level == "crossing"]
+    assert crossing == ["解放路"]
+    # 和平路 begins with 和: no crossing with a road 平路
+    parsed = parse("中山路和平路交叉口")
+    assert not [e for e in parsed.leftovers if e.level == "crossing"]
+    assert [e.value for e in parse("和平路12号").elements] == ["和平路", "12号"]
