@@ -51,6 +51,10 @@ _VILLAGERS = ("村民小组", "村民委员会")  # 村 of these ends no village
 _RUN_STOP = re.compile(
     f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=委员会)|(?<=[村镇乡区县市省口处])"
     f"|(?:{'|'.join(DOOR_PREFIXES)})(?=[0-9])")
+# A village or community glued before a compound's name (雁田村水贝工业区); not a 新村, an
+# estate's name as often as a village's.
+_VILLAGE_BEFORE = re.compile("(.{2,}?(?<!新)(?:村|社区))(.{3,})$")
+_VILLAGE_GOES_ON = ("委", "民", "口", "里", "内", "社区", "小区")  # 村委会, 村民, 村口: still the village
 # An area word inside an unknown road name, with a road's worth of name after it.
 _PLACE_BEFORE_ROAD = re.compile("(.+(?:村|镇|乡|区))(.{3,})$")
 # A 新村 is an estate as often as a village: with a number of these levels after it, an
@@ -279,7 +283,7 @@ class _Reader(NumberReader):
         if self.road_then_place(run, start, end, before):
             return
         if run.endswith(ZONE_WORDS) and "compound" not in self.found and len(run) >= 3:
-            self.add("compound", run, run, start, end)  # 大隐镇工业园区36号: the zone's number
+            self.add_compound(run, start, end)  # 大隐镇工业园区36号: the zone's number
         elif end < len(self.t) and run.endswith(TOWNSHIP_WORDS) and len(run) >= 3 and (
                 "road" not in self.found and "compound" not in self.found):
             self.leftovers.append(("place", run, run, start, end))
@@ -310,7 +314,7 @@ class _Reader(NumberReader):
             self.add("road", run, run, start, end)
         elif ("compound" not in self.found or self.zone_ends_at(start)) and (
                 COMPOUND_SUFFIX.search(run) and len(run) >= 2):
-            self.add("compound", run, run, start, end)
+            self.add_compound(run, start, end)
         elif before == "known":  # text before a known street: a place it lies in
             self.leftovers.append(("place", run, run, start, end))
         elif self.place_before_number(run, before):
@@ -325,9 +329,21 @@ class _Reader(NumberReader):
                 self.add("compound", run[:part.start()], run[:part.start()], start, at)
                 self.leftovers.append(("zone", part.group(0), part.group(0), at, end))
             else:
-                self.add("compound", run, run, start, end)
+                self.add_compound(run, start, end)
         else:
             self.leftovers.append(("unknown", run, run, start, end))
+
+    def add_compound(self, run: str, start: int, end: int) -> None:
+        """Add the compound `run` names; a village or community the division table lacks,
+        glued before a name of three characters or more (雁田村水贝工业区, 杨家部社区卫生服务中心),
+        is kept apart as the place it lies in, as one typed before a road is."""
+        glued = _VILLAGE_BEFORE.match(run)
+        if glued is not None and not glued.group(2).startswith(_VILLAGE_GOES_ON) and (
+                glued.group(2) not in ZONE_WORDS):  # (凤亭村工业园区: the village's zone)
+            at = start + glued.end(1)
+            self.leftovers.append(("village", glued.group(1), glued.group(1), start, at))
+            run, start = glued.group(2), at
+        self.add("compound", run, run, start, end)
 
     def read_crossing(self, crossing: re.Match[str], start: int) -> bool:
         """Read a crossing that ends the unknown run from `start`: the road before it (read

@@ -274,3 +274,19 @@ def test_an_estate_named_new_village_with_buildings_after_it_is_a_compound():
     assert levels("平湖街道华家新村78-4-268") == [("compound", "华家新村"), ("building", "78栋")]
     assert ("compound", "花塘村") not in levels("花塘村西店陆186号")
     assert "华家新村" in {e.value for e in parse("平湖街道华家新村").leftovers}
+
+
+def test_a_village_glued_before_a_compound_is_kept_apart_as_the_place_it_lies_in():
+    def read(text):
+        parsed = parse(text)
+        return ([(e.level, e.value) for e in parsed.elements if e.level == "compound"],
+                [(e.level, e.value) for e in parsed.leftovers])
+
+    assert read("雁田村水贝工业区11号") == ([("compound", "水贝工业区")], [("village", "雁田村")])
+    assert read("杨家部社区卫生服务中心") == ([("compound", "卫生服务中心")],
+                                          [("village", "杨家部社区")])
+    # a name with 村 inside it, or too short after it, stays one compound
+    assert read("青松村小区8-132室")[0] == [("compound", "青松村小区")]
+    assert read("沁园新村花园小区3栋")[0] == [("compound", "沁园新村花园小区")]
+    # a village's own zone is the compound as typed, never a bare zone word
+    assert read("凤亭村工业园区11号")[0] == [("compound", "凤亭村工业园区")]
