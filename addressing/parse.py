@@ -54,7 +54,8 @@ _RUN_STOP = re.compile(
 # A village or community glued before a compound's name (雁田村水贝工业区); not a 新村, an
 # estate's name as often as a village's.
 _VILLAGE_BEFORE = re.compile("(.{2,}?(?<!新)(?:村|社区))(.{3,})$")
-_VILLAGE_GOES_ON = ("委", "民", "口", "里", "内", "社区", "小区")  # 村委会, 村民, 村口: still the village
+# 村委会, 村民, 村口: still the village
+_VILLAGE_GOES_ON = ("委", "民", "口", "里", "内", "社区", "小区")
 # An area word inside an unknown road name, with a road's worth of name after it.
 _PLACE_BEFORE_ROAD = re.compile("(.+(?:村|镇|乡|区))(.{3,})$")
 # A 新村 is an estate as often as a village: with a number of these levels after it, an
