@@ -277,8 +277,11 @@ class Geocoder:
         # A compound the base does not hold costs nothing: it keeps the answer partial
         # where something lies below, as any unread text does.
         penalty += min(20, 5 * sum(1 for e in leftovers if e is not unheld))
-        if leftovers:
-            notes.append("not understood: " + ", ".join(e.value for e in leftovers))
+        if unheld in leftovers:  # (read as a place by its word: understood, not held there)
+            notes.append(f"{unheld.value} not checked (the base holds no place so named here)")
+        if any(e is not unheld for e in leftovers):
+            notes.append("not understood: " + ", ".join(
+                e.value for e in leftovers if e is not unheld))
         if len(pool) > 1:
             # The same place held twice (a road row with and without its township) is one.
             typed = tuple(name_key(e.value) for e in (road_el, compound_el) if e is not None)
@@ -304,7 +307,7 @@ class Geocoder:
             # Text not understood may name what the base holds below: never `matched` here.
             result.status = PARTIAL
             notes.append(f"the base holds addresses below this {result.level}, and the text "
-                         "not understood may name one")
+                         "not understood or not checked may name one")
         elif score < CONFIDENT:
             result.status = UNMATCHED
             result.candidates = [self.answers.candidate(best.node)]

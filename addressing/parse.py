@@ -16,6 +16,7 @@ from addressing.admin_names import AREA_ENDINGS
 from addressing.grammar import (
     COMPOUND_SUFFIX,
     DOOR_PREFIXES,
+    ORGANISATION_SUFFIXES,
     PART_AFTER,
     ROAD_SEGMENTS,
     ROAD_SUFFIX,
@@ -331,6 +332,9 @@ class _Reader(NumberReader):
                 self.leftovers.append(("zone", part.group(0), part.group(0), at, end))
             else:
                 self.add_compound(run, start, end)
+        elif "compound" not in self.found and run.endswith(ORGANISATION_SUFFIXES) and (
+                len(run) >= 4):
+            self.add_compound(run, start, end)  # 天河路643号杭州富阳水务有限公司
         else:
             self.leftovers.append(("unknown", run, run, start, end))
 

@@ -571,3 +571,12 @@ def test_a_crossing_is_read_by_its_words_not_by_a_road_name_beginning_with_one()
     parsed = parse("中山路和平路交叉口")
     assert not [e for e in parsed.leftovers if e.level == "crossing"]
     assert [e.value for e in parse("和平路12号").elements] == ["和平路", "12号"]
+
+
+def test_an_organisation_after_the_door_is_read_as_the_place_it_names(base):
+    geocoder = base[2]
+    # the base holds the door, not the company: the door is the answer, the company said
+    r = geocoder.geocode("深圳市南山区文心五路33号深圳智联电子有限公司")
+    assert r.level == "door" and r.full_text.endswith("文心五路33号"), (r.level, r.reason)
+    assert any(e.level == "compound" and e.value == "深圳智联电子有限公司" for e in r.elements)
+    assert "not understood" not in r.reason, r.reason
