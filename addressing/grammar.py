@@ -63,9 +63,9 @@ COMPOUND_SUFFIXES = (
 # An organisation's name (a 实有单位: 浙江智联电子有限公司, 柳市虹艺幼儿园) typed in the street
 # part, where the base holds no place of that name: read as the place it names, by its word.
 ORGANISATION_SUFFIXES = (
-    "公司", "集团", "酒店", "宾馆", "饭店", "医院", "卫生院", "学校", "学院", "大学", "中学", "小学",
-    "幼儿园", "银行", "超市", "商场", "市场", "厂", "派出所", "营业厅", "专卖店", "门市部",
-    "经营部", "商行",
+    "公司", "集团", "酒店", "宾馆", "饭店", "医院", "卫生院", "学校", "学院", "大学", "中学",
+    "小学", "幼儿园", "银行", "超市", "商场", "市场", "厂", "派出所", "营业厅", "专卖店",
+    "门市部", "经营部", "商行",
 )
 # An industrial or development zone, named after its town or county (白塔镇工业园区, 城东工业园,
 # 平湖市经济开发区): a compound where the base holds one of the name there, else a place the
