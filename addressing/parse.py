@@ -15,6 +15,7 @@ from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.admin_names import AREA_ENDINGS
 from addressing.grammar import (
     COMPOUND_SUFFIX,
+    COMPOUND_SUFFIXES,
     DOOR_PREFIXES,
     ORGANISATION_SUFFIXES,
     PART_AFTER,
@@ -52,6 +53,9 @@ _VILLAGERS = ("村民小组", "村民委员会")  # 村 of these ends no village
 _RUN_STOP = re.compile(
     f"[\\x00-\\u2e7f]|(?<=社区|街道)|(?<=委员会)|(?<=[村镇乡区县市省口处])"
     f"|(?:{'|'.join(DOOR_PREFIXES)})(?=[0-9])")
+# Names that are only a kind's word (广场, 工业区, 幼儿园): a base may hold one so named, but
+# typed at the end of a longer name they are that name's kind, not the base's place.
+_KIND_WORDS = frozenset((*ZONE_WORDS, *COMPOUND_SUFFIXES, *ORGANISATION_SUFFIXES))
 # A village or community glued before a compound's name (雁田村水贝工业区); not a 新村, an
 # estate's name as often as a village's.
 _VILLAGE_BEFORE = re.compile("(.{2,}?(?<!新)(?:村|社区))(.{3,})$")
@@ -443,7 +447,7 @@ class _Reader(NumberReader):
                     hit[0] == end and before == "door" and at - start >= 2
                     and "road" not in streets.get(hit[1]))) and (
                     streets.get(hit[1]) != ["door"]) and hit[1] not in VILLAGE_WORDS and (
-                    hit[1] not in ZONE_WORDS) and (
+                    hit[1] not in _KIND_WORDS) and (
                     before is not None or hit[1] not in USE_BUILDINGS) and (
                     not run.startswith(_VILLAGERS, at - 1)):
                 return at, hit[0], hit[1]

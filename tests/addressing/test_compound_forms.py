@@ -39,6 +39,8 @@ BASE = [
     # a place with a door of its own and buildings numbered with 号 straight under it
     ["440305", "", "", "", "178号", "斗南新区", "", "", "", ""],
     ["440305", "", "", "", "", "斗南新区", "613号", "", "", ""],
+    # a place the base holds by a kind's word alone
+    ["440305", "", "", "", "", "幼儿园", "", "", "", ""],
 ]
 
 
@@ -175,3 +177,12 @@ def test_a_compound_typed_with_a_part_after_its_name_is_the_one_that_holds_the_r
         assert geocoder.geocode("南山区青口南区77栋").status != "matched"
         r = geocoder.geocode("南山区丽都北苑16栋")
         assert (r.status, r.full_text[-5:]) == ("matched", "丽都16栋") and "北苑" in r.reason
+
+
+def test_a_place_named_only_by_its_kind_is_not_read_at_the_end_of_a_longer_name(geocoder):
+    r = geocoder.geocode("南山区幼儿园")
+    assert (r.status, r.level) == ("matched", "compound"), r.reason
+    # 柳市虹艺幼儿园 is that name's kindergarten, not the base's 幼儿园
+    r = geocoder.geocode("南山区柳市虹艺幼儿园")
+    assert r.level != "compound", (r.status, r.level, r.full_text, r.reason)
+    assert [e.value for e in r.elements if e.level == "compound"] == ["柳市虹艺幼儿园"]
