@@ -217,8 +217,14 @@ class Geocoder:
         conflict = anchors[-1] == CONFLICT
         checked: Element | None = None
         if not conflict and any(e.level == "place" for e in parsed.leftovers):
-            anchors, checked, n = self._place_township(parsed, anchors)
+            anchors, checked, n, township = self._place_township(parsed, anchors)
             notes += n
+            if township is not None and parsed.get("township") is None:
+                # the place is that township (not typed apart): an element of the answer
+                parsed = ParsedAddress(parsed.text, parsed.admin, sorted(
+                    [*parsed.elements, township], key=lambda e: e.span), parsed.leftovers,
+                    parsed.notes)
+                result.elements = parsed.elements
         if conflict:
             # Road+door and compound name two real places: the best of each side is kept,
             # and if they differ the answer is a tie, never one side silently.
@@ -472,13 +478,15 @@ class Geocoder:
         return [], penalty, notes, False, None
 
     def _place_township(self, parsed: ParsedAddress, anchors: list[int]
-                        ) -> tuple[list[int], Element | None, list[str]]:
+                        ) -> tuple[list[int], Element | None, list[str], Element | None]:
         """下沙东大街16号, 濮院环城东路12号: a place typed before the street with no township
         read, that is a township's name (short, as people write it): where the road or
         compound has candidates in that township, those are kept and the place is checked;
         where it holds none, all are kept and the place is not checked. Candidates in two
         townships of the name (or one the base files in no township) stay for the rest of
-        the address to decide, or tie: the place never picks between them."""
+        the address to decide, or tie: the place never picks between them. Returned: the
+        candidates kept, the place, the notes, and the township element the place is where
+        it decides one."""
         street = min((e for e in (parsed.get("road"), parsed.get("compound")) if e is not None),
                      key=lambda e: e.span[0])
         names = self.gazetteer.names
@@ -493,19 +501,20 @@ class Geocoder:
             if not held:  # the place not checked, as any other place
                 return anchors, place, [
                     f"place {place.value} before the street not checked (no township of that "
-                    f"name is known to hold {street.value})"]
+                    f"name is known to hold {street.value})"], None
             unsure = {self.index.admin(a).county[:6] for a in fit
                       if self.index.admin(a).township is None} - {c[:6] for c in held}
             if len(held) == 1 and not unsure:
                 town = towns[next(iter(held))]
                 return fit, place, [f"place {place.value} read as {town.name}, "
-                                    f"where {street.value} lies"]
+                                    f"where {street.value} lies"], Element(
+                    "township", place.value, place.key, place.span, town.code)
             shown = sorted(f"{towns[c].name} ({self._county_name(c)})" for c in held) + sorted(
                 f"{d.name} ({self._county_name(c)}, where the base files it in no township)"
                 for c, d in towns.items() if c[:6] in unsure)
             return fit, place, [f"place {place.value} may be any of {', '.join(shown)}, "
-                                f"where {street.value} lies; not decided by the place"]
-        return anchors, None, []
+                                f"where {street.value} lies; not decided by the place"], None
+        return anchors, None, [], None
 
     def _county_name(self, code: str) -> str:
         county = self.divisions.by_code.get(code[:6].ljust(12, "0"))

@@ -52,6 +52,9 @@ def test_a_short_township_name_before_the_road_chooses_the_road_that_lies_there(
     assert (r.status, r.level) == ("matched", "door"), r.reason
     assert r.full_text == "浙江省杭州市钱塘区下沙街道东大街16号"
     assert "place 下沙 read as 下沙街道, where 东大街 lies" in r.reason
+    # the place so read is the answer's township element, with the township's code
+    assert [(e.value, e.span, e.code) for e in r.elements if e.level == "township"] == [
+        ("下沙", (0, 2), "330114001000")]
     r = geocoder.geocode("濮院环城东路12号")  # two townships of one county
     assert (r.status, r.full_text) == ("matched", "浙江省嘉兴市桐乡市濮院镇环城东路12号")
     r = geocoder.geocode("九堡格林路3号")
@@ -110,3 +113,9 @@ def test_a_township_name_refused_in_the_city_is_split_from_the_road_the_base_hol
     r = geocoder.geocode("金华市城西梅岭路")
     assert [(e.level, e.value) for e in r.elements] == [("city", "金华市"), ("road", "梅岭路")]
     assert r.status == "tie" and len(r.candidates) == 2
+
+
+def test_a_short_name_repeating_the_township_typed_is_no_second_township(geocoder):
+    r = geocoder.geocode("下沙街道下沙东大街16号")
+    assert r.full_text == "浙江省杭州市钱塘区下沙街道东大街16号", r.reason
+    assert [e.value for e in r.elements if e.level == "township"] == ["下沙街道"]
