@@ -427,15 +427,17 @@ class _Reader(NumberReader):
                      ) -> tuple[int, int, str] | None:
         """The first known road or compound name (of three characters or more; of two at
         the end, before a door number, below) that begins inside the unknown run
-        [start, end) and ends within it, with its span. A place
-        before it has two characters at least: 乌山西路 is no 山西路 after a place 乌. A
-        building named by its use (综合楼) is found so only with a number typed after it
+        [start, end) and ends within it, with its span. A road's has a place of two
+        characters at least before it (乌山西路 is no 山西路 after a place 乌), or one
+        character left after a name read just before the run (鲁家峙鲁川路). A building
+        named by its use (综合楼) is found so only with a number typed after it
         (陈庄综合楼四楼), which the base's reading below it confirms or not: alone,
         江北西范综合楼 is some other place's."""
         streets = self.streets
         if streets is None or streets.get(self.t[start:end]):
             return None
         run = self.t[:end]
+        glued = any(piece[4] == start for piece in self.found.values())
         for at in range(start + 1, end - 1):
             hit = streets.longest_at(run, at)
             # A bare area word (村民委员会) or zone a base holds as a name names no place
@@ -443,7 +445,8 @@ class _Reader(NumberReader):
             # name of two characters is read so only at the end, with a door number after
             # it, after a place of two characters or more (雅庄后山104号: a part of a
             # village; never a road: 春秋北路 is no 北路).
-            if hit is not None and (hit[0] - at >= KNOWN_INSIDE_MIN or (
+            if hit is not None and (hit[0] - at >= KNOWN_INSIDE_MIN and (
+                    at - start >= 2 or "road" not in streets.get(hit[1]) or glued) or (
                     hit[0] == end and before == "door" and at - start >= 2
                     and "road" not in streets.get(hit[1]))) and (
                     streets.get(hit[1]) != ["door"]) and hit[1] not in VILLAGE_WORDS and (

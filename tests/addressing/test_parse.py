@@ -290,3 +290,18 @@ def test_a_village_glued_before_a_compound_is_kept_apart_as_the_place_it_lies_in
     assert read("沁园新村花园小区3栋")[0] == [("compound", "沁园新村花园小区")]
     # a village's own zone is the compound as typed, never a bare zone word
     assert read("凤亭村工业园区11号")[0] == [("compound", "凤亭村工业园区")]
+
+
+def test_a_known_road_inside_unknown_text_needs_a_place_of_two_characters_before_it():
+    streets = NameLexicon()
+    streets.add("山西路", "road")
+    streets.add("鲁家", "compound")
+    streets.add("鲁川路", "road")
+    # 乌山西路 is a road of its own, not 山西路 after a place 乌
+    p = parse("洪山镇乌山西路凤湖新城9号楼", streets=streets)
+    assert p.get("road").value == "乌山西路"
+    p = parse("洪山镇乌石山西路凤湖新城9号楼", streets=streets)
+    assert p.get("road").value == "山西路"
+    # one character left after a name read is that name's rest, and the road follows it
+    p = parse("沈家门鲁家峙鲁川路117号", streets=streets)
+    assert p.get("road").value == "鲁川路"
