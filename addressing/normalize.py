@@ -46,6 +46,14 @@ _DELIVERY_TIME = re.compile(
     "(?:上午|中午|下午|晚上|早上)?[0-9]{1,2}点(?:[0-9]{1,2}分?)?(?:-[0-9]{1,2}点(?:[0-9]{1,2}分?)?)?"
     "(?:前|后|以前|以后|之前|之后)?(?:取件|送达|送货|配送|派送|收货)")
 _DELIVERY_WORDS = ("取件", "送达", "送货", "配送", "派送", "收货")
+# 东50米, 往南100米左右, 路口进100米, 出口以东5公里处, 荆长路以东: a direction or a distance from the
+# place named before it, which is the address; no element of it (looked for only in a text
+# with 米, 公里 or 以, as the time above).
+_DISTANCE_WORDS = ("米", "公里", "以")
+_DISTANCE = re.compile(
+    f"(?:(?:(?:往|向|朝|靠|以|再)?[东西南北](?:侧|面|边|方向|方)?|进|前方|往前|直走)(?:约|大约)?"
+    f"[0-9{NUMERAL_CHARS}]+(?:米|公里|千米)|[0-9{NUMERAL_CHARS}]+(?:米|公里|千米)(?=处|左右)"
+    f"|以[东西南北](?:侧|面|边)?)(?:处|左右|远)?")
 # What a form or a message writes before the address (寄件人浙江省…, 邮寄地址_浙江省…, 好的_
 # 浙江省…): noise where a province or city follows at once.
 FORM_PREFIXES = ("邮寄地址", "收货地址", "收件地址", "寄件地址", "发货地址", "详细地址", "地址",
@@ -263,7 +271,8 @@ _PHONE_TRIGGER = re.compile("[0-9]{7}")
 
 
 def _may_hold_noise(text: str) -> bool:
-    return _NOISE_WORD_TRIGGER.search(text) is not None or (
+    return _NOISE_WORD_TRIGGER.search(text) is not None or any(
+        w in text for w in _DISTANCE_WORDS) or (
         _PHONE_TRIGGER.search(text) is not None)
 
 
@@ -334,6 +343,8 @@ def _strip_noise(buf: _Buffer) -> None:
         changed |= buf.rewrite(_NOISE, lambda m: "")
         if "点" in buf.text:
             changed |= buf.rewrite(_DELIVERY_TIME, lambda m: "")
+        if any(w in buf.text for w in _DISTANCE_WORDS):
+            changed |= buf.rewrite(_DISTANCE, lambda m: "")
         if not changed:
             return
 
