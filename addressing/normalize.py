@@ -46,9 +46,9 @@ _DELIVERY_TIME = re.compile(
     "(?:上午|中午|下午|晚上|早上)?[0-9]{1,2}点(?:[0-9]{1,2}分?)?(?:-[0-9]{1,2}点(?:[0-9]{1,2}分?)?)?"
     "(?:前|后|以前|以后|之前|之后)?(?:取件|送达|送货|配送|派送|收货)")
 _DELIVERY_WORDS = ("取件", "送达", "送货", "配送", "派送", "收货")
-# 东50米, 往南100米左右, 路口进100米, 出口以东5公里处, 荆长路以东: a direction or a distance from the
-# place named before it, which is the address; no element of it (looked for only in a text
-# with 米, 公里 or 以, as the time above).
+# 东50米, 往南100米左右, 路口进100米, 出口以东5公里处, 荆长路以东: a direction or a distance
+# from the place named before it, which is the address; no element of it (looked for only
+# in a text with 米, 公里 or 以, as the time above).
 _DISTANCE_WORDS = ("米", "公里", "以")
 _DISTANCE = re.compile(
     f"(?:(?:(?:往|向|朝|靠|以|再)?[东西南北](?:侧|面|边|方向|方)?|进|前方|往前|直走)(?:约|大约)?"

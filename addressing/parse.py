@@ -400,7 +400,8 @@ class _Reader(NumberReader):
         """南新街福泰花园, 八卦四路先科大院7栋, 中兴路东方名庭70号: a road and a place in it,
         neither held by the base, typed together. Read as the two where what follows the
         road's word is a place's name of its own (two characters or more before its word,
-        or any name right before a building's number), not a road's. (东方大道小区 and
+        an organisation's name: 延安路联华超市, or any name right before a building's
+        number), not a road's. (东方大道小区 and
         新丝路花园 have no name after the road's word: they stay one compound.)"""
         if "road" in self.found or "compound" in self.found:
             return False
@@ -409,6 +410,7 @@ class _Reader(NumberReader):
             return False
         suffix = COMPOUND_SUFFIX.search(m.group(2))
         if not ((suffix is not None and suffix.start() >= 2)
+                or (m.group(2).endswith(ORGANISATION_SUFFIXES) and len(m.group(2)) >= 4)
                 or self.place_before_number(m.group(2), before)):
             return False
         at = start + m.end(1)

@@ -305,3 +305,15 @@ def test_a_known_road_inside_unknown_text_needs_a_place_of_two_characters_before
     # one character left after a name read is that name's rest, and the road follows it
     p = parse("沈家门鲁家峙鲁川路117号", streets=streets)
     assert p.get("road").value == "鲁川路"
+
+
+def test_a_direction_and_distance_is_noise_and_the_road_before_it_stays_whole():
+    p = parse("文三路东50米华星大厦")
+    assert (p.get("road").value, p.get("compound").value) == ("文三路", "华星大厦")
+    p = parse("延安路往南100米左右联华超市")
+    assert (p.get("road").value, p.get("compound").value) == ("延安路", "联华超市")
+    p = parse("文一西路荆长路以东200米八方城12幢")
+    assert p.get("road").value == "文一西路" and p.get("building").value == "12栋"
+    # 米 and 以 in names are not noise
+    assert parse("米兰公寓12号").elements[0].value == "米兰公寓"
+    assert parse("以色列大厦").get("compound").value == "以色列大厦"
