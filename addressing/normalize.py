@@ -381,10 +381,9 @@ def normalize(text: str) -> NormalizedText:
             buf.rewrite(_EDGE_SPACE, lambda m: "")
         if buf.text == before:
             break
-    if "#" in buf.text:
-        buf.rewrite(_HASH, lambda m: m.group(1) + "栋")
     if "-" in buf.text:  # 浙江省-金华市-义乌市: a dash between names separates them
-        buf.rewrite(_NAME_DASH, lambda m: "")
+        if buf.rewrite(_NAME_DASH, lambda m: ""):
+            _strip_again(buf)  # (the names brought together may be noise: 电-话)
         buf.rewrite(_DOUBLED_DASH, lambda m: "-")  # 8--33: one dash typed twice
     _fold_numbers(buf)
     return NormalizedText(buf.text, None if buf.sources is None else tuple(buf.sources), typed)
@@ -434,6 +433,8 @@ def _fold_numbers(buf: _Buffer) -> None:
         if "第" in buf.text:
             changed |= buf.rewrite(_LEADING_ORDINAL, lambda m: m.group(1))
         text = buf.text
+        if "#" in text:  # (after the numerals: 附一# is 附1#, then 1栋)
+            changed |= buf.rewrite(_HASH, lambda m: m.group(1) + "栋")
         if _BUILDING_TRIGGER.search(text):
             changed |= buf.rewrite(_BUILDING, lambda m: m.group(1) + "栋")
         if _LETTER_BUILDING_TRIGGER.search(text):

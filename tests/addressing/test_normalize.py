@@ -1,6 +1,6 @@
 import re
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from addressing import normalize as normalizing
@@ -8,11 +8,13 @@ from addressing.normalize import chinese_number, element_key, normalize
 
 ADDRESS_ALPHABET = (
     "广东省深圳市南山区粤海街道科苑路号栋幢座楼单元层室户一二三四五六七八九十百零两第"
-    "0123456789ABab-－#（）() ，,附近中国收件人电话13800號樓單區"
+    "0123456789ABab-－#（）() ，,附近中国收件人电话13800號樓單區米公里以东西南北往处左右_"
 )
 
 
 @given(st.text(alphabet=ADDRESS_ALPHABET, max_size=40))
+@example("附一#")  # the numeral folded after the # was read: 附1#, then 1栋 the second time
+@example("电-话")  # the dash taken out brought a noise word together
 @settings(max_examples=400, deadline=None)
 def test_normalize_is_idempotent(text):
     once = normalize(text).text
