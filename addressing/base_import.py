@@ -392,6 +392,16 @@ class _Step:
     key: tuple[str, ...]
 
 
+def _joined(text: str, value: str) -> str:
+    """`value` written after `text`; two numbers written bare (缤纷北苑, building 47, unit 6,
+    room 746) are kept apart by a dash, as people write them (缤纷北苑47-6-746), not run
+    together into one number (476746)."""
+    if text and value and text[-1].isascii() and text[-1].isalnum() and (
+            value[0].isascii() and value[0].isalnum()):
+        return f"{text}-{value}"
+    return text + value
+
+
 def _steps(writer: _TreeWriter, county: Division, township: Division | None,
            community: Division | None, values: dict[str, str | None], path: list[str]
            ) -> list[_Step]:
@@ -420,9 +430,9 @@ def _steps(writer: _TreeWriter, county: Division, township: Division | None,
                     + (values["compound"] or "") if values["road"] else text + value)
             row["compound"] = values["compound"]
         elif level == "room":
-            text = (unit_text or text) + value
+            text = _joined(unit_text or text, value)
         else:
-            text = text + value
+            text = _joined(text, value)
         if level != "road" and values["road"] and not values["door_no"]:
             # A compound on a road with no door number (复兴路复兴东苑144幢): not a level of
             # the tree (roads and compounds are its roots), but kept on what lies in it, so

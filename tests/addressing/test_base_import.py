@@ -344,3 +344,16 @@ def test_a_compound_on_a_road_with_nothing_below_is_kept(empty_engine, tmp_path,
     # a door typed that the road holds is another place than the compound filed on it
     r = geocoder.geocode("南山区丰足路3号九阳袜业")
     assert r.status != "matched" or r.level != "compound", r.reason
+
+
+def test_bare_numbers_are_kept_apart_in_the_full_text(empty_engine_spatialite, tmp_path):
+    row = ["440305", "", "", "", "", "缤纷北苑", "47", "6", "", "746", "113.9", "22.5", "", ""]
+    import_address_base(empty_engine_spatialite, write(tmp_path / "bare.csv", [row]))
+    t = Address.__table__
+    with empty_engine_spatialite.connect() as conn:
+        texts = dict(conn.execute(select(t.c.level, t.c.full_text)).all())
+    assert texts["room"] == "广东省深圳市南山区缤纷北苑47-6-746"  # not 缤纷北苑476746
+    assert texts["unit"] == "广东省深圳市南山区缤纷北苑47-6"
+    # and the text written so is read back as the same room
+    r = Geocoder(build_index(empty_engine_spatialite)).geocode(texts["room"])
+    assert (r.status, r.level) == ("matched", "room"), r.reason
