@@ -336,9 +336,8 @@ class NumberReader:
             return m.end()
         m = _LETTER_ROOM.match(t, pos) if "A" <= t[pos] <= "Z" else None
         if m and "building" not in found:
-            self.flush_unknown(pos, "building")
-            self.add("building", m.group(1) + "栋", m.group(1), pos, pos + 1)
-            self.add("room", m.group(2), m.group(2), pos + 1, m.end())
+            self.flush_unknown(pos, "room")
+            self.add("room", m.group(0), m.group(1) + m.group(2), pos, m.end())
             return m.end()
         m = _NUMBER.match(t, pos)
         if m:

@@ -39,6 +39,8 @@ BASE = [
     # a place with a door of its own and buildings numbered with 号 straight under it
     ["440305", "", "", "", "178号", "斗南新区", "", "", "", ""],
     ["440305", "", "", "", "", "斗南新区", "613号", "", "", ""],
+    # a building named by a letter, its rooms by numbers
+    ["440305", "", "", "东部路", "143号", "东部软件园", "A", "", "", "832"],
     # a place the base holds by a kind's word alone
     ["440305", "", "", "", "", "幼儿园", "", "", "", ""],
 ]
@@ -186,3 +188,15 @@ def test_a_place_named_only_by_its_kind_is_not_read_at_the_end_of_a_longer_name(
     r = geocoder.geocode("南山区柳市虹艺幼儿园")
     assert r.level != "compound", (r.status, r.level, r.full_text, r.reason)
     assert [e.value for e in r.elements if e.level == "compound"] == ["柳市虹艺幼儿园"]
+
+
+def test_a_room_typed_with_its_buildings_letter_is_read_as_the_base_holds_it(geocoder):
+    r = geocoder.geocode("南山区东部路143号东部软件园A832")
+    assert (r.status, r.level) == ("matched", "room"), r.reason
+    assert [(e.level, e.value) for e in r.elements if e.level in ("building", "room")] == [
+        ("building", "A"), ("room", "832")]
+    # with text not understood before it, still the room (no longer the door)
+    r = geocoder.geocode("南山区东部路143号东部软件园科技大厦A832")
+    assert r.level == "room" and "A832 read as building A, room 832" in r.reason, r.reason
+    assert [(e.level, e.value) for e in r.elements if e.level in ("building", "room")] == [
+        ("building", "A"), ("room", "832")]

@@ -88,8 +88,8 @@ def test_road_names_that_start_like_areas():
 def test_number_forms():
     p = parse("南山区科苑路15号3-1-1201")
     assert (p.get("building").key, p.get("unit").key, p.get("room").key) == ("3", "1", "1201")
-    p = parse("科苑路15号A1201")
-    assert (p.get("building").key, p.get("room").key) == ("A", "1201")
+    p = parse("科苑路15号A1201")  # a room with its letter: the base says if A is a building
+    assert p.get("building") is None and p.get("room").key == "A1201"
     p = parse("科苑路15号3栋2-1201")
     assert (p.get("building").key, p.get("unit").key, p.get("room").key) == ("3", "2", "1201")
     p = parse("科苑路15号3楼1单元")
