@@ -266,13 +266,13 @@ _DOUBLED_DASH = re.compile(f"(?<=[0-9A-Z{NUMERAL_CHARS}])-{{2,}}(?=[0-9A-Z{NUMER
 # digits. Two patterns, because a class among the words would keep the regex engine from
 # skipping ahead by the words' first characters (one pattern took 2.5 times as long).
 _NOISE_WORD_TRIGGER = re.compile("|".join(DELIVERY_NOTES + _DELIVERY_WORDS + NOISE_WORDS)
-                                 + "|中国|" + "|".join(RECIPIENT_LABELS + FORM_PREFIXES))
+                                 + "|中国|" + "|".join(RECIPIENT_LABELS + FORM_PREFIXES)
+                                 + "|" + "|".join(_DISTANCE_WORDS))
 _PHONE_TRIGGER = re.compile("[0-9]{7}")
 
 
 def _may_hold_noise(text: str) -> bool:
-    return _NOISE_WORD_TRIGGER.search(text) is not None or any(
-        w in text for w in _DISTANCE_WORDS) or (
+    return _NOISE_WORD_TRIGGER.search(text) is not None or (
         _PHONE_TRIGGER.search(text) is not None)
 
 
@@ -343,7 +343,7 @@ def _strip_noise(buf: _Buffer) -> None:
         changed |= buf.rewrite(_NOISE, lambda m: "")
         if "点" in buf.text:
             changed |= buf.rewrite(_DELIVERY_TIME, lambda m: "")
-        if any(w in buf.text for w in _DISTANCE_WORDS):
+        if "米" in buf.text or "公里" in buf.text or "以" in buf.text:  # (_DISTANCE_WORDS)
             changed |= buf.rewrite(_DISTANCE, lambda m: "")
         if not changed:
             return

@@ -204,7 +204,8 @@ class _Reader(NumberReader):
         run = self.t[start:end]
         if not run.strip():
             return
-        crossing = _CROSSING.search(run) if any(w in run for w in _CROSSING_WORDS) else None
+        crossing = _CROSSING.search(run) if (
+            "与" in run or "和" in run or "跟" in run) else None  # (_CROSSING_WORDS)
         if crossing is not None and crossing.end() == len(run) and self.read_crossing(
                 crossing, start):
             return
@@ -483,7 +484,7 @@ class _Reader(NumberReader):
                 self.flush_unknown(pos, None)
                 pos += 1
                 continue
-            if t[pos - 1] in "口处" and self.crossing_ends(pos):
+            if self.unknown_start is not None and t[pos - 1] in "口处" and self.crossing_ends(pos):
                 # 盈丰路与鸿宁路交叉口望京空间艺术中心: what follows a crossing is read afresh
                 self.flush_unknown(pos, None)
             road = self.found.get("road")
