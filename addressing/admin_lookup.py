@@ -77,6 +77,16 @@ class AdminLookup:
                 for short in short_names(alias.division):
                     self.names[short].append(AdminName(
                         alias.division, "short", alias.note, alias.former_parent))
+        # 广西省, 新疆省, 广西自治区: an autonomous region typed as a province, a kind it never
+        # was, or without its people's name.
+        regions = [(name, n.division) for name, named in self.names.items() for n in named
+                   if n.division.level is Level.province and n.kind != "former"
+                   and n.division.name.endswith("自治区") and not name.endswith("区")]
+        for name, d in regions:
+            for typed in (name + "省", name + "自治区"):
+                if not self.names.get(typed):
+                    self.names[typed].append(AdminName(
+                        d, "former", f"wrong kind: {typed} is {d.name}"))
         # Every prefix of every name: a lookup walks forward while the text is still a prefix.
         self._prefixes = {name[:k] for name in self.names for k in range(2, len(name) + 1)}
         # A division that is its parent's only child and bears its name (嘉峪关市 the county

@@ -21,6 +21,20 @@ def street_lexicon(**names):
     return streets
 
 
+# -- kinds typed wrong -------------------------------------------------------------------
+
+def test_an_autonomous_region_typed_as_a_province_is_that_region():
+    p = parse("广西省百色市隆林县新州镇")
+    assert [(e.level, e.code) for e in p.elements] == [
+        ("province", "450000000000"), ("city", "451000000000"), ("county", "451031000000"),
+        ("township", "451031100000")]
+    assert "wrong kind: 广西省 is 广西壮族自治区" in " ".join(p.notes)
+    # by an informal short name, and as an autonomous region without its people's name
+    assert parse("新疆省乌鲁木齐市天山区").get("county").code == "650102000000"
+    assert parse("广西自治区南宁市青秀区").get("county").code == "450103000000"
+    assert parse("内蒙古自治区呼和浩特市新城区").notes == []
+
+
 # -- placeholders ------------------------------------------------------------------------
 
 def test_a_forms_placeholder_is_skipped_and_said():
