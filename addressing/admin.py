@@ -29,6 +29,7 @@ from addressing.admin_lookup import SOUND_READ, AdminLookup
 from addressing.admin_names import (
     AREA_ENDINGS,
     LEVEL_ORDER,
+    NOT_AREAS,
     TOWNSHIP_KINDS,
     AdminName,
     is_within,
@@ -263,6 +264,23 @@ class AdminGazetteer(AdminLookup):
                 if inside:
                     later.append(n)
         return later, reach
+
+    def _province_direct(self, names: list[AdminName], chains: list[tuple[AdminName, ...]]
+                         ) -> list[tuple[AdminName, ...]]:
+        """The chains that end in a city, each grown by a county among `names` that its
+        province administers directly (its parent is no area: 自治区直辖县级行政区划)."""
+        out = []
+        for chain in chains:
+            city = chain[-1].division if chain else None
+            if city is None or city.level is not Level.city:
+                continue
+            for n in names:
+                d = n.division
+                parent = self.table.by_code.get(d.parent_code or "")
+                if d.level is Level.county and parent is not None and (
+                        parent.name in NOT_AREAS) and d.code[:2] == city.code[:2]:
+                    out.append((*chain, n))
+        return out
 
     def _city_short(self, text: str, pos: int,
                     last: tuple[AdminToken, list[tuple[AdminName, ...]]]
@@ -508,6 +526,14 @@ class AdminGazetteer(AdminLookup):
                              f"{inside_names(chains)}); passed")
                 pos = end
                 continue
+            direct = [] if extended else self._province_direct(usable, chains)
+            if direct:
+                # 阿克苏地区阿拉尔市, 荆州市潜江市: a county the province administers directly,
+                # typed after the city it lies in or by: the county, the city passed.
+                cities = "/".join(sorted({c[-2].division.name for c in direct}))
+                notes.append(f"{piece} is administered by its province directly, not by "
+                             f"{cities}; {cities} passed")
+                extended = [c[:-2] + c[-1:] for c in direct]
             if not extended:
                 if not repeats(usable, chains):  # 深圳市深圳市, 嘉峪关市嘉峪关市: said already
                     notes.append(conflict_note(piece, usable, chains))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from addressing.admin import AdminParse
+from addressing.admin_names import NOT_AREAS
 from addressing.descend import Found
 from addressing.door_numbers import split_sub_number
 from addressing.grammar import PHASE_BEFORE, without_phase
@@ -223,7 +224,8 @@ class Answers:
         return [dict(link) for link in self._links(code)]
 
     def _area_text(self, code: str) -> str:
-        return "".join(link["name"] for link in self._links(code) if link["name"] != "市辖区")
+        return "".join(link["name"] for link in self._links(code)
+                       if link["name"] not in NOT_AREAS)
 
     def candidate(self, node: int) -> Candidate:
         """The node as a candidate answer."""

@@ -50,6 +50,7 @@ from shapely.geometry import Point
 from sqlalchemy import Connection, Engine, Table, select
 
 from addressing.admin_names import (
+    NOT_AREAS,
     former_areas,
     former_township_names,
     other_township_kinds,
@@ -188,7 +189,7 @@ _element_key = lru_cache(maxsize=1 << 16)(element_key)
 
 @lru_cache(maxsize=1 << 12)
 def _full_prefix(table: DivisionTable, d: Division) -> str:
-    return "".join(x.name for x in table.chain(d.code) if x.name != "市辖区")
+    return "".join(x.name for x in table.chain(d.code) if x.name not in NOT_AREAS)
 
 
 class _TreeWriter:

@@ -125,3 +125,11 @@ def test_a_road_the_base_holds_that_begins_with_the_village_word_wins():
     # with no such road held, the village stays apart from the road after it
     p = parse("广州市白云区京溪街道梅花角村东街23号", streets=street_lexicon(东街="road"))
     assert p.get("road").value == "东街"
+
+
+def test_a_county_its_province_administers_directly_is_read_after_a_city():
+    p = parse("新疆省阿克苏地区阿拉尔市")
+    assert p.get("county").code == "659002000000"
+    assert "阿拉尔市 is administered by its province directly, not by 阿克苏地区; " \
+        "阿克苏地区 passed" in p.notes
+    assert parse("湖北省荆州市潜江市园林街道").get("township").code.startswith("429005")

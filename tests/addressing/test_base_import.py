@@ -357,3 +357,15 @@ def test_bare_numbers_are_kept_apart_in_the_full_text(empty_engine_spatialite, t
     # and the text written so is read back as the same room
     r = Geocoder(build_index(empty_engine_spatialite)).geocode(texts["room"])
     assert (r.status, r.level) == ("matched", "room"), r.reason
+
+
+def test_a_full_text_names_no_placeholder_level(empty_engine_spatialite, tmp_path):
+    # 潜江市's parent in the NBS table is 省直辖县级行政区划, which is no area
+    row = ["429005", "", "", "园林路", "8号", "", "", "", "", "", "112.9", "30.4", "", ""]
+    import_address_base(empty_engine_spatialite, write(tmp_path / "direct.csv", [row]))
+    t = Address.__table__
+    with empty_engine_spatialite.connect() as conn:
+        texts = set(conn.execute(select(t.c.full_text)).scalars())
+    assert texts == {"湖北省潜江市园林路", "湖北省潜江市园林路8号"}
+    r = Geocoder(build_index(empty_engine_spatialite)).geocode("湖北省潜江市")
+    assert r.full_text == "湖北省潜江市", r.full_text
