@@ -146,8 +146,7 @@ class Answers:
                 out.append(Element(levels[0], value, e.key, e.span))
             else:
                 out.extend(self._split_phase(e, path, claimed, text)
-                           or self._split_door(e, path, claimed, text)
-                           or self._split_letter(e, path, claimed, text) or (e,))
+                           or self._split_door(e, path, claimed, text) or (e,))
         return out
 
     def _split_phase(self, e: Element, path: dict[str, int], claimed: set[str],
@@ -167,22 +166,6 @@ class Answers:
         return [Element("zone", phase.group(0), phase.group(0), text.span(at, phase.end())),
                 Element("building", text.text[phase.end():end], bare,
                         text.span(phase.end(), end))]
-
-    def _split_letter(self, e: Element, path: dict[str, int], claimed: set[str],
-                      text: NormalizedText) -> list[Element] | None:
-        """A room typed with its building's letter (东部软件园A832) where the path holds
-        building A and room 832: the two, each with its span."""
-        if e.level != "room" or "building" in claimed or "room" in claimed or not (
-                e.key[:1].isalpha() and e.key[1:].isdigit()) or not (
-                "building" in path and "room" in path):
-            return None
-        index = self.index
-        if not (index.keyed(path["building"], e.key[0]) and index.keyed(path["room"], e.key[1:])):
-            return None
-        at, end = text.position(e.span[0]), text.position(e.span[1])
-        claimed.update(("building", "room"))
-        return [Element("building", text.text[at:at + 1], e.key[0], text.span(at, at + 1)),
-                Element("room", text.text[at + 1:end], e.key[1:], text.span(at + 1, end))]
 
     def _split_door(self, e: Element, path: dict[str, int], claimed: set[str],
                     text: NormalizedText) -> list[Element] | None:

@@ -26,9 +26,6 @@ _MISSED = (" not found", "not checked", "cannot go below", "door has several", "
            "a door that differs")
 NAMES_A_NUMBER = re.compile("[0-9A-Z]")
 _STEPPED_OVER = "not checked (the base does not hold it there)"
-# B844 typed with no building: the grammar reads a room numbered with its letter; a base may
-# hold building B and room 844 in it.
-_LETTERED_ROOM = re.compile("([A-Z])([0-9]{3,4})")
 
 
 # One is made per node reached: its __init__ is written out (see addressing/native.py).
@@ -422,15 +419,6 @@ class Descent:
                 # building left out) is as good a reading.
                 rooms += index.rooms_in(door, room_el.key)
             rooms = [r for r in rooms if self._fits(r, unit_el, floor_el)]
-            lettered = _LETTERED_ROOM.fullmatch(room_el.key) if not rooms else None
-            if lettered is not None and (inferred or not buildings or door in buildings):
-                # 东部软件园A832 where the base holds building A and room 832 in it
-                rooms = [r for b in index.child(door, "building", lettered.group(1))
-                         for r in index.rooms_in(b, lettered.group(2))
-                         if self._fits(r, unit_el, floor_el)]
-                if len(rooms) == 1:
-                    notes.append(f"{room_el.value} read as building {lettered.group(1)}, room "
-                                 f"{index.value(rooms[0])}")
             if len(rooms) == 1:
                 if len(buildings) > 1:
                     notes.append("building inferred from the room number (unique)")

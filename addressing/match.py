@@ -51,6 +51,10 @@ _NUMBER_READ_ANEW = re.compile(
     r"(?:door |building )?[0-9A-Z][^ ;]* (?:read as |not checked \(the base does not hold)")
 
 
+# B844 typed with no building: a room numbered with its letter, or building B, room 844.
+_LETTERED_ROOM = re.compile("([A-Z])([0-9]{3,4})")
+
+
 class Geocoder:
     """Matches addresses against one `AddressIndex` (thread-safe, read-only)."""
 
@@ -103,6 +107,13 @@ class Geocoder:
                 other = self._match_reading(inner)
                 if other.status == MATCHED:
                     parsed, result = inner, other
+        lettered = _lettered_room(parsed) if result.status != MATCHED else None
+        if lettered is not None:
+            # 东部软件园A832: a room typed with a letter may be building A, room 832
+            other = self._match_reading(lettered[0])
+            if other.status == MATCHED:
+                other.reason = "; ".join((lettered[1], other.reason))
+                parsed, result = lettered[0], other
         if result.status != MATCHED:
             parsed, result = self._compound_reading(parsed, result)
         later = _later_place(parsed, self.index)
@@ -519,6 +530,23 @@ class Geocoder:
     def _county_name(self, code: str) -> str:
         county = self.divisions.by_code.get(code[:6].ljust(12, "0"))
         return code[:6] if county is None else county.name
+
+def _lettered_room(parsed: ParsedAddress) -> tuple[ParsedAddress, str] | None:
+    """The reading of a room typed with a letter and no building (B844) as building B and
+    room 844, and what says so; None for any other text."""
+    room = parsed.get("room")
+    m = _LETTERED_ROOM.fullmatch(room.key) if room is not None else None
+    if m is None or room is None or parsed.get("building") is not None:
+        return None
+    at = room.span[0]
+    building = Element("building", room.value[:1], m.group(1), (at, at + 1))
+    number = Element("room", room.value[1:], m.group(2), (at + 1, room.span[1]))
+    at_room = parsed.elements.index(room)
+    elements = [*parsed.elements[:at_room], building, number, *parsed.elements[at_room + 1:]]
+    return (ParsedAddress(parsed.text, parsed.admin, elements, parsed.leftovers,
+                          parsed.notes),
+            f"{room.value} read as building {m.group(1)}, room {m.group(2)}")
+
 
 def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
     """The reading of `parsed` with the last other known compound name typed (before
