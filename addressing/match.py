@@ -531,6 +531,7 @@ class Geocoder:
         county = self.divisions.by_code.get(code[:6].ljust(12, "0"))
         return code[:6] if county is None else county.name
 
+
 def _lettered_room(parsed: ParsedAddress) -> tuple[ParsedAddress, str] | None:
     """The reading of a room typed with a letter and no building (B844) as building B and
     room 844, and what says so; None for any other text."""

@@ -80,10 +80,14 @@ _ROAD_THEN_NAME = re.compile("(.{2,}?(?:大道|大街|公路|路|街(?!道)))(.{
 _CROSSING = re.compile(
     f"(?:与|和|跟)(.{{2,8}}?(?:{'|'.join(ROAD_SUFFIXES)}))"
     "(?:交叉路口|交叉口|交汇处|交汇口|交界处|交界口|交口|十字路口|路口|口)")
-_CROSSING_WORDS = ("与", "和", "跟")
 # A township's name (two or three characters, none an area's, road's or a 古镇's) and its
 # kind word, with two characters or more after it.
 _TOWNSHIP_BEFORE = re.compile("([^省市区县镇乡村路街道古小]{2,3}(?:镇|乡))..")
+
+
+def _crossing_word_in(text: str) -> bool:
+    """Whether `text` holds a word `_CROSSING` begins with (与, 和, 跟): a check before it."""
+    return "与" in text or "和" in text or "跟" in text
 
 
 # One is made per element: its __init__ is written out (see addressing/native.py).
@@ -204,8 +208,7 @@ class _Reader(NumberReader):
         run = self.t[start:end]
         if not run.strip():
             return
-        crossing = _CROSSING.search(run) if (
-            "与" in run or "和" in run or "跟" in run) else None  # (_CROSSING_WORDS)
+        crossing = _CROSSING.search(run) if _crossing_word_in(run) else None
         if crossing is not None and crossing.end() == len(run) and self.read_crossing(
                 crossing, start):
             return
@@ -387,7 +390,7 @@ class _Reader(NumberReader):
     def crossing_ends(self, pos: int) -> bool:
         """Whether the unknown run before `pos` ends with a crossing (与鸿宁路交叉口)."""
         start = self.unknown_start
-        if start is None or not any(w in self.t[start:pos] for w in _CROSSING_WORDS):
+        if start is None or not _crossing_word_in(self.t[start:pos]):
             return False
         m = _CROSSING.search(self.t, start, pos)
         return m is not None and m.end() == pos
