@@ -555,6 +555,13 @@ class _Reader(NumberReader):
                     # group the base holds as a road).
                     self.flush_unknown(pos, "known")
                     end, name = hit
+                    if kinds == ["road"] and "road" in self.found and not (
+                            self.found.keys() & {"compound", "door"}):
+                        # 文一西路荆长路以东八方城: a second road, only a road, typed after the
+                        # first: where it crosses it, not a place on it
+                        self.leftovers.append(("crossing", name, name, pos, end))
+                        pos = end
+                        continue
                     level = "road" if "road" in kinds and "road" not in self.found else "compound"
                     self.add(level, name, name, pos, end)
                     pos = end

@@ -317,3 +317,12 @@ def test_a_direction_and_distance_is_noise_and_the_road_before_it_stays_whole():
     # 米 and 以 in names are not noise
     assert parse("米兰公寓12号").elements[0].value == "米兰公寓"
     assert parse("以色列大厦").get("compound").value == "以色列大厦"
+
+
+def test_a_second_known_road_after_the_first_is_where_it_crosses_not_a_place():
+    streets = NameLexicon()
+    for name, kind in (("文一西路", "road"), ("荆长路", "road"), ("八方城", "compound")):
+        streets.add(name, kind)
+    p = parse("文一西路荆长路以东200米八方城12幢", streets=streets)
+    assert (p.get("road").value, p.get("compound").value) == ("文一西路", "八方城")
+    assert [(e.level, e.value) for e in p.leftovers] == [("crossing", "荆长路")]
