@@ -443,6 +443,8 @@ def _steps(writer: _TreeWriter, county: Division, township: Division | None,
             unit_text = text
         key = writer._key(county.code, township.code if township else None, row, level)
         steps.append(_Step(level, value, row, text, key))
+        if level == "road" and values["compound"] and not values["door_no"]:
+            text += values["compound"]  # (what lies in it is written with its name)
     return steps
 
 

@@ -266,7 +266,7 @@ def test_numbers_after_a_roads_compound_are_the_compounds():
 
 def test_what_the_compounds_door_lacks_is_found_straight_under_the_road(geocoder):
     status, level, full, reason = reached(geocoder, "南山区东湖路华侨写字楼2491")
-    assert (status, level) == ("matched", "room") and full.endswith("东湖路2491")
+    assert (status, level) == ("matched", "room") and full.endswith("东湖路华侨写字楼2491")
     assert "found straight under the road" in reason
     # the compound alone is its door; a room held nowhere stays partial
     assert reached(geocoder, "南山区东湖路华侨写字楼")[:2] == ("matched", "door")

@@ -70,12 +70,12 @@ def test_a_compound_kept_under_its_road_is_found_by_its_buildings(geocoder):
     # the road holds no door 1298号; the estate's building 27幢 is under the road
     r = geocoder.geocode("南山区湾厦路1298号海悦花园27幢1503室")
     assert (r.status, r.level) == ("matched", "room"), r.reason
-    assert r.full_text == "广东省深圳市南山区湾厦路27幢1503室"
+    assert r.full_text == "广东省深圳市南山区湾厦路海悦花园27幢1503室"
     assert "door 1298号 not checked" in r.reason
     # the number typed as a door is the estate's building numbered so
     r = geocoder.geocode("南山区登良路金桂苑44号")
     assert (r.status, r.level) == ("matched", "building"), r.reason
-    assert r.full_text == "广东省深圳市南山区登良路44号"
+    assert r.full_text == "广东省深圳市南山区登良路金桂苑44号"
     assert "44号 read as a building of 金桂苑" in r.reason
     # the road holds the door typed: the door, not the estate's building
     r = geocoder.geocode("南山区湾厦路16号海悦花园")

@@ -72,7 +72,7 @@ def test_a_compound_on_its_road_is_looked_for_at_its_door_and_straight_under_the
         geocoder):
     r = geocoder.geocode("南山区工业八路蓝湾大厦A座29楼")
     assert (r.status, r.level) == ("matched", "floor"), r.reason
-    assert r.full_text == "广东省深圳市南山区招商街道工业八路A座29楼"
+    assert r.full_text == "广东省深圳市南山区招商街道工业八路蓝湾大厦A座29楼"
     r = geocoder.geocode("南山区工业八路蓝湾大厦A座1701室")
     assert (r.status, r.level) == ("matched", "room") and "3号" in r.full_text
     # only the building typed: the base holds two of that name on the road, a tie
