@@ -77,9 +77,10 @@ _ZONE_BEFORE = re.compile(f"(.*?(?:{'|'.join(ZONE_WORDS)}))(.{{2,}})$")
 _ROAD_THEN_NAME = re.compile("(.{2,}?(?:大道|大街|公路|路|街(?!道)))(.{3,})$")
 # A crossing (盈丰路与鸿宁路交叉口): a road's name after the first road, and the words for
 # where two roads meet. The address is on the first road; the second is said, not checked.
+_CROSSING_ENDS = ("交叉路口", "交叉口", "交汇处", "交汇口", "交界处", "交界口", "交口", "十字路口",
+                  "路口", "口")
 _CROSSING = re.compile(
-    f"(?:与|和|跟)(.{{2,8}}?(?:{'|'.join(ROAD_SUFFIXES)}))"
-    "(?:交叉路口|交叉口|交汇处|交汇口|交界处|交界口|交口|十字路口|路口|口)")
+    f"(?:与|和|跟)(.{{2,8}}?(?:{'|'.join(ROAD_SUFFIXES)}))(?:{'|'.join(_CROSSING_ENDS)})")
 # A township's name (two or three characters, none an area's, road's or a 古镇's) and its
 # kind word, with two characters or more after it.
 _TOWNSHIP_BEFORE = re.compile("([^省市区县镇乡村路街道古小]{2,3}(?:镇|乡))..")
@@ -559,8 +560,10 @@ class _Reader(NumberReader):
                             self.found.keys() & {"compound", "door"}):
                         # 文一西路荆长路以东八方城: a second road, only a road, typed after the
                         # first: where it crosses it, not a place on it
-                        self.leftovers.append(("crossing", name, name, pos, end))
-                        pos = end
+                        at = next((end + len(w) for w in _CROSSING_ENDS if t.startswith(w, end)),
+                                  end)  # (古墩路口: the crossing's word with it)
+                        self.leftovers.append(("crossing", name, name, pos, at))
+                        pos = at
                         continue
                     level = "road" if "road" in kinds and "road" not in self.found else "compound"
                     self.add(level, name, name, pos, end)

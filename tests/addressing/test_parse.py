@@ -326,3 +326,7 @@ def test_a_second_known_road_after_the_first_is_where_it_crosses_not_a_place():
     p = parse("文一西路荆长路以东200米八方城12幢", streets=streets)
     assert (p.get("road").value, p.get("compound").value) == ("文一西路", "八方城")
     assert [(e.level, e.value) for e in p.leftovers] == [("crossing", "荆长路")]
+    # the crossing's word goes with it (荆长路口), not read as a place of its own
+    p = parse("文一西路荆长路口八方城12幢", streets=streets)
+    assert p.get("compound").value == "八方城"
+    assert [(e.level, e.value, e.span) for e in p.leftovers] == [("crossing", "荆长路", (4, 8))]
