@@ -154,6 +154,9 @@ def execute(
             value=len(given.data))
     job = jobs.create(processId, given, principal.actor)
     run_job(jobs, request.app.state.processes, job.id, raise_errors=True)
+    # The job was `accepted` for an instant: a queue worker may have taken it first. The
+    # caller waits for the answer either way.
+    jobs.wait(job.id)
     if body.get("response") == "raw":
         return _raw(jobs, job.id)
     document = _results(request, jobs, job.id)

@@ -3,6 +3,7 @@ over HTTP on both stores (README: "Processes and jobs")."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -120,3 +121,20 @@ def test_prune_keeps_jobs_not_yet_finished(empty_engine, store_kind):
     assert jobs.prune(timedelta(days=399)) == 3
     assert _kept(empty_engine) == {made["accepted"], made["running"]}
     assert jobs.prune(timedelta(days=1)) == 0
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_waiting_for_a_job_another_worker_holds_returns_it_once_it_ends(empty_engine,
+                                                                       store_kind):
+    # A synchronous execution whose job a queue worker took first waits for that worker.
+    jobs = JobStore(empty_engine)
+    job = jobs.create("geocode", JobInput({"address": "x"}), owner="k")
+    assert jobs.claim(job.id) is not None  # the other worker
+    ender = threading.Timer(0.3, jobs.fail, (job.id, "ended by the other worker"))
+    ender.start()
+    started = time.monotonic()
+    ended = jobs.wait(job.id, timeout=30)
+    assert ended.status == "failed" and time.monotonic() - started >= 0.25
+    # a job that does not end is returned as it stands once the time is up
+    other = jobs.create("geocode", JobInput({"address": "y"}), owner="k")
+    assert jobs.wait(other.id, timeout=0.2).status == "accepted"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -222,6 +223,14 @@ class JobStore:
         if row is None or (owner is not EVERY_OWNER and row.owner != owner):
             raise NoSuchJob(f"no job {job_id!r}")
         return _job(row)
+
+    def wait(self, job_id: str, timeout: float = 600.0, poll: float = 0.05) -> Job:
+        """The job once it has ended, or as it stands after `timeout` seconds: a synchronous
+        execution waits so for a job a queue worker took in the instant it was `accepted`."""
+        deadline = time.monotonic() + timeout
+        while (job := self.get(job_id)).status not in FINAL and time.monotonic() < deadline:
+            time.sleep(poll)
+        return job
 
     def page(self, *, limit: int = 100, offset: int = 0, status: list[str] | None = None,
              process: list[str] | None = None, owner: Owner = EVERY_OWNER
