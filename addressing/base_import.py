@@ -239,8 +239,11 @@ class _TreeWriter:
                  name_key(road) if road else "",
                  # A door on a road is known by its number there; one in a place with no
                  # road (a compound, a village written as one) by the place and its number.
-                 # A compound on a road is kept on its nodes, not in their identity.
-                 name_key(row["compound"]) if row.get("compound") and not road else ""]
+                 # A compound at a door of its road is the door's, not in the identity of
+                 # what lies behind it; one on its road with no door is: two compounds'
+                 # floors 4楼 straight under the road are two places.
+                 name_key(row["compound"]) if row.get("compound") and not (
+                     road and row.get("door_no")) else ""]
         for column, lvl in (("door_no", "door"), ("building", "building"), ("unit", "unit"),
                             ("floor", "floor"), ("room", "room")):
             parts.append(_element_key(lvl, row.get(column)) if row.get(column) else "")

@@ -369,3 +369,23 @@ def test_a_full_text_names_no_placeholder_level(empty_engine_spatialite, tmp_pat
     assert texts == {"湖北省潜江市园林路", "湖北省潜江市园林路8号"}
     r = Geocoder(build_index(empty_engine_spatialite)).geocode("湖北省潜江市")
     assert r.full_text == "湖北省潜江市", r.full_text
+
+
+@pytest.mark.parametrize("store_kind", STORES)
+def test_two_compounds_on_a_road_with_no_door_keep_their_own_floors(empty_engine, tmp_path,
+                                                                       store_kind):
+    # Each compound's 4楼 straight under the road (no door, no building): two places, not
+    # one with the second row's compound lost; the same file again changes nothing.
+    rows = [["440305", "粤海街道", "", "桥东路", "", name, "", "", "4楼", "", "", "", "", ""]
+            for name in ("桥东大厦", "金桥大厦")]
+    path = write(tmp_path / "base.csv", rows)
+    first = import_address_base(empty_engine, path)
+    assert not first.problems and first.created == 3  # the road, two floors
+    t = Address.__table__
+    with empty_engine.connect() as conn:
+        floors = conn.execute(select(t.c.full_text).where(t.c.level == "floor")
+                              .order_by(t.c.full_text)).scalars().all()
+    assert floors == ["广东省深圳市南山区粤海街道桥东路桥东大厦4楼",
+                      "广东省深圳市南山区粤海街道桥东路金桥大厦4楼"]
+    again = import_address_base(empty_engine, path)
+    assert (again.created, again.existing) == (0, 3)
