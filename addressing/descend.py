@@ -149,6 +149,10 @@ class Descent:
         # A base may skip levels (a building straight under a road, a room straight under
         # a door): what holds the typed levels is the node itself where it has no buildings.
         has_buildings = bool(index.children(node, "building"))
+        kept = self._kept_below(node, parsed, notes, penalty) if (
+            index.level_of(node) == "road") else None
+        if kept is not None:
+            return kept
         if index.level_of(node) == "road" and not (
                 (has_buildings and building_el is not None)
                 or (not has_buildings and any(index.level_of(c) != "door"
@@ -295,11 +299,43 @@ class Descent:
         return below
 
     def keeps(self, road: int, compound: str) -> bool:
-        """Whether `road` keeps buildings of the compound named `compound` straight under
-        it (the base gives the compound no door there)."""
+        """Whether `road` keeps what lies in the compound named `compound` (its buildings,
+        or where the base skips them its units, floors or rooms) straight under it: the
+        base gives the compound no door there."""
         key = name_key(compound)
-        return any(self.index.compound_of.get(b) == key
-                   for b in self.index.children(road, "building"))
+        return any(self.index.compound_of.get(c) == key for c in self.index.children(road))
+
+    def _kept_below(self, road: int, parsed: ParsedAddress, notes: list[str], penalty: int
+                    ) -> Found | None:
+        """吴桥路吴桥大厦四楼 where the base keeps what lies in the compound straight under
+        the road (no door; a floor with no building): the first level typed below the
+        compound, among what the road keeps for it, then the levels typed below that."""
+        index = self.index
+        compound_el = parsed.get("compound")
+        if compound_el is None:
+            return None
+        key = name_key(compound_el.value)
+        typed = [(level, parsed.get(level)) for level in ("building", "unit", "floor", "room")]
+        below = [(level, el) for level, el in typed if el is not None]
+        if not below:
+            return None
+        level, first = below[0]
+        hits = [c for c in index.children(road, level) if index.compound_of.get(c) == key
+                and index.node_key(c) == first.key]
+        if len(hits) != 1:
+            return None
+        rest = dict(below[1:])
+        if level == "building":
+            return self._inside_buildings(hits, rest.get("unit"), rest.get("floor"),
+                                          rest.get("room"), hits[0], notes, penalty)
+        node = hits[0]
+        for lvl, el in rest.items():  # a unit's floors and rooms, a floor's rooms
+            found = self._below(node, lvl, el.key)
+            if len(found) != 1:
+                notes.append(f"{lvl} {el.value} not found in {index.full_text(node)}")
+                return Found(node, penalty, notes, False)
+            node = found[0]
+        return Found(node, penalty, notes, True)
 
     def _typed_end(self, node: int, parsed: ParsedAddress) -> int:
         """Where in the typed text the elements that name `node` and its ancestors end

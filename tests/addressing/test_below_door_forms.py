@@ -52,6 +52,11 @@ BASE = [
     # doors held with a compound, numbering what lies behind them
     ["440305", "粤海街道", "", "南苑路", "109", "金诚诊所", "10号", "", "", ""],
     ["440305", "粤海街道", "", "冶金路", "483", "模具城", "8", "", "", ""],
+    # a compound kept on its road with no door and no building: a floor, a unit with a
+    # room, straight under the road (another compound's floor so numbered beside it)
+    ["440305", "粤海街道", "", "桥东路", "", "桥东大厦", "", "", "四楼", ""],
+    ["440305", "粤海街道", "", "桥东路", "", "金桥大厦", "", "", "4楼", ""],
+    ["440305", "粤海街道", "", "桥东路", "", "金桥大厦", "", "2单元", "", "301"],
 ]
 
 
@@ -328,3 +333,18 @@ def test_a_gate_typed_on_a_markets_floor_is_not_its_room():
     assert _levels("星辰商贸城五区三楼97号门9街61568", "星辰商贸城") == [
         ("compound", "星辰商贸城"), ("unit", "9街"), ("floor", "3楼"), ("room", "61568")]
     assert _levels("星辰商贸城4楼01", "星辰商贸城")[-1] == ("room", "401")
+
+
+def test_a_floor_or_unit_kept_on_the_road_for_a_compound_with_no_door(geocoder):
+    # The base keeps what lies in the compound straight under the road: the compound typed
+    # picks among what the road keeps, and the level typed below it is found there.
+    status, level, full, _ = reached(geocoder, "南山区桥东路桥东大厦4楼")
+    assert (status, level) == ("matched", "floor") and full.endswith("桥东路桥东大厦四楼")
+    status, level, full, _ = reached(geocoder, "南山区桥东路金桥大厦四楼")
+    assert (status, level) == ("matched", "floor") and full.endswith("桥东路金桥大厦4楼")
+    status, level, full, _ = reached(geocoder, "南山区桥东路金桥大厦2单元301")
+    assert (status, level) == ("matched", "room") and full.endswith("金桥大厦2单元301")
+    # a floor the road keeps for neither compound typed stays at the road; a room the unit
+    # does not hold stays at the unit
+    assert reached(geocoder, "南山区桥东路桥东大厦9楼")[:2] == ("partial", "road")
+    assert reached(geocoder, "南山区桥东路金桥大厦2单元302")[:2] == ("partial", "unit")
