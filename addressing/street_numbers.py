@@ -70,6 +70,7 @@ _ZONE = re.compile(r"(?:[0-9A-Z]+(?:期|区))+(?![0-9A-Z]+(?:栋|排))")
 _GATE = re.compile(r"[0-9A-Z]+号门(?![面市牌店口卫岗诊])")
 _AISLE = re.compile(r"([0-9A-Z]+)街(?= ?[0-9A-Z])")
 NUMERAL_ZONE = re.compile(r"[一二三四五六七八九十]+区")  # 国际商贸城四区: a market's zone
+_ZONE_END = re.compile(r"(?:[0-9A-Z]+|[一二三四五六七八九十]+)区$")  # a name ending in its zone
 _NUMBER = re.compile(r"([0-9]+)")
 _TOKEN = re.compile(f"([0-9A-Z]+)(号|栋|单元|层|楼|室|支弄|弄|{_PHASES}|组|排|街|-)?")
 _LANES = "|".join(LANE_WORDS)
@@ -122,12 +123,17 @@ class NumberReader:
             self.unknown_start is None and self.t[compound[4]:pos].strip() == "")
 
     def after_zone(self, pos: int) -> bool:
-        """Whether a market's zone (4区) was read just before `pos`."""
+        """Whether a market's zone (4区, or a name ending in one) was read just before `pos`."""
         if self.unknown_start is not None:  # 四区, not yet classified
             return "compound" in self.found and bool(
                 NUMERAL_ZONE.fullmatch(self.t, self.unknown_start, pos))
         last = self.leftovers[-1] if self.leftovers else None  # (a gate after it: 四区79号门97街)
-        return last is not None and last[0] in ("zone", "gate") and last[4] == pos
+        if last is not None and last[0] in ("zone", "gate") and last[4] == pos:
+            return True
+        # 福田市场H区15街: a market the base names with its zone, read just before
+        compound = self.found.get("compound")
+        return compound is not None and compound[4] == pos and self.unknown_start is None and (
+            _ZONE_END.search(compound[1]) is not None)
 
     def door_of_road(self, pos: int, number: str) -> bool:
         """Whether a dash chain at `pos` starting with `number` begins with a road's door:

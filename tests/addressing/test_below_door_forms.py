@@ -333,6 +333,10 @@ def test_a_gate_typed_on_a_markets_floor_is_not_its_room():
     assert _levels("星辰商贸城五区三楼97号门9街61568", "星辰商贸城") == [
         ("compound", "星辰商贸城"), ("unit", "9街"), ("floor", "3楼"), ("room", "61568")]
     assert _levels("星辰商贸城4楼01", "星辰商贸城")[-1] == ("room", "401")
+    # a market the base names with its zone (星辰市场H区): the aisle right after the name,
+    # a gate, then the stall
+    assert _levels("星辰市场H区15街55号门22760", "星辰市场H区") == [
+        ("compound", "星辰市场H区"), ("unit", "15街"), ("room", "22760")]
 
 
 def test_a_floor_or_unit_kept_on_the_road_for_a_compound_with_no_door(geocoder):
