@@ -14,10 +14,14 @@ name alone; a known name inside a longer one typed (温州大学 in 温州大学
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
+from addressing.admin_names import AdminName
 from addressing.descend import Found
 from addressing.grammar import COMPOUND_SUFFIXES, PART_AFTER
 from addressing.index import AddressIndex, name_key
 from addressing.parse import Element, ParsedAddress
+from twin.divisions import LEVEL_DIGITS
 
 _BELOW_DOOR = ("building", "unit", "floor", "room")
 # One character that ends a place's name: typed right after a known name, it makes another.
@@ -63,6 +67,34 @@ def compound_without_part(parsed: ParsedAddress, index: AddressIndex
                             [shorter if e is compound else e for e in parsed.elements],
                             [*parsed.leftovers, zone], list(parsed.notes))
     return reading, f"{compound.value} read as {name} and its part {part.group(0)}"
+
+
+def compound_without_area(parsed: ParsedAddress, index: AddressIndex,
+                          areas: Mapping[str, Sequence[AdminName]]
+                          ) -> tuple[ParsedAddress, str, set[str]] | None:
+    """义乌国际商贸城6街 where the base holds the market as 国际商贸城 (with its aisle 6街) as
+    well as 义乌国际商贸城: the reading with the compound named without the area's name it
+    begins with, what to say, and the codes of the areas so named (the answer must lie in
+    one); None where no area's name begins it or the base holds no compound of the rest."""
+    compound = parsed.get("compound")
+    if compound is None:
+        return None
+    for cut in (4, 3, 2):  # the longest area's name first (温州市, 义乌)
+        rest = compound.value[cut:]
+        named = areas.get(compound.value[:cut], ())
+        if len(rest) < 3 or not named or not index.compounds.get(name_key(rest)):
+            continue
+        text = parsed.text
+        at = text.position(compound.span[0])
+        if not text.text.startswith(compound.value, at):
+            return None
+        shorter = Element("compound", rest, rest, text.span(at + cut, at + len(compound.value)))
+        reading = ParsedAddress(text, parsed.admin,
+                                [shorter if e is compound else e for e in parsed.elements],
+                                list(parsed.leftovers), list(parsed.notes))
+        codes = {n.division.code[:LEVEL_DIGITS[n.division.level]] for n in named}
+        return reading, f"{compound.value} read as {rest} of {compound.value[:cut]}", codes
+    return None
 
 
 def kept_under_road(index: AddressIndex, roads: list[int], parsed: ParsedAddress

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.answers import MATCHED, PARTIAL, UNMATCHED, Answers, GeocodeResult
 from addressing.compound_readings import (
+    compound_without_area,
     compound_without_part,
     kept_under_road,
     number_as_door,
@@ -169,6 +170,14 @@ class Geocoder:
                 if other.status == MATCHED:
                     other.reason = "; ".join([str(said), other.reason])
                     return reading, other
+        area_named = compound_without_area(parsed, self.index, self.gazetteer.names)
+        if area_named is not None:
+            reading, said, codes = area_named
+            other = self._match_reading(reading)
+            if other.status == MATCHED and any(
+                    str(a["code"]).startswith(tuple(codes)) for a in other.admin):
+                other.reason = "; ".join([said, other.reason])
+                return reading, other
         return parsed, result
 
     def _village_as_road(self, parsed: ParsedAddress) -> ParsedAddress | None:

@@ -52,6 +52,10 @@ BASE = [
     # doors held with a compound, numbering what lies behind them
     ["440305", "粤海街道", "", "南苑路", "109", "金诚诊所", "10号", "", "", ""],
     ["440305", "粤海街道", "", "冶金路", "483", "模具城", "8", "", "", ""],
+    # a market held also under its area's name (with nothing below it there); a place
+    # named with another county's name before a compound of this one
+    ["440305", "", "", "", "", "南山星辰商贸城", "", "", "", ""],
+    ["440305", "", "", "", "", "宝安星辰商贸城", "", "", "", ""],
     # a compound kept on its road with no door and no building: a floor, a unit with a
     # room, straight under the road (another compound's floor so numbered beside it)
     ["440305", "粤海街道", "", "桥东路", "", "桥东大厦", "", "", "四楼", ""],
@@ -352,3 +356,17 @@ def test_a_floor_or_unit_kept_on_the_road_for_a_compound_with_no_door(geocoder):
     # does not hold stays at the unit
     assert reached(geocoder, "南山区桥东路桥东大厦9楼")[:2] == ("partial", "road")
     assert reached(geocoder, "南山区桥东路金桥大厦2单元302")[:2] == ("partial", "unit")
+
+
+def test_a_compound_named_with_its_areas_name_is_read_without_it_where_that_goes_further(
+        geocoder):
+    # The base holds the market twice: as 南山星辰商贸城 (nothing below) and as 星辰商贸城
+    # with its aisles and stalls. The aisle and stall typed decide.
+    status, level, full, reason = reached(geocoder, "深圳南山星辰商贸城7街6楼41050")
+    assert (status, level) == ("matched", "room") and full.endswith("南山区星辰商贸城7街41050")
+    assert "南山星辰商贸城 read as 星辰商贸城 of 南山" in reason
+    # the name alone is the place so named
+    assert reached(geocoder, "深圳南山星辰商贸城")[:3] == (
+        "matched", "compound", "广东省深圳市南山区南山星辰商贸城")
+    # another county's name before it: 星辰商贸城 of 南山区 is not one of 宝安
+    assert "read as 星辰商贸城" not in reached(geocoder, "深圳宝安星辰商贸城7街6楼41050")[3]
