@@ -440,7 +440,7 @@ def _steps(writer: _TreeWriter, county: Division, township: Division | None,
         if level != "road" and values["road"] and not values["door_no"]:
             # A compound on a road with no door number (复兴路复兴东苑144幢): not a level of
             # the tree (roads and compounds are its roots), but kept on what lies in it, so
-            # its name is known; it is no part of the node's identity.
+            # its name is known, and part of its identity (`_TreeWriter._key`).
             row["compound"] = values["compound"]
         if level in ("building", "unit"):
             unit_text = text

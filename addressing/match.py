@@ -15,6 +15,7 @@ import re
 from collections.abc import Iterable
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
+from addressing.admin_names import AdminName
 from addressing.answers import MATCHED, PARTIAL, UNMATCHED, Answers, GeocodeResult
 from addressing.compound_readings import (
     compound_without_area,
@@ -143,6 +144,18 @@ class Geocoder:
         return [d for code in sorted(codes)
                 if (d := self.divisions.by_code.get(code.ljust(12, "0"))) is not None]
 
+    def _moved_townships(self, parsed: ParsedAddress, areas: list[Division]) -> list[AdminName]:
+        """The townships named in the street part (typed after text that is no area, so not
+        read into the chain) that were moved out of a county read to another county."""
+        counties = {d.code[:6] for d in areas if d.level is Level.county}
+        if not counties:
+            return []
+        names = self.gazetteer.names
+        return [n for e in parsed.elements if e.level == "township" and e.code is None
+                for n in names.get(e.value, ()) if n.kind == "moved"
+                and n.division.level is Level.township
+                and (n.former_parent or "")[:6] in counties]
+
     def _kept_compounds(self) -> frozenset[str]:
         """The names of compounds the base keeps straight under a road (built once)."""
         if self._kept is None:
@@ -230,6 +243,17 @@ class Geocoder:
                 anchor_penalty += WRONG_TOWNSHIP_PENALTY
                 anchor_notes = [f"{street} is not in {towns}; read in the township's county, "
                                 f"{'/'.join(sorted({d.name for d in counties}))}", *anchor_notes]
+        moved_place: Element | None = None  # the place so read is checked
+        if not anchors:
+            moved = self._moved_townships(parsed, areas)
+            again = self._anchors(parsed, [n.division for n in moved]) if moved else None
+            if again is not None and again[0] and CONFLICT not in again[0]:
+                # 萧山区大江东前进街道三丰路: a township typed after unknown text, moved out of
+                # the county typed since (前进街道, now of 钱塘区): the street read there.
+                anchors, anchor_penalty, anchor_notes, by_compound, unheld = again
+                anchor_notes = [*sorted({str(n.note) for n in moved}), *anchor_notes]
+                moved_place = next((e for e in parsed.leftovers if e.level == "place" and (
+                    e.value.endswith(moved[0].division.name))), None)
         notes += anchor_notes
         penalty += anchor_penalty
         if not anchors:
@@ -281,7 +305,7 @@ class Geocoder:
                   if e.level == _OUTER_BUILDING]
         notes += [f"place {e.value} before the street not checked" + (
             "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
-            for e in parsed.leftovers if e.level == "place" and e is not checked]
+            for e in parsed.leftovers if e.level == "place" and e not in (checked, moved_place)]
         leftovers = [e for e in parsed.leftovers if e.level == "unknown" or _unread_extra(
             e, parsed)]
         if unheld is not None and after_door(unheld, parsed):

@@ -9,7 +9,7 @@ from no corpus.
 
 import pytest
 
-from tests.addressing.hand_base import imported
+from tests.addressing.hand_base import imported, reached
 
 BASE = [
     # one road name in three townships of three counties
@@ -36,6 +36,8 @@ BASE = [
     # a compound whose name begins with a township's short name (江南镇 of 桐庐县)
     ["330122", "", "", "", "", "江南古镇花园", "3栋", "", "", ""],
     ["330106", "", "", "", "", "古镇花园", "3栋", "", "", ""],
+    # a road of 前进街道, moved from 萧山区 to 钱塘区 in 2021
+    ["330114", "前进街道", "", "三丰路", "98号", "", "", "", "", ""],
 ]
 
 
@@ -119,3 +121,14 @@ def test_a_short_name_repeating_the_township_typed_is_no_second_township(geocode
     r = geocoder.geocode("下沙街道下沙东大街16号")
     assert r.full_text == "浙江省杭州市钱塘区下沙街道东大街16号", r.reason
     assert [e.value for e in r.elements if e.level == "township"] == ["下沙街道"]
+
+
+def test_a_township_typed_after_other_text_and_moved_out_of_the_county_typed(geocoder):
+    # 萧山区大江东前进街道: 大江东 (an industrial cluster's name, no area) keeps the chain from
+    # reading the township; 前进街道 was moved from 萧山区 to 钱塘区, and the road lies there.
+    status, level, full, reason = reached(geocoder, "浙江省杭州市萧山区大江东前进街道三丰路98号")
+    assert (status, level) == ("matched", "door")
+    assert full == "浙江省杭州市钱塘区前进街道三丰路98号"
+    assert "now 前进街道 of 钱塘区" in reason and "place 前进街道" not in reason
+    # a township of the name that was never in the county typed decides nothing
+    assert reached(geocoder, "浙江省杭州市余杭区大江东前进街道三丰路98号")[0] != "matched"
