@@ -449,15 +449,6 @@ class AdminGazetteer(AdminLookup):
                 or (street[0] == found[0] and all(n.kind == "short" for n in found[1])
                     and not any(n.division.level in WIDE for n in found[1]))
             ) and not self._area_follows(text, found, probes)
-            if street_first and street_names is not None and chains != [()]:
-                # 绍兴柯桥北一区: the county typed after its city, then a street name that
-                # reaches past the one read from the area's start (北一区 past 柯桥北).
-                assert found is not None and street is not None
-                onward, probe = street_names.longest_reach(text, found[0])
-                probes.append(probe)
-                street_first = not (onward is not None and onward[0] > street[0]
-                                    and any(n.division.level is Level.county for n in found[1])
-                                    and extend(chains, found[1], False))
             reach = max(reach, *probes) if probes else reach
             if street_first:
                 break  # a road or compound name that starts like an area (南山大道, 创业路)

@@ -133,17 +133,3 @@ def test_a_county_its_province_administers_directly_is_read_after_a_city():
     assert "阿拉尔市 is administered by its province directly, not by 阿克苏地区; " \
         "阿克苏地区 passed" in p.notes
     assert parse("湖北省荆州市潜江市园林街道").get("township").code.startswith("429005")
-
-
-def test_a_county_after_its_city_wins_over_a_name_it_begins_when_a_longer_one_follows():
-    # 绍兴柯桥北一区: the base holds 柯桥北 and 北一区; read from the county's end, 北一区
-    # reaches past 柯桥北, so the county is read. With nothing longer after it, the name
-    # that begins like the county stays the street's (深圳南山大道).
-    streets = street_lexicon(柯桥北="compound", 北一区="compound", 南山大道="road")
-    assert elements("绍兴柯桥北一区二楼2478", streets)[:3] == [
-        ("city", "绍兴"), ("county", "柯桥"), ("compound", "北一区")]
-    assert elements("绍兴柯桥北3幢", streets)[:2] == [("city", "绍兴"), ("compound", "柯桥北")]
-    assert elements("深圳南山大道1号", streets)[:2] == [("city", "深圳"), ("road", "南山大道")]
-    # a township typed short keeps the street that begins with it (古荡西区 is no 古荡 + 西区)
-    assert ("township", "古荡") not in elements(
-        "杭州市西湖区古荡西区13-3-429", street_lexicon(古荡西区="compound", 西区="compound"))
