@@ -35,7 +35,7 @@ from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
 from addressing.same_place import one_place
 from addressing.within_areas import WithinAreas
 from twin.crs import display_crs_name, to_display
-from twin.divisions import Division, Level, load_divisions
+from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
 
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
@@ -144,6 +144,34 @@ class Geocoder:
         return [d for code in sorted(codes)
                 if (d := self.divisions.by_code.get(code.ljust(12, "0"))) is not None]
 
+    def _place_areas(self, parsed: ParsedAddress, areas: list[Division]
+                     ) -> tuple[Element, list[Division], str] | None:
+        """杭行路666号杭州拱墅万达广场, 新桥街道六虹桥路温州鹿城仓储基地: a place typed in the
+        street part that is wholly an admin chain of two names or more down to a county (a
+        sender naming the area again mid-text): the areas the match looks in are those
+        read before it that lie inside the county, else the county. The place, the areas
+        and what to say; None where no place is such a chain."""
+        for place in parsed.leftovers:
+            if place.level != "place":
+                continue
+            admin = self.gazetteer.parse(place.value)
+            if admin.end != len(place.value) or len(admin.tokens) < 2:
+                continue  # (a lone short name, 滨江 or 坪山, is a place's name as often)
+            counties = [d for d in admin.finest() if d.level is Level.county]
+            if len(counties) != 1:
+                continue
+            county = counties[0]
+            inside = [d for d in areas if d.code.startswith(county.code[:6])]
+            if inside:
+                return place, inside, f"place {place.value} read as {county.name}"
+            if any(d.level in (Level.county, Level.city, Level.province)
+                   and not county.code.startswith(d.code[:LEVEL_DIGITS[d.level]])
+                   for d in areas):
+                continue  # a county elsewhere than the one typed before: decides nothing
+            return place, [county], f"place {place.value} read as {county.name}" + (
+                "" if not areas else ", where no area typed before it lies")
+        return None
+
     def _moved_townships(self, parsed: ParsedAddress, areas: list[Division]) -> list[AdminName]:
         """The townships named in the street part (typed after text that is no area, so not
         read into the chain) that were moved out of a county read to another county."""
@@ -223,6 +251,11 @@ class Geocoder:
             penalty = 3 * sum(1 for n in notes if "read as" in n) + 10 * sum(
                 1 for n in notes if "not inside" in n)
         areas = _areas(parsed.admin)
+        chain_place: Element | None = None  # a place read as the areas to look in
+        read_areas = self._place_areas(parsed, areas)
+        if read_areas is not None:
+            chain_place, areas, said = read_areas
+            notes.append(said)
         road_el, compound_el = parsed.get("road"), parsed.get("compound")
         result = GeocodeResult(query, UNMATCHED, elements=parsed.elements)
         if road_el is None and compound_el is None:
@@ -305,7 +338,8 @@ class Geocoder:
                   if e.level == _OUTER_BUILDING]
         notes += [f"place {e.value} before the street not checked" + (
             "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
-            for e in parsed.leftovers if e.level == "place" and e not in (checked, moved_place)]
+            for e in parsed.leftovers if e.level == "place" and e not in (
+                checked, moved_place, chain_place)]
         leftovers = [e for e in parsed.leftovers if e.level == "unknown" or _unread_extra(
             e, parsed)]
         if unheld is not None and after_door(unheld, parsed):

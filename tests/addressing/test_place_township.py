@@ -36,6 +36,11 @@ BASE = [
     # a compound whose name begins with a township's short name (江南镇 of 桐庐县)
     ["330122", "", "", "", "", "江南古镇花园", "3栋", "", "", ""],
     ["330106", "", "", "", "", "古镇花园", "3栋", "", "", ""],
+    # one compound name in two counties of 温州市
+    ["330302", "", "", "", "", "星河仓储基地", "33栋", "", "", ""],
+    ["330304", "", "", "", "", "星河仓储基地", "33栋", "", "", ""],
+    ["330302", "", "", "六虹桥路", "8号", "", "", "", "", ""],
+    ["330304", "", "", "六虹桥路", "8号", "", "", "", "", ""],
     # a road of 前进街道, moved from 萧山区 to 钱塘区 in 2021
     ["330114", "前进街道", "", "三丰路", "98号", "", "", "", "", ""],
 ]
@@ -132,3 +137,16 @@ def test_a_township_typed_after_other_text_and_moved_out_of_the_county_typed(geo
     assert "now 前进街道 of 钱塘区" in reason and "place 前进街道" not in reason
     # a township of the name that was never in the county typed decides nothing
     assert reached(geocoder, "浙江省杭州市余杭区大江东前进街道三丰路98号")[0] != "matched"
+
+
+def test_an_admin_chain_typed_again_mid_text_says_where_the_street_lies(geocoder):
+    # 新桥街道 (of 瓯海区) typed first, then 温州鹿城 between the road and the compound: the
+    # later, fuller chain says where the compound is (the same compound name is in both).
+    status, level, full, reason = reached(geocoder, "新桥街道六虹桥路温州鹿城星河仓储基地33栋")
+    assert (status, level, full) == ("matched", "building", "浙江省温州市鹿城区星河仓储基地33栋")
+    assert "place 温州鹿城 read as 鹿城区, where no area typed before it lies" in reason
+    # a lone short name is a place's name as often as a county's: not read as one
+    assert "read as 鹿城区" not in reached(geocoder, "新桥街道六虹桥路鹿城星河仓储基地33栋")[3]
+    # a county typed before it wins over the chain typed later
+    status, level, full, _ = reached(geocoder, "瓯海区六虹桥路温州鹿城星河仓储基地33栋")
+    assert full == "浙江省温州市瓯海区星河仓储基地33栋"
