@@ -569,6 +569,19 @@ class _Reader(NumberReader):
                     self.add(level, name, name, pos, end)
                     pos = end
                     continue
+            if self.unknown_start is not None and streets is not None and (
+                    "0" <= ch <= "9" or "A" <= ch <= "Z"):
+                # 毛家桥路中天MCC10座, 出口半山1号: a known name that begins inside the unknown
+                # run and goes on into the letters or digits (中天MCC, 半山1号) is that name.
+                across = self.known_across(pos, pos + 1)
+                if across is not None:
+                    (end, name), at = across
+                    self.flush_unknown(at, "known")
+                    kinds = streets.get(name)
+                    self.add("road" if "road" in kinds and "road" not in self.found
+                             else "compound", name, name, at, end)
+                    pos = end
+                    continue
             if ch < "\u2e80" or (ch in DOOR_PREFIXES and t[pos + 1:pos + 2].isdigit()):
                 # digits, letters, dashes, a door's word before its number (甲12号)
                 step = self.numbers_at(pos)

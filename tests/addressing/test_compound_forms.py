@@ -7,6 +7,7 @@ The base and the typed addresses are hand-written, in 南山区 (440305), from n
 
 
 
+from addressing.lexicon import NameLexicon
 from addressing.parse import parse
 from tests.addressing.hand_base import base_geocoder, imported
 
@@ -200,3 +201,21 @@ def test_a_room_typed_with_its_buildings_letter_is_read_as_the_base_holds_it(geo
     assert r.level == "room" and "A832 read as building A, room 832" in r.reason, r.reason
     assert [(e.level, e.value) for e in r.elements if e.level in ("building", "room")] == [
         ("building", "A"), ("room", "832")]
+
+
+def test_a_known_name_that_goes_on_into_letters_or_digits_is_read_after_unknown_text():
+    # 中天MCC and 半山1号 (半山一号) begin inside text the base does not hold and end in the
+    # letters or digits after it: the names, not a place's name and a building MCC10.
+    streets = NameLexicon()
+    for name, kind in (("文一西路", "road"), ("中天MCC", "compound"), ("甬台温高速", "road"),
+                       ("半山1号", "compound")):
+        streets.add(name, kind)
+
+    def levels(text):
+        return [(e.level, e.value) for e in parse(text, streets=streets).elements]
+
+    assert levels("文一西路毛家桥路中天mcc10座714") == [
+        ("road", "文一西路"), ("compound", "中天MCC"), ("building", "10栋"), ("room", "714")]
+    assert levels("甬台温高速出口半山一号") == [("road", "甬台温高速"), ("compound", "半山1号")]
+    # a number after unknown text that no known name reaches into is still the door
+    assert levels("甬台温高速出口半山2号")[-1] == ("door", "2号")
