@@ -454,7 +454,7 @@ class _Reader(NumberReader):
             # village; never a road: 春秋北路 is no 北路).
             if hit is not None and (hit[0] - at >= KNOWN_INSIDE_MIN and (
                     at - start >= 2 or "road" not in streets.get(hit[1]) or glued) or (
-                    hit[0] == end and before == "door" and at - start >= 2
+                    hit[0] == end and before in ("door", "number") and at - start >= 2
                     and "road" not in streets.get(hit[1]))) and (
                     streets.get(hit[1]) != ["door"]) and hit[1] not in VILLAGE_WORDS and (
                     hit[1] not in _KIND_WORDS) and (

@@ -219,3 +219,13 @@ def test_a_known_name_that_goes_on_into_letters_or_digits_is_read_after_unknown_
     assert levels("甬台温高速出口半山一号") == [("road", "甬台温高速"), ("compound", "半山1号")]
     # a number after unknown text that no known name reaches into is still the door
     assert levels("甬台温高速出口半山2号")[-1] == ("door", "2号")
+
+
+def test_a_short_known_name_at_the_end_of_a_village_is_read_before_a_bare_number_too():
+    # 大舜长浜600 as 大舜长浜600号: the base's 长浜 (two characters) after the place 大舜
+    streets = NameLexicon()
+    streets.add("长浜", "compound")
+    for text in ("大舜长浜600号", "大舜长浜600"):
+        parsed = parse(text, streets=streets)
+        assert parsed.get("compound").value == "长浜", text
+        assert [(e.level, e.value) for e in parsed.leftovers] == [("place", "大舜")], text
