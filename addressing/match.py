@@ -164,12 +164,11 @@ class Geocoder:
             inside = [d for d in areas if d.code.startswith(county.code[:6])]
             if inside:
                 return place, inside, f"place {place.value} read as {county.name}"
-            if any(d.level in (Level.county, Level.city, Level.province)
-                   and not county.code.startswith(d.code[:LEVEL_DIGITS[d.level]])
-                   for d in areas):
+            wide = [d for d in areas if d.level in (Level.county, Level.city, Level.province)]
+            if any(not county.code.startswith(d.code[:LEVEL_DIGITS[d.level]]) for d in wide):
                 continue  # a county elsewhere than the one typed before: decides nothing
             return place, [county], f"place {place.value} read as {county.name}" + (
-                "" if not areas else ", where no area typed before it lies")
+                ", where no area typed before it lies" if areas and not wide else "")
         return None
 
     def _moved_townships(self, parsed: ParsedAddress, areas: list[Division]) -> list[AdminName]:

@@ -145,6 +145,10 @@ def test_an_admin_chain_typed_again_mid_text_says_where_the_street_lies(geocoder
     status, level, full, reason = reached(geocoder, "新桥街道六虹桥路温州鹿城星河仓储基地33栋")
     assert (status, level, full) == ("matched", "building", "浙江省温州市鹿城区星河仓储基地33栋")
     assert "place 温州鹿城 read as 鹿城区, where no area typed before it lies" in reason
+    # the city typed before holds it: the chain narrows the city to the county
+    status, level, full, reason = reached(geocoder, "温州市六虹桥路温州鹿城星河仓储基地33栋")
+    assert full == "浙江省温州市鹿城区星河仓储基地33栋"
+    assert "place 温州鹿城 read as 鹿城区" in reason and "where no area" not in reason
     # a lone short name is a place's name as often as a county's: not read as one
     assert "read as 鹿城区" not in reached(geocoder, "新桥街道六虹桥路鹿城星河仓储基地33栋")[3]
     # a county typed before it wins over the chain typed later
