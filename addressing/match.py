@@ -152,7 +152,7 @@ class Geocoder:
         read before it that lie inside the county, else the county. The place, the areas
         and what to say; None where no place is such a chain."""
         for place in parsed.leftovers:
-            if place.level != "place":
+            if place.level != "place" or len(place.value) < 4:  # (two names: four at least)
                 continue
             admin = self.gazetteer.parse(place.value)
             if admin.end != len(place.value) or len(admin.tokens) < 2:
