@@ -15,7 +15,6 @@ import re
 from collections.abc import Iterable
 
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
-from addressing.admin_names import AdminName
 from addressing.answers import MATCHED, PARTIAL, UNMATCHED, Answers, GeocodeResult
 from addressing.compound_readings import (
     compound_without_area,
@@ -33,9 +32,10 @@ from addressing.name_readings import NameReadings
 from addressing.normalize import NormalizedText
 from addressing.parse import STREET_LEVELS, Element, ParsedAddress, parse
 from addressing.same_place import one_place
+from addressing.street_places import StreetPlaces
 from addressing.within_areas import WithinAreas
 from twin.crs import display_crs_name, to_display
-from twin.divisions import LEVEL_DIGITS, Division, Level, load_divisions
+from twin.divisions import Division, Level, load_divisions
 
 CONFIDENT = 70  # below this score an answer is offered as a candidate, not as a match
 CONFLICT = -1  # separates anchors found by road+door from those found by compound name
@@ -68,6 +68,7 @@ class Geocoder:
         self.within = WithinAreas(index)
         self.descent = Descent(index)
         self.names = NameReadings(index, self.within)
+        self.places = StreetPlaces(index, self.gazetteer, self.within, self.divisions)
         self._kept: frozenset[str] | None = None
         # Build the typo and homophone tables now, not inside the first unlucky query.
         for lexicon in (index.roads, index.compounds):
@@ -144,45 +145,6 @@ class Geocoder:
         return [d for code in sorted(codes)
                 if (d := self.divisions.by_code.get(code.ljust(12, "0"))) is not None]
 
-    def _place_areas(self, parsed: ParsedAddress, areas: list[Division]
-                     ) -> tuple[Element, list[Division], str] | None:
-        """杭行路666号杭州拱墅万达广场, 新桥街道六虹桥路温州鹿城仓储基地: a place typed in the
-        street part that is wholly an admin chain of two names or more down to a county (a
-        sender naming the area again mid-text): the areas the match looks in are those
-        read before it that lie inside the county, else the county. The place, the areas
-        and what to say; None where no place is such a chain."""
-        for place in parsed.leftovers:
-            if place.level != "place" or len(place.value) < 4:  # (two names: four at least)
-                continue
-            admin = self.gazetteer.parse(place.value)
-            if admin.end != len(place.value) or len(admin.tokens) < 2:
-                continue  # (a lone short name, 滨江 or 坪山, is a place's name as often)
-            counties = [d for d in admin.finest() if d.level is Level.county]
-            if len(counties) != 1:
-                continue
-            county = counties[0]
-            inside = [d for d in areas if d.code.startswith(county.code[:6])]
-            if inside:
-                return place, inside, f"place {place.value} read as {county.name}"
-            wide = [d for d in areas if d.level in (Level.county, Level.city, Level.province)]
-            if any(not county.code.startswith(d.code[:LEVEL_DIGITS[d.level]]) for d in wide):
-                continue  # a county elsewhere than the one typed before: decides nothing
-            return place, [county], f"place {place.value} read as {county.name}" + (
-                ", where no area typed before it lies" if areas and not wide else "")
-        return None
-
-    def _moved_townships(self, parsed: ParsedAddress, areas: list[Division]) -> list[AdminName]:
-        """The townships named in the street part (typed after text that is no area, so not
-        read into the chain) that were moved out of a county read to another county."""
-        counties = {d.code[:6] for d in areas if d.level is Level.county}
-        if not counties:
-            return []
-        names = self.gazetteer.names
-        return [n for e in parsed.elements if e.level == "township" and e.code is None
-                for n in names.get(e.value, ()) if n.kind == "moved"
-                and n.division.level is Level.township
-                and (n.former_parent or "")[:6] in counties]
-
     def _kept_compounds(self) -> frozenset[str]:
         """The names of compounds the base keeps straight under a road (built once)."""
         if self._kept is None:
@@ -251,7 +213,7 @@ class Geocoder:
                 1 for n in notes if "not inside" in n)
         areas = _areas(parsed.admin)
         chain_place: Element | None = None  # a place read as the areas to look in
-        read_areas = self._place_areas(parsed, areas)
+        read_areas = self.places.areas(parsed, areas)
         if read_areas is not None:
             chain_place, areas, said = read_areas
             notes.append(said)
@@ -277,7 +239,7 @@ class Geocoder:
                                 f"{'/'.join(sorted({d.name for d in counties}))}", *anchor_notes]
         moved_place: Element | None = None  # the place so read is checked
         if not anchors:
-            moved = self._moved_townships(parsed, areas)
+            moved = self.places.moved_townships(parsed, areas)
             again = self._anchors(parsed, [n.division for n in moved]) if moved else None
             if again is not None and again[0] and CONFLICT not in again[0]:
                 # 萧山区大江东前进街道三丰路: a township typed after unknown text, moved out of
@@ -293,7 +255,7 @@ class Geocoder:
         conflict = anchors[-1] == CONFLICT
         checked: Element | None = None
         if not conflict and any(e.level == "place" for e in parsed.leftovers):
-            anchors, checked, n, township = self._place_township(parsed, anchors)
+            anchors, checked, n, township = self.places.township(parsed, anchors)
             notes += n
             if township is not None and parsed.get("township") is None:
                 # the place is that township (not typed apart): an element of the answer
@@ -553,49 +515,6 @@ class Geocoder:
         missing = [e.value for e in (road_el, compound_el) if e is not None]
         notes.append(f"{' / '.join(missing)} not found in the address base")
         return [], penalty, notes, False, None
-
-    def _place_township(self, parsed: ParsedAddress, anchors: list[int]
-                        ) -> tuple[list[int], Element | None, list[str], Element | None]:
-        """下沙东大街16号, 濮院环城东路12号: a place typed before the street with no township
-        read, that is a township's name (short, as people write it): where the road or
-        compound has candidates in that township, those are kept and the place is checked;
-        where it holds none, all are kept and the place is not checked. Candidates in two
-        townships of the name (or one the base files in no township) stay for the rest of
-        the address to decide, or tie: the place never picks between them. Returned: the
-        candidates kept, the place, the notes, and the township element the place is where
-        it decides one."""
-        street = min((e for e in (parsed.get("road"), parsed.get("compound")) if e is not None),
-                     key=lambda e: e.span[0])
-        names = self.gazetteer.names
-        for place in parsed.leftovers:
-            if place.level != "place" or place.span[1] > street.span[0]:
-                continue
-            towns = {n.division.code: n.division for n in names.get(place.value, ())
-                     if n.division.level is Level.township}
-            if not towns:
-                continue
-            fit, held = self.within.in_townships(anchors, set(towns))
-            if not held:  # the place not checked, as any other place
-                return anchors, place, [
-                    f"place {place.value} before the street not checked (no township of that "
-                    f"name is known to hold {street.value})"], None
-            unsure = {self.index.admin(a).county[:6] for a in fit
-                      if self.index.admin(a).township is None} - {c[:6] for c in held}
-            if len(held) == 1 and not unsure:
-                town = towns[next(iter(held))]
-                return fit, place, [f"place {place.value} read as {town.name}, "
-                                    f"where {street.value} lies"], Element(
-                    "township", place.value, place.key, place.span, town.code)
-            shown = sorted(f"{towns[c].name} ({self._county_name(c)})" for c in held) + sorted(
-                f"{d.name} ({self._county_name(c)}, where the base files it in no township)"
-                for c, d in towns.items() if c[:6] in unsure)
-            return fit, place, [f"place {place.value} may be any of {', '.join(shown)}, "
-                                f"where {street.value} lies; not decided by the place"], None
-        return anchors, None, [], None
-
-    def _county_name(self, code: str) -> str:
-        county = self.divisions.by_code.get(code[:6].ljust(12, "0"))
-        return code[:6] if county is None else county.name
 
 
 def _lettered_room(parsed: ParsedAddress) -> tuple[ParsedAddress, str] | None:

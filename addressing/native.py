@@ -31,7 +31,7 @@ PACKAGE = "addressing"
 NATIVE_MODULES = ("normalize", "lexicon", "admin_names", "admin_chains", "admin_lookup",
                   "admin", "street_numbers", "parse", "index", "below", "edit_scan",
                   "within_areas", "name_readings", "descend", "answers",
-                  "compound_readings", "match")
+                  "compound_readings", "street_places", "match")
 GROUP = f"{PACKAGE}._native"  # the shared library is addressing/_native__mypyc
 HERE = Path(__file__).resolve().parent
 STAMP = HERE / "native.stamp"
