@@ -56,17 +56,33 @@ def compound_without_part(parsed: ParsedAddress, index: AddressIndex
     if compound is None or part is None or part.start() < 2:
         return None
     name = compound.value[:part.start()]
+    if not index.compounds.get(name_key(name)):
+        return None
+    reading = _named_within(parsed, compound, 0, part.start(), "zone")
+    if reading is None:
+        return None
+    return reading, f"{compound.value} read as {name} and its part {part.group(0)}"
+
+
+def _named_within(parsed: ParsedAddress, compound: Element, start: int, end: int,
+                  rest: str | None) -> ParsedAddress | None:
+    """`parsed` with the compound named by its characters [start, end) alone, and what
+    was typed after them kept as a `rest` leftover (the part of a place); None where the
+    typed text does not hold the compound's value as read."""
     text = parsed.text
     at = text.position(compound.span[0])
-    if not index.compounds.get(name_key(name)) or not text.text.startswith(compound.value, at):
+    if not text.text.startswith(compound.value, at):
         return None
-    cut = at + part.start()
-    shorter = Element("compound", name, name, text.span(at, cut))
-    zone = Element("zone", part.group(0), part.group(0), text.span(cut, at + len(compound.value)))
-    reading = ParsedAddress(text, parsed.admin,
-                            [shorter if e is compound else e for e in parsed.elements],
-                            [*parsed.leftovers, zone], list(parsed.notes))
-    return reading, f"{compound.value} read as {name} and its part {part.group(0)}"
+    name = compound.value[start:end]
+    shorter = Element("compound", name, name, text.span(at + start, at + end))
+    leftovers = list(parsed.leftovers)
+    if rest is not None and end < len(compound.value):
+        part = compound.value[end:]
+        leftovers.append(Element(rest, part, part, text.span(at + end,
+                                                              at + len(compound.value))))
+    return ParsedAddress(text, parsed.admin,
+                         [shorter if e is compound else e for e in parsed.elements],
+                         leftovers, list(parsed.notes))
 
 
 def compound_without_area(parsed: ParsedAddress, index: AddressIndex,
@@ -84,14 +100,9 @@ def compound_without_area(parsed: ParsedAddress, index: AddressIndex,
         named = areas.get(compound.value[:cut], ())
         if len(rest) < 3 or not named or not index.compounds.get(name_key(rest)):
             continue
-        text = parsed.text
-        at = text.position(compound.span[0])
-        if not text.text.startswith(compound.value, at):
+        reading = _named_within(parsed, compound, cut, len(compound.value), None)
+        if reading is None:
             return None
-        shorter = Element("compound", rest, rest, text.span(at + cut, at + len(compound.value)))
-        reading = ParsedAddress(text, parsed.admin,
-                                [shorter if e is compound else e for e in parsed.elements],
-                                list(parsed.leftovers), list(parsed.notes))
         codes = {n.division.code[:LEVEL_DIGITS[n.division.level]] for n in named}
         return reading, f"{compound.value} read as {rest} of {compound.value[:cut]}", codes
     return None
