@@ -41,15 +41,23 @@ def _key(level: str, value: str) -> str:
 
 
 @lru_cache(maxsize=1)
-def _wide_area_names() -> frozenset[str]:
-    """Names and short names of provinces and cities: a base's place named so (a shop
-    called 浙江) is not read as a street name, or it would hide the area when typed."""
-    names: set[str] = set()
+def _wide_area_names() -> dict[str, frozenset[str]]:
+    """Names and short names of provinces and cities, each with the provinces (two-digit
+    codes) where such an area lies."""
+    names: dict[str, set[str]] = {}
     for d in load_divisions():
         if d.level in (Level.province, Level.city):
-            names.add(d.name)
-            names.update(short_names(d))
-    return frozenset(names)
+            for name in (d.name, *short_names(d)):
+                names.setdefault(name, set()).add(d.code[:2])
+    return {name: frozenset(provinces) for name, provinces in names.items()}
+
+
+def _names_wide_area(key: str, county: str) -> bool:
+    """Whether a base's place of this county is named like a province or city of its own
+    province (a shop called 浙江 or 杭州 in 杭州): it is not read as a street name, or it
+    would hide the area when typed. Named like one far away (长春 in 义乌) it is the
+    place's own name: nobody types a far city inside a Zhejiang address."""
+    return county[:2] in _wide_area_names().get(key, ())
 
 
 @lru_cache(maxsize=100_000)
@@ -405,6 +413,7 @@ class IndexBuilder:
         return text
 
     def _file(self, node: int, parent: int, level: str, value: str, row: Mapping[str, Any]) -> None:
+        county = str(row["county_code"])
         if level in ("road", "compound") or parent == NO_PARENT:
             names = [value]
             for alias in row.get("aliases") or []:
@@ -423,7 +432,7 @@ class IndexBuilder:
                     lexicon.add(key, node)
                     # A shop called 浙江 never hides 浙江省; a place called 二幢 (an older
                     # base's) is never read for the building typed so.
-                    if key not in _wide_area_names() and not numbered:
+                    if not _names_wide_area(key, county) and not numbered:
                         self.streets.add(key, "road" if level == "road" else "compound")
         if level == "compound" and parent == NO_PARENT and row.get("road"):
             self.filed_on[node] = name_key(str(row["road"]))
@@ -431,14 +440,14 @@ class IndexBuilder:
             # A door the base names, not numbers: a natural village in its administrative
             # village (永西村下庄12号), read by its name after the village like a lane.
             key = name_key(value)
-            if not any(c.isdigit() for c in key) and key not in _wide_area_names():
+            if not any(c.isdigit() for c in key) and not _names_wide_area(key, county):
                 self.streets.add(key, "door")
         if level == "door":
             compound = row.get("compound")
             for name in {compound, *(row.get("aliases") or [])} - {None, ""}:
                 key = name_key(str(name))
                 self.compounds.add(key, node)
-                if key not in _wide_area_names() and not is_numbered_name(str(name)):
+                if not _names_wide_area(key, county) and not is_numbered_name(str(name)):
                     self.streets.add(key, "compound")
             if compound:
                 self.compound_of[node] = name_key(str(compound))
@@ -450,7 +459,8 @@ class IndexBuilder:
             # compound filed at a door of the road may hold a building of that name too).
             key = name_key(str(row["compound"]))
             self.compound_of[node] = key
-            if key not in _wide_area_names() and not is_numbered_name(str(row["compound"])):
+            if not _names_wide_area(key, county) and not is_numbered_name(
+                    str(row["compound"])):
                 self.streets.add(key, "compound")
         if parent == NO_PARENT or level not in KEY_PREFIX:
             return

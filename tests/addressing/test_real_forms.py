@@ -106,6 +106,9 @@ BASE = [
     # a place whose name ends in a part another place is named by alone
     ["440305", "", "", "", "", "下西陶5区", "1081号", "", "", ""],
     ["440305", "粤海街道", "", "", "77号", "5区", "", "", "", ""],
+    # places named like a city far away (Jilin's 长春) and like one of the own province
+    ["440305", "", "", "", "", "长春", "97", "", "", "10号"],
+    ["440305", "", "", "", "", "广州", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -581,3 +584,16 @@ def test_an_organisation_after_the_door_is_read_as_the_place_it_names(base):
     assert r.level == "door" and r.full_text.endswith("文心五路33号"), (r.level, r.reason)
     assert any(e.level == "compound" and e.value == "深圳智联电子有限公司" for e in r.elements)
     assert "not understood" not in r.reason, r.reason
+
+
+def test_a_place_named_like_a_far_city_is_read_by_its_name_one_named_like_a_near_one_is_not(
+        base):
+    geocoder = base[2]
+    # 长春 is a city of 吉林, nobody's area inside a Shenzhen address: the place's own name,
+    # not a place before 五区 (which the base holds elsewhere, 5区 at 77号)
+    r = geocoder.geocode("深圳市南山区长春五区97-10号店面")
+    assert (r.status, r.level) == ("matched", "room"), (r.level, r.reason)
+    assert r.full_text.endswith("长春97-10号"), r.full_text
+    # a shop called 广州 in Guangdong would hide the city typed: no street name
+    streets = geocoder.index.streets
+    assert streets.get("长春") == ["compound"] and not streets.get("广州")
