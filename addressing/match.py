@@ -119,6 +119,14 @@ class Geocoder:
                 parsed, result = lettered[0], other
         if result.status != MATCHED:
             parsed, result = self._compound_reading(parsed, result)
+        road = _later_road(parsed, self.index) if result.level not in STREET_LEVELS else None
+        if road is not None:
+            # 王家埭横丰路75号: the first road's name is not held in the areas (a road
+            # elsewhere is called 王家), the later one is: that is the road, where it
+            # explains all that is typed.
+            other = self._match_reading(road)
+            if other.status == MATCHED:
+                return other
         later = _later_place(parsed, self.index)
         if later is not None and result.status != UNMATCHED:
             # Two known places typed one after the other (滨海工业区风华园小区, 望江西园5栋):
@@ -552,6 +560,34 @@ def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | 
             place = Element("place", first.value, first.key, first.span)
             elements = [compound if e is first else e for e in parsed.elements]
             leftovers = [place, *(e for e in parsed.leftovers if e is not extra)]
+            return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
+                                 list(parsed.notes))
+    return None
+
+
+def _later_road(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
+    """The reading of `parsed` with the road name the base holds typed after the road read
+    (as a compound, or a crossing: 王家埭横丰路, 三路口更新街, 大道宋丁路118弄) as the road,
+    before anything below it, and the first road a place before it; None if none."""
+    road = parsed.get("road")
+    if road is None:
+        return None
+    below = [e.span[0] for e in parsed.elements if e.level in STREET_LEVELS[2:]]
+    for later in (*parsed.elements, *parsed.leftovers):
+        if (later.level in ("compound", "crossing") and later.span[0] >= road.span[1]
+                and all(later.span[1] <= at for at in below)
+                and index.roads.get(name_key(later.value))):
+            elements = sorted([*(e for e in parsed.elements if e is not road and e is not later),
+                               Element("road", later.value, later.key, later.span)],
+                              key=lambda e: e.span)
+            # (王家 and 埭 are one place: 王家埭)
+            glued = next((e for e in parsed.leftovers if e.level == "place"
+                          and e.span[0] == road.span[1] and e.span[1] <= later.span[0]), None)
+            place = road if glued is None else Element(
+                "place", road.value + glued.value, road.key + glued.key,
+                (road.span[0], glued.span[1]))
+            leftovers = [Element("place", place.value, place.key, place.span),
+                         *(e for e in parsed.leftovers if e is not later and e is not glued)]
             return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
                                  list(parsed.notes))
     return None

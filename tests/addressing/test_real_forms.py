@@ -109,6 +109,8 @@ BASE = [
     # places named like a city far away (Jilin's 长春) and like one of the own province
     ["440305", "", "", "", "", "长春", "97", "", "", "10号"],
     ["440305", "", "", "", "", "广州", "", "", "", ""],
+    # a road of another county named like a place people type before a road (王家埭)
+    ["440304", "", "", "王家", "1号", "", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -597,3 +599,16 @@ def test_a_place_named_like_a_far_city_is_read_by_its_name_one_named_like_a_near
     # a shop called 广州 in Guangdong would hide the city typed: no street name
     streets = geocoder.index.streets
     assert streets.get("长春") == ["compound"] and not streets.get("广州")
+
+
+def test_a_road_held_only_elsewhere_typed_before_a_road_held_here_is_a_place_before_it(base):
+    geocoder = base[2]
+    for text, place in (("深圳市南山区王家埭桂庙路3号", "王家埭"),  # read as a compound
+                        ("深圳市南山区王家桂庙路3号", "王家")):  # read as a crossing
+        r = geocoder.geocode(text)
+        assert (r.status, r.level) == ("matched", "door"), (text, r.level, r.reason)
+        assert r.full_text.endswith("桂庙路3号"), r.full_text
+        assert f"place {place} before the street not checked" in r.reason, r.reason
+    # in the county that holds it, 王家 is the road, and the road after it is not read so
+    r = geocoder.geocode("深圳市福田区王家1号")
+    assert (r.status, r.level) == ("matched", "door"), r.reason
