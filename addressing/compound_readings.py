@@ -108,6 +108,40 @@ def compound_without_area(parsed: ParsedAddress, index: AddressIndex,
     return None
 
 
+def compound_across_part(parsed: ParsedAddress, index: AddressIndex,
+                         areas: Mapping[str, Sequence[AdminName]]
+                         ) -> tuple[ParsedAddress, str, set[str]] | None:
+    """鄞州区鄞州商会南楼, 绍兴柯桥北一区 where the compound read (鄞州商会, 柯桥北) begins with an
+    area's name and the part typed right after it (南楼, 一区) is a name the base holds
+    elsewhere, not checked: the reading by the compound named from after the area's name
+    across the part (商会南楼, 北一区) where the base holds one so named, what to say, and the
+    codes of the areas so named (the answer must lie in one); None otherwise."""
+    compound = parsed.get("compound")
+    if compound is None:
+        return None
+    part = next((e for e in parsed.leftovers
+                 if e.level == "extra" and e.span[0] == compound.span[1]), None)
+    if part is None:
+        return None
+    text = parsed.text
+    at = text.position(compound.span[0])
+    typed = compound.value + part.value
+    if not text.text.startswith(typed, at):
+        return None
+    for cut in (4, 3, 2):  # the longest area's name first
+        name, named = typed[cut:], areas.get(compound.value[:cut], ())
+        if len(name) < 3 or not named or not index.compounds.get(name_key(name)):
+            continue
+        across = Element("compound", name, name, text.span(at + cut, at + len(typed)))
+        reading = ParsedAddress(text, parsed.admin,
+                                [across if e is compound else e for e in parsed.elements],
+                                [e for e in parsed.leftovers if e is not part],
+                                list(parsed.notes))
+        codes = {n.division.code[:LEVEL_DIGITS[n.division.level]] for n in named}
+        return reading, f"{typed} read as {name} of {compound.value[:cut]}", codes
+    return None
+
+
 def kept_under_road(index: AddressIndex, roads: list[int], parsed: ParsedAddress
                     ) -> tuple[list[int], str] | None:
     """庆丰北路1298号光大城市花园112幢, where the road holds no such door and the base keeps the

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.answers import MATCHED, PARTIAL, UNMATCHED, Answers, GeocodeResult
 from addressing.compound_readings import (
+    compound_across_part,
     compound_without_area,
     compound_without_part,
     kept_under_road,
@@ -180,8 +181,10 @@ class Geocoder:
                 if other.status == MATCHED:
                     other.reason = "; ".join([str(said), other.reason])
                     return reading, other
-        area_named = compound_without_area(parsed, self.index, self.gazetteer.names)
-        if area_named is not None:
+        for area_named in (compound_without_area(parsed, self.index, self.gazetteer.names),
+                           compound_across_part(parsed, self.index, self.gazetteer.names)):
+            if area_named is None:
+                continue
             reading, said, codes = area_named
             other = self._match_reading(reading)
             if other.status == MATCHED and any(

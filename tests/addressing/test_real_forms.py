@@ -111,6 +111,11 @@ BASE = [
     ["440305", "", "", "", "", "广州", "", "", "", ""],
     # a road of another county named like a place people type before a road (王家埭)
     ["440304", "", "", "王家", "1号", "", "", "", "", ""],
+    # a compound named with the county's short name before it, another named across its
+    # end and a part after it, and a place named by that part
+    ["440305", "", "", "", "", "南山商会", "", "", "", ""],
+    ["440305", "", "", "", "", "商会南楼", "", "", "", "3681室"],
+    ["440304", "", "", "", "", "南楼", "", "", "", ""],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -612,3 +617,16 @@ def test_a_road_held_only_elsewhere_typed_before_a_road_held_here_is_a_place_bef
     # in the county that holds it, 王家 is the road, and the road after it is not read so
     r = geocoder.geocode("深圳市福田区王家1号")
     assert (r.status, r.level) == ("matched", "door"), r.reason
+
+
+def test_a_compound_named_across_the_part_typed_after_an_area_name_is_read_so(base):
+    geocoder = base[2]
+    # 南山商会 + 南楼, or 南山 (the county typed again) + 商会南楼: the base holds the room in
+    # the second
+    r = geocoder.geocode("深圳市南山区南山商会南楼3681室")
+    assert (r.status, r.level) == ("matched", "room"), r.reason
+    assert r.full_text.endswith("商会南楼3681室"), r.full_text
+    assert "南山商会南楼 read as 商会南楼 of 南山" in r.reason, r.reason
+    # alone, the compound typed is the one read
+    r = geocoder.geocode("深圳市南山区南山商会")
+    assert (r.status, r.level) == ("matched", "compound") and r.full_text.endswith("南山商会")
