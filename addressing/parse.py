@@ -56,9 +56,15 @@ _RUN_STOP = re.compile(
 # Names that are only a kind's word (广场, 工业区, 幼儿园): a base may hold one so named, but
 # typed at the end of a longer name they are that name's kind, not the base's place.
 _KIND_WORDS = frozenset((*ZONE_WORDS, *COMPOUND_SUFFIXES, *ORGANISATION_SUFFIXES))
+# Kind words only (花园小区: what a place's name may end in twice)
+_KIND_WORDS_ONLY = re.compile("(?:{})+".format("|".join(sorted(_KIND_WORDS, key=len,
+                                                              reverse=True))))
 # A village or community glued before a compound's name (雁田村水贝工业区); not a 新村, an
 # estate's name as often as a village's.
 _VILLAGE_BEFORE = re.compile("(.{2,}?(?<!新)(?:村|社区))(.{3,})$")
+# A place's name ending in a place word, then more typed (a place inside it)
+_PLACE_IN_PLACE = re.compile(
+    "(.{2,}?(?:大厦|广场|市场|饭店|酒店|商城|大楼|公寓|花园|小区|新村|商场|医院|宾馆|家园))(.{2,})$")
 # 村委会, 村民, 村口: still the village
 _VILLAGE_GOES_ON = ("委", "民", "口", "里", "内", "社区", "小区")
 # An area word inside an unknown road name, with a road's worth of name after it.
@@ -167,6 +173,7 @@ class _Reader(NumberReader):
         super().__init__(text)
         self.streets = streets
         self.zone_end: int | None = None  # where the last zone read (`zone_ends_at`) ends
+        self.unknown_compound: tuple[int, int] | None = None  # a compound read from unknown text
 
     def add(self, level: str, value: str, key: str, start: int, end: int) -> None:
         if level == "compound":
@@ -358,6 +365,22 @@ class _Reader(NumberReader):
             self.leftovers.append(("village", glued.group(1), glued.group(1), start, at))
             run, start = glued.group(2), at
         self.add("compound", run, run, start, end)
+        self.unknown_compound = start, end
+
+    def part_inner_place(self) -> None:
+        """Once all is read: a compound read from unknown text that names a place and then
+        a place inside it (华浙广场国税大厦, 第一医院门诊楼) is the first, the rest not
+        understood (石化新村小区, 沁园新村花园小区: one place, its kind named twice). Only
+        now, so that what is read after the compound reads as after it."""
+        compound = self.found.get("compound")
+        if compound is None or self.unknown_compound != compound[3:]:
+            return
+        inner = _PLACE_IN_PLACE.match(compound[1])
+        if inner is not None and not _KIND_WORDS_ONLY.fullmatch(inner.group(2)):
+            start, end = compound[3:]
+            at = start + inner.end(1)
+            self.found["compound"] = ("compound", inner.group(1), inner.group(1), start, at)
+            self.leftovers.append(("unknown", inner.group(2), inner.group(2), at, end))
 
     def read_crossing(self, crossing: re.Match[str], start: int) -> bool:
         """Read a crossing that ends the unknown run from `start`: the road before it (read
@@ -631,6 +654,7 @@ def read_street(street: str, streets: NameLexicon[Any] | None) -> StreetReading:
     if reading is None:
         reader = _Reader(street, streets)
         reader.read(0)
+        reader.part_inner_place()
         found = reader.found
         reading = (tuple([found[level] for level in STREET_LEVELS if level in found]),
                    tuple(reader.leftovers))

@@ -1,6 +1,6 @@
 from addressing.admin import default_gazetteer
 from addressing.lexicon import NameLexicon, sound_key
-from addressing.parse import parse
+from addressing.parse import STREET_LEVELS, parse
 
 
 def chains(text):
@@ -330,3 +330,19 @@ def test_a_second_known_road_after_the_first_is_where_it_crosses_not_a_place():
     p = parse("文一西路荆长路口八方城12幢", streets=streets)
     assert p.get("compound").value == "八方城"
     assert [(e.level, e.value, e.span) for e in p.leftovers] == [("crossing", "荆长路", (4, 8))]
+
+
+def test_an_unknown_place_and_a_place_inside_it_are_read_apart():
+    def read(text):
+        parsed = parse(text)
+        return ([(e.level, e.value) for e in parsed.elements if e.level in STREET_LEVELS],
+                [(e.level, e.value) for e in parsed.leftovers])
+
+    assert read("杭州市西湖区华浙广场国税大厦2641室") == (
+        [("compound", "华浙广场"), ("room", "2641室")], [("unknown", "国税大厦")])
+    # what follows reads as after the whole (9F is the floor, as after any place)
+    elements, _ = read("温州市鹿城区华侨饭店名品广场9楼1145")
+    assert elements == [("compound", "华侨饭店"), ("floor", "9楼"), ("room", "1145")]
+    # one place named with its kind twice stays whole
+    assert read("宁波市海曙区石化新村小区5号楼6单元")[0] == [
+        ("compound", "石化新村小区"), ("building", "5栋"), ("unit", "6单元")]
