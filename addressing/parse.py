@@ -213,6 +213,12 @@ class _Reader(NumberReader):
             # 至尊门第第10栋: the second 第 is the number's ordinal (normalize keeps it),
             # the first ends the name.
             end -= 1
+        # A dash between elements separates them (文三路-12号, 3栋-2单元-501): no part of
+        # a name, nothing left unread.
+        while start < end and self.t[end - 1] == "-":
+            end -= 1
+        while start < end and self.t[start] == "-":
+            start += 1
         run = self.t[start:end]
         if not run.strip():
             return

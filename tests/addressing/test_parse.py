@@ -346,3 +346,23 @@ def test_an_unknown_place_and_a_place_inside_it_are_read_apart():
     # one place named with its kind twice stays whole
     assert read("宁波市海曙区石化新村小区5号楼6单元")[0] == [
         ("compound", "石化新村小区"), ("building", "5栋"), ("unit", "6单元")]
+
+
+def test_a_dash_between_elements_separates_them_and_is_no_part_of_a_name():
+    def read(text):
+        parsed = parse(text)
+        return ([(e.level, e.value) for e in parsed.elements if e.level in STREET_LEVELS],
+                [e.value for e in parsed.leftovers])
+
+    assert read("浙江省杭州市文三路-12号") == ([("road", "文三路"), ("door", "12号")], [])
+    assert read("杭州市某某小区-3栋-2单元-501") == (
+        [("compound", "某某小区"), ("building", "3栋"), ("unit", "2单元"), ("room", "501")], [])
+
+
+def test_a_dash_chain_whose_last_number_is_a_unit_is_read_up_to_the_unit():
+    # 58-130-7单元793 after a road: door 58 and what it holds numbered 130, unit 7, room 793
+    # (never unit 130 and room 7, the 单元 typed left unread)
+    elements = [(e.level, e.value) for e in parse("温州市龙港市柳南一街58-130-7单元793").elements
+                if e.level in STREET_LEVELS]
+    assert ("unit", "7单元") in elements and ("room", "793") in elements, elements
+    assert not any(level == "unit" and value != "7单元" for level, value in elements), elements
