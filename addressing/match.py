@@ -259,6 +259,18 @@ class Geocoder:
                 anchor_notes = [*sorted({str(n.note) for n in moved}), *anchor_notes]
                 moved_place = next((e for e in parsed.leftovers if e.level == "place" and (
                     e.value.endswith(moved[0].division.name))), None)
+        if not anchors and chain_place is None:
+            elsewhere = self.places.chain_elsewhere(parsed, areas)
+            again = self._anchors(parsed, [elsewhere[1]]) if elsewhere else None
+            if elsewhere is not None and again is not None and again[0] and (
+                    CONFLICT not in again[0]):
+                # 浙江省宁波市江北区浙江临海江南大道: the street is nowhere in the areas typed
+                # first (a form's), and a chain typed again mid-text names where it is.
+                chain_place, county = elsewhere
+                areas = [county]
+                anchors, anchor_penalty, anchor_notes, by_compound, unheld = again
+                anchor_notes = [f"place {chain_place.value} read as {county.name} (the areas "
+                                "typed before it do not hold the street)", *anchor_notes]
         notes += anchor_notes
         penalty += anchor_penalty
         if not anchors:

@@ -32,6 +32,30 @@ class StreetPlaces:
         sender naming the area again mid-text): the areas the match looks in are those
         read before it that lie inside the county, else the county. The place, the areas
         and what to say; None where no place is such a chain."""
+        for place, county in self._chains(parsed):
+            inside = [d for d in areas if d.code.startswith(county.code[:6])]
+            if inside:
+                return place, inside, f"place {place.value} read as {county.name}"
+            if self._elsewhere(county, areas):
+                continue  # a county elsewhere than the one typed before: decides nothing
+            wide = [d for d in areas if d.level in (Level.county, Level.city, Level.province)]
+            return place, [county], f"place {place.value} read as {county.name}" + (
+                ", where no area typed before it lies" if areas and not wide else "")
+        return None
+
+    def chain_elsewhere(self, parsed: ParsedAddress, areas: list[Division]
+                        ) -> tuple[Element, Division] | None:
+        """浙江省宁波市江北区浙江临海江南大道: a place in the street part that is wholly an admin
+        chain down to a county elsewhere than the areas typed before (a form's chain, then
+        the sender's own, typed by short names): the place and its county, where the match
+        finds the street nowhere in the areas; None where no place is such a chain."""
+        return next(((place, county) for place, county in self._chains(parsed)
+                     if self._elsewhere(county, areas)), None)
+
+    def _chains(self, parsed: ParsedAddress) -> list[tuple[Element, Division]]:
+        """The places typed in the street part that are wholly an admin chain of two names
+        or more down to one county, with the county."""
+        out = []
         for place in parsed.leftovers:
             if place.level != "place" or len(place.value) < 4:  # (two names: four at least)
                 continue
@@ -39,18 +63,15 @@ class StreetPlaces:
             if admin.end != len(place.value) or len(admin.tokens) < 2:
                 continue  # (a lone short name, 滨江 or 坪山, is a place's name as often)
             counties = [d for d in admin.finest() if d.level is Level.county]
-            if len(counties) != 1:
-                continue
-            county = counties[0]
-            inside = [d for d in areas if d.code.startswith(county.code[:6])]
-            if inside:
-                return place, inside, f"place {place.value} read as {county.name}"
-            wide = [d for d in areas if d.level in (Level.county, Level.city, Level.province)]
-            if any(not county.code.startswith(d.code[:LEVEL_DIGITS[d.level]]) for d in wide):
-                continue  # a county elsewhere than the one typed before: decides nothing
-            return place, [county], f"place {place.value} read as {county.name}" + (
-                ", where no area typed before it lies" if areas and not wide else "")
-        return None
+            if len(counties) == 1:
+                out.append((place, counties[0]))
+        return out
+
+    @staticmethod
+    def _elsewhere(county: Division, areas: list[Division]) -> bool:
+        """Whether the county lies outside a county, city or province typed before."""
+        wide = [d for d in areas if d.level in (Level.county, Level.city, Level.province)]
+        return any(not county.code.startswith(d.code[:LEVEL_DIGITS[d.level]]) for d in wide)
 
     def moved_townships(self, parsed: ParsedAddress, areas: list[Division]) -> list[AdminName]:
         """The townships named in the street part (typed after text that is no area, so not

@@ -630,3 +630,15 @@ def test_a_compound_named_across_the_part_typed_after_an_area_name_is_read_so(ba
     # alone, the compound typed is the one read
     r = geocoder.geocode("深圳市南山区南山商会")
     assert (r.status, r.level) == ("matched", "compound") and r.full_text.endswith("南山商会")
+
+
+def test_a_chain_typed_again_by_short_names_names_where_the_street_is_when_the_first_does_not(
+        base):
+    geocoder = base[2]
+    # a form's chain (湖南省长沙市岳麓区), then the sender's own by short names
+    for text in ("湖南省长沙市岳麓区深圳南山科苑路15号",
+                 "湖南省长沙市岳麓区广东深圳南山科苑路15号"):
+        r = geocoder.geocode(text)
+        assert (r.status, r.level) == ("matched", "door"), (text, r.reason)
+        assert "南山区" in r.full_text and "科苑路15号" in r.full_text, r.full_text
+        assert "read as 南山区 (the areas typed before it do not hold the street)" in r.reason
