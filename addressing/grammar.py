@@ -153,3 +153,14 @@ def split_alias(alias: str) -> tuple[str, str | None]:
     """An alias and the date its use ended (None for a name still in use)."""
     m = _FORMER_NAME.match(alias.strip())
     return (m.group(1), m.group(2)) if m else (alias.strip(), None)
+
+
+ROOM_RANGE_SPAN = 20  # the most rooms apart the two ends of a run of rooms are
+
+
+def is_room_run(first: str, last: str) -> bool:
+    """Whether `first`-`last` (or `first`、`last`) numbers a run of rooms: two numbers of
+    three digits or more, as long as each other, the second a little above the first
+    (1220-1221, 077-079, 101、102)."""
+    return (first.isdigit() and last.isdigit() and len(first) == len(last) >= 3
+            and 0 < int(last) - int(first) <= ROOM_RANGE_SPAN)

@@ -260,6 +260,8 @@ _NAME_DASH = re.compile(
 _UNDERSCORE_DASH = re.compile(
     r"(?<=[0-9])_(?=[0-9])(?![0-9]+(?:"
     + "|".join((*grammar.BUILDING_WORDS, *grammar.UNIT_WORDS[:1], *grammar.FLOOR_WORDS)) + "))")
+# Rooms listed (雄鹰组团29幢101、102号): a run of rooms, written as one (101-102号).
+_ROOM_LIST = re.compile(r"(?<![0-9])([0-9]{3,5})、([0-9]{3,5})(?![0-9])")
 # (Between numerals too: 一--0 is 1-0 once the numeral is a digit.)
 _DOUBLED_DASH = re.compile(f"(?<=[0-9A-Z{NUMERAL_CHARS}])-{{2,}}(?=[0-9A-Z{NUMERAL_CHARS}])")
 # What noise needs before `_strip_noise` can find any: a word of it, or a phone number's
@@ -349,12 +351,18 @@ def _strip_noise(buf: _Buffer) -> None:
             return
 
 
+def _room_list(m: re.Match[str]) -> str:
+    return f"{m.group(1)}-{m.group(2)}" if grammar.is_room_run(*m.groups()) else m.group(0)
+
+
 def normalize(text: str) -> NormalizedText:
     """Fold a typed address into the normal form, keeping each character's original span."""
     sources: list[Span] | None = None
     typed = text
     if "_" in text:  # 大义房路72_4: between digits, a dash (one character for one)
         text = _UNDERSCORE_DASH.sub("-", text)
+    if "、" in text:  # one character for one
+        text = _ROOM_LIST.sub(_room_list, text)
     if unicodedata.is_normalized("NFKC", text):
         # Each character is its own NFKC form, so folding maps one character to one.
         # str.translate looks every character up in a dict; most texts have none to fold.

@@ -23,6 +23,7 @@ from addressing.grammar import (
     PHASE_WORDS,
     ROAD_SUFFIX,
     ROAD_SUFFIXES,
+    is_room_run,
 )
 
 # One street element as read: level, value, key, and its span in the street text.
@@ -52,7 +53,6 @@ _TRIPLE = re.compile(r"([0-9A-Z]+)-([0-9]+)-([0-9]+)(?:室|号|(?!单元))")
 _PAIR = re.compile(r"([0-9A-Z]+)-([0-9]+)(?:室|号)?")
 _QUADRUPLE = re.compile(r"([0-9]+)-([0-9A-Z]+)-([0-9A-Z]+)-([0-9]+)(?:室|号)?(?![0-9A-Z-])")
 _SUB_BUILDING = re.compile(r"([0-9A-Z]+-[0-9A-Z]+)栋")
-ROOM_RANGE_SPAN = 20  # the most rooms apart the two ends of a run of rooms are
 _LETTER_ROOM = re.compile(r"([A-Z])([0-9]{3,4})(?:室|号)?(?![0-9])")
 _LETTERED_ROOM = re.compile(r"([A-Z]?[0-9]{2,}[A-Z]?)(?:室|号)?(?![0-9A-Z])")
 # 12排: a row of houses, numbered as buildings are (its houses follow: 12排59号).
@@ -300,7 +300,7 @@ class NumberReader:
             door = m.group(0).removesuffix("号")
             self.add("door", m.group(0), door, pos, m.end())
             return m.end()
-        if m and "room" not in found and _room_range(m.group(1), m.group(2)) and (
+        if m and "room" not in found and is_room_run(m.group(1), m.group(2)) and (
                 found.keys() & {"door", "compound", "building", "floor"}):
             # 万达广场C座1220-1221, 12楼077-079: rooms taken together (a shop of two), one
             # room as typed; not a unit 1220 and a room 1221
@@ -363,13 +363,6 @@ class NumberReader:
                 self.leftovers.append(("unknown", m.group(0), m.group(0), pos, m.end()))
             return m.end()
         return None
-
-
-def _room_range(first: str, last: str) -> bool:
-    """Whether `first`-`last` numbers a run of rooms: two numbers of three digits or more,
-    as long as each other, the second a little above the first (1220-1221, 077-079)."""
-    return (first.isdigit() and last.isdigit() and len(first) == len(last) >= 3
-            and 0 < int(last) - int(first) <= ROOM_RANGE_SPAN)
 
 
 def found_below(found: dict[str, Piece]) -> bool:

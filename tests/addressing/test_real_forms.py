@@ -15,7 +15,7 @@ from addressing.door_numbers import split_sub_number
 from addressing.index import is_numbered_name
 from addressing.lexicon import NameLexicon
 from addressing.match import Geocoder
-from addressing.normalize import normalize
+from addressing.normalize import element_key, normalize
 from addressing.parse import parse
 from tests.stores import STORES, ready_store
 from twin.models import Address
@@ -116,6 +116,8 @@ BASE = [
     ["440305", "", "", "", "", "南山商会", "", "", "", ""],
     ["440305", "", "", "", "", "商会南楼", "", "", "", "3681室"],
     ["440304", "", "", "", "", "南楼", "", "", "", ""],
+    # a shop of two rooms, listed
+    ["440305", "粤海街道", "", "大桥路", "12号", "", "4幢", "", "", "101、102号"],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -642,3 +644,13 @@ def test_a_chain_typed_again_by_short_names_names_where_the_street_is_when_the_f
         assert (r.status, r.level) == ("matched", "door"), (text, r.reason)
         assert "南山区" in r.full_text and "科苑路15号" in r.full_text, r.full_text
         assert "read as 南山区 (the areas typed before it do not hold the street)" in r.reason
+
+
+def test_rooms_listed_are_one_run_of_rooms_as_the_base_lists_them(base):
+    geocoder = base[2]
+    for text in ("南山区大桥路12号4幢101、102号", "南山区大桥路12号4幢101-102室"):
+        r = geocoder.geocode(text)
+        assert (r.status, r.level) == ("matched", "room"), (text, r.reason)
+        assert r.full_text.endswith("4幢101、102号"), r.full_text
+    # numbers too far apart to be one run are not read as one
+    assert element_key("room", "101、305") != element_key("room", "101、102号")
