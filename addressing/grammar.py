@@ -161,6 +161,8 @@ ROOM_RANGE_SPAN = 20  # the most rooms apart the two ends of a run of rooms are
 def is_room_run(first: str, last: str) -> bool:
     """Whether `first`-`last` (or `first`、`last`) numbers a run of rooms: two numbers of
     three digits or more, as long as each other, the second a little above the first
-    (1220-1221, 077-079, 101、102)."""
+    (1220-1221, 077-079, 101、102); the first may carry its block's letter (D113-115)."""
+    if first[:1].isalpha() and first[:1].isascii():
+        first = first[1:]
     return (first.isdigit() and last.isdigit() and len(first) == len(last) >= 3
             and 0 < int(last) - int(first) <= ROOM_RANGE_SPAN)

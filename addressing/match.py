@@ -26,7 +26,7 @@ from addressing.compound_readings import (
     road_or_compound,
     typed_longer,
 )
-from addressing.descend import NAMES_A_NUMBER, Descent, Found, after_door
+from addressing.descend import NAMES_A_NUMBER, Descent, Found
 from addressing.grammar import USE_BUILDINGS, ZONE_WORDS, is_numbered_only
 from addressing.index import LEVEL_CODE, NO_PARENT, AddressIndex, name_key
 from addressing.name_readings import NameReadings
@@ -137,8 +137,10 @@ class Geocoder:
             # is that place, found by name at a door of its own: the later place is finer.
             only_place = all(parsed.get(level) is None for level in STREET_LEVELS
                              if level != "compound")
-            if other.status == MATCHED and (result.status != MATCHED or only_place or LEVEL_CODE[
-                    str(other.level)] >= LEVEL_CODE[str(result.level)]):
+            same = result.status == MATCHED and other.code == result.code  # (said as read)
+            if other.status == MATCHED and not same and (
+                    result.status != MATCHED or only_place
+                    or LEVEL_CODE[str(other.level)] >= LEVEL_CODE[str(result.level)]):
                 return other
         return result
 
@@ -326,7 +328,7 @@ class Geocoder:
                 checked, moved_place, chain_place)]
         leftovers = [e for e in parsed.leftovers if e.level == "unknown" or _unread_extra(
             e, parsed)]
-        if unheld is not None and after_door(unheld, parsed):
+        if unheld is not None:  # said wherever it was typed (before or after the door)
             leftovers.append(unheld)
         if len(pool) == 1 and not pool[0].ties and (not pool[0].complete or (
                 leftovers and self.index.children(pool[0].node))):

@@ -118,6 +118,8 @@ BASE = [
     ["440304", "", "", "", "", "南楼", "", "", "", ""],
     # a shop of two rooms, listed
     ["440305", "粤海街道", "", "大桥路", "12号", "", "4幢", "", "", "101、102号"],
+    # a market kept on its road with no door, its stalls as runs of rooms with a block letter
+    ["440305", "粤海街道", "", "瑞康路", "", "皮革交易中心", "", "", "", "D113-115号"],
 ]
 REFUSED = [
     ["440305", "粤海街道", "", "43号", "", "", "", "", "", ""],  # a door number as a road
@@ -654,3 +656,15 @@ def test_rooms_listed_are_one_run_of_rooms_as_the_base_lists_them(base):
         assert r.full_text.endswith("4幢101、102号"), r.full_text
     # numbers too far apart to be one run are not read as one
     assert element_key("room", "101、305") != element_key("room", "101、102号")
+
+
+def test_a_compound_the_base_does_not_hold_is_said_wherever_it_is_typed(base):
+    geocoder = base[2]
+    # before the door as after it: the door is the answer, the compound named as not checked
+    for text in ("南山区桂庙路银河大厦3号", "南山区桂庙路3号银河大厦"):
+        r = geocoder.geocode(text)
+        assert r.level == "door" and r.full_text.endswith("桂庙路3号"), (text, r.reason)
+        assert "银河大厦 not checked (the base holds no place so named here)" in r.reason, r.reason
+    # a stall numbered as a run with its block's letter, in the market the road keeps
+    r = geocoder.geocode("南山区粤海街道瑞康路皮革交易中心D113-115号")
+    assert (r.status, r.level) == ("matched", "room"), r.reason
