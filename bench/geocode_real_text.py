@@ -67,7 +67,7 @@ STREET = ("road", "door", "compound", "building", "unit", "floor", "room")
 PATH = ("road", "compound", "door", "building", "unit", "floor", "room")  # root to leaf
 COLUMNS = ("county_code", "township", "community", "road", "door_no", "compound", "building",
            "unit", "floor", "room")
-_NUMBERED_LANE = re.compile("[0-9零一二三四五六七八九十百]+弄$")
+_NUMBERED_LANE = re.compile("[0-9零一二三四五六七八九十百]+支?弄$")  # 98弄, 8支弄
 ALIASES = Path(__file__).resolve().parents[1] / "addressing" / "data" / "division_aliases.tsv"
 # What older NBS tables say (scripts/extract_division_changes.py): used only to say which
 # current county a labelled old district and town are today (`Divisions.today`).
@@ -254,7 +254,12 @@ def base_row(item: Labelled, county: Division, divisions: Divisions) -> dict[str
     road, door = item.first("road"), item.first("roadno")
     building = item.first("houseno")
     lane = item.first("subroad")
-    if road is None and lane:
+    if road and not door and lane and lane.endswith("段") and _NUMBERED_LANE.match(
+            item.first("subroadno") or ""):
+        # 环城西路南段1729弄1629号: the road's segment labelled as the subroad, its lane as
+        # the subroad's number: the lane is the road's (a base holds no segment of a road)
+        door = item.first("subroadno")
+    elif road is None and lane:
         road, door = lane, item.first("subroadno")
     elif road and not door and lane and _lane_of_road(lane, item.first("subroadno")):
         # 长兴路98弄83号, 天长北路东禅巷11号: a lane of the road and the number in it, held as
@@ -401,6 +406,9 @@ def gold_spans(item: Labelled) -> set[tuple[str, int, int]]:
         spans.add(("road", *lane))
         if number is not None:
             spans.add(("door", *number))
+    elif "roadno" not in labels and item.text[lane[0]:lane[1]].strip().endswith("段") and (
+            number is not None and _NUMBERED_LANE.match(item.first("subroadno") or "")):
+        spans.add(("door", *number))  # 环城西路南段1729弄: the segment's lane, as `base_row`
     elif "roadno" not in labels and _lane_of_road(
             item.text[lane[0]:lane[1]].strip(), item.first("subroadno")):
         spans.add(("door", *lane))
