@@ -52,7 +52,10 @@ def test_a_count_over_budget_is_left_out_and_remembered(sample_engine):
         page = fetch_page(conn, Store.of(sample_engine), q, columns(sample_engine, q))
         assert page.matched is None and len(page.rows) == 5 and page.has_next
     forget_counts(sample_engine, HOUSES)
-    assert not [k for k in counting._counts if k[0] == str(sample_engine.url)]
+    # (only this layer's: another test's slow count of another layer may be kept, on a
+    # loaded machine)
+    assert not [k for k in counting._counts
+                if k[0] == str(sample_engine.url) and k[1] == HOUSES.name]
 
 
 # True, and slow to find out once (~30 ms on either store): a count above COUNT_MEMO_MIN_MS
