@@ -366,3 +366,6 @@ def test_a_dash_chain_whose_last_number_is_a_unit_is_read_up_to_the_unit():
                 if e.level in STREET_LEVELS]
     assert ("unit", "7单元") in elements and ("room", "793") in elements, elements
     assert not any(level == "unit" and value != "7单元" for level, value in elements), elements
+    # (not 21单元 cut to building 8, unit 3, room 2 and 1单元)
+    elements = [(e.level, e.value) for e in parse("杭州市某某小区8-3-21单元501").elements]
+    assert ("unit", "21单元") in elements, elements
