@@ -8,22 +8,31 @@ buildings filed under the road) is found by those buildings where the typed door
 on the road. A road and a compound typed together, the compound found elsewhere, are
 told apart by where the base files the compound; a bare number after a place may be its
 door; a compound typed with a part after its name (青口南区) may be the compound of the
-name alone; a known name inside a longer one typed (温州大学 in 温州大学区) is not read. The
-`Geocoder` (addressing/match.py) decides whether a reading is taken.
+name alone; a known name inside a longer one typed (温州大学 in 温州大学区) is not read.
+
+And the readings of what is typed twice or run together: of two places typed one after
+the other the later (滨海工业区风华园小区), of two roads the later where the first is not
+held in the areas (王家埭横丰路), of two buildings the later (隽维中心A座4号楼), a room typed
+with its building's letter (B844). The `Geocoder` (addressing/match.py) decides whether a
+reading is taken.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from addressing.admin_names import AdminName
 from addressing.descend import Found
-from addressing.grammar import COMPOUND_SUFFIXES, PART_AFTER
+from addressing.grammar import COMPOUND_SUFFIXES, PART_AFTER, USE_BUILDINGS, is_numbered_only
 from addressing.index import AddressIndex, name_key
-from addressing.parse import Element, ParsedAddress
+from addressing.parse import STREET_LEVELS, Element, ParsedAddress
 from twin.divisions import LEVEL_DIGITS
 
 _BELOW_DOOR = ("building", "unit", "floor", "room")
+OUTER_BUILDING = "outer building"  # a building typed before the one the base holds
+# B844 typed with no building: a room numbered with its letter, or building B, room 844.
+_LETTERED_ROOM = re.compile("([A-Z])([0-9]{3,4})")
 # One character that ends a place's name: typed right after a known name, it makes another.
 _PLACE_ENDS = frozenset(["区", *(s for s in COMPOUND_SUFFIXES if len(s) == 1)])
 
@@ -265,3 +274,91 @@ def road_or_compound(index: AddressIndex, pool: list[Found], parsed: ParsedAddre
         return others
     notes.append(f"{compound.value} is not on {road.value}")
     return pool
+
+
+def lettered_room(parsed: ParsedAddress) -> tuple[ParsedAddress, str] | None:
+    """The reading of a room typed with a letter and no building (B844) as building B and
+    room 844, and what says so; None for any other text."""
+    room = parsed.get("room")
+    m = _LETTERED_ROOM.fullmatch(room.key) if room is not None else None
+    if m is None or room is None or parsed.get("building") is not None:
+        return None
+    at = room.span[0]
+    building = Element("building", room.value[:1], m.group(1), (at, at + 1))
+    number = Element("room", room.value[1:], m.group(2), (at + 1, room.span[1]))
+    at_room = parsed.elements.index(room)
+    elements = [*parsed.elements[:at_room], building, number, *parsed.elements[at_room + 1:]]
+    return (ParsedAddress(parsed.text, parsed.admin, elements, parsed.leftovers,
+                          parsed.notes),
+            f"{room.value} read as building {m.group(1)}, room {m.group(2)}")
+
+
+def later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
+    """The reading of `parsed` with the last other known compound name typed (before
+    anything below the first) as the compound, the first as a place it lies in; None if
+    none."""
+    first = parsed.get("compound")
+    if first is None:
+        return None
+    below = [e.span[0] for e in parsed.elements if e.level in STREET_LEVELS[2:]]
+    for extra in reversed(parsed.leftovers):  # the last of several is the finest place
+        if (extra.level == "extra" and extra.span[0] >= first.span[1]
+                and all(extra.span[1] <= at for at in below)
+                and index.compounds.get(name_key(extra.value))
+                # 二号楼 is a building, not a place; so is a building named by its use
+                and not is_numbered_only(extra.value) and extra.key not in USE_BUILDINGS):
+            compound = Element("compound", extra.value, extra.key, extra.span)
+            place = Element("place", first.value, first.key, first.span)
+            elements = [compound if e is first else e for e in parsed.elements]
+            leftovers = [place, *(e for e in parsed.leftovers if e is not extra)]
+            return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
+                                 list(parsed.notes))
+    return None
+
+
+def later_road(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
+    """The reading of `parsed` with the road name the base holds typed after the road read
+    (as a compound, or a crossing: 王家埭横丰路, 三路口更新街, 大道宋丁路118弄) as the road,
+    before anything below it, and the first road a place before it; None if none."""
+    road = parsed.get("road")
+    if road is None:
+        return None
+    below = [e.span[0] for e in parsed.elements if e.level in STREET_LEVELS[2:]]
+    for later in (*parsed.elements, *parsed.leftovers):
+        if (later.level in ("compound", "crossing") and later.span[0] >= road.span[1]
+                and all(later.span[1] <= at for at in below)
+                and index.roads.get(name_key(later.value))):
+            elements = sorted([*(e for e in parsed.elements if e is not road and e is not later),
+                               Element("road", later.value, later.key, later.span)],
+                              key=lambda e: e.span)
+            # (王家 and 埭 are one place: 王家埭)
+            glued = next((e for e in parsed.leftovers if e.level == "place"
+                          and e.span[0] == road.span[1] and e.span[1] <= later.span[0]), None)
+            place = road if glued is None else Element(
+                "place", road.value + glued.value, road.key + glued.key,
+                (road.span[0], glued.span[1]))
+            leftovers = [Element("place", place.value, place.key, place.span),
+                         *(e for e in parsed.leftovers if e is not later and e is not glued)]
+            return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
+                                 list(parsed.notes))
+    return None
+
+
+def later_building(parsed: ParsedAddress) -> ParsedAddress | None:
+    """The reading of `parsed` with the last other building typed after the first (and
+    before anything below) as the building, the first kept as one not checked; None if
+    none."""
+    first = parsed.get("building")
+    if first is None:
+        return None
+    below = [e.span[0] for e in parsed.elements if e.level in ("unit", "floor", "room")]
+    for extra in reversed(parsed.leftovers):
+        if (extra.level == "extra" and extra.value.endswith("栋")
+                and extra.span[0] >= first.span[1] and all(extra.span[1] <= at for at in below)):
+            building = Element("building", extra.value, extra.key, extra.span)
+            outer = Element(OUTER_BUILDING, first.value, first.key, first.span)
+            elements = [building if e is first else e for e in parsed.elements]
+            leftovers = [outer, *(e for e in parsed.leftovers if e is not extra)]
+            return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
+                                 list(parsed.notes))
+    return None

@@ -17,17 +17,22 @@ from collections.abc import Iterable
 from addressing.admin import AdminGazetteer, AdminParse, default_gazetteer
 from addressing.answers import MATCHED, PARTIAL, UNMATCHED, Answers, GeocodeResult
 from addressing.compound_readings import (
+    OUTER_BUILDING,
     compound_across_part,
     compound_without_area,
     compound_without_part,
     kept_under_road,
+    later_building,
+    later_place,
+    later_road,
+    lettered_room,
     number_as_door,
     road_as_compound,
     road_or_compound,
     typed_longer,
 )
 from addressing.descend import NAMES_A_NUMBER, Descent, Found
-from addressing.grammar import USE_BUILDINGS, ZONE_WORDS, is_numbered_only
+from addressing.grammar import USE_BUILDINGS, ZONE_WORDS
 from addressing.index import LEVEL_CODE, NO_PARENT, AddressIndex, name_key
 from addressing.name_readings import NameReadings
 from addressing.normalize import NormalizedText
@@ -45,7 +50,6 @@ CONFLICT = -1  # separates anchors found by road+door from those found by compou
 MISSED_LEVEL_PENALTY = 10
 # The street found in the county typed, not in the township typed (wrong, or an old one).
 WRONG_TOWNSHIP_PENALTY = 10
-_OUTER_BUILDING = "outer building"  # a building typed before the one the base holds
 # A note that a number typed was read anew (970-12号 read as 970 12号, door 57-1 read as …,
 # A read as building A座) or a phase typed before a building passed (2期 not checked), not a
 # name (road 萧绍东路 read as 萧邵东路): then the answer's elements are read anew too
@@ -54,8 +58,6 @@ _NUMBER_READ_ANEW = re.compile(
     r"(?:door |building )?[0-9A-Z][^ ;]* (?:read as |not checked \(the base does not hold)")
 
 
-# B844 typed with no building: a room numbered with its letter, or building B, room 844.
-_LETTERED_ROOM = re.compile("([A-Z])([0-9]{3,4})")
 
 
 class Geocoder:
@@ -106,12 +108,12 @@ class Geocoder:
         if result.status != MATCHED:
             # 隽维中心A座4号楼6楼: of two buildings typed, the base may hold only the later
             # (the earlier a block or wing it does not write): read so when that matches.
-            inner = _later_building(parsed)
+            inner = later_building(parsed)
             if inner is not None:
                 other = self._match_reading(inner)
                 if other.status == MATCHED:
                     parsed, result = inner, other
-        lettered = _lettered_room(parsed) if result.status != MATCHED else None
+        lettered = lettered_room(parsed) if result.status != MATCHED else None
         if lettered is not None:
             # 东部软件园A832: a room typed with a letter may be building A, room 832
             other = self._match_reading(lettered[0])
@@ -120,7 +122,7 @@ class Geocoder:
                 parsed, result = lettered[0], other
         if result.status != MATCHED:
             parsed, result = self._compound_reading(parsed, result)
-        road = _later_road(parsed, self.index) if result.level not in STREET_LEVELS else None
+        road = later_road(parsed, self.index) if result.level not in STREET_LEVELS else None
         if road is not None:
             # 王家埭横丰路75号: the first road's name is not held in the areas (a road
             # elsewhere is called 王家), the later one is: that is the road, where it
@@ -128,7 +130,7 @@ class Geocoder:
             other = self._match_reading(road)
             if other.status == MATCHED:
                 return other
-        later = _later_place(parsed, self.index)
+        later = later_place(parsed, self.index)
         if later is not None and result.status != UNMATCHED:
             # Two known places typed one after the other (滨海工业区风华园小区, 望江西园5栋):
             # the later is the place in the earlier when the base finds the text there.
@@ -321,7 +323,7 @@ class Geocoder:
                   "without it)" for e in parsed.leftovers if e.level == "segment"]
         notes += [f"building {e.value} not checked (the base does not hold it there); the "
                   "later building typed is read" for e in parsed.leftovers
-                  if e.level == _OUTER_BUILDING]
+                  if e.level == OUTER_BUILDING]
         notes += [f"place {e.value} before the street not checked" + (
             "" if self.index.streets.get(name_key(e.value)) else " (the base does not hold it)")
             for e in parsed.leftovers if e.level == "place" and e not in (
@@ -542,74 +544,6 @@ class Geocoder:
         return [], penalty, notes, False, None
 
 
-def _lettered_room(parsed: ParsedAddress) -> tuple[ParsedAddress, str] | None:
-    """The reading of a room typed with a letter and no building (B844) as building B and
-    room 844, and what says so; None for any other text."""
-    room = parsed.get("room")
-    m = _LETTERED_ROOM.fullmatch(room.key) if room is not None else None
-    if m is None or room is None or parsed.get("building") is not None:
-        return None
-    at = room.span[0]
-    building = Element("building", room.value[:1], m.group(1), (at, at + 1))
-    number = Element("room", room.value[1:], m.group(2), (at + 1, room.span[1]))
-    at_room = parsed.elements.index(room)
-    elements = [*parsed.elements[:at_room], building, number, *parsed.elements[at_room + 1:]]
-    return (ParsedAddress(parsed.text, parsed.admin, elements, parsed.leftovers,
-                          parsed.notes),
-            f"{room.value} read as building {m.group(1)}, room {m.group(2)}")
-
-
-def _later_place(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
-    """The reading of `parsed` with the last other known compound name typed (before
-    anything below the first) as the compound, the first as a place it lies in; None if
-    none."""
-    first = parsed.get("compound")
-    if first is None:
-        return None
-    below = [e.span[0] for e in parsed.elements if e.level in STREET_LEVELS[2:]]
-    for extra in reversed(parsed.leftovers):  # the last of several is the finest place
-        if (extra.level == "extra" and extra.span[0] >= first.span[1]
-                and all(extra.span[1] <= at for at in below)
-                and index.compounds.get(name_key(extra.value))
-                # 二号楼 is a building, not a place; so is a building named by its use
-                and not is_numbered_only(extra.value) and extra.key not in USE_BUILDINGS):
-            compound = Element("compound", extra.value, extra.key, extra.span)
-            place = Element("place", first.value, first.key, first.span)
-            elements = [compound if e is first else e for e in parsed.elements]
-            leftovers = [place, *(e for e in parsed.leftovers if e is not extra)]
-            return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
-                                 list(parsed.notes))
-    return None
-
-
-def _later_road(parsed: ParsedAddress, index: AddressIndex) -> ParsedAddress | None:
-    """The reading of `parsed` with the road name the base holds typed after the road read
-    (as a compound, or a crossing: 王家埭横丰路, 三路口更新街, 大道宋丁路118弄) as the road,
-    before anything below it, and the first road a place before it; None if none."""
-    road = parsed.get("road")
-    if road is None:
-        return None
-    below = [e.span[0] for e in parsed.elements if e.level in STREET_LEVELS[2:]]
-    for later in (*parsed.elements, *parsed.leftovers):
-        if (later.level in ("compound", "crossing") and later.span[0] >= road.span[1]
-                and all(later.span[1] <= at for at in below)
-                and index.roads.get(name_key(later.value))):
-            elements = sorted([*(e for e in parsed.elements if e is not road and e is not later),
-                               Element("road", later.value, later.key, later.span)],
-                              key=lambda e: e.span)
-            # (王家 and 埭 are one place: 王家埭)
-            glued = next((e for e in parsed.leftovers if e.level == "place"
-                          and e.span[0] == road.span[1] and e.span[1] <= later.span[0]), None)
-            place = road if glued is None else Element(
-                "place", road.value + glued.value, road.key + glued.key,
-                (road.span[0], glued.span[1]))
-            leftovers = [Element("place", place.value, place.key, place.span),
-                         *(e for e in parsed.leftovers if e is not later and e is not glued)]
-            return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
-                                 list(parsed.notes))
-    return None
-
-
 def _zone_before(compound: Element, road: Element, parsed: ParsedAddress) -> bool:
     """Whether the compound is typed right before the road, nothing of the street between
     (星桥开发区星灵西路): a zone the road runs through. 裘皮广场B座土耳其路14号 names a
@@ -617,26 +551,6 @@ def _zone_before(compound: Element, road: Element, parsed: ParsedAddress) -> boo
     return compound.span[1] <= road.span[0] and not any(
         compound.span[1] <= e.span[0] < road.span[0] for e in parsed.elements
         if e.level in STREET_LEVELS)
-
-
-def _later_building(parsed: ParsedAddress) -> ParsedAddress | None:
-    """The reading of `parsed` with the last other building typed after the first (and
-    before anything below) as the building, the first kept as one not checked; None if
-    none."""
-    first = parsed.get("building")
-    if first is None:
-        return None
-    below = [e.span[0] for e in parsed.elements if e.level in ("unit", "floor", "room")]
-    for extra in reversed(parsed.leftovers):
-        if (extra.level == "extra" and extra.value.endswith("栋")
-                and extra.span[0] >= first.span[1] and all(extra.span[1] <= at for at in below)):
-            building = Element("building", extra.value, extra.key, extra.span)
-            outer = Element(_OUTER_BUILDING, first.value, first.key, first.span)
-            elements = [building if e is first else e for e in parsed.elements]
-            leftovers = [outer, *(e for e in parsed.leftovers if e is not extra)]
-            return ParsedAddress(parsed.text, parsed.admin, elements, leftovers,
-                                 list(parsed.notes))
-    return None
 
 
 def _unread_extra(extra: Element, parsed: ParsedAddress) -> bool:
